@@ -1,0 +1,294 @@
+//! Every way a call to Grafana can fail, as one enum whose messages tell a person
+//! what happened and what to do. The web app only observes status codes and bodies;
+//! turning them into an [`ApiError`] happens here, where it is unit-tested.
+
+use crate::grafana::{GrafanaErrorBody, UrlError};
+use crate::prom::{self, PromError};
+
+/// Where the README explains how to let a page on another origin reach Grafana.
+pub const CORS_HELP: &str = "https://github.com/promnote/promnote#reaching-your-grafana";
+
+/// A failed call to Grafana or, through its proxy, to Prometheus.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The typed URL was refused before any request.
+    #[error("{0}")]
+    InvalidUrl(#[from] UrlError),
+    /// No answer at all, and a `no-cors` probe got none either.
+    #[error("Could not reach {origin}: nothing answered. Check the address, that Grafana is running, and that this computer can reach it (VPN, proxy, firewall).")]
+    Unreachable {
+        /// The Grafana origin.
+        origin: String,
+    },
+    /// The server answered the probe, but the browser did not let this page read the answer.
+    #[error("{origin} is up, but your browser blocked this page from reading its answers: Grafana does not send CORS headers that allow this page's origin ({page_origin}). Host promnote on Grafana's own origin, or add CORS headers for {page_origin} at the reverse proxy in front of Grafana — see \"Reaching your Grafana\" in the README.")]
+    CorsBlocked {
+        /// The Grafana origin.
+        origin: String,
+        /// This page's origin.
+        page_origin: String,
+    },
+    /// An https page may not call an http server.
+    #[error("This page was loaded over https, so the browser will not let it call {origin} over plain http. Use Grafana's https address, or open promnote over http (e.g. locally).")]
+    MixedContent {
+        /// The Grafana origin.
+        origin: String,
+    },
+    /// 401: the token is wrong, expired or revoked.
+    #[error("{}", unauthorized_message(.message_id.as_deref(), .message))]
+    Unauthorized {
+        /// Grafana's `messageId`, e.g. `api-key.expired`.
+        message_id: Option<String>,
+        /// Grafana's message.
+        message: String,
+    },
+    /// 403 from Grafana.
+    #[error("Grafana denied access ({message}). The token's service account needs the Viewer role and permission to query {what}.")]
+    Forbidden {
+        /// What was asked for.
+        what: String,
+        /// Grafana's message.
+        message: String,
+    },
+    /// 404.
+    #[error("{}", not_found_message(.what, .message))]
+    NotFound {
+        /// What was asked for.
+        what: String,
+        /// Grafana's message.
+        message: String,
+    },
+    /// 502 from the proxy: Grafana could not reach the datasource.
+    #[error("Grafana could not reach {what} (502 Bad Gateway): that Prometheus may be down or unreachable from Grafana. Check it in Grafana's datasource settings, then retry.")]
+    BadGateway {
+        /// What was asked for.
+        what: String,
+    },
+    /// 504 from the proxy: the datasource did not answer in time.
+    #[error("{what} did not answer in time (504 Gateway Timeout). Try a shorter time range or a larger step, then retry.")]
+    GatewayTimeout {
+        /// What was asked for.
+        what: String,
+    },
+    /// Another unexpected HTTP status.
+    #[error("{what} answered with HTTP {status}{}. Retry; if it persists, check Grafana's logs.", if .message.is_empty() { String::new() } else { format!(": {message}") })]
+    Status {
+        /// What was asked for.
+        what: String,
+        /// The status code.
+        status: u16,
+        /// Grafana's message, if any.
+        message: String,
+    },
+    /// A web page (typically a login page or an SSO proxy) instead of JSON.
+    #[error("{what} answered with a web page instead of JSON (HTTP {status}). The address may not be Grafana's API, or a login/SSO proxy in front of Grafana intercepted the request. Check the Grafana URL.")]
+    NotJson {
+        /// What was asked for.
+        what: String,
+        /// The status code.
+        status: u16,
+    },
+    /// Prometheus answered with its error envelope.
+    #[error("{what}: {source}")]
+    Prometheus {
+        /// What was asked for.
+        what: String,
+        /// Prometheus' error.
+        source: PromError,
+    },
+    /// The answer was JSON but not of the expected shape.
+    #[error("{what} answered, but promnote could not read the answer: {detail}")]
+    Unreadable {
+        /// What was asked for.
+        what: String,
+        /// The decoder's message.
+        detail: String,
+    },
+    /// The request took longer than promnote waits.
+    #[error("{what} did not answer within {seconds} s. Retry, or use a shorter time range.")]
+    TimedOut {
+        /// What was asked for.
+        what: String,
+        /// The limit.
+        seconds: u32,
+    },
+    /// The user cancelled, or a new run replaced this one.
+    #[error("Cancelled.")]
+    Cancelled,
+}
+
+fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {
+    let what = match message_id {
+        Some("api-key.expired") => "the token has expired",
+        Some("api-key.revoked") => "the token has been revoked",
+        Some("auth.unauthorized") => "no valid token was sent",
+        _ => "the token is wrong, expired or revoked",
+    };
+    let said = if message.is_empty() { String::new() } else { format!(" (Grafana said: {message})") };
+    format!("Grafana refused the token: {what}{said}. Create a service-account token in Grafana (Administration → Service accounts) and paste it again.")
+}
+
+fn not_found_message(what: &str, message: &str) -> String {
+    if message == "Unable to find datasource" {
+        format!("Grafana has no datasource for {what} (404): it may have been deleted or its uid changed. Reconnect to refresh the list.")
+    } else {
+        format!("{what} was not found (404). Check that the URL is Grafana's base address (with its sub-path, if any).")
+    }
+}
+
+impl ApiError {
+    /// Whether retrying the same request may help (down, slow, cancelled upstream).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ApiError::BadGateway { .. }
+                | ApiError::GatewayTimeout { .. }
+                | ApiError::TimedOut { .. }
+                | ApiError::Unreachable { .. }
+                | ApiError::Status { status: 499 | 503, .. }
+        )
+    }
+
+    /// Whether the whole session is unusable (no point in querying other datasources).
+    pub fn is_fatal_for_session(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Unauthorized { .. }
+                | ApiError::CorsBlocked { .. }
+                | ApiError::MixedContent { .. }
+                | ApiError::Unreachable { .. }
+                | ApiError::NotJson { .. }
+        )
+    }
+}
+
+/// Whether a body looks like an HTML page rather than JSON.
+fn looks_like_html(content_type: Option<&str>, body: &str) -> bool {
+    content_type.is_some_and(|t| t.contains("text/html")) || body.trim_start().starts_with('<')
+}
+
+/// Turns an HTTP answer that is not a success into an error. `what` names the
+/// request for people ("the datasource list", "cluster-north").
+pub fn from_status(what: &str, status: u16, content_type: Option<&str>, body: &str) -> ApiError {
+    let what = what.to_owned();
+    // Prometheus' own errors (400 bad_data, 422 execution, 503 timeout) come through the proxy.
+    if let Err(source @ PromError::Api { .. }) = prom::decode(body) {
+        return ApiError::Prometheus { what, source };
+    }
+    let grafana: GrafanaErrorBody = serde_json::from_str(body).unwrap_or_default();
+    let message = grafana.message;
+    match status {
+        401 => ApiError::Unauthorized { message_id: grafana.message_id, message },
+        403 => ApiError::Forbidden { what, message: if message.is_empty() { "403 Forbidden".into() } else { message } },
+        404 if !looks_like_html(content_type, body) => ApiError::NotFound { what, message },
+        502 => ApiError::BadGateway { what },
+        504 => ApiError::GatewayTimeout { what },
+        _ if looks_like_html(content_type, body) => ApiError::NotJson { what, status },
+        _ => ApiError::Status { what, status, message },
+    }
+}
+
+/// Decodes a 2xx body with `decode`, mapping failures to [`ApiError`]s.
+pub fn decode_ok<T, E: std::fmt::Display>(
+    what: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &str,
+    decode: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    if looks_like_html(content_type, body) {
+        return Err(ApiError::NotJson { what: what.to_owned(), status });
+    }
+    decode(body).map_err(|e| ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() })
+}
+
+/// Decodes a 2xx Prometheus body; its error envelope becomes [`ApiError::Prometheus`].
+pub fn decode_prometheus(
+    what: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &str,
+) -> Result<prom::QueryResponse, ApiError> {
+    if looks_like_html(content_type, body) {
+        return Err(ApiError::NotJson { what: what.to_owned(), status });
+    }
+    prom::decode(body).map_err(|source| match source {
+        PromError::Api { .. } => ApiError::Prometheus { what: what.to_owned(), source },
+        PromError::Decode(detail) => ApiError::Unreadable { what: what.to_owned(), detail },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: Option<&str> = Some("application/json");
+
+    #[test]
+    fn grafana_401_bodies() {
+        let body = r#"{"message":"Invalid API key","messageId":"api-key.invalid","statusCode":401}"#;
+        let err = from_status("the datasource list", 401, JSON, body);
+        assert!(matches!(err, ApiError::Unauthorized { .. }));
+        let text = err.to_string();
+        assert!(text.contains("Grafana refused the token"), "{text}");
+        assert!(text.contains("Invalid API key"));
+        assert!(text.contains("Service accounts"));
+        let expired = from_status("x", 401, JSON, r#"{"message":"Expired API key","messageId":"api-key.expired"}"#);
+        assert!(expired.to_string().contains("has expired"));
+        let revoked = from_status("x", 401, JSON, r#"{"message":"Revoked token","messageId":"api-key.revoked"}"#);
+        assert!(revoked.to_string().contains("revoked"));
+    }
+
+    #[test]
+    fn proxy_statuses() {
+        let denied = from_status("cluster-a", 403, JSON, r#"{"message":"Access denied to datasource"}"#);
+        assert!(denied.to_string().starts_with("Grafana denied access (Access denied to datasource)"));
+        let missing = from_status("cluster-a", 404, JSON, r#"{"message":"Unable to find datasource"}"#);
+        assert!(missing.to_string().contains("no datasource for cluster-a"));
+        let down = from_status("cluster-a", 502, None, "");
+        assert!(down.to_string().contains("502 Bad Gateway"));
+        assert!(down.is_transient());
+        let slow = from_status("cluster-a", 504, None, "");
+        assert!(slow.to_string().contains("504 Gateway Timeout"));
+        let closed = from_status("cluster-a", 499, None, "");
+        assert!(closed.is_transient());
+    }
+
+    #[test]
+    fn prometheus_errors_through_the_proxy() {
+        let body = r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected \")\""}"#;
+        let err = from_status("cluster-a", 400, JSON, body);
+        assert!(matches!(err, ApiError::Prometheus { .. }));
+        assert!(err.to_string().starts_with("cluster-a: Prometheus refused the query (bad_data): 1:5: parse error"));
+        let timeout = from_status("cluster-a", 503, JSON, r#"{"status":"error","errorType":"timeout","error":"query timed out"}"#);
+        assert!(timeout.to_string().contains("(timeout)"));
+    }
+
+    #[test]
+    fn html_where_json_was_expected() {
+        let login = "<!doctype html><html><title>Sign in</title></html>";
+        let err = decode_ok("the datasource list", 200, Some("text/html; charset=utf-8"), login, |b| {
+            serde_json::from_str::<serde_json::Value>(b)
+        });
+        assert_eq!(err, Err(ApiError::NotJson { what: "the datasource list".into(), status: 200 }));
+        assert!(matches!(from_status("x", 500, None, login), ApiError::NotJson { status: 500, .. }));
+    }
+
+    #[test]
+    fn unreadable_and_truncated_json() {
+        let err = decode_prometheus("cluster-a", 200, JSON, r#"{"status":"success","data":{"resultType":"matrix","result":["#);
+        assert!(matches!(err, Err(ApiError::Unreadable { .. })));
+        let ok = decode_prometheus("cluster-a", 200, JSON, r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn cors_message_names_both_origins_and_the_fix() {
+        let err = ApiError::CorsBlocked { origin: "https://g.example".into(), page_origin: "https://me.github.io".into() };
+        let text = err.to_string();
+        assert!(text.contains("https://g.example is up"));
+        assert!(text.contains("https://me.github.io"));
+        assert!(text.contains("Reaching your Grafana"));
+        assert!(err.is_fatal_for_session());
+    }
+}

@@ -1,0 +1,429 @@
+//! Grafana's HTTP API as promnote uses it: the checked base URL a user typed, the
+//! requests built from it (pure, so they are unit-tested), and the datasource list
+//! decoded from `/api/datasources` or the older `/api/frontend/settings`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+/// Why a typed Grafana URL was refused; each message says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// Nothing was typed.
+    #[error("Enter your Grafana's address, for example https://grafana.example.org/")]
+    Empty,
+    /// The URL has no `http://` or `https://` scheme.
+    #[error("`{0}` has no http:// or https:// at the start: type the address as your browser shows it, e.g. https://grafana.example.org/")]
+    MissingScheme(String),
+    /// A scheme other than http or https, e.g. `javascript:` or `ftp:`.
+    #[error("Only http:// and https:// addresses can be used, not `{0}:`")]
+    UnsupportedScheme(String),
+    /// `user:password@` in the URL.
+    #[error("Remove the user name or password from the address: promnote signs in with the token only, and credentials in a URL leak into logs and history")]
+    Credentials,
+    /// A `?query` part.
+    #[error("Remove the `?…` part from the address: give Grafana's base address only, e.g. https://grafana.example.org/")]
+    Query,
+    /// A `#fragment` part.
+    #[error("Remove the `#…` part from the address: give Grafana's base address only")]
+    Fragment,
+    /// A host that is empty or has characters a host cannot have.
+    #[error("`{0}` is not a valid host name")]
+    Host(String),
+    /// A port that is not a number from 1 to 65535.
+    #[error("`{0}` is not a valid port: use a number from 1 to 65535")]
+    Port(String),
+    /// Spaces or control characters anywhere in the URL.
+    #[error("The address contains spaces or control characters; paste it again without them")]
+    Whitespace,
+    /// A path that points into Grafana's UI or API rather than at its root.
+    #[error("The address points inside Grafana (`{0}`): give the address of Grafana's home page, e.g. https://grafana.example.org/ or https://example.org/grafana/")]
+    DeepPath(String),
+}
+
+/// A Grafana base URL, checked and normalized: `scheme://host[:port]/[sub/path/]`.
+///
+/// Always ends with `/`, so API paths are appended without a leading slash. A Grafana
+/// served under a sub-path (`https://host/grafana/`) keeps that path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrafanaBaseUrl {
+    origin: String,
+    path: String,
+}
+
+/// Paths that mean the user pasted a link into Grafana, not Grafana's address.
+const GRAFANA_UI_SEGMENTS: &[&str] = &["d", "api", "explore", "dashboards", "login", "connections", "alerting"];
+
+impl GrafanaBaseUrl {
+    /// Parses what the user typed (surrounding whitespace is ignored).
+    pub fn parse(input: &str) -> Result<Self, UrlError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(UrlError::Empty);
+        }
+        if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(UrlError::Whitespace);
+        }
+        let Some((scheme, rest)) = input.split_once("://") else {
+            if let Some((scheme, _)) = input.split_once(':') {
+                let is_scheme = scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+                if is_scheme && !scheme.chars().all(|c| c.is_ascii_digit()) && !scheme.contains('.') {
+                    return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase()));
+                }
+            }
+            return Err(UrlError::MissingScheme(input.to_owned()));
+        };
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return Err(UrlError::UnsupportedScheme(scheme));
+        }
+        if rest.contains('#') {
+            return Err(UrlError::Fragment);
+        }
+        if rest.contains('?') {
+            return Err(UrlError::Query);
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, "/"),
+        };
+        if authority.contains('@') {
+            return Err(UrlError::Credentials);
+        }
+        let (host, port) = split_host_port(authority)?;
+        let origin = match port {
+            Some(port) if !is_default_port(&scheme, port) => format!("{scheme}://{host}:{port}"),
+            _ => format!("{scheme}://{host}"),
+        };
+        Ok(Self { origin, path: normalize_path(path)? })
+    }
+
+    /// `scheme://host[:port]`, the origin the token may be sent to.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The full base URL, ending with `/`.
+    pub fn as_str(&self) -> String {
+        format!("{}{}", self.origin, self.path)
+    }
+
+    /// The absolute URL of an API path such as `api/datasources` (no leading slash).
+    pub fn join(&self, api_path: &str) -> String {
+        format!("{}{}{}", self.origin, self.path, api_path.trim_start_matches('/'))
+    }
+}
+
+impl fmt::Display for GrafanaBaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.origin, self.path)
+    }
+}
+
+fn is_default_port(scheme: &str, port: u16) -> bool {
+    (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
+}
+
+fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        // An IPv6 literal: `[::1]:3000`.
+        let end = rest.find(']').ok_or_else(|| UrlError::Host(authority.to_owned()))?;
+        let (v6, after) = (&rest[..end], &rest[end + 1..]);
+        if v6.is_empty() || !v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+            return Err(UrlError::Host(authority.to_owned()));
+        }
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':').ok_or_else(|| UrlError::Host(authority.to_owned()))?),
+        };
+        (format!("[{}]", v6.to_ascii_lowercase()), port)
+    } else {
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        };
+        let valid = !host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if !valid {
+            return Err(UrlError::Host(host.to_owned()));
+        }
+        (host.to_ascii_lowercase(), port)
+    };
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.chars().all(|c| c.is_ascii_digit()) => Some(n),
+            _ => return Err(UrlError::Port(p.to_owned())),
+        },
+    };
+    Ok((host, port))
+}
+
+fn normalize_path(path: &str) -> Result<String, UrlError> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.iter().any(|s| *s == "." || *s == "..") {
+        return Err(UrlError::DeepPath(path.to_owned()));
+    }
+    if segments.iter().any(|s| GRAFANA_UI_SEGMENTS.contains(s)) {
+        return Err(UrlError::DeepPath(path.to_owned()));
+    }
+    let mut normalized = String::from("/");
+    for segment in segments {
+        normalized.push_str(segment);
+        normalized.push('/');
+    }
+    Ok(normalized)
+}
+
+/// An HTTP method and body for one API call; the transport turns it into a fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// A GET without body.
+    None,
+    /// `application/x-www-form-urlencoded` POST, as Grafana's Prometheus datasource sends.
+    Form(String),
+}
+
+/// One request to Grafana, relative to the base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRequest {
+    /// Path below the base URL, no leading slash, including any `?query`.
+    pub path: String,
+    /// GET, or POST with a form body.
+    pub body: Body,
+}
+
+impl ApiRequest {
+    /// `GET api/datasources`: every datasource (needs the datasources:read permission).
+    pub fn datasources() -> Self {
+        Self { path: "api/datasources".into(), body: Body::None }
+    }
+
+    /// `GET api/frontend/settings`: the fallback list any signed-in user can read.
+    pub fn frontend_settings() -> Self {
+        Self { path: "api/frontend/settings".into(), body: Body::None }
+    }
+
+    /// `GET api/health`: needs no token; used to tell CORS refusals from dead servers.
+    pub fn health() -> Self {
+        Self { path: "api/health".into(), body: Body::None }
+    }
+
+    /// A Prometheus API call through Grafana's datasource proxy.
+    pub fn prometheus(uid: &str, prom_path: &str, body: Body) -> Self {
+        Self { path: format!("api/datasources/proxy/uid/{}/{prom_path}", encode_component(uid)), body }
+    }
+
+    /// The method's name, for messages.
+    pub fn method(&self) -> &'static str {
+        match self.body {
+            Body::None => "GET",
+            Body::Form(_) => "POST",
+        }
+    }
+
+    /// A stable key for a recorded answer: method, path and body.
+    pub fn replay_key(&self) -> String {
+        match &self.body {
+            Body::None => format!("GET {}", self.path),
+            Body::Form(form) => format!("POST {}\n{form}", self.path),
+        }
+    }
+}
+
+/// Percent-encodes a string for use in a path segment or a form value.
+pub fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Builds an `application/x-www-form-urlencoded` body.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A datasource as Grafana lists it; only the fields promnote needs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Datasource {
+    /// Stable identifier used in proxy URLs.
+    pub uid: String,
+    /// Display name, unique within the organisation.
+    pub name: String,
+    /// Plugin id, e.g. `prometheus`, `loki`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Whether it is the organisation's default datasource.
+    #[serde(default, rename = "isDefault")]
+    pub is_default: bool,
+}
+
+impl Datasource {
+    /// Whether promnote can query it as Prometheus through the proxy.
+    pub fn is_prometheus(&self) -> bool {
+        self.kind == "prometheus"
+    }
+}
+
+/// Decodes `GET /api/datasources`, sorted by name like Grafana's UI.
+pub fn parse_datasources(body: &str) -> Result<Vec<Datasource>, serde_json::Error> {
+    let mut list: Vec<Datasource> = serde_json::from_str(body)?;
+    list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    Ok(list)
+}
+
+/// Decodes the `datasources` map of `GET /api/frontend/settings`.
+pub fn parse_frontend_settings(body: &str) -> Result<Vec<Datasource>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Settings {
+        datasources: BTreeMap<String, SettingsDatasource>,
+    }
+    #[derive(Deserialize)]
+    struct SettingsDatasource {
+        uid: Option<String>,
+        #[serde(rename = "type")]
+        kind: String,
+        name: Option<String>,
+        #[serde(default, rename = "isDefault")]
+        is_default: bool,
+    }
+    let settings: Settings = serde_json::from_str(body)?;
+    let mut list: Vec<Datasource> = settings
+        .datasources
+        .into_iter()
+        // Built-in pseudo datasources ("-- Grafana --", "-- Mixed --") have no uid to proxy.
+        .filter_map(|(key, ds)| {
+            Some(Datasource {
+                uid: ds.uid?,
+                name: ds.name.unwrap_or(key),
+                kind: ds.kind,
+                is_default: ds.is_default,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    Ok(list)
+}
+
+/// Grafana's JSON error body: `{"message": "...", "messageId": "..."}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct GrafanaErrorBody {
+    /// Human-readable message.
+    #[serde(default)]
+    pub message: String,
+    /// Machine-readable id, e.g. `api-key.invalid`.
+    #[serde(default, rename = "messageId")]
+    pub message_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_and_normalizes_base_urls() {
+        let cases = [
+            ("https://grafana.example.org", "https://grafana.example.org/"),
+            ("https://grafana.example.org/", "https://grafana.example.org/"),
+            ("  HTTPS://Grafana.Example.org  ", "https://grafana.example.org/"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000/"),
+            ("https://host/grafana", "https://host/grafana/"),
+            ("https://host/grafana//", "https://host/grafana/"),
+            ("https://host:443/", "https://host/"),
+            ("http://host:80/", "http://host/"),
+            ("http://[::1]:3000/", "http://[::1]:3000/"),
+            ("http://localhost:3000", "http://localhost:3000/"),
+        ];
+        for (input, want) in cases {
+            let url = GrafanaBaseUrl::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(url.as_str(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn refuses_surprising_urls_with_a_reason() {
+        let cases = [
+            ("", UrlError::Empty),
+            ("grafana.example.org", UrlError::MissingScheme("grafana.example.org".into())),
+            ("localhost:3000", UrlError::UnsupportedScheme("localhost".into())),
+            ("javascript:alert(1)", UrlError::UnsupportedScheme("javascript".into())),
+            ("ftp://host/", UrlError::UnsupportedScheme("ftp".into())),
+            ("https://user:pw@host/", UrlError::Credentials),
+            ("https://host/?orgId=1", UrlError::Query),
+            ("https://host/#x", UrlError::Fragment),
+            ("https://gra fana/", UrlError::Whitespace),
+            ("https://host:99999/", UrlError::Port("99999".into())),
+            ("https://host:/", UrlError::Port("".into())),
+            ("https:///", UrlError::Host("".into())),
+            ("https://ho<st/", UrlError::Host("ho<st".into())),
+            ("https://host/d/abc/my-dashboard", UrlError::DeepPath("/d/abc/my-dashboard".into())),
+            ("https://host/api/datasources", UrlError::DeepPath("/api/datasources".into())),
+            ("https://host/../x", UrlError::DeepPath("/../x".into())),
+        ];
+        for (input, want) in cases {
+            assert_eq!(GrafanaBaseUrl::parse(input), Err(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let err = GrafanaBaseUrl::parse("https://admin:secret@host/").unwrap_err();
+        assert!(err.to_string().contains("Remove the user name or password"));
+        assert!(!err.to_string().contains("secret"), "a message must not repeat a password");
+    }
+
+    #[test]
+    fn joins_api_paths_below_a_sub_path() {
+        let url = GrafanaBaseUrl::parse("https://host/grafana").unwrap();
+        assert_eq!(url.origin(), "https://host");
+        assert_eq!(url.join("api/datasources"), "https://host/grafana/api/datasources");
+        let req = ApiRequest::prometheus("a b/c", "api/v1/query_range", Body::None);
+        assert_eq!(url.join(&req.path), "https://host/grafana/api/datasources/proxy/uid/a%20b%2Fc/api/v1/query_range");
+    }
+
+    #[test]
+    fn encodes_forms() {
+        let body = form(&[("query", r#"max(up{job=~".*"}) by (ns)"#), ("step", "86400")]);
+        assert_eq!(body, "query=max%28up%7Bjob%3D~%22.%2A%22%7D%29%20by%20%28ns%29&step=86400");
+        let req = ApiRequest::prometheus("u", "api/v1/query", Body::Form(body.clone()));
+        assert_eq!(req.replay_key(), format!("POST api/datasources/proxy/uid/u/api/v1/query\n{body}"));
+    }
+
+    #[test]
+    fn decodes_the_datasource_list() {
+        let body = r#"[
+          {"id":2,"uid":"b","orgId":1,"name":"beta","type":"prometheus","typeName":"Prometheus","access":"proxy","url":"http://p","isDefault":false,"jsonData":{},"readOnly":false},
+          {"id":1,"uid":"a","orgId":1,"name":"Alpha","type":"loki","isDefault":true,"jsonData":{}}
+        ]"#;
+        let list = parse_datasources(body).unwrap();
+        assert_eq!(list.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["Alpha", "beta"]);
+        assert!(!list[0].is_prometheus());
+        assert!(list[1].is_prometheus());
+    }
+
+    #[test]
+    fn decodes_frontend_settings_and_skips_builtins() {
+        let body = r#"{"datasources":{
+            "-- Grafana --":{"type":"datasource","name":"-- Grafana --","meta":{}},
+            "prom":{"uid":"p1","type":"prometheus","name":"prom","isDefault":true}
+        },"defaultDatasource":"prom"}"#;
+        let list = parse_frontend_settings(body).unwrap();
+        assert_eq!(list, vec![Datasource { uid: "p1".into(), name: "prom".into(), kind: "prometheus".into(), is_default: true }]);
+    }
+}

@@ -1,0 +1,19 @@
+//! The pure core of promnote: everything that can be decided without a browser.
+//!
+//! - [`grafana`]: the checked Grafana base URL, API requests, the datasource list;
+//! - [`prom`]: Prometheus API answers decoded into samples;
+//! - [`days`]: calendar-day buckets and when to evaluate them;
+//! - [`table`]: answers from many datasources merged into named daily series;
+//! - [`chart`]: tables turned into Plotly figures, as data;
+//! - [`error`]: every failure a user can hit, with a message that says what to do;
+//! - [`report`]: the hub-activity report's query and requests.
+//!
+//! Nothing here depends on leptos, web-sys or gloo; `cargo test` runs it natively.
+
+pub mod chart;
+pub mod days;
+pub mod error;
+pub mod grafana;
+pub mod prom;
+pub mod report;
+pub mod table;

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""A small server that answers like Grafana's HTTP API, in front of real Prometheus.
+
+Grafana cannot be installed on the machines this project is built on, so the demo
+and the end-to-end tests talk to this instead. It implements only what promnote
+uses, and does it the way Grafana does: the same paths, bearer-token auth, the
+same status codes and JSON error bodies, a datasource proxy that forwards to the
+real Prometheus servers (502 / 504 with an empty body when they are down or slow),
+and *no* CORS headers unless `--cors-origin` makes it act as a reverse proxy that
+adds them. It can also serve the built site (`--site dist`), optionally under a
+sub-path (`--sub-path /grafana`) like a Grafana behind a reverse proxy.
+
+It is a development tool: it is never shipped to users.
+
+Configuration is a JSON file (see `stack.py`, which writes it):
+    {"tokens": ["..."], "datasources": [{"uid", "name", "type", "url", ...}]}
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import mimetypes
+import os
+import posixpath
+import socket
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+GRAFANA_VERSION = "11.3.0"
+
+# Hop-by-hop headers are never forwarded (RFC 9110 section 7.6.1).
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
+
+
+class Config:
+    """Server settings; the datasource list and the runtime switches tests flip."""
+
+    def __init__(self, path: str, args: argparse.Namespace) -> None:
+        with open(path, encoding="utf-8") as f:
+            raw = json.load(f)
+        self.tokens: set[str] = set(raw["tokens"])
+        self.expired_tokens: set[str] = set(raw.get("expired_tokens", []))
+        self.revoked_tokens: set[str] = set(raw.get("revoked_tokens", []))
+        self.datasources: list[dict] = [full_datasource(i + 1, ds) for i, ds in enumerate(raw["datasources"])]
+        self.datasources.sort(key=lambda ds: ds["name"].lower())
+        self.cors_origin: str | None = args.cors_origin
+        self.datasources_forbidden: bool = args.datasources_forbidden
+        self.denied_uids: set[str] = set(args.deny_uid or [])
+        self.upstream_timeout: float = args.upstream_timeout
+        self.site: str | None = os.path.abspath(args.site) if args.site else None
+        self.sub_path: str = args.sub_path.rstrip("/")
+        self.lock = threading.Lock()
+
+    def by_uid(self, uid: str) -> dict | None:
+        return next((ds for ds in self.datasources if ds["uid"] == uid), None)
+
+
+def full_datasource(ds_id: int, ds: dict) -> dict:
+    """The item shape of Grafana's GET /api/datasources."""
+    type_name = {"prometheus": "Prometheus", "loki": "Loki"}.get(ds["type"], ds["type"])
+    return {
+        "id": ds_id,
+        "uid": ds["uid"],
+        "orgId": 1,
+        "name": ds["name"],
+        "type": ds["type"],
+        "typeName": type_name,
+        "typeLogoUrl": f"public/app/plugins/datasource/{ds['type']}/img/{ds['type']}_logo.svg",
+        "access": "proxy",
+        "url": ds["url"],
+        "user": "",
+        "database": "",
+        "basicAuth": False,
+        "isDefault": bool(ds.get("isDefault", False)),
+        "jsonData": ds.get("jsonData", {"httpMethod": "POST"}),
+        "readOnly": False,
+    }
+
+
+def frontend_settings(config: Config) -> dict:
+    """The part of Grafana's GET /api/frontend/settings that lists datasources."""
+    datasources = {}
+    for ds in config.datasources:
+        datasources[ds["name"]] = {
+            "id": ds["id"],
+            "uid": ds["uid"],
+            "type": ds["type"],
+            "name": ds["name"],
+            "meta": {"id": ds["type"], "name": ds["typeName"], "type": "datasource"},
+            "url": f"/api/datasources/proxy/uid/{ds['uid']}",
+            "isDefault": ds["isDefault"],
+            "access": "proxy",
+            "jsonData": ds["jsonData"],
+            "readOnly": False,
+        }
+    return {
+        "datasources": datasources,
+        "defaultDatasource": config.datasources[0]["name"] if config.datasources else "",
+        "buildInfo": {"version": GRAFANA_VERSION, "commit": "promnote-dev", "env": "production"},
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "Grafana"
+    sys_version = ""
+
+    def version_string(self) -> str:  # noqa: D102
+        return "grafana-compat"
+    protocol_version = "HTTP/1.1"
+    config: Config  # set on the class before serving
+
+    # -- plumbing ---------------------------------------------------------
+
+    def log_message(self, fmt: str, *args: object) -> None:  # noqa: D102
+        # Never log headers (they carry the token); the request line has no secret.
+        if os.environ.get("GRAFANA_COMPAT_QUIET") != "1":
+            sys.stderr.write(f"grafana-compat: {self.address_string()} {fmt % args}\n")
+
+    def cors_headers(self) -> None:
+        origin = self.config.cors_origin
+        if not origin:
+            return
+        request_origin = self.headers.get("Origin")
+        if origin == "*" or request_origin == origin:
+            self.send_header("Access-Control-Allow-Origin", request_origin or origin)
+            self.send_header("Vary", "Origin")
+            self.send_header("Access-Control-Allow-Credentials", "true")
+
+    def send_bytes(self, status: int, body: bytes, content_type: str | None, extra: dict | None = None) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.cors_headers()
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, status: int, value: object) -> None:
+        self.send_bytes(status, json.dumps(value).encode(), "application/json")
+
+    def send_empty(self, status: int) -> None:
+        self.send_bytes(status, b"", None)
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def route_path(self) -> tuple[str, str] | None:
+        """(path below the sub-path, query string), or None when outside the sub-path."""
+        parsed = urllib.parse.urlsplit(self.path)
+        path = parsed.path
+        sub = self.config.sub_path
+        if sub:
+            if path == sub:
+                path = "/"
+            elif path.startswith(sub + "/"):
+                path = path[len(sub) :]
+            else:
+                return None
+        return path, parsed.query
+
+    # -- auth -------------------------------------------------------------
+
+    def authenticate(self) -> bool:
+        """Grafana's answers for a missing, unknown, expired or revoked token."""
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if not header:
+            self.send_json(
+                401,
+                {"message": "Unauthorized", "messageId": "auth.unauthorized", "statusCode": 401, "traceID": ""},
+            )
+            return False
+        if scheme.lower() != "bearer" or not token:
+            self.send_json(401, {"message": "Invalid API key", "messageId": "api-key.invalid", "statusCode": 401})
+            return False
+        with self.config.lock:
+            if token in self.config.tokens:
+                return True
+            if token in self.config.expired_tokens:
+                self.send_json(
+                    401, {"message": "Expired API key", "messageId": "api-key.expired", "statusCode": 401}
+                )
+                return False
+            if token in self.config.revoked_tokens:
+                self.send_json(
+                    401, {"message": "Revoked token", "messageId": "api-key.revoked", "statusCode": 401}
+                )
+                return False
+        self.send_json(401, {"message": "Invalid API key", "messageId": "api-key.invalid", "statusCode": 401})
+        return False
+
+    # -- verbs ------------------------------------------------------------
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        if self.config.cors_origin:
+            self.send_response(204)
+            self.cors_headers()
+            self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept")
+            self.send_header("Access-Control-Max-Age", "600")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        # Grafana has no CORS support: a preflight gets an answer with no CORS headers.
+        self.send_json(404, {"message": "Not found"})
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.dispatch()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.dispatch()
+
+    def dispatch(self) -> None:
+        routed = self.route_path()
+        if routed is None:
+            self.send_json(404, {"message": "Not found"})
+            return
+        path, query = routed
+        if path == "/api/health":
+            self.send_json(200, {"commit": "promnote-dev", "database": "ok", "version": GRAFANA_VERSION})
+            return
+        if path.startswith("/api/"):
+            if not self.authenticate():
+                return
+            self.api(path, query)
+            return
+        if self.config.site and self.command in ("GET", "HEAD"):
+            self.static(path)
+            return
+        self.send_json(404, {"message": "Not found"})
+
+    def api(self, path: str, query: str) -> None:
+        if path == "/api/datasources" and self.command in ("GET", "HEAD"):
+            if self.config.datasources_forbidden:
+                self.send_json(403, {"message": "Permission denied"})
+                return
+            self.send_json(200, self.config.datasources)
+            return
+        if path == "/api/frontend/settings" and self.command in ("GET", "HEAD"):
+            self.send_json(200, frontend_settings(self.config))
+            return
+        prefix = "/api/datasources/proxy/uid/"
+        if path.startswith(prefix):
+            uid, _, rest = path[len(prefix) :].partition("/")
+            self.proxy(urllib.parse.unquote(uid), rest, query)
+            return
+        self.send_json(404, {"message": "Not found"})
+
+    # -- datasource proxy -------------------------------------------------
+
+    def proxy(self, uid: str, rest: str, query: str) -> None:
+        ds = self.config.by_uid(uid)
+        if ds is None:
+            self.send_json(404, {"message": "Unable to find datasource"})
+            return
+        if uid in self.config.denied_uids:
+            self.send_json(403, {"message": "Access denied to datasource"})
+            return
+        body = self.read_body() if self.command == "POST" else b""
+        upstream = urllib.parse.urlsplit(ds["url"])
+        target = posixpath.join(upstream.path or "/", rest)
+        if query:
+            target += "?" + query
+        headers = {
+            key: value
+            for key, value in self.headers.items()
+            # Grafana strips the caller's credentials and cookies before forwarding.
+            if key.lower() not in HOP_BY_HOP and key.lower() not in ("authorization", "cookie", "origin")
+        }
+        if body:
+            headers["Content-Length"] = str(len(body))
+        conn_class = http.client.HTTPSConnection if upstream.scheme == "https" else http.client.HTTPConnection
+        conn = conn_class(upstream.hostname, upstream.port, timeout=self.config.upstream_timeout)
+        try:
+            conn.request(self.command, target, body=body or None, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+        except (socket.timeout, TimeoutError):
+            self.send_empty(504)
+            return
+        except OSError:
+            self.send_empty(502)
+            return
+        finally:
+            conn.close()
+        extra = {
+            key: value
+            for key, value in response.getheaders()
+            if key.lower() in ("content-encoding", "vary")
+        }
+        self.send_bytes(response.status, payload, response.getheader("Content-Type"), extra)
+
+    # -- static site ------------------------------------------------------
+
+    def static(self, path: str) -> None:
+        root = self.config.site
+        assert root is not None
+        relative = posixpath.normpath(urllib.parse.unquote(path)).lstrip("/")
+        if relative in ("", "."):
+            relative = "index.html"
+        full = os.path.realpath(os.path.join(root, relative))
+        if not full.startswith(root + os.sep) or not os.path.isfile(full):
+            self.send_json(404, {"message": "Not found"})
+            return
+        content_type = mimetypes.guess_type(full)[0] or "application/octet-stream"
+        if full.endswith(".wasm"):
+            content_type = "application/wasm"
+        with open(full, "rb") as f:
+            self.send_bytes(200, f.read(), content_type)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", required=True, help="JSON file with tokens and datasources")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--site", help="serve this folder (the built site) outside /api")
+    parser.add_argument("--sub-path", default="", help="serve everything below this path, e.g. /grafana")
+    parser.add_argument("--cors-origin", help="act as a reverse proxy that allows this origin ('*' = any)")
+    parser.add_argument("--datasources-forbidden", action="store_true", help="403 on /api/datasources")
+    parser.add_argument("--deny-uid", action="append", help="403 on the proxy for this datasource uid")
+    parser.add_argument("--upstream-timeout", type=float, default=30.0, help="seconds before a 504")
+    args = parser.parse_args()
+
+    Handler.config = Config(args.config, args)
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    print(f"grafana-compat: listening on http://{args.host}:{server.server_port}{args.sub_path}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Start the real demo stack on loopback: three Prometheus servers and a Grafana.
+
+Each Prometheus (Debian's `prometheus`) gets ~35 days of history from
+`demo_data.py`, backfilled with `promtool tsdb create-blocks-from openmetrics`.
+The TSDB blocks are cached per day under target/demo-stack/cache, and every
+start works on a fresh copy. In front of them runs `grafana_compat.py`, which
+serves the built site too. The stack stays up until interrupted; it writes
+target/demo-stack/<name>/state.json so tests can find ports, the token and the
+processes (to stop one Prometheus on purpose).
+
+Usage: stack.py up [--site dist] [--port 3000] [--prom-port 19091] [--name demo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import demo_data  # noqa: E402
+
+STACK_DIR = os.path.join(ROOT, "target", "demo-stack")
+
+
+def log(message: str) -> None:
+    print(f"stack: {message}", flush=True)
+
+
+def require(binary: str) -> str:
+    path = shutil.which(binary)
+    if path is None:
+        sys.exit(f"stack: `{binary}` is not installed. Run `dev/setup` (as root it installs Debian's prometheus).")
+    return path
+
+
+def cached_blocks(now: int, days: int) -> tuple[str, dict]:
+    """TSDB block folders for today's data, made once per day and generator version."""
+    with open(os.path.join(HERE, "demo_data.py"), "rb") as f:
+        version = hashlib.sha256(f.read()).hexdigest()[:12]
+    today = now - now % demo_data.DAY
+    key = f"{time.strftime('%Y-%m-%d', time.gmtime(today))}-{days}d-{version}"
+    cache = os.path.join(STACK_DIR, "cache", key)
+    done = os.path.join(cache, "done.json")
+    if os.path.exists(done):
+        with open(done, encoding="utf-8") as f:
+            return cache, json.load(f)
+    shutil.rmtree(os.path.join(STACK_DIR, "cache"), ignore_errors=True)
+    source = os.path.join(cache, "openmetrics")
+    log(f"generating {days} days of history (once a day) ...")
+    # Anchor the data at the start of today plus a margin, so it stays valid all day.
+    anchor = today + demo_data.DAY - 60
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "demo_data.py"), "generate", source, "--now", str(anchor), "--days", str(days)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    promtool = require("promtool")
+    for cluster in demo_data.CLUSTERS:
+        log(f"backfilling {cluster.name} with promtool ...")
+        subprocess.run(
+            [
+                promtool,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                "--max-block-duration=744h",
+                os.path.join(source, f"{cluster.uid}.om"),
+                os.path.join(cache, cluster.uid),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        os.remove(os.path.join(source, f"{cluster.uid}.om"))
+    with open(os.path.join(source, "expected.json"), encoding="utf-8") as f:
+        expected = json.load(f)
+    with open(done, "w", encoding="utf-8") as f:
+        json.dump(expected, f)
+    return cache, expected
+
+
+def wait_http(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"stack: {url} did not answer within {seconds:.0f} s")
+        time.sleep(0.2)
+
+
+def up(args: argparse.Namespace) -> None:
+    prometheus = require("prometheus")
+    now = int(time.time())
+    blocks, expected = cached_blocks(now, args.days)
+    run_dir = os.path.join(STACK_DIR, args.name)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    os.makedirs(run_dir)
+    empty_config = os.path.join(run_dir, "prometheus.yml")
+    with open(empty_config, "w", encoding="utf-8") as f:
+        f.write("# no scrape targets: the data is backfilled\n")
+
+    children: list[subprocess.Popen] = []
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    datasources = []
+    proms = []
+    for i, cluster in enumerate(demo_data.CLUSTERS):
+        port = args.prom_port + i
+        data = os.path.join(run_dir, cluster.uid)
+        shutil.copytree(os.path.join(blocks, cluster.uid), data)
+        argv = [
+            prometheus,
+            f"--config.file={empty_config}",
+            f"--storage.tsdb.path={data}",
+            "--storage.tsdb.retention.time=400d",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ]
+        logfile = open(os.path.join(run_dir, f"{cluster.uid}.log"), "ab")  # noqa: SIM115
+        children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, start_new_session=True))
+        proms.append({"uid": cluster.uid, "name": cluster.name, "port": port, "pid": children[-1].pid, "argv": argv})
+        datasources.append({"uid": cluster.uid, "name": cluster.name, "type": "prometheus", "url": f"http://127.0.0.1:{port}"})
+    # Grafana knows more than Prometheus: the report must skip these.
+    datasources.append({"uid": "logs", "name": "Logs", "type": "loki", "url": "http://127.0.0.1:9"})
+    datasources[0]["isDefault"] = True
+
+    for prom in proms:
+        wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60)
+
+    token = args.token or "glsa_demo_" + secrets.token_hex(16)
+    config = {"tokens": [token], "expired_tokens": ["glsa_expired_token"], "revoked_tokens": ["glsa_revoked_token"], "datasources": datasources}
+    config_path = os.path.join(run_dir, "grafana.json")
+    with open(config_path, "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=1)
+    grafana_argv = [sys.executable, os.path.join(HERE, "grafana_compat.py"), "--config", config_path, "--port", str(args.port)]
+    if args.site:
+        grafana_argv += ["--site", args.site]
+    grafana_log = open(os.path.join(run_dir, "grafana.log"), "ab")  # noqa: SIM115
+    children.append(subprocess.Popen(grafana_argv, stdout=grafana_log, stderr=grafana_log, env={**os.environ, "GRAFANA_COMPAT_QUIET": "1"}))
+    wait_http(f"http://127.0.0.1:{args.port}/api/health", 30)
+
+    state = {
+        "grafana_url": f"http://127.0.0.1:{args.port}",
+        "grafana_port": args.port,
+        "grafana_config": config_path,
+        "token": token,
+        "prometheus": proms,
+        "expected": expected,
+        "site": args.site,
+    }
+    with open(os.path.join(run_dir, "state.json"), "w", encoding="utf-8") as f:
+        json.dump(state, f, indent=1)
+    log(f"ready: {state['grafana_url']}/  (state in {os.path.relpath(run_dir, ROOT)}/state.json)")
+    if args.print_token:
+        log(f"demo token: {token}")
+    while True:
+        for child in children:
+            if child.poll() is not None and child is children[-1]:
+                log("grafana-compat exited; stopping")
+                stop()
+        time.sleep(0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("up", help="start the stack and keep it running")
+    p.add_argument("--site", help="serve this built site on the Grafana port")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--prom-port", type=int, default=19091)
+    p.add_argument("--days", type=int, default=35)
+    p.add_argument("--name", default="demo")
+    p.add_argument("--token", default=None)
+    p.add_argument("--print-token", action="store_true")
+    args = parser.parse_args()
+    up(args)
+
+
+if __name__ == "__main__":
+    main()
