@@ -37,7 +37,11 @@ pub struct ChartStyle {
 
 impl Default for ChartStyle {
     fn default() -> Self {
-        Self { scheme: ColorScheme::Light, height: 520, value_label: String::new() }
+        Self {
+            scheme: ColorScheme::Light,
+            height: 520,
+            value_label: String::new(),
+        }
     }
 }
 
@@ -111,8 +115,17 @@ pub fn stacked_daily_bars(table: &DailyTable, style: &ChartStyle) -> Plot {
         .plot_background_color("rgba(0,0,0,0)")
         .font(Font::new().color(text))
         .hover_mode(HoverMode::Closest)
-        .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
-        .x_axis(Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b"))
+        .legend(
+            Legend::new()
+                .group_click(GroupClick::ToggleItem)
+                .title(Title::with_text("")),
+        )
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Date)
+                .grid_color(grid)
+                .tick_format("%d %b"),
+        )
         .y_axis(
             Axis::new()
                 .grid_color(grid)
@@ -121,7 +134,10 @@ pub fn stacked_daily_bars(table: &DailyTable, style: &ChartStyle) -> Plot {
         );
     plot.set_layout(layout);
     plot.set_configuration(
-        Configuration::new().responsive(true).display_logo(false).typeset_math(false),
+        Configuration::new()
+            .responsive(true)
+            .display_logo(false)
+            .typeset_math(false),
     );
     plot
 }
@@ -156,7 +172,10 @@ mod tests {
 
     #[test]
     fn one_stacked_trace_per_series_with_a_lighter_partial_day() {
-        let plot = stacked_daily_bars(&table(&[("c1", "big", 10.0), ("c1", "small", 1.0)]), &ChartStyle::default());
+        let plot = stacked_daily_bars(
+            &table(&[("c1", "big", 10.0), ("c1", "small", 1.0)]),
+            &ChartStyle::default(),
+        );
         let v = json_of(&plot);
         assert_eq!(v["layout"]["barmode"], "stack");
         assert_eq!(v["layout"]["legend"]["groupclick"], "toggleitem");
@@ -166,7 +185,11 @@ mod tests {
         assert_eq!(data[0]["type"], "bar");
         assert_eq!(data[0]["name"], "big");
         assert_eq!(data[0]["x"], json!(["2026-11-01", "2026-11-02", "2026-11-03"]));
-        assert_eq!(data[0]["y"], json!([10.0, null, 5.0]), "a gap stays null, never zero");
+        assert_eq!(
+            data[0]["y"],
+            json!([10.0, null, 5.0]),
+            "a gap stays null, never zero"
+        );
         let colors = data[0]["marker"]["color"].as_array().unwrap();
         assert_eq!(colors[0], "rgba(0, 114, 178, 1)");
         assert_eq!(colors[2], "rgba(0, 114, 178, 0.45)");
@@ -188,7 +211,10 @@ mod tests {
 
     #[test]
     fn dark_scheme_uses_light_text() {
-        let style = ChartStyle { scheme: ColorScheme::Dark, ..ChartStyle::default() };
+        let style = ChartStyle {
+            scheme: ColorScheme::Dark,
+            ..ChartStyle::default()
+        };
         let v = json_of(&stacked_daily_bars(&table(&[("c", "a", 1.0)]), &style));
         assert_eq!(v["layout"]["font"]["color"], "#e6edf3");
         assert_eq!(v["layout"]["paper_bgcolor"], "rgba(0,0,0,0)");

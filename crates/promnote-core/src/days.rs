@@ -40,7 +40,10 @@ impl DayPlan {
 
     /// Unix seconds of the first evaluation (the midnight ending the first day).
     pub fn range_start_s(&self) -> i64 {
-        self.days.first().map_or_else(|| midnight_ms(self.today) / 1000, |d| midnight_ms(*d) / 1000 + 86_400)
+        self.days.first().map_or_else(
+            || midnight_ms(self.today) / 1000,
+            |d| midnight_ms(*d) / 1000 + 86_400,
+        )
     }
 
     /// Unix seconds of the last midnight evaluation (the start of today).
@@ -63,7 +66,11 @@ impl DayPlan {
 
     /// Every bar's label, complete days then today.
     pub fn labels(&self) -> Vec<String> {
-        self.days.iter().chain(std::iter::once(&self.today)).map(|d| d.format("%Y-%m-%d").to_string()).collect()
+        self.days
+            .iter()
+            .chain(std::iter::once(&self.today))
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .collect()
     }
 }
 
@@ -84,8 +91,9 @@ pub fn clock_utc(t_ms: i64) -> String {
 
 /// A time as RFC 3339 in UTC, second precision.
 pub fn rfc3339_utc(t_ms: i64) -> String {
-    DateTime::from_timestamp_millis(t_ms)
-        .map_or_else(String::new, |t| (t - TimeDelta::milliseconds(t_ms.rem_euclid(1000))).to_rfc3339())
+    DateTime::from_timestamp_millis(t_ms).map_or_else(String::new, |t| {
+        (t - TimeDelta::milliseconds(t_ms.rem_euclid(1000))).to_rfc3339()
+    })
 }
 
 #[cfg(test)]
@@ -110,7 +118,10 @@ mod tests {
         // The first bar (Oct 23) is evaluated at the midnight that ends it.
         assert_eq!(plan.range_start_s(), ms("2026-10-24T00:00:00Z") / 1000);
         assert_eq!(plan.range_end_s(), ms("2026-11-23T00:00:00Z") / 1000);
-        assert_eq!((plan.range_end_s() - plan.range_start_s()) / plan.step_s() + 1, 31);
+        assert_eq!(
+            (plan.range_end_s() - plan.range_start_s()) / plan.step_s() + 1,
+            31
+        );
     }
 
     #[test]
@@ -128,8 +139,16 @@ mod tests {
         assert_eq!(plan.day_index(ms("2026-10-24T00:00:00.001Z")), Some(1));
         assert_eq!(plan.day_index(ms("2026-11-23T00:00:00Z")), Some(30));
         assert_eq!(plan.day_index(ms("2026-10-23T12:00:00Z")), Some(0));
-        assert_eq!(plan.day_index(ms("2026-10-23T00:00:00Z")), None, "ends the day before the range");
-        assert_eq!(plan.day_index(ms("2026-11-23T00:00:01Z")), None, "today is not a complete day");
+        assert_eq!(
+            plan.day_index(ms("2026-10-23T00:00:00Z")),
+            None,
+            "ends the day before the range"
+        );
+        assert_eq!(
+            plan.day_index(ms("2026-11-23T00:00:01Z")),
+            None,
+            "today is not a complete day"
+        );
     }
 
     #[test]
@@ -143,6 +162,9 @@ mod tests {
     #[test]
     fn formats_times() {
         assert_eq!(clock_utc(ms("2026-11-23T09:05:59Z")), "09:05");
-        assert_eq!(rfc3339_utc(ms("2026-11-23T09:05:59.250Z")), "2026-11-23T09:05:59+00:00");
+        assert_eq!(
+            rfc3339_utc(ms("2026-11-23T09:05:59.250Z")),
+            "2026-11-23T09:05:59+00:00"
+        );
     }
 }

@@ -124,7 +124,11 @@ fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {
         Some("auth.unauthorized") => "no valid token was sent",
         _ => "the token is wrong, expired or revoked",
     };
-    let said = if message.is_empty() { String::new() } else { format!(" (Grafana said: {message})") };
+    let said = if message.is_empty() {
+        String::new()
+    } else {
+        format!(" (Grafana said: {message})")
+    };
     format!("Grafana refused the token: {what}{said}. Create a service-account token in Grafana (Administration → Service accounts) and paste it again.")
 }
 
@@ -145,7 +149,10 @@ impl ApiError {
                 | ApiError::GatewayTimeout { .. }
                 | ApiError::TimedOut { .. }
                 | ApiError::Unreachable { .. }
-                | ApiError::Status { status: 499 | 503, .. }
+                | ApiError::Status {
+                    status: 499 | 503,
+                    ..
+                }
         )
     }
 
@@ -178,13 +185,27 @@ pub fn from_status(what: &str, status: u16, content_type: Option<&str>, body: &s
     let grafana: GrafanaErrorBody = serde_json::from_str(body).unwrap_or_default();
     let message = grafana.message;
     match status {
-        401 => ApiError::Unauthorized { message_id: grafana.message_id, message },
-        403 => ApiError::Forbidden { what, message: if message.is_empty() { "403 Forbidden".into() } else { message } },
+        401 => ApiError::Unauthorized {
+            message_id: grafana.message_id,
+            message,
+        },
+        403 => ApiError::Forbidden {
+            what,
+            message: if message.is_empty() {
+                "403 Forbidden".into()
+            } else {
+                message
+            },
+        },
         404 if !looks_like_html(content_type, body) => ApiError::NotFound { what, message },
         502 => ApiError::BadGateway { what },
         504 => ApiError::GatewayTimeout { what },
         _ if looks_like_html(content_type, body) => ApiError::NotJson { what, status },
-        _ => ApiError::Status { what, status, message },
+        _ => ApiError::Status {
+            what,
+            status,
+            message,
+        },
     }
 }
 
@@ -197,9 +218,15 @@ pub fn decode_ok<T, E: std::fmt::Display>(
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, ApiError> {
     if looks_like_html(content_type, body) {
-        return Err(ApiError::NotJson { what: what.to_owned(), status });
+        return Err(ApiError::NotJson {
+            what: what.to_owned(),
+            status,
+        });
     }
-    decode(body).map_err(|e| ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() })
+    decode(body).map_err(|e| ApiError::Unreadable {
+        what: what.to_owned(),
+        detail: e.to_string(),
+    })
 }
 
 /// Decodes a 2xx Prometheus body; its error envelope becomes [`ApiError::Prometheus`].
@@ -210,11 +237,20 @@ pub fn decode_prometheus(
     body: &str,
 ) -> Result<prom::QueryResponse, ApiError> {
     if looks_like_html(content_type, body) {
-        return Err(ApiError::NotJson { what: what.to_owned(), status });
+        return Err(ApiError::NotJson {
+            what: what.to_owned(),
+            status,
+        });
     }
     prom::decode(body).map_err(|source| match source {
-        PromError::Api { .. } => ApiError::Prometheus { what: what.to_owned(), source },
-        PromError::Decode(detail) => ApiError::Unreadable { what: what.to_owned(), detail },
+        PromError::Api { .. } => ApiError::Prometheus {
+            what: what.to_owned(),
+            source,
+        },
+        PromError::Decode(detail) => ApiError::Unreadable {
+            what: what.to_owned(),
+            detail,
+        },
     })
 }
 
@@ -233,17 +269,39 @@ mod tests {
         assert!(text.contains("Grafana refused the token"), "{text}");
         assert!(text.contains("Invalid API key"));
         assert!(text.contains("Service accounts"));
-        let expired = from_status("x", 401, JSON, r#"{"message":"Expired API key","messageId":"api-key.expired"}"#);
+        let expired = from_status(
+            "x",
+            401,
+            JSON,
+            r#"{"message":"Expired API key","messageId":"api-key.expired"}"#,
+        );
         assert!(expired.to_string().contains("has expired"));
-        let revoked = from_status("x", 401, JSON, r#"{"message":"Revoked token","messageId":"api-key.revoked"}"#);
+        let revoked = from_status(
+            "x",
+            401,
+            JSON,
+            r#"{"message":"Revoked token","messageId":"api-key.revoked"}"#,
+        );
         assert!(revoked.to_string().contains("revoked"));
     }
 
     #[test]
     fn proxy_statuses() {
-        let denied = from_status("cluster-a", 403, JSON, r#"{"message":"Access denied to datasource"}"#);
-        assert!(denied.to_string().starts_with("Grafana denied access (Access denied to datasource)"));
-        let missing = from_status("cluster-a", 404, JSON, r#"{"message":"Unable to find datasource"}"#);
+        let denied = from_status(
+            "cluster-a",
+            403,
+            JSON,
+            r#"{"message":"Access denied to datasource"}"#,
+        );
+        assert!(denied
+            .to_string()
+            .starts_with("Grafana denied access (Access denied to datasource)"));
+        let missing = from_status(
+            "cluster-a",
+            404,
+            JSON,
+            r#"{"message":"Unable to find datasource"}"#,
+        );
         assert!(missing.to_string().contains("no datasource for cluster-a"));
         let down = from_status("cluster-a", 502, None, "");
         assert!(down.to_string().contains("502 Bad Gateway"));
@@ -256,35 +314,69 @@ mod tests {
 
     #[test]
     fn prometheus_errors_through_the_proxy() {
-        let body = r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected \")\""}"#;
+        let body =
+            r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected \")\""}"#;
         let err = from_status("cluster-a", 400, JSON, body);
         assert!(matches!(err, ApiError::Prometheus { .. }));
-        assert!(err.to_string().starts_with("cluster-a: Prometheus refused the query (bad_data): 1:5: parse error"));
-        let timeout = from_status("cluster-a", 503, JSON, r#"{"status":"error","errorType":"timeout","error":"query timed out"}"#);
+        assert!(err
+            .to_string()
+            .starts_with("cluster-a: Prometheus refused the query (bad_data): 1:5: parse error"));
+        let timeout = from_status(
+            "cluster-a",
+            503,
+            JSON,
+            r#"{"status":"error","errorType":"timeout","error":"query timed out"}"#,
+        );
         assert!(timeout.to_string().contains("(timeout)"));
     }
 
     #[test]
     fn html_where_json_was_expected() {
         let login = "<!doctype html><html><title>Sign in</title></html>";
-        let err = decode_ok("the datasource list", 200, Some("text/html; charset=utf-8"), login, |b| {
-            serde_json::from_str::<serde_json::Value>(b)
-        });
-        assert_eq!(err, Err(ApiError::NotJson { what: "the datasource list".into(), status: 200 }));
-        assert!(matches!(from_status("x", 500, None, login), ApiError::NotJson { status: 500, .. }));
+        let err = decode_ok(
+            "the datasource list",
+            200,
+            Some("text/html; charset=utf-8"),
+            login,
+            |b| serde_json::from_str::<serde_json::Value>(b),
+        );
+        assert_eq!(
+            err,
+            Err(ApiError::NotJson {
+                what: "the datasource list".into(),
+                status: 200
+            })
+        );
+        assert!(matches!(
+            from_status("x", 500, None, login),
+            ApiError::NotJson { status: 500, .. }
+        ));
     }
 
     #[test]
     fn unreadable_and_truncated_json() {
-        let err = decode_prometheus("cluster-a", 200, JSON, r#"{"status":"success","data":{"resultType":"matrix","result":["#);
+        let err = decode_prometheus(
+            "cluster-a",
+            200,
+            JSON,
+            r#"{"status":"success","data":{"resultType":"matrix","result":["#,
+        );
         assert!(matches!(err, Err(ApiError::Unreadable { .. })));
-        let ok = decode_prometheus("cluster-a", 200, JSON, r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#);
+        let ok = decode_prometheus(
+            "cluster-a",
+            200,
+            JSON,
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+        );
         assert!(ok.is_ok());
     }
 
     #[test]
     fn cors_message_names_both_origins_and_the_fix() {
-        let err = ApiError::CorsBlocked { origin: "https://g.example".into(), page_origin: "https://me.github.io".into() };
+        let err = ApiError::CorsBlocked {
+            origin: "https://g.example".into(),
+            page_origin: "https://me.github.io".into(),
+        };
         let text = err.to_string();
         assert!(text.contains("https://g.example is up"));
         assert!(text.contains("https://me.github.io"));

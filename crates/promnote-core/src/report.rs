@@ -6,7 +6,8 @@ use crate::days::DayPlan;
 use crate::grafana::{form, ApiRequest, Body};
 
 /// The report's PromQL, as the notebook ran it.
-pub const HUB_ACTIVITY_QUERY: &str = r#"max(jupyterhub_active_users{period="24h", namespace=~".*"}) by (namespace)"#;
+pub const HUB_ACTIVITY_QUERY: &str =
+    r#"max(jupyterhub_active_users{period="24h", namespace=~".*"}) by (namespace)"#;
 
 /// A cheap query that proves a datasource answers through Grafana's proxy.
 pub const HEALTH_QUERY: &str = "1+1";
@@ -16,15 +17,28 @@ pub const HUB_ACTIVITY_TITLE: &str = "Daily active users per hub";
 
 /// The `query_range` request for the plan's midnights (form POST, as Grafana sends).
 pub fn range_request(uid: &str, query: &str, plan: &DayPlan) -> ApiRequest {
-    let (start, end, step) = (plan.range_start_s().to_string(), plan.range_end_s().to_string(), plan.step_s().to_string());
-    let body = form(&[("query", query), ("start", &start), ("end", &end), ("step", &step)]);
+    let (start, end, step) = (
+        plan.range_start_s().to_string(),
+        plan.range_end_s().to_string(),
+        plan.step_s().to_string(),
+    );
+    let body = form(&[
+        ("query", query),
+        ("start", &start),
+        ("end", &end),
+        ("step", &step),
+    ]);
     ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))
 }
 
 /// The instant `query` request for today's partial bar, evaluated at the plan's "now".
 pub fn instant_request(uid: &str, query: &str, plan: &DayPlan) -> ApiRequest {
     let time = format!("{:.3}", plan.now_ms as f64 / 1000.0);
-    ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", query), ("time", &time)])))
+    ApiRequest::prometheus(
+        uid,
+        "api/v1/query",
+        Body::Form(form(&[("query", query), ("time", &time)])),
+    )
 }
 
 /// The status check: an instant query of a constant, through the proxy.
@@ -42,10 +56,17 @@ mod tests {
         let plan = DayPlan::last_month(now_ms);
         let range = range_request("prom-a", HUB_ACTIVITY_QUERY, &plan);
         assert_eq!(range.path, "api/datasources/proxy/uid/prom-a/api/v1/query_range");
-        let Body::Form(body) = &range.body else { panic!("POST expected") };
-        assert!(body.ends_with("&start=1792800000&end=1795392000&step=86400"), "{body}");
+        let Body::Form(body) = &range.body else {
+            panic!("POST expected")
+        };
+        assert!(
+            body.ends_with("&start=1792800000&end=1795392000&step=86400"),
+            "{body}"
+        );
         let instant = instant_request("prom-a", HUB_ACTIVITY_QUERY, &plan);
-        let Body::Form(body) = &instant.body else { panic!("POST expected") };
+        let Body::Form(body) = &instant.body else {
+            panic!("POST expected")
+        };
         assert!(body.ends_with("&time=1795399726.500"), "{body}");
     }
 }

@@ -26,7 +26,11 @@ pub struct DailySeries {
 impl DailySeries {
     /// Sum of every value shown, today's included (the notebook's ordering key).
     pub fn total(&self) -> f64 {
-        self.values.iter().chain(std::iter::once(&self.today)).flatten().sum()
+        self.values
+            .iter()
+            .chain(std::iter::once(&self.today))
+            .flatten()
+            .sum()
     }
 }
 
@@ -54,7 +58,7 @@ pub fn bucket_datasource(
     let mut by_labels: BTreeMap<&Labels, DailySeries> = BTreeMap::new();
     let mut non_finite = 0usize;
     let mut histograms = 0usize;
-    let mut new_series = |labels: &Labels| DailySeries {
+    let new_series = |labels: &Labels| DailySeries {
         datasource_uid: datasource_uid.to_owned(),
         datasource_name: datasource_name.to_owned(),
         labels: labels.clone(),
@@ -65,9 +69,13 @@ pub fn bucket_datasource(
         if series.has_histograms {
             histograms += 1;
         }
-        let row = by_labels.entry(&series.metric).or_insert_with(|| new_series(&series.metric));
+        let row = by_labels
+            .entry(&series.metric)
+            .or_insert_with(|| new_series(&series.metric));
         for sample in &series.values {
-            let Some(day) = plan.day_index(sample.t_ms) else { continue };
+            let Some(day) = plan.day_index(sample.t_ms) else {
+                continue;
+            };
             if sample.value.is_finite() {
                 row.values[day] = Some(sample.value);
             } else {
@@ -81,7 +89,9 @@ pub fn bucket_datasource(
             histograms += 1;
         }
         let Some(sample) = series.value else { continue };
-        let row = by_labels.entry(&series.metric).or_insert_with(|| new_series(&series.metric));
+        let row = by_labels
+            .entry(&series.metric)
+            .or_insert_with(|| new_series(&series.metric));
         if sample.value.is_finite() {
             row.today = Some(sample.value);
         } else {
@@ -156,9 +166,15 @@ pub fn merge(plan: &DayPlan, series: Vec<DailySeries>) -> DailyTable {
         })
         .collect();
     named.sort_by(|a, b| {
-        b.series.total().total_cmp(&a.series.total()).then_with(|| a.name.cmp(&b.name))
+        b.series
+            .total()
+            .total_cmp(&a.series.total())
+            .then_with(|| a.name.cmp(&b.name))
     });
-    DailyTable { plan: plan.clone(), series: named }
+    DailyTable {
+        plan: plan.clone(),
+        series: named,
+    }
 }
 
 #[cfg(test)]
@@ -173,13 +189,19 @@ mod tests {
     }
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn range(labels: Labels, points: &[(i64, f64)]) -> RangeSeries {
         RangeSeries {
             metric: labels,
-            values: points.iter().map(|&(t_ms, value)| Sample { t_ms, value }).collect(),
+            values: points
+                .iter()
+                .map(|&(t_ms, value)| Sample { t_ms, value })
+                .collect(),
             has_histograms: false,
         }
     }
@@ -192,9 +214,17 @@ mod tests {
     fn places_samples_by_timestamp_not_position() {
         let plan = plan();
         // A hub born mid-month: its first sample ends day 20; day 25 is missing.
-        let points: Vec<(i64, f64)> =
-            (20..31).filter(|d| *d != 25).map(|d| (end_of(&plan, d), d as f64)).collect();
-        let out = bucket_datasource(&plan, "u", "c", &[range(labels(&[("namespace", "new")]), &points)], &[]);
+        let points: Vec<(i64, f64)> = (20..31)
+            .filter(|d| *d != 25)
+            .map(|d| (end_of(&plan, d), d as f64))
+            .collect();
+        let out = bucket_datasource(
+            &plan,
+            "u",
+            "c",
+            &[range(labels(&[("namespace", "new")]), &points)],
+            &[],
+        );
         let values = &out.series[0].values;
         assert!(values[..20].iter().all(Option::is_none));
         assert_eq!(values[20], Some(20.0));
@@ -205,7 +235,11 @@ mod tests {
     #[test]
     fn non_finite_values_are_gaps_with_a_note() {
         let plan = plan();
-        let points = [(end_of(&plan, 0), f64::NAN), (end_of(&plan, 1), f64::INFINITY), (end_of(&plan, 2), 1.0)];
+        let points = [
+            (end_of(&plan, 0), f64::NAN),
+            (end_of(&plan, 1), f64::INFINITY),
+            (end_of(&plan, 2), 1.0),
+        ];
         let out = bucket_datasource(&plan, "u", "c", &[range(labels(&[("a", "x")]), &points)], &[]);
         assert_eq!(&out.series[0].values[..3], &[None, None, Some(1.0)]);
         assert_eq!(out.notes.len(), 1);
@@ -221,10 +255,19 @@ mod tests {
             &plan,
             "a",
             "cluster-a",
-            &[range(staging.clone(), &[(end_of(&plan, 0), 1.0)]), range(prod, &[(end_of(&plan, 0), 100.0)])],
+            &[
+                range(staging.clone(), &[(end_of(&plan, 0), 1.0)]),
+                range(prod, &[(end_of(&plan, 0), 100.0)]),
+            ],
             &[],
         );
-        let b = bucket_datasource(&plan, "b", "cluster-b", &[range(staging, &[(end_of(&plan, 0), 2.0)])], &[]);
+        let b = bucket_datasource(
+            &plan,
+            "b",
+            "cluster-b",
+            &[range(staging, &[(end_of(&plan, 0), 2.0)])],
+            &[],
+        );
         let table = merge(&plan, a.series.into_iter().chain(b.series).collect());
         let names: Vec<&str> = table.series.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["prod", "cluster-b / staging", "cluster-a / staging"]);
@@ -235,7 +278,10 @@ mod tests {
         let plan = plan();
         let instant = vec![InstantSeries {
             metric: labels(&[("namespace", "x")]),
-            value: Some(Sample { t_ms: plan.now_ms, value: 7.0 }),
+            value: Some(Sample {
+                t_ms: plan.now_ms,
+                value: 7.0,
+            }),
             has_histograms: false,
         }];
         let out = bucket_datasource(&plan, "u", "c", &[], &instant);
@@ -247,7 +293,10 @@ mod tests {
     fn names_label_sets() {
         assert_eq!(label_set_name(&labels(&[])), "{}");
         assert_eq!(label_set_name(&labels(&[("namespace", "a")])), "a");
-        assert_eq!(label_set_name(&labels(&[("b", "2"), ("a", "1\"")])), r#"{a="1\"", b="2"}"#);
+        assert_eq!(
+            label_set_name(&labels(&[("b", "2"), ("a", "1\"")])),
+            r#"{a="1\"", b="2"}"#
+        );
     }
 
     #[test]
@@ -257,13 +306,22 @@ mod tests {
             decode(&std::fs::read_to_string(path).unwrap()).unwrap().data
         };
         // The fixtures were recorded with the range ending at a midnight: rebuild that plan.
-        let QueryData::Matrix(north) = fixture("hub_activity_range_north.json") else { panic!() };
+        let QueryData::Matrix(north) = fixture("hub_activity_range_north.json") else {
+            panic!()
+        };
         let last = north[0].values.last().unwrap().t_ms;
-        let plan = DayPlan::between(crate::days::date_of(north[0].values[0].t_ms - 1), last + 3_600_000);
+        let plan = DayPlan::between(
+            crate::days::date_of(north[0].values[0].t_ms - 1),
+            last + 3_600_000,
+        );
         let mut all = Vec::new();
         for cluster in ["north", "south", "west"] {
-            let QueryData::Matrix(r) = fixture(&format!("hub_activity_range_{cluster}.json")) else { panic!() };
-            let QueryData::Vector(i) = fixture(&format!("hub_activity_instant_{cluster}.json")) else { panic!() };
+            let QueryData::Matrix(r) = fixture(&format!("hub_activity_range_{cluster}.json")) else {
+                panic!()
+            };
+            let QueryData::Vector(i) = fixture(&format!("hub_activity_instant_{cluster}.json")) else {
+                panic!()
+            };
             all.extend(bucket_datasource(&plan, cluster, &format!("cluster-{cluster}"), &r, &i).series);
         }
         let table = merge(&plan, all);
@@ -271,6 +329,9 @@ mod tests {
         let names: Vec<&str> = table.series.iter().map(|s| s.name.as_str()).collect();
         assert!(names.contains(&"cluster-north / staging") && names.contains(&"cluster-south / staging"));
         let totals: Vec<f64> = table.series.iter().map(|s| s.series.total()).collect();
-        assert!(totals.windows(2).all(|w| w[0] >= w[1]), "largest total first: {totals:?}");
+        assert!(
+            totals.windows(2).all(|w| w[0] >= w[1]),
+            "largest total first: {totals:?}"
+        );
     }
 }

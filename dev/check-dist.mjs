@@ -1,0 +1,53 @@
+// Checks the built dist/ for what a static host needs, and prints its first-load size.
+// - every asset URL in index.html is relative (the site works under any sub-path);
+// - nothing is loaded from another origin (no CDN);
+// - plotly.js and the demo data are there.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const dist = 'dist';
+const html = readFileSync(join(dist, 'index.html'), 'utf8');
+const failures = [];
+
+for (const [, attr, url] of html.matchAll(/\b(src|href)="([^"]*)"/g)) {
+  if (/^[a-z]+:\/\//i.test(url) || url.startsWith('//')) failures.push(`${attr}="${url}" points at another origin`);
+  else if (url.startsWith('/')) failures.push(`${attr}="${url}" is absolute: breaks under a sub-path`);
+}
+for (const [, url] of html.matchAll(/(?:import|from)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+  if (!url.startsWith('./')) failures.push(`module URL ${url} is not relative`);
+}
+if (!/<script[^>]+src="\.\/plotly-basic[^"]*\.js"/.test(html)) failures.push('plotly.js is not loaded from dist/');
+try {
+  statSync(join(dist, 'demo-data', 'hub-activity.json'));
+} catch {
+  failures.push('dist/demo-data/hub-activity.json is missing');
+}
+
+const groups = { wasm: /\.wasm$/, 'JS glue': /^promnote-.*\.js$/, 'plotly.js': /^plotly.*\.js$/, CSS: /\.css$/, HTML: /\.html$/ };
+const sizes = {};
+for (const file of readdirSync(dist)) {
+  const path = join(dist, file);
+  if (!statSync(path).isFile()) continue;
+  const group = Object.keys(groups).find((g) => groups[g].test(file));
+  if (!group) continue;
+  const raw = readFileSync(path);
+  sizes[group] ??= { raw: 0, gz: 0 };
+  sizes[group].raw += raw.length;
+  sizes[group].gz += gzipSync(raw, { level: 9 }).length;
+}
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+let total = { raw: 0, gz: 0 };
+console.log('first load       raw        gzipped');
+for (const [group, s] of Object.entries(sizes)) {
+  total.raw += s.raw;
+  total.gz += s.gz;
+  console.log(`${group.padEnd(12)} ${kb(s.raw).padStart(10)} ${kb(s.gz).padStart(12)}`);
+}
+console.log(`${'total'.padEnd(12)} ${kb(total.raw).padStart(10)} ${kb(total.gz).padStart(12)}`);
+
+if (failures.length) {
+  console.error(`dist check failed:\n  ${failures.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('dist check: relative URLs only, no other origin, plotly.js and demo data present');

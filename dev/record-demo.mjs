@@ -1,0 +1,37 @@
+// Records the demo data that the static site replays in its demo-data mode: drives the
+// built site in headless Chromium against the real stack, captures every API answer
+// the report needs (keyed like the app's replay transport: "METHOD path\nform"), and
+// writes demo-data/hub-activity.json. The token is never written.
+// Usage: node dev/record-demo.mjs target/demo-stack/<name>/state.json
+import { readFileSync, writeFileSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+
+const state = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const base = state.grafana_url.replace(/\/?$/, '/');
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+});
+const page = await browser.newPage();
+const answers = {};
+page.on('response', async (response) => {
+  const request = response.request();
+  if (!request.url().startsWith(`${base}api/`) || request.url().endsWith('/api/health')) return;
+  const path = request.url().slice(base.length);
+  const key = request.method() === 'POST' ? `POST ${path}\n${request.postData() ?? ''}` : `GET ${path}`;
+  answers[key] = { status: response.status(), content_type: response.headers()['content-type'] ?? null, body: await response.text() };
+});
+await page.goto(base);
+await page.getByTestId('grafana-url').fill(base);
+await page.getByTestId('grafana-token').fill(state.token);
+await page.getByTestId('connect').click();
+const cell = page.getByTestId('cell');
+await cell.and(page.locator('[data-state=drawn]')).waitFor({ timeout: 60_000 });
+await page.waitForTimeout(500);
+const recordedAt = Number(await cell.getAttribute('data-evaluated-at'));
+await browser.close();
+
+const text = JSON.stringify({ format: 1, recorded_at_ms: recordedAt, answers }, null, 1);
+if (text.includes(state.token)) throw new Error('the recording contains the token');
+writeFileSync('demo-data/hub-activity.json', `${text}\n`);
+console.log(`recorded ${Object.keys(answers).length} answers at ${new Date(recordedAt).toISOString()}`);

@@ -1,0 +1,160 @@
+// The hub-activity report end to end: the built site, real Prometheus, the
+// Grafana-compatible server, headless Chromium.
+import { test, expect } from '@playwright/test';
+import { GRAFANA_PORT, STATIC_PORT } from '../playwright.config.mjs';
+import { ReportPage, stackState, watchConsole, stopPrometheus, extraGrafana, expectedName } from './support.mjs';
+
+const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
+
+let console_;
+test.beforeEach(async ({ page }) => {
+  console_ = watchConsole(page);
+});
+test.afterEach(async () => {
+  console_.assertNoPanic();
+});
+
+test('connect lists the three Prometheus datasources and draws one trace per cluster and hub with the generated values', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await expect(report.datasources).toHaveCount(3);
+  await report.waitDrawn();
+  expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok' });
+  await expect(page.getByText('Not Prometheus, not queried: Logs (loki)')).toBeVisible();
+
+  const expected = state.expected.series;
+  const traces = await report.traces();
+  expect(traces.map((t) => t.name).sort()).toEqual(expected.map((s) => expectedName(s, expected)).sort());
+  expect(traces.map((t) => t.name)).toContain('cluster-north / staging');
+  expect(traces.map((t) => t.name)).toContain('cluster-south / staging');
+
+  let checked = 0;
+  for (const series of expected) {
+    const trace = traces.find((t) => t.name === expectedName(series, expected));
+    const days = trace.x.slice(0, -1); // the last bar is today, partial
+    expect(days.length).toBeGreaterThanOrEqual(28);
+    days.forEach((day, i) => {
+      const want = series.daily[day] ?? null;
+      expect(trace.y[i], `${trace.name} on ${day}`).toBe(want);
+      checked += 1;
+    });
+    expect(trace.y.at(-1), `${trace.name} today so far`).not.toBeNull();
+  }
+  expect(checked).toBeGreaterThan(250);
+
+  // Ordered by total, largest first.
+  const totals = traces.map((t) => t.y.reduce((a, v) => a + (v ?? 0), 0));
+  expect([...totals].sort((a, b) => b - a)).toEqual(totals);
+  // Bars are whole calendar days, the last one today's.
+  const today = new Date().toISOString().slice(0, 10);
+  expect(traces[0].x.at(-1)).toBe(today);
+
+  await page.screenshot({ path: 'target/e2e-results/hub-activity.png', fullPage: true });
+});
+
+test('a wrong token shows the 401 message and no chart', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, 'glsa_not_a_real_token');
+  await expect(report.errors.first()).toContainText('Grafana refused the token');
+  await expect(report.errors.first()).toContainText('Invalid API key');
+  await expect(report.datasources).toHaveCount(0);
+  expect(page.url()).not.toContain('glsa_');
+});
+
+test('one Prometheus stopped: its datasource shows the error, the others still draw', async ({ page }) => {
+  const state = stackState();
+  const restart = await stopPrometheus('prom-west');
+  try {
+    const report = new ReportPage(page);
+    await report.open(SITE);
+    await report.connect(state.grafana_url, state.token);
+    await report.waitDrawn();
+    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'error' });
+    const cellError = report.cell.getByTestId('error');
+    await expect(cellError).toHaveCount(1);
+    await expect(cellError).toContainText('cluster-west');
+    await expect(cellError).toContainText('502 Bad Gateway');
+    const names = (await report.traces()).map((t) => t.name);
+    expect(names).toContain('prod');
+    expect(names.some((n) => ['ocean-hub', 'data-camp', 'astro'].includes(n))).toBe(false);
+    // Once it is back, Retry brings its hubs in.
+    await restart();
+    await report.cell.getByTestId('retry').click();
+    await report.waitDrawn();
+    await expect.poll(async () => (await report.statusByName())['cluster-west']).toBe('ok');
+    await expect.poll(async () => (await report.traces()).map((t) => t.name)).toContain('ocean-hub');
+  } finally {
+    await restart().catch(() => {});
+  }
+});
+
+test('the demo-data mode renders under a sub-path without any server behind it', async ({ page }) => {
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  const report = new ReportPage(page);
+  await report.open(`http://127.0.0.1:${STATIC_PORT}/promnote/`);
+  await report.demoButton.click();
+  await report.waitDrawn();
+  await expect(report.datasources).toHaveCount(3);
+  const traces = await report.traces();
+  expect(traces.length).toBe(10);
+  expect(traces.map((t) => t.name)).toContain('cluster-south / staging');
+  const outside = requests.filter((u) => !u.startsWith(`http://127.0.0.1:${STATIC_PORT}/promnote/`));
+  expect(outside, 'the static site loads nothing from elsewhere').toEqual([]);
+  await page.screenshot({ path: 'target/e2e-results/demo-data.png', fullPage: true });
+});
+
+test('older Grafana: /api/datasources answers 403, the list comes from /api/frontend/settings (cross-origin, CORS added by a reverse proxy)', async ({ page }) => {
+  const state = stackState();
+  const grafana = await extraGrafana(3101, ['--datasources-forbidden', '--cors-origin', `http://127.0.0.1:${GRAFANA_PORT}`]);
+  try {
+    const report = new ReportPage(page);
+    await report.open(SITE);
+    await report.connect(grafana.url, state.token);
+    await report.waitDrawn();
+    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok' });
+  } finally {
+    grafana.stop();
+  }
+});
+
+test('a Grafana on another origin without CORS headers: the message says CORS, not "down"', async ({ page }) => {
+  const state = stackState();
+  const grafana = await extraGrafana(3102, []);
+  try {
+    const report = new ReportPage(page);
+    await report.open(SITE);
+    await report.connect(grafana.url, state.token);
+    await expect(report.errors.first()).toContainText('blocked this page from reading its answers');
+    await expect(report.errors.first()).toContainText(`http://127.0.0.1:${GRAFANA_PORT}`);
+  } finally {
+    grafana.stop();
+  }
+});
+
+test('nothing listening: the message says unreachable', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect('http://127.0.0.1:3109/', state.token);
+  await expect(report.errors.first()).toContainText('Could not reach http://127.0.0.1:3109');
+});
+
+test('surprising URLs are refused before any request', async ({ page }) => {
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  const cases = [
+    ['grafana.example.org', 'has no http:// or https://'],
+    ['javascript:alert(1)', 'Only http:// and https://'],
+    ['https://admin:pw@grafana.example.org/', 'Remove the user name or password'],
+    ['https://grafana.example.org/?orgId=1', 'Remove the `?…` part'],
+  ];
+  for (const [url, message] of cases) {
+    await report.connect(url, 'glsa_x');
+    await expect(report.errors.first()).toContainText(message);
+  }
+});

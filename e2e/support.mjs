@@ -1,0 +1,129 @@
+// Page object and stack helpers shared by the end-to-end tests. Tests talk to the page
+// only through the data-testid hooks; expected values come from the data generator
+// (target/demo-stack/e2e/state.json), never from the code under test.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { expect } from '@playwright/test';
+
+export const STATE_FILE = 'target/demo-stack/e2e/state.json';
+
+export function stackState() {
+  return JSON.parse(readFileSync(STATE_FILE, 'utf8'));
+}
+
+/** Fails the test if the page ever prints a Rust panic. */
+export function watchConsole(page) {
+  const messages = [];
+  page.on('console', (msg) => messages.push(msg.text()));
+  page.on('pageerror', (err) => messages.push(`pageerror: ${err.message}`));
+  return {
+    messages,
+    assertNoPanic() {
+      const panics = messages.filter((m) => m.includes('panicked at') || m.includes('RuntimeError: unreachable'));
+      expect(panics, 'console must not contain a panic').toEqual([]);
+    },
+  };
+}
+
+export class ReportPage {
+  constructor(page) {
+    this.page = page;
+    this.url = page.getByTestId('grafana-url');
+    this.token = page.getByTestId('grafana-token');
+    this.connectButton = page.getByTestId('connect');
+    this.demoButton = page.getByTestId('demo');
+    this.datasources = page.getByTestId('datasource');
+    this.cell = page.getByTestId('cell').first();
+    this.chart = page.getByTestId('chart').first();
+    this.errors = page.getByTestId('error');
+  }
+
+  async open(siteUrl) {
+    await this.page.goto(siteUrl);
+    await expect(this.connectButton).toBeVisible();
+  }
+
+  async connect(grafanaUrl, token) {
+    await this.url.fill(grafanaUrl);
+    await this.token.fill(token);
+    await this.connectButton.click();
+  }
+
+  /** Waits until no datasource is loading and the cell has settled. */
+  async settled() {
+    await expect(this.cell).not.toHaveAttribute('data-state', /idle|loading/, { timeout: 45_000 });
+  }
+
+  async waitDrawn() {
+    await expect(this.cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await this.page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=chart]');
+      return el && Array.isArray(el.data) && el.data.length > 0 && el.querySelector('.main-svg');
+    });
+  }
+
+  /** The traces plotly.js is drawing: name, x and y per trace. */
+  async traces() {
+    return this.page.evaluate(() =>
+      document.querySelector('[data-testid=chart]').data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
+    );
+  }
+
+  async statusByName() {
+    return this.page.evaluate(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid=datasource]')].map((li) => [
+          li.querySelector('.ds-name').textContent,
+          li.dataset.status,
+        ]),
+      ),
+    );
+  }
+}
+
+/** Kills one of the stack's Prometheus servers; returns a function that restarts it. */
+export async function stopPrometheus(uid) {
+  const prom = stackState().prometheus.find((p) => p.uid === uid);
+  process.kill(prom.pid, 'SIGKILL');
+  await waitFor(async () => !(await answers(`http://127.0.0.1:${prom.port}/-/ready`)));
+  return async () => {
+    const child = spawn(prom.argv[0], prom.argv.slice(1), { detached: true, stdio: 'ignore' });
+    child.unref();
+    await waitFor(() => answers(`http://127.0.0.1:${prom.port}/-/ready`), 60_000);
+  };
+}
+
+/** Starts another Grafana-compatible server over the same datasources, with extra flags. */
+export async function extraGrafana(port, flags) {
+  const state = stackState();
+  const child = spawn('python3', ['dev/grafana_compat.py', '--config', state.grafana_config, '--port', String(port), ...flags], {
+    stdio: 'ignore',
+    env: { ...process.env, GRAFANA_COMPAT_QUIET: '1' },
+  });
+  await waitFor(() => answers(`http://127.0.0.1:${port}/api/health`));
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
+}
+
+async function answers(url) {
+  try {
+    const response = await fetch(url);
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${ms} ms`);
+}
+
+/** The trace name the report must use: the hub, prefixed by its cluster where two clusters share it. */
+export function expectedName(series, all) {
+  const shared = all.filter((s) => s.namespace === series.namespace).length > 1;
+  return shared ? `${series.datasource} / ${series.namespace}` : series.namespace;
+}

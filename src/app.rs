@@ -1,0 +1,322 @@
+//! The page: the connect form, the datasource list with live status, and the
+//! hub-activity report. Components read narrow signals from [`RunState`]; all
+//! decisions about data live in `promnote_core`.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use promnote_core::chart::{stacked_daily_bars, ChartStyle, ColorScheme};
+use promnote_core::days::rfc3339_utc;
+use promnote_core::grafana::GrafanaBaseUrl;
+use promnote_core::report;
+use promnote_core::table::{merge, DailyTable};
+
+use crate::api::{self, Session, Token, Transport};
+use crate::chart_view::{prefers_dark, Chart, FigureJson};
+use crate::perf;
+use crate::run::{DsStatus, RunState};
+
+/// What the report is running against.
+#[derive(Debug, Clone, PartialEq)]
+enum Mode {
+    /// Nothing yet.
+    Idle,
+    /// A live Grafana at this base URL.
+    Live(String),
+    /// The bundled recording, made at this time.
+    Demo(i64),
+}
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let state = RunState::new();
+    let mode = RwSignal::new(Mode::Idle);
+    view! {
+        <header class="masthead">
+            <span class="brand">"promnote"</span>
+            <span class="tagline">"PromQL notebooks in the browser"</span>
+        </header>
+        <main>
+            <ConnectForm state mode />
+            <DatasourceList state />
+            <HubActivityReport state mode />
+        </main>
+        <footer>
+            "Runs entirely in your browser. The token is kept in memory only and sent only to the Grafana you typed. "
+            <a href="https://github.com/promnote/promnote#a-token-with-least-privilege" rel="noopener noreferrer">
+                "How to make a read-only token"
+            </a>
+        </footer>
+    }
+}
+
+#[component]
+fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
+    let url = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+    let form_error = RwSignal::new(None::<String>);
+
+    let connect = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        perf::mark("promnote:click");
+        form_error.set(None);
+        let base = match GrafanaBaseUrl::parse(&url.get_untracked()) {
+            Ok(base) => base,
+            Err(e) => {
+                form_error.set(Some(e.to_string()));
+                return;
+            }
+        };
+        let Some(token) = Token::new(&token.get_untracked()) else {
+            form_error.set(Some(
+                "Paste a Grafana service-account token (it starts with glsa_). Grafana → Administration → Service accounts.".into(),
+            ));
+            return;
+        };
+        url.set(base.to_string());
+        mode.set(Mode::Live(base.to_string()));
+        state.start(
+            Transport::Grafana(Rc::new(Session { base, token })),
+            perf::wall_ms(),
+        );
+    };
+
+    let demo = move |_| {
+        perf::mark("promnote:click");
+        form_error.set(None);
+        state.cancel();
+        leptos::task::spawn_local(async move {
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return;
+            };
+            match api::load_recording(&controller.signal()).await {
+                Ok(recording) => {
+                    let at = recording.recorded_at_ms;
+                    mode.set(Mode::Demo(at));
+                    state.start(Transport::Replay(Rc::new(recording)), at);
+                }
+                Err(e) => form_error.set(Some(e.to_string())),
+            }
+        });
+    };
+
+    view! {
+        <section class="connect" aria-labelledby="connect-title">
+            <h2 id="connect-title">"Connect to Grafana"</h2>
+            <form on:submit=connect autocomplete="off" novalidate>
+                <label>
+                    <span>"Grafana URL"</span>
+                    <input
+                        type="url"
+                        data-testid="grafana-url"
+                        placeholder="https://grafana.example.org/"
+                        spellcheck="false"
+                        prop:value=move || url.get()
+                        on:input=move |ev| url.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    <span>"Service-account token"</span>
+                    <input
+                        type="password"
+                        data-testid="grafana-token"
+                        placeholder="glsa_…"
+                        autocomplete="off"
+                        spellcheck="false"
+                        prop:value=move || token.get()
+                        on:input=move |ev| token.set(event_target_value(&ev))
+                    />
+                </label>
+                <div class="actions">
+                    <button type="submit" data-testid="connect">"Connect"</button>
+                    <button type="button" class="secondary" data-testid="demo" on:click=demo>
+                        "Try it with recorded demo data"
+                    </button>
+                    <Show when=move || state.running.get()>
+                        <button type="button" class="secondary" data-testid="cancel" on:click=move |_| {
+                            state.cancel();
+                            state.running.set(false);
+                        }>"Cancel"</button>
+                    </Show>
+                </div>
+            </form>
+            {move || form_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+            {move || state.fatal.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+            {move || match mode.get() {
+                Mode::Demo(at) => Some(view! {
+                    <p class="banner">
+                        "Showing recorded demo data (three clusters, recorded " {rfc3339_utc(at)}
+                        "); no Grafana is contacted. Connect to your own Grafana to see live data."
+                    </p>
+                }.into_any()),
+                Mode::Live(base) => Some(view! { <p class="banner">"Connected to " <code>{base}</code></p> }.into_any()),
+                Mode::Idle => None,
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn DatasourceList(state: RunState) -> impl IntoView {
+    view! {
+        <Show when=move || !state.rows.get().is_empty() || !state.skipped.get().is_empty()>
+            <section class="datasources" aria-labelledby="ds-title">
+                <h2 id="ds-title">"Prometheus datasources"</h2>
+                <ul>
+                    <For each=move || state.rows.get() key=|row| row.ds.uid.clone() let:row>
+                        <li data-testid="datasource" data-uid=row.ds.uid.clone() data-status=move || row.status.get().hook()>
+                            <span class="ds-name">{row.ds.name.clone()}</span>
+                            <span class="ds-status">{move || status_text(&row.status.get())}</span>
+                        </li>
+                    </For>
+                </ul>
+                {move || {
+                    let skipped = state.skipped.get();
+                    (!skipped.is_empty()).then(|| {
+                        let names: Vec<String> = skipped.iter().map(|d| format!("{} ({})", d.name, d.kind)).collect();
+                        view! { <p class="muted">"Not Prometheus, not queried: " {names.join(", ")}</p> }
+                    })
+                }}
+            </section>
+        </Show>
+    }
+}
+
+fn status_text(status: &DsStatus) -> String {
+    match status {
+        DsStatus::Queued => "waiting…".into(),
+        DsStatus::Checking => "checking through Grafana's proxy…".into(),
+        DsStatus::Querying => "querying…".into(),
+        DsStatus::Ok { series: 0, .. } => "ok · no data for this range".into(),
+        DsStatus::Ok { series, millis } => format!("ok · {series} series · {millis} ms"),
+        DsStatus::Error(_) => "failed (see the report)".into(),
+    }
+}
+
+#[component]
+fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
+    let table = Memo::new(move |_| {
+        let plan = state.plan.get()?;
+        let series = state
+            .arrived
+            .with(|all| all.iter().flat_map(|b| b.series.iter().cloned()).collect());
+        Some(merge(&plan, series))
+    });
+    let figure = Memo::new(move |_| {
+        let table: DailyTable = table.get()?;
+        if table.series.is_empty() {
+            return None;
+        }
+        let scheme = if prefers_dark() {
+            ColorScheme::Dark
+        } else {
+            ColorScheme::Light
+        };
+        let style = ChartStyle {
+            scheme,
+            value_label: "active users".into(),
+            ..ChartStyle::default()
+        };
+        Some(FigureJson::from(&stacked_daily_bars(&table, &style)))
+    });
+    let draw_error = RwSignal::new(None::<String>);
+    let drawn_generation = RwSignal::new(0u32);
+    let on_drawn = move |()| {
+        let all_done = !state.running.get_untracked();
+        if all_done && drawn_generation.get_untracked() != state.generation.get_untracked() {
+            drawn_generation.set(state.generation.get_untracked());
+            perf::mark("promnote:drawn");
+        }
+    };
+    // The last draw may happen before the last (failing) datasource finishes.
+    Effect::new(move |_| {
+        if !state.running.get()
+            && figure.with_untracked(Option::is_some)
+            && draw_error.get_untracked().is_none()
+        {
+            let g = state.generation.get_untracked();
+            if g != 0 && drawn_generation.get_untracked() != g {
+                drawn_generation.set(g);
+                perf::mark("promnote:drawn");
+            }
+        }
+    });
+    let cell_state = move || {
+        if state.plan.get().is_none() {
+            "idle"
+        } else if state.running.get() {
+            "loading"
+        } else if figure.with(Option::is_some) {
+            "drawn"
+        } else {
+            "empty"
+        }
+    };
+    let failures = move || {
+        state
+            .rows
+            .get()
+            .into_iter()
+            .filter_map(|row| match row.status.get() {
+                DsStatus::Error(message) => Some(message),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let notes = move || {
+        state
+            .arrived
+            .with(|all| all.iter().flat_map(|b| b.notes.clone()).collect::<Vec<_>>())
+    };
+    view! {
+        <article class="report" data-testid="report">
+            <h1>"Hub activity"</h1>
+            <p class="prose">
+                "How many people used each JupyterHub, day by day, over the last month, on every cluster "
+                "Grafana knows. Each bar is one whole calendar day (UTC) and shows the hub's "
+                <code>"jupyterhub_active_users{period=\"24h\"}"</code>
+                " at the midnight that ends the day: everyone active during that day. Today's bar is lighter: "
+                "it counts the users so far. Hubs with the same name on different clusters are kept apart."
+            </p>
+            <section class="cell" data-testid="cell" data-state=cell_state
+                data-evaluated-at=move || state.plan.get().map(|p| p.now_ms.to_string()).unwrap_or_default()>
+                <h2>{report::HUB_ACTIVITY_TITLE}</h2>
+                <details class="query">
+                    <summary>"Query"</summary>
+                    <pre><code>{report::HUB_ACTIVITY_QUERY}</code></pre>
+                    <p class="muted">"Evaluated at each UTC midnight of the last month (step 1d) and once at “now” for today, on every Prometheus datasource."</p>
+                </details>
+                <div class="cell-body">
+                    <div class="chart-area">
+                        <Chart figure=figure.into() on_drawn draw_error />
+                        {move || match cell_state() {
+                            "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this report."</p> }.into_any()),
+                            "loading" if figure.with(Option::is_none) => Some(view! { <p class="placeholder">"Querying…"</p> }.into_any()),
+                            "empty" if failures().is_empty() && state.fatal.get().is_none() && !state.rows.get().is_empty() => Some(view! {
+                                <p class="notice" data-testid="error">"No data for this range: no datasource has "
+                                <code>"jupyterhub_active_users{period=\"24h\"}"</code> " in the last month."</p>
+                            }.into_any()),
+                            _ => None,
+                        }}
+                        {move || draw_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
+                        {move || state.plan.get().map(|p| view! {
+                            <p class="muted evaluated">"Evaluated at " {rfc3339_utc(p.now_ms)} {move || if matches!(mode.get(), Mode::Demo(_)) { " (recorded)" } else { "" }}</p>
+                        })}
+                    </div>
+                    <aside class="cell-side" aria-label="Problems with this cell">
+                        <For each=failures key=|m| m.clone() let:message>
+                            <p class="error" data-testid="error" role="alert">
+                                {message}
+                                <button type="button" class="link" data-testid="retry" on:click=move |_| state.rerun(perf::wall_ms())>"Retry"</button>
+                            </p>
+                        </For>
+                        <For each=notes key=|m| m.clone() let:note>
+                            <p class="note">{note}</p>
+                        </For>
+                    </aside>
+                </div>
+            </section>
+        </article>
+    }
+}

@@ -1,0 +1,74 @@
+//! The one place that hands figures to plotly.js. The figure itself is built, as
+//! data, by `promnote_core::chart`; here it is serialized and given to the global
+//! `Plotly.react` (loaded by a classic `<script>` before the app), which updates an
+//! existing chart in place instead of re-creating it.
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Plotly, js_name = react, catch)]
+    fn plotly_react(element: &web_sys::HtmlElement, figure: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// A figure serialized by `plotly::Plot::to_json` (a `Plot` itself is not `Send`, so
+/// signals carry this instead).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureJson(pub String);
+
+impl From<&plotly::Plot> for FigureJson {
+    fn from(plot: &plotly::Plot) -> Self {
+        Self(plot.to_json())
+    }
+}
+
+/// Draws (or redraws) a figure into `element`. Errors are for people.
+pub async fn draw(element: &web_sys::HtmlElement, figure: &FigureJson) -> Result<(), String> {
+    let figure = js_sys::JSON::parse(&figure.0).map_err(|_| "The chart could not be prepared.".to_owned())?;
+    let promise = plotly_react(element, &figure)
+        .map_err(|_| "plotly.js is not loaded, so the chart cannot be drawn. Reload the page.".to_owned())?;
+    JsFuture::from(promise).await.map(|_| ()).map_err(|e| {
+        format!(
+            "plotly.js could not draw the chart: {}",
+            e.as_string().unwrap_or_else(|| "unknown error".into())
+        )
+    })
+}
+
+/// Whether the page is in dark mode (`prefers-color-scheme: dark`).
+pub fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// A chart container; `figure` is redrawn whenever it changes.
+#[component]
+pub fn Chart(
+    /// The figure to show; `None` keeps the container empty.
+    figure: Signal<Option<FigureJson>>,
+    /// Called after each successful draw.
+    #[prop(into)]
+    on_drawn: Callback<()>,
+    /// Set when drawing fails.
+    draw_error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let Some(plot) = figure.get() else { return };
+        let Some(element) = node.get() else { return };
+        let element: web_sys::HtmlElement = element.into();
+        leptos::task::spawn_local(async move {
+            match draw(&element, &plot).await {
+                Ok(()) => {
+                    draw_error.set(None);
+                    on_drawn.run(());
+                }
+                Err(message) => draw_error.set(Some(message)),
+            }
+        });
+    });
+    view! { <div class="chart" data-testid="chart" node_ref=node></div> }
+}

@@ -1,0 +1,253 @@
+//! Running the hub-activity report: list the datasources, check each one through
+//! Grafana's proxy, query the Prometheus ones in parallel (bounded), and publish
+//! every datasource's answer the moment it arrives, so the chart grows while slow or
+//! failing datasources are still pending. One failing datasource never stops the rest.
+
+use futures::StreamExt;
+use leptos::prelude::*;
+use promnote_core::days::DayPlan;
+use promnote_core::error::ApiError;
+use promnote_core::grafana::Datasource;
+use promnote_core::report;
+use promnote_core::table::{bucket_datasource, Bucketed};
+use web_sys::{AbortController, AbortSignal};
+
+use crate::api::Transport;
+use crate::perf;
+
+/// How many datasources are queried at once (browsers allow ~6 connections per host;
+/// each datasource keeps two requests in flight).
+pub const PARALLEL_DATASOURCES: usize = 3;
+
+/// A datasource's progress, shown beside its name and as `data-status`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DsStatus {
+    /// Waiting for a free slot.
+    Queued,
+    /// Checking that it answers through the proxy.
+    Checking,
+    /// Running the report's queries.
+    Querying,
+    /// Done; how many series it contributed and how long it took.
+    Ok {
+        /// Series with data.
+        series: usize,
+        /// Wall time in ms.
+        millis: u32,
+    },
+    /// Failed; the message says what happened and what to do.
+    Error(String),
+}
+
+impl DsStatus {
+    /// The `data-status` hook value.
+    pub fn hook(&self) -> &'static str {
+        match self {
+            DsStatus::Queued | DsStatus::Checking | DsStatus::Querying => "loading",
+            DsStatus::Ok { .. } => "ok",
+            DsStatus::Error(_) => "error",
+        }
+    }
+}
+
+/// One Prometheus datasource of the run, with its own status signal.
+#[derive(Debug, Clone)]
+pub struct DsRow {
+    /// The datasource.
+    pub ds: Datasource,
+    /// Its progress.
+    pub status: RwSignal<DsStatus>,
+}
+
+/// The state of one report run, all of it signals the view reads.
+#[derive(Clone, Copy)]
+pub struct RunState {
+    /// The Prometheus datasources, in Grafana's order.
+    pub rows: RwSignal<Vec<DsRow>>,
+    /// Datasources of other types, listed but not queried.
+    pub skipped: RwSignal<Vec<Datasource>>,
+    /// What each finished datasource contributed, in arrival order.
+    pub arrived: RwSignal<Vec<Bucketed>>,
+    /// The days the report covers.
+    pub plan: RwSignal<Option<DayPlan>>,
+    /// An error that stopped the whole run (bad token, CORS, unreachable).
+    pub fatal: RwSignal<Option<String>>,
+    /// Whether requests are still in flight.
+    pub running: RwSignal<bool>,
+    /// Bumped for every new run, so a chart knows a draw belongs to the latest run.
+    pub generation: RwSignal<u32>,
+    abort: StoredValue<Option<AbortController>, LocalStorage>,
+    last: StoredValue<Option<Transport>, LocalStorage>,
+}
+
+impl RunState {
+    /// Empty state.
+    pub fn new() -> Self {
+        Self {
+            rows: RwSignal::new(Vec::new()),
+            skipped: RwSignal::new(Vec::new()),
+            arrived: RwSignal::new(Vec::new()),
+            plan: RwSignal::new(None),
+            fatal: RwSignal::new(None),
+            running: RwSignal::new(false),
+            generation: RwSignal::new(0),
+            abort: StoredValue::new_local(None),
+            last: StoredValue::new_local(None),
+        }
+    }
+
+    /// Aborts every request of the current run.
+    pub fn cancel(&self) {
+        if let Some(previous) = self.abort.get_value() {
+            previous.abort();
+        }
+    }
+
+    /// Runs the report again over the same transport: live Grafana at `now_ms`, a
+    /// recording at its own time.
+    pub fn rerun(self, now_ms: i64) {
+        let Some(transport) = self.last.get_value() else {
+            return;
+        };
+        let now_ms = match &transport {
+            Transport::Replay(recording) => recording.recorded_at_ms,
+            Transport::Grafana(_) => now_ms,
+        };
+        self.start(transport, now_ms);
+    }
+
+    /// Starts a run over `transport`, evaluated at `now_ms`; a previous run is aborted.
+    pub fn start(self, transport: Transport, now_ms: i64) {
+        self.cancel();
+        let Ok(controller) = AbortController::new() else {
+            self.fatal.set(Some(
+                "This browser cannot cancel requests (no AbortController); use a current browser.".into(),
+            ));
+            return;
+        };
+        let signal = controller.signal();
+        self.abort.set_value(Some(controller));
+        self.last.set_value(Some(transport.clone()));
+        self.generation.update(|g| *g += 1);
+        self.rows.set(Vec::new());
+        self.skipped.set(Vec::new());
+        self.arrived.set(Vec::new());
+        self.fatal.set(None);
+        self.plan.set(Some(DayPlan::last_month(now_ms)));
+        self.running.set(true);
+        leptos::task::spawn_local(async move {
+            self.run(transport, now_ms, signal).await;
+        });
+    }
+
+    async fn run(self, transport: Transport, now_ms: i64, signal: AbortSignal) {
+        let plan = DayPlan::last_month(now_ms);
+        let all = match transport.datasources(&signal).await {
+            Ok(list) => list,
+            Err(ApiError::Cancelled) => return,
+            Err(e) => {
+                self.fatal.set(Some(transport.redact(&e.to_string())));
+                self.running.set(false);
+                return;
+            }
+        };
+        let (prometheus, others): (Vec<Datasource>, Vec<Datasource>) =
+            all.into_iter().partition(Datasource::is_prometheus);
+        if prometheus.is_empty() {
+            self.fatal.set(Some(
+                "Grafana lists no Prometheus datasource that this token can see. Add one in Grafana, or give the service account access to it."
+                    .into(),
+            ));
+        }
+        let rows: Vec<DsRow> = prometheus
+            .into_iter()
+            .map(|ds| DsRow {
+                ds,
+                status: RwSignal::new(DsStatus::Queued),
+            })
+            .collect();
+        self.rows.set(rows.clone());
+        self.skipped.set(others);
+        futures::stream::iter(rows)
+            .for_each_concurrent(PARALLEL_DATASOURCES, |row| {
+                let (transport, plan, signal) = (transport.clone(), plan.clone(), signal.clone());
+                async move {
+                    let started = perf::now_ms();
+                    match query_datasource(&transport, &row, &plan, &signal).await {
+                        Ok(bucketed) => {
+                            let series = bucketed.series.len();
+                            let millis = (perf::now_ms() - started).max(0.0) as u32;
+                            if !signal.aborted() {
+                                self.arrived.update(|all| all.push(bucketed));
+                                row.status.set(DsStatus::Ok { series, millis });
+                            }
+                        }
+                        Err(ApiError::Cancelled) => {}
+                        Err(e) => row.status.set(DsStatus::Error(transport.redact(&e.to_string()))),
+                    }
+                }
+            })
+            .await;
+        if !signal.aborted() {
+            self.running.set(false);
+        }
+    }
+}
+
+impl Default for RunState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+async fn query_datasource(
+    transport: &Transport,
+    row: &DsRow,
+    plan: &DayPlan,
+    signal: &AbortSignal,
+) -> Result<Bucketed, ApiError> {
+    let name = row.ds.name.as_str();
+    row.status.set(DsStatus::Checking);
+    transport
+        .prometheus(&report::health_request(&row.ds.uid), name, signal)
+        .await?;
+    row.status.set(DsStatus::Querying);
+    let range_request = report::range_request(&row.ds.uid, report::HUB_ACTIVITY_QUERY, plan);
+    let instant_request = report::instant_request(&row.ds.uid, report::HUB_ACTIVITY_QUERY, plan);
+    let (range, instant) = futures::join!(
+        transport.prometheus(&range_request, name, signal),
+        transport.prometheus(&instant_request, name, signal),
+    );
+    let (range, instant) = (range?, instant?);
+    let mut notes: Vec<String> = range
+        .warnings
+        .iter()
+        .chain(&instant.warnings)
+        .map(|w| format!("{name}: {w}"))
+        .collect();
+    notes.extend(
+        range
+            .infos
+            .iter()
+            .chain(&instant.infos)
+            .map(|i| format!("{name}: {i}")),
+    );
+    let range_series = match range.data {
+        promnote_core::prom::QueryData::Matrix(series) => series,
+        _ => return Err(unexpected(name, "a range query answered without a matrix")),
+    };
+    let instant_series = match instant.data {
+        promnote_core::prom::QueryData::Vector(series) => series,
+        _ => return Err(unexpected(name, "an instant query answered without a vector")),
+    };
+    let mut bucketed = bucket_datasource(plan, &row.ds.uid, name, &range_series, &instant_series);
+    bucketed.notes.splice(0..0, notes);
+    Ok(bucketed)
+}
+
+fn unexpected(what: &str, detail: &str) -> ApiError {
+    ApiError::Unreadable {
+        what: what.to_owned(),
+        detail: detail.to_owned(),
+    }
+}
