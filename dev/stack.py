@@ -23,8 +23,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import socket
+import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -90,9 +93,16 @@ def cached_blocks(now: int, days: int) -> tuple[str, dict]:
     return cache, expected
 
 
-def wait_http(url: str, seconds: float) -> None:
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def wait_http(url: str, seconds: float, child: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + seconds
     while True:
+        if child is not None and child.poll() is not None:
+            raise SystemExit(f"stack: the process behind {url} exited with {child.returncode}; see its log")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -131,8 +141,14 @@ def up(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
+    ports = [args.prom_port + i for i in range(len(demo_data.CLUSTERS))] + [args.port, args.port + 50]
+    busy = [p for p in ports if not port_free(p)]
+    if busy:
+        raise SystemExit(f"stack: port(s) {busy} are in use; stop what runs there or choose other ports")
+
     datasources = []
     proms = []
+    prom_children: dict[str, subprocess.Popen] = {}
     for i, cluster in enumerate(demo_data.CLUSTERS):
         port = args.prom_port + i
         data = os.path.join(run_dir, cluster.uid)
@@ -147,14 +163,34 @@ def up(args: argparse.Namespace) -> None:
         ]
         logfile = open(os.path.join(run_dir, f"{cluster.uid}.log"), "ab")  # noqa: SIM115
         children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, start_new_session=True))
-        proms.append({"uid": cluster.uid, "name": cluster.name, "port": port, "pid": children[-1].pid, "argv": argv})
+        prom_children[cluster.uid] = children[-1]
+        proms.append({"uid": cluster.uid, "name": cluster.name, "port": port, "argv": argv})
         datasources.append({"uid": cluster.uid, "name": cluster.name, "type": "prometheus", "url": f"http://127.0.0.1:{port}"})
     # Grafana knows more than Prometheus: the report must skip these.
     datasources.append({"uid": "logs", "name": "Logs", "type": "loki", "url": "http://127.0.0.1:9"})
     datasources[0]["isDefault"] = True
 
     for prom in proms:
-        wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60)
+        wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60, prom_children[prom["uid"]])
+
+    def control(action: str, uid: str) -> str:
+        """Stops or starts one Prometheus (for fault tests); the stack keeps owning it."""
+        prom = next((p for p in proms if p["uid"] == uid), None)
+        if prom is None:
+            return f"no prometheus {uid}"
+        child = prom_children[uid]
+        if action == "stop" and child.poll() is None:
+            child.kill()
+            child.wait()
+        elif action == "start" and child.poll() is not None:
+            logfile = open(os.path.join(run_dir, f"{uid}.log"), "ab")  # noqa: SIM115
+            child = subprocess.Popen(prom["argv"], stdout=logfile, stderr=logfile, start_new_session=True)
+            children.append(child)
+            prom_children[uid] = child
+            wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60, child)
+        return "ok"
+
+    control_port = start_control_server(args.port + 50, control)
 
     token = args.token or "glsa_demo_" + secrets.token_hex(16)
     config = {"tokens": [token], "expired_tokens": ["glsa_expired_token"], "revoked_tokens": ["glsa_revoked_token"], "datasources": datasources}
@@ -174,6 +210,7 @@ def up(args: argparse.Namespace) -> None:
         "grafana_config": config_path,
         "token": token,
         "prometheus": proms,
+        "control_url": f"http://127.0.0.1:{control_port}",
         "expected": expected,
         "site": args.site,
     }
@@ -182,12 +219,36 @@ def up(args: argparse.Namespace) -> None:
     log(f"ready: {state['grafana_url']}/  (state in {os.path.relpath(run_dir, ROOT)}/state.json)")
     if args.print_token:
         log(f"demo token: {token}")
+    grafana = children[-1]
     while True:
-        for child in children:
-            if child.poll() is not None and child is children[-1]:
-                log("grafana-compat exited; stopping")
-                stop()
+        if grafana.poll() is not None:
+            log("grafana-compat exited; stopping")
+            stop()
         time.sleep(0.5)
+
+
+def start_control_server(port: int, control) -> int:
+    """`POST /prometheus/<uid>/stop|start` on loopback, for the end-to-end fault tests."""
+
+    class Control(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            parts = self.path.strip("/").split("/")
+            if len(parts) == 3 and parts[0] == "prometheus" and parts[2] in ("stop", "start"):
+                body = control(parts[2], parts[1]).encode()
+                self.send_response(200 if body == b"ok" else 404)
+            else:
+                body = b"usage: POST /prometheus/<uid>/stop|start"
+                self.send_response(404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, fmt: str, *args: object) -> None:  # noqa: D102
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Control)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_port
 
 
 def main() -> None:

@@ -81,15 +81,14 @@ export class ReportPage {
   }
 }
 
-/** Kills one of the stack's Prometheus servers; returns a function that restarts it. */
+/** Stops one of the stack's Prometheus servers (SIGKILL); returns a function that starts it again. */
 export async function stopPrometheus(uid) {
-  const prom = stackState().prometheus.find((p) => p.uid === uid);
-  process.kill(prom.pid, 'SIGKILL');
-  await waitFor(async () => !(await answers(`http://127.0.0.1:${prom.port}/-/ready`)));
+  const { control_url: control } = stackState();
+  const stop = await fetch(`${control}/prometheus/${uid}/stop`, { method: 'POST' });
+  expect(stop.status).toBe(200);
   return async () => {
-    const child = spawn(prom.argv[0], prom.argv.slice(1), { detached: true, stdio: 'ignore' });
-    child.unref();
-    await waitFor(() => answers(`http://127.0.0.1:${prom.port}/-/ready`), 60_000);
+    const start = await fetch(`${control}/prometheus/${uid}/start`, { method: 'POST' });
+    expect(start.status).toBe(200);
   };
 }
 
