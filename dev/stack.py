@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import queue
 import secrets
 import shutil
 import signal
@@ -35,6 +36,17 @@ sys.path.insert(0, HERE)
 import demo_data  # noqa: E402
 
 STACK_DIR = os.path.join(ROOT, "target", "demo-stack")
+
+
+def die_with_parent() -> None:
+    """Runs in each child before exec: Linux sends it SIGTERM when the stack dies, even by
+    SIGKILL (as test runners stop servers), so no Prometheus outlives its stack."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def log(message: str) -> None:
@@ -162,7 +174,7 @@ def up(args: argparse.Namespace) -> None:
             "--log.level=warn",
         ]
         logfile = open(os.path.join(run_dir, f"{cluster.uid}.log"), "ab")  # noqa: SIM115
-        children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, start_new_session=True))
+        children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
         prom_children[cluster.uid] = children[-1]
         proms.append({"uid": cluster.uid, "name": cluster.name, "port": port, "argv": argv})
         datasources.append({"uid": cluster.uid, "name": cluster.name, "type": "prometheus", "url": f"http://127.0.0.1:{port}"})
@@ -184,13 +196,22 @@ def up(args: argparse.Namespace) -> None:
             child.wait()
         elif action == "start" and child.poll() is not None:
             logfile = open(os.path.join(run_dir, f"{uid}.log"), "ab")  # noqa: SIM115
-            child = subprocess.Popen(prom["argv"], stdout=logfile, stderr=logfile, start_new_session=True)
+            child = subprocess.Popen(prom["argv"], stdout=logfile, stderr=logfile, preexec_fn=die_with_parent)
             children.append(child)
             prom_children[uid] = child
             wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60, child)
         return "ok"
 
-    control_port = start_control_server(args.port + 50, control)
+    # Children must be forked by the main thread: PR_SET_PDEATHSIG fires when the forking
+    # *thread* exits, and the control server answers on short-lived threads.
+    requests: queue.Queue = queue.Queue()
+
+    def control_from_thread(action: str, uid: str) -> str:
+        done: queue.Queue = queue.Queue()
+        requests.put((action, uid, done))
+        return done.get(timeout=90)
+
+    control_port = start_control_server(args.port + 50, control_from_thread)
 
     token = args.token or "glsa_demo_" + secrets.token_hex(16)
     config = {"tokens": [token], "expired_tokens": ["glsa_expired_token"], "revoked_tokens": ["glsa_revoked_token"], "datasources": datasources}
@@ -201,7 +222,15 @@ def up(args: argparse.Namespace) -> None:
     if args.site:
         grafana_argv += ["--site", args.site]
     grafana_log = open(os.path.join(run_dir, "grafana.log"), "ab")  # noqa: SIM115
-    children.append(subprocess.Popen(grafana_argv, stdout=grafana_log, stderr=grafana_log, env={**os.environ, "GRAFANA_COMPAT_QUIET": "1"}))
+    children.append(
+        subprocess.Popen(
+            grafana_argv,
+            stdout=grafana_log,
+            stderr=grafana_log,
+            env={**os.environ, "GRAFANA_COMPAT_QUIET": "1"},
+            preexec_fn=die_with_parent,
+        )
+    )
     wait_http(f"http://127.0.0.1:{args.port}/api/health", 30)
 
     state = {
@@ -224,7 +253,11 @@ def up(args: argparse.Namespace) -> None:
         if grafana.poll() is not None:
             log("grafana-compat exited; stopping")
             stop()
-        time.sleep(0.5)
+        try:
+            action, uid, done = requests.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        done.put(control(action, uid))
 
 
 def start_control_server(port: int, control) -> int:

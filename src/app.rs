@@ -5,11 +5,11 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use promnote_core::chart::{stacked_daily_bars, ChartStyle, ColorScheme};
-use promnote_core::days::rfc3339_utc;
+use promnote_core::chart::{stacked_bars, ChartStyle, ColorScheme};
+use promnote_core::days::{clock, rfc3339_utc, zone_abbreviation};
 use promnote_core::grafana::GrafanaBaseUrl;
 use promnote_core::report;
-use promnote_core::table::{merge, DailyTable};
+use promnote_core::table::{pivot_days, PivotOptions, WideTable};
 
 use crate::api::{self, Session, Token, Transport};
 use crate::chart_view::{prefers_dark, Chart, FigureJson};
@@ -198,27 +198,35 @@ fn status_text(status: &DsStatus) -> String {
 fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
     let table = Memo::new(move |_| {
         let plan = state.plan.get()?;
-        let series = state
-            .arrived
-            .with(|all| all.iter().flat_map(|b| b.series.iter().cloned()).collect());
-        Some(merge(&plan, series))
+        state.arrived.with(|all| {
+            let range: Vec<_> = all.iter().flat_map(|a| a.range.iter().cloned()).collect();
+            let instant: Vec<_> = all.iter().flat_map(|a| a.instant.iter().cloned()).collect();
+            Some(pivot_days(&plan, &range, &instant, &PivotOptions::default()))
+        })
     });
     let figure = Memo::new(move |_| {
-        let table: DailyTable = table.get()?;
-        if table.series.is_empty() {
+        let table: WideTable = table.get()?;
+        if table.columns.is_empty() {
             return None;
         }
+        let plan = state.plan.get_untracked()?;
         let scheme = if prefers_dark() {
             ColorScheme::Dark
         } else {
             ColorScheme::Light
         };
+        let until = format!(
+            "so far (until {} {})",
+            clock(plan.now_ms, &plan.zone),
+            zone_abbreviation(plan.now_ms, &plan.zone)
+        );
         let style = ChartStyle {
             scheme,
             value_label: "active users".into(),
+            partial_label: until,
             ..ChartStyle::default()
         };
-        Some(FigureJson::from(&stacked_daily_bars(&table, &style)))
+        Some(FigureJson::from(&stacked_bars(&table, &style)))
     });
     let draw_error = RwSignal::new(None::<String>);
     let drawn_generation = RwSignal::new(0u32);

@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use promnote_core::days::DayPlan;
 use promnote_core::error::ApiError;
 use promnote_core::grafana::Datasource;
+use promnote_core::prom::QueryData;
 use promnote_core::report;
-use promnote_core::table::{bucket_datasource, Bucketed};
+use promnote_core::table::{self, Series};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::api::Transport;
@@ -50,6 +51,17 @@ impl DsStatus {
     }
 }
 
+/// What one datasource contributed: tidy series and notes for the user.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Arrival {
+    /// Series evaluated at the midnights.
+    pub range: Vec<Series>,
+    /// Series evaluated at the range's end (the partial day).
+    pub instant: Vec<Series>,
+    /// Warnings and notes.
+    pub notes: Vec<String>,
+}
+
 /// One Prometheus datasource of the run, with its own status signal.
 #[derive(Debug, Clone)]
 pub struct DsRow {
@@ -67,7 +79,7 @@ pub struct RunState {
     /// Datasources of other types, listed but not queried.
     pub skipped: RwSignal<Vec<Datasource>>,
     /// What each finished datasource contributed, in arrival order.
-    pub arrived: RwSignal<Vec<Bucketed>>,
+    pub arrived: RwSignal<Vec<Arrival>>,
     /// The days the report covers.
     pub plan: RwSignal<Option<DayPlan>>,
     /// An error that stopped the whole run (bad token, CORS, unreachable).
@@ -174,11 +186,11 @@ impl RunState {
                 async move {
                     let started = perf::now_ms();
                     match query_datasource(&transport, &row, &plan, &signal).await {
-                        Ok(bucketed) => {
-                            let series = bucketed.series.len();
+                        Ok(arrival) => {
+                            let series = arrival.range.len().max(arrival.instant.len());
                             let millis = (perf::now_ms() - started).max(0.0) as u32;
                             if !signal.aborted() {
-                                self.arrived.update(|all| all.push(bucketed));
+                                self.arrived.update(|all| all.push(arrival));
                                 row.status.set(DsStatus::Ok { series, millis });
                             }
                         }
@@ -205,44 +217,52 @@ async fn query_datasource(
     row: &DsRow,
     plan: &DayPlan,
     signal: &AbortSignal,
-) -> Result<Bucketed, ApiError> {
-    let name = row.ds.name.as_str();
+) -> Result<Arrival, ApiError> {
+    let (uid, name) = (row.ds.uid.as_str(), row.ds.name.as_str());
     row.status.set(DsStatus::Checking);
     transport
-        .prometheus(&report::health_request(&row.ds.uid), name, signal)
+        .prometheus(&report::health_request(uid), name, signal)
         .await?;
     row.status.set(DsStatus::Querying);
-    let range_request = report::range_request(&row.ds.uid, report::HUB_ACTIVITY_QUERY, plan);
-    let instant_request = report::instant_request(&row.ds.uid, report::HUB_ACTIVITY_QUERY, plan);
-    let (range, instant) = futures::join!(
-        transport.prometheus(&range_request, name, signal),
-        transport.prometheus(&instant_request, name, signal),
+    let ranges = report::range_requests(uid, report::HUB_ACTIVITY_QUERY, plan);
+    let instant_request = report::instant_request(uid, report::HUB_ACTIVITY_QUERY, plan);
+    let range_answers =
+        futures::future::join_all(ranges.iter().map(|r| transport.prometheus(r, name, signal)));
+    let (range_answers, instant) = futures::join!(
+        range_answers,
+        transport.prometheus(&instant_request, name, signal)
     );
-    let (range, instant) = (range?, instant?);
-    let mut notes: Vec<String> = range
-        .warnings
-        .iter()
-        .chain(&instant.warnings)
-        .map(|w| format!("{name}: {w}"))
-        .collect();
-    notes.extend(
-        range
-            .infos
+    let instant = instant?;
+    let mut arrival = Arrival::default();
+    let mut matrix = Vec::new();
+    for answer in range_answers {
+        let answer = answer?;
+        arrival.notes.extend(
+            answer
+                .warnings
+                .iter()
+                .chain(&answer.infos)
+                .map(|w| format!("{name}: {w}")),
+        );
+        match answer.data {
+            QueryData::Matrix(series) => matrix.extend(series),
+            _ => return Err(unexpected(name, "a range query answered without a matrix")),
+        }
+    }
+    arrival.notes.extend(
+        instant
+            .warnings
             .iter()
             .chain(&instant.infos)
-            .map(|i| format!("{name}: {i}")),
+            .map(|w| format!("{name}: {w}")),
     );
-    let range_series = match range.data {
-        promnote_core::prom::QueryData::Matrix(series) => series,
-        _ => return Err(unexpected(name, "a range query answered without a matrix")),
+    let QueryData::Vector(vector) = instant.data else {
+        return Err(unexpected(name, "an instant query answered without a vector"));
     };
-    let instant_series = match instant.data {
-        promnote_core::prom::QueryData::Vector(series) => series,
-        _ => return Err(unexpected(name, "an instant query answered without a vector")),
-    };
-    let mut bucketed = bucket_datasource(plan, &row.ds.uid, name, &range_series, &instant_series);
-    bucketed.notes.splice(0..0, notes);
-    Ok(bucketed)
+    arrival.notes.extend(table::answer_notes(name, &matrix, &vector));
+    arrival.range = table::from_matrix(uid, name, matrix);
+    arrival.instant = table::from_vector(uid, name, vector);
+    Ok(arrival)
 }
 
 fn unexpected(what: &str, detail: &str) -> ApiError {

@@ -1,4 +1,4 @@
-//! Charts as data: a [`DailyTable`] becomes a `plotly::Plot` here, with no browser
+//! Charts as data: a [`WideTable`] becomes a `plotly::Plot` here, with no browser
 //! involved, so the figure is tested by comparing its JSON. The web app hands the
 //! result to plotly.js in exactly one place.
 //!
@@ -11,8 +11,7 @@ use plotly::common::{Font, Marker, Title};
 use plotly::layout::{Axis, AxisType, BarMode, GroupClick, HoverMode, Legend, Margin};
 use plotly::{Bar, Configuration, Layout, Plot};
 
-use crate::days::clock_utc;
-use crate::table::DailyTable;
+use crate::table::WideTable;
 
 /// Light or dark page; the chart's text and grid follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,6 +32,8 @@ pub struct ChartStyle {
     pub height: usize,
     /// The value axis' title, e.g. "active users".
     pub value_label: String,
+    /// Hover text of a partial last bar, e.g. "so far (until 14:05 UTC)".
+    pub partial_label: String,
 }
 
 impl Default for ChartStyle {
@@ -41,6 +42,7 @@ impl Default for ChartStyle {
             scheme: ColorScheme::Light,
             height: 520,
             value_label: String::new(),
+            partial_label: "so far".into(),
         }
     }
 }
@@ -81,21 +83,27 @@ pub fn escape_text(text: &str) -> String {
     out
 }
 
-/// Stacked daily bars: one trace per series, days on x, today's bar lighter.
-pub fn stacked_daily_bars(table: &DailyTable, style: &ChartStyle) -> Plot {
-    let labels = table.plan.labels();
-    let so_far = format!(" — so far (until {} UTC)", clock_utc(table.plan.now_ms));
+/// Stacked bars: one trace per column, rows on x (dates), a partial last row lighter.
+pub fn stacked_bars(table: &WideTable, style: &ChartStyle) -> Plot {
+    let rows = table.row_labels.len();
+    let so_far = format!(" — {}", style.partial_label);
     let mut plot = Plot::new();
-    for (i, named) in table.series.iter().enumerate() {
+    for (i, column) in table.columns.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
-        let name = escape_text(&named.name);
-        let mut y: Vec<Option<f64>> = named.series.values.clone();
-        y.push(named.series.today);
-        let mut colors = vec![Rgba::new(r, g, b, 1.0); named.series.values.len()];
-        colors.push(Rgba::new(r, g, b, PARTIAL_OPACITY));
-        let mut hover: Vec<String> = vec![name.clone(); named.series.values.len()];
-        hover.push(format!("{name}{so_far}"));
-        let trace = Bar::new(labels.clone(), y)
+        let name = escape_text(&column.name);
+        let colors: Vec<Rgba> = (0..rows)
+            .map(|row| {
+                let partial = table.partial_last && row + 1 == rows;
+                Rgba::new(r, g, b, if partial { PARTIAL_OPACITY } else { 1.0 })
+            })
+            .collect();
+        let mut hover: Vec<String> = vec![name.clone(); rows];
+        if table.partial_last {
+            if let Some(last) = hover.last_mut() {
+                last.push_str(&so_far);
+            }
+        }
+        let trace = Bar::new(table.row_labels.clone(), column.values.clone())
             .name(&name)
             .marker(Marker::new().color_array(colors))
             .hover_text_array(hover)
@@ -145,25 +153,26 @@ pub fn stacked_daily_bars(table: &DailyTable, style: &ChartStyle) -> Plot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::days::{midnight_ms, DayPlan};
     use crate::prom::Labels;
-    use crate::table::{merge, DailySeries};
+    use crate::table::Column;
     use serde_json::{json, Value};
 
-    fn table(names: &[(&str, &str, f64)]) -> DailyTable {
-        let now = midnight_ms("2026-11-03".parse().unwrap()) + 14 * 3_600_000 + 5 * 60_000;
-        let plan = DayPlan::between("2026-11-01".parse().unwrap(), now);
-        let series = names
-            .iter()
-            .map(|(ds, ns, v)| DailySeries {
-                datasource_uid: ds.to_string(),
-                datasource_name: ds.to_string(),
-                labels: Labels::from([("namespace".to_string(), ns.to_string())]),
-                values: vec![Some(*v), None],
-                today: Some(v / 2.0),
-            })
-            .collect();
-        merge(&plan, series)
+    fn table(names: &[(&str, f64)]) -> WideTable {
+        WideTable {
+            row_labels: vec!["2026-11-01".into(), "2026-11-02".into(), "2026-11-03".into()],
+            row_times_ms: vec![0, 1, 2],
+            partial_last: true,
+            columns: names
+                .iter()
+                .map(|(name, v)| Column {
+                    name: name.to_string(),
+                    datasource_uid: "c1".into(),
+                    datasource_name: "c1".into(),
+                    labels: Labels::new(),
+                    values: vec![Some(*v), None, Some(v / 2.0)],
+                })
+                .collect(),
+        }
     }
 
     fn json_of(plot: &Plot) -> Value {
@@ -172,10 +181,11 @@ mod tests {
 
     #[test]
     fn one_stacked_trace_per_series_with_a_lighter_partial_day() {
-        let plot = stacked_daily_bars(
-            &table(&[("c1", "big", 10.0), ("c1", "small", 1.0)]),
-            &ChartStyle::default(),
-        );
+        let style = ChartStyle {
+            partial_label: "so far (until 14:05 UTC)".into(),
+            ..ChartStyle::default()
+        };
+        let plot = stacked_bars(&table(&[("big", 10.0), ("small", 1.0)]), &style);
         let v = json_of(&plot);
         assert_eq!(v["layout"]["barmode"], "stack");
         assert_eq!(v["layout"]["legend"]["groupclick"], "toggleitem");
@@ -199,7 +209,7 @@ mod tests {
     #[test]
     fn label_values_cannot_become_markup() {
         let hostile = r#"<img src=x onerror="window.__xss=1">&<b>"#;
-        let plot = stacked_daily_bars(&table(&[("c1", hostile, 1.0)]), &ChartStyle::default());
+        let plot = stacked_bars(&table(&[(hostile, 1.0)]), &ChartStyle::default());
         let text = plot.to_json();
         assert!(!text.contains("<img"), "{text}");
         let v = json_of(&plot);
@@ -215,7 +225,7 @@ mod tests {
             scheme: ColorScheme::Dark,
             ..ChartStyle::default()
         };
-        let v = json_of(&stacked_daily_bars(&table(&[("c", "a", 1.0)]), &style));
+        let v = json_of(&stacked_bars(&table(&[("a", 1.0)]), &style));
         assert_eq!(v["layout"]["font"]["color"], "#e6edf3");
         assert_eq!(v["layout"]["paper_bgcolor"], "rgba(0,0,0,0)");
     }

@@ -1,110 +1,170 @@
-//! Calendar-day buckets (UTC): which days a daily report shows, when Prometheus
-//! must evaluate the query for them, and which day an evaluation time belongs to.
+//! Calendar-day buckets in a time zone: which days a daily report shows, when
+//! Prometheus must evaluate the query for them, and which day an evaluation belongs to.
 //!
 //! The convention: the bar of day D shows the value at the *end* of day D, i.e. the
-//! query evaluated at the midnight that starts D+1. For a `period="24h"` gauge that
-//! is exactly what happened during D. Today has no ending midnight yet, so its bar
-//! is evaluated at "now" and marked partial.
+//! query evaluated at the local midnight that starts D+1. For a `period="24h"` gauge
+//! that is exactly what happened during D. A day that has not ended by the range's
+//! end (today) is evaluated at that end and marked partial.
+//!
+//! A fixed 24 h step drifts off local midnight across a daylight-saving change, so the
+//! midnights are grouped into segments of equal spacing, one `query_range` each.
 
-use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeDelta};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 
-/// Milliseconds in a day.
+use crate::time::TimeRange;
+
+/// Milliseconds in a (UTC) day.
 pub const DAY_MS: i64 = 86_400_000;
 
+/// One `query_range` over evenly spaced evaluation times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// First evaluation, unix seconds.
+    pub start_s: i64,
+    /// Last evaluation, unix seconds.
+    pub end_s: i64,
+    /// Spacing, seconds.
+    pub step_s: i64,
+}
+
 /// The days of a daily report and the evaluation times that fill them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DayPlan {
-    /// Complete days, oldest first; bar i is evaluated at the midnight ending `days[i]`.
-    pub days: Vec<NaiveDate>,
-    /// The current, partial day; evaluated at `now_ms`.
-    pub today: NaiveDate,
-    /// The evaluation time of the partial bar, in ms since the epoch.
+    /// Complete days, oldest first.
+    pub days: Vec<Date>,
+    /// `ends_ms[i]`: the midnight ending `days[i]`, ms since the epoch.
+    ends_ms: Vec<i64>,
+    /// The start of the first day, ms since the epoch.
+    first_start_ms: i64,
+    /// The day still running at the range's end, if any; evaluated at `now_ms`.
+    pub partial: Option<Date>,
+    /// The range's end: the evaluation time of the partial bar.
     pub now_ms: i64,
+    /// The zone whose midnights delimit the days.
+    pub zone: TimeZone,
 }
 
 impl DayPlan {
-    /// From the same calendar day one month before today up to today (as the notebook's
-    /// "1 month ago" to "now"), evaluated at `now_ms`.
+    /// From the same time one calendar month before `now_ms` up to `now_ms`, in UTC, as
+    /// the notebook's "1 month ago" to "now".
     pub fn last_month(now_ms: i64) -> Self {
-        let today = date_of(now_ms);
-        let first = today.checked_sub_months(Months::new(1)).unwrap_or(today);
-        Self::between(first, now_ms)
+        let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+        let from = now
+            .to_zoned(TimeZone::UTC)
+            .checked_sub(1.month())
+            .map_or(now, |z| z.timestamp());
+        Self::for_range(&TimeRange { from, to: now }, &TimeZone::UTC)
     }
 
-    /// Every day from `first` up to the day of `now_ms` (which is partial).
-    pub fn between(first: NaiveDate, now_ms: i64) -> Self {
-        let today = date_of(now_ms);
-        let days = first.iter_days().take_while(|d| *d < today).collect();
-        Self { days, today, now_ms }
+    /// Every day that starts in the range: the ones that end within it are complete,
+    /// the one still running at its end is partial.
+    pub fn for_range(range: &TimeRange, zone: &TimeZone) -> Self {
+        let now_ms = range.to.as_millisecond();
+        let mut day = range.from.to_zoned(zone.clone()).date();
+        let first_start_ms = start_ms(day, zone);
+        let mut days = Vec::new();
+        let mut ends_ms = Vec::new();
+        let mut partial = None;
+        while let Ok(next) = day.tomorrow() {
+            let end = start_ms(next, zone);
+            if end <= now_ms {
+                days.push(day);
+                ends_ms.push(end);
+            } else {
+                if start_ms(day, zone) < now_ms {
+                    partial = Some(day);
+                }
+                break;
+            }
+            day = next;
+        }
+        Self {
+            days,
+            ends_ms,
+            first_start_ms,
+            partial,
+            now_ms,
+            zone: zone.clone(),
+        }
     }
 
-    /// Unix seconds of the first evaluation (the midnight ending the first day).
-    pub fn range_start_s(&self) -> i64 {
-        self.days.first().map_or_else(
-            || midnight_ms(self.today) / 1000,
-            |d| midnight_ms(*d) / 1000 + 86_400,
-        )
-    }
-
-    /// Unix seconds of the last midnight evaluation (the start of today).
-    pub fn range_end_s(&self) -> i64 {
-        midnight_ms(self.today) / 1000
-    }
-
-    /// The range query's step in seconds: one day.
-    pub fn step_s(&self) -> i64 {
-        86_400
+    /// The evaluation times of the complete days, as evenly spaced `query_range` segments
+    /// (one segment unless a daylight-saving change falls in the range).
+    pub fn segments(&self) -> Vec<Segment> {
+        let mut segments: Vec<Segment> = Vec::new();
+        for (i, end) in self.ends_ms.iter().enumerate() {
+            let t = end / 1000;
+            match segments.last_mut() {
+                Some(last) if i > 0 && end - self.ends_ms[i - 1] == DAY_MS => last.end_s = t,
+                _ => segments.push(Segment {
+                    start_s: t,
+                    end_s: t,
+                    step_s: DAY_MS / 1000,
+                }),
+            }
+        }
+        segments
     }
 
     /// Which complete day an evaluation at `t_ms` reports on: the day that contains the
-    /// instant just before it, so midnight M belongs to the day ending at M.
+    /// instant just before it, so a midnight belongs to the day it ends.
     pub fn day_index(&self, t_ms: i64) -> Option<usize> {
-        let first = midnight_ms(*self.days.first()?);
-        let index = (t_ms - 1 - first).div_euclid(DAY_MS);
-        usize::try_from(index).ok().filter(|i| *i < self.days.len())
+        if t_ms <= self.first_start_ms {
+            return None;
+        }
+        let i = self.ends_ms.partition_point(|end| *end < t_ms);
+        (i < self.ends_ms.len()).then_some(i)
     }
 
-    /// Every bar's label, complete days then today.
+    /// Every bar's label (`YYYY-MM-DD`): complete days, then the partial day.
     pub fn labels(&self) -> Vec<String> {
         self.days
             .iter()
-            .chain(std::iter::once(&self.today))
-            .map(|d| d.format("%Y-%m-%d").to_string())
+            .chain(self.partial.as_ref())
+            .map(ToString::to_string)
             .collect()
     }
 }
 
-/// The UTC date of a time in ms since the epoch.
-pub fn date_of(t_ms: i64) -> NaiveDate {
-    DateTime::from_timestamp_millis(t_ms).map_or(NaiveDate::MIN, |t| t.date_naive())
+fn start_ms(day: Date, zone: &TimeZone) -> i64 {
+    day.to_zoned(zone.clone())
+        .map_or(i64::MIN, |z| z.timestamp().as_millisecond())
 }
 
-/// Milliseconds since the epoch of the UTC midnight that starts `day`.
-pub fn midnight_ms(day: NaiveDate) -> i64 {
-    day.and_time(NaiveTime::MIN).and_utc().timestamp_millis()
+/// `HH:MM` of a time in `zone`, for "so far (until 14:05 UTC)".
+pub fn clock(t_ms: i64, zone: &TimeZone) -> String {
+    Timestamp::from_millisecond(t_ms).map_or_else(
+        |_| String::new(),
+        |t| t.to_zoned(zone.clone()).strftime("%H:%M").to_string(),
+    )
 }
 
-/// `HH:MM` (UTC) of a time, for "so far (until 14:05 UTC)".
-pub fn clock_utc(t_ms: i64) -> String {
-    DateTime::from_timestamp_millis(t_ms).map_or_else(String::new, |t| t.format("%H:%M").to_string())
-}
-
-/// A time as RFC 3339 in UTC, second precision.
+/// A time as RFC 3339 in UTC, second precision (`2026-11-23T10:30:15Z`).
 pub fn rfc3339_utc(t_ms: i64) -> String {
-    DateTime::from_timestamp_millis(t_ms).map_or_else(String::new, |t| {
-        (t - TimeDelta::milliseconds(t_ms.rem_euclid(1000))).to_rfc3339()
-    })
+    Timestamp::from_millisecond(t_ms - t_ms.rem_euclid(1000))
+        .map_or_else(|_| String::new(), |t| t.to_string())
+}
+
+/// The zone's short name at `t_ms` ("UTC", "CET", "CEST").
+pub fn zone_abbreviation(t_ms: i64, zone: &TimeZone) -> String {
+    Timestamp::from_millisecond(t_ms).map_or_else(
+        |_| String::new(),
+        |t| t.to_zoned(zone.clone()).strftime("%Z").to_string(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::zone;
 
     fn ms(s: &str) -> i64 {
-        DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
+        s.parse::<Timestamp>().unwrap().as_millisecond()
     }
 
-    fn day(s: &str) -> NaiveDate {
+    fn day(s: &str) -> Date {
         s.parse().unwrap()
     }
 
@@ -114,13 +174,15 @@ mod tests {
         assert_eq!(plan.days.first(), Some(&day("2026-10-23")));
         assert_eq!(plan.days.last(), Some(&day("2026-11-22")));
         assert_eq!(plan.days.len(), 31);
-        assert_eq!(plan.today, day("2026-11-23"));
-        // The first bar (Oct 23) is evaluated at the midnight that ends it.
-        assert_eq!(plan.range_start_s(), ms("2026-10-24T00:00:00Z") / 1000);
-        assert_eq!(plan.range_end_s(), ms("2026-11-23T00:00:00Z") / 1000);
+        assert_eq!(plan.partial, Some(day("2026-11-23")));
+        let segments = plan.segments();
         assert_eq!(
-            (plan.range_end_s() - plan.range_start_s()) / plan.step_s() + 1,
-            31
+            segments,
+            [Segment {
+                start_s: ms("2026-10-24T00:00:00Z") / 1000,
+                end_s: ms("2026-11-23T00:00:00Z") / 1000,
+                step_s: 86_400
+            }]
         );
     }
 
@@ -152,19 +214,89 @@ mod tests {
     }
 
     #[test]
-    fn just_after_midnight_today_is_partial_and_yesterday_complete() {
+    fn exactly_at_midnight_there_is_no_partial_day() {
         let plan = DayPlan::last_month(ms("2026-11-23T00:00:00Z"));
-        assert_eq!(plan.today, day("2026-11-23"));
         assert_eq!(plan.days.last(), Some(&day("2026-11-22")));
-        assert_eq!(plan.labels().last().map(String::as_str), Some("2026-11-23"));
+        assert_eq!(plan.partial, None);
+        assert_eq!(plan.labels().last().map(String::as_str), Some("2026-11-22"));
+    }
+
+    #[test]
+    fn berlin_midnights_across_the_october_change() {
+        // Clocks go back on 2026-10-25 (CEST → CET): that day has 25 hours.
+        let berlin = zone("Europe/Berlin").unwrap();
+        let range = TimeRange::parse(
+            "2026-10-22",
+            "2026-10-28T12:00:00+01:00",
+            Timestamp::UNIX_EPOCH,
+            &berlin,
+        )
+        .unwrap();
+        let plan = DayPlan::for_range(&range, &berlin);
+        assert_eq!(
+            plan.labels(),
+            [
+                "2026-10-22",
+                "2026-10-23",
+                "2026-10-24",
+                "2026-10-25",
+                "2026-10-26",
+                "2026-10-27",
+                "2026-10-28"
+            ]
+        );
+        assert_eq!(plan.partial, Some(day("2026-10-28")));
+        // Every evaluation is a Berlin midnight: 22:00 UTC in summer, 23:00 UTC in winter.
+        let evaluations: Vec<i64> = plan
+            .segments()
+            .iter()
+            .flat_map(|s| (s.start_s..=s.end_s).step_by(s.step_s as usize))
+            .collect();
+        assert_eq!(
+            evaluations,
+            [
+                ms("2026-10-22T22:00:00Z") / 1000,
+                ms("2026-10-23T22:00:00Z") / 1000,
+                ms("2026-10-24T22:00:00Z") / 1000,
+                ms("2026-10-25T23:00:00Z") / 1000,
+                ms("2026-10-26T23:00:00Z") / 1000,
+                ms("2026-10-27T23:00:00Z") / 1000,
+            ]
+        );
+        assert_eq!(plan.segments().len(), 2, "one query per daylight-saving segment");
+        assert_eq!(
+            plan.day_index(ms("2026-10-25T23:00:00Z")),
+            Some(3),
+            "the long day ends at 23:00 UTC"
+        );
+        assert_eq!(
+            plan.day_index(ms("2026-10-25T22:00:00Z")),
+            Some(3),
+            "22:00 UTC is still the 25th in Berlin"
+        );
+    }
+
+    #[test]
+    fn berlin_midnights_across_the_march_change() {
+        // Clocks go forward on 2026-03-29: that day has 23 hours.
+        let berlin = zone("Europe/Berlin").unwrap();
+        let range = TimeRange::parse("2026-03-28", "2026-03-31", Timestamp::UNIX_EPOCH, &berlin).unwrap();
+        let plan = DayPlan::for_range(&range, &berlin);
+        assert_eq!(plan.days.len(), 3);
+        assert_eq!(plan.partial, Some(day("2026-03-31")));
+        let segments = plan.segments();
+        assert_eq!(segments[0].start_s, ms("2026-03-28T23:00:00Z") / 1000);
+        assert_eq!(segments[1].start_s, ms("2026-03-29T22:00:00Z") / 1000);
     }
 
     #[test]
     fn formats_times() {
-        assert_eq!(clock_utc(ms("2026-11-23T09:05:59Z")), "09:05");
+        assert_eq!(clock(ms("2026-11-23T09:05:59Z"), &TimeZone::UTC), "09:05");
         assert_eq!(
             rfc3339_utc(ms("2026-11-23T09:05:59.250Z")),
-            "2026-11-23T09:05:59+00:00"
+            "2026-11-23T09:05:59Z"
         );
+        let berlin = zone("Europe/Berlin").unwrap();
+        assert_eq!(zone_abbreviation(ms("2026-07-01T00:00:00Z"), &berlin), "CEST");
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! - [`grafana`]: the checked Grafana base URL, API requests, the datasource list;
 //! - [`prom`]: Prometheus API answers decoded into samples;
+//! - [`time`]: times and ranges as people type them (Grafana syntax, notebook words, ISO);
+//! - [`step`]: Prometheus durations, `auto` steps, the 11,000-points limit;
 //! - [`days`]: calendar-day buckets and when to evaluate them;
-//! - [`table`]: answers from many datasources merged into named daily series;
+//! - [`table`]: the tidy table of series and its wide pivot: naming, ordering, top-N;
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`error`]: every failure a user can hit, with a message that says what to do;
 //! - [`report`]: the hub-activity report's query and requests.
@@ -16,4 +18,6 @@ pub mod error;
 pub mod grafana;
 pub mod prom;
 pub mod report;
+pub mod step;
 pub mod table;
+pub mod time;

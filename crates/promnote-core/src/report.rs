@@ -15,23 +15,25 @@ pub const HEALTH_QUERY: &str = "1+1";
 /// The report's title.
 pub const HUB_ACTIVITY_TITLE: &str = "Daily active users per hub";
 
-/// The `query_range` request for the plan's midnights (form POST, as Grafana sends).
-pub fn range_request(uid: &str, query: &str, plan: &DayPlan) -> ApiRequest {
-    let (start, end, step) = (
-        plan.range_start_s().to_string(),
-        plan.range_end_s().to_string(),
-        plan.step_s().to_string(),
-    );
-    let body = form(&[
-        ("query", query),
-        ("start", &start),
-        ("end", &end),
-        ("step", &step),
-    ]);
-    ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))
+/// The `query_range` requests for the plan's midnights (form POST, as Grafana sends):
+/// one per segment of evenly spaced midnights (more than one across a DST change).
+pub fn range_requests(uid: &str, query: &str, plan: &DayPlan) -> Vec<ApiRequest> {
+    plan.segments()
+        .iter()
+        .map(|s| {
+            let (start, end, step) = (s.start_s.to_string(), s.end_s.to_string(), s.step_s.to_string());
+            let body = form(&[
+                ("query", query),
+                ("start", &start),
+                ("end", &end),
+                ("step", &step),
+            ]);
+            ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))
+        })
+        .collect()
 }
 
-/// The instant `query` request for today's partial bar, evaluated at the plan's "now".
+/// The instant `query` request for the partial day, evaluated at the plan's end.
 pub fn instant_request(uid: &str, query: &str, plan: &DayPlan) -> ApiRequest {
     let time = format!("{:.3}", plan.now_ms as f64 / 1000.0);
     ApiRequest::prometheus(
@@ -54,9 +56,13 @@ mod tests {
     fn requests_evaluate_at_midnights_and_now() {
         let now_ms = 1_795_399_726_500; // 2026-11-23T02:08:46.500Z
         let plan = DayPlan::last_month(now_ms);
-        let range = range_request("prom-a", HUB_ACTIVITY_QUERY, &plan);
-        assert_eq!(range.path, "api/datasources/proxy/uid/prom-a/api/v1/query_range");
-        let Body::Form(body) = &range.body else {
+        let ranges = range_requests("prom-a", HUB_ACTIVITY_QUERY, &plan);
+        assert_eq!(ranges.len(), 1);
+        assert_eq!(
+            ranges[0].path,
+            "api/datasources/proxy/uid/prom-a/api/v1/query_range"
+        );
+        let Body::Form(body) = &ranges[0].body else {
             panic!("POST expected")
         };
         assert!(

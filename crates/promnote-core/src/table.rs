@@ -1,103 +1,65 @@
-//! The daily table: Prometheus answers from many datasources merged into one row of
-//! day buckets per series. A series is identified by datasource × label set, so two
-//! clusters that each run a hub called `staging` stay two series; names get the
+//! Tables. Answers from many datasources become a *tidy* table — one [`Series`] per
+//! datasource × label set, with its samples — and that pivots into a *wide* table: one
+//! row per time bucket, one named column per series. A series is identified by
+//! datasource × label set, so two clusters that each run a hub called `staging` stay
+//! two columns; names come from a legend template (`{{namespace}}`) and get the
 //! datasource as a prefix only where they would otherwise collide.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::days::DayPlan;
-use crate::prom::{InstantSeries, Labels, RangeSeries};
+use crate::prom::{InstantSeries, Labels, RangeSeries, Sample};
 
-/// One series' daily values.
+/// One series of the tidy table: (time, datasource, labels, value) rows in columnar form.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DailySeries {
+pub struct Series {
     /// The datasource it came from.
     pub datasource_uid: String,
     /// That datasource's display name.
     pub datasource_name: String,
     /// The series' labels.
     pub labels: Labels,
-    /// One value per complete day of the plan; `None` is a gap (no sample, NaN or ±Inf).
-    pub values: Vec<Option<f64>>,
-    /// Today's value so far.
-    pub today: Option<f64>,
+    /// Samples in time order.
+    pub points: Vec<Sample>,
 }
 
-impl DailySeries {
-    /// Sum of every value shown, today's included (the notebook's ordering key).
-    pub fn total(&self) -> f64 {
-        self.values
-            .iter()
-            .chain(std::iter::once(&self.today))
-            .flatten()
-            .sum()
-    }
+/// Tidy series from a range query's matrix.
+pub fn from_matrix(datasource_uid: &str, datasource_name: &str, matrix: Vec<RangeSeries>) -> Vec<Series> {
+    matrix
+        .into_iter()
+        .map(|s| Series {
+            datasource_uid: datasource_uid.to_owned(),
+            datasource_name: datasource_name.to_owned(),
+            labels: s.metric,
+            points: s.values,
+        })
+        .collect()
 }
 
-/// What one datasource contributed, before merging.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Bucketed {
-    /// Its series.
-    pub series: Vec<DailySeries>,
-    /// Things the user should know (left-out values, unsupported series).
-    pub notes: Vec<String>,
+/// Tidy series from an instant query's vector (one point each).
+pub fn from_vector(datasource_uid: &str, datasource_name: &str, vector: Vec<InstantSeries>) -> Vec<Series> {
+    vector
+        .into_iter()
+        .filter_map(|s| {
+            Some(Series {
+                datasource_uid: datasource_uid.to_owned(),
+                datasource_name: datasource_name.to_owned(),
+                labels: s.metric,
+                points: vec![s.value?],
+            })
+        })
+        .collect()
 }
 
-/// Puts one datasource's answers into the plan's day buckets.
-///
-/// `range` holds the midnight evaluations, `instant` the evaluation at "now". Samples
-/// are placed by timestamp, never by position, so missing leading or inner points
-/// stay gaps; a later sample for the same day replaces an earlier one.
-pub fn bucket_datasource(
-    plan: &DayPlan,
-    datasource_uid: &str,
-    datasource_name: &str,
-    range: &[RangeSeries],
-    instant: &[InstantSeries],
-) -> Bucketed {
-    let mut by_labels: BTreeMap<&Labels, DailySeries> = BTreeMap::new();
-    let mut non_finite = 0usize;
-    let mut histograms = 0usize;
-    let new_series = |labels: &Labels| DailySeries {
-        datasource_uid: datasource_uid.to_owned(),
-        datasource_name: datasource_name.to_owned(),
-        labels: labels.clone(),
-        values: vec![None; plan.days.len()],
-        today: None,
-    };
-    for series in range {
-        if series.has_histograms {
-            histograms += 1;
-        }
-        let row = by_labels
-            .entry(&series.metric)
-            .or_insert_with(|| new_series(&series.metric));
-        for sample in &series.values {
-            let Some(day) = plan.day_index(sample.t_ms) else {
-                continue;
-            };
-            if sample.value.is_finite() {
-                row.values[day] = Some(sample.value);
-            } else {
-                non_finite += 1;
-                row.values[day] = None;
-            }
-        }
-    }
-    for series in instant {
-        if series.has_histograms {
-            histograms += 1;
-        }
-        let Some(sample) = series.value else { continue };
-        let row = by_labels
-            .entry(&series.metric)
-            .or_insert_with(|| new_series(&series.metric));
-        if sample.value.is_finite() {
-            row.today = Some(sample.value);
-        } else {
-            non_finite += 1;
-        }
-    }
+/// Things the user should know about a datasource's answer.
+pub fn answer_notes(datasource_name: &str, range: &[RangeSeries], instant: &[InstantSeries]) -> Vec<String> {
+    let histograms = range.iter().filter(|s| s.has_histograms).count()
+        + instant.iter().filter(|s| s.has_histograms).count();
+    let non_finite = range
+        .iter()
+        .flat_map(|s| &s.values)
+        .chain(instant.iter().filter_map(|s| s.value.as_ref()));
+    let non_finite = non_finite.filter(|p| !p.value.is_finite()).count();
     let mut notes = Vec::new();
     if non_finite > 0 {
         notes.push(format!(
@@ -110,29 +72,216 @@ pub fn bucket_datasource(
              wrap the query in histogram_quantile() or histogram_count()."
         ));
     }
-    let series = by_labels
-        .into_values()
-        .filter(|s| s.values.iter().any(Option::is_some) || s.today.is_some())
-        .collect();
-    Bucketed { series, notes }
+    notes
 }
 
-/// A series ready to draw: its unique display name and its values.
+/// How the columns of a wide table are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Largest sum first (the notebook's order); ties by name.
+    #[default]
+    Total,
+    /// By name.
+    Name,
+    /// Largest last value first.
+    Last,
+}
+
+/// How tidy series become columns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PivotOptions {
+    /// Legend template such as `{{namespace}}` or `{{datasource}} / {{namespace}}`;
+    /// `None` names a series by its labels.
+    pub legend: Option<String>,
+    /// Column order.
+    pub order: Order,
+    /// Keep this many columns and sum the rest into one "other" column.
+    pub top_n: Option<usize>,
+    /// Fill gaps with zero (for stacking) instead of leaving them empty.
+    pub fill_zero: bool,
+}
+
+/// A named column of a wide table.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NamedSeries {
-    /// Unique among the table's series; plain text (escape before handing to Plotly).
+pub struct Column {
+    /// Unique among the table's columns; plain text (escape before handing to Plotly).
     pub name: String,
-    /// The data.
-    pub series: DailySeries,
+    /// The series' datasource uid (empty for the "other" column).
+    pub datasource_uid: String,
+    /// The series' datasource name (empty for the "other" column).
+    pub datasource_name: String,
+    /// The series' labels (empty for the "other" column).
+    pub labels: Labels,
+    /// One value per row; `None` is a gap (no sample, NaN or ±Inf).
+    pub values: Vec<Option<f64>>,
 }
 
-/// All datasources merged, named and ordered (largest total first).
+impl Column {
+    /// Sum of every value.
+    pub fn total(&self) -> f64 {
+        self.values.iter().flatten().sum()
+    }
+
+    /// The last value that is not a gap.
+    pub fn last(&self) -> Option<f64> {
+        self.values.iter().rev().find_map(|v| *v)
+    }
+}
+
+/// One row per time bucket, one column per series.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DailyTable {
-    /// The plan the values follow.
-    pub plan: DayPlan,
-    /// Series, largest total first; ties by name.
-    pub series: Vec<NamedSeries>,
+pub struct WideTable {
+    /// Row labels, e.g. `2026-11-22` for days.
+    pub row_labels: Vec<String>,
+    /// Each row's time (a day's start, or the evaluation time), ms since the epoch.
+    pub row_times_ms: Vec<i64>,
+    /// Whether the last row is a partial bucket (today so far).
+    pub partial_last: bool,
+    /// Columns, in the chosen order.
+    pub columns: Vec<Column>,
+}
+
+/// Pivots day-bucketed answers: `range` evaluated at the plan's midnights fills the
+/// complete days, `instant` (evaluated at the plan's end) fills the partial day.
+/// Samples are placed by timestamp, never by position, so missing leading or inner
+/// points stay gaps; a later sample for the same day replaces an earlier one.
+pub fn pivot_days(plan: &DayPlan, range: &[Series], instant: &[Series], options: &PivotOptions) -> WideTable {
+    let rows = plan.days.len() + usize::from(plan.partial.is_some());
+    let mut by_key: BTreeMap<(&str, &Labels), usize> = BTreeMap::new();
+    let mut columns: Vec<Column> = Vec::new();
+    for series in range {
+        let c = column_index(&mut by_key, &mut columns, series, rows);
+        for p in &series.points {
+            if let Some(day) = plan.day_index(p.t_ms) {
+                columns[c].values[day] = p.value.is_finite().then_some(p.value);
+            }
+        }
+    }
+    if plan.partial.is_some() {
+        for series in instant {
+            let c = column_index(&mut by_key, &mut columns, series, rows);
+            if let Some(p) = series.points.last() {
+                columns[c].values[rows - 1] = p.value.is_finite().then_some(p.value);
+            }
+        }
+    }
+    let starts = plan.days.iter().chain(plan.partial.as_ref());
+    let row_times_ms = starts
+        .map(|d| {
+            d.to_zoned(plan.zone.clone())
+                .map_or(0, |z| z.timestamp().as_millisecond())
+        })
+        .collect();
+    finish(
+        plan.labels(),
+        row_times_ms,
+        plan.partial.is_some(),
+        columns,
+        options,
+    )
+}
+
+/// Pivots series onto the given row times exactly (a range query's evaluation times);
+/// samples at other times are ignored.
+pub fn pivot_times(
+    row_times_ms: &[i64],
+    row_labels: Vec<String>,
+    series: &[Series],
+    options: &PivotOptions,
+) -> WideTable {
+    let index: HashMap<i64, usize> = row_times_ms.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    let mut columns: Vec<Column> = Vec::new();
+    let mut by_key: BTreeMap<(&str, &Labels), usize> = BTreeMap::new();
+    for s in series {
+        let c = column_index(&mut by_key, &mut columns, s, row_times_ms.len());
+        for p in &s.points {
+            if let Some(&row) = index.get(&p.t_ms) {
+                columns[c].values[row] = p.value.is_finite().then_some(p.value);
+            }
+        }
+    }
+    finish(row_labels, row_times_ms.to_vec(), false, columns, options)
+}
+
+/// The column of a series (datasource × labels), created empty on first sight.
+fn column_index<'a>(
+    by_key: &mut BTreeMap<(&'a str, &'a Labels), usize>,
+    columns: &mut Vec<Column>,
+    series: &'a Series,
+    rows: usize,
+) -> usize {
+    *by_key
+        .entry((series.datasource_uid.as_str(), &series.labels))
+        .or_insert_with(|| {
+            columns.push(Column {
+                name: String::new(),
+                datasource_uid: series.datasource_uid.clone(),
+                datasource_name: series.datasource_name.clone(),
+                labels: series.labels.clone(),
+                values: vec![None; rows],
+            });
+            columns.len() - 1
+        })
+}
+
+fn finish(
+    row_labels: Vec<String>,
+    row_times_ms: Vec<i64>,
+    partial_last: bool,
+    mut columns: Vec<Column>,
+    options: &PivotOptions,
+) -> WideTable {
+    columns.retain(|c| c.values.iter().any(Option::is_some));
+    name_columns(&mut columns, options.legend.as_deref());
+    sort_columns(&mut columns, options.order);
+    if let Some(n) = options.top_n {
+        if columns.len() > n + 1 {
+            let rest = columns.split_off(n);
+            let mut other = Column {
+                name: format!("other ({} series)", rest.len()),
+                datasource_uid: String::new(),
+                datasource_name: String::new(),
+                labels: Labels::new(),
+                values: vec![None; row_labels.len()],
+            };
+            for column in &rest {
+                for (sum, v) in other.values.iter_mut().zip(&column.values) {
+                    if let Some(v) = v {
+                        *sum = Some(sum.unwrap_or(0.0) + v);
+                    }
+                }
+            }
+            columns.push(other);
+        }
+    }
+    if options.fill_zero {
+        for column in &mut columns {
+            for v in &mut column.values {
+                v.get_or_insert(0.0);
+            }
+        }
+    }
+    WideTable {
+        row_labels,
+        row_times_ms,
+        partial_last,
+        columns,
+    }
+}
+
+fn sort_columns(columns: &mut [Column], order: Order) {
+    match order {
+        Order::Total => {
+            columns.sort_by(|a, b| b.total().total_cmp(&a.total()).then_with(|| a.name.cmp(&b.name)))
+        }
+        Order::Name => columns.sort_by(|a, b| a.name.cmp(&b.name)),
+        Order::Last => columns.sort_by(|a, b| {
+            b.last()
+                .unwrap_or(f64::NEG_INFINITY)
+                .total_cmp(&a.last().unwrap_or(f64::NEG_INFINITY))
+                .then_with(|| a.name.cmp(&b.name))
+        }),
+    }
 }
 
 /// The name of a label set: the only label's value, or `{a="x", b="y"}`.
@@ -147,45 +296,100 @@ pub fn label_set_name(labels: &Labels) -> String {
     }
 }
 
-/// Merges datasources' series into one table with unique names.
-pub fn merge(plan: &DayPlan, series: Vec<DailySeries>) -> DailyTable {
-    let mut count: BTreeMap<String, usize> = BTreeMap::new();
-    for s in &series {
-        *count.entry(label_set_name(&s.labels)).or_default() += 1;
+/// Fills a legend template like Grafana's: `{{label}}` becomes the label's value (empty
+/// when absent), `{{datasource}}` the datasource's name (unless a label has that name).
+pub fn render_legend(template: &str, labels: &Labels, datasource_name: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let key = after[..close].trim();
+        match labels.get(key) {
+            Some(value) => out.push_str(value),
+            None if key == "datasource" => out.push_str(datasource_name),
+            None => {}
+        }
+        rest = &after[close + 2..];
     }
-    let mut named: Vec<NamedSeries> = series
-        .into_iter()
-        .map(|s| {
-            let base = label_set_name(&s.labels);
-            let name = if count.get(&base).copied().unwrap_or(0) > 1 {
-                format!("{} / {base}", s.datasource_name)
-            } else {
-                base
-            };
-            NamedSeries { name, series: s }
+    out.push_str(rest);
+    out
+}
+
+/// Names every column uniquely: the template (or the label set); where two collide,
+/// `datasource / name`; where that still collides, the full label set is appended.
+fn name_columns(columns: &mut [Column], legend: Option<&str>) {
+    let base: Vec<String> = columns
+        .iter()
+        .map(|c| match legend {
+            Some(t) => render_legend(t, &c.labels, &c.datasource_name),
+            None => label_set_name(&c.labels),
         })
         .collect();
-    named.sort_by(|a, b| {
-        b.series
-            .total()
-            .total_cmp(&a.series.total())
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    DailyTable {
-        plan: plan.clone(),
-        series: named,
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for name in &base {
+        *count.entry(name).or_default() += 1;
+    }
+    let prefixed: Vec<String> = columns
+        .iter()
+        .zip(&base)
+        .map(|(c, name)| {
+            if count[name.as_str()] > 1 {
+                format!("{} / {name}", c.datasource_name)
+            } else {
+                name.clone()
+            }
+        })
+        .collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for name in &prefixed {
+        *count.entry(name).or_default() += 1;
+    }
+    let full: Vec<String> = columns
+        .iter()
+        .zip(&prefixed)
+        .map(|(c, name)| {
+            if count[name.as_str()] > 1 {
+                let mut all = c.labels.clone();
+                all.retain(|_, v| !v.is_empty());
+                format!(
+                    "{name} {}",
+                    if all.len() == 1 {
+                        format!("{all:?}")
+                    } else {
+                        label_set_name(&all)
+                    }
+                )
+            } else {
+                name.clone()
+            }
+        })
+        .collect();
+    for (column, name) in columns.iter_mut().zip(full) {
+        column.name = name;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::days::{midnight_ms, DAY_MS};
-    use crate::prom::{decode, QueryData, Sample};
+    use crate::prom::{decode, QueryData};
+    use jiff::Timestamp;
+
+    const DAY: i64 = 86_400_000;
 
     fn plan() -> DayPlan {
-        // now = 2026-11-23T10:00Z; days 2026-10-23 ..= 2026-11-22.
-        DayPlan::last_month(midnight_ms("2026-11-23".parse().unwrap()) + 10 * 3_600_000)
+        // now = 2026-11-23T10:00Z; days 2026-10-23 ..= 2026-11-22, today partial.
+        DayPlan::last_month(
+            "2026-11-23T10:00:00Z"
+                .parse::<Timestamp>()
+                .unwrap()
+                .as_millisecond(),
+        )
     }
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -195,19 +399,25 @@ mod tests {
             .collect()
     }
 
-    fn range(labels: Labels, points: &[(i64, f64)]) -> RangeSeries {
-        RangeSeries {
-            metric: labels,
-            values: points
+    fn series(ds: &str, labels: Labels, points: &[(i64, f64)]) -> Series {
+        Series {
+            datasource_uid: ds.to_owned(),
+            datasource_name: format!("cluster-{ds}"),
+            labels,
+            points: points
                 .iter()
                 .map(|&(t_ms, value)| Sample { t_ms, value })
                 .collect(),
-            has_histograms: false,
         }
     }
 
     fn end_of(plan: &DayPlan, day: usize) -> i64 {
-        midnight_ms(plan.days[day]) + DAY_MS
+        plan.days[day]
+            .to_zoned(plan.zone.clone())
+            .unwrap()
+            .timestamp()
+            .as_millisecond()
+            + DAY
     }
 
     #[test]
@@ -218,18 +428,20 @@ mod tests {
             .filter(|d| *d != 25)
             .map(|d| (end_of(&plan, d), d as f64))
             .collect();
-        let out = bucket_datasource(
+        let table = pivot_days(
             &plan,
-            "u",
-            "c",
-            &[range(labels(&[("namespace", "new")]), &points)],
+            &[series("a", labels(&[("namespace", "new")]), &points)],
             &[],
+            &PivotOptions::default(),
         );
-        let values = &out.series[0].values;
+        let values = &table.columns[0].values;
         assert!(values[..20].iter().all(Option::is_none));
         assert_eq!(values[20], Some(20.0));
         assert_eq!(values[25], None, "a missing point is a gap, not a zero");
         assert_eq!(values[30], Some(30.0));
+        assert_eq!(values[31], None, "no instant answer for today");
+        assert!(table.partial_last);
+        assert_eq!(table.row_labels.len(), 32);
     }
 
     #[test]
@@ -240,53 +452,148 @@ mod tests {
             (end_of(&plan, 1), f64::INFINITY),
             (end_of(&plan, 2), 1.0),
         ];
-        let out = bucket_datasource(&plan, "u", "c", &[range(labels(&[("a", "x")]), &points)], &[]);
-        assert_eq!(&out.series[0].values[..3], &[None, None, Some(1.0)]);
-        assert_eq!(out.notes.len(), 1);
-        assert!(out.notes[0].contains("2 value(s) were NaN or ±Inf"));
+        let s = series("a", labels(&[("a", "x")]), &points);
+        let table = pivot_days(&plan, &[s], &[], &PivotOptions::default());
+        assert_eq!(&table.columns[0].values[..3], &[None, None, Some(1.0)]);
+        let matrix = vec![RangeSeries {
+            metric: labels(&[]),
+            values: points
+                .iter()
+                .map(|&(t_ms, value)| Sample { t_ms, value })
+                .collect(),
+            has_histograms: true,
+        }];
+        let notes = answer_notes("c", &matrix, &[]);
+        assert_eq!(notes.len(), 2);
+        assert!(notes[0].contains("2 value(s) were NaN or ±Inf"));
+        assert!(notes[1].contains("native histograms"));
     }
 
     #[test]
     fn same_named_hubs_on_two_clusters_stay_apart_and_get_prefixed() {
         let plan = plan();
-        let staging = labels(&[("namespace", "staging")]);
-        let prod = labels(&[("namespace", "prod")]);
-        let a = bucket_datasource(
-            &plan,
-            "a",
-            "cluster-a",
-            &[
-                range(staging.clone(), &[(end_of(&plan, 0), 1.0)]),
-                range(prod, &[(end_of(&plan, 0), 100.0)]),
-            ],
-            &[],
-        );
-        let b = bucket_datasource(
-            &plan,
-            "b",
-            "cluster-b",
-            &[range(staging, &[(end_of(&plan, 0), 2.0)])],
-            &[],
-        );
-        let table = merge(&plan, a.series.into_iter().chain(b.series).collect());
-        let names: Vec<&str> = table.series.iter().map(|s| s.name.as_str()).collect();
+        let t = end_of(&plan, 0);
+        let all = [
+            series("a", labels(&[("namespace", "staging")]), &[(t, 1.0)]),
+            series("a", labels(&[("namespace", "prod")]), &[(t, 100.0)]),
+            series("b", labels(&[("namespace", "staging")]), &[(t, 2.0)]),
+        ];
+        let table = pivot_days(&plan, &all, &[], &PivotOptions::default());
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["prod", "cluster-b / staging", "cluster-a / staging"]);
     }
 
     #[test]
-    fn instant_answers_fill_today() {
+    fn instant_answers_fill_the_partial_day() {
         let plan = plan();
-        let instant = vec![InstantSeries {
-            metric: labels(&[("namespace", "x")]),
-            value: Some(Sample {
-                t_ms: plan.now_ms,
-                value: 7.0,
+        let today = [series("a", labels(&[("namespace", "x")]), &[(plan.now_ms, 7.0)])];
+        let table = pivot_days(&plan, &[], &today, &PivotOptions::default());
+        assert_eq!(table.columns[0].values.last(), Some(&Some(7.0)));
+        assert_eq!(table.columns[0].total(), 7.0);
+    }
+
+    #[test]
+    fn legend_templates_like_grafana() {
+        let l = labels(&[("namespace", "hub-a"), ("pod", "p1")]);
+        assert_eq!(render_legend("{{namespace}}", &l, "c1"), "hub-a");
+        assert_eq!(
+            render_legend("{{datasource}} / {{ namespace }}", &l, "c1"),
+            "c1 / hub-a"
+        );
+        assert_eq!(render_legend("{{missing}}x", &l, "c1"), "x");
+        assert_eq!(
+            render_legend("open {{ never closed", &l, "c1"),
+            "open {{ never closed"
+        );
+        assert_eq!(
+            render_legend("{{datasource}}", &labels(&[("datasource", "label")]), "c1"),
+            "label"
+        );
+    }
+
+    #[test]
+    fn names_stay_unique_even_when_the_template_hides_the_difference() {
+        let t = 1_000;
+        let all = [
+            series("a", labels(&[("namespace", "x"), ("pod", "1")]), &[(t, 1.0)]),
+            series("a", labels(&[("namespace", "x"), ("pod", "2")]), &[(t, 2.0)]),
+            series("b", labels(&[("namespace", "y")]), &[(t, 3.0)]),
+        ];
+        let options = PivotOptions {
+            legend: Some("{{namespace}}".into()),
+            ..PivotOptions::default()
+        };
+        let table = pivot_times(&[t], vec!["t".into()], &all, &options);
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "y",
+                r#"cluster-a / x {namespace="x", pod="2"}"#,
+                r#"cluster-a / x {namespace="x", pod="1"}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn orders_top_n_and_fill() {
+        let times = [1_000, 2_000];
+        let all = [
+            series("a", labels(&[("n", "small")]), &[(1_000, 1.0), (2_000, 9.0)]),
+            series("a", labels(&[("n", "big")]), &[(1_000, 10.0), (2_000, 1.0)]),
+            series("a", labels(&[("n", "mid")]), &[(1_000, 5.0)]),
+            series("a", labels(&[("n", "tiny")]), &[(2_000, 0.5)]),
+        ];
+        let names = |o: &PivotOptions| -> Vec<String> {
+            pivot_times(&times, vec!["1".into(), "2".into()], &all, o)
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        assert_eq!(names(&PivotOptions::default()), ["big", "small", "mid", "tiny"]);
+        assert_eq!(
+            names(&PivotOptions {
+                order: Order::Name,
+                ..Default::default()
             }),
-            has_histograms: false,
-        }];
-        let out = bucket_datasource(&plan, "u", "c", &[], &instant);
-        assert_eq!(out.series[0].today, Some(7.0));
-        assert_eq!(out.series[0].total(), 7.0);
+            ["big", "mid", "small", "tiny"]
+        );
+        assert_eq!(
+            names(&PivotOptions {
+                order: Order::Last,
+                ..Default::default()
+            }),
+            ["small", "mid", "big", "tiny"]
+        );
+        let top = pivot_times(
+            &times,
+            vec!["1".into(), "2".into()],
+            &all,
+            &PivotOptions {
+                top_n: Some(2),
+                ..Default::default()
+            },
+        );
+        assert_eq!(top.columns[2].name, "other (2 series)");
+        assert_eq!(top.columns[2].values, [Some(5.0), Some(0.5)]);
+        let filled = pivot_times(
+            &times,
+            vec!["1".into(), "2".into()],
+            &all,
+            &PivotOptions {
+                fill_zero: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(filled.columns[2].values, [Some(5.0), Some(0.0)]);
+        let gaps = pivot_times(
+            &times,
+            vec!["1".into(), "2".into()],
+            &all,
+            &PivotOptions::default(),
+        );
+        assert_eq!(gaps.columns[2].values, [Some(5.0), None]);
     }
 
     #[test]
@@ -305,16 +612,9 @@ mod tests {
             let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
             decode(&std::fs::read_to_string(path).unwrap()).unwrap().data
         };
-        // The fixtures were recorded with the range ending at a midnight: rebuild that plan.
-        let QueryData::Matrix(north) = fixture("hub_activity_range_north.json") else {
-            panic!()
-        };
-        let last = north[0].values.last().unwrap().t_ms;
-        let plan = DayPlan::between(
-            crate::days::date_of(north[0].values[0].t_ms - 1),
-            last + 3_600_000,
-        );
-        let mut all = Vec::new();
+        let mut range = Vec::new();
+        let mut instant = Vec::new();
+        let mut last = 0;
         for cluster in ["north", "south", "west"] {
             let QueryData::Matrix(r) = fixture(&format!("hub_activity_range_{cluster}.json")) else {
                 panic!()
@@ -322,13 +622,22 @@ mod tests {
             let QueryData::Vector(i) = fixture(&format!("hub_activity_instant_{cluster}.json")) else {
                 panic!()
             };
-            all.extend(bucket_datasource(&plan, cluster, &format!("cluster-{cluster}"), &r, &i).series);
+            last = r[0].values.last().unwrap().t_ms;
+            range.extend(from_matrix(cluster, &format!("cluster-{cluster}"), r));
+            instant.extend(from_vector(cluster, &format!("cluster-{cluster}"), i));
         }
-        let table = merge(&plan, all);
-        assert_eq!(table.series.len(), 10);
-        let names: Vec<&str> = table.series.iter().map(|s| s.name.as_str()).collect();
+        // The fixtures' range ends at a midnight and the instant query was an hour or so later.
+        let now = Timestamp::from_millisecond(last + 3_600_000).unwrap();
+        let first = Timestamp::from_millisecond(range[0].points[0].t_ms - DAY).unwrap();
+        let plan = DayPlan::for_range(
+            &crate::time::TimeRange { from: first, to: now },
+            &jiff::tz::TimeZone::UTC,
+        );
+        let table = pivot_days(&plan, &range, &instant, &PivotOptions::default());
+        assert_eq!(table.columns.len(), 10);
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert!(names.contains(&"cluster-north / staging") && names.contains(&"cluster-south / staging"));
-        let totals: Vec<f64> = table.series.iter().map(|s| s.series.total()).collect();
+        let totals: Vec<f64> = table.columns.iter().map(Column::total).collect();
         assert!(
             totals.windows(2).all(|w| w[0] >= w[1]),
             "largest total first: {totals:?}"
