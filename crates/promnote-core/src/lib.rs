@@ -6,6 +6,8 @@
 //! - [`step`]: Prometheus durations, `auto` steps, the 11,000-points limit;
 //! - [`days`]: calendar-day buckets and when to evaluate them;
 //! - [`table`]: the tidy table of series and its wide pivot: naming, ordering, top-N;
+//! - [`csv`]: tidy and wide CSV, ISO 8601 times with offsets, formula-safe;
+//! - [`frames`]: Grafana's `/api/ds/query` data frames, decoded like Prometheus answers;
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`error`]: every failure a user can hit, with a message that says what to do;
 //! - [`report`]: the hub-activity report's query and requests.
@@ -13,8 +15,10 @@
 //! Nothing here depends on leptos, web-sys or gloo; `cargo test` runs it natively.
 
 pub mod chart;
+pub mod csv;
 pub mod days;
 pub mod error;
+pub mod frames;
 pub mod grafana;
 pub mod prom;
 pub mod report;

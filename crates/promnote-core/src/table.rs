@@ -224,6 +224,46 @@ fn column_index<'a>(
         })
 }
 
+/// Pivots series into fixed-length buckets: each sample's time is floored to a multiple
+/// of `bucket_ms` since the epoch (e.g. one UTC day, as pandas' `floor("D")`); a later
+/// sample in the same bucket replaces an earlier one. Rows are the buckets that have
+/// data, labelled `YYYY-MM-DD` for whole days, else by their RFC 3339 start.
+pub fn pivot_floored(series: &[Series], bucket_ms: i64, options: &PivotOptions) -> WideTable {
+    let bucket = |t: i64| t.div_euclid(bucket_ms) * bucket_ms;
+    let mut starts: Vec<i64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| bucket(p.t_ms)))
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let labels = starts
+        .iter()
+        .map(|t| {
+            let time = jiff::Timestamp::from_millisecond(*t).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            if bucket_ms % 86_400_000 == 0 {
+                time.strftime("%Y-%m-%d").to_string()
+            } else {
+                time.to_string()
+            }
+        })
+        .collect();
+    let floored: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            points: s
+                .points
+                .iter()
+                .map(|p| Sample {
+                    t_ms: bucket(p.t_ms),
+                    value: p.value,
+                })
+                .collect(),
+            ..s.clone()
+        })
+        .collect();
+    pivot_times(&starts, labels, &floored, options)
+}
+
 fn finish(
     row_labels: Vec<String>,
     row_times_ms: Vec<i64>,

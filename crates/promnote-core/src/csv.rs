@@ -1,0 +1,213 @@
+//! CSV export (RFC 4180, UTF-8, CRLF line ends) in two layouts: *tidy*
+//! (`time,datasource,<label columns…>,value`, one row per sample) and *wide*
+//! (`time,<one column per series>`). Times are ISO 8601 in the chosen zone with their
+//! offset. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+//! `@`, tab or carriage return) is prefixed with `'`: label values are untrusted.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::table::{Series, WideTable};
+
+/// A time as ISO 8601 in `zone` with its offset, e.g. `2026-10-25T02:30:00+01:00`.
+pub fn iso_time(t_ms: i64, zone: &TimeZone) -> String {
+    match Timestamp::from_millisecond(t_ms) {
+        Ok(t) if t_ms % 1000 == 0 => t
+            .to_zoned(zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        Ok(t) => t
+            .to_zoned(zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
+            .to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// A value as Prometheus writes it: shortest round-trip decimal, `NaN`, `+Inf`, `-Inf`.
+pub fn number(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".into()
+    } else if value == f64::INFINITY {
+        "+Inf".into()
+    } else if value == f64::NEG_INFINITY {
+        "-Inf".into()
+    } else {
+        value.to_string()
+    }
+}
+
+/// One text field: formula-escaped, then quoted if it has a comma, quote or line break.
+pub fn text_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
+    let mut first = true;
+    for field in fields {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(&field);
+    }
+    out.push_str("\r\n");
+}
+
+/// The tidy layout: one row per sample; label columns are the union of all label
+/// names, sorted, and empty where a series lacks the label.
+pub fn tidy(series: &[Series], zone: &TimeZone) -> String {
+    let names: BTreeSet<&str> = series
+        .iter()
+        .flat_map(|s| s.labels.keys().map(String::as_str))
+        .collect();
+    let mut out = String::new();
+    let header = ["time", "datasource"]
+        .into_iter()
+        .chain(names.iter().copied())
+        .chain(["value"]);
+    push_row(&mut out, header.map(text_field));
+    for s in series {
+        for p in &s.points {
+            let mut row = vec![iso_time(p.t_ms, zone), text_field(&s.datasource_name)];
+            row.extend(
+                names
+                    .iter()
+                    .map(|n| s.labels.get(*n).map_or_else(String::new, |v| text_field(v))),
+            );
+            row.push(number(p.value));
+            push_row(&mut out, row);
+        }
+    }
+    out
+}
+
+/// The wide layout: one row per table row, one column per series; gaps are empty.
+pub fn wide(table: &WideTable, zone: &TimeZone) -> String {
+    let mut out = String::new();
+    push_row(
+        &mut out,
+        std::iter::once("time".to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name))),
+    );
+    for (row, t_ms) in table.row_times_ms.iter().enumerate() {
+        let mut fields = vec![iso_time(*t_ms, zone)];
+        for column in &table.columns {
+            let mut cell = String::new();
+            if let Some(v) = column.values[row] {
+                let _ = write!(cell, "{}", number(v));
+            }
+            fields.push(cell);
+        }
+        push_row(&mut out, fields);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prom::{Labels, Sample};
+    use crate::table::{pivot_times, PivotOptions};
+
+    fn series(ds: &str, labels: &[(&str, &str)], points: &[(i64, f64)]) -> Series {
+        Series {
+            datasource_uid: ds.into(),
+            datasource_name: ds.into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Labels>(),
+            points: points
+                .iter()
+                .map(|&(t_ms, value)| Sample { t_ms, value })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn tidy_layout_with_a_union_of_labels() {
+        let all = [
+            series(
+                "north",
+                &[("namespace", "prod")],
+                &[(1_790_000_000_000, 3.0), (1_790_000_060_000, f64::NAN)],
+            ),
+            series(
+                "south",
+                &[("namespace", "a,b"), ("pod", "=cmd|' /C calc'!A0")],
+                &[(1_790_000_000_500, -1.5)],
+            ),
+        ];
+        let text = tidy(&all, &TimeZone::UTC);
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[0], "time,datasource,namespace,pod,value");
+        assert_eq!(lines[1], "2026-09-21T14:13:20+00:00,north,prod,,3");
+        assert_eq!(lines[2], "2026-09-21T14:14:20+00:00,north,prod,,NaN");
+        assert_eq!(
+            lines[3],
+            "2026-09-21T14:13:20.500+00:00,south,\"a,b\",'=cmd|' /C calc'!A0,-1.5"
+        );
+        assert_eq!(lines[4], "");
+    }
+
+    #[test]
+    fn wide_layout_in_a_zone_with_offsets() {
+        let berlin = crate::time::zone("Europe/Berlin").unwrap();
+        // Either side of the 2026-10-25 change: +02:00, then +01:00.
+        let times = [1_792_886_400_000, 1_792_976_400_000];
+        let all = [
+            series(
+                "north",
+                &[("namespace", "x")],
+                &[(times[0], 1.0), (times[1], 2.0)],
+            ),
+            series(
+                "north",
+                &[("namespace", "say \"hi\"")],
+                &[(times[1], f64::INFINITY)],
+            ),
+        ];
+        let mut table = pivot_times(
+            &times,
+            vec!["a".into(), "b".into()],
+            &all,
+            &PivotOptions::default(),
+        );
+        let text = wide(&table, &berlin);
+        assert_eq!(
+            text,
+            "time,x\r\n2026-10-25T02:00:00+02:00,1\r\n2026-10-26T02:00:00+01:00,2\r\n"
+        );
+        table.columns[0].values[0] = None;
+        assert!(wide(&table, &TimeZone::UTC).contains("2026-10-25T00:00:00+00:00,\r\n"));
+    }
+
+    #[test]
+    fn formula_and_quote_escaping() {
+        for (raw, want) in [
+            ("plain", "plain"),
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("a\"b", "\"a\"\"b\""),
+            ("line\nbreak", "\"line\nbreak\""),
+            ("日本語 🚀", "日本語 🚀"),
+        ] {
+            assert_eq!(text_field(raw), want, "{raw:?}");
+        }
+    }
+}
