@@ -171,7 +171,9 @@ def expected_daily(now: int, days: int) -> dict:
     for cluster in CLUSTERS:
         for hub in cluster.hubs:
             points = {}
-            for d in range(days, 0, -1):
+            # Up to and including today: the data runs past its end (FUTURE_DAYS), and a
+            # run that crosses midnight sees today as complete.
+            for d in range(days, -1, -1):
                 day_start = today - d * DAY
                 value = active_users(cluster, hub, "24h", day_start + DAY, now)
                 if value is not None:

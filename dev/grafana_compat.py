@@ -62,7 +62,7 @@ class Config:
         self.datasources_forbidden: bool = args.datasources_forbidden
         self.denied_uids: set[str] = set(args.deny_uid or [])
         self.upstream_timeout: float = args.upstream_timeout
-        self.site: str | None = os.path.abspath(args.site) if args.site else None
+        self.site: str | None = os.path.realpath(args.site) if args.site else None
         self.sub_path: str = args.sub_path.rstrip("/")
         self.lock = threading.Lock()
 
@@ -137,9 +137,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         request_origin = self.headers.get("Origin")
         if origin == "*" or request_origin == origin:
+            # No Allow-Credentials: promnote sends the token as a header, never cookies.
             self.send_header("Access-Control-Allow-Origin", request_origin or origin)
             self.send_header("Vary", "Origin")
-            self.send_header("Access-Control-Allow-Credentials", "true")
 
     def send_bytes(self, status: int, body: bytes, content_type: str | None, extra: dict | None = None) -> None:
         self.send_response(status)
@@ -236,6 +236,9 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch()
 
     def dispatch(self) -> None:
+        # Read the body first, whatever the answer: on a kept-alive connection, unread
+        # bytes would become the start of the next request.
+        self.body = self.read_body() if self.command == "POST" else b""
         routed = self.route_path()
         if routed is None:
             self.send_json(404, {"message": "Not found"})
@@ -281,7 +284,7 @@ class Handler(BaseHTTPRequestHandler):
         if uid in self.config.denied_uids:
             self.send_json(403, {"message": "Access denied to datasource"})
             return
-        body = self.read_body() if self.command == "POST" else b""
+        body = self.body
         upstream = urllib.parse.urlsplit(ds["url"])
         target = posixpath.join(upstream.path or "/", rest)
         if query:

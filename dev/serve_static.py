@@ -22,11 +22,12 @@ class Handler(SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         path = urllib.parse.urlsplit(path).path
+        missing = os.path.join(self.root, ".outside-the-mount")  # never exists: a 404
         if not path.startswith(self.mount):
-            return os.path.join(self.root, "\0missing")
+            return missing
         relative = posixpath.normpath(urllib.parse.unquote(path[len(self.mount) :])).lstrip("/")
-        if relative.startswith(".."):
-            return os.path.join(self.root, "\0missing")
+        if relative.startswith("..") or "\0" in relative:
+            return missing
         return os.path.join(self.root, relative)
 
     def log_message(self, fmt: str, *args: object) -> None:  # noqa: D102

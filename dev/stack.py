@@ -66,15 +66,23 @@ def cached_blocks(now: int, days: int) -> tuple[str, dict]:
         version = hashlib.sha256(f.read()).hexdigest()[:12]
     today = now - now % demo_data.DAY
     key = f"{time.strftime('%Y-%m-%d', time.gmtime(today))}-{days}d-{version}"
-    cache = os.path.join(STACK_DIR, "cache", key)
+    cache_root = os.path.join(STACK_DIR, "cache")
+    cache = os.path.join(cache_root, key)
     done = os.path.join(cache, "done.json")
     if os.path.exists(done):
         with open(done, encoding="utf-8") as f:
             return cache, json.load(f)
-    shutil.rmtree(os.path.join(STACK_DIR, "cache"), ignore_errors=True)
-    source = os.path.join(cache, "openmetrics")
+    # Other stacks (tests, bench) may be copying an older day's blocks: leave recent ones.
+    for old in os.listdir(cache_root) if os.path.isdir(cache_root) else []:
+        path = os.path.join(cache_root, old)
+        if old != key and time.time() - os.path.getmtime(path) > 2 * demo_data.DAY:
+            shutil.rmtree(path, ignore_errors=True)
+    # Built in a private folder and renamed into place, so a half-built cache is never used.
+    building = f"{cache}.building-{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    source = os.path.join(building, "openmetrics")
     log(f"generating {days} days of history (once a day) ...")
-    # Anchor the data at the start of today plus a margin, so it stays valid all day.
+    # Anchor the data at the end of today, so it stays valid all day.
     anchor = today + demo_data.DAY - 60
     subprocess.run(
         [sys.executable, os.path.join(HERE, "demo_data.py"), "generate", source, "--now", str(anchor), "--days", str(days)],
@@ -92,7 +100,7 @@ def cached_blocks(now: int, days: int) -> tuple[str, dict]:
                 "openmetrics",
                 "--max-block-duration=744h",
                 os.path.join(source, f"{cluster.uid}.om"),
-                os.path.join(cache, cluster.uid),
+                os.path.join(building, cluster.uid),
             ],
             check=True,
             stdout=subprocess.DEVNULL,
@@ -100,8 +108,12 @@ def cached_blocks(now: int, days: int) -> tuple[str, dict]:
         os.remove(os.path.join(source, f"{cluster.uid}.om"))
     with open(os.path.join(source, "expected.json"), encoding="utf-8") as f:
         expected = json.load(f)
-    with open(done, "w", encoding="utf-8") as f:
+    with open(os.path.join(building, "done.json"), "w", encoding="utf-8") as f:
         json.dump(expected, f)
+    try:
+        os.rename(building, cache)
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)  # another stack finished first
     return cache, expected
 
 

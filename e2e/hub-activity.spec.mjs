@@ -1,5 +1,6 @@
 // The hub-activity report end to end: the built site, real Prometheus, the
 // Grafana-compatible server, headless Chromium.
+import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT, STATIC_PORT } from '../playwright.config.mjs';
 import { ReportPage, stackState, watchConsole, stopPrometheus, extraGrafana, expectedName } from './support.mjs';
@@ -47,9 +48,9 @@ test('connect lists the three Prometheus datasources and draws one trace per clu
   // Ordered by total, largest first.
   const totals = traces.map((t) => t.y.reduce((a, v) => a + (v ?? 0), 0));
   expect([...totals].sort((a, b) => b - a)).toEqual(totals);
-  // Bars are whole calendar days, the last one today's.
-  const today = new Date().toISOString().slice(0, 10);
-  expect(traces[0].x.at(-1)).toBe(today);
+  // Bars are whole calendar days, the last one the day the report was evaluated in.
+  const evaluatedAt = Number(await report.cell.getAttribute('data-evaluated-at'));
+  expect(traces[0].x.at(-1)).toBe(new Date(evaluatedAt).toISOString().slice(0, 10));
 
   await page.screenshot({ path: 'target/e2e-results/hub-activity.png', fullPage: true });
 });
@@ -62,7 +63,20 @@ test('a wrong token shows the 401 message and no chart', async ({ page }) => {
   await expect(report.errors.first()).toContainText('Grafana refused the token');
   await expect(report.errors.first()).toContainText('Invalid API key');
   await expect(report.datasources).toHaveCount(0);
-  expect(page.url()).not.toContain('glsa_');
+  await expect(report.cell).toHaveAttribute('data-state', 'empty');
+  expect(await page.evaluate(() => document.querySelector('[data-testid=chart] .main-svg'))).toBeNull();
+});
+
+test('reconnecting with a bad token clears the previous chart', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+  await report.connect(state.grafana_url, 'glsa_revoked_token');
+  await expect(report.errors.first()).toContainText('the token has been revoked');
+  await expect(report.cell).toHaveAttribute('data-state', 'empty');
+  await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid=chart] .main-svg'))).toBeNull();
 });
 
 test('one Prometheus stopped: its datasource shows the error, the others still draw', async ({ page }) => {
@@ -157,4 +171,41 @@ test('surprising URLs are refused before any request', async ({ page }) => {
     await report.connect(url, 'glsa_x');
     await expect(report.errors.first()).toContainText(message);
   }
+});
+
+test('the CSV download holds the values the generator wrote (wide) and every sample (tidy)', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+
+  const [wideDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+  expect(wideDownload.suggestedFilename()).toBe('hub-activity.csv');
+  const wide = readFileSync(await wideDownload.path(), 'utf8').split('\r\n').filter(Boolean).map((l) => l.split(','));
+  const [header, ...rows] = wide;
+  expect(header[0]).toBe('day');
+  const expected = state.expected.series;
+  expect(header.slice(1).sort()).toEqual(expected.map((s) => expectedName(s, expected)).sort());
+  let checked = 0;
+  for (const row of rows.slice(0, -1)) {
+    const day = row[0];
+    expect(day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    header.slice(1).forEach((name, i) => {
+      const series = expected.find((s) => expectedName(s, expected) === name);
+      const want = series.daily[day];
+      expect(row[i + 1], `${name} on ${day}`).toBe(want === undefined ? '' : String(want));
+      checked += 1;
+    });
+  }
+  expect(checked).toBeGreaterThan(250);
+
+  const [tidyDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-tidy-csv').click()]);
+  const tidy = readFileSync(await tidyDownload.path(), 'utf8').split('\r\n').filter(Boolean);
+  expect(tidy[0]).toBe('time,datasource,namespace,value');
+  // Tidy rows carry the evaluation time: the midnight that ends the day of the wide row.
+  const north = expected.find((s) => s.datasource === 'cluster-north' && s.namespace === 'prod');
+  const [someDay, value] = Object.entries(north.daily)[5];
+  const end = new Date(Date.parse(`${someDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 19);
+  expect(tidy).toContain(`${end}+00:00,cluster-north,prod,${value}`);
 });

@@ -116,12 +116,7 @@ impl Transport {
         if (200..300).contains(&answer.status) {
             Ok(answer)
         } else {
-            Err(error::from_status(
-                what,
-                answer.status,
-                answer.content_type.as_deref(),
-                &answer.body,
-            ))
+            Err(error::from_status(what, answer.status, answer.content_type.as_deref(), &answer.body))
         }
     }
 
@@ -179,8 +174,7 @@ async fn send_live(
 ) -> Result<Answer, ApiError> {
     let url = session.base.join(&request.path);
     let timeout = AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_S * 1000);
-    let signals = js_sys::Array::of2(user_abort, &timeout);
-    let signal = AbortSignal::any(&signals);
+    let signal = either_signal(user_abort, &timeout);
     let builder = match request.body {
         Body::None => Request::get(&url),
         Body::Form(_) => Request::post(&url).header("Content-Type", "application/x-www-form-urlencoded"),
@@ -202,18 +196,12 @@ async fn send_live(
         Ok(response) => response,
         Err(_) if user_abort.aborted() => return Err(ApiError::Cancelled),
         Err(_) if timeout.aborted() => {
-            return Err(ApiError::TimedOut {
-                what: what.to_owned(),
-                seconds: REQUEST_TIMEOUT_S,
-            })
+            return Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
         }
         Err(_) => return Err(diagnose_network_failure(&session.base, user_abort).await),
     };
     if response.type_() == ResponseType::Opaqueredirect {
-        return Err(ApiError::NotJson {
-            what: what.to_owned(),
-            status: 302,
-        });
+        return Err(ApiError::NotJson { what: what.to_owned(), status: 302 });
     }
     read(response, what, user_abort, &timeout).await
 }
@@ -227,20 +215,23 @@ async fn read(
     let status = response.status();
     let content_type = response.headers().get("content-type");
     match response.text().await {
-        Ok(body) => Ok(Answer {
-            status,
-            content_type,
-            body,
-        }),
+        Ok(body) => Ok(Answer { status, content_type, body }),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
-        Err(_) if timeout.aborted() => Err(ApiError::TimedOut {
-            what: what.to_owned(),
-            seconds: REQUEST_TIMEOUT_S,
-        }),
-        Err(e) => Err(ApiError::Unreadable {
-            what: what.to_owned(),
-            detail: e.to_string(),
-        }),
+        Err(_) if timeout.aborted() => {
+            Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
+        }
+        Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
+    }
+}
+
+/// A signal that aborts when either does (`AbortSignal.any`, 2024+ browsers); older
+/// browsers keep the user's signal and rely on their own network timeouts.
+fn either_signal(user_abort: &AbortSignal, timeout: &AbortSignal) -> AbortSignal {
+    let constructor = js_sys::Reflect::get(&js_sys::global(), &"AbortSignal".into()).unwrap_or_default();
+    if js_sys::Reflect::has(&constructor, &"any".into()).unwrap_or(false) {
+        AbortSignal::any(&js_sys::Array::of2(user_abort, timeout))
+    } else {
+        user_abort.clone()
     }
 }
 
@@ -266,9 +257,7 @@ async fn diagnose_network_failure(base: &GrafanaBaseUrl, abort: &AbortSignal) ->
 
 /// This page's origin, e.g. `https://me.github.io`.
 pub fn page_origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
 }
 
 /// Loads the demo recording that ships with the site (a relative URL, so the site
@@ -279,23 +268,14 @@ pub async fn load_recording(abort: &AbortSignal) -> Result<Recording, ApiError> 
         .abort_signal(Some(abort))
         .send()
         .await
-        .map_err(|e| ApiError::Unreadable {
-            what: WHAT.into(),
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| ApiError::Unreadable { what: WHAT.into(), detail: e.to_string() })?;
     let status = response.status();
-    let body = response.text().await.map_err(|e| ApiError::Unreadable {
-        what: WHAT.into(),
-        detail: e.to_string(),
-    })?;
+    let body = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Unreadable { what: WHAT.into(), detail: e.to_string() })?;
     if status != 200 {
-        return Err(ApiError::Status {
-            what: WHAT.into(),
-            status,
-            message: String::new(),
-        });
+        return Err(ApiError::Status { what: WHAT.into(), status, message: String::new() });
     }
-    error::decode_ok(WHAT, status, Some("application/json"), &body, |b| {
-        serde_json::from_str::<Recording>(b)
-    })
+    error::decode_ok(WHAT, status, Some("application/json"), &body, |b| serde_json::from_str::<Recording>(b))
 }

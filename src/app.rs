@@ -6,13 +6,15 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use promnote_core::chart::{stacked_bars, ChartStyle, ColorScheme};
+use promnote_core::csv;
 use promnote_core::days::{clock, rfc3339_utc, zone_abbreviation};
 use promnote_core::grafana::GrafanaBaseUrl;
 use promnote_core::report;
 use promnote_core::table::{pivot_days, PivotOptions, WideTable};
 
-use crate::api::{self, Session, Token, Transport};
+use crate::api::{Session, Token, Transport};
 use crate::chart_view::{prefers_dark, Chart, FigureJson};
+use crate::download;
 use crate::perf;
 use crate::run::{DsStatus, RunState};
 
@@ -76,29 +78,13 @@ fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
         };
         url.set(base.to_string());
         mode.set(Mode::Live(base.to_string()));
-        state.start(
-            Transport::Grafana(Rc::new(Session { base, token })),
-            perf::wall_ms(),
-        );
+        state.start(Transport::Grafana(Rc::new(Session { base, token })), perf::wall_ms());
     };
 
     let demo = move |_| {
         perf::mark("promnote:click");
         form_error.set(None);
-        state.cancel();
-        leptos::task::spawn_local(async move {
-            let Ok(controller) = web_sys::AbortController::new() else {
-                return;
-            };
-            match api::load_recording(&controller.signal()).await {
-                Ok(recording) => {
-                    let at = recording.recorded_at_ms;
-                    mode.set(Mode::Demo(at));
-                    state.start(Transport::Replay(Rc::new(recording)), at);
-                }
-                Err(e) => form_error.set(Some(e.to_string())),
-            }
-        });
+        state.start_demo(move |at| mode.set(Mode::Demo(at)));
     };
 
     view! {
@@ -164,12 +150,15 @@ fn DatasourceList(state: RunState) -> impl IntoView {
             <section class="datasources" aria-labelledby="ds-title">
                 <h2 id="ds-title">"Prometheus datasources"</h2>
                 <ul>
-                    <For each=move || state.rows.get() key=|row| row.ds.uid.clone() let:row>
-                        <li data-testid="datasource" data-uid=row.ds.uid.clone() data-status=move || row.status.get().hook()>
-                            <span class="ds-name">{row.ds.name.clone()}</span>
-                            <span class="ds-status">{move || status_text(&row.status.get())}</span>
-                        </li>
-                    </For>
+                    <For each=move || state.rows.get() key=|row| row.ds.uid.clone() children=move |row| {
+                        let (hook, text) = (row.status.clone(), row.status);
+                        view! {
+                            <li data-testid="datasource" data-uid=row.ds.uid data-status=move || hook.get().hook()>
+                                <span class="ds-name">{row.ds.name}</span>
+                                <span class="ds-status">{move || status_text(&text.get())}</span>
+                            </li>
+                        }
+                    } />
                 </ul>
                 {move || {
                     let skipped = state.skipped.get();
@@ -210,11 +199,7 @@ fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
             return None;
         }
         let plan = state.plan.get_untracked()?;
-        let scheme = if prefers_dark() {
-            ColorScheme::Dark
-        } else {
-            ColorScheme::Light
-        };
+        let scheme = if prefers_dark() { ColorScheme::Dark } else { ColorScheme::Light };
         let until = format!(
             "so far (until {} {})",
             clock(plan.now_ms, &plan.zone),
@@ -272,11 +257,8 @@ fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
-    let notes = move || {
-        state
-            .arrived
-            .with(|all| all.iter().flat_map(|b| b.notes.clone()).collect::<Vec<_>>())
-    };
+    let notes =
+        move || state.arrived.with(|all| all.iter().flat_map(|b| b.notes.clone()).collect::<Vec<_>>());
     view! {
         <article class="report" data-testid="report">
             <h1>"Hub activity"</h1>
@@ -308,18 +290,35 @@ fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
                             _ => None,
                         }}
                         {move || draw_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
+                        <Show when=move || figure.with(Option::is_some)>
+                            <div class="downloads">
+                                <button type="button" class="secondary" data-testid="download-csv" on:click=move |_| {
+                                    let (Some(t), Some(p)) = (table.get_untracked(), state.plan.get_untracked()) else { return };
+                                    if let Err(e) = download::save_text("hub-activity.csv", "text/csv;charset=utf-8", &csv::wide(&t, &p.zone)) {
+                                        draw_error.set(Some(e));
+                                    }
+                                }>"Download CSV (one column per hub)"</button>
+                                <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
+                                    let Some(p) = state.plan.get_untracked() else { return };
+                                    let series: Vec<_> = state.arrived.with_untracked(|all| all.iter().flat_map(|a| a.range.iter().chain(&a.instant).cloned()).collect());
+                                    if let Err(e) = download::save_text("hub-activity-tidy.csv", "text/csv;charset=utf-8", &csv::tidy(&series, &p.zone)) {
+                                        draw_error.set(Some(e));
+                                    }
+                                }>"Download CSV (one row per sample)"</button>
+                            </div>
+                        </Show>
                         {move || state.plan.get().map(|p| view! {
                             <p class="muted evaluated">"Evaluated at " {rfc3339_utc(p.now_ms)} {move || if matches!(mode.get(), Mode::Demo(_)) { " (recorded)" } else { "" }}</p>
                         })}
                     </div>
                     <aside class="cell-side" aria-label="Problems with this cell">
-                        <For each=failures key=|m| m.clone() let:message>
+                        <For each=move || failures().into_iter().enumerate() key=|(i, m)| (*i, m.clone()) let:((_, message))>
                             <p class="error" data-testid="error" role="alert">
                                 {message}
                                 <button type="button" class="link" data-testid="retry" on:click=move |_| state.rerun(perf::wall_ms())>"Retry"</button>
                             </p>
                         </For>
-                        <For each=notes key=|m| m.clone() let:note>
+                        <For each=move || notes().into_iter().enumerate() key=|(i, n)| (*i, n.clone()) let:((_, note))>
                             <p class="note">{note}</p>
                         </For>
                     </aside>

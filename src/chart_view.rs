@@ -11,6 +11,9 @@ use wasm_bindgen_futures::JsFuture;
 extern "C" {
     #[wasm_bindgen(js_namespace = Plotly, js_name = react, catch)]
     fn plotly_react(element: &web_sys::HtmlElement, figure: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Plotly, js_name = purge, catch)]
+    fn plotly_purge(element: &web_sys::HtmlElement) -> Result<(), JsValue>;
 }
 
 /// A figure serialized by `plotly::Plot::to_json` (a `Plot` itself is not `Send`, so
@@ -57,9 +60,14 @@ pub fn Chart(
 ) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
-        let Some(plot) = figure.get() else { return };
+        let figure = figure.get();
         let Some(element) = node.get() else { return };
         let element: web_sys::HtmlElement = element.into();
+        let Some(plot) = figure else {
+            // No data (a new run, or a failed one): never leave an old chart on screen.
+            let _ = plotly_purge(&element);
+            return;
+        };
         leptos::task::spawn_local(async move {
             match draw(&element, &plot).await {
                 Ok(()) => {

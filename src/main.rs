@@ -5,6 +5,7 @@
 mod api;
 mod app;
 mod chart_view;
+mod download;
 mod perf;
 mod run;
 
@@ -33,5 +34,25 @@ fn show_crash_banner() {
     ));
     if let Some(body) = document.body() {
         body.prepend_with_node_1(&banner).ok();
+    }
+}
+
+/// Benchmark hooks, called by `dev/bench` through trunk's `window.wasmBindings`: they
+/// time the core's decode + pivot in the browser on the shipped release build.
+pub mod bench {
+    use promnote_core::synthetic;
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    /// A synthetic `query_range` answer of about `megabytes` MB.
+    #[wasm_bindgen(js_name = promnoteBenchAnswer)]
+    pub fn answer(megabytes: u32) -> String {
+        let (series, points) = synthetic::shape_for_bytes(megabytes as usize * 1_000_000);
+        synthetic::matrix_answer(series, points, 1_790_000_000, 3600)
+    }
+
+    /// Decodes and pivots `body` as the app does; returns the number of cells.
+    #[wasm_bindgen(js_name = promnoteBenchDecode)]
+    pub fn decode(body: &str) -> u32 {
+        synthetic::decode_and_pivot(body).map_or(0, |cells| cells as u32)
     }
 }

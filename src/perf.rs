@@ -9,9 +9,7 @@ pub fn wall_ms() -> i64 {
 
 /// A monotonic timestamp in ms (0 when the Performance API is missing).
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Records a `performance.mark` (ignored when the API is missing).

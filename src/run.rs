@@ -68,7 +68,7 @@ pub struct DsRow {
     /// The datasource.
     pub ds: Datasource,
     /// Its progress.
-    pub status: RwSignal<DsStatus>,
+    pub status: ArcRwSignal<DsStatus>,
 }
 
 /// The state of one report run, all of it signals the view reads.
@@ -113,6 +113,32 @@ impl RunState {
         if let Some(previous) = self.abort.get_value() {
             previous.abort();
         }
+    }
+
+    /// Loads the bundled recording and runs the report on it; `on_loaded` gets the
+    /// recording's time. Owned like any run: a later Connect or Cancel aborts it.
+    pub fn start_demo(self, on_loaded: impl FnOnce(i64) + 'static) {
+        self.cancel();
+        let Ok(controller) = AbortController::new() else { return };
+        let signal = controller.signal();
+        self.abort.set_value(Some(controller));
+        self.fatal.set(None);
+        self.running.set(true);
+        leptos::task::spawn_local(async move {
+            match crate::api::load_recording(&signal).await {
+                Ok(_) if signal.aborted() => {}
+                Ok(recording) => {
+                    let at = recording.recorded_at_ms;
+                    on_loaded(at);
+                    self.start(Transport::Replay(std::rc::Rc::new(recording)), at);
+                }
+                Err(ApiError::Cancelled) => {}
+                Err(e) => {
+                    self.fatal.set(Some(e.to_string()));
+                    self.running.set(false);
+                }
+            }
+        });
     }
 
     /// Runs the report again over the same transport: live Grafana at `now_ms`, a
@@ -173,10 +199,7 @@ impl RunState {
         }
         let rows: Vec<DsRow> = prometheus
             .into_iter()
-            .map(|ds| DsRow {
-                ds,
-                status: RwSignal::new(DsStatus::Queued),
-            })
+            .map(|ds| DsRow { ds, status: ArcRwSignal::new(DsStatus::Queued) })
             .collect();
         self.rows.set(rows.clone());
         self.skipped.set(others);
@@ -220,42 +243,26 @@ async fn query_datasource(
 ) -> Result<Arrival, ApiError> {
     let (uid, name) = (row.ds.uid.as_str(), row.ds.name.as_str());
     row.status.set(DsStatus::Checking);
-    transport
-        .prometheus(&report::health_request(uid), name, signal)
-        .await?;
+    transport.prometheus(&report::health_request(uid), name, signal).await?;
     row.status.set(DsStatus::Querying);
     let ranges = report::range_requests(uid, report::HUB_ACTIVITY_QUERY, plan);
     let instant_request = report::instant_request(uid, report::HUB_ACTIVITY_QUERY, plan);
     let range_answers =
         futures::future::join_all(ranges.iter().map(|r| transport.prometheus(r, name, signal)));
-    let (range_answers, instant) = futures::join!(
-        range_answers,
-        transport.prometheus(&instant_request, name, signal)
-    );
+    let (range_answers, instant) =
+        futures::join!(range_answers, transport.prometheus(&instant_request, name, signal));
     let instant = instant?;
     let mut arrival = Arrival::default();
     let mut matrix = Vec::new();
     for answer in range_answers {
         let answer = answer?;
-        arrival.notes.extend(
-            answer
-                .warnings
-                .iter()
-                .chain(&answer.infos)
-                .map(|w| format!("{name}: {w}")),
-        );
+        arrival.notes.extend(answer.warnings.iter().chain(&answer.infos).map(|w| format!("{name}: {w}")));
         match answer.data {
             QueryData::Matrix(series) => matrix.extend(series),
             _ => return Err(unexpected(name, "a range query answered without a matrix")),
         }
     }
-    arrival.notes.extend(
-        instant
-            .warnings
-            .iter()
-            .chain(&instant.infos)
-            .map(|w| format!("{name}: {w}")),
-    );
+    arrival.notes.extend(instant.warnings.iter().chain(&instant.infos).map(|w| format!("{name}: {w}")));
     let QueryData::Vector(vector) = instant.data else {
         return Err(unexpected(name, "an instant query answered without a vector"));
     };
@@ -266,8 +273,5 @@ async fn query_datasource(
 }
 
 fn unexpected(what: &str, detail: &str) -> ApiError {
-    ApiError::Unreadable {
-        what: what.to_owned(),
-        detail: detail.to_owned(),
-    }
+    ApiError::Unreadable { what: what.to_owned(), detail: detail.to_owned() }
 }

@@ -59,10 +59,10 @@ class Replay(BaseHTTPRequestHandler):
         pass
 
 
-def notebook(grafana: str, start: float, end: float, step: str, query: str) -> pd.DataFrame:
+def notebook(grafana: str, token: str, start: float, end: float, step: str, query: str) -> pd.DataFrame:
     """The notebook's cells, as they were (apart from the replay's address)."""
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {TOKEN}"
+    session.headers["Authorization"] = f"Bearer {token}"
     datasources = session.get(f"{grafana}/api/datasources").json()
     frames = []
     for ds in datasources:
@@ -82,7 +82,7 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     request = json.load(open(os.path.join(FIXTURES, "request.json")))
-    df = notebook(f"http://127.0.0.1:{server.server_port}", request["start"], request["end"], request["step"], request["query"])
+    df = notebook(f"http://127.0.0.1:{server.server_port}", TOKEN, request["start"], request["end"], request["step"], request["query"])
     df.index.name = "day"
     df.to_csv(os.path.join(FIXTURES, "expected_notebook_rows.csv"), date_format="%Y-%m-%d")
     # A stacked bar chart adds rows that share an x value: that is what the notebook showed.

@@ -67,7 +67,8 @@ const PALETTE: [(u8, u8, u8); 12] = [
 pub const PARTIAL_OPACITY: f64 = 0.45;
 
 /// Escapes text for plotly.js, which interprets `<br>`, `<b>`, `<a href>`… in names
-/// and hover text; entities are shown literally.
+/// and hover text. Only `<`, `>` and `&` need it (quotes matter only inside a tag, and
+/// plotly.js would show `&quot;` literally: it decodes few named entities).
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -75,8 +76,6 @@ pub fn escape_text(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
@@ -123,17 +122,8 @@ pub fn stacked_bars(table: &WideTable, style: &ChartStyle) -> Plot {
         .plot_background_color("rgba(0,0,0,0)")
         .font(Font::new().color(text))
         .hover_mode(HoverMode::Closest)
-        .legend(
-            Legend::new()
-                .group_click(GroupClick::ToggleItem)
-                .title(Title::with_text("")),
-        )
-        .x_axis(
-            Axis::new()
-                .type_(AxisType::Date)
-                .grid_color(grid)
-                .tick_format("%d %b"),
-        )
+        .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
+        .x_axis(Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b"))
         .y_axis(
             Axis::new()
                 .grid_color(grid)
@@ -141,12 +131,7 @@ pub fn stacked_bars(table: &WideTable, style: &ChartStyle) -> Plot {
                 .title(Title::with_text(escape_text(&style.value_label))),
         );
     plot.set_layout(layout);
-    plot.set_configuration(
-        Configuration::new()
-            .responsive(true)
-            .display_logo(false)
-            .typeset_math(false),
-    );
+    plot.set_configuration(Configuration::new().responsive(true).display_logo(false).typeset_math(false));
     plot
 }
 
@@ -162,6 +147,7 @@ mod tests {
             row_labels: vec!["2026-11-01".into(), "2026-11-02".into(), "2026-11-03".into()],
             row_times_ms: vec![0, 1, 2],
             partial_last: true,
+            rows_are_days: true,
             columns: names
                 .iter()
                 .map(|(name, v)| Column {
@@ -181,10 +167,7 @@ mod tests {
 
     #[test]
     fn one_stacked_trace_per_series_with_a_lighter_partial_day() {
-        let style = ChartStyle {
-            partial_label: "so far (until 14:05 UTC)".into(),
-            ..ChartStyle::default()
-        };
+        let style = ChartStyle { partial_label: "so far (until 14:05 UTC)".into(), ..ChartStyle::default() };
         let plot = stacked_bars(&table(&[("big", 10.0), ("small", 1.0)]), &style);
         let v = json_of(&plot);
         assert_eq!(v["layout"]["barmode"], "stack");
@@ -195,11 +178,7 @@ mod tests {
         assert_eq!(data[0]["type"], "bar");
         assert_eq!(data[0]["name"], "big");
         assert_eq!(data[0]["x"], json!(["2026-11-01", "2026-11-02", "2026-11-03"]));
-        assert_eq!(
-            data[0]["y"],
-            json!([10.0, null, 5.0]),
-            "a gap stays null, never zero"
-        );
+        assert_eq!(data[0]["y"], json!([10.0, null, 5.0]), "a gap stays null, never zero");
         let colors = data[0]["marker"]["color"].as_array().unwrap();
         assert_eq!(colors[0], "rgba(0, 114, 178, 1)");
         assert_eq!(colors[2], "rgba(0, 114, 178, 0.45)");
@@ -213,18 +192,12 @@ mod tests {
         let text = plot.to_json();
         assert!(!text.contains("<img"), "{text}");
         let v = json_of(&plot);
-        assert_eq!(
-            v["data"][0]["name"],
-            "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;&amp;&lt;b&gt;"
-        );
+        assert_eq!(v["data"][0]["name"], r#"&lt;img src=x onerror="window.__xss=1"&gt;&amp;&lt;b&gt;"#);
     }
 
     #[test]
     fn dark_scheme_uses_light_text() {
-        let style = ChartStyle {
-            scheme: ColorScheme::Dark,
-            ..ChartStyle::default()
-        };
+        let style = ChartStyle { scheme: ColorScheme::Dark, ..ChartStyle::default() };
         let v = json_of(&stacked_bars(&table(&[("a", 1.0)]), &style));
         assert_eq!(v["layout"]["font"]["color"], "#e6edf3");
         assert_eq!(v["layout"]["paper_bgcolor"], "rgba(0,0,0,0)");

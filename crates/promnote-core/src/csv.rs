@@ -15,14 +15,8 @@ use crate::table::{Series, WideTable};
 /// A time as ISO 8601 in `zone` with its offset, e.g. `2026-10-25T02:30:00+01:00`.
 pub fn iso_time(t_ms: i64, zone: &TimeZone) -> String {
     match Timestamp::from_millisecond(t_ms) {
-        Ok(t) if t_ms % 1000 == 0 => t
-            .to_zoned(zone.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string(),
-        Ok(t) => t
-            .to_zoned(zone.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
-            .to_string(),
+        Ok(t) if t_ms % 1000 == 0 => t.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        Ok(t) => t.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
         Err(_) => String::new(),
     }
 }
@@ -69,24 +63,14 @@ fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
 /// The tidy layout: one row per sample; label columns are the union of all label
 /// names, sorted, and empty where a series lacks the label.
 pub fn tidy(series: &[Series], zone: &TimeZone) -> String {
-    let names: BTreeSet<&str> = series
-        .iter()
-        .flat_map(|s| s.labels.keys().map(String::as_str))
-        .collect();
+    let names: BTreeSet<&str> = series.iter().flat_map(|s| s.labels.keys().map(String::as_str)).collect();
     let mut out = String::new();
-    let header = ["time", "datasource"]
-        .into_iter()
-        .chain(names.iter().copied())
-        .chain(["value"]);
+    let header = ["time", "datasource"].into_iter().chain(names.iter().copied()).chain(["value"]);
     push_row(&mut out, header.map(text_field));
     for s in series {
         for p in &s.points {
             let mut row = vec![iso_time(p.t_ms, zone), text_field(&s.datasource_name)];
-            row.extend(
-                names
-                    .iter()
-                    .map(|n| s.labels.get(*n).map_or_else(String::new, |v| text_field(v))),
-            );
+            row.extend(names.iter().map(|n| s.labels.get(*n).map_or_else(String::new, |v| text_field(v))));
             row.push(number(p.value));
             push_row(&mut out, row);
         }
@@ -95,14 +79,17 @@ pub fn tidy(series: &[Series], zone: &TimeZone) -> String {
 }
 
 /// The wide layout: one row per table row, one column per series; gaps are empty.
+/// Rows of calendar days are keyed by their date (`day`), others by their time.
 pub fn wide(table: &WideTable, zone: &TimeZone) -> String {
     let mut out = String::new();
+    let key = if table.rows_are_days { "day" } else { "time" };
     push_row(
         &mut out,
-        std::iter::once("time".to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name))),
+        std::iter::once(key.to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name))),
     );
     for (row, t_ms) in table.row_times_ms.iter().enumerate() {
-        let mut fields = vec![iso_time(*t_ms, zone)];
+        let when = if table.rows_are_days { table.row_labels[row].clone() } else { iso_time(*t_ms, zone) };
+        let mut fields = vec![when];
         for column in &table.columns {
             let mut cell = String::new();
             if let Some(v) = column.values[row] {
@@ -125,14 +112,8 @@ mod tests {
         Series {
             datasource_uid: ds.into(),
             datasource_name: ds.into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<Labels>(),
-            points: points
-                .iter()
-                .map(|&(t_ms, value)| Sample { t_ms, value })
-                .collect(),
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Labels>(),
+            points: points.iter().map(|&(t_ms, value)| Sample { t_ms, value }).collect(),
         }
     }
 
@@ -155,10 +136,7 @@ mod tests {
         assert_eq!(lines[0], "time,datasource,namespace,pod,value");
         assert_eq!(lines[1], "2026-09-21T14:13:20+00:00,north,prod,,3");
         assert_eq!(lines[2], "2026-09-21T14:14:20+00:00,north,prod,,NaN");
-        assert_eq!(
-            lines[3],
-            "2026-09-21T14:13:20.500+00:00,south,\"a,b\",'=cmd|' /C calc'!A0,-1.5"
-        );
+        assert_eq!(lines[3], "2026-09-21T14:13:20.500+00:00,south,\"a,b\",'=cmd|' /C calc'!A0,-1.5");
         assert_eq!(lines[4], "");
     }
 
@@ -168,30 +146,21 @@ mod tests {
         // Either side of the 2026-10-25 change: +02:00, then +01:00.
         let times = [1_792_886_400_000, 1_792_976_400_000];
         let all = [
-            series(
-                "north",
-                &[("namespace", "x")],
-                &[(times[0], 1.0), (times[1], 2.0)],
-            ),
-            series(
-                "north",
-                &[("namespace", "say \"hi\"")],
-                &[(times[1], f64::INFINITY)],
-            ),
+            series("north", &[("namespace", "x")], &[(times[0], 1.0), (times[1], 2.0)]),
+            series("north", &[("namespace", "say \"hi\"")], &[(times[1], f64::INFINITY)]),
         ];
-        let mut table = pivot_times(
-            &times,
-            vec!["a".into(), "b".into()],
-            &all,
-            &PivotOptions::default(),
-        );
+        let mut table = pivot_times(&times, vec!["a".into(), "b".into()], &all, &PivotOptions::default());
         let text = wide(&table, &berlin);
-        assert_eq!(
-            text,
-            "time,x\r\n2026-10-25T02:00:00+02:00,1\r\n2026-10-26T02:00:00+01:00,2\r\n"
-        );
+        assert_eq!(text, "time,x\r\n2026-10-25T02:00:00+02:00,1\r\n2026-10-26T02:00:00+01:00,2\r\n");
         table.columns[0].values[0] = None;
         assert!(wide(&table, &TimeZone::UTC).contains("2026-10-25T00:00:00+00:00,\r\n"));
+    }
+
+    #[test]
+    fn day_tables_are_keyed_by_date() {
+        let all = [series("north", &[("namespace", "x")], &[(86_400_000, 4.0), (2 * 86_400_000, 5.0)])];
+        let table = crate::table::pivot_floored(&all, 86_400_000, &PivotOptions::default());
+        assert_eq!(wide(&table, &TimeZone::UTC), "day,x\r\n1970-01-02,4\r\n1970-01-03,5\r\n");
     }
 
     #[test]

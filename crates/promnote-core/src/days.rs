@@ -51,10 +51,7 @@ impl DayPlan {
     /// the notebook's "1 month ago" to "now".
     pub fn last_month(now_ms: i64) -> Self {
         let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
-        let from = now
-            .to_zoned(TimeZone::UTC)
-            .checked_sub(1.month())
-            .map_or(now, |z| z.timestamp());
+        let from = now.to_zoned(TimeZone::UTC).checked_sub(1.month()).map_or(now, |z| z.timestamp());
         Self::for_range(&TimeRange { from, to: now }, &TimeZone::UTC)
     }
 
@@ -80,14 +77,7 @@ impl DayPlan {
             }
             day = next;
         }
-        Self {
-            days,
-            ends_ms,
-            first_start_ms,
-            partial,
-            now_ms,
-            zone: zone.clone(),
-        }
+        Self { days, ends_ms, first_start_ms, partial, now_ms, zone: zone.clone() }
     }
 
     /// The evaluation times of the complete days, as evenly spaced `query_range` segments
@@ -98,11 +88,7 @@ impl DayPlan {
             let t = end / 1000;
             match segments.last_mut() {
                 Some(last) if i > 0 && end - self.ends_ms[i - 1] == DAY_MS => last.end_s = t,
-                _ => segments.push(Segment {
-                    start_s: t,
-                    end_s: t,
-                    step_s: DAY_MS / 1000,
-                }),
+                _ => segments.push(Segment { start_s: t, end_s: t, step_s: DAY_MS / 1000 }),
             }
         }
         segments
@@ -120,25 +106,18 @@ impl DayPlan {
 
     /// Every bar's label (`YYYY-MM-DD`): complete days, then the partial day.
     pub fn labels(&self) -> Vec<String> {
-        self.days
-            .iter()
-            .chain(self.partial.as_ref())
-            .map(ToString::to_string)
-            .collect()
+        self.days.iter().chain(self.partial.as_ref()).map(ToString::to_string).collect()
     }
 }
 
 fn start_ms(day: Date, zone: &TimeZone) -> i64 {
-    day.to_zoned(zone.clone())
-        .map_or(i64::MIN, |z| z.timestamp().as_millisecond())
+    day.to_zoned(zone.clone()).map_or(i64::MIN, |z| z.timestamp().as_millisecond())
 }
 
 /// `HH:MM` of a time in `zone`, for "so far (until 14:05 UTC)".
 pub fn clock(t_ms: i64, zone: &TimeZone) -> String {
-    Timestamp::from_millisecond(t_ms).map_or_else(
-        |_| String::new(),
-        |t| t.to_zoned(zone.clone()).strftime("%H:%M").to_string(),
-    )
+    Timestamp::from_millisecond(t_ms)
+        .map_or_else(|_| String::new(), |t| t.to_zoned(zone.clone()).strftime("%H:%M").to_string())
 }
 
 /// A time as RFC 3339 in UTC, second precision (`2026-11-23T10:30:15Z`).
@@ -149,10 +128,8 @@ pub fn rfc3339_utc(t_ms: i64) -> String {
 
 /// The zone's short name at `t_ms` ("UTC", "CET", "CEST").
 pub fn zone_abbreviation(t_ms: i64, zone: &TimeZone) -> String {
-    Timestamp::from_millisecond(t_ms).map_or_else(
-        |_| String::new(),
-        |t| t.to_zoned(zone.clone()).strftime("%Z").to_string(),
-    )
+    Timestamp::from_millisecond(t_ms)
+        .map_or_else(|_| String::new(), |t| t.to_zoned(zone.clone()).strftime("%Z").to_string())
 }
 
 #[cfg(test)]
@@ -201,16 +178,8 @@ mod tests {
         assert_eq!(plan.day_index(ms("2026-10-24T00:00:00.001Z")), Some(1));
         assert_eq!(plan.day_index(ms("2026-11-23T00:00:00Z")), Some(30));
         assert_eq!(plan.day_index(ms("2026-10-23T12:00:00Z")), Some(0));
-        assert_eq!(
-            plan.day_index(ms("2026-10-23T00:00:00Z")),
-            None,
-            "ends the day before the range"
-        );
-        assert_eq!(
-            plan.day_index(ms("2026-11-23T00:00:01Z")),
-            None,
-            "today is not a complete day"
-        );
+        assert_eq!(plan.day_index(ms("2026-10-23T00:00:00Z")), None, "ends the day before the range");
+        assert_eq!(plan.day_index(ms("2026-11-23T00:00:01Z")), None, "today is not a complete day");
     }
 
     #[test]
@@ -225,13 +194,9 @@ mod tests {
     fn berlin_midnights_across_the_october_change() {
         // Clocks go back on 2026-10-25 (CEST → CET): that day has 25 hours.
         let berlin = zone("Europe/Berlin").unwrap();
-        let range = TimeRange::parse(
-            "2026-10-22",
-            "2026-10-28T12:00:00+01:00",
-            Timestamp::UNIX_EPOCH,
-            &berlin,
-        )
-        .unwrap();
+        let range =
+            TimeRange::parse("2026-10-22", "2026-10-28T12:00:00+01:00", Timestamp::UNIX_EPOCH, &berlin)
+                .unwrap();
         let plan = DayPlan::for_range(&range, &berlin);
         assert_eq!(
             plan.labels(),
@@ -247,11 +212,8 @@ mod tests {
         );
         assert_eq!(plan.partial, Some(day("2026-10-28")));
         // Every evaluation is a Berlin midnight: 22:00 UTC in summer, 23:00 UTC in winter.
-        let evaluations: Vec<i64> = plan
-            .segments()
-            .iter()
-            .flat_map(|s| (s.start_s..=s.end_s).step_by(s.step_s as usize))
-            .collect();
+        let evaluations: Vec<i64> =
+            plan.segments().iter().flat_map(|s| (s.start_s..=s.end_s).step_by(s.step_s as usize)).collect();
         assert_eq!(
             evaluations,
             [
@@ -264,11 +226,7 @@ mod tests {
             ]
         );
         assert_eq!(plan.segments().len(), 2, "one query per daylight-saving segment");
-        assert_eq!(
-            plan.day_index(ms("2026-10-25T23:00:00Z")),
-            Some(3),
-            "the long day ends at 23:00 UTC"
-        );
+        assert_eq!(plan.day_index(ms("2026-10-25T23:00:00Z")), Some(3), "the long day ends at 23:00 UTC");
         assert_eq!(
             plan.day_index(ms("2026-10-25T22:00:00Z")),
             Some(3),
@@ -292,10 +250,7 @@ mod tests {
     #[test]
     fn formats_times() {
         assert_eq!(clock(ms("2026-11-23T09:05:59Z"), &TimeZone::UTC), "09:05");
-        assert_eq!(
-            rfc3339_utc(ms("2026-11-23T09:05:59.250Z")),
-            "2026-11-23T09:05:59Z"
-        );
+        assert_eq!(rfc3339_utc(ms("2026-11-23T09:05:59.250Z")), "2026-11-23T09:05:59Z");
         let berlin = zone("Europe/Berlin").unwrap();
         assert_eq!(zone_abbreviation(ms("2026-07-01T00:00:00Z"), &berlin), "CEST");
     }

@@ -42,6 +42,12 @@ pub enum ApiError {
         /// Grafana's message.
         message: String,
     },
+    /// 401 from behind the proxy: the datasource refused Grafana's own credentials.
+    #[error("{what} refused Grafana's credentials for it (401 from the datasource, not from Grafana). Check the datasource's authentication settings in Grafana.")]
+    UpstreamUnauthorized {
+        /// What was asked for.
+        what: String,
+    },
     /// 403 from Grafana.
     #[error("Grafana denied access ({message}). The token's service account needs the Viewer role and permission to query {what}.")]
     Forbidden {
@@ -124,11 +130,7 @@ fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {
         Some("auth.unauthorized") => "no valid token was sent",
         _ => "the token is wrong, expired or revoked",
     };
-    let said = if message.is_empty() {
-        String::new()
-    } else {
-        format!(" (Grafana said: {message})")
-    };
+    let said = if message.is_empty() { String::new() } else { format!(" (Grafana said: {message})") };
     format!("Grafana refused the token: {what}{said}. Create a service-account token in Grafana (Administration → Service accounts) and paste it again.")
 }
 
@@ -149,10 +151,7 @@ impl ApiError {
                 | ApiError::GatewayTimeout { .. }
                 | ApiError::TimedOut { .. }
                 | ApiError::Unreachable { .. }
-                | ApiError::Status {
-                    status: 499 | 503,
-                    ..
-                }
+                | ApiError::Status { status: 499 | 503, .. }
         )
     }
 
@@ -185,27 +184,25 @@ pub fn from_status(what: &str, status: u16, content_type: Option<&str>, body: &s
     let grafana: GrafanaErrorBody = serde_json::from_str(body).unwrap_or_default();
     let message = grafana.message;
     match status {
-        401 => ApiError::Unauthorized {
-            message_id: grafana.message_id,
-            message,
-        },
+        // Grafana's own 401s carry a messageId; one without it came from behind the proxy.
+        401 if grafana
+            .message_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("api-key.") || id.starts_with("auth."))
+            || what.starts_with("Grafana") =>
+        {
+            ApiError::Unauthorized { message_id: grafana.message_id, message }
+        }
+        401 => ApiError::UpstreamUnauthorized { what },
         403 => ApiError::Forbidden {
             what,
-            message: if message.is_empty() {
-                "403 Forbidden".into()
-            } else {
-                message
-            },
+            message: if message.is_empty() { "403 Forbidden".into() } else { message },
         },
         404 if !looks_like_html(content_type, body) => ApiError::NotFound { what, message },
         502 => ApiError::BadGateway { what },
         504 => ApiError::GatewayTimeout { what },
         _ if looks_like_html(content_type, body) => ApiError::NotJson { what, status },
-        _ => ApiError::Status {
-            what,
-            status,
-            message,
-        },
+        _ => ApiError::Status { what, status, message },
     }
 }
 
@@ -218,15 +215,9 @@ pub fn decode_ok<T, E: std::fmt::Display>(
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, ApiError> {
     if looks_like_html(content_type, body) {
-        return Err(ApiError::NotJson {
-            what: what.to_owned(),
-            status,
-        });
+        return Err(ApiError::NotJson { what: what.to_owned(), status });
     }
-    decode(body).map_err(|e| ApiError::Unreadable {
-        what: what.to_owned(),
-        detail: e.to_string(),
-    })
+    decode(body).map_err(|e| ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() })
 }
 
 /// Decodes a 2xx Prometheus body; its error envelope becomes [`ApiError::Prometheus`].
@@ -237,20 +228,11 @@ pub fn decode_prometheus(
     body: &str,
 ) -> Result<prom::QueryResponse, ApiError> {
     if looks_like_html(content_type, body) {
-        return Err(ApiError::NotJson {
-            what: what.to_owned(),
-            status,
-        });
+        return Err(ApiError::NotJson { what: what.to_owned(), status });
     }
     prom::decode(body).map_err(|source| match source {
-        PromError::Api { .. } => ApiError::Prometheus {
-            what: what.to_owned(),
-            source,
-        },
-        PromError::Decode(detail) => ApiError::Unreadable {
-            what: what.to_owned(),
-            detail,
-        },
+        PromError::Api { .. } => ApiError::Prometheus { what: what.to_owned(), source },
+        PromError::Decode(detail) => ApiError::Unreadable { what: what.to_owned(), detail },
     })
 }
 
@@ -269,39 +251,22 @@ mod tests {
         assert!(text.contains("Grafana refused the token"), "{text}");
         assert!(text.contains("Invalid API key"));
         assert!(text.contains("Service accounts"));
-        let expired = from_status(
-            "x",
-            401,
-            JSON,
-            r#"{"message":"Expired API key","messageId":"api-key.expired"}"#,
-        );
+        let expired =
+            from_status("x", 401, JSON, r#"{"message":"Expired API key","messageId":"api-key.expired"}"#);
         assert!(expired.to_string().contains("has expired"));
-        let revoked = from_status(
-            "x",
-            401,
-            JSON,
-            r#"{"message":"Revoked token","messageId":"api-key.revoked"}"#,
-        );
+        let upstream = from_status("cluster-a", 401, Some("text/plain"), "Unauthorized");
+        assert!(matches!(upstream, ApiError::UpstreamUnauthorized { .. }), "{upstream:?}");
+        assert!(upstream.to_string().starts_with("cluster-a refused Grafana's credentials"));
+        let revoked =
+            from_status("x", 401, JSON, r#"{"message":"Revoked token","messageId":"api-key.revoked"}"#);
         assert!(revoked.to_string().contains("revoked"));
     }
 
     #[test]
     fn proxy_statuses() {
-        let denied = from_status(
-            "cluster-a",
-            403,
-            JSON,
-            r#"{"message":"Access denied to datasource"}"#,
-        );
-        assert!(denied
-            .to_string()
-            .starts_with("Grafana denied access (Access denied to datasource)"));
-        let missing = from_status(
-            "cluster-a",
-            404,
-            JSON,
-            r#"{"message":"Unable to find datasource"}"#,
-        );
+        let denied = from_status("cluster-a", 403, JSON, r#"{"message":"Access denied to datasource"}"#);
+        assert!(denied.to_string().starts_with("Grafana denied access (Access denied to datasource)"));
+        let missing = from_status("cluster-a", 404, JSON, r#"{"message":"Unable to find datasource"}"#);
         assert!(missing.to_string().contains("no datasource for cluster-a"));
         let down = from_status("cluster-a", 502, None, "");
         assert!(down.to_string().contains("502 Bad Gateway"));
@@ -333,24 +298,11 @@ mod tests {
     #[test]
     fn html_where_json_was_expected() {
         let login = "<!doctype html><html><title>Sign in</title></html>";
-        let err = decode_ok(
-            "the datasource list",
-            200,
-            Some("text/html; charset=utf-8"),
-            login,
-            |b| serde_json::from_str::<serde_json::Value>(b),
-        );
-        assert_eq!(
-            err,
-            Err(ApiError::NotJson {
-                what: "the datasource list".into(),
-                status: 200
-            })
-        );
-        assert!(matches!(
-            from_status("x", 500, None, login),
-            ApiError::NotJson { status: 500, .. }
-        ));
+        let err = decode_ok("the datasource list", 200, Some("text/html; charset=utf-8"), login, |b| {
+            serde_json::from_str::<serde_json::Value>(b)
+        });
+        assert_eq!(err, Err(ApiError::NotJson { what: "the datasource list".into(), status: 200 }));
+        assert!(matches!(from_status("x", 500, None, login), ApiError::NotJson { status: 500, .. }));
     }
 
     #[test]

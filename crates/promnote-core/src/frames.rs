@@ -88,10 +88,7 @@ pub fn decode(body: &str, ref_id: &str) -> Result<Vec<RangeSeries>, FrameError> 
         .get(ref_id)
         .ok_or_else(|| FrameError::Decode(format!("no result for query {ref_id}")))?;
     if let Some(message) = &result.error {
-        return Err(FrameError::Query {
-            status: result.status.unwrap_or(500),
-            message: message.clone(),
-        });
+        return Err(FrameError::Query { status: result.status.unwrap_or(500), message: message.clone() });
     }
     let mut series = Vec::new();
     for frame in &result.frames {
@@ -116,9 +113,7 @@ pub fn decode(body: &str, ref_id: &str) -> Result<Vec<RangeSeries>, FrameError> 
                 .get(i)
                 .ok_or_else(|| FrameError::Decode("a frame's values are missing".into()))?;
             if values.len() != times.len() {
-                return Err(FrameError::Decode(
-                    "a frame's fields have different lengths".into(),
-                ));
+                return Err(FrameError::Decode("a frame's fields have different lengths".into()));
             }
             let mut special: BTreeMap<usize, f64> = BTreeMap::new();
             if let Some(Some(entities)) = frame.data.entities.get(i) {
@@ -132,10 +127,7 @@ pub fn decode(body: &str, ref_id: &str) -> Result<Vec<RangeSeries>, FrameError> 
                 .enumerate()
                 .filter_map(|(j, (t, v))| {
                     let value = v.or_else(|| special.get(&j).copied())?;
-                    Some(Sample {
-                        t_ms: (*t)? as i64,
-                        value,
-                    })
+                    Some(Sample { t_ms: (*t)? as i64, value })
                 })
                 .collect();
             series.push(RangeSeries {
@@ -166,36 +158,19 @@ mod tests {
     fn decodes_frames_with_labels_and_entities() {
         let series = decode(FRAME, "A").unwrap();
         assert_eq!(series.len(), 2);
-        assert_eq!(
-            series[0].metric.get("namespace").map(String::as_str),
-            Some("prod")
-        );
+        assert_eq!(series[0].metric.get("namespace").map(String::as_str), Some("prod"));
         let v = &series[0].values;
         assert_eq!(v.len(), 3, "a plain null is a gap");
-        assert_eq!(
-            v[0],
-            Sample {
-                t_ms: 1_792_800_000_000,
-                value: 12.0
-            }
-        );
+        assert_eq!(v[0], Sample { t_ms: 1_792_800_000_000, value: 12.0 });
         assert!(v[1].value.is_nan() && v[1].t_ms == 1_792_886_400_000);
         assert_eq!(v[2].value, 7.5);
-        assert_eq!(
-            series[1].values,
-            [Sample {
-                t_ms: 1_792_800_000_000,
-                value: 3.0
-            }]
-        );
+        assert_eq!(series[1].values, [Sample { t_ms: 1_792_800_000_000, value: 3.0 }]);
     }
 
     #[test]
     fn query_errors_and_malformed_frames() {
-        let err = decode(
-            r#"{"results":{"A":{"status":400,"error":"bad_data: parse error","frames":[]}}}"#,
-            "A",
-        );
+        let err =
+            decode(r#"{"results":{"A":{"status":400,"error":"bad_data: parse error","frames":[]}}}"#, "A");
         assert_eq!(
             err.unwrap_err().to_string(),
             "Grafana could not run the query (400): bad_data: parse error"

@@ -53,15 +53,8 @@ pub struct GrafanaBaseUrl {
 }
 
 /// Paths that mean the user pasted a link into Grafana, not Grafana's address.
-const GRAFANA_UI_SEGMENTS: &[&str] = &[
-    "d",
-    "api",
-    "explore",
-    "dashboards",
-    "login",
-    "connections",
-    "alerting",
-];
+const GRAFANA_UI_SEGMENTS: &[&str] =
+    &["d", "api", "explore", "dashboards", "login", "connections", "alerting"];
 
 impl GrafanaBaseUrl {
     /// Parses what the user typed (surrounding whitespace is ignored).
@@ -75,9 +68,7 @@ impl GrafanaBaseUrl {
         }
         let Some((scheme, rest)) = input.split_once("://") else {
             if let Some((scheme, _)) = input.split_once(':') {
-                let is_scheme = scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+                let is_scheme = scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
                 if is_scheme && !scheme.chars().all(|c| c.is_ascii_digit()) && !scheme.contains('.') {
                     return Err(UrlError::UnsupportedScheme(scheme.to_ascii_lowercase()));
                 }
@@ -106,10 +97,7 @@ impl GrafanaBaseUrl {
             Some(port) if !is_default_port(&scheme, port) => format!("{scheme}://{host}:{port}"),
             _ => format!("{scheme}://{host}"),
         };
-        Ok(Self {
-            origin,
-            path: normalize_path(path)?,
-        })
+        Ok(Self { origin, path: normalize_path(path)? })
     }
 
     /// `scheme://host[:port]`, the origin the token may be sent to.
@@ -141,19 +129,14 @@ fn is_default_port(scheme: &str, port: u16) -> bool {
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         // An IPv6 literal: `[::1]:3000`.
-        let end = rest
-            .find(']')
-            .ok_or_else(|| UrlError::Host(authority.to_owned()))?;
+        let end = rest.find(']').ok_or_else(|| UrlError::Host(authority.to_owned()))?;
         let (v6, after) = (&rest[..end], &rest[end + 1..]);
         if v6.is_empty() || !v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
             return Err(UrlError::Host(authority.to_owned()));
         }
         let port = match after {
             "" => None,
-            p => Some(
-                p.strip_prefix(':')
-                    .ok_or_else(|| UrlError::Host(authority.to_owned()))?,
-            ),
+            p => Some(p.strip_prefix(':').ok_or_else(|| UrlError::Host(authority.to_owned()))?),
         };
         (format!("[{}]", v6.to_ascii_lowercase()), port)
     } else {
@@ -165,9 +148,7 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
             && host.split('.').all(|label| {
                 !label.is_empty()
                     && label.len() <= 63
-                    && label
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                     && !label.starts_with('-')
                     && !label.ends_with('-')
             });
@@ -223,34 +204,22 @@ pub struct ApiRequest {
 impl ApiRequest {
     /// `GET api/datasources`: every datasource (needs the datasources:read permission).
     pub fn datasources() -> Self {
-        Self {
-            path: "api/datasources".into(),
-            body: Body::None,
-        }
+        Self { path: "api/datasources".into(), body: Body::None }
     }
 
     /// `GET api/frontend/settings`: the fallback list any signed-in user can read.
     pub fn frontend_settings() -> Self {
-        Self {
-            path: "api/frontend/settings".into(),
-            body: Body::None,
-        }
+        Self { path: "api/frontend/settings".into(), body: Body::None }
     }
 
     /// `GET api/health`: needs no token; used to tell CORS refusals from dead servers.
     pub fn health() -> Self {
-        Self {
-            path: "api/health".into(),
-            body: Body::None,
-        }
+        Self { path: "api/health".into(), body: Body::None }
     }
 
     /// A Prometheus API call through Grafana's datasource proxy.
     pub fn prometheus(uid: &str, prom_path: &str, body: Body) -> Self {
-        Self {
-            path: format!("api/datasources/proxy/uid/{}/{prom_path}", encode_component(uid)),
-            body,
-        }
+        Self { path: format!("api/datasources/proxy/uid/{}/{prom_path}", encode_component(uid)), body }
     }
 
     /// The method's name, for messages.
@@ -392,15 +361,9 @@ mod tests {
     fn refuses_surprising_urls_with_a_reason() {
         let cases = [
             ("", UrlError::Empty),
-            (
-                "grafana.example.org",
-                UrlError::MissingScheme("grafana.example.org".into()),
-            ),
+            ("grafana.example.org", UrlError::MissingScheme("grafana.example.org".into())),
             ("localhost:3000", UrlError::UnsupportedScheme("localhost".into())),
-            (
-                "javascript:alert(1)",
-                UrlError::UnsupportedScheme("javascript".into()),
-            ),
+            ("javascript:alert(1)", UrlError::UnsupportedScheme("javascript".into())),
             ("ftp://host/", UrlError::UnsupportedScheme("ftp".into())),
             ("https://user:pw@host/", UrlError::Credentials),
             ("https://host/?orgId=1", UrlError::Query),
@@ -410,14 +373,8 @@ mod tests {
             ("https://host:/", UrlError::Port("".into())),
             ("https:///", UrlError::Host("".into())),
             ("https://ho<st/", UrlError::Host("ho<st".into())),
-            (
-                "https://host/d/abc/my-dashboard",
-                UrlError::DeepPath("/d/abc/my-dashboard".into()),
-            ),
-            (
-                "https://host/api/datasources",
-                UrlError::DeepPath("/api/datasources".into()),
-            ),
+            ("https://host/d/abc/my-dashboard", UrlError::DeepPath("/d/abc/my-dashboard".into())),
+            ("https://host/api/datasources", UrlError::DeepPath("/api/datasources".into())),
             ("https://host/../x", UrlError::DeepPath("/../x".into())),
         ];
         for (input, want) in cases {
@@ -429,20 +386,14 @@ mod tests {
     fn messages_say_what_to_do() {
         let err = GrafanaBaseUrl::parse("https://admin:secret@host/").unwrap_err();
         assert!(err.to_string().contains("Remove the user name or password"));
-        assert!(
-            !err.to_string().contains("secret"),
-            "a message must not repeat a password"
-        );
+        assert!(!err.to_string().contains("secret"), "a message must not repeat a password");
     }
 
     #[test]
     fn joins_api_paths_below_a_sub_path() {
         let url = GrafanaBaseUrl::parse("https://host/grafana").unwrap();
         assert_eq!(url.origin(), "https://host");
-        assert_eq!(
-            url.join("api/datasources"),
-            "https://host/grafana/api/datasources"
-        );
+        assert_eq!(url.join("api/datasources"), "https://host/grafana/api/datasources");
         let req = ApiRequest::prometheus("a b/c", "api/v1/query_range", Body::None);
         assert_eq!(
             url.join(&req.path),
@@ -453,15 +404,9 @@ mod tests {
     #[test]
     fn encodes_forms() {
         let body = form(&[("query", r#"max(up{job=~".*"}) by (ns)"#), ("step", "86400")]);
-        assert_eq!(
-            body,
-            "query=max%28up%7Bjob%3D~%22.%2A%22%7D%29%20by%20%28ns%29&step=86400"
-        );
+        assert_eq!(body, "query=max%28up%7Bjob%3D~%22.%2A%22%7D%29%20by%20%28ns%29&step=86400");
         let req = ApiRequest::prometheus("u", "api/v1/query", Body::Form(body.clone()));
-        assert_eq!(
-            req.replay_key(),
-            format!("POST api/datasources/proxy/uid/u/api/v1/query\n{body}")
-        );
+        assert_eq!(req.replay_key(), format!("POST api/datasources/proxy/uid/u/api/v1/query\n{body}"));
     }
 
     #[test]
@@ -471,10 +416,7 @@ mod tests {
           {"id":1,"uid":"a","orgId":1,"name":"Alpha","type":"loki","isDefault":true,"jsonData":{}}
         ]"#;
         let list = parse_datasources(body).unwrap();
-        assert_eq!(
-            list.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
-            ["Alpha", "beta"]
-        );
+        assert_eq!(list.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["Alpha", "beta"]);
         assert!(!list[0].is_prometheus());
         assert!(list[1].is_prometheus());
     }

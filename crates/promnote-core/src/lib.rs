@@ -10,6 +10,7 @@
 //! - [`frames`]: Grafana's `/api/ds/query` data frames, decoded like Prometheus answers;
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`error`]: every failure a user can hit, with a message that says what to do;
+//! - [`synthetic`]: answers of any size for benchmarks;
 //! - [`report`]: the hub-activity report's query and requests.
 //!
 //! Nothing here depends on leptos, web-sys or gloo; `cargo test` runs it natively.
@@ -23,5 +24,6 @@ pub mod grafana;
 pub mod prom;
 pub mod report;
 pub mod step;
+pub mod synthetic;
 pub mod table;
 pub mod time;

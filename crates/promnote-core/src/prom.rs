@@ -30,12 +30,9 @@ impl<'de> Deserialize<'de> for Sample {
                 f.write_str(r#"a sample [<unix seconds>, "<value>"]"#)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Sample, A::Error> {
-                let t: f64 = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let raw: ValueText<'de> = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                let t: f64 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let raw: ValueText<'de> =
+                    seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
                 if seq.next_element::<IgnoredAny>()?.is_some() {
                     return Err(de::Error::invalid_length(3, &self));
                 }
@@ -45,10 +42,7 @@ impl<'de> Deserialize<'de> for Sample {
                 let value = parse_value(raw.as_str()).ok_or_else(|| {
                     de::Error::custom(format_args!("`{}` is not a sample value", raw.as_str()))
                 })?;
-                Ok(Sample {
-                    t_ms: (t * 1000.0).round() as i64,
-                    value,
-                })
+                Ok(Sample { t_ms: (t * 1000.0).round() as i64, value })
             }
         }
         deserializer.deserialize_seq(SampleVisitor)
@@ -207,21 +201,13 @@ pub fn decode(body: &str) -> Result<QueryResponse, PromError> {
     }
     let envelope: Envelope = serde_json::from_str(body).map_err(|e| PromError::Decode(e.to_string()))?;
     match (envelope.status.as_str(), envelope.data) {
-        ("success", Some(data)) => Ok(QueryResponse {
-            data,
-            warnings: envelope.warnings,
-            infos: envelope.infos,
-        }),
-        ("success", None) => Err(PromError::Decode(
-            "`status` is success but there is no `data`".into(),
-        )),
+        ("success", Some(data)) => {
+            Ok(QueryResponse { data, warnings: envelope.warnings, infos: envelope.infos })
+        }
+        ("success", None) => Err(PromError::Decode("`status` is success but there is no `data`".into())),
         ("error", _) => Err(PromError::Api {
             error_type: envelope.error_type.unwrap_or_else(|| "error".into()),
-            error: envelope
-                .error
-                .unwrap_or_default()
-                .trim_end_matches('.')
-                .to_owned(),
+            error: envelope.error.unwrap_or_default().trim_end_matches('.').to_owned(),
         }),
         (other, _) => Err(PromError::Decode(format!("unknown status `{other}`"))),
     }
@@ -236,17 +222,12 @@ mod tests {
     #[test]
     fn decodes_a_real_matrix() {
         let response = decode(MATRIX).unwrap();
-        let QueryData::Matrix(series) = response.data else {
-            panic!("not a matrix")
-        };
+        let QueryData::Matrix(series) = response.data else { panic!("not a matrix") };
         assert!(!series.is_empty());
         for s in &series {
             assert!(s.metric.contains_key("namespace"));
             assert!(s.values.windows(2).all(|w| w[0].t_ms < w[1].t_ms));
-            assert!(
-                s.values.iter().all(|p| p.t_ms % 86_400_000 == 0),
-                "evaluated at midnights"
-            );
+            assert!(s.values.iter().all(|p| p.t_ms % 86_400_000 == 0), "evaluated at midnights");
         }
     }
 
@@ -258,14 +239,9 @@ mod tests {
         let response = decode(body).unwrap();
         assert_eq!(response.warnings, ["w1"]);
         assert_eq!(response.infos, ["i1"]);
-        let QueryData::Matrix(series) = response.data else {
-            panic!()
-        };
+        let QueryData::Matrix(series) = response.data else { panic!() };
         let v = &series[0].values;
-        assert_eq!(
-            v.iter().map(|s| s.t_ms).collect::<Vec<_>>(),
-            [1500, 2001, 3000, 4000, 5000]
-        );
+        assert_eq!(v.iter().map(|s| s.t_ms).collect::<Vec<_>>(), [1500, 2001, 3000, 4000, 5000]);
         assert!(v[0].value.is_nan());
         assert_eq!(v[1].value, f64::INFINITY);
         assert_eq!(v[2].value, f64::NEG_INFINITY);
@@ -276,24 +252,10 @@ mod tests {
     #[test]
     fn decodes_every_result_type() {
         let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[10,"2"]}]}}"#;
-        let QueryData::Vector(v) = decode(vector).unwrap().data else {
-            panic!()
-        };
-        assert_eq!(
-            v[0].value,
-            Some(Sample {
-                t_ms: 10_000,
-                value: 2.0
-            })
-        );
+        let QueryData::Vector(v) = decode(vector).unwrap().data else { panic!() };
+        assert_eq!(v[0].value, Some(Sample { t_ms: 10_000, value: 2.0 }));
         let scalar = r#"{"status":"success","data":{"resultType":"scalar","result":[10,"1"]}}"#;
-        assert_eq!(
-            decode(scalar).unwrap().data,
-            QueryData::Scalar(Sample {
-                t_ms: 10_000,
-                value: 1.0
-            })
-        );
+        assert_eq!(decode(scalar).unwrap().data, QueryData::Scalar(Sample { t_ms: 10_000, value: 1.0 }));
         let string = r#"{"status":"success","data":{"resultType":"string","result":[10,"hi"]}}"#;
         assert!(matches!(decode(string).unwrap().data, QueryData::String(_)));
     }
@@ -302,9 +264,7 @@ mod tests {
     fn native_histograms_are_recognised() {
         let body = r#"{"status":"success","data":{"resultType":"matrix","result":[
             {"metric":{},"histograms":[[1,{"count":"2","sum":"3","buckets":[[0,"0","1","2"]]}]]}]}}"#;
-        let QueryData::Matrix(series) = decode(body).unwrap().data else {
-            panic!()
-        };
+        let QueryData::Matrix(series) = decode(body).unwrap().data else { panic!() };
         assert!(series[0].has_histograms);
         assert!(series[0].values.is_empty());
     }

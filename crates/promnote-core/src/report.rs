@@ -22,12 +22,7 @@ pub fn range_requests(uid: &str, query: &str, plan: &DayPlan) -> Vec<ApiRequest>
         .iter()
         .map(|s| {
             let (start, end, step) = (s.start_s.to_string(), s.end_s.to_string(), s.step_s.to_string());
-            let body = form(&[
-                ("query", query),
-                ("start", &start),
-                ("end", &end),
-                ("step", &step),
-            ]);
+            let body = form(&[("query", query), ("start", &start), ("end", &end), ("step", &step)]);
             ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))
         })
         .collect()
@@ -36,11 +31,7 @@ pub fn range_requests(uid: &str, query: &str, plan: &DayPlan) -> Vec<ApiRequest>
 /// The instant `query` request for the partial day, evaluated at the plan's end.
 pub fn instant_request(uid: &str, query: &str, plan: &DayPlan) -> ApiRequest {
     let time = format!("{:.3}", plan.now_ms as f64 / 1000.0);
-    ApiRequest::prometheus(
-        uid,
-        "api/v1/query",
-        Body::Form(form(&[("query", query), ("time", &time)])),
-    )
+    ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", query), ("time", &time)])))
 }
 
 /// The status check: an instant query of a constant, through the proxy.
@@ -58,21 +49,11 @@ mod tests {
         let plan = DayPlan::last_month(now_ms);
         let ranges = range_requests("prom-a", HUB_ACTIVITY_QUERY, &plan);
         assert_eq!(ranges.len(), 1);
-        assert_eq!(
-            ranges[0].path,
-            "api/datasources/proxy/uid/prom-a/api/v1/query_range"
-        );
-        let Body::Form(body) = &ranges[0].body else {
-            panic!("POST expected")
-        };
-        assert!(
-            body.ends_with("&start=1792800000&end=1795392000&step=86400"),
-            "{body}"
-        );
+        assert_eq!(ranges[0].path, "api/datasources/proxy/uid/prom-a/api/v1/query_range");
+        let Body::Form(body) = &ranges[0].body else { panic!("POST expected") };
+        assert!(body.ends_with("&start=1792800000&end=1795392000&step=86400"), "{body}");
         let instant = instant_request("prom-a", HUB_ACTIVITY_QUERY, &plan);
-        let Body::Form(body) = &instant.body else {
-            panic!("POST expected")
-        };
+        let Body::Form(body) = &instant.body else { panic!("POST expected") };
         assert!(body.ends_with("&time=1795399726.500"), "{body}");
     }
 }

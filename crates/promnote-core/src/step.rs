@@ -63,15 +63,8 @@ pub fn parse_duration(input: &str) -> Result<i64, StepError> {
             Err(StepError::Range(text.into()))
         };
     }
-    let units: [(&str, i64); 7] = [
-        ("y", YEAR),
-        ("w", WEEK),
-        ("d", DAY),
-        ("h", HOUR),
-        ("m", MINUTE),
-        ("s", SECOND),
-        ("ms", 1),
-    ];
+    let units: [(&str, i64); 7] =
+        [("y", YEAR), ("w", WEEK), ("d", DAY), ("h", HOUR), ("m", MINUTE), ("s", SECOND), ("ms", 1)];
     let mut total: i64 = 0;
     let mut last_rank: Option<usize> = None;
     let mut rest = text;
@@ -80,9 +73,7 @@ pub fn parse_duration(input: &str) -> Result<i64, StepError> {
         if digits == 0 {
             return Err(StepError::Syntax(text.into()));
         }
-        let amount: i64 = rest[..digits]
-            .parse()
-            .map_err(|_| StepError::Range(text.into()))?;
+        let amount: i64 = rest[..digits].parse().map_err(|_| StepError::Range(text.into()))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
@@ -110,15 +101,8 @@ pub fn format_duration(ms: i64) -> String {
     if ms <= 0 {
         return "0s".into();
     }
-    let units: [(&str, i64); 7] = [
-        ("y", YEAR),
-        ("w", WEEK),
-        ("d", DAY),
-        ("h", HOUR),
-        ("m", MINUTE),
-        ("s", SECOND),
-        ("ms", 1),
-    ];
+    let units: [(&str, i64); 7] =
+        [("y", YEAR), ("w", WEEK), ("d", DAY), ("h", HOUR), ("m", MINUTE), ("s", SECOND), ("ms", 1)];
     let mut rest = ms;
     let mut out = String::new();
     for (name, size) in units {
@@ -169,29 +153,15 @@ pub fn choose_step(spec: StepSpec, range_ms: i64, width_px: u32) -> StepChoice {
     match spec {
         StepSpec::Auto => {
             let target = range_ms / i64::from((width_px / 4).max(1));
-            let step = NICE_STEPS
-                .iter()
-                .copied()
-                .find(|s| *s >= target.max(minimum))
-                .unwrap_or_else(|| {
-                    // Ranges of decades: whole days that fit.
-                    (target.max(minimum) + DAY - 1) / DAY * DAY
-                });
-            StepChoice {
-                step_ms: step,
-                note: None,
-            }
+            let step = NICE_STEPS.iter().copied().find(|s| *s >= target.max(minimum)).unwrap_or_else(|| {
+                // Ranges of decades: whole days that fit.
+                (target.max(minimum) + DAY - 1) / DAY * DAY
+            });
+            StepChoice { step_ms: step, note: None }
         }
-        StepSpec::Fixed(step) if step >= minimum => StepChoice {
-            step_ms: step,
-            note: None,
-        },
+        StepSpec::Fixed(step) if step >= minimum => StepChoice { step_ms: step, note: None },
         StepSpec::Fixed(step) => {
-            let raised = NICE_STEPS
-                .iter()
-                .copied()
-                .find(|s| *s >= minimum)
-                .unwrap_or(minimum);
+            let raised = NICE_STEPS.iter().copied().find(|s| *s >= minimum).unwrap_or(minimum);
             StepChoice {
                 step_ms: raised,
                 note: Some(format!(
@@ -208,12 +178,7 @@ pub fn choose_step(spec: StepSpec, range_ms: i64, width_px: u32) -> StepChoice {
 /// Evaluation times aligned to the step: the multiples of `step_ms` (since the epoch)
 /// within `[from_ms, to_ms]`, so the same range always gives the same points.
 pub fn aligned_start(from_ms: i64, step_ms: i64) -> i64 {
-    from_ms.div_euclid(step_ms) * step_ms
-        + if from_ms.rem_euclid(step_ms) == 0 {
-            0
-        } else {
-            step_ms
-        }
+    from_ms.div_euclid(step_ms) * step_ms + if from_ms.rem_euclid(step_ms) == 0 { 0 } else { step_ms }
 }
 
 /// Number of points a range query returns per series.
@@ -258,11 +223,7 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(parse_duration(input), Ok(want), "{input}");
-            assert_eq!(
-                parse_duration(&format_duration(want)),
-                Ok(want),
-                "round trip {input}"
-            );
+            assert_eq!(parse_duration(&format_duration(want)), Ok(want), "round trip {input}");
         }
         assert_eq!(format_duration(90 * MINUTE), "1h30m");
         assert_eq!(parse_step("auto"), Ok(StepSpec::Auto));
@@ -271,11 +232,7 @@ mod tests {
     #[test]
     fn bad_durations_say_why() {
         assert_eq!(
-            parse_duration("5 minutes")
-                .unwrap_err()
-                .to_string()
-                .split(':')
-                .next(),
+            parse_duration("5 minutes").unwrap_err().to_string().split(':').next(),
             Some("`5 minutes` is not a duration")
         );
         assert!(matches!(parse_duration("1m1h"), Err(StepError::Order(_))));
@@ -301,20 +258,11 @@ mod tests {
         assert!(points(0, range, choice.step_ms) <= MAX_POINTS, "{choice:?}");
         assert_eq!(choice.step_ms, 5 * MINUTE);
         let note = choice.note.unwrap();
-        assert!(
-            note.contains("A step of 15s gives more than 11,000 points"),
-            "{note}"
-        );
+        assert!(note.contains("A step of 15s gives more than 11,000 points"), "{note}");
         assert!(note.contains("using 5m instead"));
         // Exactly at the limit is fine.
         let fine = choose_step(StepSpec::Fixed(MINUTE), (MAX_POINTS - 1) * MINUTE, 1200);
-        assert_eq!(
-            fine,
-            StepChoice {
-                step_ms: MINUTE,
-                note: None
-            }
-        );
+        assert_eq!(fine, StepChoice { step_ms: MINUTE, note: None });
         for range in [1, 999, HOUR, 7 * DAY, 400 * DAY, 20 * YEAR] {
             for spec in [StepSpec::Auto, StepSpec::Fixed(1), StepSpec::Fixed(SECOND)] {
                 let step = choose_step(spec, range, 4000).step_ms;

@@ -55,10 +55,8 @@ pub fn from_vector(datasource_uid: &str, datasource_name: &str, vector: Vec<Inst
 pub fn answer_notes(datasource_name: &str, range: &[RangeSeries], instant: &[InstantSeries]) -> Vec<String> {
     let histograms = range.iter().filter(|s| s.has_histograms).count()
         + instant.iter().filter(|s| s.has_histograms).count();
-    let non_finite = range
-        .iter()
-        .flat_map(|s| &s.values)
-        .chain(instant.iter().filter_map(|s| s.value.as_ref()));
+    let non_finite =
+        range.iter().flat_map(|s| &s.values).chain(instant.iter().filter_map(|s| s.value.as_ref()));
     let non_finite = non_finite.filter(|p| !p.value.is_finite()).count();
     let mut notes = Vec::new();
     if non_finite > 0 {
@@ -137,6 +135,8 @@ pub struct WideTable {
     pub row_times_ms: Vec<i64>,
     /// Whether the last row is a partial bucket (today so far).
     pub partial_last: bool,
+    /// Whether rows are calendar days (labels `YYYY-MM-DD`) rather than instants.
+    pub rows_are_days: bool,
     /// Columns, in the chosen order.
     pub columns: Vec<Column>,
 }
@@ -166,19 +166,11 @@ pub fn pivot_days(plan: &DayPlan, range: &[Series], instant: &[Series], options:
         }
     }
     let starts = plan.days.iter().chain(plan.partial.as_ref());
-    let row_times_ms = starts
-        .map(|d| {
-            d.to_zoned(plan.zone.clone())
-                .map_or(0, |z| z.timestamp().as_millisecond())
-        })
-        .collect();
-    finish(
-        plan.labels(),
-        row_times_ms,
-        plan.partial.is_some(),
-        columns,
-        options,
-    )
+    let row_times_ms =
+        starts.map(|d| d.to_zoned(plan.zone.clone()).map_or(0, |z| z.timestamp().as_millisecond())).collect();
+    let mut table = finish(plan.labels(), row_times_ms, plan.partial.is_some(), columns, options);
+    table.rows_are_days = true;
+    table
 }
 
 /// Pivots series onto the given row times exactly (a range query's evaluation times);
@@ -210,18 +202,16 @@ fn column_index<'a>(
     series: &'a Series,
     rows: usize,
 ) -> usize {
-    *by_key
-        .entry((series.datasource_uid.as_str(), &series.labels))
-        .or_insert_with(|| {
-            columns.push(Column {
-                name: String::new(),
-                datasource_uid: series.datasource_uid.clone(),
-                datasource_name: series.datasource_name.clone(),
-                labels: series.labels.clone(),
-                values: vec![None; rows],
-            });
-            columns.len() - 1
-        })
+    *by_key.entry((series.datasource_uid.as_str(), &series.labels)).or_insert_with(|| {
+        columns.push(Column {
+            name: String::new(),
+            datasource_uid: series.datasource_uid.clone(),
+            datasource_name: series.datasource_name.clone(),
+            labels: series.labels.clone(),
+            values: vec![None; rows],
+        });
+        columns.len() - 1
+    })
 }
 
 /// Pivots series into fixed-length buckets: each sample's time is floored to a multiple
@@ -230,10 +220,7 @@ fn column_index<'a>(
 /// data, labelled `YYYY-MM-DD` for whole days, else by their RFC 3339 start.
 pub fn pivot_floored(series: &[Series], bucket_ms: i64, options: &PivotOptions) -> WideTable {
     let bucket = |t: i64| t.div_euclid(bucket_ms) * bucket_ms;
-    let mut starts: Vec<i64> = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| bucket(p.t_ms)))
-        .collect();
+    let mut starts: Vec<i64> = series.iter().flat_map(|s| s.points.iter().map(|p| bucket(p.t_ms))).collect();
     starts.sort_unstable();
     starts.dedup();
     let labels = starts
@@ -250,18 +237,13 @@ pub fn pivot_floored(series: &[Series], bucket_ms: i64, options: &PivotOptions) 
     let floored: Vec<Series> = series
         .iter()
         .map(|s| Series {
-            points: s
-                .points
-                .iter()
-                .map(|p| Sample {
-                    t_ms: bucket(p.t_ms),
-                    value: p.value,
-                })
-                .collect(),
+            points: s.points.iter().map(|p| Sample { t_ms: bucket(p.t_ms), value: p.value }).collect(),
             ..s.clone()
         })
         .collect();
-    pivot_times(&starts, labels, &floored, options)
+    let mut table = pivot_times(&starts, labels, &floored, options);
+    table.rows_are_days = bucket_ms % 86_400_000 == 0;
+    table
 }
 
 fn finish(
@@ -301,12 +283,7 @@ fn finish(
             }
         }
     }
-    WideTable {
-        row_labels,
-        row_times_ms,
-        partial_last,
-        columns,
-    }
+    WideTable { row_labels, row_times_ms, partial_last, rows_are_days: false, columns }
 }
 
 fn sort_columns(columns: &mut [Column], order: Order) {
@@ -374,17 +351,18 @@ fn name_columns(columns: &mut [Column], legend: Option<&str>) {
     for name in &base {
         *count.entry(name).or_default() += 1;
     }
-    let prefixed: Vec<String> = columns
-        .iter()
-        .zip(&base)
-        .map(|(c, name)| {
-            if count[name.as_str()] > 1 {
-                format!("{} / {name}", c.datasource_name)
-            } else {
-                name.clone()
-            }
-        })
-        .collect();
+    let prefixed: Vec<String> =
+        columns
+            .iter()
+            .zip(&base)
+            .map(|(c, name)| {
+                if count[name.as_str()] > 1 {
+                    format!("{} / {name}", c.datasource_name)
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
     let mut count: HashMap<&str, usize> = HashMap::new();
     for name in &prefixed {
         *count.entry(name).or_default() += 1;
@@ -396,14 +374,7 @@ fn name_columns(columns: &mut [Column], legend: Option<&str>) {
             if count[name.as_str()] > 1 {
                 let mut all = c.labels.clone();
                 all.retain(|_, v| !v.is_empty());
-                format!(
-                    "{name} {}",
-                    if all.len() == 1 {
-                        format!("{all:?}")
-                    } else {
-                        label_set_name(&all)
-                    }
-                )
+                format!("{name} {}", if all.len() == 1 { format!("{all:?}") } else { label_set_name(&all) })
             } else {
                 name.clone()
             }
@@ -424,19 +395,11 @@ mod tests {
 
     fn plan() -> DayPlan {
         // now = 2026-11-23T10:00Z; days 2026-10-23 ..= 2026-11-22, today partial.
-        DayPlan::last_month(
-            "2026-11-23T10:00:00Z"
-                .parse::<Timestamp>()
-                .unwrap()
-                .as_millisecond(),
-        )
+        DayPlan::last_month("2026-11-23T10:00:00Z".parse::<Timestamp>().unwrap().as_millisecond())
     }
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn series(ds: &str, labels: Labels, points: &[(i64, f64)]) -> Series {
@@ -444,30 +407,20 @@ mod tests {
             datasource_uid: ds.to_owned(),
             datasource_name: format!("cluster-{ds}"),
             labels,
-            points: points
-                .iter()
-                .map(|&(t_ms, value)| Sample { t_ms, value })
-                .collect(),
+            points: points.iter().map(|&(t_ms, value)| Sample { t_ms, value }).collect(),
         }
     }
 
     fn end_of(plan: &DayPlan, day: usize) -> i64 {
-        plan.days[day]
-            .to_zoned(plan.zone.clone())
-            .unwrap()
-            .timestamp()
-            .as_millisecond()
-            + DAY
+        plan.days[day].to_zoned(plan.zone.clone()).unwrap().timestamp().as_millisecond() + DAY
     }
 
     #[test]
     fn places_samples_by_timestamp_not_position() {
         let plan = plan();
         // A hub born mid-month: its first sample ends day 20; day 25 is missing.
-        let points: Vec<(i64, f64)> = (20..31)
-            .filter(|d| *d != 25)
-            .map(|d| (end_of(&plan, d), d as f64))
-            .collect();
+        let points: Vec<(i64, f64)> =
+            (20..31).filter(|d| *d != 25).map(|d| (end_of(&plan, d), d as f64)).collect();
         let table = pivot_days(
             &plan,
             &[series("a", labels(&[("namespace", "new")]), &points)],
@@ -487,20 +440,14 @@ mod tests {
     #[test]
     fn non_finite_values_are_gaps_with_a_note() {
         let plan = plan();
-        let points = [
-            (end_of(&plan, 0), f64::NAN),
-            (end_of(&plan, 1), f64::INFINITY),
-            (end_of(&plan, 2), 1.0),
-        ];
+        let points =
+            [(end_of(&plan, 0), f64::NAN), (end_of(&plan, 1), f64::INFINITY), (end_of(&plan, 2), 1.0)];
         let s = series("a", labels(&[("a", "x")]), &points);
         let table = pivot_days(&plan, &[s], &[], &PivotOptions::default());
         assert_eq!(&table.columns[0].values[..3], &[None, None, Some(1.0)]);
         let matrix = vec![RangeSeries {
             metric: labels(&[]),
-            values: points
-                .iter()
-                .map(|&(t_ms, value)| Sample { t_ms, value })
-                .collect(),
+            values: points.iter().map(|&(t_ms, value)| Sample { t_ms, value }).collect(),
             has_histograms: true,
         }];
         let notes = answer_notes("c", &matrix, &[]);
@@ -536,19 +483,10 @@ mod tests {
     fn legend_templates_like_grafana() {
         let l = labels(&[("namespace", "hub-a"), ("pod", "p1")]);
         assert_eq!(render_legend("{{namespace}}", &l, "c1"), "hub-a");
-        assert_eq!(
-            render_legend("{{datasource}} / {{ namespace }}", &l, "c1"),
-            "c1 / hub-a"
-        );
+        assert_eq!(render_legend("{{datasource}} / {{ namespace }}", &l, "c1"), "c1 / hub-a");
         assert_eq!(render_legend("{{missing}}x", &l, "c1"), "x");
-        assert_eq!(
-            render_legend("open {{ never closed", &l, "c1"),
-            "open {{ never closed"
-        );
-        assert_eq!(
-            render_legend("{{datasource}}", &labels(&[("datasource", "label")]), "c1"),
-            "label"
-        );
+        assert_eq!(render_legend("open {{ never closed", &l, "c1"), "open {{ never closed");
+        assert_eq!(render_legend("{{datasource}}", &labels(&[("datasource", "label")]), "c1"), "label");
     }
 
     #[test]
@@ -559,19 +497,12 @@ mod tests {
             series("a", labels(&[("namespace", "x"), ("pod", "2")]), &[(t, 2.0)]),
             series("b", labels(&[("namespace", "y")]), &[(t, 3.0)]),
         ];
-        let options = PivotOptions {
-            legend: Some("{{namespace}}".into()),
-            ..PivotOptions::default()
-        };
+        let options = PivotOptions { legend: Some("{{namespace}}".into()), ..PivotOptions::default() };
         let table = pivot_times(&[t], vec!["t".into()], &all, &options);
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
-            [
-                "y",
-                r#"cluster-a / x {namespace="x", pod="2"}"#,
-                r#"cluster-a / x {namespace="x", pod="1"}"#
-            ]
+            ["y", r#"cluster-a / x {namespace="x", pod="2"}"#, r#"cluster-a / x {namespace="x", pod="1"}"#]
         );
     }
 
@@ -593,27 +524,18 @@ mod tests {
         };
         assert_eq!(names(&PivotOptions::default()), ["big", "small", "mid", "tiny"]);
         assert_eq!(
-            names(&PivotOptions {
-                order: Order::Name,
-                ..Default::default()
-            }),
+            names(&PivotOptions { order: Order::Name, ..Default::default() }),
             ["big", "mid", "small", "tiny"]
         );
         assert_eq!(
-            names(&PivotOptions {
-                order: Order::Last,
-                ..Default::default()
-            }),
+            names(&PivotOptions { order: Order::Last, ..Default::default() }),
             ["small", "mid", "big", "tiny"]
         );
         let top = pivot_times(
             &times,
             vec!["1".into(), "2".into()],
             &all,
-            &PivotOptions {
-                top_n: Some(2),
-                ..Default::default()
-            },
+            &PivotOptions { top_n: Some(2), ..Default::default() },
         );
         assert_eq!(top.columns[2].name, "other (2 series)");
         assert_eq!(top.columns[2].values, [Some(5.0), Some(0.5)]);
@@ -621,18 +543,10 @@ mod tests {
             &times,
             vec!["1".into(), "2".into()],
             &all,
-            &PivotOptions {
-                fill_zero: true,
-                ..Default::default()
-            },
+            &PivotOptions { fill_zero: true, ..Default::default() },
         );
         assert_eq!(filled.columns[2].values, [Some(5.0), Some(0.0)]);
-        let gaps = pivot_times(
-            &times,
-            vec!["1".into(), "2".into()],
-            &all,
-            &PivotOptions::default(),
-        );
+        let gaps = pivot_times(&times, vec!["1".into(), "2".into()], &all, &PivotOptions::default());
         assert_eq!(gaps.columns[2].values, [Some(5.0), None]);
     }
 
@@ -640,10 +554,7 @@ mod tests {
     fn names_label_sets() {
         assert_eq!(label_set_name(&labels(&[])), "{}");
         assert_eq!(label_set_name(&labels(&[("namespace", "a")])), "a");
-        assert_eq!(
-            label_set_name(&labels(&[("b", "2"), ("a", "1\"")])),
-            r#"{a="1\"", b="2"}"#
-        );
+        assert_eq!(label_set_name(&labels(&[("b", "2"), ("a", "1\"")])), r#"{a="1\"", b="2"}"#);
     }
 
     #[test]
@@ -669,18 +580,13 @@ mod tests {
         // The fixtures' range ends at a midnight and the instant query was an hour or so later.
         let now = Timestamp::from_millisecond(last + 3_600_000).unwrap();
         let first = Timestamp::from_millisecond(range[0].points[0].t_ms - DAY).unwrap();
-        let plan = DayPlan::for_range(
-            &crate::time::TimeRange { from: first, to: now },
-            &jiff::tz::TimeZone::UTC,
-        );
+        let plan =
+            DayPlan::for_range(&crate::time::TimeRange { from: first, to: now }, &jiff::tz::TimeZone::UTC);
         let table = pivot_days(&plan, &range, &instant, &PivotOptions::default());
         assert_eq!(table.columns.len(), 10);
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert!(names.contains(&"cluster-north / staging") && names.contains(&"cluster-south / staging"));
         let totals: Vec<f64> = table.columns.iter().map(Column::total).collect();
-        assert!(
-            totals.windows(2).all(|w| w[0] >= w[1]),
-            "largest total first: {totals:?}"
-        );
+        assert!(totals.windows(2).all(|w| w[0] >= w[1]), "largest total first: {totals:?}");
     }
 }

@@ -108,10 +108,7 @@ impl TimeRange {
         let start = parse_time(from, now, tz, Edge::From)?;
         let end = parse_time(to, now, tz, Edge::To)?;
         if end < start {
-            return Err(TimeError::EndBeforeStart {
-                from: from.trim().to_owned(),
-                to: to.trim().to_owned(),
-            });
+            return Err(TimeError::EndBeforeStart { from: from.trim().to_owned(), to: to.trim().to_owned() });
         }
         Ok(Self { from: start, to: end })
     }
@@ -136,10 +133,7 @@ pub fn parse_time(input: &str, now: Timestamp, tz: &TimeZone, edge: Edge) -> Res
     match lower.as_str() {
         "today" => return whole_day(now_zoned.date(), tz, edge, text),
         "yesterday" => {
-            let day = now_zoned
-                .date()
-                .yesterday()
-                .map_err(|_| TimeError::OutOfRange(text.into()))?;
+            let day = now_zoned.date().yesterday().map_err(|_| TimeError::OutOfRange(text.into()))?;
             return whole_day(day, tz, edge, text);
         }
         _ => {}
@@ -173,16 +167,12 @@ fn grafana_relative(text: &str, mut at: Zoned, edge: Edge) -> Result<Timestamp, 
                 let amount: i64 = if end == digits_start {
                     1 // Grafana reads `now-d` as `now-1d`
                 } else {
-                    rest[digits_start..end]
-                        .parse()
-                        .map_err(|_| TimeError::OutOfRange(text.into()))?
+                    rest[digits_start..end].parse().map_err(|_| TimeError::OutOfRange(text.into()))?
                 };
                 let (_, unit) = chars.next().ok_or_else(|| TimeError::Unknown(text.into()))?;
                 let span = unit_span(unit, amount, text)?;
                 let span = if c == '-' { span.negate() } else { span };
-                at = at
-                    .checked_add(span)
-                    .map_err(|_| TimeError::OutOfRange(text.into()))?;
+                at = at.checked_add(span).map_err(|_| TimeError::OutOfRange(text.into()))?;
             }
             '/' => {
                 let (_, unit) = chars.next().ok_or_else(|| TimeError::Unknown(text.into()))?;
@@ -204,10 +194,7 @@ fn unit_span(unit: char, amount: i64, input: &str) -> Result<Span, TimeError> {
         'w' => Span::new().try_weeks(amount).map_err(|_| out_of_range()),
         'M' => Span::new().try_months(amount).map_err(|_| out_of_range()),
         'y' => Span::new().try_years(amount).map_err(|_| out_of_range()),
-        other => Err(TimeError::UnknownUnit {
-            input: input.into(),
-            unit: other.to_string(),
-        }),
+        other => Err(TimeError::UnknownUnit { input: input.into(), unit: other.to_string() }),
     }
 }
 
@@ -221,24 +208,10 @@ fn round(at: &Zoned, unit: char, edge: Edge, input: &str) -> Result<Zoned, TimeE
         's' | 'm' | 'h' => {
             let (span, truncated) = match unit {
                 's' => (1.second(), at.datetime().with().subsec_nanosecond(0).build()),
-                'm' => (
-                    1.minute(),
-                    at.datetime().with().second(0).subsec_nanosecond(0).build(),
-                ),
-                _ => (
-                    1.hour(),
-                    at.datetime()
-                        .with()
-                        .minute(0)
-                        .second(0)
-                        .subsec_nanosecond(0)
-                        .build(),
-                ),
+                'm' => (1.minute(), at.datetime().with().second(0).subsec_nanosecond(0).build()),
+                _ => (1.hour(), at.datetime().with().minute(0).second(0).subsec_nanosecond(0).build()),
             };
-            let start = truncated
-                .map_err(out_of_range)?
-                .to_zoned(tz.clone())
-                .map_err(out_of_range)?;
+            let start = truncated.map_err(out_of_range)?.to_zoned(tz.clone()).map_err(out_of_range)?;
             let next = start.checked_add(span).map_err(out_of_range)?;
             (start, next)
         }
@@ -250,31 +223,17 @@ fn round(at: &Zoned, unit: char, edge: Edge, input: &str) -> Result<Zoned, TimeE
             let monday = date
                 .checked_sub(Span::new().days(i64::from(date.weekday().to_monday_zero_offset())))
                 .map_err(out_of_range)?;
-            (
-                start_of(monday)?,
-                start_of(monday.checked_add(1.week()).map_err(out_of_range)?)?,
-            )
+            (start_of(monday)?, start_of(monday.checked_add(1.week()).map_err(out_of_range)?)?)
         }
         'M' => {
             let first = date.first_of_month();
-            (
-                start_of(first)?,
-                start_of(first.checked_add(1.month()).map_err(out_of_range)?)?,
-            )
+            (start_of(first)?, start_of(first.checked_add(1.month()).map_err(out_of_range)?)?)
         }
         'y' => {
             let first = date.first_of_year();
-            (
-                start_of(first)?,
-                start_of(first.checked_add(1.year()).map_err(out_of_range)?)?,
-            )
+            (start_of(first)?, start_of(first.checked_add(1.year()).map_err(out_of_range)?)?)
         }
-        other => {
-            return Err(TimeError::UnknownUnit {
-                input: input.into(),
-                unit: other.to_string(),
-            })
-        }
+        other => return Err(TimeError::UnknownUnit { input: input.into(), unit: other.to_string() }),
     };
     Ok(match edge {
         Edge::From => start,
@@ -283,9 +242,7 @@ fn round(at: &Zoned, unit: char, edge: Edge, input: &str) -> Result<Zoned, TimeE
 }
 
 fn whole_day(day: Date, tz: &TimeZone, edge: Edge, input: &str) -> Result<Timestamp, TimeError> {
-    let start = day
-        .to_zoned(tz.clone())
-        .map_err(|_| TimeError::OutOfRange(input.into()))?;
+    let start = day.to_zoned(tz.clone()).map_err(|_| TimeError::OutOfRange(input.into()))?;
     round(&start, 'd', edge, input).map(|z| z.timestamp())
 }
 
@@ -310,17 +267,10 @@ fn natural_ago(text: &str, lower: &str, now: &Zoned) -> Result<Option<Timestamp>
         "week" => 'w',
         "month" => 'M',
         "year" => 'y',
-        other => {
-            return Err(TimeError::UnknownUnit {
-                input: text.into(),
-                unit: other.into(),
-            })
-        }
+        other => return Err(TimeError::UnknownUnit { input: text.into(), unit: other.into() }),
     };
     let span = unit_span(letter, amount, text)?;
-    now.checked_sub(span)
-        .map(|z| Some(z.timestamp()))
-        .map_err(|_| TimeError::OutOfRange(text.into()))
+    now.checked_sub(span).map(|z| Some(z.timestamp())).map_err(|_| TimeError::OutOfRange(text.into()))
 }
 
 fn unix_seconds(text: &str) -> Result<Timestamp, TimeError> {
@@ -366,10 +316,7 @@ fn absolute(text: &str, tz: &TimeZone, edge: Edge) -> Result<Timestamp, TimeErro
     };
     let (year, month, day) = (number(y, 4)?, number(m, 2)?, number(d, 2)?);
     if !(1..=12).contains(&month) {
-        return Err(TimeError::Month {
-            input: text.into(),
-            month,
-        });
+        return Err(TimeError::Month { input: text.into(), month });
     }
     let date = Date::new(year as i16, month as i8, day as i8).map_err(|_| TimeError::Day {
         input: text.into(),
@@ -384,13 +331,9 @@ fn absolute(text: &str, tz: &TimeZone, edge: Edge) -> Result<Timestamp, TimeErro
         let normalized = format!("{date_part}T{}", time_part.replace('z', "Z"));
         return normalized.parse::<Timestamp>().map_err(|e| invalid(text, &e));
     }
-    let datetime: DateTime = format!("{date_part}T{time_part}")
-        .parse()
-        .map_err(|e: jiff::Error| invalid(text, &e))?;
-    datetime
-        .to_zoned(tz.clone())
-        .map(|z| z.timestamp())
-        .map_err(|e| invalid(text, &e))
+    let datetime: DateTime =
+        format!("{date_part}T{time_part}").parse().map_err(|e: jiff::Error| invalid(text, &e))?;
+    datetime.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| invalid(text, &e))
 }
 
 fn has_offset(time: &str) -> bool {
@@ -408,10 +351,7 @@ fn invalid(input: &str, error: &jiff::Error) -> TimeError {
     } else {
         format!("not a valid date-time ({detail})")
     };
-    TimeError::Invalid {
-        input: input.into(),
-        detail,
-    }
+    TimeError::Invalid { input: input.into(), detail }
 }
 
 #[cfg(test)]
@@ -499,22 +439,10 @@ mod tests {
         let berlin = zone("Europe/Berlin").unwrap();
         // 2026-10-25: clocks go back at 03:00 CEST; that day has 25 hours.
         let now = ts("2026-10-26T12:00:00Z");
-        assert_eq!(
-            parse_time("now/d", now, &berlin, Edge::From),
-            Ok(ts("2026-10-25T23:00:00Z"))
-        );
-        assert_eq!(
-            parse_time("now-1d/d", now, &berlin, Edge::From),
-            Ok(ts("2026-10-24T22:00:00Z"))
-        );
-        assert_eq!(
-            parse_time("2026-10-25", now, &berlin, Edge::To),
-            Ok(ts("2026-10-25T22:59:59.999Z"))
-        );
-        assert_eq!(
-            parse_time("2026-10-01 12:00", now, &berlin, Edge::From),
-            Ok(ts("2026-10-01T10:00:00Z"))
-        );
+        assert_eq!(parse_time("now/d", now, &berlin, Edge::From), Ok(ts("2026-10-25T23:00:00Z")));
+        assert_eq!(parse_time("now-1d/d", now, &berlin, Edge::From), Ok(ts("2026-10-24T22:00:00Z")));
+        assert_eq!(parse_time("2026-10-25", now, &berlin, Edge::To), Ok(ts("2026-10-25T22:59:59.999Z")));
+        assert_eq!(parse_time("2026-10-01 12:00", now, &berlin, Edge::From), Ok(ts("2026-10-01T10:00:00Z")));
         assert!(matches!(zone("Mars/Olympus"), Err(TimeError::Zone(_))));
         assert_eq!(zone("utc"), Ok(TimeZone::UTC));
     }
@@ -524,10 +452,7 @@ mod tests {
         let message = |input: &str| utc(input).unwrap_err().to_string();
         assert_eq!(message("2026-13-01"), "`2026-13-01`: month 13 does not exist");
         assert_eq!(message("2026-02-30"), "`2026-02-30`: February 2026 has no day 30");
-        assert_eq!(
-            message("2026-10-01T25:00"),
-            "`2026-10-01T25:00`: the hour must be 00 to 23"
-        );
+        assert_eq!(message("2026-10-01T25:00"), "`2026-10-01T25:00`: the hour must be 00 to 23");
         assert!(message("now-3x").contains("`x` is not a time unit"));
         assert!(message("3 fortnights ago").contains("`fortnight` is not a time unit"));
         assert!(message("last tuesday").starts_with("`last tuesday` is not a time promnote understands"));
@@ -541,9 +466,6 @@ mod tests {
         let range = TimeRange::parse("now-7d", "now", now(), &TimeZone::UTC).unwrap();
         assert_eq!(range.duration_ms(), 7 * 86_400_000);
         let err = TimeRange::parse("now", "now-1h", now(), &TimeZone::UTC).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "The range ends (now-1h) before it starts (now): swap the two times"
-        );
+        assert_eq!(err.to_string(), "The range ends (now-1h) before it starts (now): swap the two times");
     }
 }

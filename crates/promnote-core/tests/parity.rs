@@ -14,11 +14,10 @@ use promnote_core::prom::{decode, QueryData};
 use promnote_core::table::{from_matrix, pivot_floored, Column, PivotOptions, WideTable};
 
 /// Where the core deliberately differs from the notebook.
-const DOCUMENTED_DIFFERENCES: &[&str] = &[
-    "Same-named hubs on different clusters: the notebook's pd.concat put both clusters' `staging` \
+const DOCUMENTED_DIFFERENCES: &[&str] =
+    &["Same-named hubs on different clusters: the notebook's pd.concat put both clusters' `staging` \
      into one column (its chart stacks them as one trace); the core keeps `cluster-north / staging` \
-     and `cluster-south / staging` apart. Their sum equals the notebook's column, day by day.",
-];
+     and `cluster-south / staging` apart. Their sum equals the notebook's column, day by day."];
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -37,10 +36,7 @@ fn core_table() -> WideTable {
         };
         series.extend(from_matrix(uid, ds["name"].as_str().unwrap(), matrix));
     }
-    let options = PivotOptions {
-        legend: Some("{{namespace}}".into()),
-        ..PivotOptions::default()
-    };
+    let options = PivotOptions { legend: Some("{{namespace}}".into()), ..PivotOptions::default() };
     pivot_floored(&series, DAY_MS, &options)
 }
 
@@ -51,13 +47,7 @@ type NotebookTable = (Vec<String>, Vec<String>, BTreeMap<String, Vec<Option<f64>
 fn notebook_table(name: &str) -> NotebookTable {
     let text = fixture(name);
     let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .skip(1)
-        .map(str::to_owned)
-        .collect();
+    let header: Vec<String> = lines.next().unwrap().split(',').skip(1).map(str::to_owned).collect();
     let mut days = Vec::new();
     let mut columns: BTreeMap<String, Vec<Option<f64>>> =
         header.iter().map(|h| (h.clone(), Vec::new())).collect();
@@ -92,10 +82,7 @@ fn the_core_matches_the_notebooks_pipeline() {
             .iter()
             .filter(|c| c.name == *name || c.name.ends_with(&format!(" / {name}")))
             .collect();
-        assert!(
-            !parts.is_empty(),
-            "the core has no column for the notebook's {name}"
-        );
+        assert!(!parts.is_empty(), "the core has no column for the notebook's {name}");
         if parts.len() > 1 {
             merged.push(name.clone());
             assert!(parts.iter().all(|c| c.name.ends_with(&format!(" / {name}"))));
@@ -106,24 +93,13 @@ fn the_core_matches_the_notebooks_pipeline() {
             assert_eq!(got, *want, "{name} on {}", notebook_days[day]);
         }
     }
-    assert_eq!(
-        merged,
-        ["staging"],
-        "the only documented merge: {DOCUMENTED_DIFFERENCES:?}"
-    );
+    assert_eq!(merged, ["staging"], "the only documented merge: {DOCUMENTED_DIFFERENCES:?}");
 
     // Same order, for the columns both have: by total, largest first.
-    let core_order: Vec<&str> = core
-        .columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .filter(|n| notebook.contains_key(*n))
-        .collect();
-    let notebook_order: Vec<&str> = notebook_order
-        .iter()
-        .map(String::as_str)
-        .filter(|n| !merged.iter().any(|m| m == n))
-        .collect();
+    let core_order: Vec<&str> =
+        core.columns.iter().map(|c| c.name.as_str()).filter(|n| notebook.contains_key(*n)).collect();
+    let notebook_order: Vec<&str> =
+        notebook_order.iter().map(String::as_str).filter(|n| !merged.iter().any(|m| m == n)).collect();
     assert_eq!(core_order, notebook_order);
 
     // Same number of columns, once the documented difference is accounted for.

@@ -1,0 +1,31 @@
+//! Any text through the parsers of what people type: none may panic.
+#![no_main]
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use libfuzzer_sys::fuzz_target;
+use promnote_core::grafana::GrafanaBaseUrl;
+use promnote_core::step::{choose_step, parse_duration, parse_step};
+use promnote_core::time::{parse_time, Edge, TimeRange};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let now = Timestamp::from_second(1_795_000_000).expect("a fixed, valid time");
+    let berlin = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC);
+    for zone in [&TimeZone::UTC, &berlin] {
+        let _ = parse_time(text, now, zone, Edge::From);
+        let _ = parse_time(text, now, zone, Edge::To);
+        if let Some((from, to)) = text.split_once("..") {
+            if let Ok(range) = TimeRange::parse(from, to, now, zone) {
+                let _ = promnote_core::days::DayPlan::for_range(&range, zone).segments();
+            }
+        }
+    }
+    if let Ok(ms) = parse_duration(text) {
+        let _ = choose_step(promnote_core::step::StepSpec::Fixed(ms), ms.saturating_mul(1000), 1200);
+    }
+    let _ = parse_step(text);
+    if let Ok(url) = GrafanaBaseUrl::parse(text) {
+        let _ = url.join("api/datasources");
+    }
+});

@@ -1,0 +1,57 @@
+//! Property tests: round trips and "never panics, never exceeds the limit" over
+//! generated inputs.
+
+// A test: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use promnote_core::grafana::GrafanaBaseUrl;
+use promnote_core::step::{choose_step, format_duration, parse_duration, points, StepSpec, MAX_POINTS};
+use promnote_core::time::{parse_time, Edge};
+use proptest::prelude::*;
+
+proptest! {
+    #[test]
+    fn durations_round_trip(ms in 1i64..=10 * 365 * 86_400_000) {
+        prop_assert_eq!(parse_duration(&format_duration(ms)), Ok(ms));
+    }
+
+    #[test]
+    fn steps_never_exceed_prometheus_limit(range in 0i64..=40 * 365 * 86_400_000, step in 1i64..=86_400_000, width in 1u32..10_000) {
+        for spec in [StepSpec::Auto, StepSpec::Fixed(step)] {
+            let chosen = choose_step(spec, range, width).step_ms;
+            prop_assert!(chosen > 0);
+            prop_assert!(points(0, range, chosen) <= MAX_POINTS);
+        }
+    }
+
+    #[test]
+    fn rfc3339_times_round_trip(seconds in -2_000_000_000i64..4_000_000_000, millis in 0i64..1000) {
+        let t = Timestamp::from_millisecond(seconds * 1000 + millis).unwrap();
+        let now = Timestamp::from_second(1_795_000_000).unwrap();
+        prop_assert_eq!(parse_time(&t.to_string(), now, &TimeZone::UTC, Edge::From), Ok(t));
+    }
+
+    #[test]
+    fn relative_times_never_panic(text in "now([+-][0-9]{0,12}[smhdwMyxQ]|/[smhdwMyq]){0,4}") {
+        let now = Timestamp::from_second(1_795_000_000).unwrap();
+        let _ = parse_time(&text, now, &TimeZone::UTC, Edge::From);
+        let _ = parse_time(&text, now, &TimeZone::UTC, Edge::To);
+    }
+
+    #[test]
+    fn base_urls_are_normalized_once(host in "[a-z][a-z0-9-]{0,20}(\\.[a-z]{2,5}){0,2}", port in proptest::option::of(1u16..), path in "(/[a-z]{1,8}){0,2}/?") {
+        let input = match port {
+            Some(p) => format!("https://{host}:{p}{path}"),
+            None => format!("https://{host}{path}"),
+        };
+        // Generated hosts are valid, but a path may hit a Grafana UI segment (`/d/…`).
+        let parsed = GrafanaBaseUrl::parse(&input);
+        prop_assume!(parsed.is_ok());
+        let url = parsed.unwrap();
+        let again = GrafanaBaseUrl::parse(&url.as_str()).unwrap();
+        prop_assert_eq!(again.as_str(), url.as_str());
+        prop_assert!(url.as_str().ends_with('/'));
+    }
+}
