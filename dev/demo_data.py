@@ -23,7 +23,9 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 DAY = 86_400
 SAMPLE_INTERVAL = 60
@@ -159,25 +161,26 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> int:
     return count
 
 
-def expected_daily(now: int, days: int) -> dict:
+def expected_daily(now: int, days: int, zone: str | None = None) -> dict:
     """What the hub-activity report must show for every complete day.
 
-    Bar D is the value at the midnight that ends day D (the `max by namespace`
-    of one hub is the hub itself). A hub has no bar for days before it existed
-    at that midnight.
+    Bar D is the value at the midnight that ends day D (in UTC, or in `zone`); the
+    `max by namespace` of one hub is the hub itself. A hub has no bar for days before
+    it existed at that midnight. Days run up to and including today: the data runs
+    past its end (FUTURE_DAYS), and a run that crosses midnight sees today as complete.
     """
-    today = now - now % DAY
+    tz = ZoneInfo(zone) if zone else timezone.utc
+    today = datetime.fromtimestamp(now, tz).date()
     series = []
     for cluster in CLUSTERS:
         for hub in cluster.hubs:
             points = {}
-            # Up to and including today: the data runs past its end (FUTURE_DAYS), and a
-            # run that crosses midnight sees today as complete.
             for d in range(days, -1, -1):
-                day_start = today - d * DAY
-                value = active_users(cluster, hub, "24h", day_start + DAY, now)
+                day = today - timedelta(days=d)
+                end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+                value = active_users(cluster, hub, "24h", int(end.timestamp()), now)
                 if value is not None:
-                    points[time.strftime("%Y-%m-%d", time.gmtime(day_start))] = value
+                    points[day.isoformat()] = value
             series.append(
                 {
                     "datasource_uid": cluster.uid,
@@ -186,7 +189,7 @@ def expected_daily(now: int, days: int) -> dict:
                     "daily": points,
                 }
             )
-    return {"generated_at": now, "series": series}
+    return {"generated_at": now, "zone": zone or "UTC", "series": series}
 
 
 def main() -> None:
@@ -206,7 +209,9 @@ def main() -> None:
         samples = write_openmetrics(cluster, path, now, args.days)
         manifest["clusters"].append({"uid": cluster.uid, "name": cluster.name, "file": path, "samples": samples})
     with open(os.path.join(args.out_dir, "expected.json"), "w", encoding="utf-8") as out:
-        json.dump(expected_daily(now, args.days), out, indent=1, sort_keys=True)
+        expected = expected_daily(now, args.days)
+        expected["europe_berlin"] = expected_daily(now, args.days, "Europe/Berlin")["series"]
+        json.dump(expected, out, indent=1, sort_keys=True)
     with open(os.path.join(args.out_dir, "manifest.json"), "w", encoding="utf-8") as out:
         json.dump(manifest, out, indent=1)
     print(json.dumps({"now": now, "samples": sum(c["samples"] for c in manifest["clusters"])}))

@@ -209,3 +209,40 @@ test('the CSV download holds the values the generator wrote (wide) and every sam
   const end = new Date(Date.parse(`${someDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 19);
   expect(tidy).toContain(`${end}+00:00,cluster-north,prod,${value}`);
 });
+
+test.describe('in a browser set to Europe/Berlin', () => {
+  test.use({ timezoneId: 'Europe/Berlin' });
+
+  test('days can follow the browser zone: evaluated at Berlin midnights, values as generated', async ({ page }) => {
+    const state = stackState();
+    const report = new ReportPage(page);
+    const rangeBodies = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/query_range')) rangeBodies.push(new URLSearchParams(r.postData()));
+    });
+    await report.open(SITE);
+    await report.connect(state.grafana_url, state.token);
+    await report.waitDrawn();
+    rangeBodies.length = 0;
+    await page.getByTestId('time-zone').selectOption('Europe/Berlin');
+    await expect.poll(() => rangeBodies.length).toBeGreaterThanOrEqual(3);
+    await report.waitDrawn();
+    for (const body of rangeBodies) {
+      const start = Number(body.get('start'));
+      // A Berlin midnight is 23:00 UTC in winter, 22:00 UTC in summer.
+      expect([82_800, 79_200]).toContain(start % 86_400);
+    }
+    const expected = state.expected.europe_berlin;
+    const traces = await report.traces();
+    let checked = 0;
+    for (const series of expected) {
+      const trace = traces.find((t) => t.name === expectedName(series, expected));
+      trace.x.slice(0, -1).forEach((day, i) => {
+        expect(trace.y[i], `${trace.name} on ${day} (Berlin)`).toBe(series.daily[day] ?? null);
+        checked += 1;
+      });
+    }
+    expect(checked).toBeGreaterThan(250);
+    await expect(report.cell).toContainText(/so far|Evaluated at/);
+  });
+});

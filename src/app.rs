@@ -18,6 +18,41 @@ use crate::download;
 use crate::perf;
 use crate::run::{DsStatus, RunState};
 
+/// The browser's own IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+fn browser_zone_name() -> Option<String> {
+    let options =
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into()).ok()?.as_string()
+}
+
+/// Chooses the zone whose midnights cut the days: UTC, or the browser's zone. A change
+/// re-runs the report (the evaluation times change); recordings are UTC only.
+#[component]
+fn ZonePicker(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
+    let browser = browser_zone_name().filter(|name| name != "UTC" && promnote_core::time::zone(name).is_ok());
+    let choose = move |ev: leptos::ev::Event| {
+        let name = event_target_value(&ev);
+        match promnote_core::time::zone(&name) {
+            Ok(zone) => {
+                state.zone.set(zone);
+                if !matches!(mode.get_untracked(), Mode::Idle) {
+                    state.rerun(perf::wall_ms());
+                }
+            }
+            Err(e) => state.fatal.set(Some(e.to_string())),
+        }
+    };
+    view! {
+        <label class="zone">
+            <span>"Days in"</span>
+            <select data-testid="time-zone" on:change=choose prop:disabled=move || matches!(mode.get(), Mode::Demo(_))>
+                <option value="UTC">"UTC"</option>
+                {browser.map(|name| { let label = format!("{name} (this browser)"); view! { <option value=name>{label}</option> } })}
+            </select>
+        </label>
+    }
+}
+
 /// What the report is running against.
 #[derive(Debug, Clone, PartialEq)]
 enum Mode {
@@ -264,18 +299,22 @@ fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
             <h1>"Hub activity"</h1>
             <p class="prose">
                 "How many people used each JupyterHub, day by day, over the last month, on every cluster "
-                "Grafana knows. Each bar is one whole calendar day (UTC) and shows the hub's "
+                "Grafana knows. Each bar is one whole calendar day and shows the hub's "
                 <code>"jupyterhub_active_users{period=\"24h\"}"</code>
-                " at the midnight that ends the day: everyone active during that day. Today's bar is lighter: "
+                " at the midnight that ends the day: everyone active during that day. Days follow UTC unless you "
+                "pick this browser's time zone. Today's bar is lighter: "
                 "it counts the users so far. Hubs with the same name on different clusters are kept apart."
             </p>
             <section class="cell" data-testid="cell" data-state=cell_state
                 data-evaluated-at=move || state.plan.get().map(|p| p.now_ms.to_string()).unwrap_or_default()>
-                <h2>{report::HUB_ACTIVITY_TITLE}</h2>
+                <div class="cell-head">
+                    <h2>{report::HUB_ACTIVITY_TITLE}</h2>
+                    <ZonePicker state mode />
+                </div>
                 <details class="query">
                     <summary>"Query"</summary>
                     <pre><code>{report::HUB_ACTIVITY_QUERY}</code></pre>
-                    <p class="muted">"Evaluated at each UTC midnight of the last month (step 1d) and once at “now” for today, on every Prometheus datasource."</p>
+                    <p class="muted">"Evaluated at each midnight of the last month (step 1d; one query per daylight-saving segment) and once at “now” for today, on every Prometheus datasource."</p>
                 </details>
                 <div class="cell-body">
                     <div class="chart-area">

@@ -86,6 +86,8 @@ pub struct RunState {
     pub fatal: RwSignal<Option<String>>,
     /// Whether requests are still in flight.
     pub running: RwSignal<bool>,
+    /// The zone whose midnights cut the days.
+    pub zone: RwSignal<jiff::tz::TimeZone>,
     /// Bumped for every new run, so a chart knows a draw belongs to the latest run.
     pub generation: RwSignal<u32>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
@@ -103,6 +105,7 @@ impl RunState {
             fatal: RwSignal::new(None),
             running: RwSignal::new(false),
             generation: RwSignal::new(0),
+            zone: RwSignal::new(jiff::tz::TimeZone::UTC),
             abort: StoredValue::new_local(None),
             last: StoredValue::new_local(None),
         }
@@ -171,15 +174,15 @@ impl RunState {
         self.skipped.set(Vec::new());
         self.arrived.set(Vec::new());
         self.fatal.set(None);
-        self.plan.set(Some(DayPlan::last_month(now_ms)));
+        let plan = DayPlan::last_month_in(now_ms, &self.zone.get_untracked());
+        self.plan.set(Some(plan.clone()));
         self.running.set(true);
         leptos::task::spawn_local(async move {
-            self.run(transport, now_ms, signal).await;
+            self.run(transport, plan, signal).await;
         });
     }
 
-    async fn run(self, transport: Transport, now_ms: i64, signal: AbortSignal) {
-        let plan = DayPlan::last_month(now_ms);
+    async fn run(self, transport: Transport, plan: DayPlan, signal: AbortSignal) {
         let all = match transport.datasources(&signal).await {
             Ok(list) => list,
             Err(ApiError::Cancelled) => return,

@@ -50,9 +50,14 @@ impl DayPlan {
     /// From the same time one calendar month before `now_ms` up to `now_ms`, in UTC, as
     /// the notebook's "1 month ago" to "now".
     pub fn last_month(now_ms: i64) -> Self {
+        Self::last_month_in(now_ms, &TimeZone::UTC)
+    }
+
+    /// The same, with days cut at `zone`'s midnights.
+    pub fn last_month_in(now_ms: i64, zone: &TimeZone) -> Self {
         let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
-        let from = now.to_zoned(TimeZone::UTC).checked_sub(1.month()).map_or(now, |z| z.timestamp());
-        Self::for_range(&TimeRange { from, to: now }, &TimeZone::UTC)
+        let from = now.to_zoned(zone.clone()).checked_sub(1.month()).map_or(now, |z| z.timestamp());
+        Self::for_range(&TimeRange { from, to: now }, zone)
     }
 
     /// Every day that starts in the range: the ones that end within it are complete,
