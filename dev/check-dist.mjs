@@ -18,6 +18,9 @@ for (const [, url] of html.matchAll(/(?:import|from)\s*\(?\s*['"]([^'"]+)['"]/g)
   if (!url.startsWith('./')) failures.push(`module URL ${url} is not relative`);
 }
 if (!/<script[^>]+src="\.\/plotly-basic[^"]*\.js"/.test(html)) failures.push('plotly.js is not loaded from dist/');
+if (!/<meta http-equiv="Content-Security-Policy" content="[^"]*script-src 'self' 'wasm-unsafe-eval' 'sha256-/.test(html)) {
+  failures.push('the Content-Security-Policy meta (with the bootstrap hash) is missing');
+}
 try {
   statSync(join(dist, 'demo-data', 'hub-activity.json'));
 } catch {
@@ -50,4 +53,4 @@ if (failures.length) {
   console.error(`dist check failed:\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-console.log('dist check: relative URLs only, no other origin, plotly.js and demo data present');
+console.log('dist check: relative URLs only, no other origin, CSP meta, plotly.js and demo data present');

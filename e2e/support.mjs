@@ -21,6 +21,8 @@ export function watchConsole(page) {
     assertNoPanic() {
       const panics = messages.filter((m) => m.includes('panicked at') || m.includes('RuntimeError: unreachable'));
       expect(panics, 'console must not contain a panic').toEqual([]);
+      const csp = messages.filter((m) => m.includes('Content Security Policy'));
+      expect(csp, 'no Content-Security-Policy violation').toEqual([]);
     },
   };
 }

@@ -99,7 +99,7 @@ pub struct RangeSeries {
     /// The series' labels.
     pub metric: Labels,
     /// Float samples in time order (leading or inner points may be missing).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "samples")]
     pub values: Vec<Sample>,
     /// Set when the series carries native-histogram samples, which promnote does not chart.
     #[serde(default, rename = "histograms", deserialize_with = "present")]
@@ -117,6 +117,132 @@ pub struct InstantSeries {
     /// Set when the series carries a native-histogram sample.
     #[serde(default, rename = "histogram", deserialize_with = "present")]
     pub has_histograms: bool,
+}
+
+/// `values` of a matrix series: the bulk of every answer. A tight scanner reads the
+/// common shape (`[[1790000000,"1.5"],…]`) straight into samples; anything else (escapes,
+/// odd whitespace, errors) goes through serde, which also words the error.
+fn samples<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Sample>, D::Error> {
+    let raw: &'de serde_json::value::RawValue = Deserialize::deserialize(deserializer)?;
+    match scan_samples(raw.get().as_bytes()) {
+        Some(samples) => Ok(samples),
+        None => serde_json::from_str::<Vec<Sample>>(raw.get()).map_err(de::Error::custom),
+    }
+}
+
+/// The fast path of [`samples`]; `None` means "not the common shape, let serde decide".
+fn scan_samples(bytes: &[u8]) -> Option<Vec<Sample>> {
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < bytes.len() && matches!(bytes[*i], b' ' | b'\n' | b'\r' | b'\t') {
+            *i += 1;
+        }
+    };
+    let expect = |i: &mut usize, byte: u8| -> Option<()> {
+        skip_ws(i);
+        (bytes.get(*i) == Some(&byte)).then(|| *i += 1)
+    };
+    expect(&mut i, b'[')?;
+    // ~18 bytes per sample in Prometheus' answers.
+    let mut out = Vec::with_capacity(bytes.len() / 18 + 1);
+    skip_ws(&mut i);
+    if bytes.get(i) == Some(&b']') {
+        i += 1;
+        skip_ws(&mut i);
+        return (i == bytes.len()).then_some(out);
+    }
+    loop {
+        expect(&mut i, b'[')?;
+        skip_ws(&mut i);
+        let start = i;
+        let mut seconds: i64 = 0;
+        let mut digits = 0;
+        while let Some(d @ b'0'..=b'9') = bytes.get(i) {
+            seconds = seconds.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+            digits += 1;
+            i += 1;
+        }
+        let t_ms =
+            if matches!(bytes.get(i), Some(b'.' | b'e' | b'E' | b'-' | b'+')) || digits == 0 || digits > 15 {
+                while matches!(bytes.get(i), Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'-' | b'+')) {
+                    i += 1;
+                }
+                let t: f64 = std::str::from_utf8(&bytes[start..i]).ok()?.parse().ok()?;
+                if !t.is_finite() {
+                    return None;
+                }
+                (t * 1000.0).round() as i64
+            } else {
+                seconds * 1000
+            };
+        expect(&mut i, b',')?;
+        expect(&mut i, b'"')?;
+        let text_start = i;
+        while let Some(&c) = bytes.get(i) {
+            if c == b'"' || c == b'\\' {
+                break;
+            }
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let text = &bytes[text_start..i];
+        let value = match short_decimal(text) {
+            Some(v) => v,
+            None => parse_value(std::str::from_utf8(text).ok()?)?,
+        };
+        i += 1;
+        expect(&mut i, b']')?;
+        out.push(Sample { t_ms, value });
+        skip_ws(&mut i);
+        match bytes.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => {
+                i += 1;
+                skip_ws(&mut i);
+                return (i == bytes.len()).then_some(out);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Parses `-?digits[.digits]` with at most 15 significant digits exactly: the digits
+/// form an integer below 2^53 and the power of ten is exact, so one correctly rounded
+/// division gives the same `f64` as a full parser (Clinger's fast path), much faster.
+fn short_decimal(text: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] =
+        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut fraction: Option<usize> = None;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+                if let Some(f) = fraction.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if fraction.is_none() => fraction = Some(0),
+            _ => return None,
+        }
+    }
+    let scale = fraction.unwrap_or(0);
+    if count == 0 || count > 15 || fraction == Some(0) {
+        return None;
+    }
+    let value = mantissa as f64 / POW10[scale];
+    Some(if negative { -value } else { value })
 }
 
 fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
@@ -258,6 +384,60 @@ mod tests {
         assert_eq!(decode(scalar).unwrap().data, QueryData::Scalar(Sample { t_ms: 10_000, value: 1.0 }));
         let string = r#"{"status":"success","data":{"resultType":"string","result":[10,"hi"]}}"#;
         assert!(matches!(decode(string).unwrap().data, QueryData::String(_)));
+    }
+
+    #[test]
+    fn short_decimals_match_the_full_parser() {
+        for text in [
+            "0",
+            "1",
+            "-1",
+            "12.5",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1234567.89012345",
+            "-0.000001",
+            "99.99",
+            ".5",
+        ] {
+            assert_eq!(short_decimal(text.as_bytes()), text.parse::<f64>().ok(), "{text}");
+        }
+        for text in ["", "-", "5.", "1e3", "1.2.3", "1234567890123456", "+1", "NaN"] {
+            assert_eq!(short_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_and_serde_agree() {
+        let cases = [
+            r#"[]"#,
+            r#"[[1,"1"]]"#,
+            r#"[ [ 1790000000 , "12.5" ] , [1790000060.25,"-Inf"],[1790000120,"NaN"] ]"#,
+            r#"[[1e3,"1e-3"],[-5,"+Inf"],[0,"-0"]]"#,
+            r#"[[1,"10"]]"#,
+            r#"[[1,"x"]]"#,
+            r#"[[1,2]]"#,
+            r#"[[1,"1"],]"#,
+            r#"[[1,"1"]"#,
+            r#"[[1,"1",3]]"#,
+            r#"[[99999999999999999999,"1"]]"#,
+        ];
+        for case in cases {
+            let fast = scan_samples(case.as_bytes());
+            let slow = serde_json::from_str::<Vec<Sample>>(case).ok();
+            if let Some(fast) = &fast {
+                let (fast, slow) = (
+                    format!("{fast:?}"),
+                    format!("{:?}", slow.as_ref().expect("serde accepts what the scanner does")),
+                );
+                assert_eq!(fast, slow, "{case}");
+            }
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":{case}}}]}}}}"#
+            );
+            assert_eq!(decode(&body).is_ok(), slow.is_some(), "{case}");
+        }
     }
 
     #[test]

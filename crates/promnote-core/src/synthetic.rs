@@ -45,9 +45,16 @@ pub fn decode_and_pivot(body: &str) -> Result<usize, crate::prom::PromError> {
     let crate::prom::QueryData::Matrix(matrix) = answer.data else {
         return Ok(0);
     };
-    let mut times: Vec<i64> = matrix.iter().flat_map(|s| s.values.iter().map(|p| p.t_ms)).collect();
-    times.sort_unstable();
-    times.dedup();
+    // The union of the series' times; usually they share one grid, so check before merging.
+    let mut times: Vec<i64> = Vec::new();
+    for series in &matrix {
+        let grid = series.values.iter().map(|p| p.t_ms);
+        if !grid.clone().eq(times.iter().copied()) {
+            times.extend(grid);
+            times.sort_unstable();
+            times.dedup();
+        }
+    }
     let labels = times.iter().map(i64::to_string).collect();
     let series = crate::table::from_matrix("bench", "bench", matrix);
     let table = crate::table::pivot_times(&times, labels, &series, &crate::table::PivotOptions::default());

@@ -181,14 +181,33 @@ pub fn pivot_times(
     series: &[Series],
     options: &PivotOptions,
 ) -> WideTable {
-    let index: HashMap<i64, usize> = row_times_ms.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    let sorted_rows = row_times_ms.windows(2).all(|w| w[0] < w[1]);
+    let index: HashMap<i64, usize> = if sorted_rows {
+        HashMap::new()
+    } else {
+        row_times_ms.iter().enumerate().map(|(i, t)| (*t, i)).collect()
+    };
     let mut columns: Vec<Column> = Vec::new();
     let mut by_key: BTreeMap<(&str, &Labels), usize> = BTreeMap::new();
     for s in series {
         let c = column_index(&mut by_key, &mut columns, s, row_times_ms.len());
+        let values = &mut columns[c].values;
+        // Rows and samples are both in time order: walk them together, no hashing.
+        let mut row = 0;
         for p in &s.points {
-            if let Some(&row) = index.get(&p.t_ms) {
-                columns[c].values[row] = p.value.is_finite().then_some(p.value);
+            let found = if sorted_rows {
+                if row > 0 && row_times_ms.get(row - 1).is_some_and(|t| *t >= p.t_ms) {
+                    row = row_times_ms.partition_point(|t| *t < p.t_ms); // out of order: search
+                }
+                while row < row_times_ms.len() && row_times_ms[row] < p.t_ms {
+                    row += 1;
+                }
+                (row < row_times_ms.len() && row_times_ms[row] == p.t_ms).then_some(row)
+            } else {
+                index.get(&p.t_ms).copied()
+            };
+            if let Some(r) = found {
+                values[r] = p.value.is_finite().then_some(p.value);
             }
         }
     }
@@ -286,18 +305,20 @@ fn finish(
     WideTable { row_labels, row_times_ms, partial_last, rows_are_days: false, columns }
 }
 
-fn sort_columns(columns: &mut [Column], order: Order) {
+fn sort_columns(columns: &mut Vec<Column>, order: Order) {
     match order {
         Order::Total => {
-            columns.sort_by(|a, b| b.total().total_cmp(&a.total()).then_with(|| a.name.cmp(&b.name)))
+            let mut keyed: Vec<(f64, Column)> = columns.drain(..).map(|c| (c.total(), c)).collect();
+            keyed.sort_by(|(ta, a), (tb, b)| tb.total_cmp(ta).then_with(|| a.name.cmp(&b.name)));
+            columns.extend(keyed.into_iter().map(|(_, c)| c));
         }
         Order::Name => columns.sort_by(|a, b| a.name.cmp(&b.name)),
-        Order::Last => columns.sort_by(|a, b| {
-            b.last()
-                .unwrap_or(f64::NEG_INFINITY)
-                .total_cmp(&a.last().unwrap_or(f64::NEG_INFINITY))
-                .then_with(|| a.name.cmp(&b.name))
-        }),
+        Order::Last => {
+            let mut keyed: Vec<(f64, Column)> =
+                columns.drain(..).map(|c| (c.last().unwrap_or(f64::NEG_INFINITY), c)).collect();
+            keyed.sort_by(|(la, a), (lb, b)| lb.total_cmp(la).then_with(|| a.name.cmp(&b.name)));
+            columns.extend(keyed.into_iter().map(|(_, c)| c));
+        }
     }
 }
 
