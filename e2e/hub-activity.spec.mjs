@@ -246,3 +246,48 @@ test.describe('in a browser set to Europe/Berlin', () => {
     await expect(report.cell).toContainText(/so far|Evaluated at/);
   });
 });
+
+test('the token stays secret: only in memory by default, sent only to Grafana, in no URL, storage, console line or download', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  const authorized = [];
+  page.on('request', async (r) => {
+    const auth = (await r.allHeaders()).authorization;
+    if (auth) authorized.push({ url: r.url(), auth });
+  });
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+  const [wide] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+  const [tidy] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-tidy-csv').click()]);
+
+  expect(authorized.length).toBeGreaterThan(5);
+  for (const { url, auth } of authorized) {
+    expect(new URL(url).origin).toBe(new URL(state.grafana_url).origin);
+    expect(auth).toBe(`Bearer ${state.token}`);
+  }
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  for (const text of [page.url(), storage, console_.messages.join('\n'), readFileSync(await wide.path(), 'utf8'), readFileSync(await tidy.path(), 'utf8')]) {
+    expect(text).not.toContain(state.token);
+  }
+  await page.reload();
+  await expect(report.token).toHaveValue('');
+});
+
+test('a token kept for this tab survives a reload, and Forget clears it everywhere', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await page.getByTestId('keep-tab').check();
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  await page.reload();
+  await expect(report.token).toHaveValue(state.token);
+  await expect(report.url).toHaveValue(`${state.grafana_url}/`);
+  await page.getByTestId('forget-token').click();
+  await expect(report.token).toHaveValue('');
+  expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+  await page.reload();
+  await expect(report.token).toHaveValue('');
+});

@@ -15,6 +15,7 @@ use promnote_core::table::{pivot_days, PivotOptions, WideTable};
 use crate::api::{Session, Token, Transport};
 use crate::chart_view::{prefers_dark, Chart, FigureJson};
 use crate::download;
+use crate::keep::{self, Keep};
 use crate::perf;
 use crate::run::{DsStatus, RunState};
 
@@ -90,9 +91,18 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
-    let url = RwSignal::new(String::new());
-    let token = RwSignal::new(String::new());
+    let kept = keep::load();
+    let keep_choice = RwSignal::new(kept.as_ref().map_or(Keep::Memory, |(k, _)| *k));
+    let url = RwSignal::new(kept.as_ref().map(|(_, k)| k.grafana.clone()).unwrap_or_default());
+    let token = RwSignal::new(kept.map(|(_, k)| k.token).unwrap_or_default());
     let form_error = RwSignal::new(None::<String>);
+    let forget = move |_| {
+        keep::forget();
+        token.set(String::new());
+        keep_choice.set(Keep::Memory);
+        state.forget_session();
+        mode.set(Mode::Idle);
+    };
 
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -105,7 +115,8 @@ fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
                 return;
             }
         };
-        let Some(token) = Token::new(&token.get_untracked()) else {
+        let raw_token = token.get_untracked();
+        let Some(token) = Token::new(&raw_token) else {
             form_error.set(Some(
                 "Paste a Grafana service-account token (it starts with glsa_). Grafana → Administration → Service accounts.".into(),
             ));
@@ -113,6 +124,10 @@ fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
         };
         url.set(base.to_string());
         mode.set(Mode::Live(base.to_string()));
+        let kept = keep::Kept { grafana: base.to_string(), token: raw_token.trim().to_owned() };
+        if let Err(e) = keep::save(keep_choice.get_untracked(), &kept) {
+            form_error.set(Some(e));
+        }
         state.start(Transport::Grafana(Rc::new(Session { base, token })), perf::wall_ms());
     };
 
@@ -149,8 +164,18 @@ fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
                         on:input=move |ev| token.set(event_target_value(&ev))
                     />
                 </label>
+                <fieldset class="keep">
+                    <legend>"Keep the token"</legend>
+                    <label><input type="radio" name="keep" data-testid="keep-memory" prop:checked=move || keep_choice.get() == Keep::Memory on:change=move |_| keep_choice.set(Keep::Memory) />"only in memory (gone on reload)"</label>
+                    <label><input type="radio" name="keep" data-testid="keep-tab" prop:checked=move || keep_choice.get() == Keep::Tab on:change=move |_| keep_choice.set(Keep::Tab) />"for this tab"</label>
+                    <label><input type="radio" name="keep" data-testid="keep-device" prop:checked=move || keep_choice.get() == Keep::Device on:change=move |_| keep_choice.set(Keep::Device) />"on this device"</label>
+                    <Show when=move || keep_choice.get() == Keep::Device>
+                        <p class="warning">"The token will be stored unencrypted in this browser profile until you press Forget. Anyone who can use this browser, and any script that runs on this page's origin, can read it."</p>
+                    </Show>
+                </fieldset>
                 <div class="actions">
                     <button type="submit" data-testid="connect">"Connect"</button>
+                    <button type="button" class="secondary" data-testid="forget-token" on:click=forget>"Forget token"</button>
                     <button type="button" class="secondary" data-testid="demo" on:click=demo>
                         "Try it with recorded demo data"
                     </button>

@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod chart_view;
 mod download;
+mod keep;
 mod perf;
 mod run;
 

@@ -118,6 +118,14 @@ impl RunState {
         }
     }
 
+    /// Drops the session: cancels requests and forgets the transport (and with it the
+    /// token) so that Retry cannot use it again.
+    pub fn forget_session(self) {
+        self.cancel();
+        self.last.set_value(None);
+        self.running.set(false);
+    }
+
     /// Loads the bundled recording and runs the report on it; `on_loaded` gets the
     /// recording's time. Owned like any run: a later Connect or Cancel aborts it.
     pub fn start_demo(self, on_loaded: impl FnOnce(i64) + 'static) {
