@@ -81,7 +81,7 @@ pub fn App() -> impl IntoView {
             <HubActivityReport state mode />
         </main>
         <footer>
-            "Runs entirely in your browser. The token is kept in memory only and sent only to the Grafana you typed. "
+            "Runs entirely in your browser. The token stays in memory unless you choose to keep it, and is sent only to the Grafana you typed. "
             <a href="https://github.com/promnote/promnote#a-token-with-least-privilege" rel="noopener noreferrer">
                 "How to make a read-only token"
             </a>

@@ -12,6 +12,9 @@ use serde::Deserialize;
 /// A series' labels, sorted by name (so equal label sets compare equal).
 pub type Labels = BTreeMap<String, String>;
 
+/// The largest timestamp magnitude accepted, in seconds (the end of the year 9999).
+const MAX_SECONDS: f64 = 253_402_300_799.0;
+
 /// One sample: a time in milliseconds since the epoch and a value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
@@ -36,8 +39,10 @@ impl<'de> Deserialize<'de> for Sample {
                 if seq.next_element::<IgnoredAny>()?.is_some() {
                     return Err(de::Error::invalid_length(3, &self));
                 }
-                if !t.is_finite() {
-                    return Err(de::Error::custom("a sample's timestamp is not a finite number"));
+                if !t.is_finite() || t.abs() > MAX_SECONDS {
+                    return Err(de::Error::custom(
+                        "a sample's timestamp is not a time between the years -9999 and 9999",
+                    ));
                 }
                 let value = parse_value(raw.as_str()).ok_or_else(|| {
                     de::Error::custom(format_args!("`{}` is not a sample value", raw.as_str()))
@@ -163,12 +168,12 @@ fn scan_samples(bytes: &[u8]) -> Option<Vec<Sample>> {
             i += 1;
         }
         let t_ms =
-            if matches!(bytes.get(i), Some(b'.' | b'e' | b'E' | b'-' | b'+')) || digits == 0 || digits > 15 {
+            if matches!(bytes.get(i), Some(b'.' | b'e' | b'E' | b'-' | b'+')) || digits == 0 || digits > 11 {
                 while matches!(bytes.get(i), Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'-' | b'+')) {
                     i += 1;
                 }
                 let t: f64 = std::str::from_utf8(&bytes[start..i]).ok()?.parse().ok()?;
-                if !t.is_finite() {
+                if !t.is_finite() || t.abs() > MAX_SECONDS {
                     return None;
                 }
                 (t * 1000.0).round() as i64
@@ -422,6 +427,8 @@ mod tests {
             r#"[[1,"1"]"#,
             r#"[[1,"1",3]]"#,
             r#"[[99999999999999999999,"1"]]"#,
+            r#"[[-9.2e18,"1"]]"#,
+            r#"[[253402300800,"1"]]"#,
         ];
         for case in cases {
             let fast = scan_samples(case.as_bytes());

@@ -238,7 +238,8 @@ fn column_index<'a>(
 /// sample in the same bucket replaces an earlier one. Rows are the buckets that have
 /// data, labelled `YYYY-MM-DD` for whole days, else by their RFC 3339 start.
 pub fn pivot_floored(series: &[Series], bucket_ms: i64, options: &PivotOptions) -> WideTable {
-    let bucket = |t: i64| t.div_euclid(bucket_ms) * bucket_ms;
+    let bucket_ms = bucket_ms.max(1);
+    let bucket = |t: i64| t.div_euclid(bucket_ms).saturating_mul(bucket_ms);
     let mut starts: Vec<i64> = series.iter().flat_map(|s| s.points.iter().map(|p| bucket(p.t_ms))).collect();
     starts.sort_unstable();
     starts.dedup();
