@@ -291,3 +291,33 @@ test('a token kept for this tab survives a reload, and Forget clears it everywhe
   await page.reload();
   await expect(report.token).toHaveValue('');
 });
+
+test('a Grafana behind a sub-path (https://host/grafana/ style) works', async ({ page }) => {
+  const state = stackState();
+  const grafana = await extraGrafana(3103, ['--sub-path', '/grafana', '--cors-origin', `http://127.0.0.1:${GRAFANA_PORT}`]);
+  try {
+    const report = new ReportPage(page);
+    await report.open(SITE);
+    await report.connect('http://127.0.0.1:3103/grafana', state.token);
+    await report.waitDrawn();
+    await expect(report.url).toHaveValue('http://127.0.0.1:3103/grafana/');
+    expect(Object.values(await report.statusByName())).toEqual(['ok', 'ok', 'ok']);
+  } finally {
+    grafana.stop();
+  }
+});
+
+test('a datasource the token may not query (403 from the proxy) fails alone, with the reason', async ({ page }) => {
+  const state = stackState();
+  const grafana = await extraGrafana(3104, ['--deny-uid', 'prom-south', '--cors-origin', `http://127.0.0.1:${GRAFANA_PORT}`]);
+  try {
+    const report = new ReportPage(page);
+    await report.open(SITE);
+    await report.connect(grafana.url, state.token);
+    await report.waitDrawn();
+    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'error', 'cluster-west': 'ok' });
+    await expect(report.cell.getByTestId('error')).toContainText('Grafana denied access (Access denied to datasource)');
+  } finally {
+    grafana.stop();
+  }
+});

@@ -101,8 +101,9 @@ export async function extraGrafana(port, flags) {
     stdio: 'ignore',
     env: { ...process.env, GRAFANA_COMPAT_QUIET: '1' },
   });
-  await waitFor(() => answers(`http://127.0.0.1:${port}/api/health`));
-  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
+  const sub = flags.includes('--sub-path') ? flags[flags.indexOf('--sub-path') + 1] : '';
+  await waitFor(() => answers(`http://127.0.0.1:${port}${sub}/api/health`));
+  return { url: `http://127.0.0.1:${port}${sub}/`, stop: () => child.kill() };
 }
 
 async function answers(url) {
