@@ -15,6 +15,9 @@ use jiff::{Timestamp, ToSpan};
 
 use crate::time::TimeRange;
 
+/// The most days a plan holds (Prometheus' 11,000 points per series, at one a day).
+pub const MAX_DAYS: i64 = 11_000;
+
 /// Milliseconds in a (UTC) day.
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -61,10 +64,13 @@ impl DayPlan {
     }
 
     /// Every day that starts in the range: the ones that end within it are complete,
-    /// the one still running at its end is partial.
+    /// the one still running at its end is partial. At most [`MAX_DAYS`] days, the
+    /// latest ones: Prometheus refuses longer daily ranges anyway.
     pub fn for_range(range: &TimeRange, zone: &TimeZone) -> Self {
         let now_ms = range.to.as_millisecond();
-        let mut day = range.from.to_zoned(zone.clone()).date();
+        let earliest =
+            range.to.checked_sub(jiff::SignedDuration::from_hours(24 * MAX_DAYS)).unwrap_or(range.from);
+        let mut day = range.from.max(earliest).to_zoned(zone.clone()).date();
         let first_start_ms = start_ms(day, zone);
         let mut days = Vec::new();
         let mut ends_ms = Vec::new();
@@ -250,6 +256,16 @@ mod tests {
         let segments = plan.segments();
         assert_eq!(segments[0].start_s, ms("2026-03-28T23:00:00Z") / 1000);
         assert_eq!(segments[1].start_s, ms("2026-03-29T22:00:00Z") / 1000);
+    }
+
+    #[test]
+    fn very_long_ranges_keep_the_latest_days() {
+        let range =
+            TimeRange::parse("now-100y", "now", "2026-11-23T10:00:00Z".parse().unwrap(), &TimeZone::UTC)
+                .unwrap();
+        let plan = DayPlan::for_range(&range, &TimeZone::UTC);
+        assert!(plan.days.len() <= MAX_DAYS as usize && plan.days.len() >= MAX_DAYS as usize - 2);
+        assert_eq!(plan.partial, Some(day("2026-11-23")));
     }
 
     #[test]
