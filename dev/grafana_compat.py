@@ -62,6 +62,8 @@ class Config:
         self.datasources_forbidden: bool = args.datasources_forbidden
         self.denied_uids: set[str] = set(args.deny_uid or [])
         self.upstream_timeout: float = args.upstream_timeout
+        # uid -> proxy requests still to fail with 502 (a Prometheus that is restarting).
+        self.flaky: dict[str, int] = {uid: args.flaky_count for uid in (args.flaky_uid or [])}
         self.site: str | None = os.path.realpath(args.site) if args.site else None
         self.sub_path: str = args.sub_path.rstrip("/")
         self.lock = threading.Lock()
@@ -284,6 +286,13 @@ class Handler(BaseHTTPRequestHandler):
         if uid in self.config.denied_uids:
             self.send_json(403, {"message": "Access denied to datasource"})
             return
+        with self.config.lock:
+            flaky = self.config.flaky.get(uid, 0)
+            if flaky:
+                self.config.flaky[uid] = flaky - 1
+        if flaky:
+            self.send_empty(502)
+            return
         body = self.body
         upstream = urllib.parse.urlsplit(ds["url"])
         target = posixpath.join(upstream.path or "/", rest)
@@ -348,6 +357,8 @@ def main() -> None:
     parser.add_argument("--datasources-forbidden", action="store_true", help="403 on /api/datasources")
     parser.add_argument("--deny-uid", action="append", help="403 on the proxy for this datasource uid")
     parser.add_argument("--upstream-timeout", type=float, default=30.0, help="seconds before a 504")
+    parser.add_argument("--flaky-uid", action="append", help="answer 502 to the first proxy requests for this uid")
+    parser.add_argument("--flaky-count", type=int, default=2, help="how many requests --flaky-uid fails")
     args = parser.parse_args()
 
     Handler.config = Config(args.config, args)

@@ -92,6 +92,16 @@ test('one Prometheus stopped: its datasource shows the error, the others still d
     await expect(cellError).toHaveCount(1);
     await expect(cellError).toContainText('cluster-west');
     await expect(cellError).toContainText('502 Bad Gateway');
+    // The problems column appeared after the first draw: the chart must make room for it.
+    await expect
+      .poll(async () => {
+        const chart = await page.locator('[data-testid=chart] .main-svg').first().boundingBox();
+        const side = await page.locator('.cell-side').boundingBox();
+        const below = await page.getByTestId('download-csv').boundingBox();
+        return chart.x + chart.width <= side.x + 1 && chart.y + chart.height <= below.y + 1;
+      })
+      .toBe(true);
+    await page.screenshot({ path: 'target/e2e-results/one-datasource-down.png', fullPage: true });
     const names = (await report.traces()).map((t) => t.name);
     expect(names).toContain('prod');
     expect(names.some((n) => ['ocean-hub', 'data-camp', 'astro'].includes(n))).toBe(false);
@@ -317,6 +327,26 @@ test('a datasource the token may not query (403 from the proxy) fails alone, wit
     await report.waitDrawn();
     expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'error', 'cluster-west': 'ok' });
     await expect(report.cell.getByTestId('error')).toContainText('Grafana denied access (Access denied to datasource)');
+  } finally {
+    grafana.stop();
+  }
+});
+
+test('a 502 from the proxy is retried with backoff, and the datasource still draws', async ({ page }) => {
+  const state = stackState();
+  const grafana = await extraGrafana(3105, ['--flaky-uid', 'prom-west', '--flaky-count', '2', '--cors-origin', `http://127.0.0.1:${GRAFANA_PORT}`]);
+  const statuses = [];
+  page.on('response', (r) => {
+    if (r.url().includes('/uid/prom-west/')) statuses.push(r.status());
+  });
+  try {
+    const report = new ReportPage(page);
+    await report.open(SITE);
+    await report.connect(grafana.url, state.token);
+    await report.waitDrawn();
+    await expect.poll(async () => (await report.statusByName())['cluster-west']).toBe('ok');
+    expect(statuses.slice(0, 3)).toEqual([502, 502, 200]);
+    expect((await report.traces()).map((t) => t.name)).toContain('ocean-hub');
   } finally {
     grafana.stop();
   }

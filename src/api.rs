@@ -157,6 +157,32 @@ impl Transport {
         error::decode_prometheus(what, a.status, a.content_type.as_deref(), &a.body)
     }
 
+    /// [`Transport::prometheus`] for read-only queries, retried with backoff (0.5 s, then
+    /// 1.5 s) when Grafana's proxy answers 502, 503 or 504: a restarting Prometheus or a
+    /// passing overload should not fail a report.
+    pub async fn prometheus_retrying(
+        &self,
+        request: &ApiRequest,
+        what: &str,
+        abort: &AbortSignal,
+    ) -> Result<QueryResponse, ApiError> {
+        let mut delay_ms = 500;
+        for _ in 0..2 {
+            match self.prometheus(request, what, abort).await {
+                Err(
+                    ApiError::BadGateway { .. }
+                    | ApiError::GatewayTimeout { .. }
+                    | ApiError::Status { status: 503, .. },
+                ) if !abort.aborted() => {
+                    sleep_ms(delay_ms).await;
+                    delay_ms *= 3;
+                }
+                answer => return answer,
+            }
+        }
+        self.prometheus(request, what, abort).await
+    }
+
     /// Removes the token from a message (a no-op for recordings).
     pub fn redact(&self, text: &str) -> String {
         match self {
@@ -253,6 +279,16 @@ async fn diagnose_network_failure(base: &GrafanaBaseUrl, abort: &AbortSignal) ->
         Err(_) if abort.aborted() => ApiError::Cancelled,
         Err(_) => ApiError::Unreachable { origin },
     }
+}
+
+/// Waits `ms` milliseconds on a browser timer.
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// This page's origin, e.g. `https://me.github.io`.

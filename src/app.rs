@@ -141,29 +141,8 @@ fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
         <section class="connect" aria-labelledby="connect-title">
             <h2 id="connect-title">"Connect to Grafana"</h2>
             <form on:submit=connect autocomplete="off" novalidate>
-                <label>
-                    <span>"Grafana URL"</span>
-                    <input
-                        type="url"
-                        data-testid="grafana-url"
-                        placeholder="https://grafana.example.org/"
-                        spellcheck="false"
-                        prop:value=move || url.get()
-                        on:input=move |ev| url.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    <span>"Service-account token"</span>
-                    <input
-                        type="password"
-                        data-testid="grafana-token"
-                        placeholder="glsa_…"
-                        autocomplete="off"
-                        spellcheck="false"
-                        prop:value=move || token.get()
-                        on:input=move |ev| token.set(event_target_value(&ev))
-                    />
-                </label>
+                <TextField label="Grafana URL" kind="url" testid="grafana-url" placeholder="https://grafana.example.org/" value=url />
+                <TextField label="Service-account token" kind="password" testid="grafana-token" placeholder="glsa_…" value=token />
                 <fieldset class="keep">
                     <legend>"Keep the token"</legend>
                     <label><input type="radio" name="keep" data-testid="keep-memory" prop:checked=move || keep_choice.get() == Keep::Memory on:change=move |_| keep_choice.set(Keep::Memory) />"only in memory (gone on reload)"</label>
@@ -200,6 +179,32 @@ fn ConnectForm(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
                 Mode::Idle => None,
             }}
         </section>
+    }
+}
+
+/// A labelled text input bound to a signal (no autocomplete, no spellcheck: these are
+/// addresses and secrets).
+#[component]
+fn TextField(
+    label: &'static str,
+    kind: &'static str,
+    testid: &'static str,
+    placeholder: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            <span>{label}</span>
+            <input
+                type=kind
+                data-testid=testid
+                placeholder=placeholder
+                autocomplete="off"
+                spellcheck="false"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
     }
 }
 

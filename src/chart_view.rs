@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
@@ -14,6 +15,9 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = Plotly, js_name = purge, catch)]
     fn plotly_purge(element: &web_sys::HtmlElement) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["Plotly", "Plots"], js_name = resize, catch)]
+    fn plotly_resize(element: &web_sys::HtmlElement) -> Result<JsValue, JsValue>;
 }
 
 /// A figure serialized by `plotly::Plot::to_json` (a `Plot` itself is not `Send`, so
@@ -59,6 +63,29 @@ pub fn Chart(
     draw_error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
+    // `responsive` only follows the window; the container also changes width when the
+    // problems column beside it appears, so follow the container itself.
+    let observer = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
+    node.on_load(move |element| {
+        let element: web_sys::HtmlElement = element.into();
+        let target = element.clone();
+        let on_resize = Closure::<dyn FnMut()>::new(move || {
+            if target.class_list().contains("js-plotly-plot") {
+                let _ = plotly_resize(&target);
+            }
+        });
+        if let Ok(resize) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+            resize.observe(&element);
+            observer.set_value(Some((resize, on_resize)));
+        }
+    });
+    on_cleanup(move || {
+        observer.try_with_value(|kept| {
+            if let Some((resize, _)) = kept {
+                resize.disconnect();
+            }
+        });
+    });
     Effect::new(move |_| {
         let figure = figure.get();
         let Some(element) = node.get() else { return };

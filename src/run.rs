@@ -254,14 +254,14 @@ async fn query_datasource(
 ) -> Result<Arrival, ApiError> {
     let (uid, name) = (row.ds.uid.as_str(), row.ds.name.as_str());
     row.status.set(DsStatus::Checking);
-    transport.prometheus(&report::health_request(uid), name, signal).await?;
+    transport.prometheus_retrying(&report::health_request(uid), name, signal).await?;
     row.status.set(DsStatus::Querying);
     let ranges = report::range_requests(uid, report::HUB_ACTIVITY_QUERY, plan);
     let instant_request = report::instant_request(uid, report::HUB_ACTIVITY_QUERY, plan);
     let range_answers =
-        futures::future::join_all(ranges.iter().map(|r| transport.prometheus(r, name, signal)));
+        futures::future::join_all(ranges.iter().map(|r| transport.prometheus_retrying(r, name, signal)));
     let (range_answers, instant) =
-        futures::join!(range_answers, transport.prometheus(&instant_request, name, signal));
+        futures::join!(range_answers, transport.prometheus_retrying(&instant_request, name, signal));
     let instant = instant?;
     let mut arrival = Arrival::default();
     let mut matrix = Vec::new();
