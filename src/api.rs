@@ -169,11 +169,7 @@ impl Transport {
         let mut delay_ms = 500;
         for _ in 0..2 {
             match self.prometheus(request, what, abort).await {
-                Err(
-                    ApiError::BadGateway { .. }
-                    | ApiError::GatewayTimeout { .. }
-                    | ApiError::Status { status: 503, .. },
-                ) if !abort.aborted() => {
+                Err(e) if e.is_retryable() && !abort.aborted() => {
                     sleep_ms(delay_ms).await;
                     delay_ms *= 3;
                 }

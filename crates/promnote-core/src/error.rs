@@ -143,27 +143,15 @@ fn not_found_message(what: &str, message: &str) -> String {
 }
 
 impl ApiError {
-    /// Whether retrying the same request may help (down, slow, cancelled upstream).
-    pub fn is_transient(&self) -> bool {
+    /// Whether a read-only query is worth sending again after a pause: Grafana's proxy
+    /// answered 502, 503 or 504 (a Prometheus restarting or overloaded). Timeouts and
+    /// dead servers are not retried: the user would only wait longer for the same answer.
+    pub fn is_retryable(&self) -> bool {
         matches!(
             self,
             ApiError::BadGateway { .. }
                 | ApiError::GatewayTimeout { .. }
-                | ApiError::TimedOut { .. }
-                | ApiError::Unreachable { .. }
-                | ApiError::Status { status: 499 | 503, .. }
-        )
-    }
-
-    /// Whether the whole session is unusable (no point in querying other datasources).
-    pub fn is_fatal_for_session(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Unauthorized { .. }
-                | ApiError::CorsBlocked { .. }
-                | ApiError::MixedContent { .. }
-                | ApiError::Unreachable { .. }
-                | ApiError::NotJson { .. }
+                | ApiError::Status { status: 503, .. }
         )
     }
 }
@@ -270,11 +258,12 @@ mod tests {
         assert!(missing.to_string().contains("no datasource for cluster-a"));
         let down = from_status("cluster-a", 502, None, "");
         assert!(down.to_string().contains("502 Bad Gateway"));
-        assert!(down.is_transient());
+        assert!(down.is_retryable());
         let slow = from_status("cluster-a", 504, None, "");
         assert!(slow.to_string().contains("504 Gateway Timeout"));
         let closed = from_status("cluster-a", 499, None, "");
-        assert!(closed.is_transient());
+        assert!(!closed.is_retryable(), "499: the client went away");
+        assert!(from_status("cluster-a", 503, None, "").is_retryable());
     }
 
     #[test]
@@ -333,6 +322,6 @@ mod tests {
         assert!(text.contains("https://g.example is up"));
         assert!(text.contains("https://me.github.io"));
         assert!(text.contains("Reaching your Grafana"));
-        assert!(err.is_fatal_for_session());
+        assert!(!err.is_retryable());
     }
 }
