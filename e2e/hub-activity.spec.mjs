@@ -7,6 +7,16 @@ import { ReportPage, stackState, watchConsole, stopPrometheus, extraGrafana, exp
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 
+/** Opens the site, connects to the stack's Grafana and waits for the chart. */
+async function drawnReport(page) {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+  return { state, report };
+}
+
 let console_;
 test.beforeEach(async ({ page }) => {
   console_ = watchConsole(page);
@@ -68,11 +78,7 @@ test('a wrong token shows the 401 message and no chart', async ({ page }) => {
 });
 
 test('reconnecting with a bad token clears the previous chart', async ({ page }) => {
-  const state = stackState();
-  const report = new ReportPage(page);
-  await report.open(SITE);
-  await report.connect(state.grafana_url, state.token);
-  await report.waitDrawn();
+  const { state, report } = await drawnReport(page);
   await report.connect(state.grafana_url, 'glsa_revoked_token');
   await expect(report.errors.first()).toContainText('the token has been revoked');
   await expect(report.cell).toHaveAttribute('data-state', 'empty');
@@ -184,11 +190,7 @@ test('surprising URLs are refused before any request', async ({ page }) => {
 });
 
 test('the CSV download holds the values the generator wrote (wide) and every sample (tidy)', async ({ page }) => {
-  const state = stackState();
-  const report = new ReportPage(page);
-  await report.open(SITE);
-  await report.connect(state.grafana_url, state.token);
-  await report.waitDrawn();
+  const { state, report } = await drawnReport(page);
 
   const [wideDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
   expect(wideDownload.suggestedFilename()).toBe('hub-activity.csv');

@@ -253,9 +253,9 @@ fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
     let table = Memo::new(move |_| {
         let plan = state.plan.get()?;
         state.arrived.with(|all| {
-            let range: Vec<_> = all.iter().flat_map(|a| a.range.iter().cloned()).collect();
-            let instant: Vec<_> = all.iter().flat_map(|a| a.instant.iter().cloned()).collect();
-            Some(pivot_days(&plan, &range, &instant, &PivotOptions::default()))
+            let range = all.iter().flat_map(|a| &a.range);
+            let instant = all.iter().flat_map(|a| &a.instant);
+            Some(pivot_days(&plan, range, instant, &PivotOptions::default()))
         })
     });
     let figure = Memo::new(move |_| {
@@ -280,24 +280,26 @@ fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
     });
     let draw_error = RwSignal::new(None::<String>);
     let drawn_generation = RwSignal::new(0u32);
-    let on_drawn = move |()| {
-        let all_done = !state.running.get_untracked();
-        if all_done && drawn_generation.get_untracked() != state.generation.get_untracked() {
-            drawn_generation.set(state.generation.get_untracked());
+    // `promnote:drawn` once per run: after the last draw of a finished run. The last draw
+    // may also come before the last (failing) datasource finishes, hence the effect.
+    let mark_drawn = move || {
+        let g = state.generation.get_untracked();
+        if g != 0 && drawn_generation.get_untracked() != g {
+            drawn_generation.set(g);
             perf::mark("promnote:drawn");
         }
     };
-    // The last draw may happen before the last (failing) datasource finishes.
+    let on_drawn = move |()| {
+        if !state.running.get_untracked() {
+            mark_drawn();
+        }
+    };
     Effect::new(move |_| {
         if !state.running.get()
             && figure.with_untracked(Option::is_some)
             && draw_error.get_untracked().is_none()
         {
-            let g = state.generation.get_untracked();
-            if g != 0 && drawn_generation.get_untracked() != g {
-                drawn_generation.set(g);
-                perf::mark("promnote:drawn");
-            }
+            mark_drawn();
         }
     });
     let cell_state = move || {
@@ -369,8 +371,8 @@ fn HubActivityReport(state: RunState, mode: RwSignal<Mode>) -> impl IntoView {
                                 }>"Download CSV (one column per hub)"</button>
                                 <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
                                     let Some(p) = state.plan.get_untracked() else { return };
-                                    let series: Vec<_> = state.arrived.with_untracked(|all| all.iter().flat_map(|a| a.range.iter().chain(&a.instant).cloned()).collect());
-                                    if let Err(e) = download::save_text("hub-activity-tidy.csv", "text/csv;charset=utf-8", &csv::tidy(&series, &p.zone)) {
+                                    let text = state.arrived.with_untracked(|all| csv::tidy(all.iter().flat_map(|a| a.range.iter().chain(&a.instant)), &p.zone));
+                                    if let Err(e) = download::save_text("hub-activity-tidy.csv", "text/csv;charset=utf-8", &text) {
                                         draw_error.set(Some(e));
                                     }
                                 }>"Download CSV (one row per sample)"</button>

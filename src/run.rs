@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use promnote_core::days::DayPlan;
 use promnote_core::error::ApiError;
 use promnote_core::grafana::Datasource;
-use promnote_core::prom::QueryData;
+use promnote_core::prom::{QueryData, QueryResponse};
 use promnote_core::report;
 use promnote_core::table::{self, Series};
 use web_sys::{AbortController, AbortSignal};
@@ -118,6 +118,21 @@ impl RunState {
         }
     }
 
+    /// Aborts the current run and returns the abort signal of the next one (`None`, with a
+    /// message, in a browser without AbortController).
+    fn begin(&self) -> Option<AbortSignal> {
+        self.cancel();
+        let Ok(controller) = AbortController::new() else {
+            self.fatal.set(Some(
+                "This browser cannot cancel requests (no AbortController); use a current browser.".into(),
+            ));
+            return None;
+        };
+        let signal = controller.signal();
+        self.abort.set_value(Some(controller));
+        Some(signal)
+    }
+
     /// Drops the session: cancels requests and forgets the transport (and with it the
     /// token) so that Retry cannot use it again.
     pub fn forget_session(self) {
@@ -129,10 +144,7 @@ impl RunState {
     /// Loads the bundled recording and runs the report on it; `on_loaded` gets the
     /// recording's time. Owned like any run: a later Connect or Cancel aborts it.
     pub fn start_demo(self, on_loaded: impl FnOnce(i64) + 'static) {
-        self.cancel();
-        let Ok(controller) = AbortController::new() else { return };
-        let signal = controller.signal();
-        self.abort.set_value(Some(controller));
+        let Some(signal) = self.begin() else { return };
         self.fatal.set(None);
         self.running.set(true);
         leptos::task::spawn_local(async move {
@@ -167,15 +179,7 @@ impl RunState {
 
     /// Starts a run over `transport`, evaluated at `now_ms`; a previous run is aborted.
     pub fn start(self, transport: Transport, now_ms: i64) {
-        self.cancel();
-        let Ok(controller) = AbortController::new() else {
-            self.fatal.set(Some(
-                "This browser cannot cancel requests (no AbortController); use a current browser.".into(),
-            ));
-            return;
-        };
-        let signal = controller.signal();
-        self.abort.set_value(Some(controller));
+        let Some(signal) = self.begin() else { return };
         self.last.set_value(Some(transport.clone()));
         self.generation.update(|g| *g += 1);
         self.rows.set(Vec::new());
@@ -263,17 +267,20 @@ async fn query_datasource(
     let (range_answers, instant) =
         futures::join!(range_answers, transport.prometheus_retrying(&instant_request, name, signal));
     let instant = instant?;
+    let notes_of = |answer: &QueryResponse| -> Vec<String> {
+        answer.warnings.iter().chain(&answer.infos).map(|note| format!("{name}: {note}")).collect()
+    };
     let mut arrival = Arrival::default();
     let mut matrix = Vec::new();
     for answer in range_answers {
         let answer = answer?;
-        arrival.notes.extend(answer.warnings.iter().chain(&answer.infos).map(|w| format!("{name}: {w}")));
+        arrival.notes.extend(notes_of(&answer));
         match answer.data {
             QueryData::Matrix(series) => matrix.extend(series),
             _ => return Err(unexpected(name, "a range query answered without a matrix")),
         }
     }
-    arrival.notes.extend(instant.warnings.iter().chain(&instant.infos).map(|w| format!("{name}: {w}")));
+    arrival.notes.extend(notes_of(&instant));
     let QueryData::Vector(vector) = instant.data else {
         return Err(unexpected(name, "an instant query answered without a vector"));
     };

@@ -62,8 +62,9 @@ fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
 
 /// The tidy layout: one row per sample; label columns are the union of all label
 /// names, sorted, and empty where a series lacks the label.
-pub fn tidy(series: &[Series], zone: &TimeZone) -> String {
-    let names: BTreeSet<&str> = series.iter().flat_map(|s| s.labels.keys().map(String::as_str)).collect();
+pub fn tidy<'a>(series: impl IntoIterator<Item = &'a Series> + Clone, zone: &TimeZone) -> String {
+    let names: BTreeSet<&str> =
+        series.clone().into_iter().flat_map(|s| s.labels.keys().map(String::as_str)).collect();
     let mut out = String::new();
     let header = ["time", "datasource"].into_iter().chain(names.iter().copied()).chain(["value"]);
     push_row(&mut out, header.map(text_field));

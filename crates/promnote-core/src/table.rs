@@ -145,7 +145,15 @@ pub struct WideTable {
 /// complete days, `instant` (evaluated at the plan's end) fills the partial day.
 /// Samples are placed by timestamp, never by position, so missing leading or inner
 /// points stay gaps; a later sample for the same day replaces an earlier one.
-pub fn pivot_days(plan: &DayPlan, range: &[Series], instant: &[Series], options: &PivotOptions) -> WideTable {
+///
+/// Both take any iterator of borrowed series, so callers holding answers from many
+/// datasources need not copy them into one list.
+pub fn pivot_days<'a>(
+    plan: &DayPlan,
+    range: impl IntoIterator<Item = &'a Series>,
+    instant: impl IntoIterator<Item = &'a Series>,
+    options: &PivotOptions,
+) -> WideTable {
     let rows = plan.days.len() + usize::from(plan.partial.is_some());
     let mut by_key: BTreeMap<(&str, &Labels), usize> = BTreeMap::new();
     let mut columns: Vec<Column> = Vec::new();
