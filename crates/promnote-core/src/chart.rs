@@ -7,9 +7,11 @@
 //! HTML in those strings, and label values are untrusted.
 
 use plotly::color::Rgba;
-use plotly::common::{Font, Marker, Title};
-use plotly::layout::{Axis, AxisType, BarMode, GroupClick, HoverMode, Legend, Margin};
-use plotly::{Bar, Configuration, Layout, Plot};
+use plotly::common::{Fill, Font, Line, Marker, Mode, Title};
+use plotly::configuration::{ImageButtonFormats, ToImageButtonOptions};
+use plotly::layout::{Axis, AxisType, BarMode, BarNorm, GroupClick, HoverMode, Legend, Margin};
+use plotly::traces::scatter::GroupNorm;
+use plotly::{Bar, Configuration, Layout, Plot, Scatter};
 
 use crate::table::WideTable;
 
@@ -34,6 +36,141 @@ pub struct ChartStyle {
     pub value_label: String,
     /// Hover text of a partial last bar, e.g. "so far (until 14:05 UTC)".
     pub partial_label: String,
+    /// Bars, lines, areas…
+    pub kind: ChartKind,
+    /// How values are formatted on the axis and in hover text.
+    pub unit: Unit,
+    /// File name (without extension) of the modebar's PNG download.
+    pub image_name: String,
+}
+
+/// How a cell's table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartKind {
+    /// Bars stacked on each other (totals per time).
+    #[default]
+    StackedBar,
+    /// Bars side by side.
+    Bar,
+    /// Lines.
+    Line,
+    /// Stacked filled areas.
+    Area,
+    /// Stacked to 100 %: each series' share.
+    Percent,
+    /// No chart: the numbers in a table.
+    Table,
+}
+
+impl ChartKind {
+    const ALL: [ChartKind; 6] = [
+        ChartKind::StackedBar,
+        ChartKind::Bar,
+        ChartKind::Line,
+        ChartKind::Area,
+        ChartKind::Percent,
+        ChartKind::Table,
+    ];
+
+    /// The name used in reports (`chart=stacked-bar`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::StackedBar => "stacked-bar",
+            ChartKind::Bar => "bar",
+            ChartKind::Line => "line",
+            ChartKind::Area => "area",
+            ChartKind::Percent => "percent",
+            ChartKind::Table => "table",
+        }
+    }
+
+    /// Every name, for error messages and pickers.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|k| k.name()).collect()
+    }
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name.trim())
+    }
+
+    /// Whether gaps are filled with zero so that stacks stay whole.
+    pub fn stacks(self) -> bool {
+        matches!(self, ChartKind::StackedBar | ChartKind::Area | ChartKind::Percent)
+    }
+}
+
+/// The unit of a cell's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// Plain numbers, with thousands separators.
+    #[default]
+    None,
+    /// Bytes (SI prefixes: kB, MB, GB).
+    Bytes,
+    /// Bytes per second.
+    BytesPerSecond,
+    /// Seconds (ms, µs below one).
+    Seconds,
+    /// Percent, values 0–100.
+    Percent,
+    /// A ratio 0–1 shown as percent.
+    PercentUnit,
+    /// Requests per second.
+    RequestsPerSecond,
+    /// Packets per second.
+    PacketsPerSecond,
+}
+
+impl Unit {
+    const ALL: [Unit; 8] = [
+        Unit::None,
+        Unit::Bytes,
+        Unit::BytesPerSecond,
+        Unit::Seconds,
+        Unit::Percent,
+        Unit::PercentUnit,
+        Unit::RequestsPerSecond,
+        Unit::PacketsPerSecond,
+    ];
+
+    /// The name used in reports (`unit=bytes`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::None => "none",
+            Unit::Bytes => "bytes",
+            Unit::BytesPerSecond => "bytes/s",
+            Unit::Seconds => "seconds",
+            Unit::Percent => "percent",
+            Unit::PercentUnit => "percentunit",
+            Unit::RequestsPerSecond => "req/s",
+            Unit::PacketsPerSecond => "packets/s",
+        }
+    }
+
+    /// Every name.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|u| u.name()).collect()
+    }
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.name() == name.trim())
+    }
+
+    /// d3-format for the axis ticks and the hover value, and the suffix after both.
+    fn format(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Unit::None => ("", ",.6~g", ""),
+            Unit::Bytes => (".3~s", ".4~s", "B"),
+            Unit::BytesPerSecond => (".3~s", ".4~s", "B/s"),
+            Unit::Seconds => (".3~s", ".4~s", "s"),
+            Unit::Percent => (".4~g", ".4~g", "%"),
+            Unit::PercentUnit => (".1~%", ".2~%", ""),
+            Unit::RequestsPerSecond => (".3~s", ".4~s", " req/s"),
+            Unit::PacketsPerSecond => (".3~s", ".4~s", " pkt/s"),
+        }
+    }
 }
 
 impl Default for ChartStyle {
@@ -43,6 +180,9 @@ impl Default for ChartStyle {
             height: 520,
             value_label: String::new(),
             partial_label: "so far".into(),
+            kind: ChartKind::default(),
+            unit: Unit::default(),
+            image_name: "chart".into(),
         }
     }
 }
@@ -82,57 +222,125 @@ pub fn escape_text(text: &str) -> String {
     out
 }
 
-/// Stacked bars: one trace per column, rows on x (dates), a partial last row lighter.
-pub fn stacked_bars(table: &WideTable, style: &ChartStyle) -> Plot {
+/// Draws `table` as `style.kind` says: one trace per column, rows on x, a partial last
+/// row lighter (bars) or marked in the hover text. [`ChartKind::Table`] has no figure;
+/// it is drawn as bars here if asked.
+pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
     let rows = table.row_labels.len();
-    let so_far = format!(" — {}", style.partial_label);
+    let so_far = format!(" — {}", escape_text(&style.partial_label));
+    let (tick_format, hover_format, suffix) = match style.kind {
+        ChartKind::Percent => (".4~g", ".3~g", "%"),
+        _ => style.unit.format(),
+    };
+    let x_format = if table.rows_are_days { "%a %d %b %Y" } else { "%a %d %b %Y %H:%M" };
+    let hover_template =
+        format!("%{{hovertext}}<br>%{{x|{x_format}}}: <b>%{{y:{hover_format}}}{suffix}</b><extra></extra>");
     let mut plot = Plot::new();
     for (i, column) in table.columns.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         let name = escape_text(&column.name);
-        let colors: Vec<Rgba> = (0..rows)
-            .map(|row| {
-                let partial = table.partial_last && row + 1 == rows;
-                Rgba::new(r, g, b, if partial { PARTIAL_OPACITY } else { 1.0 })
-            })
-            .collect();
         let mut hover: Vec<String> = vec![name.clone(); rows];
         if table.partial_last {
             if let Some(last) = hover.last_mut() {
                 last.push_str(&so_far);
             }
         }
-        let trace = Bar::new(table.row_labels.clone(), column.values.clone())
-            .name(&name)
-            .marker(Marker::new().color_array(colors))
-            .hover_text_array(hover)
-            .hover_template("%{hovertext}<br>%{x|%a %d %b %Y}: <b>%{y:,}</b><extra></extra>");
-        plot.add_trace(trace);
+        let x = table.row_labels.clone();
+        let y = column.values.clone();
+        match style.kind {
+            ChartKind::StackedBar | ChartKind::Bar | ChartKind::Percent | ChartKind::Table => {
+                let colors: Vec<Rgba> = (0..rows)
+                    .map(|row| {
+                        let partial = table.partial_last && row + 1 == rows;
+                        Rgba::new(r, g, b, if partial { PARTIAL_OPACITY } else { 1.0 })
+                    })
+                    .collect();
+                plot.add_trace(
+                    Bar::new(x, y)
+                        .name(&name)
+                        .marker(Marker::new().color_array(colors))
+                        .hover_text_array(hover)
+                        .hover_template(&hover_template),
+                );
+            }
+            ChartKind::Line | ChartKind::Area => {
+                let color = Rgba::new(r, g, b, 1.0);
+                let mut trace = Scatter::new(x, y)
+                    .name(&name)
+                    .mode(Mode::Lines)
+                    .line(Line::new().color(color).width(1.5))
+                    .hover_text_array(hover)
+                    .hover_template(&hover_template);
+                if style.kind == ChartKind::Area {
+                    trace = trace.stack_group("stack").fill(Fill::ToNextY).group_norm(GroupNorm::Default);
+                }
+                plot.add_trace(trace);
+            }
+        }
     }
     let (text, grid) = match style.scheme {
         ColorScheme::Light => ("#1f2328", "#d0d7de"),
         ColorScheme::Dark => ("#e6edf3", "#3d444d"),
     };
-    let layout = Layout::new()
-        .bar_mode(BarMode::Stack)
+    let mut layout = Layout::new()
         .auto_size(true)
         .height(style.height)
-        .margin(Margin::new().left(56).right(16).top(16).bottom(48))
+        .margin(Margin::new().left(64).right(16).top(16).bottom(48))
         .paper_background_color("rgba(0,0,0,0)")
         .plot_background_color("rgba(0,0,0,0)")
         .font(Font::new().color(text))
         .hover_mode(HoverMode::Closest)
         .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
-        .x_axis(Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b"))
+        .x_axis(Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(if table.rows_are_days {
+            "%d %b"
+        } else {
+            ""
+        }))
         .y_axis(
             Axis::new()
                 .grid_color(grid)
                 .zero_line_color(grid)
+                .tick_format(tick_format)
+                .tick_suffix(suffix)
                 .title(Title::with_text(escape_text(&style.value_label))),
         );
+    layout = match style.kind {
+        ChartKind::StackedBar | ChartKind::Table => layout.bar_mode(BarMode::Stack),
+        ChartKind::Bar => layout.bar_mode(BarMode::Group),
+        ChartKind::Percent => layout.bar_mode(BarMode::Stack).bar_norm(BarNorm::Percent),
+        ChartKind::Line | ChartKind::Area => layout,
+    };
     plot.set_layout(layout);
-    plot.set_configuration(Configuration::new().responsive(true).display_logo(false).typeset_math(false));
+    let image = ToImageButtonOptions::new()
+        .format(ImageButtonFormats::Png)
+        .filename(&file_name(&style.image_name))
+        .scale(2);
+    plot.set_configuration(
+        Configuration::new()
+            .responsive(true)
+            .display_logo(false)
+            .typeset_math(false)
+            .to_image_button_options(image),
+    );
     plot
+}
+
+/// A safe file name: letters, digits, `-` and `_` only.
+pub fn file_name(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "chart".into()
+    } else {
+        out.chars().take(60).collect()
+    }
 }
 
 #[cfg(test)]
@@ -168,7 +376,7 @@ mod tests {
     #[test]
     fn one_stacked_trace_per_series_with_a_lighter_partial_day() {
         let style = ChartStyle { partial_label: "so far (until 14:05 UTC)".into(), ..ChartStyle::default() };
-        let plot = stacked_bars(&table(&[("big", 10.0), ("small", 1.0)]), &style);
+        let plot = figure(&table(&[("big", 10.0), ("small", 1.0)]), &style);
         let v = json_of(&plot);
         assert_eq!(v["layout"]["barmode"], "stack");
         assert_eq!(v["layout"]["legend"]["groupclick"], "toggleitem");
@@ -188,7 +396,7 @@ mod tests {
     #[test]
     fn label_values_cannot_become_markup() {
         let hostile = r#"<img src=x onerror="window.__xss=1">&<b>"#;
-        let plot = stacked_bars(&table(&[(hostile, 1.0)]), &ChartStyle::default());
+        let plot = figure(&table(&[(hostile, 1.0)]), &ChartStyle::default());
         let text = plot.to_json();
         assert!(!text.contains("<img"), "{text}");
         let v = json_of(&plot);
@@ -198,8 +406,39 @@ mod tests {
     #[test]
     fn dark_scheme_uses_light_text() {
         let style = ChartStyle { scheme: ColorScheme::Dark, ..ChartStyle::default() };
-        let v = json_of(&stacked_bars(&table(&[("a", 1.0)]), &style));
+        let v = json_of(&figure(&table(&[("a", 1.0)]), &style));
         assert_eq!(v["layout"]["font"]["color"], "#e6edf3");
         assert_eq!(v["layout"]["paper_bgcolor"], "rgba(0,0,0,0)");
+    }
+
+    #[test]
+    fn kinds_and_units_shape_the_figure() {
+        let t = table(&[("a", 1.0), ("b", 2.0)]);
+        let style = |kind, unit| ChartStyle {
+            kind,
+            unit,
+            image_name: "Daily users / hub".into(),
+            ..ChartStyle::default()
+        };
+        let v = json_of(&figure(&t, &style(ChartKind::Line, Unit::Bytes)));
+        assert_eq!(v["data"][0]["type"], "scatter");
+        assert_eq!(v["data"][0]["mode"], "lines");
+        assert_eq!(v["layout"]["yaxis"]["tickformat"], ".3~s");
+        assert_eq!(v["layout"]["yaxis"]["ticksuffix"], "B");
+        assert!(v["data"][0]["hovertemplate"].as_str().unwrap().contains("%{y:.4~s}B"));
+        assert_eq!(v["config"]["toImageButtonOptions"]["filename"], "daily-users-hub");
+        let v = json_of(&figure(&t, &style(ChartKind::Area, Unit::None)));
+        assert_eq!(v["data"][1]["stackgroup"], "stack");
+        let v = json_of(&figure(&t, &style(ChartKind::Percent, Unit::None)));
+        assert_eq!(v["layout"]["barnorm"], "percent");
+        assert_eq!(v["layout"]["yaxis"]["ticksuffix"], "%");
+        let v = json_of(&figure(&t, &style(ChartKind::Bar, Unit::Seconds)));
+        assert_eq!(v["layout"]["barmode"], "group");
+        for name in ChartKind::names() {
+            assert_eq!(ChartKind::parse(name).map(ChartKind::name), Some(name));
+        }
+        for name in Unit::names() {
+            assert_eq!(Unit::parse(name).map(Unit::name), Some(name));
+        }
     }
 }

@@ -11,7 +11,12 @@
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`error`]: every failure a user can hit, with a message that says what to do;
 //! - [`synthetic`]: answers of any size for benchmarks;
-//! - [`report`]: the hub-activity report's query and requests.
+//! - [`report`]: a cell's query requests (calendar days or a fixed step) and the health check;
+//! - [`notebook`]: the report format: Markdown with ` ```promql ` cells and YAML front matter;
+//! - [`yaml`]: the YAML subset front matter is written in;
+//! - [`markdown`]: report prose as a tree of known, inert node kinds;
+//! - [`vars`]: `$variables`, `label_values(...)`, regex escaping;
+//! - [`share`]: share links (report, range, variables, Grafana URL; never a token).
 //!
 //! Nothing here depends on leptos, web-sys or gloo; `cargo test` runs it natively.
 
@@ -21,9 +26,14 @@ pub mod days;
 pub mod error;
 pub mod frames;
 pub mod grafana;
+pub mod markdown;
+pub mod notebook;
 pub mod prom;
 pub mod report;
+pub mod share;
 pub mod step;
 pub mod synthetic;
 pub mod table;
 pub mod time;
+pub mod vars;
+pub mod yaml;

@@ -1,0 +1,737 @@
+//! The report format: a Markdown file whose fenced ` ```promql ` blocks are query
+//! cells, with options in the info string and YAML front matter for the report.
+//!
+//! ````markdown
+//! ---
+//! format: 1
+//! title: Hub activity
+//! time:
+//!   from: now-1M
+//!   to: now
+//! variables:
+//!   - name: hub
+//!     query: label_values(jupyterhub_active_users, namespace)
+//!     multi: true
+//!     all: true
+//! ---
+//!
+//! Prose in Markdown.
+//!
+//! ```promql title="Daily users" chart=stacked-bar legend="{{namespace}}" step=1d
+//! max(jupyterhub_active_users{period="24h", namespace=~"$hub"}) by (namespace)
+//! ```
+//! ````
+//!
+//! [`parse`] turns the text into a [`Notebook`] (front matter, then prose and cells in
+//! order), refusing unknown keys and options with an error that names the line.
+//! [`Notebook::to_markdown`] writes it back, so edits made in the page are saved,
+//! downloaded and shared as the same format. Prose is kept as typed; only the front
+//! matter and the cells' info strings are written in a canonical form.
+
+use std::fmt;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+use crate::chart::{ChartKind, Unit};
+use crate::step::{parse_step, StepSpec};
+use crate::vars::{self, LabelValues, Selection};
+use crate::yaml::{self, Node, Yaml};
+
+/// The format version this code reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// The most a report may hold; reports arrive from links and files.
+pub const MAX_SOURCE_BYTES: usize = 512 * 1024;
+
+/// A report that could not be read: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+fn error(line: usize, message: impl Into<String>) -> ParseError {
+    ParseError { line, message: message.into() }
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notebook {
+    /// Title, time range, variables.
+    pub front: FrontMatter,
+    /// Prose and cells, in order.
+    pub blocks: Vec<Block>,
+}
+
+/// The report's settings, from the front matter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontMatter {
+    /// The report's title.
+    pub title: String,
+    /// One line for the gallery.
+    pub description: Option<String>,
+    /// Default range start, as typed (e.g. `now-1M`).
+    pub from: String,
+    /// Default range end, as typed (e.g. `now`).
+    pub to: String,
+    /// Variables, in order.
+    pub variables: Vec<Variable>,
+}
+
+impl Default for FrontMatter {
+    fn default() -> Self {
+        Self {
+            title: "Untitled report".into(),
+            description: None,
+            from: "now-7d".into(),
+            to: "now".into(),
+            variables: Vec::new(),
+        }
+    }
+}
+
+/// A `$name` variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    /// Name used in queries as `$name` or `${name}`.
+    pub name: String,
+    /// Label shown beside the control.
+    pub label: Option<String>,
+    /// Where its values come from.
+    pub source: LabelValues,
+    /// Whether several values can be chosen.
+    pub multi: bool,
+    /// Whether "All" is offered.
+    pub include_all: bool,
+    /// The initial selection; `None` means "All" if offered, else the first value.
+    pub default: Option<Selection>,
+}
+
+/// A piece of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Markdown prose, as typed.
+    Prose(String),
+    /// A query cell.
+    Cell(Cell),
+}
+
+/// A query cell.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cell {
+    /// The PromQL, with `$variables`.
+    pub query: String,
+    /// How it is run and drawn.
+    pub options: CellOptions,
+}
+
+/// A cell's options (the info string's `key=value` pairs).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CellOptions {
+    /// Chart title.
+    pub title: Option<String>,
+    /// Legend template, e.g. `{{namespace}}`.
+    pub legend: Option<String>,
+    /// Chart kind.
+    pub chart: ChartKind,
+    /// Step as typed: `1d` (calendar days), a duration, or `auto` (the default).
+    pub step: Option<String>,
+    /// Unit of the values.
+    pub unit: Unit,
+    /// Keep the largest N series and sum the rest into "other".
+    pub top: Option<usize>,
+    /// Which datasources (names or uids); `None` means every Prometheus datasource.
+    pub datasources: Option<Vec<String>>,
+    /// Range start override.
+    pub from: Option<String>,
+    /// Range end override.
+    pub to: Option<String>,
+}
+
+/// The cell options [`parse`] knows, in the order they are written.
+pub const CELL_OPTIONS: [&str; 9] =
+    ["title", "chart", "legend", "step", "unit", "top", "datasources", "from", "to"];
+
+impl CellOptions {
+    /// Whether the step asks for calendar-day bars (`1d`).
+    pub fn daily(&self) -> bool {
+        self.step.as_deref().is_some_and(|s| s.trim() == "1d")
+    }
+
+    /// Sets one option from its text; the error says what is allowed.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let text = || (!value.is_empty()).then(|| value.to_owned());
+        match key {
+            "title" => self.title = text(),
+            "legend" => self.legend = text(),
+            "chart" => {
+                self.chart = ChartKind::parse(value).ok_or_else(|| {
+                    format!("`{value}` is not a chart kind; use one of {}", ChartKind::names().join(", "))
+                })?;
+            }
+            "step" => {
+                if value != "1d" {
+                    parse_step(value).map_err(|e| format!("step: {e}"))?;
+                }
+                self.step = text().filter(|_| parse_step(value) != Ok(StepSpec::Auto));
+            }
+            "unit" => {
+                self.unit = Unit::parse(value).ok_or_else(|| {
+                    format!("`{value}` is not a unit; use one of {}", Unit::names().join(", "))
+                })?;
+            }
+            "top" => {
+                self.top = match value.parse::<usize>() {
+                    Ok(0) | Err(_) => {
+                        return Err(format!(
+                            "top must be a whole number of series, at least 1, not `{value}`"
+                        ))
+                    }
+                    Ok(n) => Some(n),
+                };
+            }
+            "datasources" => {
+                let names: Vec<String> =
+                    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+                self.datasources = (!names.is_empty() && names != ["*"]).then_some(names);
+            }
+            "from" => self.from = text(),
+            "to" => self.to = text(),
+            _ => {
+                return Err(format!(
+                    "unknown cell option `{key}`; the options are {}",
+                    CELL_OPTIONS.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The options as `key=value` pairs, in [`CELL_OPTIONS`] order, defaults left out.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut push = |key, value: Option<String>| {
+            if let Some(v) = value {
+                out.push((key, v));
+            }
+        };
+        push("title", self.title.clone());
+        push("chart", (self.chart != ChartKind::default()).then(|| self.chart.name().to_owned()));
+        push("legend", self.legend.clone());
+        push("step", self.step.clone());
+        push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
+        push("top", self.top.map(|n| n.to_string()));
+        push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
+        push("from", self.from.clone());
+        push("to", self.to.clone());
+        out
+    }
+
+    /// The info string after ` ```promql `.
+    pub fn info_string(&self) -> String {
+        let mut out = String::from("promql");
+        for (key, value) in self.pairs() {
+            out.push(' ');
+            out.push_str(key);
+            out.push('=');
+            out.push_str(&quote_option(&value));
+        }
+        out
+    }
+}
+
+/// Quotes an option value when it has spaces, quotes, backticks or `=`.
+fn quote_option(value: &str) -> String {
+    if !value.is_empty() && !value.contains([' ', '"', '\\', '`', '=', '\t']) {
+        return value.to_owned();
+    }
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        // A backtick would end the fence's info string; there is no escape for it.
+        out.push(if c == '`' { '\'' } else { c });
+    }
+    out.push('"');
+    out
+}
+
+/// Splits an info string (after `promql`) into `key=value` pairs.
+fn parse_info(info: &str) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    let mut rest = info.trim();
+    while !rest.is_empty() {
+        let Some(eq) = rest.find('=') else {
+            let word = rest.split_whitespace().next().unwrap_or(rest);
+            return Err(format!("`{word}` is not an option; write key=value, e.g. title=\"Daily users\""));
+        };
+        let key = &rest[..eq];
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            let word = key.split_whitespace().next().unwrap_or(key);
+            return Err(format!("`{word}` is not an option; write key=value, e.g. title=\"Daily users\""));
+        }
+        let after = &rest[eq + 1..];
+        let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => match chars.next() {
+                        Some((_, c)) => value.push(c),
+                        None => break,
+                    },
+                    '"' => {
+                        end = Some(i + 1);
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            let end = end.ok_or_else(|| format!("the value of `{key}` has no closing quote"))?;
+            (value, &quoted[end..])
+        } else {
+            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+            (after[..end].to_owned(), &after[end..])
+        };
+        if !(remaining.is_empty() || remaining.starts_with(char::is_whitespace)) {
+            return Err(format!("put a space after the value of `{key}`"));
+        }
+        pairs.push((key.to_owned(), value));
+        rest = remaining.trim_start();
+    }
+    Ok(pairs)
+}
+
+/// Reads a report. CRLF line ends are accepted.
+pub fn parse(source: &str) -> Result<Notebook, ParseError> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(error(
+            1,
+            format!("the report is {} KB; the most promnote reads is 512 KB", source.len() / 1024),
+        ));
+    }
+    let source = source.replace("\r\n", "\n");
+    let (front, body, body_line) = split_front_matter(&source)?;
+    let front = match front {
+        Some((text, first_line)) => {
+            front_matter(&yaml::parse(text, first_line).map_err(|e| error(e.line, e.message))?)?
+        }
+        None => FrontMatter::default(),
+    };
+    let line_of = |offset: usize| body_line + body[..offset].matches('\n').count();
+    let mut blocks = Vec::new();
+    let mut prose_start = 0;
+    let mut depth = 0usize;
+    let mut open: Option<(usize, String, String)> = None; // (start, info, text)
+    for (event, range) in
+        Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).into_offset_iter()
+    {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if depth == 0 && is_promql(&info) => {
+                // The info string as typed: CommonMark would already have undone its
+                // backslash escapes, which option values use.
+                let first_line = body[range.start..].lines().next().unwrap_or_default();
+                let raw = first_line.trim_start().trim_start_matches(['`', '~']);
+                open = Some((range.start, raw.to_owned(), String::new()));
+            }
+            Event::Text(text) if open.is_some() => {
+                if let Some((_, _, query)) = open.as_mut() {
+                    query.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) if open.is_some() => {
+                let Some((start, info, query)) = open.take() else { continue };
+                let line = line_of(start);
+                let mut options = CellOptions::default();
+                let info = info.trim_start().strip_prefix("promql").unwrap_or_default();
+                for (key, value) in parse_info(info).map_err(|m| error(line, m))? {
+                    options.set(&key, &value).map_err(|m| error(line, m))?;
+                }
+                let query = query.trim_end_matches('\n').to_owned();
+                if query.trim().is_empty() {
+                    return Err(error(line, "this promql cell has no query"));
+                }
+                push_prose(&mut blocks, &body[prose_start..start]);
+                blocks.push(Block::Cell(Cell { query, options }));
+                prose_start = range.end;
+            }
+            Event::Start(tag) if is_container(&tag) => depth += 1,
+            Event::End(tag) if is_container_end(tag) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    push_prose(&mut blocks, &body[prose_start..]);
+    Ok(Notebook { front, blocks })
+}
+
+fn is_promql(info: &str) -> bool {
+    info.split_whitespace().next() == Some("promql")
+}
+
+fn is_container(tag: &Tag<'_>) -> bool {
+    matches!(tag, Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_))
+}
+
+fn is_container_end(tag: TagEnd) -> bool {
+    matches!(tag, TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::FootnoteDefinition)
+}
+
+fn push_prose(blocks: &mut Vec<Block>, text: &str) {
+    let text = text.trim_matches('\n').trim_end();
+    if !text.trim().is_empty() {
+        blocks.push(Block::Prose(text.to_owned()));
+    }
+}
+
+/// `(front matter text and its first line, body, body's first line)`.
+#[allow(clippy::type_complexity)]
+fn split_front_matter(source: &str) -> Result<(Option<(&str, usize)>, &str, usize), ParseError> {
+    let Some(rest) = source.strip_prefix("---\n") else {
+        return Ok((None, source, 1));
+    };
+    let mut offset = 0;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        if matches!(line.trim_end(), "---" | "...") {
+            let body = &rest[offset + line.len()..];
+            return Ok((Some((&rest[..offset], 2)), body, i + 3));
+        }
+        offset += line.len();
+    }
+    Err(error(1, "the front matter that starts here has no closing `---` line"))
+}
+
+fn scalar<'a>(node: &'a Node, key: &str) -> Result<&'a str, ParseError> {
+    match &node.value {
+        Yaml::Scalar(s) => Ok(s),
+        _ => Err(error(node.line, format!("`{key}` must be a single value"))),
+    }
+}
+
+fn boolean(node: &Node, key: &str) -> Result<bool, ParseError> {
+    match scalar(node, key)? {
+        "true" | "yes" => Ok(true),
+        "false" | "no" => Ok(false),
+        other => Err(error(node.line, format!("`{key}` must be true or false, not `{other}`"))),
+    }
+}
+
+fn entries<'a>(node: &'a Node, what: &str) -> Result<&'a [(String, Node)], ParseError> {
+    match &node.value {
+        Yaml::Map(entries) => Ok(entries),
+        _ => Err(error(node.line, format!("{what} must be `key: value` lines"))),
+    }
+}
+
+fn front_matter(root: &Node) -> Result<FrontMatter, ParseError> {
+    let mut front = FrontMatter::default();
+    let mut format = None;
+    for (key, node) in entries(root, "the front matter")? {
+        match key.as_str() {
+            "format" => {
+                let text = scalar(node, key)?;
+                let version: u32 = text
+                    .parse()
+                    .map_err(|_| error(node.line, format!("`format` must be a number, not `{text}`")))?;
+                if version != FORMAT {
+                    return Err(error(
+                        node.line,
+                        format!("this report is format {version}; this page reads format {FORMAT}. Open it with a promnote that knows format {version}."),
+                    ));
+                }
+                format = Some(version);
+            }
+            "title" => front.title = scalar(node, key)?.to_owned(),
+            "description" => front.description = Some(scalar(node, key)?.to_owned()).filter(|d| !d.is_empty()),
+            "time" => {
+                for (k, v) in entries(node, "`time`")? {
+                    match k.as_str() {
+                        "from" => front.from = scalar(v, k)?.to_owned(),
+                        "to" => front.to = scalar(v, k)?.to_owned(),
+                        other => return Err(error(v.line, format!("unknown key `time.{other}`; use from and to"))),
+                    }
+                }
+            }
+            "variables" => {
+                let Yaml::List(items) = &node.value else {
+                    return Err(error(node.line, "`variables` must be a list (`- name: …`)"));
+                };
+                for item in items {
+                    let variable = variable(item)?;
+                    if front.variables.iter().any(|v| v.name == variable.name) {
+                        return Err(error(item.line, format!("the variable `{}` is defined twice", variable.name)));
+                    }
+                    front.variables.push(variable);
+                }
+            }
+            other => {
+                return Err(error(
+                    node.line,
+                    format!("unknown front matter key `{other}`; the keys are format, title, description, time, variables"),
+                ))
+            }
+        }
+    }
+    if format.is_none() {
+        return Err(error(root.line, format!("the front matter needs `format: {FORMAT}`")));
+    }
+    Ok(front)
+}
+
+fn variable(node: &Node) -> Result<Variable, ParseError> {
+    let (mut name, mut label, mut source, mut multi, mut include_all, mut default) =
+        (None, None, None, false, false, None);
+    for (key, v) in entries(node, "a variable")? {
+        match key.as_str() {
+            "name" => {
+                let text = scalar(v, key)?.trim_start_matches('$');
+                if !vars::is_name(text) {
+                    return Err(error(
+                        v.line,
+                        format!("`{text}` is not a variable name: use letters, digits and _"),
+                    ));
+                }
+                name = Some(text.to_owned());
+            }
+            "label" => label = Some(scalar(v, key)?.to_owned()),
+            "query" => source = Some(LabelValues::parse(scalar(v, key)?).map_err(|m| error(v.line, m))?),
+            "multi" => multi = boolean(v, key)?,
+            "all" => include_all = boolean(v, key)?,
+            "default" => {
+                let values: Vec<String> = match &v.value {
+                    Yaml::Scalar(s) => vec![s.clone()],
+                    Yaml::List(items) => {
+                        items.iter().map(|i| scalar(i, key).map(str::to_owned)).collect::<Result<_, _>>()?
+                    }
+                    Yaml::Map(_) => {
+                        return Err(error(v.line, "`default` must be a value or a list of values"))
+                    }
+                };
+                default = Some(if values.iter().any(|v| v == "All") {
+                    Selection::All
+                } else {
+                    Selection::Values(values)
+                });
+            }
+            other => return Err(error(
+                v.line,
+                format!(
+                    "unknown variable key `{other}`; the keys are name, label, query, multi, all, default"
+                ),
+            )),
+        }
+    }
+    let name = name.ok_or_else(|| error(node.line, "this variable has no `name`"))?;
+    let source = source
+        .ok_or_else(|| error(node.line, format!("the variable `{name}` has no `query: label_values(…)`")))?;
+    if default == Some(Selection::All) && !include_all {
+        return Err(error(node.line, format!("the variable `{name}` defaults to All; add `all: true`")));
+    }
+    Ok(Variable { name, label, source, multi, include_all, default })
+}
+
+impl Notebook {
+    /// The cells, in order.
+    pub fn cells(&self) -> impl Iterator<Item = &Cell> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Cell(cell) => Some(cell),
+            Block::Prose(_) => None,
+        })
+    }
+
+    /// Writes the report back as Markdown that [`parse`] reads to the same notebook.
+    pub fn to_markdown(&self) -> String {
+        let f = &self.front;
+        let mut out = format!("---\nformat: {FORMAT}\ntitle: {}\n", yaml::scalar(&f.title));
+        if let Some(d) = &f.description {
+            out.push_str(&format!("description: {}\n", yaml::scalar(d)));
+        }
+        out.push_str(&format!("time:\n  from: {}\n  to: {}\n", yaml::scalar(&f.from), yaml::scalar(&f.to)));
+        if !f.variables.is_empty() {
+            out.push_str("variables:\n");
+        }
+        for v in &f.variables {
+            out.push_str(&format!("  - name: {}\n", v.name));
+            if let Some(label) = &v.label {
+                out.push_str(&format!("    label: {}\n", yaml::scalar(label)));
+            }
+            out.push_str(&format!("    query: {}\n", yaml::scalar(&v.source.to_string())));
+            out.push_str(&format!("    multi: {}\n    all: {}\n", v.multi, v.include_all));
+            match &v.default {
+                Some(Selection::All) => out.push_str("    default: All\n"),
+                Some(Selection::Values(values)) => {
+                    let items: Vec<String> = values.iter().map(|x| yaml::scalar(x)).collect();
+                    out.push_str(&format!("    default: [{}]\n", items.join(", ")));
+                }
+                None => {}
+            }
+        }
+        out.push_str("---\n");
+        for block in &self.blocks {
+            out.push('\n');
+            match block {
+                Block::Prose(text) => {
+                    out.push_str(text.trim_matches('\n'));
+                    out.push('\n');
+                }
+                Block::Cell(cell) => {
+                    let fence = fence_for(&cell.query);
+                    out.push_str(&format!(
+                        "{fence}{}\n{}\n{fence}\n",
+                        cell.options.info_string(),
+                        cell.query
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A backtick fence longer than any run of backticks in the query (PromQL has raw
+/// strings in backticks).
+fn fence_for(query: &str) -> String {
+    let longest = query.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = r#"---
+format: 1
+title: Hub activity
+description: Daily users per hub
+time:
+  from: now-1M
+  to: now
+variables:
+  - name: hub
+    label: Hub
+    query: label_values(jupyterhub_active_users, namespace)
+    multi: true
+    all: true
+    default: All
+---
+
+# Hub activity
+
+Some *prose*.
+
+```promql title="Daily users" chart=stacked-bar legend="{{namespace}}" step=1d
+max(jupyterhub_active_users{period="24h", namespace=~"$hub"}) by (namespace)
+```
+
+Between.
+
+```promql chart=line unit=bytes top=5 datasources=cluster-north,prom-south from=now-7d
+sum by (portnum) (buffer_level_bytes)
+```
+
+- a list with a nested fence stays prose:
+
+  ```promql
+  up
+  ```
+"#;
+
+    #[test]
+    fn reads_front_matter_prose_and_cells() {
+        let nb = parse(REPORT).unwrap();
+        assert_eq!(nb.front.title, "Hub activity");
+        assert_eq!((nb.front.from.as_str(), nb.front.to.as_str()), ("now-1M", "now"));
+        let v = &nb.front.variables[0];
+        assert_eq!(
+            (v.name.as_str(), v.multi, v.include_all, &v.default),
+            ("hub", true, true, &Some(Selection::All))
+        );
+        assert_eq!(v.source.label, "namespace");
+        assert_eq!(nb.blocks.len(), 5);
+        assert_eq!(nb.blocks[0], Block::Prose("# Hub activity\n\nSome *prose*.".into()));
+        let cells: Vec<&Cell> = nb.cells().collect();
+        assert_eq!(cells.len(), 2);
+        assert_eq!(cells[0].options.title.as_deref(), Some("Daily users"));
+        assert_eq!(cells[0].options.legend.as_deref(), Some("{{namespace}}"));
+        assert!(cells[0].options.daily());
+        assert!(cells[0].query.starts_with("max(jupyterhub_active_users"));
+        let o = &cells[1].options;
+        assert_eq!((o.chart, o.unit, o.top), (ChartKind::Line, Unit::Bytes, Some(5)));
+        assert_eq!(o.datasources, Some(vec!["cluster-north".to_owned(), "prom-south".to_owned()]));
+        assert_eq!(o.from.as_deref(), Some("now-7d"));
+        let Block::Prose(last) = &nb.blocks[4] else { panic!() };
+        assert!(last.contains("```promql\n  up"), "{last}");
+    }
+
+    #[test]
+    fn writes_back_what_it_reads() {
+        let nb = parse(REPORT).unwrap();
+        let text = nb.to_markdown();
+        assert_eq!(parse(&text).unwrap(), nb, "{text}");
+        assert_eq!(parse(&text).unwrap().to_markdown(), text);
+        // Values that need quoting survive.
+        let mut odd = nb;
+        if let Block::Cell(cell) = &mut odd.blocks[1] {
+            cell.options.title = Some(r#"Say "hi" = \ `x`"#.into());
+            cell.query = "label_replace(up, \"a\", \"$1\", \"b\", `(.*)`)".into();
+        }
+        odd.front.title = "A: b # c".into();
+        let back = parse(&odd.to_markdown()).unwrap();
+        let Block::Cell(cell) = &back.blocks[1] else { panic!() };
+        assert_eq!(cell.options.title.as_deref(), Some(r#"Say "hi" = \ 'x'"#));
+        assert_eq!(cell.query, "label_replace(up, \"a\", \"$1\", \"b\", `(.*)`)");
+        assert_eq!(back.front.title, "A: b # c");
+    }
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let cell = |info: &str| format!("---\nformat: 1\n---\n\ntext\n\n```promql {info}\nup\n```\n");
+        let cases = [
+            (cell("colour=red"), 7, "unknown cell option `colour`"),
+            (cell("chart=pie"), 7, "not a chart kind"),
+            (cell("unit=furlongs"), 7, "not a unit"),
+            (cell("top=0"), 7, "at least 1"),
+            (cell("step=5x"), 7, "step"),
+            (cell("title=\"open"), 7, "closing quote"),
+            (cell("daily"), 7, "key=value"),
+            ("---\nformat: 2\n---\n".into(), 2, "format 2"),
+            ("---\ntitle: x\n---\n".into(), 2, "format: 1"),
+            ("---\nformat: 1\ncolour: red\n---\n".into(), 3, "unknown front matter key"),
+            ("---\nformat: 1\nvariables:\n  - name: x\n    query: up\n---\n".into(), 5, "label_values"),
+            ("---\nformat: 1\nvariables:\n  - name: x\n    query: label_values(a)\n    default: All\n---\n".into(), 4, "all: true"),
+            ("---\nformat: 1\n".into(), 1, "no closing"),
+            ("```promql\n\n```\n".into(), 1, "no query"),
+        ];
+        for (text, line, needle) in cases {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.message.contains(needle), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_front_matter_is_a_report() {
+        let nb = parse("Just `up`:\r\n\r\n```promql\r\nup\r\n```\r\n").unwrap();
+        assert_eq!(nb.front, FrontMatter::default());
+        assert_eq!(nb.cells().count(), 1);
+        assert_eq!(nb.cells().next().unwrap().query, "up");
+    }
+
+    #[test]
+    fn other_fences_stay_prose() {
+        let nb = parse("```python\nprint(1)\n```\n\n```promql\nup\n```\n").unwrap();
+        assert_eq!(nb.blocks.len(), 2);
+        assert!(matches!(&nb.blocks[0], Block::Prose(p) if p.contains("print(1)")));
+    }
+}
