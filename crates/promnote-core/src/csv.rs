@@ -63,17 +63,51 @@ fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
 /// The tidy layout: one row per sample; label columns are the union of all label
 /// names, sorted, and empty where a series lacks the label.
 pub fn tidy<'a>(series: impl IntoIterator<Item = &'a Series> + Clone, zone: &TimeZone) -> String {
-    let names: BTreeSet<&str> =
-        series.clone().into_iter().flat_map(|s| s.labels.keys().map(String::as_str)).collect();
+    write_tidy(&[(None, series)], zone)
+}
+
+/// The tidy layout of a whole report: a first `cell` column names each sample's cell
+/// (its title), then as [`tidy`], with the label columns of every cell.
+pub fn report_tidy<'a, I>(cells: &[(&str, I)], zone: &TimeZone) -> String
+where
+    I: IntoIterator<Item = &'a Series> + Clone,
+{
+    let named: Vec<(Option<&str>, I)> = cells.iter().map(|(title, s)| (Some(*title), s.clone())).collect();
+    write_tidy(&named, zone)
+}
+
+fn write_tidy<'a, I>(cells: &[(Option<&str>, I)], zone: &TimeZone) -> String
+where
+    I: IntoIterator<Item = &'a Series> + Clone,
+{
+    let names: BTreeSet<&str> = cells
+        .iter()
+        .flat_map(|(_, series)| series.clone().into_iter().flat_map(|s| s.labels.keys().map(String::as_str)))
+        .collect();
+    let with_cell = cells.iter().any(|(title, _)| title.is_some());
     let mut out = String::new();
-    let header = ["time", "datasource"].into_iter().chain(names.iter().copied()).chain(["value"]);
+    let header = with_cell
+        .then_some("cell")
+        .into_iter()
+        .chain(["time", "datasource"])
+        .chain(names.iter().copied())
+        .chain(["value"]);
     push_row(&mut out, header.map(text_field));
-    for s in series {
-        for p in &s.points {
-            let mut row = vec![iso_time(p.t_ms, zone), text_field(&s.datasource_name)];
-            row.extend(names.iter().map(|n| s.labels.get(*n).map_or_else(String::new, |v| text_field(v))));
-            row.push(number(p.value));
-            push_row(&mut out, row);
+    for (title, series) in cells {
+        for s in series.clone() {
+            for p in &s.points {
+                let mut row = Vec::with_capacity(names.len() + 4);
+                if let Some(title) = title {
+                    row.push(text_field(title));
+                }
+                row.push(iso_time(p.t_ms, zone));
+                row.push(text_field(&s.datasource_name));
+                row.extend(
+                    names.iter().map(|n| s.labels.get(*n).map_or_else(String::new, |v| text_field(v))),
+                );
+                row.push(number(p.value));
+                push_row(&mut out, row);
+            }
         }
     }
     out
@@ -179,5 +213,22 @@ mod tests {
         ] {
             assert_eq!(text_field(raw), want, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn report_csv_names_each_cell() {
+        let a = Series {
+            datasource_uid: "u".into(),
+            datasource_name: "north".into(),
+            labels: [("namespace".to_owned(), "prod".to_owned())].into_iter().collect(),
+            points: vec![crate::prom::Sample { t_ms: 0, value: 1.5 }],
+        };
+        let b =
+            Series { labels: [("portnum".to_owned(), "3".to_owned())].into_iter().collect(), ..a.clone() };
+        let text = report_tidy(&[("Users", vec![&a]), ("=Ports", vec![&b])], &TimeZone::UTC);
+        assert_eq!(
+            text,
+            "cell,time,datasource,namespace,portnum,value\r\nUsers,1970-01-01T00:00:00+00:00,north,prod,,1.5\r\n'=Ports,1970-01-01T00:00:00+00:00,north,,3,1.5\r\n"
+        );
     }
 }

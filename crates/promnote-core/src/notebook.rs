@@ -524,12 +524,14 @@ fn variable(node: &Node) -> Result<Variable, ParseError> {
                     Selection::Values(values)
                 });
             }
-            other => return Err(error(
-                v.line,
-                format!(
+            other => {
+                return Err(error(
+                    v.line,
+                    format!(
                     "unknown variable key `{other}`; the keys are name, label, query, multi, all, default"
                 ),
-            )),
+                ))
+            }
         }
     }
     let name = name.ok_or_else(|| error(node.line, "this variable has no `name`"))?;

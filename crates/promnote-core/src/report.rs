@@ -1,9 +1,20 @@
-//! The hub-activity report, the flagship: daily active users per JupyterHub over the
-//! last month, across every Prometheus datasource. This file owns its query and the
-//! requests that evaluate it on the plan's midnights and at "now".
+//! What a cell asks Prometheus, and how the answers become its table.
+//!
+//! A cell with `step=1d` is a *daily* cell, as the flagship hub-activity report: one bar
+//! per calendar day in the report's zone, each the query's value at the midnight that
+//! ends the day (one `query_range` per daylight-saving segment), plus an instant query
+//! at the range's end for today so far. Any other step is an ordinary range query on a
+//! grid of multiples of the step. This file owns those requests, the metadata requests
+//! (labels and label values, for completion and variables) and the health check.
+
+use jiff::tz::TimeZone;
 
 use crate::days::DayPlan;
-use crate::grafana::{form, ApiRequest, Body};
+use crate::grafana::{encode_component, form, ApiRequest, Body};
+use crate::notebook::CellOptions;
+use crate::step::{self, choose_step, parse_step, StepSpec};
+use crate::table::{pivot_days, pivot_times, Order, PivotOptions, Series, WideTable};
+use crate::time::TimeRange;
 
 /// The report's PromQL, as the notebook ran it.
 pub const HUB_ACTIVITY_QUERY: &str =
@@ -39,6 +50,157 @@ pub fn health_request(uid: &str) -> ApiRequest {
     ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", HEALTH_QUERY)])))
 }
 
+/// When a cell is evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Grid {
+    /// Calendar days (`step=1d`).
+    Days(DayPlan),
+    /// Evenly spaced times.
+    Times {
+        /// First evaluation, ms (a multiple of the step).
+        start_ms: i64,
+        /// Last evaluation, ms.
+        end_ms: i64,
+        /// Step, ms.
+        step_ms: i64,
+        /// The zone the row labels are written in.
+        zone: TimeZone,
+    },
+}
+
+/// A cell's evaluation plan, with a note when the step had to change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellPlan {
+    /// The evaluation times.
+    pub grid: Grid,
+    /// E.g. "step raised to 2h: 11,000 points per series at most".
+    pub note: Option<String>,
+}
+
+impl CellPlan {
+    /// Plans a cell over `range`; `width_px` sizes the `auto` step.
+    pub fn new(
+        options: &CellOptions,
+        range: &TimeRange,
+        zone: &TimeZone,
+        width_px: u32,
+    ) -> Result<Self, String> {
+        if options.daily() {
+            return Ok(Self { grid: Grid::Days(DayPlan::for_range(range, zone)), note: None });
+        }
+        let spec = match options.step.as_deref() {
+            None => StepSpec::Auto,
+            Some(text) => parse_step(text).map_err(|e| e.to_string())?,
+        };
+        let (from_ms, to_ms) = (range.from.as_millisecond(), range.to.as_millisecond());
+        let choice = choose_step(spec, to_ms - from_ms, width_px);
+        let start_ms = step::aligned_start(from_ms, choice.step_ms);
+        let end_ms = if to_ms < start_ms {
+            start_ms
+        } else {
+            start_ms + (to_ms - start_ms) / choice.step_ms * choice.step_ms
+        };
+        Ok(Self {
+            grid: Grid::Times { start_ms, end_ms, step_ms: choice.step_ms, zone: zone.clone() },
+            note: choice.note,
+        })
+    }
+
+    /// The range-query requests for one datasource.
+    pub fn range_requests(&self, uid: &str, query: &str) -> Vec<ApiRequest> {
+        match &self.grid {
+            Grid::Days(plan) => range_requests(uid, query, plan),
+            Grid::Times { start_ms, end_ms, step_ms, .. } => {
+                let seconds = |ms: i64| format!("{:.3}", ms as f64 / 1000.0);
+                let (start, end, step) = (seconds(*start_ms), seconds(*end_ms), seconds(*step_ms));
+                let body = form(&[("query", query), ("start", &start), ("end", &end), ("step", &step)]);
+                vec![ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))]
+            }
+        }
+    }
+
+    /// The instant request for today's partial bar (daily cells only).
+    pub fn instant_request(&self, uid: &str, query: &str) -> Option<ApiRequest> {
+        match &self.grid {
+            Grid::Days(plan) if plan.partial.is_some() => Some(instant_request(uid, query, plan)),
+            _ => None,
+        }
+    }
+
+    /// The time at which the cell counts as evaluated (the range's end).
+    pub fn evaluated_ms(&self) -> i64 {
+        match &self.grid {
+            Grid::Days(plan) => plan.now_ms,
+            Grid::Times { end_ms, .. } => *end_ms,
+        }
+    }
+
+    /// The zone of the row labels.
+    pub fn zone(&self) -> &TimeZone {
+        match &self.grid {
+            Grid::Days(plan) => &plan.zone,
+            Grid::Times { zone, .. } => zone,
+        }
+    }
+
+    /// Pivots the answers of every datasource into the cell's table.
+    pub fn table<'a>(
+        &self,
+        range: impl IntoIterator<Item = &'a Series>,
+        instant: impl IntoIterator<Item = &'a Series>,
+        options: &CellOptions,
+    ) -> WideTable {
+        let pivot = PivotOptions {
+            legend: options.legend.clone(),
+            order: Order::Total,
+            top_n: options.top,
+            fill_zero: options.chart.stacks(),
+        };
+        match &self.grid {
+            Grid::Days(plan) => pivot_days(plan, range, instant, &pivot),
+            Grid::Times { start_ms, end_ms, step_ms, zone } => {
+                let times: Vec<i64> =
+                    (0..=(end_ms - start_ms) / step_ms).map(|i| start_ms + i * step_ms).collect();
+                let labels = times.iter().map(|t| wall_clock(*t, zone)).collect();
+                pivot_times(&times, labels, range, &pivot)
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in `zone`: what plotly.js reads as a date axis position.
+fn wall_clock(t_ms: i64, zone: &TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(t_ms)
+        .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// `GET api/v1/labels`: label names, for completion.
+pub fn labels_request(uid: &str) -> ApiRequest {
+    ApiRequest::prometheus(uid, "api/v1/labels", Body::None)
+}
+
+/// `GET api/v1/label/<label>/values`, optionally only of series matching `selector`:
+/// metric names (`__name__`) for completion, and a variable's values.
+pub fn label_values_request(uid: &str, label: &str, selector: Option<&str>) -> ApiRequest {
+    let mut path = format!("api/v1/label/{}/values", encode_component(label));
+    if let Some(selector) = selector {
+        path.push_str("?match%5B%5D=");
+        path.push_str(&encode_component(selector));
+    }
+    ApiRequest::prometheus(uid, &path, Body::None)
+}
+
+/// Reads the `data` list of a labels or label-values answer.
+pub fn parse_names(body: &str) -> Result<Vec<String>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct Names {
+        #[serde(default)]
+        data: Vec<String>,
+    }
+    serde_json::from_str::<Names>(body).map(|n| n.data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +217,37 @@ mod tests {
         let instant = instant_request("prom-a", HUB_ACTIVITY_QUERY, &plan);
         let Body::Form(body) = &instant.body else { panic!("POST expected") };
         assert!(body.ends_with("&time=1795399726.500"), "{body}");
+    }
+
+    #[test]
+    fn fixed_steps_query_an_aligned_grid() {
+        let now = jiff::Timestamp::from_second(1_795_399_726).unwrap();
+        let range =
+            TimeRange { from: now.checked_sub(jiff::SignedDuration::from_hours(6)).unwrap(), to: now };
+        let options = CellOptions { step: Some("1h".into()), ..CellOptions::default() };
+        let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
+        let requests = plan.range_requests("u", "up");
+        let Body::Form(body) = &requests[0].body else { panic!() };
+        assert!(body.ends_with("&start=1795381200.000&end=1795399200.000&step=3600.000"), "{body}");
+        assert_eq!(plan.instant_request("u", "up"), None);
+        let series = Series {
+            datasource_uid: "u".into(),
+            datasource_name: "n".into(),
+            labels: Default::default(),
+            points: vec![crate::prom::Sample { t_ms: 1_795_399_200_000, value: 2.0 }],
+        };
+        let table = plan.table([&series], [], &options);
+        assert_eq!(table.row_labels.len(), 6);
+        assert_eq!(table.row_labels[5], "2026-11-23 02:00:00");
+        assert_eq!(table.columns[0].values[5], Some(2.0));
+        let daily = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
+        assert!(matches!(CellPlan::new(&daily, &range, &TimeZone::UTC, 800).unwrap().grid, Grid::Days(_)));
+    }
+
+    #[test]
+    fn metadata_requests() {
+        let r = label_values_request("prom a", "namespace", Some(r#"up{job="x"}"#));
+        assert_eq!(r.path, "api/datasources/proxy/uid/prom%20a/api/v1/label/namespace/values?match%5B%5D=up%7Bjob%3D%22x%22%7D");
+        assert_eq!(parse_names(r#"{"status":"success","data":["a","b"]}"#).unwrap(), ["a", "b"]);
     }
 }

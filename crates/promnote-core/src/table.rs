@@ -183,10 +183,10 @@ pub fn pivot_days<'a>(
 
 /// Pivots series onto the given row times exactly (a range query's evaluation times);
 /// samples at other times are ignored.
-pub fn pivot_times(
+pub fn pivot_times<'a>(
     row_times_ms: &[i64],
     row_labels: Vec<String>,
-    series: &[Series],
+    series: impl IntoIterator<Item = &'a Series>,
     options: &PivotOptions,
 ) -> WideTable {
     let sorted_rows = row_times_ms.windows(2).all(|w| w[0] < w[1]);
