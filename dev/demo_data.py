@@ -12,6 +12,13 @@ Within day D the 24h gauge moves linearly from DAU(D-1) to DAU(D), so the sample
 at the midnight that ends day D is exactly DAU(D) -- the users active on day D.
 The 7d and 30d gauges are larger multiples of the same signal.
 
+Around that model, for query completion, variables and ad-hoc charts (expected.json
+says nothing about these), every hub also exports `jupyterhub_running_servers`, the
+`jupyterhub_server_spawn_duration_seconds` histogram and kube-state-metrics'
+`kube_pod_container_info` for its notebook pods, and cluster-north runs a
+`payments-api` service (requests, latencies, and four network ports). All series are
+deterministic, sampled every 60 s, and counters never reset; see `write_openmetrics`.
+
 Usage: demo_data.py generate OUT_DIR [--now UNIX] [--days 35]
 """
 
@@ -20,8 +27,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
+import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -137,11 +147,361 @@ def data_range(now: int, days: int) -> tuple[int, int]:
     return today - days * DAY, now - now % SAMPLE_INTERVAL + FUTURE_DAYS * DAY
 
 
-def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> int:
-    """Write one cluster's history; returns the number of samples."""
+# --------------------------------------------------------------------------------------
+# The rest of the demo world. Nothing below changes `jupyterhub_active_users` or
+# expected.json: these series are there so that query completion, variables and ad-hoc
+# charts have realistic data. Rates and shares come from the model; per-minute counts are
+# drawn from seeded generators, so a given (now, days) always gives the same files.
+
+MINUTES_PER_DAY = DAY // SAMPLE_INTERVAL
+
+
+def _bump(hour: float, centre: float, width: float) -> float:
+    return math.exp(-(((hour - centre) / width) ** 2))
+
+
+# Share of a hub's daily users with a server running, per minute of the UTC day: most
+# in (European) working hours, a few servers left running overnight.
+HUB_DAY = tuple(0.08 + 0.92 * _bump(m / 60, 13.0, 4.0) for m in range(MINUTES_PER_DAY))
+HUB_DAY_MASS = sum(HUB_DAY)
+# Traffic of the payments API per minute of the UTC day: flatter, busiest mid-afternoon.
+SERVICE_DAY = tuple(0.3 + 0.7 * _bump(m / 60, 15.0, 5.0) for m in range(MINUTES_PER_DAY))
+SERVICE_WEEKLY = (1.0, 1.02, 1.03, 1.0, 0.95, 0.72, 0.66)
+
+# Spawns: sessions per daily user, histogram buckets (seconds) as the report queries them.
+SESSIONS_PER_USER = 1.5
+SPAWN_BUCKETS = (1.0, 5.0, 10.0, 30.0, 60.0)
+# (cluster uid, namespace, days before today, UTC start and end second of that day,
+# share of spawns that fail): a registry outage makes one hub's spawns fail for a morning.
+SPAWN_FAILURE_SPIKE = ("prom-north", "climate-lab", 5, 9 * 3600, 13 * 3600, 0.45)
+
+# Notebook images every hub offers; most hubs add an image of their own.
+NOTEBOOK_IMAGES = ("quay.io/2i2c/pangeo-notebook:2024.05.1", "jupyter/scipy-notebook:2024-03-11")
+PODS_PER_IMAGE = 3  # pod slots per image; slot 0 runs every day, the others on most days
+POD_NAME_STRIDE = 9  # >= images per hub * PODS_PER_IMAGE: keeps each slot's pod names its own
+
+# The payments-api service (cluster-north only).
+SERVICE_JOB = "payments-api"
+# endpoint: (peak requests/s, share of 404s, median latency in s, spread of log latency)
+ENDPOINTS = {
+    "/api/orders": (9.0, 0.006, 0.045, 0.6),
+    "/api/users": (16.0, 0.02, 0.018, 0.5),
+    "/healthz": (0.4, 0.0, 0.002, 0.3),  # two kubelet probes every 5 s, day and night
+}
+HTTP_STATUSES = ("200", "404", "500")
+BASE_ERROR_SHARE = 0.0004
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+# The incident: days before today, UTC start and end second of that day.
+INCIDENT = (4, 14 * 3600 + 10 * 60, 15 * 3600 + 5 * 60)
+# endpoint: (share of 500s, latency factor) during the incident
+INCIDENT_EFFECT = {"/api/orders": (0.22, 7.0), "/api/users": (0.09, 3.0), "/healthz": (0.3, 5.0)}
+# portnum: (packets/s at peak, typical buffer bytes, period of its buffer wave in s)
+PORTS = {1: (1800.0, 600_000, 5_400), 2: (950.0, 1_500_000, 11_000), 3: (400.0, 120_000, 2_700), 4: (120.0, 40_000, 17_000)}
+FLAPPING_PORT = 3
+# Port 3 outages: days before today, UTC start "HH:MM", minutes down.
+LINK_DOWN = ((26, "03:12", 7), (19, "14:40", 52), (12, "09:05", 3), (6, "22:31", 25), (2, "11:17", 14))
+BUFFER_MAX = 4 * 1024 * 1024
+
+
+class _Wobble:
+    """Smooth deterministic noise in [0, 1): `_noise` every `step` seconds, interpolated."""
+
+    def __init__(self, *key: object, step: int = 3600) -> None:
+        self.key = key
+        self.step = step
+        self.known: dict[int, float] = {}
+
+    def _at(self, i: int) -> float:
+        value = self.known.get(i)
+        if value is None:
+            value = self.known[i] = _noise(*self.key, i)
+        return value
+
+    def __call__(self, t: int) -> float:
+        i, rest = divmod(t, self.step)
+        a = self._at(i)
+        return a + (self._at(i + 1) - a) * rest / self.step
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """A Poisson draw (normal approximation for large means)."""
+    if lam <= 0.0:
+        return 0
+    if lam > 30.0:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit = math.exp(-lam)
+    k = 0
+    p = rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _rng(*parts: object) -> random.Random:
+    # Seeding with a str hashes it (SHA-512): the same on every run and Python version.
+    return random.Random("/".join(map(str, parts)))
+
+
+def _windows(now: int, spans: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """[start, end) times of (days before today, start second of day, length in s)."""
+    today = now - now % DAY
+    return [(today - d * DAY + s, today - d * DAY + s + length) for d, s, length in spans]
+
+
+def _inside(t: int, windows: list[tuple[int, int]]) -> tuple[int, int] | None:
+    return next((w for w in windows if w[0] <= t < w[1]), None)
+
+
+def hub_labels(hub: Hub) -> str:
+    return f'instance="hub.{hub.namespace}.svc:8081",job="jupyterhub",namespace="{hub.namespace}"'
+
+
+def hub_times(hub: Hub, now: int, days: int) -> range:
+    """The hub's sample times: the data range, from its birth on."""
     first, last = data_range(now, days)
-    count = 0
+    born = birth_time(hub, now)
+    return range(first if born is None else max(first, born), last + 1, SAMPLE_INTERVAL)
+
+
+def running_servers(cluster: Cluster, hub: Hub, times: range, now: int) -> list[int]:
+    """`jupyterhub_running_servers`: a share of the day's users, by hour and weekday.
+
+    Never above the day's DAU nor the 24h gauge at that moment; at least one server
+    runs from 07:00 to 19:00 UTC once the hub has users.
+    """
+    wobble = _Wobble("running", cluster.uid, hub.namespace)
+    values = []
+    for t in times:
+        day_start = t - t % DAY
+        minute = (t - day_start) // SAMPLE_INTERVAL
+        dau = daily_active_users(cluster, hub, day_start)
+        gauge = active_users(cluster, hub, "24h", t, now) or 0
+        value = round(dau * HUB_DAY[minute] * (0.36 + 0.16 * wobble(t)))
+        low = 1 if 7 * 60 <= minute < 19 * 60 else 0
+        values.append(min(dau, gauge, max(low, value)))
+    return values
+
+
+def spawn_histogram(cluster: Cluster, hub: Hub, times: range, now: int) -> dict[str, list]:
+    """Cumulative samples of `jupyterhub_server_spawn_duration_seconds`, per series suffix.
+
+    Successful spawns take ~5-14 s (slower when busy, a few much slower image pulls);
+    failures are rare (a few a day on the bigger hubs, more on staging) and either quick
+    (an image error) or a 300 s timeout; busy hubs throttle a few spawns at peak hours.
+    Buckets only for status="success"; every status has `_count` and `_sum`.
+    """
+    rng = _rng("spawns", cluster.uid, hub.namespace)
+    wobble = _Wobble("spawns", cluster.uid, hub.namespace)
+    fail_share = 0.003 + 0.012 * _noise(cluster.uid, hub.namespace, "failures") ** 2
+    if hub.namespace == "staging":
+        fail_share *= 4
+    throttles = hub.base_users >= 60
+    spike_uid, spike_ns, spike_day, spike_from, spike_to, spike_share = SPAWN_FAILURE_SPIKE
+    spike = _windows(now, [(spike_day, spike_from, spike_to - spike_from)])
+    is_spike_hub = (cluster.uid, hub.namespace) == (spike_uid, spike_ns)
+    buckets = [0] * len(SPAWN_BUCKETS)
+    count = {"success": 0, "failure": 0, "throttled": 0}
+    total = {"success": 0.0, "failure": 0.0, "throttled": 0.0}
+    keys = [f'_bucket|success|{le}' for le in SPAWN_BUCKETS] + ["_bucket|success|+Inf"]
+    keys += [f"{suffix}|{status}" for status in count for suffix in ("_count", "_sum")]
+    series: dict[str, list] = {key: [] for key in keys}
+    columns = [series[key] for key in keys]
+    for t in times:
+        day_start = t - t % DAY
+        shape = HUB_DAY[(t - day_start) // SAMPLE_INTERVAL]
+        dau = daily_active_users(cluster, hub, day_start)
+        lam = dau * SESSIONS_PER_USER * shape / HUB_DAY_MASS * (0.7 + 0.6 * wobble(t))
+        for _ in range(_poisson(rng, lam)):
+            failing = fail_share + (spike_share if is_spike_hub and _inside(t, spike) else 0.0)
+            throttling = 0.05 * max(0.0, shape - 0.6) / 0.4 if throttles else 0.0
+            draw = rng.random()
+            if draw < failing:
+                status = "failure"
+                seconds = rng.uniform(8.0, 45.0) if rng.random() < 0.5 else 300.0 + rng.uniform(0.0, 4.0)
+            elif draw < failing + throttling:
+                status = "throttled"
+                seconds = rng.uniform(0.02, 0.3)
+            else:
+                status = "success"
+                seconds = (5.0 + 9.0 * shape) * math.exp(0.5 * rng.gauss(0.0, 1.0))
+                if rng.random() < 0.03:
+                    seconds *= 4.0  # the image is pulled on a fresh node
+                for i, le in enumerate(SPAWN_BUCKETS):
+                    if seconds <= le:
+                        buckets[i] += 1
+            count[status] += 1
+            total[status] += seconds
+        row = buckets + [count["success"]]
+        for status in ("success", "failure", "throttled"):
+            row += [count[status], f"{total[status]:.3f}"]
+        for column, value in zip(columns, row):
+            column.append(value)
+    return series
+
+
+def hub_images(cluster: Cluster, hub: Hub) -> tuple[str, ...]:
+    """Image specs a hub's users pick: the shared two, and for most hubs one of its own."""
+    if hub.namespace == "staging":
+        return NOTEBOOK_IMAGES
+    tag = 1 + int(_noise(cluster.uid, hub.namespace, "image") * 6)
+    return NOTEBOOK_IMAGES + (f"ghcr.io/{cluster.name}/{hub.namespace}-notebook:2024.10.{tag}",)
+
+
+def resolved_image(spec: str) -> str:
+    """The `image` label as the container runtime reports it (registry made explicit)."""
+    head = spec.split("/", 1)[0]
+    if "/" in spec and ("." in head or ":" in head):
+        return spec
+    return f"docker.io/{spec}" if "/" in spec else f"docker.io/library/{spec}"
+
+
+def notebook_pods(cluster: Cluster, hub: Hub, now: int, days: int) -> list[tuple[str, str, list[tuple[int, int]]]]:
+    """(image spec, pod name, [start, end) sessions) of a hub's notebook pods.
+
+    Each image has PODS_PER_IMAGE slots. A slot runs one pod a day for 1.5-7 hours,
+    starting 06:00-14:00 UTC; slot 0 every day (so every image has a pod every day the
+    hub exists), the others on most weekdays and some weekend days. Pod names are
+    `jupyter-user-<n>`, n from a pool that is the slot's own.
+    """
+    first, last = data_range(now, days)
+    born = birth_time(hub, now)
+    pool = max(2, hub.base_users // 10)
+    pods = []
+    for image_index, image in enumerate(hub_images(cluster, hub)):
+        for slot in range(PODS_PER_IMAGE):
+            sessions: dict[str, list[tuple[int, int]]] = {}
+            for day_start in range(first - first % DAY, last + 1, DAY):
+                key = (cluster.uid, hub.namespace, image_index, slot, day_start // DAY)
+                weekday = (day_start // DAY + 3) % 7
+                if slot > 0 and _noise(*key, "runs") > (0.45 if weekday >= 5 else 0.8):
+                    continue
+                start = day_start + (6 * 60 + int(_noise(*key, "start") * 8 * 60)) * 60
+                end = start + (90 + int(_noise(*key, "length") * 330)) * 60
+                if born is not None:
+                    start = max(start, born)
+                start, end = max(start, first), min(end, last + SAMPLE_INTERVAL)
+                if start >= end:
+                    continue
+                user = 1 + image_index * PODS_PER_IMAGE + slot + POD_NAME_STRIDE * int(_noise(*key, "user") * pool)
+                sessions.setdefault(f"jupyter-user-{user}", []).append((start, end))
+            pods += [(image, pod, spans) for pod, spans in sessions.items()]
+    return pods
+
+
+def service_series(now: int, days: int) -> tuple[range, dict[str, list]]:
+    """Samples of the payments-api families, keyed "sample name|label text"."""
+    first, last = data_range(now, days)
+    times = range(first, last + 1, SAMPLE_INTERVAL)
+    incident = _windows(now, [(INCIDENT[0], INCIDENT[1], INCIDENT[2] - INCIDENT[1])])
+    outages = _windows(now, [(d, int(hhmm[:2]) * 3600 + int(hhmm[3:]) * 60, minutes * 60) for d, hhmm, minutes in LINK_DOWN])
+    job = f'job="{SERVICE_JOB}"'
+    series: dict[str, list] = {}
+
+    def column(name: str, labels: str) -> list:
+        return series.setdefault(f"{name}|{job},{labels}", [])
+
+    rng = _rng("payments-api", first)
+    for endpoint, (rps, share_404, median, spread) in ENDPOINTS.items():
+        steady = endpoint == "/healthz"
+        wobble = _Wobble("requests", endpoint, step=900)
+        requests = {status: column("requests_total", f'endpoint="{endpoint}",status="{status}"') for status in HTTP_STATUSES}
+        labels = f'endpoint="{endpoint}"'
+        bucket_columns = [column("request_duration_seconds_bucket", f'{labels},le="{le}"') for le in LATENCY_BUCKETS]
+        inf_column = column("request_duration_seconds_bucket", f'{labels},le="+Inf"')
+        count_column = column("request_duration_seconds_count", labels)
+        sum_column = column("request_duration_seconds_sum", labels)
+        logs = [math.log(le) for le in LATENCY_BUCKETS]
+        done = {status: 0 for status in HTTP_STATUSES}
+        cumulative = [0] * len(LATENCY_BUCKETS)
+        n_total = 0
+        seconds_total = 0.0
+        for t in times:
+            day_start = t - t % DAY
+            if steady:
+                shape = 1.0
+                lam = rps * SAMPLE_INTERVAL * (0.98 + 0.04 * wobble(t))
+            else:
+                shape = SERVICE_DAY[(t - day_start) // SAMPLE_INTERVAL]
+                weekly = SERVICE_WEEKLY[(day_start // DAY + 3) % 7]
+                lam = rps * shape * weekly * SAMPLE_INTERVAL * (0.85 + 0.3 * wobble(t))
+            n = _poisson(rng, lam)
+            error_share, slower = INCIDENT_EFFECT[endpoint] if _inside(t, incident) else (BASE_ERROR_SHARE, 1.0)
+            n500 = min(n, _poisson(rng, n * error_share))
+            n404 = min(n - n500, _poisson(rng, n * share_404))
+            done["500"] += n500
+            done["404"] += n404
+            done["200"] += n - n500 - n404
+            for status in HTTP_STATUSES:
+                requests[status].append(done[status])
+            # Latency: log-normal, slower when busy and during the incident. Every bucket's
+            # count grows by round-ish(n * cdf(le)), with one dither per minute, so buckets
+            # stay cumulative and integers.
+            mu = math.log(median * (1.0 + 0.35 * shape) * slower)
+            dither = rng.random()
+            scale = spread * math.sqrt(2.0)
+            for i, log_le in enumerate(logs):
+                cumulative[i] += min(n, int(n * 0.5 * math.erfc((mu - log_le) / scale) + dither))
+                bucket_columns[i].append(cumulative[i])
+            n_total += n
+            seconds_total += n * math.exp(mu + spread * spread / 2) * (0.95 + 0.1 * rng.random())
+            inf_column.append(n_total)
+            count_column.append(n_total)
+            sum_column.append(f"{seconds_total:.3f}")
+
+    for port, (pps, buffer, period) in PORTS.items():
+        labels = f'portnum="{port}"'
+        rx = column("rx_packets_total", labels)
+        level = column("buffer_level_bytes", labels)
+        up = column("link_up", labels)
+        wobble = _Wobble("port", port, step=900)
+        phase = _noise("port-phase", port) * 2 * math.pi
+        received = 0
+        for t in times:
+            down = _inside(t, outages) if port == FLAPPING_PORT else None
+            shape = SERVICE_DAY[(t % DAY) // SAMPLE_INTERVAL]
+            if down is None:
+                received += round(pps * shape * SAMPLE_INTERVAL * (0.8 + 0.4 * wobble(t)))
+            wave = 1.0 + 0.45 * math.sin(2 * math.pi * t / period + phase) + 0.25 * math.sin(2 * math.pi * t / DAY + phase)
+            bytes_now = buffer * wave * (0.75 + 0.5 * wobble(t))
+            if down is not None:
+                # Nothing drains while the link is down: the buffer fills up.
+                bytes_now += (t - down[0]) / SAMPLE_INTERVAL * 150_000
+            rx.append(received)
+            level.append(max(8_192, min(BUFFER_MAX, round(bytes_now))))
+            up.append(0 if down is not None else 1)
+    return times, series
+
+
+FAMILIES_HELP = {
+    "jupyterhub_running_servers": ("gauge", "The number of user servers currently running."),
+    "jupyterhub_server_spawn_duration_seconds": ("histogram", "Time taken for server spawning operation."),
+    "kube_pod_container_info": ("gauge", "Information about a container in a pod."),
+    "requests": ("counter", "HTTP requests handled, by endpoint and status."),
+    "request_duration_seconds": ("histogram", "HTTP request latency."),
+    "buffer_level_bytes": ("gauge", "Bytes queued in the port's receive buffer."),
+    "rx_packets": ("counter", "Packets received on the port."),
+    "link_up": ("gauge", "1 when the port's link is up."),
+}
+
+
+def _write_family(out, family: str) -> None:
+    kind, text = FAMILIES_HELP[family]
+    out.write(f"# HELP {family} {text}\n# TYPE {family} {kind}\n")
+
+
+def _write_series(out, name: str, labels: str, times: range, values: list) -> int:
+    prefix = f"{name}{{{labels}}} "
+    out.writelines([f"{prefix}{value} {t}\n" for t, value in zip(times, values)])
+    return len(values)
+
+
+def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[str, int]:
+    """Write one cluster's history; returns the number of samples per metric family."""
+    first, last = data_range(now, days)
+    counts = {}
     with open(path, "w", encoding="utf-8") as out:
+        count = 0
         out.write("# HELP jupyterhub_active_users Number of users active in the period.\n")
         out.write("# TYPE jupyterhub_active_users gauge\n")
         for hub in cluster.hubs:
@@ -157,8 +517,60 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> int:
                         lines.append(f"jupyterhub_active_users{{{labels}}} {value} {t}\n")
                 out.writelines(lines)
                 count += len(lines)
+        counts["jupyterhub_active_users"] = count
+
+        family = "jupyterhub_running_servers"
+        _write_family(out, family)
+        counts[family] = 0
+        for hub in cluster.hubs:
+            times = hub_times(hub, now, days)
+            counts[family] += _write_series(out, family, hub_labels(hub), times, running_servers(cluster, hub, times, now))
+
+        family = "jupyterhub_server_spawn_duration_seconds"
+        _write_family(out, family)
+        counts[family] = 0
+        for hub in cluster.hubs:
+            times = hub_times(hub, now, days)
+            for key, values in spawn_histogram(cluster, hub, times, now).items():
+                suffix, status, *le = key.split("|")
+                labels = f'{hub_labels(hub)},status="{status}"' + (f',le="{le[0]}"' if le else "")
+                counts[family] += _write_series(out, family + suffix, labels, times, values)
+
+        family = "kube_pod_container_info"
+        _write_family(out, family)
+        counts[family] = 0
+        for hub in cluster.hubs:
+            for image, pod, spans in notebook_pods(cluster, hub, now, days):
+                labels = (
+                    f'namespace="{hub.namespace}",pod="{pod}",container="notebook",'
+                    f'image_spec="{image}",image="{resolved_image(image)}",job="kube-state-metrics"'
+                )
+                prefix = f"{family}{{{labels}}} 1 "
+                for start, end in spans:
+                    lines = [f"{prefix}{t}\n" for t in range(start, end, SAMPLE_INTERVAL)]
+                    out.writelines(lines)
+                    counts[family] += len(lines)
+
+        if cluster.uid == "prom-north":
+            times, series = service_series(now, days)
+            sample_family = {
+                "requests_total": "requests",
+                "request_duration_seconds_bucket": "request_duration_seconds",
+                "request_duration_seconds_count": "request_duration_seconds",
+                "request_duration_seconds_sum": "request_duration_seconds",
+                "buffer_level_bytes": "buffer_level_bytes",
+                "rx_packets_total": "rx_packets",
+                "link_up": "link_up",
+            }
+            for family in ("requests", "request_duration_seconds", "buffer_level_bytes", "rx_packets", "link_up"):
+                _write_family(out, family)
+                counts[family] = 0
+                for key, values in series.items():
+                    name, labels = key.split("|", 1)
+                    if sample_family[name] == family:
+                        counts[family] += _write_series(out, name, labels, times, values)
         out.write("# EOF\n")
-    return count
+    return counts
 
 
 def expected_daily(now: int, days: int, zone: str | None = None) -> dict:
@@ -204,10 +616,15 @@ def main() -> None:
     now = args.now if args.now is not None else int(time.time())
     os.makedirs(args.out_dir, exist_ok=True)
     manifest = {"now": now, "days": args.days, "clusters": []}
-    for cluster in CLUSTERS:
-        path = os.path.join(args.out_dir, f"{cluster.uid}.om")
-        samples = write_openmetrics(cluster, path, now, args.days)
-        manifest["clusters"].append({"uid": cluster.uid, "name": cluster.name, "file": path, "samples": samples})
+    paths = [os.path.join(args.out_dir, f"{cluster.uid}.om") for cluster in CLUSTERS]
+    # One process per cluster file (they are independent and each is deterministic).
+    with ProcessPoolExecutor(max_workers=max(1, min(len(CLUSTERS), os.cpu_count() or 1))) as pool:
+        jobs = [pool.submit(write_openmetrics, cluster, path, now, args.days) for cluster, path in zip(CLUSTERS, paths)]
+        for cluster, path, job in zip(CLUSTERS, paths, jobs):
+            families = job.result()
+            manifest["clusters"].append(
+                {"uid": cluster.uid, "name": cluster.name, "file": path, "samples": sum(families.values()), "families": families}
+            )
     with open(os.path.join(args.out_dir, "expected.json"), "w", encoding="utf-8") as out:
         expected = expected_daily(now, args.days)
         expected["europe_berlin"] = expected_daily(now, args.days, "Europe/Berlin")["series"]

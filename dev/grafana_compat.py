@@ -47,6 +47,21 @@ HOP_BY_HOP = {
 }
 
 
+# Grafana's Prometheus plugin routes (plugin.json) that allow a POST; the data proxy
+# matches them by prefix. Other POSTs, and every PUT and DELETE, to a Prometheus
+# datasource are refused with 403 before anything is forwarded; any GET is forwarded.
+PROMETHEUS_POST_ROUTES = ("api/v1/query", "api/v1/query_range", "api/v1/series", "api/v1/labels", "api/v1/query_exemplars")
+
+
+def prometheus_refusal(method: str, proxy_path: str) -> str | None:
+    """Grafana's error message for a proxied Prometheus request it does not forward."""
+    if method == "POST" and not proxy_path.startswith(PROMETHEUS_POST_ROUTES):
+        return "non allow-listed POSTs not allowed on proxied Prometheus datasource"
+    if method in ("PUT", "DELETE"):
+        return f"non allow-listed {method}s not allowed on proxied Prometheus datasource"
+    return None
+
+
 class Config:
     """Server settings; the datasource list and the runtime switches tests flip."""
 
@@ -237,10 +252,16 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self.dispatch()
 
+    def do_PUT(self) -> None:  # noqa: N802
+        self.dispatch()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self.dispatch()
+
     def dispatch(self) -> None:
         # Read the body first, whatever the answer: on a kept-alive connection, unread
         # bytes would become the start of the next request.
-        self.body = self.read_body() if self.command == "POST" else b""
+        self.body = self.read_body() if self.command in ("POST", "PUT", "DELETE") else b""
         routed = self.route_path()
         if routed is None:
             self.send_json(404, {"message": "Not found"})
@@ -285,6 +306,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         if uid in self.config.denied_uids:
             self.send_json(403, {"message": "Access denied to datasource"})
+            return
+        # Metadata for completion and variables (GET or POST api/v1/labels, api/v1/series,
+        # GET api/v1/label/<name>/values) is forwarded like queries; see PROMETHEUS_POST_ROUTES.
+        refusal = prometheus_refusal(self.command, rest) if ds["type"] == "prometheus" else None
+        if refusal:
+            self.send_json(403, {"message": refusal})
             return
         with self.config.lock:
             flaky = self.config.flaky.get(uid, 0)
