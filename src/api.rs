@@ -157,6 +157,23 @@ impl Transport {
         error::decode_prometheus(what, a.status, a.content_type.as_deref(), &a.body)
     }
 
+    /// A labels or label-values call through the proxy: the names it lists.
+    pub async fn names(
+        &self,
+        request: &ApiRequest,
+        what: &str,
+        abort: &AbortSignal,
+    ) -> Result<Vec<String>, ApiError> {
+        let a = self.send(request, what, abort).await?;
+        error::decode_ok(
+            what,
+            a.status,
+            a.content_type.as_deref(),
+            &a.body,
+            promnote_core::report::parse_names,
+        )
+    }
+
     /// [`Transport::prometheus`] for read-only queries, retried with backoff (0.5 s, then
     /// 1.5 s) when Grafana's proxy answers 502, 503 or 504: a restarting Prometheus or a
     /// passing overload should not fail a report.

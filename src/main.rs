@@ -4,10 +4,14 @@
 
 mod api;
 mod app;
+mod cell;
 mod chart_view;
+mod doc;
 mod download;
 mod keep;
+mod notebook;
 mod perf;
+mod prose;
 mod run;
 
 fn main() {

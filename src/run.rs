@@ -1,38 +1,35 @@
-//! Running the hub-activity report: list the datasources, check each one through
-//! Grafana's proxy, query the Prometheus ones in parallel (bounded), and publish
-//! every datasource's answer the moment it arrives, so the chart grows while slow or
-//! failing datasources are still pending. One failing datasource never stops the rest.
+//! Running reports: the connection (list the datasources, check each through Grafana's
+//! proxy, load completion names) and the run of one cell (query the chosen Prometheus
+//! datasources in parallel, bounded, and publish each datasource's answer the moment it
+//! arrives). One failing datasource never stops the rest, and one failing cell never
+//! stops the others: every cell has its own requests, abort signal and errors.
 
-use futures::StreamExt;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
-use promnote_core::days::DayPlan;
 use promnote_core::error::ApiError;
 use promnote_core::grafana::Datasource;
 use promnote_core::prom::{QueryData, QueryResponse};
-use promnote_core::report;
+use promnote_core::report::{self, CellPlan};
 use promnote_core::table::{self, Series};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::api::Transport;
 use crate::perf;
 
-/// How many datasources are queried at once (browsers allow ~6 connections per host;
-/// each datasource keeps two requests in flight).
+/// How many datasources one cell queries at once (browsers allow ~6 connections per
+/// host; a daily cell keeps two requests in flight per datasource).
 pub const PARALLEL_DATASOURCES: usize = 3;
 
-/// A datasource's progress, shown beside its name and as `data-status`.
+/// A datasource's health, shown beside its name and as `data-status`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DsStatus {
-    /// Waiting for a free slot.
-    Queued,
     /// Checking that it answers through the proxy.
     Checking,
-    /// Running the report's queries.
-    Querying,
-    /// Done; how many series it contributed and how long it took.
+    /// It answers; how long the check took.
     Ok {
-        /// Series with data.
-        series: usize,
         /// Wall time in ms.
         millis: u32,
     },
@@ -44,84 +41,96 @@ impl DsStatus {
     /// The `data-status` hook value.
     pub fn hook(&self) -> &'static str {
         match self {
-            DsStatus::Queued | DsStatus::Checking | DsStatus::Querying => "loading",
+            DsStatus::Checking => "loading",
             DsStatus::Ok { .. } => "ok",
             DsStatus::Error(_) => "error",
         }
     }
 }
 
-/// What one datasource contributed: tidy series and notes for the user.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Arrival {
-    /// Series evaluated at the midnights.
-    pub range: Vec<Series>,
-    /// Series evaluated at the range's end (the partial day).
-    pub instant: Vec<Series>,
-    /// Warnings and notes.
-    pub notes: Vec<String>,
-}
-
-/// One Prometheus datasource of the run, with its own status signal.
+/// One Prometheus datasource of the connection, with its own status signal.
 #[derive(Debug, Clone)]
 pub struct DsRow {
     /// The datasource.
     pub ds: Datasource,
-    /// Its progress.
+    /// Its health.
     pub status: ArcRwSignal<DsStatus>,
 }
 
-/// The state of one report run, all of it signals the view reads.
+type Health = Shared<LocalBoxFuture<'static, Result<(), String>>>;
+
+/// What the page is connected to, all of it signals the view reads.
 #[derive(Clone, Copy)]
-pub struct RunState {
+pub struct Connection {
     /// The Prometheus datasources, in Grafana's order.
     pub rows: RwSignal<Vec<DsRow>>,
     /// Datasources of other types, listed but not queried.
     pub skipped: RwSignal<Vec<Datasource>>,
-    /// What each finished datasource contributed, in arrival order.
-    pub arrived: RwSignal<Vec<Arrival>>,
-    /// The days the report covers.
-    pub plan: RwSignal<Option<DayPlan>>,
-    /// An error that stopped the whole run (bad token, CORS, unreachable).
+    /// An error that stops every cell (bad token, CORS, unreachable).
     pub fatal: RwSignal<Option<String>>,
-    /// Whether requests are still in flight.
-    pub running: RwSignal<bool>,
+    /// Whether the datasource list is being fetched.
+    pub listing: RwSignal<bool>,
     /// The zone whose midnights cut the days.
     pub zone: RwSignal<jiff::tz::TimeZone>,
-    /// Bumped for every new run, so a chart knows a draw belongs to the latest run.
-    pub generation: RwSignal<u32>,
-    abort: StoredValue<Option<AbortController>, LocalStorage>,
-    last: StoredValue<Option<Transport>, LocalStorage>,
+    /// Bumped each time datasources are listed: the open report then runs.
+    pub ready: RwSignal<u32>,
+    /// Metric names, for completion.
+    pub metric_names: RwSignal<Vec<String>>,
+    /// Label names, for completion.
+    pub label_names: RwSignal<Vec<String>>,
+    transport: StoredValue<Option<Transport>, LocalStorage>,
+    health: StoredValue<HashMap<String, Health>, LocalStorage>,
+    controllers: StoredValue<Vec<AbortController>, LocalStorage>,
+    now: StoredValue<Option<i64>>,
 }
 
-impl RunState {
-    /// Empty state.
+impl Connection {
+    /// Not connected.
     pub fn new() -> Self {
         Self {
             rows: RwSignal::new(Vec::new()),
             skipped: RwSignal::new(Vec::new()),
-            arrived: RwSignal::new(Vec::new()),
-            plan: RwSignal::new(None),
             fatal: RwSignal::new(None),
-            running: RwSignal::new(false),
-            generation: RwSignal::new(0),
+            listing: RwSignal::new(false),
             zone: RwSignal::new(jiff::tz::TimeZone::UTC),
-            abort: StoredValue::new_local(None),
-            last: StoredValue::new_local(None),
+            ready: RwSignal::new(0),
+            metric_names: RwSignal::new(Vec::new()),
+            label_names: RwSignal::new(Vec::new()),
+            transport: StoredValue::new_local(None),
+            health: StoredValue::new_local(HashMap::new()),
+            controllers: StoredValue::new_local(Vec::new()),
+            now: StoredValue::new(None),
         }
     }
 
-    /// Aborts every request of the current run.
-    pub fn cancel(&self) {
-        if let Some(previous) = self.abort.get_value() {
-            previous.abort();
+    /// The transport in use, if connected.
+    pub fn transport(&self) -> Option<Transport> {
+        self.transport.get_value()
+    }
+
+    /// The time reports are evaluated at: a recording's own time, or the live "now" as
+    /// of the last [`Connection::refresh_now`], so that every cell of a run, and reports
+    /// opened soon after, agree on it.
+    pub fn now_ms(&self) -> i64 {
+        match self.transport.get_value() {
+            Some(Transport::Replay(recording)) => recording.recorded_at_ms,
+            _ => self.now.get_value().unwrap_or_else(perf::wall_ms),
         }
     }
 
-    /// Aborts the current run and returns the abort signal of the next one (`None`, with a
-    /// message, in a browser without AbortController).
-    fn begin(&self) -> Option<AbortSignal> {
-        self.cancel();
+    /// Moves "now" to the current time; unless `force`, only when it is over five
+    /// minutes old (opening another report soon after keeps the same "now").
+    pub fn refresh_now(&self, force: bool) {
+        let wall = perf::wall_ms();
+        let stale = self.now.get_value().is_none_or(|t| wall - t > 5 * 60 * 1000);
+        if force || stale {
+            self.now.set_value(Some(wall));
+        }
+    }
+
+    /// A new abort signal that [`Connection::cancel`] aborts (`None`, with a message, in a
+    /// browser without AbortController).
+    pub fn abort_signal(&self) -> Option<(AbortController, AbortSignal)> {
         let Ok(controller) = AbortController::new() else {
             self.fatal.set(Some(
                 "This browser cannot cancel requests (no AbortController); use a current browser.".into(),
@@ -129,143 +138,261 @@ impl RunState {
             return None;
         };
         let signal = controller.signal();
-        self.abort.set_value(Some(controller));
-        Some(signal)
+        self.controllers.update_value(|all| {
+            all.retain(|c| !c.signal().aborted());
+            all.push(controller.clone());
+        });
+        Some((controller, signal))
+    }
+
+    /// Aborts every request of the connection and of every cell. Health checks that were
+    /// cut short are forgotten, so the next run checks again.
+    pub fn cancel(&self) {
+        self.controllers.update_value(|all| {
+            for c in all.drain(..) {
+                c.abort();
+            }
+        });
+        self.health.set_value(HashMap::new());
+        self.listing.set(false);
     }
 
     /// Drops the session: cancels requests and forgets the transport (and with it the
-    /// token) so that Retry cannot use it again.
+    /// token) so that no cell can use it again.
     pub fn forget_session(self) {
         self.cancel();
-        self.last.set_value(None);
-        self.running.set(false);
+        self.transport.set_value(None);
+        self.health.set_value(HashMap::new());
+        self.rows.set(Vec::new());
+        self.skipped.set(Vec::new());
     }
 
-    /// Loads the bundled recording and runs the report on it; `on_loaded` gets the
-    /// recording's time. Owned like any run: a later Connect or Cancel aborts it.
+    /// Loads the bundled recording and connects to it; `on_loaded` gets the recording's
+    /// time. A later Connect or Cancel aborts it.
     pub fn start_demo(self, on_loaded: impl FnOnce(i64) + 'static) {
-        let Some(signal) = self.begin() else { return };
+        self.cancel();
+        let Some((_, signal)) = self.abort_signal() else { return };
         self.fatal.set(None);
-        self.running.set(true);
+        self.listing.set(true);
         leptos::task::spawn_local(async move {
             match crate::api::load_recording(&signal).await {
                 Ok(_) if signal.aborted() => {}
                 Ok(recording) => {
-                    let at = recording.recorded_at_ms;
-                    on_loaded(at);
-                    self.start(Transport::Replay(std::rc::Rc::new(recording)), at);
+                    on_loaded(recording.recorded_at_ms);
+                    self.connect(Transport::Replay(Rc::new(recording)));
                 }
                 Err(ApiError::Cancelled) => {}
                 Err(e) => {
                     self.fatal.set(Some(e.to_string()));
-                    self.running.set(false);
+                    self.listing.set(false);
                 }
             }
         });
     }
 
-    /// Runs the report again over the same transport: live Grafana at `now_ms`, a
-    /// recording at its own time.
-    pub fn rerun(self, now_ms: i64) {
-        let Some(transport) = self.last.get_value() else {
-            return;
-        };
-        let now_ms = match &transport {
-            Transport::Replay(recording) => recording.recorded_at_ms,
-            Transport::Grafana(_) => now_ms,
-        };
-        self.start(transport, now_ms);
+    /// Connects again over the same transport (Retry).
+    pub fn reconnect(self) {
+        if let Some(transport) = self.transport.get_value() {
+            self.connect(transport);
+        }
     }
 
-    /// Starts a run over `transport`, evaluated at `now_ms`; a previous run is aborted.
-    pub fn start(self, transport: Transport, now_ms: i64) {
-        let Some(signal) = self.begin() else { return };
-        self.last.set_value(Some(transport.clone()));
-        self.generation.update(|g| *g += 1);
+    /// Lists the datasources over `transport` and starts their health checks; then bumps
+    /// [`Connection::ready`]. Everything of a previous connection is aborted.
+    pub fn connect(self, transport: Transport) {
+        self.cancel();
+        let Some((_, signal)) = self.abort_signal() else { return };
+        self.refresh_now(true);
+        self.transport.set_value(Some(transport.clone()));
+        self.health.set_value(HashMap::new());
         self.rows.set(Vec::new());
         self.skipped.set(Vec::new());
-        self.arrived.set(Vec::new());
         self.fatal.set(None);
-        let plan = DayPlan::last_month_in(now_ms, &self.zone.get_untracked());
-        self.plan.set(Some(plan.clone()));
-        self.running.set(true);
+        self.listing.set(true);
         leptos::task::spawn_local(async move {
-            self.run(transport, plan, signal).await;
+            let all = match transport.datasources(&signal).await {
+                Ok(list) => list,
+                Err(ApiError::Cancelled) => return,
+                Err(e) => {
+                    self.fatal.set(Some(transport.redact(&e.to_string())));
+                    self.listing.set(false);
+                    return;
+                }
+            };
+            let (prometheus, others): (Vec<Datasource>, Vec<Datasource>) =
+                all.into_iter().partition(Datasource::is_prometheus);
+            if prometheus.is_empty() {
+                self.fatal.set(Some(
+                    "Grafana lists no Prometheus datasource that this token can see. Add one in Grafana, or give the service account access to it."
+                        .into(),
+                ));
+            }
+            let rows: Vec<DsRow> = prometheus
+                .into_iter()
+                .map(|ds| DsRow { ds, status: ArcRwSignal::new(DsStatus::Checking) })
+                .collect();
+            let mut health = HashMap::new();
+            for row in &rows {
+                health.insert(row.ds.uid.clone(), check(transport.clone(), row.clone(), signal.clone()));
+            }
+            self.health.set_value(health);
+            self.rows.set(rows.clone());
+            self.skipped.set(others);
+            self.listing.set(false);
+            self.ready.update(|n| *n += 1);
+            self.load_completions(transport, rows, signal).await;
         });
     }
 
-    async fn run(self, transport: Transport, plan: DayPlan, signal: AbortSignal) {
-        let all = match transport.datasources(&signal).await {
-            Ok(list) => list,
-            Err(ApiError::Cancelled) => return,
-            Err(e) => {
-                self.fatal.set(Some(transport.redact(&e.to_string())));
-                self.running.set(false);
-                return;
+    /// Waits for a datasource's health check (started again if it was cancelled).
+    pub async fn healthy(&self, uid: &str) -> Result<(), String> {
+        let existing = self.health.with_value(|h| h.get(uid).cloned());
+        let pending = match existing {
+            Some(check) => check,
+            None => {
+                let row = self.rows.with_untracked(|rows| rows.iter().find(|r| r.ds.uid == uid).cloned());
+                let (Some(row), Some(transport)) = (row, self.transport()) else {
+                    return Err(
+                        "this datasource is not part of the connection any more; connect again".into()
+                    );
+                };
+                let Some((_, signal)) = self.abort_signal() else {
+                    return Err("cannot cancel requests".into());
+                };
+                row.status.set(DsStatus::Checking);
+                let fresh = check(transport, row, signal);
+                self.health.update_value(|h| {
+                    h.insert(uid.to_owned(), fresh.clone());
+                });
+                fresh
             }
         };
-        let (prometheus, others): (Vec<Datasource>, Vec<Datasource>) =
-            all.into_iter().partition(Datasource::is_prometheus);
-        if prometheus.is_empty() {
-            self.fatal.set(Some(
-                "Grafana lists no Prometheus datasource that this token can see. Add one in Grafana, or give the service account access to it."
-                    .into(),
-            ));
+        pending.await
+    }
+
+    /// Metric and label names from the first healthy datasource, for completion.
+    async fn load_completions(self, transport: Transport, rows: Vec<DsRow>, signal: AbortSignal) {
+        for row in rows {
+            if self.healthy(&row.ds.uid).await.is_err() {
+                continue;
+            }
+            let uid = &row.ds.uid;
+            let (metrics_request, labels_request) =
+                (report::label_values_request(uid, "__name__", None), report::labels_request(uid));
+            let metrics = transport.names(&metrics_request, &row.ds.name, &signal);
+            let labels = transport.names(&labels_request, &row.ds.name, &signal);
+            let (metrics, labels) = futures::join!(metrics, labels);
+            if let (Ok(metrics), Ok(labels)) = (metrics, labels) {
+                self.metric_names.set(metrics);
+                self.label_names.set(labels.into_iter().filter(|l| l != "__name__").collect());
+                return;
+            }
         }
-        let rows: Vec<DsRow> = prometheus
-            .into_iter()
-            .map(|ds| DsRow { ds, status: ArcRwSignal::new(DsStatus::Queued) })
-            .collect();
-        self.rows.set(rows.clone());
-        self.skipped.set(others);
-        futures::stream::iter(rows)
-            .for_each_concurrent(PARALLEL_DATASOURCES, |row| {
-                let (transport, plan, signal) = (transport.clone(), plan.clone(), signal.clone());
-                async move {
-                    let started = perf::now_ms();
-                    match query_datasource(&transport, &row, &plan, &signal).await {
-                        Ok(arrival) => {
-                            let series = arrival.range.len().max(arrival.instant.len());
-                            let millis = (perf::now_ms() - started).max(0.0) as u32;
-                            if !signal.aborted() {
-                                self.arrived.update(|all| all.push(arrival));
-                                row.status.set(DsStatus::Ok { series, millis });
-                            }
-                        }
-                        Err(ApiError::Cancelled) => {}
-                        Err(e) => row.status.set(DsStatus::Error(transport.redact(&e.to_string()))),
-                    }
-                }
-            })
-            .await;
-        if !signal.aborted() {
-            self.running.set(false);
+    }
+
+    /// The union of a label's values over every healthy datasource, sorted. Datasources
+    /// that fail are left out; the error is returned only when all fail.
+    pub async fn label_values(
+        &self,
+        label: &str,
+        selector: Option<&str>,
+        signal: &AbortSignal,
+    ) -> Result<Vec<String>, String> {
+        let Some(transport) = self.transport() else { return Err("not connected".into()) };
+        let rows = self.rows.get_untracked();
+        let answers = futures::future::join_all(rows.iter().map(|row| {
+            let transport = transport.clone();
+            let request = report::label_values_request(&row.ds.uid, label, selector);
+            async move {
+                self.healthy(&row.ds.uid).await?;
+                transport
+                    .names(&request, &row.ds.name, signal)
+                    .await
+                    .map_err(|e| transport.redact(&e.to_string()))
+            }
+        }))
+        .await;
+        let mut values = Vec::new();
+        let mut last_error = None;
+        for answer in answers {
+            match answer {
+                Ok(list) => values.extend(list),
+                Err(e) => last_error = Some(e),
+            }
         }
+        if values.is_empty() {
+            if let Some(e) = last_error {
+                return Err(e);
+            }
+        }
+        values.sort();
+        values.dedup();
+        Ok(values)
     }
 }
 
-impl Default for RunState {
+impl Default for Connection {
     fn default() -> Self {
         Self::new()
     }
 }
 
-async fn query_datasource(
+/// A datasource's health check, started now and awaited by every cell that queries it.
+fn check(transport: Transport, row: DsRow, signal: AbortSignal) -> Health {
+    let started = perf::now_ms();
+    let future = async move {
+        let result =
+            transport.prometheus_retrying(&report::health_request(&row.ds.uid), &row.ds.name, &signal).await;
+        match result {
+            Ok(_) => {
+                row.status.set(DsStatus::Ok { millis: (perf::now_ms() - started).max(0.0) as u32 });
+                Ok(())
+            }
+            Err(ApiError::Cancelled) => Err("cancelled".into()),
+            Err(e) => {
+                let message = transport.redact(&e.to_string());
+                row.status.set(DsStatus::Error(message.clone()));
+                Err(message)
+            }
+        }
+    };
+    let boxed: LocalBoxFuture<'static, Result<(), String>> = Box::pin(future);
+    let shared = boxed.shared();
+    // Start it now, not when the first cell asks.
+    leptos::task::spawn_local(shared.clone().map(|_| ()));
+    shared
+}
+
+/// What one datasource contributed to a cell: tidy series and notes for the user.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Arrival {
+    /// Series of the range query.
+    pub range: Vec<Series>,
+    /// Series of the instant query (today so far, daily cells).
+    pub instant: Vec<Series>,
+    /// Warnings and notes.
+    pub notes: Vec<String>,
+}
+
+/// Runs `query` on one datasource as `plan` says.
+pub async fn query_datasource(
     transport: &Transport,
-    row: &DsRow,
-    plan: &DayPlan,
+    ds: &Datasource,
+    query: &str,
+    plan: &CellPlan,
     signal: &AbortSignal,
 ) -> Result<Arrival, ApiError> {
-    let (uid, name) = (row.ds.uid.as_str(), row.ds.name.as_str());
-    row.status.set(DsStatus::Checking);
-    transport.prometheus_retrying(&report::health_request(uid), name, signal).await?;
-    row.status.set(DsStatus::Querying);
-    let ranges = report::range_requests(uid, report::HUB_ACTIVITY_QUERY, plan);
-    let instant_request = report::instant_request(uid, report::HUB_ACTIVITY_QUERY, plan);
+    let (uid, name) = (ds.uid.as_str(), ds.name.as_str());
+    let ranges = plan.range_requests(uid, query);
     let range_answers =
         futures::future::join_all(ranges.iter().map(|r| transport.prometheus_retrying(r, name, signal)));
-    let (range_answers, instant) =
-        futures::join!(range_answers, transport.prometheus_retrying(&instant_request, name, signal));
+    let instant = async {
+        match plan.instant_request(uid, query) {
+            Some(request) => transport.prometheus_retrying(&request, name, signal).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (range_answers, instant) = futures::join!(range_answers, instant);
     let instant = instant?;
     let notes_of = |answer: &QueryResponse| -> Vec<String> {
         answer.warnings.iter().chain(&answer.infos).map(|note| format!("{name}: {note}")).collect()
@@ -280,9 +407,15 @@ async fn query_datasource(
             _ => return Err(unexpected(name, "a range query answered without a matrix")),
         }
     }
-    arrival.notes.extend(notes_of(&instant));
-    let QueryData::Vector(vector) = instant.data else {
-        return Err(unexpected(name, "an instant query answered without a vector"));
+    let vector = match instant {
+        Some(answer) => {
+            arrival.notes.extend(notes_of(&answer));
+            let QueryData::Vector(vector) = answer.data else {
+                return Err(unexpected(name, "an instant query answered without a vector"));
+            };
+            vector
+        }
+        None => Vec::new(),
     };
     arrival.notes.extend(table::answer_notes(name, &matrix, &vector));
     arrival.range = table::from_matrix(uid, name, matrix);

@@ -374,6 +374,8 @@ fn name_columns(columns: &mut [Column], legend: Option<&str>) {
         .iter()
         .map(|c| match legend {
             Some(t) => render_legend(t, &c.labels, &c.datasource_name),
+            // An aggregate without labels (e.g. `sum(...)`) is named by its datasource.
+            None if c.labels.is_empty() && !c.datasource_name.is_empty() => c.datasource_name.clone(),
             None => label_set_name(&c.labels),
         })
         .collect();
@@ -618,5 +620,23 @@ mod tests {
         assert!(names.contains(&"cluster-north / staging") && names.contains(&"cluster-south / staging"));
         let totals: Vec<f64> = table.columns.iter().map(Column::total).collect();
         assert!(totals.windows(2).all(|w| w[0] >= w[1]), "largest total first: {totals:?}");
+    }
+
+    #[test]
+    fn label_less_series_are_named_by_datasource() {
+        let series = |ds: &str| Series {
+            datasource_uid: ds.into(),
+            datasource_name: ds.into(),
+            labels: Labels::new(),
+            points: vec![Sample { t_ms: 0, value: 1.0 }],
+        };
+        let table = pivot_times(
+            &[0],
+            vec!["t".into()],
+            &[series("north"), series("south")],
+            &PivotOptions::default(),
+        );
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["north", "south"]);
     }
 }

@@ -1,0 +1,22 @@
+//! The built-in reports in `reports/` are valid, and survive a write-back unchanged.
+
+use promnote_core::notebook::{self, Block};
+
+#[test]
+fn built_in_reports_parse_and_round_trip() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reports");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).expect("reports/ exists") {
+        let path = entry.expect("readable entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable report");
+        let nb = notebook::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(nb.cells().count() >= 1, "{} has no cell", path.display());
+        assert!(nb.blocks.iter().any(|b| matches!(b, Block::Prose(_))), "{} has no prose", path.display());
+        assert_eq!(notebook::parse(&nb.to_markdown()).as_ref(), Ok(&nb), "{}", path.display());
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+}

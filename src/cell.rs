@@ -1,0 +1,442 @@
+//! One query cell: its editor (query, options, completion), its run over the chosen
+//! datasources, and its result (a Plotly chart or a table, CSV downloads, and the
+//! problems of each datasource beside it). Cells render independently: a cell that
+//! fails shows why, and every other cell goes on.
+
+use futures::StreamExt;
+use leptos::prelude::*;
+use promnote_core::chart::{figure, ChartKind, ChartStyle, ColorScheme};
+use promnote_core::csv;
+use promnote_core::days::{clock, rfc3339_utc, zone_abbreviation};
+use promnote_core::error::ApiError;
+use promnote_core::notebook::CellOptions;
+use promnote_core::report::{CellPlan, Grid};
+use promnote_core::table::WideTable;
+use promnote_core::time::TimeRange;
+use promnote_core::vars;
+
+use crate::chart_view::{prefers_dark, Chart, FigureJson};
+use crate::doc::{CellState, Doc};
+use crate::download;
+use crate::run::{query_datasource, Connection, PARALLEL_DATASOURCES};
+
+/// Width the `auto` step is sized for.
+const AUTO_STEP_WIDTH_PX: u32 = 900;
+
+/// At most this many rows are shown in a table view; the CSV has them all.
+const TABLE_ROWS_SHOWN: usize = 500;
+
+/// Runs one cell now, aborting its previous run. Problems with the cell itself (its
+/// range, step, datasources) show on the cell; a datasource's failure shows beside it.
+pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
+    let run = cell.run;
+    run.cancel();
+    run.generation.update(|g| *g += 1);
+    run.arrived.set(Vec::new());
+    run.failures.set(Vec::new());
+    run.error.set(None);
+    let Some(transport) = conn.transport() else {
+        run.plan.set(None);
+        return;
+    };
+    let options = cell.options.get_untracked();
+    let zone = conn.zone.get_untracked();
+    let now = jiff::Timestamp::from_millisecond(conn.now_ms()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let from = options.from.clone().unwrap_or_else(|| doc.from.get_untracked());
+    let to = options.to.clone().unwrap_or_else(|| doc.to.get_untracked());
+    let plan = TimeRange::parse(&from, &to, now, &zone)
+        .map_err(|e| format!("Time range: {e}"))
+        .and_then(|range| CellPlan::new(&options, &range, &zone, AUTO_STEP_WIDTH_PX));
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(e) => {
+            run.plan.set(None);
+            run.error.set(Some(e));
+            return;
+        }
+    };
+    let rows = conn.rows.get_untracked();
+    let rows: Vec<_> = match &options.datasources {
+        None => rows,
+        Some(names) => {
+            let chosen: Vec<_> = rows
+                .iter()
+                .filter(|r| names.iter().any(|n| *n == r.ds.name || *n == r.ds.uid))
+                .cloned()
+                .collect();
+            if chosen.is_empty() && !rows.is_empty() {
+                let known: Vec<&str> = rows.iter().map(|r| r.ds.name.as_str()).collect();
+                run.plan.set(None);
+                run.error.set(Some(format!(
+                    "This cell asks for datasources {}, which Grafana does not list. Its Prometheus datasources are: {}. Fix `datasources=` in the cell's options.",
+                    names.join(", "),
+                    known.join(", ")
+                )));
+                return;
+            }
+            chosen
+        }
+    };
+    let query = vars::substitute(&cell.query.get_untracked(), &doc.vars.get_untracked());
+    let Some((controller, signal)) = conn.abort_signal() else { return };
+    run.abort.set_value(Some(controller));
+    if let Some(note) = &plan.note {
+        run.arrived.set(vec![crate::run::Arrival { notes: vec![note.clone()], ..Default::default() }]);
+    }
+    run.plan.set(Some(plan.clone()));
+    run.sent.set(query.clone());
+    run.running.set(true);
+    leptos::task::spawn_local(async move {
+        futures::stream::iter(rows)
+            .for_each_concurrent(PARALLEL_DATASOURCES, |row| {
+                let (transport, plan, signal, query) =
+                    (transport.clone(), plan.clone(), signal.clone(), query.clone());
+                async move {
+                    if let Err(message) = conn.healthy(&row.ds.uid).await {
+                        if !signal.aborted() {
+                            run.failures.update(|f| f.push(message));
+                        }
+                        return;
+                    }
+                    let answer = query_datasource(&transport, &row.ds, &query, &plan, &signal).await;
+                    if signal.aborted() {
+                        return;
+                    }
+                    match answer {
+                        Ok(arrival) => run.arrived.update(|all| all.push(arrival)),
+                        Err(ApiError::Cancelled) => {}
+                        Err(e) => run.failures.update(|f| f.push(transport.redact(&e.to_string()))),
+                    }
+                }
+            })
+            .await;
+        if !signal.aborted() {
+            run.running.set(false);
+        }
+    });
+}
+
+/// The cell's table, pivoted from every datasource's answer.
+fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
+    Memo::new(move |_| {
+        let plan = cell.run.plan.get()?;
+        let options = cell.options.get();
+        cell.run.arrived.with(|all| {
+            Some(plan.table(all.iter().flat_map(|a| &a.range), all.iter().flat_map(|a| &a.instant), &options))
+        })
+    })
+}
+
+fn style_for(options: &CellOptions, plan: &CellPlan, title: &str) -> ChartStyle {
+    let partial_label = match &plan.grid {
+        Grid::Days(p) => {
+            format!("so far (until {} {})", clock(p.now_ms, &p.zone), zone_abbreviation(p.now_ms, &p.zone))
+        }
+        Grid::Times { .. } => String::new(),
+    };
+    ChartStyle {
+        scheme: if prefers_dark() { ColorScheme::Dark } else { ColorScheme::Light },
+        height: 440,
+        kind: options.chart,
+        unit: options.unit,
+        partial_label,
+        image_name: title.to_owned(),
+        ..ChartStyle::default()
+    }
+}
+
+/// One cell on the page.
+#[component]
+pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
+    let run = cell.run;
+    let table = cell_table(cell);
+    let figure_json = Memo::new(move |_| {
+        let table = table.get()?;
+        let options = cell.options.get();
+        if table.columns.is_empty() || options.chart == ChartKind::Table {
+            return None;
+        }
+        let plan = run.plan.get_untracked()?;
+        let title = cell.title();
+        Some(FigureJson::from(&figure(&table, &style_for(&options, &plan, &title))))
+    });
+    let draw_error = RwSignal::new(None::<String>);
+    let drawn = RwSignal::new(0u32);
+    let on_drawn = move |()| drawn.set(run.generation.get_untracked());
+    let has_rows = move || table.with(|t| t.as_ref().is_some_and(|t| !t.columns.is_empty()));
+    let state = move || {
+        if run.error.with(Option::is_some) {
+            "error"
+        } else if run.plan.with(Option::is_none) {
+            "idle"
+        } else if run.running.get() {
+            "loading"
+        } else if has_rows()
+            && (cell.options.with(|o| o.chart == ChartKind::Table) || figure_json.with(Option::is_some))
+        {
+            "drawn"
+        } else {
+            "empty"
+        }
+    };
+    // Settled: the run finished and its chart (if any) is on screen.
+    Effect::new(move |_| {
+        let g = run.generation.get();
+        let finished = !run.running.get();
+        let waiting_for_draw =
+            figure_json.with(Option::is_some) && drawn.get() != g && draw_error.with(Option::is_none);
+        if finished && !waiting_for_draw {
+            run.settled.set(g);
+        }
+    });
+    let run_now = move || run_cell(conn, doc, cell);
+    let notes = move || run.arrived.with(|all| all.iter().flat_map(|a| a.notes.clone()).collect::<Vec<_>>());
+    let key = cell.key;
+    view! {
+        <section class="cell" data-testid="cell" data-state=state
+            data-evaluated-at=move || run.plan.with(|p| p.as_ref().map(|p| p.evaluated_ms().to_string()).unwrap_or_default())>
+            <div class="cell-head">
+                <h3 data-testid="cell-title">{move || cell.title()}</h3>
+                <div class="cell-tools no-print">
+                    <button type="button" class="secondary" data-testid="run-cell" title="Run this cell (Ctrl+Enter in the editor)"
+                        on:click=move |_| run_now()>"Run"</button>
+                    <button type="button" class="secondary" data-testid="edit-cell" aria-pressed=move || cell.editing.get().to_string()
+                        on:click=move |_| cell.editing.update(|e| *e = !*e)>{move || if cell.editing.get() { "Close editor" } else { "Edit" }}</button>
+                    <button type="button" class="icon" data-testid="move-up" title="Move up" aria-label="Move cell up" on:click=move |_| doc.shift(key, -1)>"↑"</button>
+                    <button type="button" class="icon" data-testid="move-down" title="Move down" aria-label="Move cell down" on:click=move |_| doc.shift(key, 1)>"↓"</button>
+                    <button type="button" class="icon" data-testid="delete-cell" title="Delete cell" aria-label="Delete cell" on:click=move |_| doc.remove(key)>"✕"</button>
+                </div>
+            </div>
+            <Show when=move || cell.editing.get()>
+                <CellEditor conn cell on_run=Callback::new(move |()| run_now()) />
+            </Show>
+            <Show when=move || !cell.editing.get()>
+                <details class="query">
+                    <summary>"Query"</summary>
+                    <pre><code>{move || cell.query.get()}</code></pre>
+                    <p class="muted">{move || describe(&cell.options.get(), &run.sent.get(), &cell.query.get())}</p>
+                </details>
+            </Show>
+            <div class="cell-body">
+                <div class="chart-area">
+                    <Show when=move || cell.options.with(|o| o.chart != ChartKind::Table)>
+                        <Chart figure=figure_json.into() on_drawn draw_error />
+                    </Show>
+                    <Show when=move || cell.options.with(|o| o.chart == ChartKind::Table) && has_rows()>
+                        <TableView table=table.into() />
+                    </Show>
+                    {move || match state() {
+                        "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this cell."</p> }.into_any()),
+                        "loading" if !has_rows() => Some(view! { <p class="placeholder">"Querying…"</p> }.into_any()),
+                        "empty" if run.failures.with(Vec::is_empty) && conn.fatal.with(Option::is_none) => Some(view! {
+                            <p class="notice" data-testid="error">"No data for this range: no datasource has series for this query. Check the query and the time range."</p>
+                        }.into_any()),
+                        _ => None,
+                    }}
+                    {move || run.error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+                    {move || draw_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
+                    <Show when=has_rows>
+                        <div class="downloads no-print">
+                            <button type="button" class="secondary" data-testid="download-csv" on:click=move |_| {
+                                let (Some(t), Some(p)) = (table.get_untracked(), run.plan.get_untracked()) else { return };
+                                let name = format!("{}.csv", promnote_core::chart::file_name(&cell.title()));
+                                if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::wide(&t, p.zone())) {
+                                    draw_error.set(Some(e));
+                                }
+                            }>"CSV (one column per series)"</button>
+                            <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
+                                let Some(p) = run.plan.get_untracked() else { return };
+                                let name = format!("{}-tidy.csv", promnote_core::chart::file_name(&cell.title()));
+                                let text = run.arrived.with_untracked(|all| csv::tidy(all.iter().flat_map(|a| a.range.iter().chain(&a.instant)), p.zone()));
+                                if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &text) {
+                                    draw_error.set(Some(e));
+                                }
+                            }>"CSV (one row per sample)"</button>
+                        </div>
+                    </Show>
+                    {move || run.plan.get().map(|p| view! {
+                        <p class="muted evaluated">"Evaluated at " {rfc3339_utc(p.evaluated_ms())}</p>
+                    })}
+                </div>
+                <aside class="cell-side" aria-label="Problems with this cell">
+                    <For each=move || run.failures.get().into_iter().enumerate() key=|(i, m)| (*i, m.clone()) let:((_, message))>
+                        <p class="error" data-testid="error" role="alert">
+                            {message}
+                            <button type="button" class="link no-print" data-testid="retry" on:click=move |_| {
+                                crate::notebook::retry(conn, doc);
+                            }>"Retry"</button>
+                        </p>
+                    </For>
+                    <For each=move || notes().into_iter().enumerate() key=|(i, n)| (*i, n.clone()) let:((_, note))>
+                        <p class="note">{note}</p>
+                    </For>
+                </aside>
+            </div>
+        </section>
+    }
+}
+
+/// One line under the query: how it is evaluated.
+fn describe(options: &CellOptions, sent: &str, typed: &str) -> String {
+    let when = if options.daily() {
+        "Evaluated at each midnight of the range (one query per daylight-saving segment) and once at its end for today.".to_owned()
+    } else {
+        format!("Step {}.", options.step.as_deref().unwrap_or("auto"))
+    };
+    let range = match (&options.from, &options.to) {
+        (None, None) => String::new(),
+        (from, to) => format!(
+            " This cell's range: {} to {}.",
+            from.as_deref().unwrap_or("the report's start"),
+            to.as_deref().unwrap_or("the report's end")
+        ),
+    };
+    let substituted =
+        if !sent.is_empty() && sent != typed { format!(" Sent as: {sent}") } else { String::new() };
+    format!("{when}{range}{substituted}")
+}
+
+/// The query editor: the PromQL, the options, and completion of metric and label names.
+#[component]
+fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> impl IntoView {
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    let word = RwSignal::new(None::<(usize, usize, bool)>); // (start, end, inside braces)
+    let suggestions = move || {
+        let (start, end, in_braces) = word.get()?;
+        let prefix = cell.query.with(|q| q.get(start..end).map(str::to_owned))?;
+        if prefix.is_empty() {
+            return None;
+        }
+        let list = if in_braces { conn.label_names.get() } else { conn.metric_names.get() };
+        let found: Vec<String> =
+            list.into_iter().filter(|n| n.starts_with(&prefix) && *n != prefix).take(8).collect();
+        (!found.is_empty()).then_some(found)
+    };
+    let update_word = move || {
+        let Some(el) = area.get_untracked() else { return };
+        let cursor = el.selection_start().ok().flatten().unwrap_or(0) as usize;
+        let text = el.value();
+        // selectionStart counts UTF-16 units; completion is for ASCII names only.
+        if !text.is_ascii() && text.len() != text.encode_utf16().count() {
+            word.set(None);
+            return;
+        }
+        let cursor = cursor.min(text.len());
+        let start = text[..cursor]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |i| i + 1);
+        let before = &text[..start];
+        let in_braces =
+            before.rfind('{').is_some_and(|open| before.rfind('}').is_none_or(|close| close < open));
+        word.set(Some((start, cursor, in_braces)));
+    };
+    let complete = move |name: String| {
+        let Some((start, end, _)) = word.get_untracked() else { return };
+        cell.query.update(|q| {
+            if q.is_char_boundary(start) && q.is_char_boundary(end) {
+                q.replace_range(start..end, &name);
+            }
+        });
+        word.set(None);
+        if let Some(el) = area.get_untracked() {
+            let _ = el.focus();
+            let at = (start + name.len()) as u32;
+            let _ = el.set_selection_range(at, at);
+        }
+    };
+    let apply_options = move |text: String| {
+        cell.options_text.set(text.clone());
+        let mut options = CellOptions::default();
+        match parse_options(&mut options, &text) {
+            Ok(()) => {
+                cell.options_error.set(None);
+                cell.options.set(options);
+            }
+            Err(e) => cell.options_error.set(Some(e)),
+        }
+    };
+    view! {
+        <div class="editor no-print">
+            <label class="editor-query">
+                <span>"PromQL"</span>
+                <textarea data-testid="cell-source" rows="4" spellcheck="false" autocomplete="off" node_ref=area
+                    prop:value=move || cell.query.get()
+                    on:input=move |ev| { cell.query.set(event_target_value(&ev)); update_word(); }
+                    on:click=move |_| update_word()
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                            ev.prevent_default();
+                            on_run.run(());
+                        } else if ev.key() == "Escape" {
+                            word.set(None);
+                        }
+                    }></textarea>
+            </label>
+            {move || suggestions().map(|list| view! {
+                <div class="completions" role="listbox" aria-label="Completions">
+                    {list.into_iter().map(|name| {
+                        let pick = name.clone();
+                        view! { <button type="button" class="completion" data-testid="completion" role="option"
+                            on:mousedown=move |ev| { ev.prevent_default(); complete(pick.clone()); }>{name}</button> }
+                    }).collect_view()}
+                </div>
+            })}
+            <label class="editor-options">
+                <span>"Options"</span>
+                <input type="text" data-testid="cell-options" spellcheck="false" autocomplete="off"
+                    placeholder="title=\"Daily users\" chart=stacked-bar legend=\"{{namespace}}\" step=1d"
+                    prop:value=move || cell.options_text.get()
+                    on:change=move |ev| apply_options(event_target_value(&ev)) />
+            </label>
+            {move || cell.options_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
+            <p class="muted">{format!(
+                "Options: title, chart ({}), legend, step (1d = calendar days, or 5m, 1h, auto), unit ({}), top, datasources (names, comma-separated), from, to. Ctrl+Enter runs the cell.",
+                ChartKind::names().join(", "),
+                promnote_core::chart::Unit::names().join(", ")
+            )}</p>
+        </div>
+    }
+}
+
+fn parse_options(options: &mut CellOptions, text: &str) -> Result<(), String> {
+    // The same rules as the report file: parse a one-cell report.
+    let source = format!("```promql {text}\nup\n```\n");
+    let nb = promnote_core::notebook::parse(&source).map_err(|e| e.message)?;
+    if let Some(cell) = nb.cells().next() {
+        *options = cell.options.clone();
+    }
+    Ok(())
+}
+
+/// A table view of a cell: rows are times, columns series; the latest rows first.
+#[component]
+fn TableView(table: Signal<Option<WideTable>>) -> impl IntoView {
+    move || {
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let total = t.row_labels.len();
+            let shown: Vec<usize> = (0..total).rev().take(TABLE_ROWS_SHOWN).collect();
+            let head = t.columns.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view();
+            let rows = shown
+                .iter()
+                .map(|&r| {
+                    let cells = t
+                        .columns
+                        .iter()
+                        .map(|c| view! { <td>{c.values[r].map(csv::number).unwrap_or_default()}</td> })
+                        .collect_view();
+                    view! { <tr><th scope="row">{t.row_labels[r].clone()}</th>{cells}</tr> }
+                })
+                .collect_view();
+            let more = (total > TABLE_ROWS_SHOWN).then(|| {
+                view! { <p class="muted">{format!("Showing the latest {TABLE_ROWS_SHOWN} of {total} rows; the CSV has all of them.")}</p> }
+            });
+            Some(view! {
+                <div class="table-wrap" data-testid="table">
+                    <table class="data"><thead><tr><th scope="col">"time"</th>{head}</tr></thead><tbody>{rows}</tbody></table>
+                </div>
+                {more}
+            })
+        })
+    }
+}

@@ -1,0 +1,419 @@
+//! The open report as signals: its front matter, its prose and cells (each cell with
+//! its own run state), the time range and variable values. Also the built-in reports
+//! (compiled in from `reports/`) and keeping edits in the browser: every change is saved
+//! to localStorage under the report's id, never with the token.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use promnote_core::notebook::{self, Block, Cell, CellOptions, FrontMatter, Notebook};
+use promnote_core::report::CellPlan;
+use promnote_core::vars::Selection;
+use serde::{Deserialize, Serialize};
+use web_sys::AbortController;
+
+use crate::run::Arrival;
+
+/// A report shipped with the site.
+pub struct BuiltIn {
+    /// Its id, used in `#/<id>` links and as its storage key.
+    pub id: &'static str,
+    /// Its Markdown.
+    pub source: &'static str,
+}
+
+/// The gallery, in order: the flagship first.
+pub const BUILT_IN: [BuiltIn; 3] = [
+    BuiltIn { id: "hub-activity", source: include_str!("../reports/hub-activity.md") },
+    BuiltIn { id: "jupyterhub-usage", source: include_str!("../reports/jupyterhub-usage.md") },
+    BuiltIn { id: "service-metrics", source: include_str!("../reports/service-metrics.md") },
+];
+
+/// The id of the report a user wrote, opened from a file, or received in a link.
+pub const MINE: &str = "my-report";
+
+/// The built-in report with this id.
+pub fn built_in(id: &str) -> Option<&'static BuiltIn> {
+    BUILT_IN.iter().find(|b| b.id == id)
+}
+
+/// One cell's run: what it asked and what came back, per datasource.
+#[derive(Clone, Copy)]
+pub struct CellRun {
+    /// The plan of the latest run.
+    pub plan: RwSignal<Option<CellPlan>>,
+    /// The query as sent (variables substituted).
+    pub sent: RwSignal<String>,
+    /// What each datasource contributed, in arrival order.
+    pub arrived: RwSignal<Vec<Arrival>>,
+    /// Per-datasource failures (each message names the datasource).
+    pub failures: RwSignal<Vec<String>>,
+    /// A problem with the cell itself (its range, step or datasources).
+    pub error: RwSignal<Option<String>>,
+    /// Whether requests are in flight.
+    pub running: RwSignal<bool>,
+    /// Bumped for every run, so a draw knows it belongs to the latest.
+    pub generation: RwSignal<u32>,
+    /// The generation whose run has finished and whose chart is on screen.
+    pub settled: RwSignal<u32>,
+    /// The run's abort controller.
+    pub abort: StoredValue<Option<AbortController>, LocalStorage>,
+}
+
+impl CellRun {
+    fn new() -> Self {
+        Self {
+            plan: RwSignal::new(None),
+            sent: RwSignal::new(String::new()),
+            arrived: RwSignal::new(Vec::new()),
+            failures: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            running: RwSignal::new(false),
+            generation: RwSignal::new(0),
+            settled: RwSignal::new(0),
+            abort: StoredValue::new_local(None),
+        }
+    }
+
+    /// Aborts the run in flight, if any.
+    pub fn cancel(&self) {
+        if let Some(c) = self.abort.get_value() {
+            c.abort();
+        }
+        self.running.set(false);
+    }
+}
+
+/// A cell of the open report.
+#[derive(Clone, Copy)]
+pub struct CellState {
+    /// Stable key for the view.
+    pub key: u32,
+    /// The PromQL as typed.
+    pub query: RwSignal<String>,
+    /// The options in effect.
+    pub options: RwSignal<CellOptions>,
+    /// The options as typed (`key=value …`).
+    pub options_text: RwSignal<String>,
+    /// Why the typed options were refused.
+    pub options_error: RwSignal<Option<String>>,
+    /// Whether the editor is open.
+    pub editing: RwSignal<bool>,
+    /// The run.
+    pub run: CellRun,
+}
+
+impl CellState {
+    /// The cell as written in the report.
+    pub fn to_cell(self) -> Cell {
+        Cell { query: self.query.get_untracked(), options: self.options.get_untracked() }
+    }
+
+    /// The title, or a fallback.
+    pub fn title(&self) -> String {
+        self.options.with(|o| o.title.clone()).unwrap_or_else(|| "Query".into())
+    }
+}
+
+/// A piece of the open report.
+#[derive(Clone, Copy)]
+pub enum DocBlock {
+    /// Markdown prose.
+    Prose {
+        /// Stable key.
+        key: u32,
+        /// The Markdown.
+        text: RwSignal<String>,
+        /// Whether the editor is open.
+        editing: RwSignal<bool>,
+    },
+    /// A query cell.
+    Cell(CellState),
+}
+
+impl DocBlock {
+    /// Its stable key.
+    pub fn key(&self) -> u32 {
+        match self {
+            DocBlock::Prose { key, .. } => *key,
+            DocBlock::Cell(c) => c.key,
+        }
+    }
+}
+
+/// What is kept in localStorage for a report.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    source: String,
+    from: String,
+    to: String,
+}
+
+/// The open report.
+#[derive(Clone, Copy)]
+pub struct Doc {
+    /// Its id (a built-in's, or [`MINE`]).
+    pub id: RwSignal<String>,
+    /// Title, description, variables.
+    pub front: RwSignal<FrontMatter>,
+    /// Prose and cells.
+    pub blocks: RwSignal<Vec<DocBlock>>,
+    /// Range start as typed.
+    pub from: RwSignal<String>,
+    /// Range end as typed.
+    pub to: RwSignal<String>,
+    /// Variable selections.
+    pub vars: RwSignal<BTreeMap<String, Selection>>,
+    /// Each variable's values, once loaded.
+    pub var_values: RwSignal<BTreeMap<String, Result<Vec<String>, String>>>,
+    /// Whether the report differs from the saved original (built-ins).
+    pub edited: RwSignal<bool>,
+    /// Bumped by every "run all", so the page marks `promnote:drawn` once per run.
+    pub runs: RwSignal<u32>,
+    next_key: StoredValue<u32>,
+}
+
+impl Doc {
+    /// An empty document.
+    pub fn new() -> Self {
+        Self {
+            id: RwSignal::new(String::new()),
+            front: RwSignal::new(FrontMatter::default()),
+            blocks: RwSignal::new(Vec::new()),
+            from: RwSignal::new(String::new()),
+            to: RwSignal::new(String::new()),
+            vars: RwSignal::new(BTreeMap::new()),
+            var_values: RwSignal::new(BTreeMap::new()),
+            edited: RwSignal::new(false),
+            runs: RwSignal::new(0),
+            next_key: StoredValue::new(0),
+        }
+    }
+
+    fn key(&self) -> u32 {
+        self.next_key.update_value(|k| *k += 1);
+        self.next_key.get_value()
+    }
+
+    /// A new prose block.
+    pub fn prose_block(&self, text: &str, editing: bool) -> DocBlock {
+        DocBlock::Prose {
+            key: self.key(),
+            text: RwSignal::new(text.to_owned()),
+            editing: RwSignal::new(editing),
+        }
+    }
+
+    /// A new cell.
+    pub fn cell_block(&self, cell: Cell, editing: bool) -> DocBlock {
+        let info = cell.options.info_string();
+        DocBlock::Cell(CellState {
+            key: self.key(),
+            query: RwSignal::new(cell.query),
+            options_text: RwSignal::new(info.strip_prefix("promql").unwrap_or_default().trim().to_owned()),
+            options: RwSignal::new(cell.options),
+            options_error: RwSignal::new(None),
+            editing: RwSignal::new(editing),
+            run: CellRun::new(),
+        })
+    }
+
+    /// Replaces the open report. `from`/`to` default to the front matter's.
+    pub fn load(
+        &self,
+        id: &str,
+        nb: Notebook,
+        range: Option<(String, String)>,
+        vars: &BTreeMap<String, Selection>,
+    ) {
+        self.cancel_all();
+        let blocks: Vec<DocBlock> = nb
+            .blocks
+            .into_iter()
+            .map(|b| match b {
+                Block::Prose(text) => self.prose_block(&text, false),
+                Block::Cell(cell) => self.cell_block(cell, false),
+            })
+            .collect();
+        let (from, to) = range.unwrap_or_else(|| (nb.front.from.clone(), nb.front.to.clone()));
+        let mut selections = BTreeMap::new();
+        for v in &nb.front.variables {
+            let chosen = vars.get(&v.name).cloned().or_else(|| v.default.clone());
+            let chosen =
+                chosen.unwrap_or(if v.include_all { Selection::All } else { Selection::Values(Vec::new()) });
+            selections.insert(v.name.clone(), chosen);
+        }
+        self.id.set(id.to_owned());
+        self.front.set(nb.front);
+        self.from.set(from);
+        self.to.set(to);
+        self.vars.set(selections);
+        self.var_values.set(BTreeMap::new());
+        self.blocks.set(blocks);
+        self.edited.set(built_in(id).is_some_and(|b| b.source != self.source_untracked()));
+    }
+
+    /// Opens a report by id: the saved copy if there is one, else the built-in.
+    pub fn open(&self, id: &str) -> Result<(), String> {
+        if let Some(saved) = load_saved(id) {
+            if let Ok(nb) = notebook::parse(&saved.source) {
+                self.load(id, nb, Some((saved.from, saved.to)), &BTreeMap::new());
+                return Ok(());
+            }
+        }
+        let source = match built_in(id) {
+            Some(b) => b.source,
+            None => return Err(format!("There is no report called `{id}`; pick one from the list.")),
+        };
+        let nb =
+            notebook::parse(source).map_err(|e| format!("The built-in report `{id}` is broken ({e})."))?;
+        self.load(id, nb, None, &BTreeMap::new());
+        Ok(())
+    }
+
+    /// Throws away the edits of a built-in report.
+    pub fn reset(&self) {
+        let id = self.id.get_untracked();
+        remove_saved(&id);
+        let _ = self.open(&id);
+    }
+
+    /// The report as a notebook.
+    pub fn notebook_untracked(&self) -> Notebook {
+        let blocks = self
+            .blocks
+            .get_untracked()
+            .iter()
+            .map(|b| match b {
+                DocBlock::Prose { text, .. } => Block::Prose(text.get_untracked()),
+                DocBlock::Cell(c) => Block::Cell(c.to_cell()),
+            })
+            .collect();
+        Notebook { front: self.front.get_untracked(), blocks }
+    }
+
+    /// The report's Markdown.
+    pub fn source_untracked(&self) -> String {
+        self.notebook_untracked().to_markdown()
+    }
+
+    /// Reads every editable signal (for an effect that saves on change).
+    pub fn track(&self) {
+        self.front.track();
+        self.from.track();
+        self.to.track();
+        for b in self.blocks.get() {
+            match b {
+                DocBlock::Prose { text, .. } => text.track(),
+                DocBlock::Cell(c) => {
+                    c.query.track();
+                    c.options.track();
+                }
+            }
+        }
+    }
+
+    /// Saves the report in the browser under its id.
+    pub fn save(&self) {
+        let id = self.id.get_untracked();
+        if id.is_empty() {
+            return;
+        }
+        let source = self.source_untracked();
+        let unchanged = built_in(&id).is_some_and(|b| {
+            notebook::parse(b.source).ok().map(|nb| nb.to_markdown()) == Some(source.clone())
+        });
+        let front = self.front.get_untracked();
+        let (from, to) = (self.from.get_untracked(), self.to.get_untracked());
+        if unchanged && from == front.from && to == front.to {
+            remove_saved(&id);
+            self.edited.set(false);
+            return;
+        }
+        self.edited.set(built_in(&id).is_some());
+        store_saved(&id, &Saved { source, from, to });
+    }
+
+    /// The cells, in order.
+    pub fn cells(&self) -> Vec<CellState> {
+        self.blocks
+            .get_untracked()
+            .into_iter()
+            .filter_map(|b| match b {
+                DocBlock::Cell(c) => Some(c),
+                DocBlock::Prose { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Whether any cell is running (tracked).
+    pub fn cells_running(&self) -> bool {
+        self.blocks.with(|b| b.iter().any(|b| matches!(b, DocBlock::Cell(c) if c.run.running.get())))
+    }
+
+    /// Aborts every cell's run.
+    pub fn cancel_all(&self) {
+        for c in self.cells() {
+            c.run.cancel();
+        }
+    }
+
+    /// Moves the block with `key` by `delta` places.
+    pub fn shift(&self, key: u32, delta: isize) {
+        self.blocks.update(|blocks| {
+            if let Some(i) = blocks.iter().position(|b| b.key() == key) {
+                let j = i as isize + delta;
+                if (0..blocks.len() as isize).contains(&j) {
+                    blocks.swap(i, j as usize);
+                }
+            }
+        });
+    }
+
+    /// Removes the block with `key`.
+    pub fn remove(&self, key: u32) {
+        self.blocks.update(|blocks| {
+            if let Some(i) = blocks.iter().position(|b| b.key() == key) {
+                if let DocBlock::Cell(c) = blocks.remove(i) {
+                    c.run.cancel();
+                }
+            }
+        });
+    }
+}
+
+impl Default for Doc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn storage_key(id: &str) -> String {
+    format!("promnote.report.{id}")
+}
+
+fn load_saved(id: &str) -> Option<Saved> {
+    let text = storage()?.get_item(&storage_key(id)).ok().flatten()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn store_saved(id: &str, saved: &Saved) {
+    if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(saved)) {
+        let _ = s.set_item(&storage_key(id), &text);
+    }
+}
+
+fn remove_saved(id: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&storage_key(id));
+    }
+}
+
+/// Whether the user has a report of their own saved.
+pub fn has_mine() -> bool {
+    load_saved(MINE).is_some()
+}

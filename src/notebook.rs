@@ -1,0 +1,522 @@
+//! The open report as a notebook: its toolbar (time range, zone, run all, share,
+//! downloads, open a file), its variables, and its prose and cells, which can be added,
+//! edited, moved and deleted in the page. Also the gallery of reports and share links.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use promnote_core::chart::file_name;
+use promnote_core::csv;
+use promnote_core::notebook::{self, Cell, CellOptions, Notebook};
+use promnote_core::share::{self, Shared};
+use promnote_core::time::TimeRange;
+use promnote_core::vars::{self, Selection};
+use wasm_bindgen::JsCast;
+
+use crate::cell::{run_cell, CellView};
+use crate::doc::{built_in, Doc, DocBlock, BUILT_IN, MINE};
+use crate::download;
+use crate::perf;
+use crate::prose::Prose;
+use crate::run::Connection;
+
+/// Runs every cell of the open report. Cells that use a variable whose value must come
+/// from Grafana (no "All", no default) wait for its values; the others start at once.
+pub fn run_all(conn: Connection, doc: Doc) {
+    if conn.transport().is_none() || conn.listing.get_untracked() {
+        return;
+    }
+    doc.runs.update(|n| *n += 1);
+    let front = doc.front.get_untracked();
+    let selections = doc.vars.get_untracked();
+    let undetermined: Vec<String> = front
+        .variables
+        .iter()
+        .filter(|v| {
+            let empty = match selections.get(&v.name) {
+                None => true,
+                Some(Selection::Values(list)) => list.is_empty(),
+                Some(Selection::All) => false,
+            };
+            !v.include_all && empty
+        })
+        .map(|v| v.name.clone())
+        .collect();
+    let mut deferred = Vec::new();
+    for cell in doc.cells() {
+        let query = cell.query.get_untracked();
+        if undetermined.iter().any(|name| vars::uses(&query, name)) {
+            cell.run.cancel();
+            cell.run.generation.update(|g| *g += 1);
+            cell.run.running.set(true);
+            deferred.push(cell);
+        } else {
+            run_cell(conn, doc, cell);
+        }
+    }
+    if front.variables.is_empty() {
+        return;
+    }
+    let Some((_, signal)) = conn.abort_signal() else { return };
+    leptos::task::spawn_local(async move {
+        let loads = front
+            .variables
+            .iter()
+            .map(|v| conn.label_values(&v.source.label, v.source.selector.as_deref(), &signal));
+        let answers = futures::future::join_all(loads).await;
+        if signal.aborted() {
+            return;
+        }
+        for (v, values) in front.variables.iter().zip(answers) {
+            if let (true, Ok(Some(first))) =
+                (undetermined.contains(&v.name), values.as_ref().map(|l| l.first()))
+            {
+                doc.vars.update(|m| {
+                    m.insert(v.name.clone(), Selection::Values(vec![first.clone()]));
+                });
+            }
+            doc.var_values.update(|m| {
+                m.insert(v.name.clone(), values);
+            });
+        }
+        for cell in deferred {
+            run_cell(conn, doc, cell);
+        }
+    });
+}
+
+/// Retry after a datasource failed: list and check the datasources again, then run
+/// the report (through [`Connection::ready`]).
+pub fn retry(conn: Connection, _doc: Doc) {
+    perf::mark("promnote:click");
+    conn.reconnect();
+}
+
+/// The link that opens this report, as it is now, on this page.
+fn share_link(doc: Doc, grafana: Option<String>) -> String {
+    let vars = doc
+        .vars
+        .get_untracked()
+        .into_iter()
+        .map(|(name, sel)| {
+            let values = match sel {
+                Selection::All => vec![share::ALL.to_owned()],
+                Selection::Values(list) => list,
+            };
+            (name, values)
+        })
+        .collect();
+    let shared = Shared {
+        source: doc.source_untracked(),
+        from: doc.from.get_untracked(),
+        to: doc.to.get_untracked(),
+        vars,
+        grafana,
+    };
+    let location = web_sys::window().map(|w| w.location());
+    let base = location
+        .map(|l| {
+            format!(
+                "{}{}{}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default(),
+                l.search().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    format!("{base}#{}", share::encode(&shared))
+}
+
+/// Opens a share link's report; returns the Grafana URL it points at.
+pub fn open_shared(doc: Doc, fragment: &str) -> Result<Option<String>, String> {
+    let shared = share::decode(fragment).map_err(|e| e.to_string())?;
+    let nb = notebook::parse(&shared.source).map_err(|e| format!("The shared report cannot be read: {e}"))?;
+    let vars: BTreeMap<String, Selection> = shared
+        .vars
+        .into_iter()
+        .map(|(name, values)| {
+            let sel = if values.iter().any(|v| v == share::ALL) {
+                Selection::All
+            } else {
+                Selection::Values(values)
+            };
+            (name, sel)
+        })
+        .collect();
+    doc.load(MINE, nb, Some((shared.from, shared.to)), &vars);
+    doc.save();
+    Ok(shared.grafana)
+}
+
+/// The report id in `#/<id>`, if the fragment is a report link.
+pub fn route(fragment: &str) -> Option<String> {
+    fragment.strip_prefix("#/").filter(|id| !id.is_empty()).map(str::to_owned)
+}
+
+/// The gallery: the built-in reports, the user's own, a new one, one from a file.
+#[component]
+pub fn Gallery(doc: Doc, conn: Connection, problem: RwSignal<Option<String>>) -> impl IntoView {
+    let reports: Vec<(String, String, Option<String>)> = BUILT_IN
+        .iter()
+        .filter_map(|b| {
+            notebook::parse(b.source).ok().map(|nb| (b.id.to_owned(), nb.front.title, nb.front.description))
+        })
+        .collect();
+    let new_report = move |_| {
+        let template = Notebook {
+            front: notebook::FrontMatter { title: "My report".into(), ..Default::default() },
+            blocks: vec![
+                notebook::Block::Prose(
+                    "Write what this report shows. Cells below run on every Prometheus datasource.".into(),
+                ),
+                notebook::Block::Cell(Cell {
+                    query: "sum by (job) (up)".into(),
+                    options: CellOptions {
+                        title: Some("Targets up, per job".into()),
+                        chart: promnote_core::chart::ChartKind::Line,
+                        ..Default::default()
+                    },
+                }),
+            ],
+        };
+        open_mine(doc, conn, template);
+    };
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let on_file = move |_| {
+        let Some(input) = file_input.get_untracked() else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            match text.ok().and_then(|t| t.as_string()) {
+                Some(text) => match notebook::parse(&text) {
+                    Ok(nb) => {
+                        problem.set(None);
+                        open_mine(doc, conn, nb);
+                    }
+                    Err(e) => problem.set(Some(format!("{name} is not a report promnote can read: {e}"))),
+                },
+                None => {
+                    problem.set(Some(format!("{name} could not be read as text (is it a Markdown file?).")))
+                }
+            }
+        });
+    };
+    view! {
+        <nav class="gallery no-print" aria-label="Reports">
+            <ul>
+                {reports.into_iter().map(|(id, title, description)| {
+                    let href = format!("#/{id}");
+                    let current = id.clone();
+                    view! {
+                        <li>
+                            <a href=href data-testid="report-link" data-report=id title=description.unwrap_or_default()
+                                aria-current=move || (doc.id.get() == current).then_some("page")>{title}</a>
+                        </li>
+                    }
+                }).collect_view()}
+                <Show when=move || doc.id.get() == MINE || crate::doc::has_mine()>
+                    <li><a href="#/my-report" data-testid="report-link" data-report="my-report"
+                        aria-current=move || (doc.id.get() == MINE).then_some("page")>"My report"</a></li>
+                </Show>
+            </ul>
+            <div class="gallery-actions">
+                <button type="button" class="secondary" data-testid="new-report" on:click=new_report>"New report"</button>
+                <label class="file-button secondary">
+                    "Open a .md file"
+                    <input type="file" accept=".md,.markdown,text/markdown,text/plain" data-testid="open-file" node_ref=file_input on:change=on_file />
+                </label>
+            </div>
+        </nav>
+        {move || problem.get().map(|p| view! { <p class="error" data-testid="error" role="alert">{p}</p> })}
+    }
+}
+
+/// Makes `nb` the user's own report, opens it and runs it.
+fn open_mine(doc: Doc, conn: Connection, nb: Notebook) {
+    doc.load(MINE, nb, None, &BTreeMap::new());
+    doc.save();
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash("/my-report");
+    }
+    run_all(conn, doc);
+}
+
+/// Chooses the zone whose midnights cut the days: UTC, or the browser's zone.
+#[component]
+fn ZonePicker(conn: Connection, doc: Doc, #[prop(into)] disabled: Signal<bool>) -> impl IntoView {
+    let browser = browser_zone_name().filter(|name| name != "UTC" && promnote_core::time::zone(name).is_ok());
+    let choose = move |ev: leptos::ev::Event| {
+        let name = event_target_value(&ev);
+        match promnote_core::time::zone(&name) {
+            Ok(zone) => {
+                conn.zone.set(zone);
+                perf::mark("promnote:click");
+                run_all(conn, doc);
+            }
+            Err(e) => conn.fatal.set(Some(e.to_string())),
+        }
+    };
+    view! {
+        <label class="zone">
+            <span>"Days in"</span>
+            <select data-testid="time-zone" on:change=choose prop:disabled=move || disabled.get()>
+                <option value="UTC">"UTC"</option>
+                {browser.map(|name| { let label = format!("{name} (this browser)"); view! { <option value=name>{label}</option> } })}
+            </select>
+        </label>
+    }
+}
+
+/// The browser's own IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+fn browser_zone_name() -> Option<String> {
+    let options =
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into()).ok()?.as_string()
+}
+
+/// The open report.
+#[component]
+pub fn NotebookView(
+    conn: Connection,
+    doc: Doc,
+    /// The Grafana base URL when live (for share links).
+    #[prop(into)]
+    grafana: Signal<Option<String>>,
+    /// Whether the page replays recorded data (no zone choice, fixed time).
+    #[prop(into)]
+    replay: Signal<bool>,
+) -> impl IntoView {
+    // Run the report whenever a connection is ready.
+    Effect::new(move |_| {
+        if conn.ready.get() > 0 {
+            run_all(conn, doc);
+        }
+    });
+    // Save edits in the browser.
+    Effect::new(move |_| {
+        doc.track();
+        doc.save();
+    });
+    // `promnote:drawn` once per run: when every cell has settled.
+    let marked = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let run = doc.runs.get();
+        if run == 0 || marked.get_value() == run {
+            return;
+        }
+        let cells = doc.blocks.with(|b| {
+            b.iter()
+                .filter_map(|b| if let DocBlock::Cell(c) = b { Some(*c) } else { None })
+                .collect::<Vec<_>>()
+        });
+        let settled = cells.iter().all(|c| c.run.settled.get() == c.run.generation.get());
+        if settled {
+            marked.set_value(run);
+            perf::mark("promnote:drawn");
+        }
+    });
+    let range_error = RwSignal::new(None::<String>);
+    let set_range = move |from: Option<String>, to: Option<String>| {
+        if let Some(from) = from {
+            doc.from.set(from);
+        }
+        if let Some(to) = to {
+            doc.to.set(to);
+        }
+        let now = jiff::Timestamp::from_millisecond(perf::wall_ms()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        match TimeRange::parse(
+            &doc.from.get_untracked(),
+            &doc.to.get_untracked(),
+            now,
+            &conn.zone.get_untracked(),
+        ) {
+            Ok(_) => {
+                range_error.set(None);
+                perf::mark("promnote:click");
+                conn.refresh_now(true);
+                run_all(conn, doc);
+            }
+            Err(e) => range_error.set(Some(e.to_string())),
+        }
+    };
+    let share_text = RwSignal::new(None::<String>);
+    let report_error = RwSignal::new(None::<String>);
+    let add = move |cell: bool| {
+        let block = if cell {
+            doc.cell_block(Cell { query: String::new(), options: CellOptions::default() }, true)
+        } else {
+            doc.prose_block("", true)
+        };
+        doc.blocks.update(|b| b.push(block));
+    };
+    view! {
+        <article class="report" data-testid="report" data-report=move || doc.id.get()>
+            <div class="report-head">
+                <h1 data-testid="report-title">{move || doc.front.with(|f| f.title.clone())}</h1>
+                <p class="print-only muted">
+                    {move || format!("Time range: {} to {}", doc.from.get(), doc.to.get())}
+                    {move || conn.transport().map(|_| format!(" · generated {}", promnote_core::days::rfc3339_utc(conn.now_ms())))}
+                </p>
+            </div>
+            <div class="toolbar no-print">
+                <label class="time"><span>"From"</span>
+                    <input type="text" data-testid="time-from" spellcheck="false" prop:value=move || doc.from.get()
+                        on:change=move |ev| set_range(Some(event_target_value(&ev)), None) /></label>
+                <label class="time"><span>"To"</span>
+                    <input type="text" data-testid="time-to" spellcheck="false" prop:value=move || doc.to.get()
+                        on:change=move |ev| set_range(None, Some(event_target_value(&ev))) /></label>
+                <ZonePicker conn doc disabled=replay />
+                <button type="button" data-testid="run-all" on:click=move |_| {
+                    perf::mark("promnote:click");
+                    conn.refresh_now(true);
+                    run_all(conn, doc);
+                }>"Run all"</button>
+                <button type="button" class="secondary" data-testid="share" on:click=move |_| {
+                    share_text.set(Some(share_link(doc, grafana.get_untracked())));
+                }>"Share link"</button>
+                <button type="button" class="secondary" data-testid="download-md" on:click=move |_| {
+                    let name = format!("{}.md", file_name(&doc.front.get_untracked().title));
+                    if let Err(e) = download::save_text(&name, "text/markdown;charset=utf-8", &doc.source_untracked()) {
+                        report_error.set(Some(e));
+                    }
+                }>"Download .md"</button>
+                <button type="button" class="secondary" data-testid="download-report-csv" on:click=move |_| {
+                    let zone = conn.zone.get_untracked();
+                    let cells: Vec<(String, Vec<crate::run::Arrival>)> = doc.cells().iter().map(|c| (c.title(), c.run.arrived.get_untracked())).collect();
+                    let parts: Vec<(&str, Vec<&promnote_core::table::Series>)> = cells
+                        .iter()
+                        .map(|(title, arrived)| (title.as_str(), arrived.iter().flat_map(|a| a.range.iter().chain(&a.instant)).collect()))
+                        .collect();
+                    let name = format!("{}.csv", file_name(&doc.front.get_untracked().title));
+                    if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::report_tidy(&parts, &zone)) {
+                        report_error.set(Some(e));
+                    }
+                }>"Report CSV"</button>
+                <Show when=move || doc.edited.get()>
+                    <button type="button" class="secondary" data-testid="reset-report" title="Throw away your edits of this built-in report"
+                        on:click=move |_| { doc.reset(); run_all(conn, doc); }>"Reset to original"</button>
+                </Show>
+            </div>
+            {move || range_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+            {move || report_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+            {move || share_text.get().map(|link| view! {
+                <div class="share no-print">
+                    <label><span>"Share link (holds the report, range, variables and Grafana address; never the token)"</span>
+                        <input type="text" readonly data-testid="share-link" prop:value=link
+                            on:focus=move |ev| { if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) { el.select(); } } />
+                    </label>
+                </div>
+            })}
+            <Variables conn doc />
+            <For each=move || doc.blocks.get() key=DocBlock::key children=move |block| match block {
+                DocBlock::Prose { key, text, editing } => view! { <ProseBlock doc key text editing /> }.into_any(),
+                DocBlock::Cell(cell) => view! { <CellView conn doc cell /> }.into_any(),
+            } />
+            <div class="add no-print">
+                <button type="button" class="secondary" data-testid="add-cell" on:click=move |_| add(true)>"+ Query cell"</button>
+                <button type="button" class="secondary" data-testid="add-text" on:click=move |_| add(false)>"+ Text"</button>
+            </div>
+        </article>
+    }
+}
+
+/// A prose block, shown rendered or, while editing, as its Markdown.
+#[component]
+fn ProseBlock(doc: Doc, key: u32, text: RwSignal<String>, editing: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <section class="prose-block" data-testid="prose">
+            <Show when=move || editing.get() fallback=move || view! { <Prose text=text /> }>
+                <textarea class="prose-editor" data-testid="prose-source" rows="6" prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </Show>
+            <div class="block-tools no-print">
+                <button type="button" class="link" data-testid="edit-text" on:click=move |_| editing.update(|e| *e = !*e)>
+                    {move || if editing.get() { "Done" } else { "Edit text" }}</button>
+                <button type="button" class="icon" title="Move up" aria-label="Move text up" on:click=move |_| doc.shift(key, -1)>"↑"</button>
+                <button type="button" class="icon" title="Move down" aria-label="Move text down" on:click=move |_| doc.shift(key, 1)>"↓"</button>
+                <button type="button" class="icon" title="Delete text" aria-label="Delete text" on:click=move |_| doc.remove(key)>"✕"</button>
+            </div>
+        </section>
+    }
+}
+
+/// One control per variable; a change re-runs the cells that use it.
+#[component]
+fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
+    let changed = move |name: String, selection: Selection| {
+        doc.vars.update(|m| {
+            m.insert(name.clone(), selection);
+        });
+        perf::mark("promnote:click");
+        doc.runs.update(|n| *n += 1);
+        for cell in doc.cells() {
+            if cell.query.with_untracked(|q| vars::uses(q, &name)) {
+                run_cell(conn, doc, cell);
+            }
+        }
+    };
+    view! {
+        <div class="variables no-print">
+            <For each=move || doc.front.get().variables key=|v| v.name.clone() children=move |v| {
+                let name = v.name.clone();
+                let label = v.label.clone().unwrap_or_else(|| v.name.clone());
+                let (multi, include_all) = (v.multi, v.include_all);
+                let name_for_options = name.clone();
+                let name_for_change = name.clone();
+                let name_for_error = name.clone();
+                let options = move || {
+                    let selection = doc.vars.with(|m| m.get(&name_for_options).cloned()).unwrap_or(Selection::All);
+                    let mut values = doc.var_values.with(|m| m.get(&name_for_options).and_then(|r| r.as_ref().ok().cloned())).unwrap_or_default();
+                    if let Selection::Values(chosen) = &selection {
+                        for c in chosen {
+                            if !values.contains(c) {
+                                values.push(c.clone());
+                            }
+                        }
+                    }
+                    let all = include_all.then(|| {
+                        let selected = selection == Selection::All;
+                        view! { <option value=share::ALL selected=selected>"All"</option> }
+                    });
+                    let rest = values.into_iter().map(|value| {
+                        let selected = matches!(&selection, Selection::Values(c) if c.contains(&value));
+                        let text = value.clone();
+                        view! { <option value=value selected=selected>{text}</option> }
+                    }).collect_view();
+                    view! { {all} {rest} }
+                };
+                let on_change = move |ev: leptos::ev::Event| {
+                    let Some(select) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) else { return };
+                    let chosen: Vec<String> = (0..select.selected_options().length())
+                        .filter_map(|i| select.selected_options().item(i))
+                        .filter_map(|o| o.dyn_into::<web_sys::HtmlOptionElement>().ok())
+                        .map(|o| o.value())
+                        .collect();
+                    let selection = if chosen.iter().any(|c| c == share::ALL) || (chosen.is_empty() && include_all) {
+                        Selection::All
+                    } else {
+                        Selection::Values(chosen)
+                    };
+                    changed(name_for_change.clone(), selection);
+                };
+                let failed = move || doc.var_values.with(|m| m.get(&name_for_error).and_then(|r| r.as_ref().err().cloned()));
+                view! {
+                    <label class="variable">
+                        <span>{label}</span>
+                        <select data-testid="variable" data-name=name multiple=multi size=if multi { "4" } else { "1" } on:change=on_change>
+                            {options}
+                        </select>
+                        {move || failed().map(|e| view! { <span class="muted">{format!("values could not be loaded: {e}")}</span> })}
+                    </label>
+                }
+            } />
+        </div>
+    }
+}
+
+/// Whether `id` names a report that can be opened.
+pub fn known(id: &str) -> bool {
+    built_in(id).is_some() || id == MINE
+}
