@@ -22,9 +22,9 @@ if (!/<meta http-equiv="Content-Security-Policy" content="[^"]*script-src 'self'
   failures.push('the Content-Security-Policy meta (with the bootstrap hash) is missing');
 }
 try {
-  statSync(join(dist, 'demo-data', 'hub-activity.json'));
+  statSync(join(dist, 'demo-data', 'reports.json'));
 } catch {
-  failures.push('dist/demo-data/hub-activity.json is missing');
+  failures.push('dist/demo-data/reports.json is missing');
 }
 
 const groups = { wasm: /\.wasm$/, 'JS glue': /^promnote-.*\.js$/, 'plotly.js': /^plotly.*\.js$/, CSS: /\.css$/, HTML: /\.html$/ };

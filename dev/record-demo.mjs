@@ -1,10 +1,11 @@
 // Records the demo data that the static site replays in its demo-data mode: drives the
 // built site in headless Chromium against the real stack, captures every API answer
-// the report needs (keyed like the app's replay transport: "METHOD path\nform"), and
-// writes demo-data/hub-activity.json. The token is never written.
+// the built-in reports need (keyed like the app's replay transport: "METHOD path\nform"),
+// and writes demo-data/reports.json. Every report is run at the connection's "now", which
+// is what the replay uses. The token is never written.
 // Usage: node dev/record-demo.mjs target/demo-stack/<name>/state.json
 import { readFileSync, writeFileSync } from 'node:fs';
-import { chromium } from '@playwright/test';
+import { chromium, expect } from '@playwright/test';
 
 const state = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const base = state.grafana_url.replace(/\/?$/, '/');
@@ -25,13 +26,28 @@ await page.goto(base);
 await page.getByTestId('grafana-url').fill(base);
 await page.getByTestId('grafana-token').fill(state.token);
 await page.getByTestId('connect').click();
-const cell = page.getByTestId('cell');
+const cell = page.getByTestId('cell').first();
 await cell.and(page.locator('[data-state=drawn]')).waitFor({ timeout: 60_000 });
-await page.waitForTimeout(500);
 const recordedAt = Number(await cell.getAttribute('data-evaluated-at'));
+const settled = () =>
+  page.waitForFunction(
+    () => {
+      const cells = [...document.querySelectorAll('[data-testid=cell]')];
+      return cells.length > 0 && cells.every((c) => !['loading', 'idle'].includes(c.dataset.state));
+    },
+    null,
+    { timeout: 60_000 },
+  );
+await settled();
+for (const id of ['jupyterhub-usage', 'service-metrics']) {
+  await page.locator(`[data-testid=report-link][data-report=${id}]`).click();
+  await expect(page.getByTestId('report')).toHaveAttribute('data-report', id);
+  await settled();
+}
+await page.waitForTimeout(500);
 await browser.close();
 
 const text = JSON.stringify({ format: 1, recorded_at_ms: recordedAt, answers }, null, 1);
 if (text.includes(state.token)) throw new Error('the recording contains the token');
-writeFileSync('demo-data/hub-activity.json', `${text}\n`);
+writeFileSync('demo-data/reports.json', `${text}\n`);
 console.log(`recorded ${Object.keys(answers).length} answers at ${new Date(recordedAt).toISOString()}`);

@@ -73,7 +73,8 @@ test('a wrong token shows the 401 message and no chart', async ({ page }) => {
   await expect(report.errors.first()).toContainText('Grafana refused the token');
   await expect(report.errors.first()).toContainText('Invalid API key');
   await expect(report.datasources).toHaveCount(0);
-  await expect(report.cell).toHaveAttribute('data-state', 'empty');
+  // The connection failed, so no cell ran.
+  await expect(report.cell).toHaveAttribute('data-state', 'idle');
   expect(await page.evaluate(() => document.querySelector('[data-testid=chart] .main-svg'))).toBeNull();
 });
 
@@ -81,7 +82,7 @@ test('reconnecting with a bad token clears the previous chart', async ({ page })
   const { state, report } = await drawnReport(page);
   await report.connect(state.grafana_url, 'glsa_revoked_token');
   await expect(report.errors.first()).toContainText('the token has been revoked');
-  await expect(report.cell).toHaveAttribute('data-state', 'empty');
+  await expect(report.cell).toHaveAttribute('data-state', 'idle');
   await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid=chart] .main-svg'))).toBeNull();
 });
 
@@ -193,7 +194,7 @@ test('the CSV download holds the values the generator wrote (wide) and every sam
   const { state, report } = await drawnReport(page);
 
   const [wideDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
-  expect(wideDownload.suggestedFilename()).toBe('hub-activity.csv');
+  expect(wideDownload.suggestedFilename()).toBe('daily-active-users-per-hub.csv');
   const wide = readFileSync(await wideDownload.path(), 'utf8').split('\r\n').filter(Boolean).map((l) => l.split(','));
   const [header, ...rows] = wide;
   expect(header[0]).toBe('day');

@@ -313,7 +313,7 @@ pub fn page_origin() -> String {
 /// works under any sub-path).
 pub async fn load_recording(abort: &AbortSignal) -> Result<Recording, ApiError> {
     const WHAT: &str = "The bundled demo data";
-    let response = Request::get("demo-data/hub-activity.json")
+    let response = Request::get("demo-data/reports.json")
         .abort_signal(Some(abort))
         .send()
         .await

@@ -130,7 +130,7 @@ fn ConnectForm(
         token.set(String::new());
         keep_choice.set(Keep::Memory);
         conn.forget_session();
-        doc.cancel_all();
+        doc.clear_runs();
         mode.set(Mode::Idle);
     };
 
@@ -164,12 +164,14 @@ fn ConnectForm(
         if let Err(e) = keep::save(keep_choice.get_untracked(), &kept) {
             form_error.set(Some(e));
         }
+        doc.clear_runs();
         conn.connect(Transport::Grafana(Rc::new(Session { base, token })));
     };
 
     let demo = move |_| {
         perf::mark("promnote:click");
         form_error.set(None);
+        doc.clear_runs();
         conn.start_demo(move |at| mode.set(Mode::Demo(at)));
     };
 

@@ -351,6 +351,18 @@ impl Doc {
         self.blocks.with(|b| b.iter().any(|b| matches!(b, DocBlock::Cell(c) if c.run.running.get())))
     }
 
+    /// Clears every cell's results (a new connection must never show the old one's data).
+    pub fn clear_runs(&self) {
+        for c in self.cells() {
+            c.run.cancel();
+            c.run.generation.update(|g| *g += 1);
+            c.run.plan.set(None);
+            c.run.arrived.set(Vec::new());
+            c.run.failures.set(Vec::new());
+            c.run.error.set(None);
+        }
+    }
+
     /// Aborts every cell's run.
     pub fn cancel_all(&self) {
         for c in self.cells() {

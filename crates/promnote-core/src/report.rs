@@ -154,7 +154,8 @@ impl CellPlan {
             legend: options.legend.clone(),
             order: Order::Total,
             top_n: options.top,
-            fill_zero: options.chart.stacks(),
+            // Gaps stay gaps: a day without data is not a zero (plotly.js stacks around them).
+            fill_zero: false,
         };
         match &self.grid {
             Grid::Days(plan) => pivot_days(plan, range, instant, &pivot),
