@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
     };
     let hash = || web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     follow(hash());
+    crate::chart_view::fit_charts_to_paper();
     let listener = window_event_listener(leptos::ev::hashchange, move |_| follow(hash()));
     on_cleanup(move || listener.remove());
     let grafana = Signal::derive(move || match mode.get() {

@@ -18,6 +18,47 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["Plotly", "Plots"], js_name = resize, catch)]
     fn plotly_resize(element: &web_sys::HtmlElement) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Plotly, js_name = relayout, catch)]
+    fn plotly_relayout(element: &web_sys::HtmlElement, update: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Width of a chart on paper (A4 or Letter with the browser's default margins), in CSS px.
+const PRINT_WIDTH_PX: f64 = 680.0;
+
+/// Charts are sized for the screen; on paper they must fit the page. The browser fires
+/// `beforeprint` (also for "Save as PDF") before laying the page out for paper: narrow
+/// every chart then, and give it back its container's width after printing.
+pub fn fit_charts_to_paper() {
+    let each_chart = |update: &dyn Fn(&web_sys::HtmlElement)| {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Ok(charts) = document.query_selector_all(".js-plotly-plot") else { return };
+        for i in 0..charts.length() {
+            if let Some(chart) = charts.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+                update(&chart);
+            }
+        }
+    };
+    let width = |value: JsValue| {
+        let update = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&update, &"width".into(), &value);
+        update
+    };
+    let before = window_event_listener(leptos::ev::beforeprint, move |_| {
+        each_chart(&|chart| {
+            let _ = plotly_relayout(chart, &width(PRINT_WIDTH_PX.into()));
+        });
+    });
+    let after = window_event_listener(leptos::ev::afterprint, move |_| {
+        each_chart(&|chart| {
+            let _ = plotly_relayout(chart, &width(JsValue::NULL));
+            let _ = plotly_resize(chart);
+        });
+    });
+    on_cleanup(move || {
+        before.remove();
+        after.remove();
+    });
 }
 
 /// A figure serialized by `plotly::Plot::to_json` (a `Plot` itself is not `Send`, so

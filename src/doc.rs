@@ -171,6 +171,10 @@ pub struct Doc {
     /// Bumped by every "run all", so the page marks `promnote:drawn` once per run.
     pub runs: RwSignal<u32>,
     next_key: StoredValue<u32>,
+    /// The owner of every block's signals: the page's, not whichever component or
+    /// `<Show>` happened to be current when a report was loaded (it may be disposed
+    /// while the report lives on).
+    owner: StoredValue<Owner>,
 }
 
 impl Doc {
@@ -187,6 +191,7 @@ impl Doc {
             edited: RwSignal::new(false),
             runs: RwSignal::new(0),
             next_key: StoredValue::new(0),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
         }
     }
 
@@ -197,24 +202,34 @@ impl Doc {
 
     /// A new prose block.
     pub fn prose_block(&self, text: &str, editing: bool) -> DocBlock {
-        DocBlock::Prose {
-            key: self.key(),
-            text: RwSignal::new(text.to_owned()),
-            editing: RwSignal::new(editing),
-        }
+        let key = self.key();
+        self.owner.with_value(|owner| {
+            owner.with(|| DocBlock::Prose {
+                key,
+                text: RwSignal::new(text.to_owned()),
+                editing: RwSignal::new(editing),
+            })
+        })
     }
 
     /// A new cell.
     pub fn cell_block(&self, cell: Cell, editing: bool) -> DocBlock {
+        let key = self.key();
         let info = cell.options.info_string();
-        DocBlock::Cell(CellState {
-            key: self.key(),
-            query: RwSignal::new(cell.query),
-            options_text: RwSignal::new(info.strip_prefix("promql").unwrap_or_default().trim().to_owned()),
-            options: RwSignal::new(cell.options),
-            options_error: RwSignal::new(None),
-            editing: RwSignal::new(editing),
-            run: CellRun::new(),
+        self.owner.with_value(|owner| {
+            owner.with(|| {
+                DocBlock::Cell(CellState {
+                    key,
+                    query: RwSignal::new(cell.query),
+                    options_text: RwSignal::new(
+                        info.strip_prefix("promql").unwrap_or_default().trim().to_owned(),
+                    ),
+                    options: RwSignal::new(cell.options),
+                    options_error: RwSignal::new(None),
+                    editing: RwSignal::new(editing),
+                    run: CellRun::new(),
+                })
+            })
         })
     }
 

@@ -357,7 +357,11 @@ pub fn NotebookView(
                 <h1 data-testid="report-title">{move || doc.front.with(|f| f.title.clone())}</h1>
                 <p class="print-only muted">
                     {move || format!("Time range: {} to {}", doc.from.get(), doc.to.get())}
-                    {move || conn.transport().map(|_| format!(" · generated {}", promnote_core::days::rfc3339_utc(conn.now_ms())))}
+                    {move || {
+                        // Generated at the connection's "now" (re-read on every run).
+                        doc.runs.track();
+                        conn.transport().map(|_| format!(" · generated {}", promnote_core::days::rfc3339_utc(conn.now_ms())))
+                    }}
                 </p>
             </div>
             <div class="toolbar no-print">

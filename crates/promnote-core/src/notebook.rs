@@ -250,9 +250,10 @@ impl CellOptions {
     }
 }
 
-/// Quotes an option value when it has spaces, quotes, backticks or `=`.
+/// Quotes an option value when it has spaces, quotes, backticks, `=` or braces (a
+/// legend template reads better quoted).
 fn quote_option(value: &str) -> String {
-    if !value.is_empty() && !value.contains([' ', '"', '\\', '`', '=', '\t']) {
+    if !value.is_empty() && !value.contains([' ', '"', '\\', '`', '=', '\t', '{', '}']) {
         return value.to_owned();
     }
     let mut out = String::from("\"");
