@@ -158,7 +158,7 @@ test('a failing cell shows its error and the other cells still draw', async ({ p
   expect(all.slice(1).every((c) => c.state === 'drawn')).toBe(true);
 });
 
-test('the query editor completes metric names from the datasource', async ({ page }) => {
+test('the query editor completes metric names, a metric\'s label names and a label\'s values', async ({ page }) => {
   await connect(page);
   const cell = page.getByTestId('cell').first();
   await cell.getByTestId('edit-cell').click();
@@ -168,9 +168,17 @@ test('the query editor completes metric names from the datasource', async ({ pag
   const option = cell.getByTestId('completion').filter({ hasText: 'jupyterhub_running_servers' });
   await option.click();
   await expect(source).toHaveValue('jupyterhub_running_servers');
+  // Label names of this metric (from /api/v1/series), then values of the label.
   await source.pressSequentially('{names');
   await cell.getByTestId('completion').filter({ hasText: 'namespace' }).click();
   await expect(source).toHaveValue('jupyterhub_running_servers{namespace');
+  await source.pressSequentially('="cl');
+  await cell.getByTestId('completion').filter({ hasText: 'climate-lab' }).click();
+  await expect(source).toHaveValue('jupyterhub_running_servers{namespace="climate-lab');
+  await source.pressSequentially('"}');
+  await cell.getByTestId('run-cell').click();
+  await expect(cell).toHaveAttribute('data-state', 'drawn');
+  expect((await cells(page))[0].traces.map((t) => t.name)).toEqual(['climate-lab']);
 });
 
 test('changing a variable re-runs only the cells that use it, with the value regex-escaped', async ({ page }) => {
@@ -354,7 +362,7 @@ test('print to PDF gives the report without the form or buttons', async ({ page 
   await expect(page.getByTestId('run-all')).toBeHidden();
   await expect(page.getByTestId('chart').first()).toBeVisible();
   await expect(page.locator('.print-only')).toContainText('Time range: now-1M to now · generated ');
-  await page.emulateMedia({ media: 'screen' });
+  // page.pdf() lays the page out for print media (kept from above).
   const dir = 'target/e2e-results/print';
   mkdirSync(dir, { recursive: true });
   const pdf = await page.pdf({ path: `${dir}/jupyterhub-usage.pdf`, format: 'A4', printBackground: true });

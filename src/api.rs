@@ -157,6 +157,23 @@ impl Transport {
         error::decode_prometheus(what, a.status, a.content_type.as_deref(), &a.body)
     }
 
+    /// A series call through the proxy: the label names of the series it lists.
+    pub async fn series_label_names(
+        &self,
+        request: &ApiRequest,
+        what: &str,
+        abort: &AbortSignal,
+    ) -> Result<Vec<String>, ApiError> {
+        let a = self.send(request, what, abort).await?;
+        error::decode_ok(
+            what,
+            a.status,
+            a.content_type.as_deref(),
+            &a.body,
+            promnote_core::report::parse_series_label_names,
+        )
+    }
+
     /// A labels or label-values call through the proxy: the names it lists.
     pub async fn names(
         &self,

@@ -6,6 +6,7 @@
 use futures::StreamExt;
 use leptos::prelude::*;
 use promnote_core::chart::{figure, ChartKind, ChartStyle, ColorScheme};
+use promnote_core::complete::{self, Kind};
 use promnote_core::csv;
 use promnote_core::days::{clock, rfc3339_utc, zone_abbreviation};
 use promnote_core::error::ApiError;
@@ -300,48 +301,51 @@ fn describe(options: &CellOptions, sent: &str, typed: &str) -> String {
 #[component]
 fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> impl IntoView {
     let area = NodeRef::<leptos::html::Textarea>::new();
-    let word = RwSignal::new(None::<(usize, usize, bool)>); // (start, end, inside braces)
+    // Where the cursor is, as a byte offset (None: no completion).
+    let cursor = RwSignal::new(None::<usize>);
+    let context = move || {
+        let at = cursor.get()?;
+        cell.query.with(|q| complete::context(q, at))
+    };
     let suggestions = move || {
-        let (start, end, in_braces) = word.get()?;
-        let prefix = cell.query.with(|q| q.get(start..end).map(str::to_owned))?;
-        if prefix.is_empty() {
+        let found = context()?;
+        if found.prefix.is_empty() && found.kind == Kind::Metric {
             return None;
         }
-        let list = if in_braces { conn.label_names.get() } else { conn.metric_names.get() };
-        let found: Vec<String> =
-            list.into_iter().filter(|n| n.starts_with(&prefix) && *n != prefix).take(8).collect();
-        (!found.is_empty()).then_some(found)
+        let list: Vec<String> = conn
+            .candidates(&found.kind)
+            .into_iter()
+            .filter(|n| n.starts_with(&found.prefix) && *n != found.prefix)
+            .take(8)
+            .collect();
+        (!list.is_empty()).then_some(list)
     };
-    let update_word = move || {
+    let update_cursor = move || {
         let Some(el) = area.get_untracked() else { return };
-        let cursor = el.selection_start().ok().flatten().unwrap_or(0) as usize;
         let text = el.value();
-        // selectionStart counts UTF-16 units; completion is for ASCII names only.
-        if !text.is_ascii() && text.len() != text.encode_utf16().count() {
-            word.set(None);
-            return;
-        }
-        let cursor = cursor.min(text.len());
-        let start = text[..cursor]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
-            .map_or(0, |i| i + 1);
-        let before = &text[..start];
-        let in_braces =
-            before.rfind('{').is_some_and(|open| before.rfind('}').is_none_or(|close| close < open));
-        word.set(Some((start, cursor, in_braces)));
+        // selectionStart counts UTF-16 units: turn it into a byte offset.
+        let units = el.selection_start().ok().flatten().unwrap_or(0) as usize;
+        let mut seen = 0;
+        let at = text.char_indices().find(|(_, c)| {
+            seen += c.len_utf16();
+            seen > units
+        });
+        cursor.set(Some(at.map_or(text.len(), |(i, _)| i)));
     };
     let complete = move |name: String| {
-        let Some((start, end, _)) = word.get_untracked() else { return };
+        let Some(found) = context() else { return };
+        let Some(end) = cursor.get_untracked() else { return };
         cell.query.update(|q| {
-            if q.is_char_boundary(start) && q.is_char_boundary(end) {
-                q.replace_range(start..end, &name);
+            if q.is_char_boundary(found.start) && q.is_char_boundary(end) {
+                q.replace_range(found.start..end, &name);
             }
         });
-        word.set(None);
+        let at = found.start + name.len();
+        cursor.set(None);
         if let Some(el) = area.get_untracked() {
             let _ = el.focus();
-            let at = (start + name.len()) as u32;
-            let _ = el.set_selection_range(at, at);
+            let units = cell.query.with_untracked(|q| q[..at.min(q.len())].encode_utf16().count()) as u32;
+            let _ = el.set_selection_range(units, units);
         }
     };
     let apply_options = move |text: String| {
@@ -361,14 +365,14 @@ fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> impl I
                 <span>"PromQL"</span>
                 <textarea data-testid="cell-source" rows="4" spellcheck="false" autocomplete="off" node_ref=area
                     prop:value=move || cell.query.get()
-                    on:input=move |ev| { cell.query.set(event_target_value(&ev)); update_word(); }
-                    on:click=move |_| update_word()
+                    on:input=move |ev| { cell.query.set(event_target_value(&ev)); update_cursor(); }
+                    on:click=move |_| update_cursor()
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
                             ev.prevent_default();
                             on_run.run(());
                         } else if ev.key() == "Escape" {
-                            word.set(None);
+                            cursor.set(None);
                         }
                     }></textarea>
             </label>

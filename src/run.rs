@@ -4,11 +4,12 @@
 //! arrives). One failing datasource never stops the rest, and one failing cell never
 //! stops the others: every cell has its own requests, abort signal and errors.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
+use promnote_core::complete::Kind;
 use promnote_core::error::ApiError;
 use promnote_core::grafana::Datasource;
 use promnote_core::prom::{QueryData, QueryResponse};
@@ -78,6 +79,9 @@ pub struct Connection {
     pub metric_names: RwSignal<Vec<String>>,
     /// Label names, for completion.
     pub label_names: RwSignal<Vec<String>>,
+    /// Completion candidates fetched on demand: one metric's label names, one label's values.
+    completions: RwSignal<HashMap<String, Vec<String>>>,
+    completing: StoredValue<HashSet<String>>,
     transport: StoredValue<Option<Transport>, LocalStorage>,
     health: StoredValue<HashMap<String, Health>, LocalStorage>,
     controllers: StoredValue<Vec<AbortController>, LocalStorage>,
@@ -96,6 +100,8 @@ impl Connection {
             ready: RwSignal::new(0),
             metric_names: RwSignal::new(Vec::new()),
             label_names: RwSignal::new(Vec::new()),
+            completions: RwSignal::new(HashMap::new()),
+            completing: StoredValue::new(HashSet::new()),
             transport: StoredValue::new_local(None),
             health: StoredValue::new_local(HashMap::new()),
             controllers: StoredValue::new_local(Vec::new()),
@@ -205,6 +211,8 @@ impl Connection {
         self.refresh_now(true);
         self.transport.set_value(Some(transport.clone()));
         self.health.set_value(HashMap::new());
+        self.completions.set(HashMap::new());
+        self.completing.set_value(HashSet::new());
         self.rows.set(Vec::new());
         self.skipped.set(Vec::new());
         self.fatal.set(None);
@@ -288,6 +296,69 @@ impl Connection {
                 return;
             }
         }
+    }
+
+    /// The candidates for a completion (tracked): metric names, the label names of one
+    /// metric (from `/api/v1/series` over the last hour), or one label's values. What is
+    /// not loaded yet is fetched once, and the signal updates when it arrives; meanwhile
+    /// the connection-wide label names stand in.
+    pub fn candidates(&self, kind: &Kind) -> Vec<String> {
+        let (key, metric, label) = match kind {
+            Kind::Metric => return self.metric_names.get(),
+            Kind::LabelName { metric: None } => return self.label_names.get(),
+            Kind::LabelName { metric: Some(m) } => (format!("labels\u{0}{m}"), m.clone(), None),
+            Kind::LabelValue { metric, label } => (
+                format!("values\u{0}{label}\u{0}{}", metric.as_deref().unwrap_or_default()),
+                metric.clone().unwrap_or_default(),
+                Some(label.clone()),
+            ),
+        };
+        if let Some(found) = self.completions.with(|c| c.get(&key).cloned()) {
+            return found;
+        }
+        let started = self.completing.try_update_value(|busy| busy.insert(key.clone())).unwrap_or(false);
+        let is_value = label.is_some();
+        if started {
+            let this = *self;
+            leptos::task::spawn_local(async move {
+                let Some((_, signal)) = this.abort_signal() else { return };
+                let found = match label {
+                    Some(label) => {
+                        let selector = (!metric.is_empty()).then_some(metric.as_str());
+                        this.label_values(&label, selector, &signal).await.unwrap_or_default()
+                    }
+                    None => this.series_label_names(&metric, &signal).await,
+                };
+                this.completions.update(|c| {
+                    c.insert(key, found);
+                });
+            });
+        }
+        if is_value {
+            Vec::new()
+        } else {
+            self.label_names.get()
+        }
+    }
+
+    /// The label names of `metric`'s series in the last hour, over every healthy datasource.
+    async fn series_label_names(&self, metric: &str, signal: &AbortSignal) -> Vec<String> {
+        let Some(transport) = self.transport() else { return Vec::new() };
+        let end_s = self.now_ms() / 1000;
+        let rows = self.rows.get_untracked();
+        let answers = futures::future::join_all(rows.iter().map(|row| {
+            let transport = transport.clone();
+            let request = report::series_request(&row.ds.uid, metric, end_s - 3600, end_s);
+            async move {
+                self.healthy(&row.ds.uid).await.ok()?;
+                transport.series_label_names(&request, &row.ds.name, signal).await.ok()
+            }
+        }))
+        .await;
+        let mut names: Vec<String> = answers.into_iter().flatten().flatten().collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// The union of a label's values over every healthy datasource, sorted. Datasources

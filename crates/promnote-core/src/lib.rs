@@ -16,11 +16,13 @@
 //! - [`yaml`]: the YAML subset front matter is written in;
 //! - [`markdown`]: report prose as a tree of known, inert node kinds;
 //! - [`vars`]: `$variables`, `label_values(...)`, regex escaping;
+//! - [`complete`]: what the query editor completes at the cursor;
 //! - [`share`]: share links (report, range, variables, Grafana URL; never a token).
 //!
 //! Nothing here depends on leptos, web-sys or gloo; `cargo test` runs it natively.
 
 pub mod chart;
+pub mod complete;
 pub mod csv;
 pub mod days;
 pub mod error;

@@ -192,6 +192,27 @@ pub fn label_values_request(uid: &str, label: &str, selector: Option<&str>) -> A
     ApiRequest::prometheus(uid, &path, Body::None)
 }
 
+/// `GET api/v1/series?match[]=<selector>&start=&end=`: the series a selector matches in
+/// a window, for completing the label names that one metric has.
+pub fn series_request(uid: &str, selector: &str, start_s: i64, end_s: i64) -> ApiRequest {
+    let path =
+        format!("api/v1/series?match%5B%5D={}&start={start_s}&end={end_s}", encode_component(selector));
+    ApiRequest::prometheus(uid, &path, Body::None)
+}
+
+/// The label names (without `__name__`) of a series answer, sorted and unique.
+pub fn parse_series_label_names(body: &str) -> Result<Vec<String>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct SeriesList {
+        #[serde(default)]
+        data: Vec<std::collections::BTreeMap<String, String>>,
+    }
+    let list: SeriesList = serde_json::from_str(body)?;
+    let names: std::collections::BTreeSet<String> =
+        list.data.into_iter().flat_map(|s| s.into_keys()).filter(|k| k != "__name__").collect();
+    Ok(names.into_iter().collect())
+}
+
 /// Reads the `data` list of a labels or label-values answer.
 pub fn parse_names(body: &str) -> Result<Vec<String>, serde_json::Error> {
     #[derive(serde::Deserialize)]
@@ -250,5 +271,9 @@ mod tests {
         let r = label_values_request("prom a", "namespace", Some(r#"up{job="x"}"#));
         assert_eq!(r.path, "api/datasources/proxy/uid/prom%20a/api/v1/label/namespace/values?match%5B%5D=up%7Bjob%3D%22x%22%7D");
         assert_eq!(parse_names(r#"{"status":"success","data":["a","b"]}"#).unwrap(), ["a", "b"]);
+        let r = series_request("u", "up", 10, 20);
+        assert_eq!(r.path, "api/datasources/proxy/uid/u/api/v1/series?match%5B%5D=up&start=10&end=20");
+        let body = r#"{"status":"success","data":[{"__name__":"up","job":"a"},{"__name__":"up","job":"b","zone":"x"}]}"#;
+        assert_eq!(parse_series_label_names(body).unwrap(), ["job", "zone"]);
     }
 }
