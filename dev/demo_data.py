@@ -482,7 +482,33 @@ FAMILIES_HELP = {
     "buffer_level_bytes": ("gauge", "Bytes queued in the port's receive buffer."),
     "rx_packets": ("counter", "Packets received on the port."),
     "link_up": ("gauge", "1 when the port's link is up."),
+    "promnote_hostile": ("gauge", "Label values that try to become markup, script or formulas (tests only)."),
 }
+
+# Label values an attacker could put in a label (cluster-north, last three days, 5 min
+# samples): the page must show each as the exact text, never run or render it.
+HOSTILE_LABELS = (
+    "<script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=1">',
+    '"><svg onload=window.__xss=1>',
+    "</div><b>bold</b>",
+    "a&amp;b &lt;tag&gt;",
+    '<a href="javascript:window.__xss=1">click</a>',
+    "javascript:window.__xss=1",
+    "<br>line break",
+    "%{y} %{hovertext}",
+    "{{value}} template",
+    "=HYPERLINK(\"http://x\")",
+    "back\\slash \"quoted\"",
+    "مرحبا \u202eevil",
+    "🚀 hub 👩‍🔬",
+    "two\nlines",
+    "x" * 300,
+)
+
+
+def _label_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _write_family(out, family: str) -> None:
@@ -569,6 +595,13 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[
                     name, labels = key.split("|", 1)
                     if sample_family[name] == family:
                         counts[family] += _write_series(out, name, labels, times, values)
+            family = "promnote_hostile"
+            _write_family(out, family)
+            counts[family] = 0
+            hostile_times = range(max(first, now - 3 * DAY) // 300 * 300, last + 1, 300)
+            for i, value in enumerate(HOSTILE_LABELS):
+                labels = f'job="hostile",value="{_label_escape(value)}"'
+                counts[family] += _write_series(out, family, labels, hostile_times, [i + 1] * len(hostile_times))
         out.write("# EOF\n")
     return counts
 
@@ -628,6 +661,7 @@ def main() -> None:
     with open(os.path.join(args.out_dir, "expected.json"), "w", encoding="utf-8") as out:
         expected = expected_daily(now, args.days)
         expected["europe_berlin"] = expected_daily(now, args.days, "Europe/Berlin")["series"]
+        expected["hostile_labels"] = list(HOSTILE_LABELS)
         json.dump(expected, out, indent=1, sort_keys=True)
     with open(os.path.join(args.out_dir, "manifest.json"), "w", encoding="utf-8") as out:
         json.dump(manifest, out, indent=1)

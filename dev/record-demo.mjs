@@ -18,7 +18,8 @@ const answers = {};
 page.on('response', async (response) => {
   const request = response.request();
   if (!request.url().startsWith(`${base}api/`) || request.url().endsWith('/api/health')) return;
-  const path = request.url().slice(base.length);
+  // gloo-net appends an empty query (`&`) to a URL that already has one; the app's key has none.
+  const path = request.url().slice(base.length).replace(/[?&]$/, '');
   const key = request.method() === 'POST' ? `POST ${path}\n${request.postData() ?? ''}` : `GET ${path}`;
   answers[key] = { status: response.status(), content_type: response.headers()['content-type'] ?? null, body: await response.text() };
 });

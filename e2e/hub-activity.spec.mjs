@@ -134,6 +134,15 @@ test('the demo-data mode renders under a sub-path without any server behind it',
   const traces = await report.traces();
   expect(traces.length).toBe(10);
   expect(traces.map((t) => t.name)).toContain('cluster-south / staging');
+  // The variable's values are part of the recording too.
+  await expect(page.locator('[data-testid=variable] option')).toHaveCount(10); // All + 9 hub names
+  // Every built-in report replays, with data in every cell.
+  for (const id of ['jupyterhub-usage', 'service-metrics']) {
+    await page.locator(`[data-testid=report-link][data-report=${id}]`).click();
+    await expect(page.getByTestId('report')).toHaveAttribute('data-report', id);
+    await expect(page.locator('[data-testid=cell]:not([data-state=drawn])')).toHaveCount(0);
+    await expect(page.locator('.variable .muted')).toHaveCount(0);
+  }
   const outside = requests.filter((u) => !u.startsWith(`http://127.0.0.1:${STATIC_PORT}/promnote/`));
   expect(outside, 'the static site loads nothing from elsewhere').toEqual([]);
   await page.screenshot({ path: 'target/e2e-results/demo-data.png', fullPage: true });

@@ -238,8 +238,10 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
     let mut plot = Plot::new();
     for (i, column) in table.columns.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
-        let name = escape_text(&column.name);
-        let mut hover: Vec<String> = vec![name.clone(); rows];
+        // The legend gets a short name (a long one would squeeze the plot away); the
+        // hover shows it whole.
+        let name = escape_text(&shorten(&column.name, LEGEND_CHARS));
+        let mut hover: Vec<String> = vec![escape_text(&column.name); rows];
         if table.partial_last {
             if let Some(last) = hover.last_mut() {
                 last.push_str(&so_far);
@@ -323,6 +325,19 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
             .to_image_button_options(image),
     );
     plot
+}
+
+/// The most characters of a series name shown in the legend.
+pub const LEGEND_CHARS: usize = 48;
+
+/// `text` cut to `max` characters, ending in "…" when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// A safe file name: letters, digits, `-` and `_` only.
@@ -440,5 +455,16 @@ mod tests {
         for name in Unit::names() {
             assert_eq!(Unit::parse(name).map(Unit::name), Some(name));
         }
+    }
+
+    #[test]
+    fn long_names_are_short_in_the_legend_and_whole_in_the_hover() {
+        let long = "x".repeat(300);
+        let v = json_of(&figure(&table(&[(&long, 1.0)]), &ChartStyle::default()));
+        let name = v["data"][0]["name"].as_str().unwrap();
+        assert_eq!(name.chars().count(), LEGEND_CHARS);
+        assert!(name.ends_with('…'));
+        assert_eq!(v["data"][0]["hovertext"][0].as_str().unwrap(), long);
+        assert_eq!(shorten("short", 10), "short");
     }
 }

@@ -1,0 +1,91 @@
+// The README's CORS recipes, tested as written: docs/cors/nginx.conf and docs/cors/Caddyfile
+// run in Debian's nginx and caddy in front of the stack's Grafana-compatible server (which,
+// like Grafana, sends no CORS headers). The page, on another origin, connects through them.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { GRAFANA_PORT } from '../playwright.config.mjs';
+import { stackState, watchConsole } from './support.mjs';
+
+const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
+const PAGE_ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
+
+/** The recipe with its three marked values replaced. */
+function recipe(file, listen, replacements) {
+  let text = readFileSync(file, 'utf8');
+  for (const [from, to] of [...replacements, ['https://you.github.io', PAGE_ORIGIN], ['127.0.0.1:3000', `127.0.0.1:${GRAFANA_PORT}`]]) {
+    expect(text, `${file} holds ${from}`).toContain(from);
+    text = text.split(from).join(to);
+  }
+  return text;
+}
+
+async function waitForPort(url) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url, { method: 'OPTIONS' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+async function connectThrough(page, proxyUrl) {
+  const console_ = watchConsole(page);
+  const state = stackState();
+  await page.goto(SITE);
+  await page.getByTestId('grafana-url').fill(proxyUrl);
+  await page.getByTestId('grafana-token').fill(state.token);
+  await page.getByTestId('connect').click();
+  await expect(page.getByTestId('cell').first()).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+  const status = await page.evaluate(() => [...document.querySelectorAll('[data-testid=datasource]')].map((li) => li.dataset.status));
+  expect(status).toEqual(['ok', 'ok', 'ok']);
+  // A Grafana error still reaches the page, with its CORS headers ("always").
+  const answer = await page.evaluate(async (url) => {
+    const r = await fetch(`${url}api/datasources`, { headers: { Authorization: 'Bearer glsa_wrong' } });
+    return { status: r.status, body: await r.text() };
+  }, proxyUrl);
+  expect(answer.status).toBe(401);
+  expect(answer.body).toContain('Invalid API key');
+  console_.assertNoPanic();
+}
+
+test('the nginx recipe lets a page on another origin use Grafana', async ({ page }) => {
+  const port = 3105;
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-nginx-'));
+  mkdirSync(join(dir, 'logs'));
+  const server = recipe('docs/cors/nginx.conf', port, [['listen 443 ssl;', `listen 127.0.0.1:${port};`]]);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `pid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\nevents {}\nhttp {\n  access_log off;\n${server}\n}\n`,
+  );
+  const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
+  try {
+    await waitForPort(`http://127.0.0.1:${port}/`);
+    await connectThrough(page, `http://127.0.0.1:${port}/`);
+  } finally {
+    nginx.kill();
+  }
+});
+
+test('the Caddy recipe lets a page on another origin use Grafana', async ({ page }) => {
+  const port = 3106;
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-caddy-'));
+  const site = recipe('docs/cors/Caddyfile', port, [['grafana.example.org {', `http://127.0.0.1:${port} {`]]);
+  writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n}\n\n${site}`);
+  const caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+    stdio: 'inherit',
+    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+  });
+  try {
+    await waitForPort(`http://127.0.0.1:${port}/`);
+    await connectThrough(page, `http://127.0.0.1:${port}/`);
+  } finally {
+    caddy.kill();
+  }
+});
