@@ -27,6 +27,7 @@ import posixpath
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -62,6 +63,46 @@ def prometheus_refusal(method: str, proxy_path: str) -> str | None:
     return None
 
 
+BACKEND_ONLY_TYPES = ("grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource")
+
+
+def data_frames(ref: str, answer: dict) -> list[dict]:
+    """A Prometheus matrix or vector as Grafana data frames."""
+    data = answer.get("data", {})
+    series = data.get("result", [])
+    if data.get("resultType") in ("scalar", "string"):
+        series = [{"metric": {}, "value": series}]
+    frames = []
+    for s in series:
+        points = s.get("values") or ([s["value"]] if "value" in s else [])
+        times = [round(float(t) * 1000) for t, _ in points]
+        values, entities = [], {}
+        for i, (_, v) in enumerate(points):
+            number = float(v)
+            if number != number:
+                entities.setdefault("NaN", []).append(i)
+                values.append(None)
+            elif number in (float("inf"), float("-inf")):
+                entities.setdefault("Inf" if number > 0 else "NegInf", []).append(i)
+                values.append(None)
+            else:
+                values.append(number)
+        labels = {k: v for k, v in s.get("metric", {}).items() if k != "__name__"}
+        value_field = {"name": "Value", "type": "number", "typeInfo": {"frame": "float64", "nullable": True}, "labels": labels}
+        data_part = {"values": [times, values]}
+        if entities:
+            data_part["entities"] = [None, entities]
+        frames.append({
+            "schema": {
+                "refId": ref,
+                "meta": {"type": "timeseries-multi", "typeVersion": [0, 1]},
+                "fields": [{"name": "Time", "type": "time", "typeInfo": {"frame": "time.Time"}}, value_field],
+            },
+            "data": data_part,
+        })
+    return frames
+
+
 class Config:
     """Server settings; the datasource list and the runtime switches tests flip."""
 
@@ -72,13 +113,25 @@ class Config:
         self.expired_tokens: set[str] = set(raw.get("expired_tokens", []))
         self.revoked_tokens: set[str] = set(raw.get("revoked_tokens", []))
         self.datasources: list[dict] = [full_datasource(i + 1, ds) for i, ds in enumerate(raw["datasources"])]
+        # --ds-type UID=TYPE: show a datasource as another type, e.g. the Amazon Managed
+        # Prometheus plugin, which Grafana's proxy cannot serve (queried via /api/ds/query).
+        for spec in args.ds_type or []:
+            uid, _, kind = spec.partition("=")
+            for ds in self.datasources:
+                if ds["uid"] == uid:
+                    ds["type"] = kind
+                    ds["typeName"] = kind
         self.datasources.sort(key=lambda ds: ds["name"].lower())
         self.cors_origin: str | None = args.cors_origin
         self.datasources_forbidden: bool = args.datasources_forbidden
         self.denied_uids: set[str] = set(args.deny_uid or [])
+        # 403 on the proxy only (/api/ds/query still answers), like a proxy that refuses.
+        self.proxy_denied_uids: set[str] = set(args.deny_proxy_uid or [])
         self.upstream_timeout: float = args.upstream_timeout
         # uid -> proxy requests still to fail with 502 (a Prometheus that is restarting).
         self.flaky: dict[str, int] = {uid: args.flaky_count for uid in (args.flaky_uid or [])}
+        # uid -> seconds every proxy request waits before it is forwarded (a slow upstream).
+        self.slow: dict[str, float] = {uid: args.slow_seconds for uid in (args.slow_uid or [])}
         self.site: str | None = os.path.realpath(args.site) if args.site else None
         self.sub_path: str = args.sub_path.rstrip("/")
         self.lock = threading.Lock()
@@ -290,6 +343,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/frontend/settings" and self.command in ("GET", "HEAD"):
             self.send_json(200, frontend_settings(self.config))
             return
+        if path == "/api/ds/query" and self.command == "POST":
+            self.ds_query()
+            return
         prefix = "/api/datasources/proxy/uid/"
         if path.startswith(prefix):
             uid, _, rest = path[len(prefix) :].partition("/")
@@ -307,6 +363,13 @@ class Handler(BaseHTTPRequestHandler):
         if uid in self.config.denied_uids:
             self.send_json(403, {"message": "Access denied to datasource"})
             return
+        if uid in self.config.proxy_denied_uids:
+            self.send_json(403, {"message": "Access denied to datasource proxy"})
+            return
+        if ds["type"] in BACKEND_ONLY_TYPES:
+            # These plugins sign requests in Grafana's backend and have no proxy routes.
+            self.send_json(400, {"message": f"datasource type {ds['type']} does not support the datasource proxy"})
+            return
         # Metadata for completion and variables (GET or POST api/v1/labels, api/v1/series,
         # GET api/v1/label/<name>/values) is forwarded like queries; see PROMETHEUS_POST_ROUTES.
         refusal = prometheus_refusal(self.command, rest) if ds["type"] == "prometheus" else None
@@ -320,6 +383,8 @@ class Handler(BaseHTTPRequestHandler):
         if flaky:
             self.send_empty(502)
             return
+        if uid in self.config.slow:
+            time.sleep(self.config.slow[uid])
         body = self.body
         upstream = urllib.parse.urlsplit(ds["url"])
         target = posixpath.join(upstream.path or "/", rest)
@@ -354,6 +419,63 @@ class Handler(BaseHTTPRequestHandler):
         }
         self.send_bytes(response.status, payload, response.getheader("Content-Type"), extra)
 
+    # -- /api/ds/query ----------------------------------------------------
+
+    def ds_query(self) -> None:
+        """Grafana's query API for Prometheus-type datasources: each query runs as a
+        Prometheus range (or instant) query and comes back as data frames, the way
+        Grafana's backend answers: the Time field in ms, one frame per series with its
+        labels on the value field, NaN/±Inf as null plus `entities`. A failing query gives
+        HTTP 400 with the reason in its result."""
+        try:
+            request = json.loads(self.body or b"{}")
+            queries = request["queries"]
+            start_ms, end_ms = int(request["from"]), int(request["to"])
+        except (ValueError, KeyError, TypeError):
+            self.send_json(400, {"message": "bad request data"})
+            return
+        results, status = {}, 200
+        for q in queries:
+            ref = q.get("refId", "A")
+            uid = (q.get("datasource") or {}).get("uid", "")
+            ds = self.config.by_uid(uid)
+            if ds is None:
+                results[ref], status = {"error": "data source not found", "status": 404}, 400
+                continue
+            if uid in self.config.denied_uids:
+                self.send_json(403, {"message": "Access denied to datasource"})
+                return
+            step = max(1, int(q.get("intervalMs", 15000)) // 1000)
+            if q.get("instant"):
+                params = {"query": q.get("expr", ""), "time": f"{end_ms / 1000:.3f}"}
+                api = "api/v1/query"
+            else:
+                # Grafana aligns the range to the step.
+                start, end = start_ms // 1000 // step * step, end_ms // 1000 // step * step
+                params = {"query": q.get("expr", ""), "start": str(start), "end": str(end), "step": str(step)}
+                api = "api/v1/query_range"
+            answer, error = self.prometheus_post(ds, api, urllib.parse.urlencode(params).encode())
+            if error:
+                results[ref], status = {"error": error, "errorSource": "downstream", "status": 400}, 400
+                continue
+            results[ref] = {"status": 200, "frames": data_frames(ref, answer)}
+        self.send_json(status, {"results": results})
+
+    def prometheus_post(self, ds: dict, api: str, form: bytes) -> tuple[dict | None, str | None]:
+        upstream = urllib.parse.urlsplit(ds["url"])
+        conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=self.config.upstream_timeout)
+        try:
+            conn.request("POST", posixpath.join(upstream.path or "/", api), body=form,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            answer = json.loads(conn.getresponse().read() or b"{}")
+        except (OSError, ValueError) as e:
+            return None, f"Post \"{ds['url']}/{api}\": {e}"
+        finally:
+            conn.close()
+        if answer.get("status") != "success":
+            return None, f"{answer.get('errorType', 'error')}: {answer.get('error', 'unknown error')}"
+        return answer, None
+
     # -- static site ------------------------------------------------------
 
     def static(self, path: str) -> None:
@@ -386,6 +508,10 @@ def main() -> None:
     parser.add_argument("--upstream-timeout", type=float, default=30.0, help="seconds before a 504")
     parser.add_argument("--flaky-uid", action="append", help="answer 502 to the first proxy requests for this uid")
     parser.add_argument("--flaky-count", type=int, default=2, help="how many requests --flaky-uid fails")
+    parser.add_argument("--ds-type", action="append", help="UID=TYPE: list a datasource as another type")
+    parser.add_argument("--deny-proxy-uid", action="append", help="403 on the proxy (not /api/ds/query) for this uid")
+    parser.add_argument("--slow-uid", action="append", help="delay every proxy request for this uid")
+    parser.add_argument("--slow-seconds", type=float, default=5.0, help="how long --slow-uid waits")
     args = parser.parse_args()
 
     Handler.config = Config(args.config, args)

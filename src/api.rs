@@ -10,8 +10,9 @@ use std::rc::Rc;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use promnote_core::error::{self, ApiError};
+use promnote_core::frames::{self, FrameError};
 use promnote_core::grafana::{self, ApiRequest, Body, Datasource, GrafanaBaseUrl};
-use promnote_core::prom::QueryResponse;
+use promnote_core::prom::{QueryResponse, RangeSeries};
 use serde::Deserialize;
 use web_sys::{AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
 
@@ -96,7 +97,22 @@ impl Transport {
         what: &str,
         abort: &AbortSignal,
     ) -> Result<Answer, ApiError> {
-        let answer = match self {
+        let answer = self.answer(request, what, abort).await?;
+        if (200..300).contains(&answer.status) {
+            Ok(answer)
+        } else {
+            Err(error::from_status(what, answer.status, answer.content_type.as_deref(), &answer.body))
+        }
+    }
+
+    /// Sends one request and returns its answer whatever its status.
+    async fn answer(
+        &self,
+        request: &ApiRequest,
+        what: &str,
+        abort: &AbortSignal,
+    ) -> Result<Answer, ApiError> {
+        Ok(match self {
             Transport::Replay(recording) => {
                 let Some(found) = recording.answers.get(&request.replay_key()) else {
                     return Err(ApiError::Status {
@@ -112,11 +128,30 @@ impl Transport {
                 }
             }
             Transport::Grafana(session) => send_live(session, request, what, abort).await?,
-        };
-        if (200..300).contains(&answer.status) {
-            Ok(answer)
-        } else {
-            Err(error::from_status(what, answer.status, answer.content_type.as_deref(), &answer.body))
+        })
+    }
+
+    /// A query through Grafana's `POST /api/ds/query`, decoded from data frames. Grafana
+    /// answers a failed query with 400 and the reason inside the frames: that reason is
+    /// what the user sees.
+    pub async fn ds_query(
+        &self,
+        request: &ApiRequest,
+        what: &str,
+        abort: &AbortSignal,
+    ) -> Result<Vec<RangeSeries>, ApiError> {
+        let a = self.answer(request, what, abort).await?;
+        let decoded = frames::decode(&a.body, "A");
+        match decoded {
+            Ok(series) if (200..300).contains(&a.status) => Ok(series),
+            Err(FrameError::Query { status, message }) => {
+                Err(ApiError::Status { what: what.to_owned(), status, message })
+            }
+            _ if !(200..300).contains(&a.status) => {
+                Err(error::from_status(what, a.status, a.content_type.as_deref(), &a.body))
+            }
+            Ok(series) => Ok(series),
+            Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
         }
     }
 
@@ -234,6 +269,7 @@ async fn send_live(
     let builder = match request.body {
         Body::None => Request::get(&url),
         Body::Form(_) => Request::post(&url).header("Content-Type", "application/x-www-form-urlencoded"),
+        Body::Json(_) => Request::post(&url).header("Content-Type", "application/json"),
     }
     .header("Accept", "application/json")
     .header("Authorization", &session.token.header_value())
@@ -243,7 +279,7 @@ async fn send_live(
     .abort_signal(Some(&signal));
     let sent = match &request.body {
         Body::None => builder.send().await,
-        Body::Form(form) => match builder.body(form.clone()) {
+        Body::Form(form) | Body::Json(form) => match builder.body(form.clone()) {
             Ok(request) => request.send().await,
             Err(e) => Err(e),
         },

@@ -13,7 +13,7 @@ use crate::doc::Doc;
 use crate::keep::{self, Keep};
 use crate::notebook::{known, open_shared, route, Gallery, NotebookView};
 use crate::perf;
-use crate::run::{Connection, DsStatus};
+use crate::run::{Connection, DsStatus, Route};
 
 /// What the report is running against.
 #[derive(Debug, Clone, PartialEq)]
@@ -295,7 +295,10 @@ fn DatasourceList(conn: Connection) -> impl IntoView {
 fn status_text(status: &DsStatus) -> String {
     match status {
         DsStatus::Checking => "checking through Grafana's proxy…".into(),
-        DsStatus::Ok { millis } => format!("ok · answered in {millis} ms"),
+        DsStatus::Ok { millis, route: Route::Proxy } => format!("ok · answered in {millis} ms"),
+        DsStatus::Ok { millis, route: Route::DsQuery } => {
+            format!("ok · answered in {millis} ms, through /api/ds/query")
+        }
         DsStatus::Error(_) => "failed (see the report)".into(),
     }
 }

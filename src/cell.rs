@@ -33,6 +33,7 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
     let run = cell.run;
     run.cancel();
     run.generation.update(|g| *g += 1);
+    run.cancelled.set(false);
     run.arrived.set(Vec::new());
     run.failures.set(Vec::new());
     run.error.set(None);
@@ -93,13 +94,16 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                 let (transport, plan, signal, query) =
                     (transport.clone(), plan.clone(), signal.clone(), query.clone());
                 async move {
-                    if let Err(message) = conn.healthy(&row.ds.uid).await {
-                        if !signal.aborted() {
-                            run.failures.update(|f| f.push(message));
+                    let route = match conn.healthy(&row.ds.uid).await {
+                        Ok(route) => route,
+                        Err(message) => {
+                            if !signal.aborted() {
+                                run.failures.update(|f| f.push(message));
+                            }
+                            return;
                         }
-                        return;
-                    }
-                    let answer = query_datasource(&transport, &row.ds, &query, &plan, &signal).await;
+                    };
+                    let answer = query_datasource(&transport, &row.ds, route, &query, &plan, &signal).await;
                     if signal.aborted() {
                         return;
                     }
@@ -170,6 +174,8 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
             "error"
         } else if run.plan.with(Option::is_none) {
             "idle"
+        } else if run.cancelled.get() {
+            "cancelled"
         } else if run.running.get() {
             "loading"
         } else if has_rows()
@@ -229,6 +235,7 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
                     {move || match state() {
                         "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this cell."</p> }.into_any()),
                         "loading" if !has_rows() => Some(view! { <p class="placeholder">"Querying…"</p> }.into_any()),
+                        "cancelled" => Some(view! { <p class="notice" data-testid="cancelled">"Cancelled before every datasource answered. Press Run to run this cell again."</p> }.into_any()),
                         "empty" if run.failures.with(Vec::is_empty) && conn.fatal.with(Option::is_none) => Some(view! {
                             <p class="notice" data-testid="error">"No data for this range: no datasource has series for this query. Check the query and the time range."</p>
                         }.into_any()),

@@ -52,6 +52,8 @@ pub struct CellRun {
     pub error: RwSignal<Option<String>>,
     /// Whether requests are in flight.
     pub running: RwSignal<bool>,
+    /// Whether the user cancelled the latest run before it finished.
+    pub cancelled: RwSignal<bool>,
     /// Bumped for every run, so a draw knows it belongs to the latest.
     pub generation: RwSignal<u32>,
     /// The generation whose run has finished and whose chart is on screen.
@@ -69,16 +71,20 @@ impl CellRun {
             failures: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             running: RwSignal::new(false),
+            cancelled: RwSignal::new(false),
             generation: RwSignal::new(0),
             settled: RwSignal::new(0),
             abort: StoredValue::new_local(None),
         }
     }
 
-    /// Aborts the run in flight, if any.
+    /// Aborts the run in flight, if any (it then shows as cancelled).
     pub fn cancel(&self) {
         if let Some(c) = self.abort.get_value() {
             c.abort();
+        }
+        if self.running.get_untracked() {
+            self.cancelled.set(true);
         }
         self.running.set(false);
     }
@@ -370,6 +376,7 @@ impl Doc {
     pub fn clear_runs(&self) {
         for c in self.cells() {
             c.run.cancel();
+            c.run.cancelled.set(false);
             c.run.generation.update(|g| *g += 1);
             c.run.plan.set(None);
             c.run.arrived.set(Vec::new());

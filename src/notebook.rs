@@ -48,6 +48,7 @@ pub fn run_all(conn: Connection, doc: Doc) {
         if undetermined.iter().any(|name| vars::uses(&query, name)) {
             cell.run.cancel();
             cell.run.generation.update(|g| *g += 1);
+            cell.run.cancelled.set(false);
             cell.run.running.set(true);
             deferred.push(cell);
         } else {

@@ -29,10 +29,12 @@ pub const PARALLEL_DATASOURCES: usize = 3;
 pub enum DsStatus {
     /// Checking that it answers through the proxy.
     Checking,
-    /// It answers; how long the check took.
+    /// It answers; how long the check took, and the way it is queried.
     Ok {
         /// Wall time in ms.
         millis: u32,
+        /// Through the datasource proxy or `/api/ds/query`.
+        route: Route,
     },
     /// Failed; the message says what happened and what to do.
     Error(String),
@@ -49,6 +51,16 @@ impl DsStatus {
     }
 }
 
+/// How a datasource is queried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Grafana's datasource proxy: the Prometheus HTTP API itself.
+    Proxy,
+    /// Grafana's `POST /api/ds/query` (data frames): for datasource types the proxy
+    /// cannot serve, and for datasources whose proxy refuses the token.
+    DsQuery,
+}
+
 /// One Prometheus datasource of the connection, with its own status signal.
 #[derive(Debug, Clone)]
 pub struct DsRow {
@@ -58,7 +70,7 @@ pub struct DsRow {
     pub status: ArcRwSignal<DsStatus>,
 }
 
-type Health = Shared<LocalBoxFuture<'static, Result<(), String>>>;
+type Health = Shared<LocalBoxFuture<'static, Result<Route, String>>>;
 
 /// What the page is connected to, all of it signals the view reads.
 #[derive(Clone, Copy)]
@@ -241,7 +253,10 @@ impl Connection {
                 .collect();
             let mut health = HashMap::new();
             for row in &rows {
-                health.insert(row.ds.uid.clone(), check(transport.clone(), row.clone(), signal.clone()));
+                health.insert(
+                    row.ds.uid.clone(),
+                    check(transport.clone(), row.clone(), signal.clone(), self.now_ms()),
+                );
             }
             self.health.set_value(health);
             self.rows.set(rows.clone());
@@ -252,8 +267,9 @@ impl Connection {
         });
     }
 
-    /// Waits for a datasource's health check (started again if it was cancelled).
-    pub async fn healthy(&self, uid: &str) -> Result<(), String> {
+    /// Waits for a datasource's health check (started again if it was cancelled); the
+    /// answer says how to query it.
+    pub async fn healthy(&self, uid: &str) -> Result<Route, String> {
         let existing = self.health.with_value(|h| h.get(uid).cloned());
         let pending = match existing {
             Some(check) => check,
@@ -268,7 +284,7 @@ impl Connection {
                     return Err("cannot cancel requests".into());
                 };
                 row.status.set(DsStatus::Checking);
-                let fresh = check(transport, row, signal);
+                let fresh = check(transport, row, signal, self.now_ms());
                 self.health.update_value(|h| {
                     h.insert(uid.to_owned(), fresh.clone());
                 });
@@ -281,7 +297,8 @@ impl Connection {
     /// Metric and label names from the first healthy datasource, for completion.
     async fn load_completions(self, transport: Transport, rows: Vec<DsRow>, signal: AbortSignal) {
         for row in rows {
-            if self.healthy(&row.ds.uid).await.is_err() {
+            // Metadata needs the Prometheus API, which only the proxy gives.
+            if self.healthy(&row.ds.uid).await != Ok(Route::Proxy) {
                 continue;
             }
             let uid = &row.ds.uid;
@@ -350,7 +367,7 @@ impl Connection {
             let transport = transport.clone();
             let request = report::series_request(&row.ds.uid, metric, end_s - 3600, end_s);
             async move {
-                self.healthy(&row.ds.uid).await.ok()?;
+                (self.healthy(&row.ds.uid).await.ok()? == Route::Proxy).then_some(())?;
                 transport.series_label_names(&request, &row.ds.name, signal).await.ok()
             }
         }))
@@ -375,7 +392,9 @@ impl Connection {
             let transport = transport.clone();
             let request = report::label_values_request(&row.ds.uid, label, selector);
             async move {
-                self.healthy(&row.ds.uid).await?;
+                if self.healthy(&row.ds.uid).await? == Route::DsQuery {
+                    return Ok(Vec::new()); // no metadata API through /api/ds/query
+                }
                 transport
                     .names(&request, &row.ds.name, signal)
                     .await
@@ -409,15 +428,31 @@ impl Default for Connection {
 }
 
 /// A datasource's health check, started now and awaited by every cell that queries it.
-fn check(transport: Transport, row: DsRow, signal: AbortSignal) -> Health {
+/// Through the proxy; through `/api/ds/query` for types the proxy cannot serve, or when
+/// the proxy refuses (403) but `/api/ds/query` answers.
+fn check(transport: Transport, row: DsRow, signal: AbortSignal, now_ms: i64) -> Health {
     let started = perf::now_ms();
     let future = async move {
-        let result =
-            transport.prometheus_retrying(&report::health_request(&row.ds.uid), &row.ds.name, &signal).await;
+        let (uid, kind, name) = (row.ds.uid.as_str(), row.ds.kind.as_str(), row.ds.name.as_str());
+        let via_ds_query = || async {
+            transport
+                .ds_query(&report::ds_query_health_request(uid, kind, now_ms), name, &signal)
+                .await
+                .map(|_| Route::DsQuery)
+        };
+        let result = if row.ds.needs_ds_query() {
+            via_ds_query().await
+        } else {
+            match transport.prometheus_retrying(&report::health_request(uid), name, &signal).await {
+                Ok(_) => Ok(Route::Proxy),
+                Err(refused @ ApiError::Forbidden { .. }) => via_ds_query().await.map_err(|_| refused),
+                Err(e) => Err(e),
+            }
+        };
         match result {
-            Ok(_) => {
-                row.status.set(DsStatus::Ok { millis: (perf::now_ms() - started).max(0.0) as u32 });
-                Ok(())
+            Ok(route) => {
+                row.status.set(DsStatus::Ok { millis: (perf::now_ms() - started).max(0.0) as u32, route });
+                Ok(route)
             }
             Err(ApiError::Cancelled) => Err("cancelled".into()),
             Err(e) => {
@@ -427,7 +462,7 @@ fn check(transport: Transport, row: DsRow, signal: AbortSignal) -> Health {
             }
         }
     };
-    let boxed: LocalBoxFuture<'static, Result<(), String>> = Box::pin(future);
+    let boxed: LocalBoxFuture<'static, Result<Route, String>> = Box::pin(future);
     let shared = boxed.shared();
     // Start it now, not when the first cell asks.
     leptos::task::spawn_local(shared.clone().map(|_| ()));
@@ -445,14 +480,18 @@ pub struct Arrival {
     pub notes: Vec<String>,
 }
 
-/// Runs `query` on one datasource as `plan` says.
+/// Runs `query` on one datasource as `plan` says, by `route`.
 pub async fn query_datasource(
     transport: &Transport,
     ds: &Datasource,
+    route: Route,
     query: &str,
     plan: &CellPlan,
     signal: &AbortSignal,
 ) -> Result<Arrival, ApiError> {
+    if route == Route::DsQuery {
+        return query_through_ds_query(transport, ds, query, plan, signal).await;
+    }
     let (uid, name) = (ds.uid.as_str(), ds.name.as_str());
     let ranges = plan.range_requests(uid, query);
     let range_answers =
@@ -491,6 +530,42 @@ pub async fn query_datasource(
     arrival.notes.extend(table::answer_notes(name, &matrix, &vector));
     arrival.range = table::from_matrix(uid, name, matrix);
     arrival.instant = table::from_vector(uid, name, vector);
+    Ok(arrival)
+}
+
+/// The same through `/api/ds/query`: data frames instead of Prometheus' JSON.
+async fn query_through_ds_query(
+    transport: &Transport,
+    ds: &Datasource,
+    query: &str,
+    plan: &CellPlan,
+    signal: &AbortSignal,
+) -> Result<Arrival, ApiError> {
+    let name = ds.name.as_str();
+    let (ranges, instant) = plan.ds_query_requests(&ds.uid, &ds.kind, query);
+    let range_answers = futures::future::join_all(ranges.iter().map(|r| transport.ds_query(r, name, signal)));
+    let instant = async {
+        match &instant {
+            Some(request) => transport.ds_query(request, name, signal).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (range_answers, instant) = futures::join!(range_answers, instant);
+    let mut matrix = Vec::new();
+    for answer in range_answers {
+        matrix.extend(answer?);
+    }
+    let mut arrival = Arrival {
+        notes: vec![format!(
+            "{name}: queried through Grafana's /api/ds/query (data frames), not the datasource proxy."
+        )],
+        ..Arrival::default()
+    };
+    arrival.range = table::from_matrix(&ds.uid, name, matrix);
+    if let Some(frames) = instant? {
+        // An instant query's frame holds one sample per series: the partial day's value.
+        arrival.instant = table::from_matrix(&ds.uid, name, frames);
+    }
     Ok(arrival)
 }
 

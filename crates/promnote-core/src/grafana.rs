@@ -190,6 +190,8 @@ pub enum Body {
     None,
     /// `application/x-www-form-urlencoded` POST, as Grafana's Prometheus datasource sends.
     Form(String),
+    /// `application/json` POST (Grafana's `/api/ds/query`).
+    Json(String),
 }
 
 /// One request to Grafana, relative to the base URL.
@@ -226,7 +228,7 @@ impl ApiRequest {
     pub fn method(&self) -> &'static str {
         match self.body {
             Body::None => "GET",
-            Body::Form(_) => "POST",
+            Body::Form(_) | Body::Json(_) => "POST",
         }
     }
 
@@ -234,7 +236,7 @@ impl ApiRequest {
     pub fn replay_key(&self) -> String {
         match &self.body {
             Body::None => format!("GET {}", self.path),
-            Body::Form(form) => format!("POST {}\n{form}", self.path),
+            Body::Form(form) | Body::Json(form) => format!("POST {}\n{form}", self.path),
         }
     }
 }
@@ -278,7 +280,16 @@ pub struct Datasource {
 impl Datasource {
     /// Whether promnote can query it as Prometheus through the proxy.
     pub fn is_prometheus(&self) -> bool {
-        self.kind == "prometheus"
+        self.kind == "prometheus" || self.needs_ds_query()
+    }
+
+    /// Prometheus-compatible datasources that Grafana's proxy cannot serve (their plugins
+    /// sign requests in the backend): they are queried through `POST /api/ds/query`.
+    pub fn needs_ds_query(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "grafana-amazonprometheus-datasource" | "grafana-azureprometheus-datasource"
+        )
     }
 }
 

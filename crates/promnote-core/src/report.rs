@@ -176,6 +176,78 @@ fn wall_clock(t_ms: i64, zone: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
+/// One query through Grafana's `POST /api/ds/query`, for datasources the proxy cannot
+/// serve (or refuses): a range query over `[from_ms, to_ms]` every `step_ms`, or an instant
+/// query at `to_ms`. The answer is data frames (`frames::decode`, ref id `A`).
+pub fn ds_query_request(
+    uid: &str,
+    kind: &str,
+    query: &str,
+    from_ms: i64,
+    to_ms: i64,
+    step_ms: i64,
+    instant: bool,
+) -> ApiRequest {
+    let body = serde_json::json!({
+        "queries": [{
+            "refId": "A",
+            "datasource": { "uid": uid, "type": kind },
+            "expr": query,
+            "range": !instant,
+            "instant": instant,
+            "intervalMs": step_ms,
+            "maxDataPoints": 11_000,
+            "format": "time_series",
+        }],
+        "from": from_ms.to_string(),
+        "to": to_ms.to_string(),
+    });
+    ApiRequest { path: "api/ds/query".into(), body: Body::Json(body.to_string()) }
+}
+
+impl CellPlan {
+    /// The `/api/ds/query` requests for one datasource: one range query per segment (or
+    /// the grid), and the instant query for today's partial bar if there is one.
+    pub fn ds_query_requests(
+        &self,
+        uid: &str,
+        kind: &str,
+        query: &str,
+    ) -> (Vec<ApiRequest>, Option<ApiRequest>) {
+        match &self.grid {
+            Grid::Days(plan) => {
+                let ranges = plan
+                    .segments()
+                    .iter()
+                    .map(|s| {
+                        ds_query_request(
+                            uid,
+                            kind,
+                            query,
+                            s.start_s * 1000,
+                            s.end_s * 1000,
+                            s.step_s * 1000,
+                            false,
+                        )
+                    })
+                    .collect();
+                let instant = plan
+                    .partial
+                    .map(|_| ds_query_request(uid, kind, query, plan.now_ms, plan.now_ms, 1000, true));
+                (ranges, instant)
+            }
+            Grid::Times { start_ms, end_ms, step_ms, .. } => {
+                (vec![ds_query_request(uid, kind, query, *start_ms, *end_ms, *step_ms, false)], None)
+            }
+        }
+    }
+}
+
+/// The health check through `/api/ds/query`: an instant query of a constant.
+pub fn ds_query_health_request(uid: &str, kind: &str, now_ms: i64) -> ApiRequest {
+    ds_query_request(uid, kind, HEALTH_QUERY, now_ms, now_ms, 1000, true)
+}
+
 /// `GET api/v1/labels`: label names, for completion.
 pub fn labels_request(uid: &str) -> ApiRequest {
     ApiRequest::prometheus(uid, "api/v1/labels", Body::None)
@@ -275,5 +347,12 @@ mod tests {
         assert_eq!(r.path, "api/datasources/proxy/uid/u/api/v1/series?match%5B%5D=up&start=10&end=20");
         let body = r#"{"status":"success","data":[{"__name__":"up","job":"a"},{"__name__":"up","job":"b","zone":"x"}]}"#;
         assert_eq!(parse_series_label_names(body).unwrap(), ["job", "zone"]);
+        let q = ds_query_request("u", "prometheus", "up", 1000, 5000, 1000, false);
+        assert_eq!((q.path.as_str(), q.method()), ("api/ds/query", "POST"));
+        let Body::Json(json) = &q.body else { panic!() };
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["queries"][0]["datasource"]["uid"], "u");
+        assert_eq!(v["queries"][0]["intervalMs"], 1000);
+        assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("1000"), Some("5000")));
     }
 }

@@ -1,0 +1,124 @@
+// Faults during a run: a slow upstream (cancel; a new run aborts what is in flight), a
+// Prometheus killed mid-run, the network dropping, and the tab frozen in the background.
+// Each ends with a clear message on the affected datasource and a working report after.
+import { test, expect } from '@playwright/test';
+import { GRAFANA_PORT } from '../playwright.config.mjs';
+import { stackState, watchConsole, stopPrometheus, extraGrafana } from './support.mjs';
+
+const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
+const ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
+
+let console_;
+test.beforeEach(async ({ page }) => {
+  console_ = watchConsole(page);
+});
+test.afterEach(async () => {
+  console_.assertNoPanic();
+});
+
+async function connect(page, url) {
+  const state = stackState();
+  await page.goto(SITE);
+  await page.getByTestId('grafana-url').fill(url);
+  await page.getByTestId('grafana-token').fill(state.token);
+  await page.getByTestId('connect').click();
+}
+
+/** Requests that the browser aborted, by URL. */
+function aborted(page) {
+  const urls = [];
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText.includes('ERR_ABORTED')) urls.push(r.url());
+  });
+  return urls;
+}
+
+test('a slow datasource can be cancelled, and a new run aborts what is still in flight', async ({ page }) => {
+  const grafana = await extraGrafana(3107, ['--slow-uid', 'prom-west', '--slow-seconds', '20', '--cors-origin', ORIGIN]);
+  try {
+    const stopped = aborted(page);
+    await connect(page, grafana.url);
+    const cell = page.getByTestId('cell').first();
+    await expect(cell).toHaveAttribute('data-state', 'loading');
+    // The fast clusters draw while the slow one is still pending.
+    await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid=chart]')?.data?.length ?? 0)).toBeGreaterThan(0);
+    await page.getByTestId('cancel').click();
+    await expect(cell).toHaveAttribute('data-state', 'cancelled');
+    await expect(cell.getByTestId('cancelled')).toContainText('Press Run');
+    await expect.poll(() => stopped.filter((u) => u.includes('/uid/prom-west/')).length).toBeGreaterThan(0);
+
+    // Connect again while the slow request of the new run is pending, then once more:
+    // the second connect aborts the first one's requests.
+    const before = stopped.length;
+    await page.getByTestId('connect').click();
+    await expect(cell).toHaveAttribute('data-state', 'loading');
+    await page.waitForTimeout(500);
+    await page.getByTestId('connect').click();
+    await expect.poll(() => stopped.length).toBeGreaterThan(before);
+    await page.getByTestId('cancel').click();
+  } finally {
+    grafana.stop();
+  }
+});
+
+test('a Prometheus killed while its query is in flight fails alone, with Retry', async ({ page }) => {
+  const grafana = await extraGrafana(3108, ['--slow-uid', 'prom-west', '--slow-seconds', '3', '--cors-origin', ORIGIN]);
+  let restart;
+  try {
+    await connect(page, grafana.url);
+    const cell = page.getByTestId('cell').first();
+    await expect(cell).toHaveAttribute('data-state', 'loading');
+    restart = await stopPrometheus('prom-west');
+    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expect(cell.getByTestId('error').first()).toContainText('Grafana could not reach cluster-west (502 Bad Gateway)');
+    const names = await page.evaluate(() => document.querySelector('[data-testid=chart]').data.map((t) => t.name));
+    expect(names.some((n) => n.includes('ocean-hub'))).toBe(false);
+    expect(names).toContain('prod');
+    await restart();
+    restart = null;
+    await cell.getByTestId('retry').first().click();
+    await expect(cell.getByTestId('error')).toHaveCount(0, { timeout: 45_000 });
+    await expect
+      .poll(() => page.evaluate(() => (document.querySelector('[data-testid=chart]')?.data ?? []).map((t) => t.name)), { timeout: 30_000 })
+      .toContain('ocean-hub');
+  } finally {
+    if (restart) await restart();
+    grafana.stop();
+  }
+});
+
+test('the network dropping gives a clear message, and Retry works once it is back', async ({ page, context }) => {
+  const state = stackState();
+  await connect(page, state.grafana_url);
+  const cell = page.getByTestId('cell').first();
+  await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+  await context.setOffline(true);
+  await page.getByTestId('run-all').click();
+  await expect(cell.getByTestId('error').first()).toContainText('nothing answered', { timeout: 30_000 });
+  await context.setOffline(false);
+  await cell.getByTestId('retry').first().click();
+  await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+  await expect(cell.getByTestId('error')).toHaveCount(0);
+});
+
+test('a tab frozen in the background during a run finishes it when it comes back, drawn to size', async ({ page }) => {
+  const grafana = await extraGrafana(3109, ['--slow-uid', 'prom-west', '--slow-seconds', '2', '--cors-origin', ORIGIN]);
+  try {
+    const cdp = await page.context().newCDPSession(page);
+    await connect(page, grafana.url);
+    const cell = page.getByTestId('cell').first();
+    await expect(cell).toHaveAttribute('data-state', 'loading');
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await new Promise((r) => setTimeout(r, 3_000));
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    const sizes = await page.evaluate(() => {
+      const chart = document.querySelector('[data-testid=chart]');
+      return { chart: chart.querySelector('.main-svg').getBoundingClientRect().width, box: chart.getBoundingClientRect().width, traces: chart.data.length };
+    });
+    expect(sizes.traces).toBe(10);
+    expect(Math.abs(sizes.chart - sizes.box)).toBeLessThan(2);
+  } finally {
+    grafana.stop();
+  }
+});

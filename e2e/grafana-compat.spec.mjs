@@ -1,0 +1,54 @@
+// Grafana's other query route: datasource types the proxy cannot serve (Amazon and Azure
+// managed Prometheus) and datasources whose proxy refuses are queried through
+// POST /api/ds/query, and their data-frame answers give the same bars.
+import { test, expect } from '@playwright/test';
+import { GRAFANA_PORT } from '../playwright.config.mjs';
+import { stackState, watchConsole, extraGrafana, expectedName } from './support.mjs';
+
+const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
+const ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
+
+async function drawnThrough(page, flags) {
+  const console_ = watchConsole(page);
+  const state = stackState();
+  const grafana = await extraGrafana(3110, [...flags, '--cors-origin', ORIGIN]);
+  const requests = [];
+  page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
+  try {
+    await page.goto(SITE);
+    await page.getByTestId('grafana-url').fill(grafana.url);
+    await page.getByTestId('grafana-token').fill(state.token);
+    await page.getByTestId('connect').click();
+    const cell = page.getByTestId('cell').first();
+    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expect(cell.getByTestId('error')).toHaveCount(0);
+    await expect(page.locator('[data-testid=datasource][data-uid=prom-south]')).toContainText('through /api/ds/query');
+    const traces = await page.evaluate(() => document.querySelector('[data-testid=chart]').data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })));
+    // cluster-south's hubs carry the generator's values, day by day.
+    const expected = state.expected.series;
+    let checked = 0;
+    for (const series of expected.filter((s) => s.datasource === 'cluster-south')) {
+      const trace = traces.find((t) => t.name === expectedName(series, expected));
+      expect(trace, expectedName(series, expected)).toBeDefined();
+      trace.x.slice(0, -1).forEach((day, i) => {
+        expect(trace.y[i], `${trace.name} on ${day}`).toBe(series.daily[day] ?? null);
+        checked += 1;
+      });
+    }
+    expect(checked).toBeGreaterThan(60);
+    expect(requests.some((r) => r.startsWith('POST') && r.endsWith('/api/ds/query'))).toBe(true);
+    console_.assertNoPanic();
+    return requests;
+  } finally {
+    grafana.stop();
+  }
+}
+
+test('an Amazon Managed Prometheus datasource is queried through /api/ds/query', async ({ page }) => {
+  const requests = await drawnThrough(page, ['--ds-type', 'prom-south=grafana-amazonprometheus-datasource']);
+  expect(requests.filter((r) => r.includes('/proxy/uid/prom-south/'))).toEqual([]);
+});
+
+test('a datasource whose proxy refuses the token falls back to /api/ds/query', async ({ page }) => {
+  await drawnThrough(page, ['--deny-proxy-uid', 'prom-south']);
+});
