@@ -159,26 +159,26 @@ impl Transport {
     /// token may not list them (403, older Grafana or the Viewer role).
     pub async fn datasources(&self, abort: &AbortSignal) -> Result<Vec<Datasource>, ApiError> {
         const WHAT: &str = "Grafana's datasource list";
-        match self.send(&ApiRequest::datasources(), WHAT, abort).await {
-            Ok(a) => error::decode_ok(
-                WHAT,
-                a.status,
-                a.content_type.as_deref(),
-                &a.body,
-                grafana::parse_datasources,
-            ),
+        match self.decoded(&ApiRequest::datasources(), WHAT, abort, grafana::parse_datasources).await {
             Err(ApiError::Forbidden { .. }) => {
-                let a = self.send(&ApiRequest::frontend_settings(), WHAT, abort).await?;
-                error::decode_ok(
-                    WHAT,
-                    a.status,
-                    a.content_type.as_deref(),
-                    &a.body,
-                    grafana::parse_frontend_settings,
-                )
+                self.decoded(&ApiRequest::frontend_settings(), WHAT, abort, grafana::parse_frontend_settings)
+                    .await
             }
-            Err(e) => Err(e),
+            answer => answer,
         }
+    }
+
+    /// Sends a request and decodes a successful answer's JSON with `decode` (HTML where
+    /// JSON was expected, or JSON of the wrong shape, becomes an error for people).
+    pub async fn decoded<T, E: fmt::Display>(
+        &self,
+        request: &ApiRequest,
+        what: &str,
+        abort: &AbortSignal,
+        decode: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, ApiError> {
+        let a = self.send(request, what, abort).await?;
+        error::decode_ok(what, a.status, a.content_type.as_deref(), &a.body, decode)
     }
 
     /// Runs a Prometheus API request through the datasource proxy and decodes it.
@@ -190,40 +190,6 @@ impl Transport {
     ) -> Result<QueryResponse, ApiError> {
         let a = self.send(request, what, abort).await?;
         error::decode_prometheus(what, a.status, a.content_type.as_deref(), &a.body)
-    }
-
-    /// A series call through the proxy: the label names of the series it lists.
-    pub async fn series_label_names(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-    ) -> Result<Vec<String>, ApiError> {
-        let a = self.send(request, what, abort).await?;
-        error::decode_ok(
-            what,
-            a.status,
-            a.content_type.as_deref(),
-            &a.body,
-            promnote_core::report::parse_series_label_names,
-        )
-    }
-
-    /// A labels or label-values call through the proxy: the names it lists.
-    pub async fn names(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-    ) -> Result<Vec<String>, ApiError> {
-        let a = self.send(request, what, abort).await?;
-        error::decode_ok(
-            what,
-            a.status,
-            a.content_type.as_deref(),
-            &a.body,
-            promnote_core::report::parse_names,
-        )
     }
 
     /// [`Transport::prometheus`] for read-only queries, retried with backoff (0.5 s, then

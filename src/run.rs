@@ -11,7 +11,7 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use promnote_core::complete::Kind;
 use promnote_core::error::ApiError;
-use promnote_core::grafana::Datasource;
+use promnote_core::grafana::{ApiRequest, Datasource};
 use promnote_core::prom::{QueryData, QueryResponse};
 use promnote_core::report::{self, CellPlan};
 use promnote_core::table::{self, Series};
@@ -304,8 +304,8 @@ impl Connection {
             let uid = &row.ds.uid;
             let (metrics_request, labels_request) =
                 (report::label_values_request(uid, "__name__", None), report::labels_request(uid));
-            let metrics = transport.names(&metrics_request, &row.ds.name, &signal);
-            let labels = transport.names(&labels_request, &row.ds.name, &signal);
+            let metrics = transport.decoded(&metrics_request, &row.ds.name, &signal, report::parse_names);
+            let labels = transport.decoded(&labels_request, &row.ds.name, &signal, report::parse_names);
             let (metrics, labels) = futures::join!(metrics, labels);
             if let (Ok(metrics), Ok(labels)) = (metrics, labels) {
                 self.metric_names.set(metrics);
@@ -360,22 +360,9 @@ impl Connection {
 
     /// The label names of `metric`'s series in the last hour, over every healthy datasource.
     async fn series_label_names(&self, metric: &str, signal: &AbortSignal) -> Vec<String> {
-        let Some(transport) = self.transport() else { return Vec::new() };
         let end_s = self.now_ms() / 1000;
-        let rows = self.rows.get_untracked();
-        let answers = futures::future::join_all(rows.iter().map(|row| {
-            let transport = transport.clone();
-            let request = report::series_request(&row.ds.uid, metric, end_s - 3600, end_s);
-            async move {
-                (self.healthy(&row.ds.uid).await.ok()? == Route::Proxy).then_some(())?;
-                transport.series_label_names(&request, &row.ds.name, signal).await.ok()
-            }
-        }))
-        .await;
-        let mut names: Vec<String> = answers.into_iter().flatten().flatten().collect();
-        names.sort();
-        names.dedup();
-        names
+        let request = |uid: &str| report::series_request(uid, metric, end_s - 3600, end_s);
+        self.union_of_names(request, report::parse_series_label_names, signal).await.unwrap_or_default()
     }
 
     /// The union of a label's values over every healthy datasource, sorted. Datasources
@@ -386,38 +373,48 @@ impl Connection {
         selector: Option<&str>,
         signal: &AbortSignal,
     ) -> Result<Vec<String>, String> {
+        let request = |uid: &str| report::label_values_request(uid, label, selector);
+        self.union_of_names(request, report::parse_names, signal).await
+    }
+
+    /// Asks every datasource reached through the proxy (metadata needs the Prometheus
+    /// API; `/api/ds/query` has none) for a list of names: their union, sorted. Failing
+    /// datasources are left out; the last error is returned only when nothing was found.
+    async fn union_of_names<E: std::fmt::Display>(
+        &self,
+        request: impl Fn(&str) -> ApiRequest,
+        decode: fn(&str) -> Result<Vec<String>, E>,
+        signal: &AbortSignal,
+    ) -> Result<Vec<String>, String> {
         let Some(transport) = self.transport() else { return Err("not connected".into()) };
         let rows = self.rows.get_untracked();
         let answers = futures::future::join_all(rows.iter().map(|row| {
-            let transport = transport.clone();
-            let request = report::label_values_request(&row.ds.uid, label, selector);
+            let (transport, request) = (transport.clone(), request(&row.ds.uid));
             async move {
                 if self.healthy(&row.ds.uid).await? == Route::DsQuery {
-                    return Ok(Vec::new()); // no metadata API through /api/ds/query
+                    return Ok(Vec::new());
                 }
                 transport
-                    .names(&request, &row.ds.name, signal)
+                    .decoded(&request, &row.ds.name, signal, decode)
                     .await
                     .map_err(|e| transport.redact(&e.to_string()))
             }
         }))
         .await;
-        let mut values = Vec::new();
+        let mut names = Vec::new();
         let mut last_error = None;
         for answer in answers {
             match answer {
-                Ok(list) => values.extend(list),
+                Ok(list) => names.extend(list),
                 Err(e) => last_error = Some(e),
             }
         }
-        if values.is_empty() {
-            if let Some(e) = last_error {
-                return Err(e);
-            }
+        if let (true, Some(e)) = (names.is_empty(), last_error) {
+            return Err(e);
         }
-        values.sort();
-        values.dedup();
-        Ok(values)
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 }
 
