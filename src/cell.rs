@@ -357,9 +357,8 @@ fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> impl I
     };
     let apply_options = move |text: String| {
         cell.options_text.set(text.clone());
-        let mut options = CellOptions::default();
-        match parse_options(&mut options, &text) {
-            Ok(()) => {
+        match CellOptions::parse(&text) {
+            Ok(options) => {
                 cell.options_error.set(None);
                 cell.options.set(options);
             }
@@ -407,16 +406,6 @@ fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> impl I
             )}</p>
         </div>
     }
-}
-
-fn parse_options(options: &mut CellOptions, text: &str) -> Result<(), String> {
-    // The same rules as the report file: parse a one-cell report.
-    let source = format!("```promql {text}\nup\n```\n");
-    let nb = promnote_core::notebook::parse(&source).map_err(|e| e.message)?;
-    if let Some(cell) = nb.cells().next() {
-        *options = cell.options.clone();
-    }
-    Ok(())
 }
 
 /// A table view of a cell: rows are times, columns series; the latest rows first.

@@ -95,18 +95,8 @@ pub fn retry(conn: Connection, _doc: Doc) {
 
 /// The link that opens this report, as it is now, on this page.
 fn share_link(doc: Doc, grafana: Option<String>) -> String {
-    let vars = doc
-        .vars
-        .get_untracked()
-        .into_iter()
-        .map(|(name, sel)| {
-            let values = match sel {
-                Selection::All => vec![share::ALL.to_owned()],
-                Selection::Values(list) => list,
-            };
-            (name, values)
-        })
-        .collect();
+    let vars =
+        doc.vars.with_untracked(|m| m.iter().map(|(name, sel)| (name.clone(), sel.to_values())).collect());
     let shared = Shared {
         source: doc.source_untracked(),
         from: doc.from.get_untracked(),
@@ -132,18 +122,8 @@ fn share_link(doc: Doc, grafana: Option<String>) -> String {
 pub fn open_shared(doc: Doc, fragment: &str) -> Result<Option<String>, String> {
     let shared = share::decode(fragment).map_err(|e| e.to_string())?;
     let nb = notebook::parse(&shared.source).map_err(|e| format!("The shared report cannot be read: {e}"))?;
-    let vars: BTreeMap<String, Selection> = shared
-        .vars
-        .into_iter()
-        .map(|(name, values)| {
-            let sel = if values.iter().any(|v| v == share::ALL) {
-                Selection::All
-            } else {
-                Selection::Values(values)
-            };
-            (name, sel)
-        })
-        .collect();
+    let vars: BTreeMap<String, Selection> =
+        shared.vars.into_iter().map(|(name, values)| (name, Selection::from_values(values))).collect();
     doc.load(MINE, nb, Some((shared.from, shared.to)), &vars);
     doc.save();
     Ok(shared.grafana)
@@ -483,7 +463,7 @@ fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
                     }
                     let all = include_all.then(|| {
                         let selected = selection == Selection::All;
-                        view! { <option value=share::ALL selected=selected>"All"</option> }
+                        view! { <option value=vars::ALL selected=selected>"All"</option> }
                     });
                     let rest = values.into_iter().map(|value| {
                         let selected = matches!(&selection, Selection::Values(c) if c.contains(&value));
@@ -499,10 +479,10 @@ fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
                         .filter_map(|o| o.dyn_into::<web_sys::HtmlOptionElement>().ok())
                         .map(|o| o.value())
                         .collect();
-                    let selection = if chosen.iter().any(|c| c == share::ALL) || (chosen.is_empty() && include_all) {
+                    let selection = if chosen.is_empty() && include_all {
                         Selection::All
                     } else {
-                        Selection::Values(chosen)
+                        Selection::from_values(chosen)
                     };
                     changed(name_for_change.clone(), selection);
                 };

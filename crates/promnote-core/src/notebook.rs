@@ -168,6 +168,15 @@ impl CellOptions {
         self.step.as_deref().is_some_and(|s| s.trim() == "1d")
     }
 
+    /// Reads the options as written after ` ```promql ` (`title="Daily users" step=1d`).
+    pub fn parse(info: &str) -> Result<Self, String> {
+        let mut options = Self::default();
+        for (key, value) in parse_info(info)? {
+            options.set(&key, &value)?;
+        }
+        Ok(options)
+    }
+
     /// Sets one option from its text; the error says what is allowed.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         let text = || (!value.is_empty()).then(|| value.to_owned());
@@ -355,11 +364,8 @@ pub fn parse(source: &str) -> Result<Notebook, ParseError> {
             Event::End(TagEnd::CodeBlock) if open.is_some() => {
                 let Some((start, info, query)) = open.take() else { continue };
                 let line = line_of(start);
-                let mut options = CellOptions::default();
                 let info = info.trim_start().strip_prefix("promql").unwrap_or_default();
-                for (key, value) in parse_info(info).map_err(|m| error(line, m))? {
-                    options.set(&key, &value).map_err(|m| error(line, m))?;
-                }
+                let options = CellOptions::parse(info).map_err(|m| error(line, m))?;
                 let query = query.trim_end_matches('\n').to_owned();
                 if query.trim().is_empty() {
                     return Err(error(line, "this promql cell has no query"));

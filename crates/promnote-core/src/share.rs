@@ -27,7 +27,7 @@ pub struct Shared {
     pub from: String,
     /// Range end as typed.
     pub to: String,
-    /// Variable values: `["$__all"]` for All.
+    /// Variable values, as [`crate::vars::Selection::to_values`] writes them.
     #[serde(default)]
     pub vars: BTreeMap<String, Vec<String>>,
     /// The Grafana base URL, if the sharer was connected.
@@ -36,7 +36,7 @@ pub struct Shared {
 }
 
 /// The marker for "All" in [`Shared::vars`].
-pub const ALL: &str = "$__all";
+pub use crate::vars::ALL;
 
 /// Why a link could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -15,7 +15,28 @@ pub enum Selection {
     Values(Vec<String>),
 }
 
+/// The value that stands for "All" where a selection is written as a list of values (a
+/// share link, a `<select>`), as in Grafana.
+pub const ALL: &str = "$__all";
+
 impl Selection {
+    /// From a list of values, where [`ALL`] anywhere means all.
+    pub fn from_values(values: Vec<String>) -> Self {
+        if values.iter().any(|v| v == ALL) {
+            Selection::All
+        } else {
+            Selection::Values(values)
+        }
+    }
+
+    /// As a list of values: `[ALL]` for all.
+    pub fn to_values(&self) -> Vec<String> {
+        match self {
+            Selection::All => vec![ALL.to_owned()],
+            Selection::Values(values) => values.clone(),
+        }
+    }
+
     /// The text substituted for the variable: regex-escaped values joined by `|` (in
     /// parentheses when more than one), or `.*` for all.
     pub fn to_regex(&self) -> String {
@@ -205,6 +226,16 @@ mod tests {
             assert_eq!(unescape(&regex_escape(value)), regex, "{value}");
         }
         assert_eq!(unescape(&regex_escape("a.b")), r"a\.b");
+    }
+
+    #[test]
+    fn selections_as_value_lists() {
+        for selection in
+            [Selection::All, Selection::Values(vec!["a".into(), "b".into()]), Selection::Values(vec![])]
+        {
+            assert_eq!(Selection::from_values(selection.to_values()), selection);
+        }
+        assert_eq!(Selection::from_values(vec!["a".into(), ALL.into()]), Selection::All);
     }
 
     #[test]
