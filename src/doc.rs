@@ -176,6 +176,9 @@ pub struct Doc {
     pub edited: RwSignal<bool>,
     /// Bumped by every "run all", so the page marks `promnote:drawn` once per run.
     pub runs: RwSignal<u32>,
+    /// The built-in report's own Markdown, as the page writes it (so edits can be told
+    /// from the original without parsing it again on every keystroke).
+    original: StoredValue<Option<String>>,
     next_key: StoredValue<u32>,
     /// The owner of every block's signals: the page's, not whichever component or
     /// `<Show>` happened to be current when a report was loaded (it may be disposed
@@ -196,6 +199,7 @@ impl Doc {
             var_values: RwSignal::new(BTreeMap::new()),
             edited: RwSignal::new(false),
             runs: RwSignal::new(0),
+            original: StoredValue::new(None),
             next_key: StoredValue::new(0),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
         }
@@ -271,7 +275,10 @@ impl Doc {
         self.vars.set(selections);
         self.var_values.set(BTreeMap::new());
         self.blocks.set(blocks);
-        self.edited.set(built_in(id).is_some_and(|b| b.source != self.source_untracked()));
+        self.original.set_value(
+            built_in(id).and_then(|b| notebook::parse(b.source).ok()).map(|original| original.to_markdown()),
+        );
+        self.edited.set(built_in(id).is_some() && self.differs_from_original(&self.source_untracked()));
     }
 
     /// Opens a report by id: the saved copy if there is one, else the built-in.
@@ -334,25 +341,30 @@ impl Doc {
         }
     }
 
-    /// Saves the report in the browser under its id.
+    /// Whether the report (as `source`, with its range) is not the built-in original.
+    fn differs_from_original(&self, source: &str) -> bool {
+        let original = self.original.with_value(|o| o.as_deref() == Some(source));
+        let default_range = self.front.with_untracked(|f| {
+            self.from.with_untracked(|from| *from == f.from) && self.to.with_untracked(|to| *to == f.to)
+        });
+        !(original && default_range)
+    }
+
+    /// Saves the report in the browser under its id (a built-in one only while it
+    /// differs from its original).
     pub fn save(&self) {
         let id = self.id.get_untracked();
         if id.is_empty() {
             return;
         }
         let source = self.source_untracked();
-        let unchanged = built_in(&id).is_some_and(|b| {
-            notebook::parse(b.source).ok().map(|nb| nb.to_markdown()) == Some(source.clone())
-        });
-        let front = self.front.get_untracked();
-        let (from, to) = (self.from.get_untracked(), self.to.get_untracked());
-        if unchanged && from == front.from && to == front.to {
+        if !self.differs_from_original(&source) {
             remove_saved(&id);
             self.edited.set(false);
             return;
         }
         self.edited.set(built_in(&id).is_some());
-        store_saved(&id, &Saved { source, from, to });
+        store_saved(&id, &Saved { source, from: self.from.get_untracked(), to: self.to.get_untracked() });
     }
 
     /// The cells, in order.
