@@ -6,6 +6,7 @@
 // Usage: node dev/record-demo.mjs target/demo-stack/<name>/state.json
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium, expect } from '@playwright/test';
+import { allCellsSettled } from '../e2e/support.mjs';
 
 const state = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const base = state.grafana_url.replace(/\/?$/, '/');
@@ -30,20 +31,11 @@ await page.getByTestId('connect').click();
 const cell = page.getByTestId('cell').first();
 await cell.and(page.locator('[data-state=drawn]')).waitFor({ timeout: 60_000 });
 const recordedAt = Number(await cell.getAttribute('data-evaluated-at'));
-const settled = () =>
-  page.waitForFunction(
-    () => {
-      const cells = [...document.querySelectorAll('[data-testid=cell]')];
-      return cells.length > 0 && cells.every((c) => !['loading', 'idle'].includes(c.dataset.state));
-    },
-    null,
-    { timeout: 60_000 },
-  );
-await settled();
+await allCellsSettled(page);
 for (const id of ['jupyterhub-usage', 'service-metrics']) {
   await page.locator(`[data-testid=report-link][data-report=${id}]`).click();
   await expect(page.getByTestId('report')).toHaveAttribute('data-report', id);
-  await settled();
+  await allCellsSettled(page);
 }
 await page.waitForTimeout(500);
 await browser.close();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole } from './support.mjs';
+import { watchConsole, openAndConnect } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PAGE_ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -37,11 +37,7 @@ async function waitForPort(url) {
 
 async function connectThrough(page, proxyUrl) {
   const console_ = watchConsole(page);
-  const state = stackState();
-  await page.goto(SITE);
-  await page.getByTestId('grafana-url').fill(proxyUrl);
-  await page.getByTestId('grafana-token').fill(state.token);
-  await page.getByTestId('connect').click();
+  await openAndConnect(page, SITE, { grafanaUrl: proxyUrl });
   await expect(page.getByTestId('cell').first()).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
   const status = await page.evaluate(() => [...document.querySelectorAll('[data-testid=datasource]')].map((li) => li.dataset.status));
   expect(status).toEqual(['ok', 'ok', 'ok']);
@@ -56,7 +52,7 @@ async function connectThrough(page, proxyUrl) {
 }
 
 test('the nginx recipe lets a page on another origin use Grafana', async ({ page }) => {
-  const port = 3105;
+  const port = 3112; // not 3105: the flaky-proxy test uses it
   const dir = mkdtempSync(join(tmpdir(), 'promnote-nginx-'));
   mkdirSync(join(dir, 'logs'));
   const server = recipe('docs/cors/nginx.conf', port, [['listen 443 ssl;', `listen 127.0.0.1:${port};`]]);

@@ -3,7 +3,7 @@
 // Each ends with a clear message on the affected datasource and a working report after.
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole, stopPrometheus, extraGrafana } from './support.mjs';
+import { stackState, watchConsole, stopPrometheus, extraGrafana, openAndConnect } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -16,12 +16,8 @@ test.afterEach(async () => {
   console_.assertNoPanic();
 });
 
-async function connect(page, url) {
-  const state = stackState();
-  await page.goto(SITE);
-  await page.getByTestId('grafana-url').fill(url);
-  await page.getByTestId('grafana-token').fill(state.token);
-  await page.getByTestId('connect').click();
+function connect(page, grafanaUrl) {
+  return openAndConnect(page, SITE, { grafanaUrl });
 }
 
 /** Requests that the browser aborted, by URL. */

@@ -3,7 +3,7 @@
 // POST /api/ds/query, and their data-frame answers give the same bars.
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole, extraGrafana, expectedName } from './support.mjs';
+import { stackState, watchConsole, extraGrafana, expectedName, openAndConnect } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -15,10 +15,7 @@ async function drawnThrough(page, flags) {
   const requests = [];
   page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
   try {
-    await page.goto(SITE);
-    await page.getByTestId('grafana-url').fill(grafana.url);
-    await page.getByTestId('grafana-token').fill(state.token);
-    await page.getByTestId('connect').click();
+    await openAndConnect(page, SITE, { grafanaUrl: grafana.url });
     const cell = page.getByTestId('cell').first();
     await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
     await expect(cell.getByTestId('error')).toHaveCount(0);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole } from './support.mjs';
+import { watchConsole, openAndConnect } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 
@@ -31,13 +31,9 @@ max by (value) (promnote_hostile)
 
 test('hostile label values stay inert text in legend, hover, table, titles and CSV', async ({ page }) => {
   const console_ = watchConsole(page);
-  const state = stackState();
+  const state = await openAndConnect(page, SITE);
   const hostile = state.expected.hostile_labels;
   expect(hostile.length).toBeGreaterThanOrEqual(15);
-  await page.goto(SITE);
-  await page.getByTestId('grafana-url').fill(state.grafana_url);
-  await page.getByTestId('grafana-token').fill(state.token);
-  await page.getByTestId('connect').click();
   await page.getByTestId('open-file').setInputFiles({ name: 'hostile.md', mimeType: 'text/markdown', buffer: Buffer.from(REPORT) });
   await expect(page.getByTestId('report-title')).toHaveText('<img src=x onerror=window.__xss=1> hostile report');
   const cells = page.getByTestId('cell');

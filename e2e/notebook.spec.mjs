@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole } from './support.mjs';
+import { ReportPage, stackState, watchConsole, openAndConnect, allCellsSettled } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const REPORTS = ['hub-activity', 'jupyterhub-usage', 'service-metrics'];
@@ -20,27 +20,11 @@ test.afterEach(async ({ page }) => {
   expect(await page.evaluate(() => window.__xss)).toBeUndefined();
 });
 
-/** Opens `report` and connects to the stack's Grafana. */
+/** Opens `report` and connects to the stack's Grafana; waits for every cell. */
 async function connect(page, report = 'hub-activity') {
-  const state = stackState();
-  await page.goto(`${SITE}#/${report}`);
-  await page.getByTestId('grafana-url').fill(state.grafana_url);
-  await page.getByTestId('grafana-token').fill(state.token);
-  await page.getByTestId('connect').click();
-  await settled(page);
+  const state = await openAndConnect(page, SITE, { path: `#/${report}` });
+  await allCellsSettled(page);
   return state;
-}
-
-/** Waits until every cell has finished (drawn, empty or failed). */
-async function settled(page) {
-  await page.waitForFunction(
-    () => {
-      const cells = [...document.querySelectorAll('[data-testid=cell]')];
-      return cells.length > 0 && cells.every((c) => !['loading', 'idle'].includes(c.dataset.state));
-    },
-    null,
-    { timeout: 60_000 },
-  );
 }
 
 /** Per cell: title, state, and the traces plotly.js draws (or the table's size). */
@@ -106,7 +90,7 @@ test('editing a cell query and running it draws the new query; the edit survives
   await cell.getByTestId('cell-options').press('Tab');
   await cell.getByTestId('run-cell').click();
   await expect(cell).toHaveAttribute('data-runs', String(before.runs + 1));
-  await settled(page);
+  await allCellsSettled(page);
   const after = (await cells(page))[0];
   expect(after.title).toBe('Weekly active users per hub');
   expect(after.state).toBe('drawn');
@@ -187,7 +171,7 @@ test('changing a variable re-runs only the cells that use it, with the value reg
   const port = page.locator('[data-testid=variable][data-name=port]');
   await expect(port.locator('option')).toHaveCount(5); // All + ports 1..4
   await port.selectOption(['3']);
-  await settled(page);
+  await allCellsSettled(page);
   const after = await cells(page);
   for (const [i, cell] of after.entries()) {
     const usesPort = ['Buffer level per port', 'Received packets per port', 'Link state per port', 'Link state, last hour'].includes(cell.title);
@@ -204,7 +188,7 @@ test('a share link round-trips the report, range and variables, holds no token, 
   await page.locator('[data-testid=variable][data-name=port]').selectOption(['2', '4']);
   await page.getByTestId('time-from').fill('now-1d');
   await page.getByTestId('time-from').press('Enter');
-  await settled(page);
+  await allCellsSettled(page);
   const title = page.getByTestId('cell').first();
   await title.getByTestId('edit-cell').click();
   await title.getByTestId('cell-options').fill('title="Shared requests" chart=area unit=req/s legend="{{endpoint}} {{status}}"');
@@ -229,7 +213,7 @@ test('a share link round-trips the report, range and variables, holds no token, 
   await other.getByTestId('confirm-origin').click();
   await other.getByTestId('grafana-token').fill(state.token);
   await other.getByTestId('connect').click();
-  await settled(other);
+  await allCellsSettled(other);
   const shared = await cells(other);
   expect(shared.map((c) => c.title)).toEqual(titles);
   expect(shared[0].title).toBe('Shared requests');
@@ -249,10 +233,8 @@ test('a share link pointing at another Grafana never receives a kept token', asy
   const other = await context.newPage();
   await other.goto(SITE);
   await other.getByTestId('keep-device').check();
-  await other.getByTestId('grafana-url').fill(state.grafana_url);
-  await other.getByTestId('grafana-token').fill(state.token);
-  await other.getByTestId('connect').click();
-  await settled(other);
+  await new ReportPage(other).connect(state.grafana_url, state.token);
+  await allCellsSettled(other);
   const requests = [];
   other.on('request', (r) => requests.push(r.url()));
   const crafted = await other.evaluate(async (link) => {
@@ -278,7 +260,7 @@ test('a hand-written report file loads from disk and runs; its HTML stays text',
   await connect(page);
   await page.getByTestId('open-file').setInputFiles('e2e/fixtures/handwritten.md');
   await expect(page.getByTestId('report-title')).toHaveText('Capacity check');
-  await settled(page);
+  await allCellsSettled(page);
   const all = await cells(page);
   expect(all.map((c) => c.state)).toEqual(['drawn', 'drawn']);
   expect(all[0].title).toBe('Running servers in $ns');

@@ -83,6 +83,27 @@ export class ReportPage {
   }
 }
 
+/** Opens the site at `site + path` (e.g. `#/service-metrics`) and connects to `grafanaUrl`
+ * (the stack's own Grafana unless given) with the stack's token; returns the stack state. */
+export async function openAndConnect(page, site, { grafanaUrl, path = '' } = {}) {
+  const state = stackState();
+  await page.goto(site + path);
+  await new ReportPage(page).connect(grafanaUrl ?? state.grafana_url, state.token);
+  return state;
+}
+
+/** Waits until every cell has finished (drawn, empty, cancelled or failed). */
+export async function allCellsSettled(page) {
+  await page.waitForFunction(
+    () => {
+      const cells = [...document.querySelectorAll('[data-testid=cell]')];
+      return cells.length > 0 && cells.every((c) => !['loading', 'idle'].includes(c.dataset.state));
+    },
+    null,
+    { timeout: 60_000 },
+  );
+}
+
 /** Stops one of the stack's Prometheus servers (SIGKILL); returns a function that starts it again. */
 export async function stopPrometheus(uid) {
   const { control_url: control } = stackState();
