@@ -109,9 +109,9 @@ class Config:
     def __init__(self, path: str, args: argparse.Namespace) -> None:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
-        self.tokens: set[str] = set(raw["tokens"])
-        self.expired_tokens: set[str] = set(raw.get("expired_tokens", []))
-        self.revoked_tokens: set[str] = set(raw.get("revoked_tokens", []))
+        self.path = path
+        self.mtime = os.stat(path).st_mtime_ns
+        self.load_tokens(raw)
         self.datasources: list[dict] = [full_datasource(i + 1, ds) for i, ds in enumerate(raw["datasources"])]
         # --ds-type UID=TYPE: show a datasource as another type, e.g. the Amazon Managed
         # Prometheus plugin, which Grafana's proxy cannot serve (queried via /api/ds/query).
@@ -135,6 +135,25 @@ class Config:
         self.site: str | None = os.path.realpath(args.site) if args.site else None
         self.sub_path: str = args.sub_path.rstrip("/")
         self.lock = threading.Lock()
+
+    def load_tokens(self, raw: dict) -> None:
+        self.tokens: set[str] = set(raw["tokens"])
+        self.expired_tokens: set[str] = set(raw.get("expired_tokens", []))
+        self.revoked_tokens: set[str] = set(raw.get("revoked_tokens", []))
+
+    def refresh_tokens(self) -> None:
+        """Grafana checks tokens against its database on every request, so revoking one
+        takes effect at once: the token lists are read again when the file changes."""
+        try:
+            mtime = os.stat(self.path).st_mtime_ns
+            if mtime == self.mtime:
+                return
+            with open(self.path, encoding="utf-8") as f:
+                raw = json.load(f)
+        except (OSError, ValueError):
+            return  # a half-written file: keep the last good lists
+        self.mtime = mtime
+        self.load_tokens(raw)
 
     def by_uid(self, uid: str) -> dict | None:
         return next((ds for ds in self.datasources if ds["uid"] == uid), None)
@@ -266,6 +285,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(401, {"message": "Invalid API key", "messageId": "api-key.invalid", "statusCode": 401})
             return False
         with self.config.lock:
+            self.config.refresh_tokens()
             if token in self.config.tokens:
                 return True
             if token in self.config.expired_tokens:

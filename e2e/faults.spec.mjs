@@ -1,6 +1,9 @@
 // Faults during a run: a slow upstream (cancel; a new run aborts what is in flight), a
 // Prometheus killed mid-run, the network dropping, and the tab frozen in the background.
 // Each ends with a clear message on the affected datasource and a working report after.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
 import { stackState, watchConsole, stopPrometheus, extraGrafana, openAndConnect } from './support.mjs';
@@ -114,6 +117,51 @@ test('a tab frozen in the background during a run finishes it when it comes back
     });
     expect(sizes.traces).toBe(10);
     expect(Math.abs(sizes.chart - sizes.box)).toBeLessThan(2);
+  } finally {
+    grafana.stop();
+  }
+});
+
+test('a request that takes longer than the 60 s limit is given up with a clear message, and the rest draws', async ({ page }) => {
+  const grafana = await extraGrafana(3117, ['--slow-uid', 'prom-west', '--slow-seconds', '120', '--cors-origin', ORIGIN]);
+  try {
+    // The page's clock is Playwright's: a minute passes in a moment.
+    await page.clock.install();
+    await connect(page, grafana.url);
+    const cell = page.getByTestId('cell').first();
+    await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid=chart]')?.data?.length ?? 0)).toBeGreaterThan(0);
+    await expect(cell).toHaveAttribute('data-state', 'loading');
+    await page.clock.fastForward('00:59');
+    await expect(cell).toHaveAttribute('data-state', 'loading');
+    await page.clock.fastForward('00:02');
+    await expect(cell).toHaveAttribute('data-state', 'drawn');
+    await expect(cell.getByTestId('error').first()).toContainText('cluster-west did not answer within 60 s');
+    await expect(cell.getByTestId('retry')).toBeVisible();
+    await expect(page.locator('[data-testid=datasource][data-uid=prom-west]')).toHaveAttribute('data-status', 'error');
+  } finally {
+    grafana.stop();
+  }
+});
+
+test('a token revoked mid-session: the next run says so at the top and on the cell, and draws nothing', async ({ page }) => {
+  const { grafana_config: original, token } = stackState();
+  const config = join(mkdtempSync(join(tmpdir(), 'promnote-grafana-')), 'grafana.json');
+  const settings = JSON.parse(readFileSync(original, 'utf8'));
+  writeFileSync(config, JSON.stringify({ ...settings, tokens: [token], revoked_tokens: [] }));
+  const grafana = await extraGrafana(3116, ['--cors-origin', ORIGIN], { config });
+  try {
+    await connect(page, grafana.url);
+    const cell = page.getByTestId('cell').first();
+    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expect(page.getByTestId('error')).toHaveCount(0);
+
+    // An administrator revokes the token in Grafana.
+    writeFileSync(config, JSON.stringify({ ...settings, tokens: [], revoked_tokens: [token] }));
+    await page.getByTestId('run-all').click();
+    await expect(cell).toHaveAttribute('data-state', 'empty');
+    await expect(page.locator('.connect [data-testid=error]')).toContainText('the token has been revoked');
+    await expect(cell.getByTestId('error').first()).toContainText('the token has been revoked');
+    expect(await page.evaluate(() => document.querySelector('[data-testid=chart]')?.data?.length ?? 0)).toBe(0);
   } finally {
     grafana.stop();
   }

@@ -72,9 +72,17 @@ test('hostile label values stay inert text in legend, hover, table, titles and C
     expect(shown, `hover shows ${value} as text`).toContain(value);
   }
 
-  // Table view: headers are the label values as text.
+  // Table views (a table cell, and the chart cell switched to its table): headers are the
+  // label values as text.
   const headers = await cells.nth(1).locator('thead th').allTextContents();
   expect(headers.slice(1).sort()).toEqual([...hostile].sort());
+  await cells.nth(0).getByTestId('table-view').click();
+  await expect(cells.nth(0).getByTestId('chart')).toHaveCount(0);
+  const switched = await cells.nth(0).locator('thead th').allTextContents();
+  expect(switched.slice(1).sort()).toEqual([...hostile].sort());
+  await cells.nth(0).getByTestId('table-view').click();
+  await expect(cells.nth(0).getByTestId('chart')).toBeVisible();
+  await expect(cells.nth(0)).toHaveAttribute('data-state', 'drawn');
 
   // Nothing became an element anywhere in the report.
   const planted = await page.evaluate(() =>

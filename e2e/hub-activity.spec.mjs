@@ -30,10 +30,10 @@ test('connect lists the three Prometheus datasources and draws one trace per clu
   const report = new ReportPage(page);
   await report.open(SITE);
   await report.connect(state.grafana_url, state.token);
-  await expect(report.datasources).toHaveCount(3);
+  await expect(report.datasources).toHaveCount(4);
   await report.waitDrawn();
-  expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok' });
-  await expect(page.getByText('Not Prometheus, not queried: Logs (loki)')).toBeVisible();
+  expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok', Logs: 'unsupported' });
+  await expect(page.locator('[data-testid=datasource][data-status=unsupported]')).toContainText('a loki datasource, not Prometheus');
 
   const expected = state.expected.series;
   const traces = await report.traces();
@@ -94,7 +94,7 @@ test('one Prometheus stopped: its datasource shows the error, the others still d
     await report.open(SITE);
     await report.connect(state.grafana_url, state.token);
     await report.waitDrawn();
-    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'error' });
+    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'error', Logs: 'unsupported' });
     const cellError = report.cell.getByTestId('error');
     await expect(cellError).toHaveCount(1);
     await expect(cellError).toContainText('cluster-west');
@@ -130,7 +130,7 @@ test('the demo-data mode renders under a sub-path without any server behind it',
   await report.open(`http://127.0.0.1:${STATIC_PORT}/promnote/`);
   await report.demoButton.click();
   await report.waitDrawn();
-  await expect(report.datasources).toHaveCount(3);
+  await expect(report.datasources).toHaveCount(4);
   const traces = await report.traces();
   expect(traces.length).toBe(10);
   expect(traces.map((t) => t.name)).toContain('cluster-south / staging');
@@ -156,7 +156,7 @@ test('older Grafana: /api/datasources answers 403, the list comes from /api/fron
     await report.open(SITE);
     await report.connect(grafana.url, state.token);
     await report.waitDrawn();
-    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok' });
+    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok', Logs: 'unsupported' });
   } finally {
     grafana.stop();
   }
@@ -171,6 +171,16 @@ test('a Grafana on another origin without CORS headers: the message says CORS, n
     await report.connect(grafana.url, state.token);
     await expect(report.errors.first()).toContainText('blocked this page from reading its answers');
     await expect(report.errors.first()).toContainText(`http://127.0.0.1:${GRAFANA_PORT}`);
+    // The help panel: the three ways out, with this page's origin filled in.
+    const help = page.getByTestId('cors-help');
+    await expect(help).toBeVisible();
+    await expect(help).toContainText(`Grafana at http://127.0.0.1:3102 is up`);
+    await expect(help).toContainText('Host promnote on Grafana\'s own origin');
+    await expect(help).toContainText('trunk serve --proxy-backend=http://127.0.0.1:3102/api/ --proxy-rewrite=/api/');
+    await help.getByText('nginx', { exact: true }).click();
+    await expect(help.locator('pre').first()).toContainText(`add_header Access-Control-Allow-Origin "http://127.0.0.1:${GRAFANA_PORT}" always;`);
+    await expect(help).not.toContainText('you.github.io');
+    await page.screenshot({ path: 'target/e2e-results/cors-help.png', fullPage: true });
   } finally {
     grafana.stop();
   }
@@ -323,7 +333,7 @@ test('a Grafana behind a sub-path (https://host/grafana/ style) works', async ({
     await report.connect('http://127.0.0.1:3103/grafana', state.token);
     await report.waitDrawn();
     await expect(report.url).toHaveValue('http://127.0.0.1:3103/grafana/');
-    expect(Object.values(await report.statusByName())).toEqual(['ok', 'ok', 'ok']);
+    expect(Object.values(await report.statusByName())).toEqual(['ok', 'ok', 'ok', 'unsupported']);
   } finally {
     grafana.stop();
   }
@@ -337,7 +347,7 @@ test('a datasource the token may not query (403 from the proxy) fails alone, wit
     await report.open(SITE);
     await report.connect(grafana.url, state.token);
     await report.waitDrawn();
-    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'error', 'cluster-west': 'ok' });
+    expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'error', 'cluster-west': 'ok', Logs: 'unsupported' });
     await expect(report.cell.getByTestId('error')).toContainText('Grafana denied access (Access denied to datasource)');
   } finally {
     grafana.stop();

@@ -115,10 +115,11 @@ export async function stopPrometheus(uid) {
   };
 }
 
-/** Starts another Grafana-compatible server over the same datasources, with extra flags. */
-export async function extraGrafana(port, flags) {
+/** Starts another Grafana-compatible server over the same datasources (or another config
+ * file), with extra flags. */
+export async function extraGrafana(port, flags, { config } = {}) {
   const state = stackState();
-  const child = spawn('python3', ['dev/grafana_compat.py', '--config', state.grafana_config, '--port', String(port), ...flags], {
+  const child = spawn('python3', ['dev/grafana_compat.py', '--config', config ?? state.grafana_config, '--port', String(port), ...flags], {
     stdio: 'ignore',
     env: { ...process.env, GRAFANA_COMPAT_QUIET: '1' },
   });

@@ -1,8 +1,10 @@
-//! The one module that does HTTP. Every call to Grafana goes through [`Transport::send`]:
-//! it attaches the token (only to the origin the user typed), never follows a
-//! redirect, carries an abort signal and a timeout, and turns every failure into one
-//! [`ApiError`] — including telling a dead server from a CORS refusal. The demo-data
-//! mode swaps the network for a [`Recording`] behind the same interface.
+//! The one module that does HTTP. Every call goes through [`Transport::send`], to Grafana
+//! or to a Prometheus the user typed for direct use: it attaches that server's own
+//! credentials (only to the origin the user typed), never follows a redirect, carries an
+//! abort signal and a timeout, and turns every failure into one [`ApiError`] — including
+//! telling a dead server from a CORS refusal. Requests are built for Grafana's
+//! datasource proxy; those for a direct datasource go to its Prometheus API instead. The
+//! demo-data mode swaps the network for a [`Recording`] behind the same interface.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,10 +13,11 @@ use std::rc::Rc;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use promnote_core::error::{self, ApiError};
 use promnote_core::frames::{self, FrameError};
-use promnote_core::grafana::{self, ApiRequest, Body, Datasource, GrafanaBaseUrl};
+use promnote_core::grafana::{self, ApiRequest, BaseUrl, Body, Datasource};
 use promnote_core::prom::{QueryResponse, RangeSeries};
 use serde::Deserialize;
-use web_sys::{AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
 
 /// How long one request may take before promnote gives up on it.
 pub const REQUEST_TIMEOUT_S: u32 = 60;
@@ -52,9 +55,93 @@ impl fmt::Debug for Token {
 #[derive(Debug)]
 pub struct Session {
     /// Where Grafana is.
-    pub base: GrafanaBaseUrl,
+    pub base: BaseUrl,
     /// The bearer token.
     pub token: Token,
+}
+
+/// How the page signs in to a Prometheus it calls directly. `Debug` shows no secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// No `Authorization` header.
+    Anonymous,
+    /// `Authorization: Bearer …`.
+    Bearer(Token),
+    /// HTTP Basic.
+    Basic {
+        /// The user name (no `:`).
+        user: String,
+        /// The password.
+        password: String,
+    },
+}
+
+impl Credentials {
+    /// Basic credentials, checked: a user name without `:` and a password.
+    pub fn basic(user: &str, password: &str) -> Result<Self, String> {
+        let user = user.trim();
+        if user.is_empty() || user.contains(':') || user.chars().any(char::is_control) {
+            return Err("Type the user name for this Prometheus (it cannot contain a colon).".into());
+        }
+        if password.is_empty() || password.chars().any(char::is_control) {
+            return Err("Type the password for this Prometheus.".into());
+        }
+        Ok(Self::Basic { user: user.to_owned(), password: password.to_owned() })
+    }
+
+    fn header_value(&self) -> Option<String> {
+        match self {
+            Credentials::Anonymous => None,
+            Credentials::Bearer(token) => Some(token.header_value()),
+            Credentials::Basic { user, password } => Some(grafana::basic_authorization(user, password)),
+        }
+    }
+
+    fn redact(&self, text: &str) -> String {
+        match self {
+            Credentials::Anonymous => text.to_owned(),
+            Credentials::Bearer(token) => token.redact(text),
+            Credentials::Basic { password, .. } => text.replace(password.as_str(), "[password]"),
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Credentials::Anonymous => "Credentials::Anonymous",
+            Credentials::Bearer(_) => "Credentials::Bearer([redacted])",
+            Credentials::Basic { .. } => "Credentials::Basic([redacted])",
+        })
+    }
+}
+
+/// A Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics) that the
+/// page calls directly, not through Grafana: one datasource of the connection.
+#[derive(Debug)]
+pub struct Direct {
+    /// The datasource it appears as ([`Datasource::direct`]).
+    pub ds: Datasource,
+    /// Where its HTTP API lives.
+    pub base: BaseUrl,
+    /// How to sign in, sent only to `base`'s origin.
+    pub credentials: Credentials,
+}
+
+/// What a live connection reaches: a Grafana, direct Prometheus servers, or both.
+#[derive(Debug)]
+pub struct Live {
+    /// The Grafana, if one was typed.
+    pub grafana: Option<Session>,
+    /// Prometheus servers called directly.
+    pub direct: Vec<Direct>,
+}
+
+impl Live {
+    /// The direct server a request is meant for, and its Prometheus API path.
+    fn direct_for<'a>(&'a self, request: &'a ApiRequest) -> Option<(&'a Direct, &'a str)> {
+        self.direct.iter().find_map(|d| Some((d, request.prometheus_path(&d.ds.uid)?)))
+    }
 }
 
 /// A recorded answer, for the demo-data mode.
@@ -73,11 +160,11 @@ pub struct Recording {
     answers: HashMap<String, RecordedAnswer>,
 }
 
-/// Where requests go: a live Grafana, or a recording.
+/// Where requests go: live servers, or a recording.
 #[derive(Debug, Clone)]
 pub enum Transport {
-    /// A live Grafana.
-    Grafana(Rc<Session>),
+    /// A live Grafana and/or Prometheus servers called directly.
+    Live(Rc<Live>),
     /// Recorded answers.
     Replay(Rc<Recording>),
 }
@@ -99,10 +186,11 @@ impl Transport {
     ) -> Result<Answer, ApiError> {
         let answer = self.answer(request, what, abort).await?;
         if (200..300).contains(&answer.status) {
-            Ok(answer)
-        } else {
-            Err(error::from_status(what, answer.status, answer.content_type.as_deref(), &answer.body))
+            return Ok(answer);
         }
+        let direct = matches!(self, Transport::Live(live) if live.direct_for(request).is_some());
+        let classify = if direct { error::direct_from_status } else { error::from_status };
+        Err(classify(what, answer.status, answer.content_type.as_deref(), &answer.body))
     }
 
     /// Sends one request and returns its answer whatever its status.
@@ -127,7 +215,30 @@ impl Transport {
                     body: found.body.clone(),
                 }
             }
-            Transport::Grafana(session) => send_live(session, request, what, abort).await?,
+            Transport::Live(live) => {
+                let target = match (live.direct_for(request), &live.grafana) {
+                    (Some((direct, path)), _) => Target {
+                        url: direct.base.join(path),
+                        base: &direct.base,
+                        authorization: direct.credentials.header_value(),
+                        direct: true,
+                    },
+                    (None, Some(grafana)) => Target {
+                        url: grafana.base.join(&request.path),
+                        base: &grafana.base,
+                        authorization: Some(grafana.token.header_value()),
+                        direct: false,
+                    },
+                    (None, None) => {
+                        return Err(ApiError::Status {
+                            what: what.to_owned(),
+                            status: 0,
+                            message: "this needs a Grafana, and none is connected".into(),
+                        })
+                    }
+                };
+                send_live(&target, request, what, abort).await?
+            }
         })
     }
 
@@ -152,6 +263,22 @@ impl Transport {
             }
             Ok(series) => Ok(series),
             Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
+        }
+    }
+
+    /// Whether this transport lists datasources from a Grafana (live or recorded).
+    pub fn has_grafana(&self) -> bool {
+        match self {
+            Transport::Live(live) => live.grafana.is_some(),
+            Transport::Replay(_) => true,
+        }
+    }
+
+    /// The Prometheus servers called directly, as datasources.
+    pub fn direct_datasources(&self) -> Vec<Datasource> {
+        match self {
+            Transport::Live(live) => live.direct.iter().map(|d| d.ds.clone()).collect(),
+            Transport::Replay(_) => Vec::new(),
         }
     }
 
@@ -214,32 +341,46 @@ impl Transport {
         self.prometheus(request, what, abort).await
     }
 
-    /// Removes the token from a message (a no-op for recordings).
+    /// Removes every secret from a message (a no-op for recordings).
     pub fn redact(&self, text: &str) -> String {
         match self {
-            Transport::Grafana(session) => session.token.redact(text),
+            Transport::Live(live) => {
+                let text = live.grafana.as_ref().map_or(text.to_owned(), |g| g.token.redact(text));
+                live.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
+            }
             Transport::Replay(_) => text.to_owned(),
         }
     }
 }
 
+/// Where one live request goes, and the one credential it may carry.
+struct Target<'a> {
+    url: String,
+    base: &'a BaseUrl,
+    authorization: Option<String>,
+    direct: bool,
+}
+
 async fn send_live(
-    session: &Session,
+    target: &Target<'_>,
     request: &ApiRequest,
     what: &str,
     user_abort: &AbortSignal,
 ) -> Result<Answer, ApiError> {
-    let url = session.base.join(&request.path);
-    let timeout = AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_S * 1000);
-    let signal = either_signal(user_abort, &timeout);
+    let url = &target.url;
+    let deadline = Deadline::start(user_abort, REQUEST_TIMEOUT_S);
+    let signal = deadline.signal();
     let builder = match request.body {
-        Body::None => Request::get(&url),
-        Body::Form(_) => Request::post(&url).header("Content-Type", "application/x-www-form-urlencoded"),
-        Body::Json(_) => Request::post(&url).header("Content-Type", "application/json"),
+        Body::None => Request::get(url),
+        Body::Form(_) => Request::post(url).header("Content-Type", "application/x-www-form-urlencoded"),
+        Body::Json(_) => Request::post(url).header("Content-Type", "application/json"),
     }
-    .header("Accept", "application/json")
-    .header("Authorization", &session.token.header_value())
-    // The token is the only credential: no cookies, and never re-sent across a redirect.
+    .header("Accept", "application/json");
+    let builder = match &target.authorization {
+        Some(value) => builder.header("Authorization", value),
+        None => builder,
+    }
+    // The typed credential is the only one: no cookies, and never re-sent across a redirect.
     .credentials(RequestCredentials::Omit)
     .redirect(RequestRedirect::Manual)
     .abort_signal(Some(&signal));
@@ -253,60 +394,112 @@ async fn send_live(
     let response = match sent {
         Ok(response) => response,
         Err(_) if user_abort.aborted() => return Err(ApiError::Cancelled),
-        Err(_) if timeout.aborted() => {
+        Err(_) if deadline.passed() => {
             return Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
         }
-        Err(_) => return Err(diagnose_network_failure(&session.base, user_abort).await),
+        Err(_) => return Err(diagnose_network_failure(target, user_abort).await),
     };
     if response.type_() == ResponseType::Opaqueredirect {
         return Err(ApiError::NotJson { what: what.to_owned(), status: 302 });
     }
-    read(response, what, user_abort, &timeout).await
+    read(response, what, user_abort, &deadline).await
 }
 
 async fn read(
     response: Response,
     what: &str,
     user_abort: &AbortSignal,
-    timeout: &AbortSignal,
+    deadline: &Deadline,
 ) -> Result<Answer, ApiError> {
     let status = response.status();
     let content_type = response.headers().get("content-type");
     match response.text().await {
         Ok(body) => Ok(Answer { status, content_type, body }),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
-        Err(_) if timeout.aborted() => {
+        Err(_) if deadline.passed() => {
             Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
         }
         Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
     }
 }
 
-/// A signal that aborts when either does (`AbortSignal.any`, 2024+ browsers); older
-/// browsers keep the user's signal and rely on their own network timeouts.
-fn either_signal(user_abort: &AbortSignal, timeout: &AbortSignal) -> AbortSignal {
-    let constructor = js_sys::Reflect::get(&js_sys::global(), &"AbortSignal".into()).unwrap_or_default();
-    if js_sys::Reflect::has(&constructor, &"any".into()).unwrap_or(false) {
-        AbortSignal::any(&js_sys::Array::of2(user_abort, timeout))
-    } else {
-        user_abort.clone()
+/// One request's abort signal: it aborts when the user's does, or when the request has
+/// taken longer than its time limit. A plain browser timer and controller (rather than
+/// `AbortSignal.timeout`/`any`) work in every browser and follow the page's clock. Both
+/// the timer and the user's signal call the controller's own `abort` (no Rust closure
+/// that could outlive the request); both are removed when the request is done.
+struct Deadline {
+    controller: Option<AbortController>,
+    abort: Option<js_sys::Function>,
+    user: AbortSignal,
+    timer: Option<i32>,
+}
+
+impl Deadline {
+    fn start(user: &AbortSignal, seconds: u32) -> Self {
+        let controller = AbortController::new().ok();
+        let abort = controller.as_ref().and_then(|c| {
+            let method = js_sys::Reflect::get(c, &"abort".into()).ok()?;
+            Some(method.dyn_into::<js_sys::Function>().ok()?.bind0(c))
+        });
+        let mut timer = None;
+        if let (Some(abort), Some(controller)) = (&abort, &controller) {
+            timer = web_sys::window().and_then(|w| {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    abort,
+                    i32::try_from(seconds.saturating_mul(1000)).unwrap_or(i32::MAX),
+                )
+                .ok()
+            });
+            if user.aborted() {
+                controller.abort();
+            } else {
+                let _ = user.add_event_listener_with_callback("abort", abort);
+            }
+        }
+        Self { controller, abort, user: user.clone(), timer }
+    }
+
+    /// The signal to give the fetch (the user's own where there is no AbortController).
+    fn signal(&self) -> AbortSignal {
+        self.controller.as_ref().map_or_else(|| self.user.clone(), AbortController::signal)
+    }
+
+    /// Whether the time limit, not the user, aborted the request.
+    fn passed(&self) -> bool {
+        self.controller.as_ref().is_some_and(|c| c.signal().aborted()) && !self.user.aborted()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let (Some(window), Some(timer)) = (web_sys::window(), self.timer) {
+            window.clear_timeout_with_handle(timer);
+        }
+        if let Some(abort) = &self.abort {
+            let _ = self.user.remove_event_listener_with_callback("abort", abort);
+        }
     }
 }
 
 /// A fetch failed without any HTTP status. Mixed content is known from the URLs;
-/// otherwise a `no-cors` probe of `/api/health` tells whether the server is up (an
-/// opaque answer: the browser blocked the real call, i.e. CORS) or not.
-async fn diagnose_network_failure(base: &GrafanaBaseUrl, abort: &AbortSignal) -> ApiError {
-    let origin = base.origin().to_owned();
+/// otherwise a `no-cors` probe tells whether the server is up (an opaque answer: the
+/// browser blocked the real call, i.e. CORS) or not. Grafana is probed at `/api/health`;
+/// a Prometheus at its base address, whatever answers there.
+async fn diagnose_network_failure(target: &Target<'_>, abort: &AbortSignal) -> ApiError {
+    let origin = target.base.origin().to_owned();
     let page_origin = page_origin();
-    if page_origin.starts_with("https:") && origin.starts_with("http:") {
+    if target.base.is_mixed_content_for(&page_origin) {
         return ApiError::MixedContent { origin };
     }
-    let probe: RequestBuilder = Request::get(&base.join(&ApiRequest::health().path))
+    let probe_url =
+        if target.direct { target.base.as_str() } else { target.base.join(&ApiRequest::health().path) };
+    let probe: RequestBuilder = Request::get(&probe_url)
         .mode(RequestMode::NoCors)
         .credentials(RequestCredentials::Omit)
         .abort_signal(Some(abort));
     match probe.send().await {
+        Ok(_) if target.direct => ApiError::DirectCorsBlocked { origin, page_origin },
         Ok(_) => ApiError::CorsBlocked { origin, page_origin },
         Err(_) if abort.aborted() => ApiError::Cancelled,
         Err(_) => ApiError::Unreachable { origin },

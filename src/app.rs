@@ -6,11 +6,12 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use promnote_core::days::rfc3339_utc;
-use promnote_core::grafana::GrafanaBaseUrl;
+use promnote_core::error::ApiError;
+use promnote_core::grafana::{BaseUrl, Datasource};
 
-use crate::api::{Session, Token, Transport};
+use crate::api::{Credentials, Direct, Live, Session, Token, Transport};
 use crate::doc::Doc;
-use crate::keep::{self, Keep};
+use crate::keep::{self, Keep, KeptPrometheus};
 use crate::notebook::{known, open_shared, route, Gallery, NotebookView};
 use crate::perf;
 use crate::run::{Connection, DsStatus, Route};
@@ -20,8 +21,13 @@ use crate::run::{Connection, DsStatus, Route};
 enum Mode {
     /// Nothing yet.
     Idle,
-    /// A live Grafana at this base URL.
-    Live(String),
+    /// Live servers: a Grafana at this base URL, and Prometheus servers called directly.
+    Live {
+        /// The Grafana's base URL, if one was typed.
+        grafana: Option<String>,
+        /// The direct Prometheus addresses.
+        direct: Vec<String>,
+    },
     /// The bundled recording, made at this time.
     Demo(i64),
 }
@@ -66,7 +72,7 @@ pub fn App() -> impl IntoView {
     let listener = window_event_listener(leptos::ev::hashchange, move |_| follow(hash()));
     on_cleanup(move || listener.remove());
     let grafana = Signal::derive(move || match mode.get() {
-        Mode::Live(base) => Some(base),
+        Mode::Live { grafana, .. } => grafana,
         _ => None,
     });
     let replay = Signal::derive(move || matches!(mode.get(), Mode::Demo(_)));
@@ -77,6 +83,7 @@ pub fn App() -> impl IntoView {
         </header>
         <main>
             <ConnectForm conn doc mode link_grafana />
+            <CorsHelp conn />
             <DatasourceList conn />
             <Gallery doc conn problem />
             <NotebookView conn doc grafana replay />
@@ -100,7 +107,14 @@ fn ConnectForm(
     let kept = keep::load();
     let keep_choice = RwSignal::new(kept.as_ref().map_or(Keep::Memory, |(k, _)| *k));
     let url = RwSignal::new(kept.as_ref().map(|(_, k)| k.grafana.clone()).unwrap_or_default());
-    let token = RwSignal::new(kept.map(|(_, k)| k.token).unwrap_or_default());
+    let token = RwSignal::new(kept.as_ref().map(|(_, k)| k.token.clone()).unwrap_or_default());
+    let kept_prom = kept.and_then(|(_, k)| k.prometheus).unwrap_or_default();
+    let prom = DirectFields {
+        url: RwSignal::new(kept_prom.url),
+        auth: RwSignal::new(if kept_prom.auth.is_empty() { "none".to_owned() } else { kept_prom.auth }),
+        user: RwSignal::new(kept_prom.user),
+        secret: RwSignal::new(kept_prom.secret),
+    };
     let form_error = RwSignal::new(None::<String>);
     // A Grafana address from a share link waits for the user's confirmation before a
     // token can be typed or sent: a crafted link must not collect tokens for its host.
@@ -108,12 +122,12 @@ fn ConnectForm(
     Effect::new(move |_| {
         let Some(link) = link_grafana.get() else { return };
         link_grafana.set(None);
-        let Ok(base) = GrafanaBaseUrl::parse(&link) else {
+        let Ok(base) = BaseUrl::parse(&link) else {
             form_error.set(Some(format!("The share link points at `{link}`, which is not a Grafana address promnote accepts; type your Grafana's address.")));
             return;
         };
-        let same = GrafanaBaseUrl::parse(&url.get_untracked())
-            .is_ok_and(|current| current.origin() == base.origin());
+        let same =
+            BaseUrl::parse(&url.get_untracked()).is_ok_and(|current| current.origin() == base.origin());
         if !same {
             token.set(String::new());
         }
@@ -129,6 +143,8 @@ fn ConnectForm(
     let forget = move |_| {
         keep::forget();
         token.set(String::new());
+        prom.user.set(String::new());
+        prom.secret.set(String::new());
         keep_choice.set(Keep::Memory);
         conn.forget_session();
         doc.clear_runs();
@@ -145,28 +161,67 @@ fn ConnectForm(
         }
         perf::mark("promnote:click");
         form_error.set(None);
-        let base = match GrafanaBaseUrl::parse(&url.get_untracked()) {
-            Ok(base) => base,
-            Err(e) => {
-                form_error.set(Some(e.to_string()));
-                return;
-            }
-        };
-        let raw_token = token.get_untracked();
-        let Some(token) = Token::new(&raw_token) else {
+        let page_origin = crate::api::page_origin();
+        let typed_grafana = !url.get_untracked().trim().is_empty();
+        let typed_prom = !prom.url.get_untracked().trim().is_empty();
+        if !typed_grafana && !typed_prom {
             form_error.set(Some(
-                "Paste a Grafana service-account token (it starts with glsa_). Grafana → Administration → Service accounts.".into(),
+                "Type your Grafana's address and token, or the address of a Prometheus to query directly (under \"Prometheus directly\"), or both.".into(),
             ));
             return;
+        }
+        let raw_token = token.get_untracked();
+        let grafana = if typed_grafana {
+            let session = BaseUrl::parse(&url.get_untracked()).map_err(|e| e.to_string()).and_then(|base| {
+                if base.is_mixed_content_for(&page_origin) {
+                    return Err(ApiError::MixedContent { origin: base.origin().to_owned() }.to_string());
+                }
+                let token = Token::new(&raw_token).ok_or_else(|| {
+                    "Paste a Grafana service-account token (it starts with glsa_). Grafana → Administration → Service accounts.".to_owned()
+                })?;
+                Ok(Session { base, token })
+            });
+            match session {
+                Ok(session) => Some(session),
+                Err(e) => {
+                    form_error.set(Some(e));
+                    return;
+                }
+            }
+        } else {
+            None
         };
-        url.set(base.to_string());
-        mode.set(Mode::Live(base.to_string()));
-        let kept = keep::Kept { grafana: base.to_string(), token: raw_token.trim().to_owned() };
+        let direct = if typed_prom {
+            match prom.checked(&page_origin) {
+                Ok(direct) => vec![direct],
+                Err(e) => {
+                    form_error.set(Some(e));
+                    return;
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        if let Some(g) = &grafana {
+            url.set(g.base.to_string());
+        }
+        if let Some(d) = direct.first() {
+            prom.url.set(d.base.to_string());
+        }
+        mode.set(Mode::Live {
+            grafana: grafana.as_ref().map(|g| g.base.to_string()),
+            direct: direct.iter().map(|d| d.base.to_string()).collect(),
+        });
+        let kept = keep::Kept {
+            grafana: grafana.as_ref().map(|g| g.base.to_string()).unwrap_or_default(),
+            token: if grafana.is_some() { raw_token.trim().to_owned() } else { String::new() },
+            prometheus: typed_prom.then(|| prom.kept()),
+        };
         if let Err(e) = keep::save(keep_choice.get_untracked(), &kept) {
             form_error.set(Some(e));
         }
         doc.clear_runs();
-        conn.connect(Transport::Grafana(Rc::new(Session { base, token })));
+        conn.connect(Transport::Live(Rc::new(Live { grafana, direct })));
     };
 
     let demo = move |_| {
@@ -194,6 +249,7 @@ fn ConnectForm(
                 })}
                 <TextField label="Service-account token" kind="password" testid="grafana-token" placeholder="glsa_…" value=token
                     disabled=Signal::derive(move || pending_origin.get().is_some()) />
+                <DirectForm fields=prom />
                 <fieldset class="keep">
                     <legend>"Keep the token"</legend>
                     <label><input type="radio" name="keep" data-testid="keep-memory" prop:checked=move || keep_choice.get() == Keep::Memory on:change=move |_| keep_choice.set(Keep::Memory) />"only in memory (gone on reload)"</label>
@@ -226,10 +282,118 @@ fn ConnectForm(
                         "); no Grafana is contacted. Connect to your own Grafana to see live data."
                     </p>
                 }.into_any()),
-                Mode::Live(base) => Some(view! { <p class="banner">"Connected to " <code>{base}</code></p> }.into_any()),
+                Mode::Live { grafana, direct } => {
+                    let all: Vec<String> = grafana.into_iter().chain(direct).collect();
+                    Some(view! { <p class="banner">"Connected to " <code>{all.join(" and ")}</code></p> }.into_any())
+                }
                 Mode::Idle => None,
             }}
         </section>
+    }
+}
+
+/// The typed fields of a Prometheus called directly.
+#[derive(Clone, Copy)]
+struct DirectFields {
+    url: RwSignal<String>,
+    /// `none`, `bearer` or `basic`.
+    auth: RwSignal<String>,
+    user: RwSignal<String>,
+    secret: RwSignal<String>,
+}
+
+impl DirectFields {
+    /// The direct datasource the fields describe, or what to fix.
+    fn checked(&self, page_origin: &str) -> Result<Direct, String> {
+        let base = BaseUrl::parse_prometheus(&self.url.get_untracked()).map_err(|e| e.to_string())?;
+        if base.is_mixed_content_for(page_origin) {
+            return Err(ApiError::MixedContent { origin: base.origin().to_owned() }.to_string());
+        }
+        let secret = self.secret.get_untracked();
+        let credentials = match self.auth.get_untracked().as_str() {
+            "bearer" => Credentials::Bearer(
+                Token::new(&secret)
+                    .ok_or("Paste the bearer token for this Prometheus, or choose no sign-in.")?,
+            ),
+            "basic" => Credentials::basic(&self.user.get_untracked(), &secret)?,
+            _ => Credentials::Anonymous,
+        };
+        Ok(Direct { ds: Datasource::direct(0, &base), base, credentials })
+    }
+
+    /// What "keep" stores of them.
+    fn kept(&self) -> KeptPrometheus {
+        let auth = self.auth.get_untracked();
+        KeptPrometheus {
+            url: self.url.get_untracked().trim().to_owned(),
+            user: if auth == "basic" { self.user.get_untracked() } else { String::new() },
+            secret: if auth == "none" { String::new() } else { self.secret.get_untracked() },
+            auth,
+        }
+    }
+}
+
+/// The optional Prometheus called directly: its address and sign-in.
+#[component]
+fn DirectForm(fields: DirectFields) -> impl IntoView {
+    let auth = fields.auth;
+    let open = !fields.url.get_untracked().is_empty();
+    let choice = move |value: &'static str, testid: &'static str, label: &'static str| {
+        view! {
+            <label><input type="radio" name="prom-auth" data-testid=testid prop:checked=move || auth.get() == value
+                on:change=move |_| auth.set(value.to_owned()) />{label}</label>
+        }
+    };
+    view! {
+        <details class="direct" prop:open=open>
+            <summary>"Prometheus directly (optional)"</summary>
+            <div class="direct-fields">
+            <p class="muted">"A Prometheus, Thanos, Mimir or VictoriaMetrics address that this page queries itself, as one more datasource beside Grafana's, or alone (leave Grafana's fields empty). Prometheus allows other origins by default; its credentials are sent only to its own origin."</p>
+            <TextField label="Prometheus API address" kind="url" testid="prom-url" placeholder="https://prometheus.example.org/ or https://mimir.example.org/prometheus/" value=fields.url />
+            <fieldset class="keep">
+                <legend>"Sign-in"</legend>
+                {choice("none", "prom-auth-none", "none")}
+                {choice("bearer", "prom-auth-bearer", "bearer token")}
+                {choice("basic", "prom-auth-basic", "user name and password (Basic)")}
+            </fieldset>
+            <Show when=move || auth.get() == "basic">
+                <TextField label="User name" kind="text" testid="prom-user" placeholder="" value=fields.user />
+                <TextField label="Password" kind="password" testid="prom-secret" placeholder="" value=fields.secret />
+            </Show>
+            <Show when=move || auth.get() == "bearer">
+                <TextField label="Bearer token" kind="password" testid="prom-secret" placeholder="" value=fields.secret />
+            </Show>
+            </div>
+        </details>
+    }
+}
+
+/// What to do when the browser withholds Grafana's answers (CORS): the three fixes, with
+/// this page's origin filled into the tested nginx and Caddy snippets.
+#[component]
+fn CorsHelp(conn: Connection) -> impl IntoView {
+    move || {
+        let grafana = conn.blocked.get()?;
+        let page = crate::api::page_origin();
+        let fill = |snippet: &str| snippet.replace("https://you.github.io", &page);
+        let nginx = fill(include_str!("../docs/cors/nginx.conf"));
+        let caddy = fill(include_str!("../docs/cors/Caddyfile"));
+        let local = format!("trunk serve --proxy-backend={grafana}/api/ --proxy-rewrite=/api/");
+        Some(view! {
+            <section class="cors-help" data-testid="cors-help" aria-labelledby="cors-title">
+                <h2 id="cors-title">"Your browser blocked Grafana's answers"</h2>
+                <p>"Grafana at " <code>{grafana.clone()}</code> " is up, but it sends no CORS headers (it has no setting for them), so the browser will not let this page, on " <code>{page.clone()}</code> ", read its answers. There are three ways out:"</p>
+                <ol>
+                    <li>"Host promnote on Grafana's own origin, e.g. under a path such as " <code>{format!("{grafana}/promnote/")}</code> " on the same host: same-origin calls need no CORS."</li>
+                    <li>"Add CORS headers for " <code>{page.clone()}</code> " at the reverse proxy in front of Grafana. Tested here with nginx and Caddy:"
+                        <details><summary>"nginx"</summary><pre><code>{nginx}</code></pre></details>
+                        <details><summary>"Caddy"</summary><pre><code>{caddy}</code></pre></details>
+                        "On Kubernetes, the README gives the matching ingress-nginx annotations (not tested here)."
+                    </li>
+                    <li>"For an ad-hoc report on your laptop, run promnote from its source with trunk proxying " <code>"/api"</code> " to Grafana, open " <code>"http://127.0.0.1:8080/"</code> " and type that same address as the Grafana URL:" <pre><code>{local}</code></pre></li>
+                </ol>
+            </section>
+        })
     }
 }
 
@@ -272,29 +436,33 @@ fn DatasourceList(conn: Connection) -> impl IntoView {
                 <ul>
                     <For each=move || conn.rows.get() key=|row| row.ds.uid.clone() children=move |row| {
                         let (hook, text) = (row.status.clone(), row.status);
+                        let direct = row.ds.is_direct();
                         view! {
                             <li data-testid="datasource" data-uid=row.ds.uid data-status=move || hook.get().hook()>
                                 <span class="ds-name">{row.ds.name}</span>
-                                <span class="ds-status">{move || status_text(&text.get())}</span>
+                                <span class="ds-status">{move || status_text(&text.get(), direct)}</span>
                             </li>
                         }
                     } />
+                    <For each=move || conn.skipped.get() key=|ds| ds.uid.clone() children=move |ds| view! {
+                        <li data-testid="datasource" data-uid=ds.uid data-status="unsupported" class="unsupported">
+                            <span class="ds-name">{ds.name}</span>
+                            <span class="ds-status">{format!("not queried: a {} datasource, not Prometheus", ds.kind)}</span>
+                        </li>
+                    } />
                 </ul>
-                {move || {
-                    let skipped = conn.skipped.get();
-                    (!skipped.is_empty()).then(|| {
-                        let names: Vec<String> = skipped.iter().map(|d| format!("{} ({})", d.name, d.kind)).collect();
-                        view! { <p class="muted">"Not Prometheus, not queried: " {names.join(", ")}</p> }
-                    })
-                }}
             </section>
         </Show>
     }
 }
 
-fn status_text(status: &DsStatus) -> String {
+fn status_text(status: &DsStatus, direct: bool) -> String {
     match status {
+        DsStatus::Checking if direct => "checking (called directly)…".into(),
         DsStatus::Checking => "checking through Grafana's proxy…".into(),
+        DsStatus::Ok { millis, route: Route::Proxy } if direct => {
+            format!("ok · answered in {millis} ms, called directly")
+        }
         DsStatus::Ok { millis, route: Route::Proxy } => format!("ok · answered in {millis} ms"),
         DsStatus::Ok { millis, route: Route::DsQuery } => {
             format!("ok · answered in {millis} ms, through /api/ds/query")

@@ -110,7 +110,15 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                     match answer {
                         Ok(arrival) => run.arrived.update(|all| all.push(arrival)),
                         Err(ApiError::Cancelled) => {}
-                        Err(e) => run.failures.update(|f| f.push(transport.redact(&e.to_string()))),
+                        Err(e) => {
+                            let message = transport.redact(&e.to_string());
+                            // Grafana refusing the token mid-session (revoked, expired) is
+                            // the whole connection's problem: say it at the top too.
+                            if matches!(e, ApiError::Unauthorized { .. }) {
+                                conn.fatal.set(Some(message.clone()));
+                            }
+                            run.failures.update(|f| f.push(message));
+                        }
                     }
                 }
             })
@@ -155,10 +163,13 @@ fn style_for(options: &CellOptions, plan: &CellPlan, title: &str) -> ChartStyle 
 pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
     let run = cell.run;
     let table = cell_table(cell);
+    // The reader's choice to see a chart cell as a table, without editing the cell.
+    let as_table = RwSignal::new(false);
+    let show_table = move || as_table.get() || cell.options.with(|o| o.chart == ChartKind::Table);
     let figure_json = Memo::new(move |_| {
         let table = table.get()?;
         let options = cell.options.get();
-        if table.columns.is_empty() || options.chart == ChartKind::Table {
+        if table.columns.is_empty() || show_table() {
             return None;
         }
         let plan = run.plan.get_untracked()?;
@@ -178,9 +189,7 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
             "cancelled"
         } else if run.running.get() {
             "loading"
-        } else if has_rows()
-            && (cell.options.with(|o| o.chart == ChartKind::Table) || figure_json.with(Option::is_some))
-        {
+        } else if has_rows() && (show_table() || figure_json.with(Option::is_some)) {
             "drawn"
         } else {
             "empty"
@@ -226,10 +235,10 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
             </Show>
             <div class="cell-body">
                 <div class="chart-area">
-                    <Show when=move || cell.options.with(|o| o.chart != ChartKind::Table)>
+                    <Show when=move || !show_table()>
                         <Chart figure=figure_json.into() on_drawn draw_error />
                     </Show>
-                    <Show when=move || cell.options.with(|o| o.chart == ChartKind::Table) && has_rows()>
+                    <Show when=move || show_table() && has_rows()>
                         <TableView table=table.into() />
                     </Show>
                     {move || match state() {
@@ -245,6 +254,12 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
                     {move || draw_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
                     <Show when=has_rows>
                         <div class="downloads no-print">
+                            <Show when=move || cell.options.with(|o| o.chart != ChartKind::Table)>
+                                <button type="button" class="secondary" data-testid="table-view" aria-pressed=move || as_table.get().to_string()
+                                    on:click=move |_| as_table.update(|t| *t = !*t)>
+                                    {move || if as_table.get() { "Show chart" } else { "Show table" }}
+                                </button>
+                            </Show>
                             <button type="button" class="secondary" data-testid="download-csv" on:click=move |_| {
                                 let (Some(t), Some(p)) = (table.get_untracked(), run.plan.get_untracked()) else { return };
                                 let name = format!("{}.csv", promnote_core::chart::file_name(&cell.title()));

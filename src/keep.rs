@@ -1,8 +1,8 @@
 //! Keeping the token across reloads — only when the user opts in. By default the token
 //! lives in memory and dies with the page. "Keep for this tab" uses sessionStorage
 //! (gone when the tab closes); "remember on this device" uses localStorage. Either way
-//! it is stored together with the Grafana base URL it belongs to, and "forget" clears
-//! both stores.
+//! it is stored together with the Grafana base URL it belongs to (and a direct
+//! Prometheus' sign-in with its address), and "forget" clears both stores.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,10 +22,26 @@ pub enum Keep {
 /// What is stored: the Grafana it belongs to and the token.
 #[derive(Serialize, Deserialize)]
 pub struct Kept {
-    /// The normalized Grafana base URL.
+    /// The normalized Grafana base URL (empty when only a Prometheus is used).
     pub grafana: String,
     /// The token (as pasted, trimmed).
     pub token: String,
+    /// A Prometheus called directly, with its sign-in.
+    #[serde(default)]
+    pub prometheus: Option<KeptPrometheus>,
+}
+
+/// A direct Prometheus' address and sign-in, as typed.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct KeptPrometheus {
+    /// The normalized address.
+    pub url: String,
+    /// `none`, `bearer` or `basic`.
+    pub auth: String,
+    /// The user name (basic).
+    pub user: String,
+    /// The bearer token or the password.
+    pub secret: String,
 }
 
 fn store(keep: Keep) -> Option<web_sys::Storage> {

@@ -81,6 +81,8 @@ pub struct Connection {
     pub skipped: RwSignal<Vec<Datasource>>,
     /// An error that stops every cell (bad token, CORS, unreachable).
     pub fatal: RwSignal<Option<String>>,
+    /// The Grafana origin whose answers the browser withheld (CORS), for the help panel.
+    pub blocked: RwSignal<Option<String>>,
     /// Whether the datasource list is being fetched.
     pub listing: RwSignal<bool>,
     /// The zone whose midnights cut the days.
@@ -107,6 +109,7 @@ impl Connection {
             rows: RwSignal::new(Vec::new()),
             skipped: RwSignal::new(Vec::new()),
             fatal: RwSignal::new(None),
+            blocked: RwSignal::new(None),
             listing: RwSignal::new(false),
             zone: RwSignal::new(jiff::tz::TimeZone::UTC),
             ready: RwSignal::new(0),
@@ -180,6 +183,7 @@ impl Connection {
     pub fn forget_session(self) {
         self.cancel();
         self.transport.set_value(None);
+        self.blocked.set(None);
         self.health.set_value(HashMap::new());
         self.rows.set(Vec::new());
         self.skipped.set(Vec::new());
@@ -228,25 +232,40 @@ impl Connection {
         self.rows.set(Vec::new());
         self.skipped.set(Vec::new());
         self.fatal.set(None);
+        self.blocked.set(None);
         self.listing.set(true);
         leptos::task::spawn_local(async move {
-            let all = match transport.datasources(&signal).await {
-                Ok(list) => list,
-                Err(ApiError::Cancelled) => return,
-                Err(e) => {
-                    self.fatal.set(Some(transport.redact(&e.to_string())));
-                    self.listing.set(false);
-                    return;
+            let direct = transport.direct_datasources();
+            let all = if !transport.has_grafana() {
+                Vec::new()
+            } else {
+                match transport.datasources(&signal).await {
+                    Ok(list) => list,
+                    Err(ApiError::Cancelled) => return,
+                    Err(e) => {
+                        // Direct Prometheus servers still run without Grafana's list.
+                        self.fatal.set(Some(transport.redact(&e.to_string())));
+                        self.blocked.set(match e {
+                            ApiError::CorsBlocked { origin, .. } => Some(origin),
+                            _ => None,
+                        });
+                        if direct.is_empty() {
+                            self.listing.set(false);
+                            return;
+                        }
+                        Vec::new()
+                    }
                 }
             };
-            let (prometheus, others): (Vec<Datasource>, Vec<Datasource>) =
+            let (mut prometheus, others): (Vec<Datasource>, Vec<Datasource>) =
                 all.into_iter().partition(Datasource::is_prometheus);
-            if prometheus.is_empty() {
+            if prometheus.is_empty() && direct.is_empty() && self.fatal.with_untracked(Option::is_none) {
                 self.fatal.set(Some(
                     "Grafana lists no Prometheus datasource that this token can see. Add one in Grafana, or give the service account access to it."
                         .into(),
                 ));
             }
+            prometheus.extend(direct);
             let rows: Vec<DsRow> = prometheus
                 .into_iter()
                 .map(|ds| DsRow { ds, status: ArcRwSignal::new(DsStatus::Checking) })

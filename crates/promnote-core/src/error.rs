@@ -15,7 +15,7 @@ pub enum ApiError {
     #[error("{0}")]
     InvalidUrl(#[from] UrlError),
     /// No answer at all, and a `no-cors` probe got none either.
-    #[error("Could not reach {origin}: nothing answered. Check the address, that Grafana is running, and that this computer can reach it (VPN, proxy, firewall).")]
+    #[error("Could not reach {origin}: nothing answered. Check the address, that the server is running, and that this computer can reach it (VPN, proxy, firewall).")]
     Unreachable {
         /// The Grafana origin.
         origin: String,
@@ -27,6 +27,22 @@ pub enum ApiError {
         origin: String,
         /// This page's origin.
         page_origin: String,
+    },
+    /// A Prometheus called directly answered, but the browser withheld the answer.
+    #[error("{origin} is up, but your browser blocked this page from reading its answers (CORS). Prometheus allows every origin unless it runs with --web.cors.origin; the usual cause is sign-in in front of it that also demands credentials on the browser's preflight (OPTIONS) request, which never carries any — basic_auth_users in Prometheus' own web config does this. Let OPTIONS requests through without sign-in and allow {page_origin} at the proxy — see \"Reaching your Grafana\" in the README.")]
+    DirectCorsBlocked {
+        /// The Prometheus origin.
+        origin: String,
+        /// This page's origin.
+        page_origin: String,
+    },
+    /// A Prometheus called directly refused the credentials given for it.
+    #[error("{what} refused the credentials given for it (HTTP {status}). Check the sign-in chosen for this Prometheus: the bearer token, or the user name and password.")]
+    DirectRefused {
+        /// Which Prometheus.
+        what: String,
+        /// 401 or 403.
+        status: u16,
     },
     /// An https page may not call an http server.
     #[error("This page was loaded over https, so the browser will not let it call {origin} over plain http. Use Grafana's https address, or open promnote over http (e.g. locally).")]
@@ -151,7 +167,7 @@ impl ApiError {
             self,
             ApiError::BadGateway { .. }
                 | ApiError::GatewayTimeout { .. }
-                | ApiError::Status { status: 503, .. }
+                | ApiError::Status { status: 502..=504, .. }
         )
     }
 }
@@ -191,6 +207,28 @@ pub fn from_status(what: &str, status: u16, content_type: Option<&str>, body: &s
         504 => ApiError::GatewayTimeout { what },
         _ if looks_like_html(content_type, body) => ApiError::NotJson { what, status },
         _ => ApiError::Status { what, status, message },
+    }
+}
+
+/// [`from_status`] for a Prometheus-compatible server called directly: no Grafana is in
+/// between, so 401 and 403 are about the credentials typed for it, and a 502 or 504
+/// comes from whatever proxy sits in front of it.
+pub fn direct_from_status(what: &str, status: u16, content_type: Option<&str>, body: &str) -> ApiError {
+    match from_status(what, status, content_type, body) {
+        ApiError::Unauthorized { .. }
+        | ApiError::UpstreamUnauthorized { .. }
+        | ApiError::Forbidden { .. } => ApiError::DirectRefused { what: what.to_owned(), status },
+        ApiError::BadGateway { .. } | ApiError::GatewayTimeout { .. } => ApiError::Status {
+            what: what.to_owned(),
+            status,
+            message: "the proxy in front of this Prometheus could not get an answer from it".into(),
+        },
+        ApiError::NotFound { .. } => ApiError::Status {
+            what: what.to_owned(),
+            status,
+            message: "no Prometheus API at this address; check its path (Mimir's is /prometheus/)".into(),
+        },
+        other => other,
     }
 }
 
@@ -310,6 +348,30 @@ mod tests {
             r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
         );
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn a_direct_prometheus_speaks_of_its_credentials_not_grafana() {
+        let refused = direct_from_status("prom:9090", 401, Some("text/plain"), "Unauthorized");
+        assert_eq!(refused, ApiError::DirectRefused { what: "prom:9090".into(), status: 401 });
+        assert!(
+            refused.to_string().contains("user name and password")
+                && !refused.to_string().contains("Grafana")
+        );
+        let forbidden = direct_from_status("prom:9090", 403, None, "");
+        assert!(matches!(forbidden, ApiError::DirectRefused { status: 403, .. }));
+        let gateway = direct_from_status("prom:9090", 502, None, "");
+        assert!(gateway.is_retryable() && !gateway.to_string().contains("Grafana could not"));
+        let missing = direct_from_status("prom:9090", 404, Some("text/plain"), "404 page not found");
+        assert!(missing.to_string().contains("/prometheus/"), "{missing}");
+        // Prometheus' own errors are the same either way.
+        let bad = direct_from_status(
+            "prom:9090",
+            400,
+            None,
+            r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+        );
+        assert!(matches!(bad, ApiError::Prometheus { .. }));
     }
 
     #[test]

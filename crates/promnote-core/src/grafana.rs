@@ -40,14 +40,21 @@ pub enum UrlError {
     /// A path that points into Grafana's UI or API rather than at its root.
     #[error("The address points inside Grafana (`{0}`): give the address of Grafana's home page, e.g. https://grafana.example.org/ or https://example.org/grafana/")]
     DeepPath(String),
+    /// A Prometheus address with `user:password@` in it.
+    #[error("Remove the user name and password from the Prometheus address and choose \"Basic\" sign-in instead: credentials in a URL leak into logs and history")]
+    PrometheusCredentials,
+    /// A Prometheus address that points at an API call or a UI page.
+    #[error("The Prometheus address points at a page or an API call (`{0}`): give the address its HTTP API lives under, e.g. http://prometheus:9090/, https://mimir.example.org/prometheus/ or http://vmselect:8481/select/0/prometheus/")]
+    PrometheusDeepPath(String),
 }
 
-/// A Grafana base URL, checked and normalized: `scheme://host[:port]/[sub/path/]`.
+/// A base URL, checked and normalized: `scheme://host[:port]/[sub/path/]`: a Grafana's
+/// ([`BaseUrl::parse`]) or a Prometheus-compatible API's ([`BaseUrl::parse_prometheus`]).
 ///
-/// Always ends with `/`, so API paths are appended without a leading slash. A Grafana
-/// served under a sub-path (`https://host/grafana/`) keeps that path.
+/// Always ends with `/`, so API paths are appended without a leading slash. A server
+/// under a sub-path (`https://host/grafana/`, Mimir's `/prometheus/`) keeps that path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrafanaBaseUrl {
+pub struct BaseUrl {
     origin: String,
     path: String,
 }
@@ -56,9 +63,28 @@ pub struct GrafanaBaseUrl {
 const GRAFANA_UI_SEGMENTS: &[&str] =
     &["d", "api", "explore", "dashboards", "login", "connections", "alerting"];
 
-impl GrafanaBaseUrl {
-    /// Parses what the user typed (surrounding whitespace is ignored).
+/// Paths that mean a link to a Prometheus API call or UI page (Prometheus, Thanos,
+/// VictoriaMetrics' vmui), not the base its API lives under.
+const PROMETHEUS_UI_SEGMENTS: &[&str] =
+    &["api", "graph", "query", "targets", "alerts", "rules", "status", "flags", "-", "vmui"];
+
+impl BaseUrl {
+    /// Parses a Grafana address the user typed (surrounding whitespace is ignored).
     pub fn parse(input: &str) -> Result<Self, UrlError> {
+        Self::parse_checked(input, GRAFANA_UI_SEGMENTS)
+    }
+
+    /// Parses the address of a Prometheus-compatible HTTP API (Prometheus, Thanos,
+    /// Mimir, VictoriaMetrics): the URL that `api/v1/query` is appended to.
+    pub fn parse_prometheus(input: &str) -> Result<Self, UrlError> {
+        Self::parse_checked(input, PROMETHEUS_UI_SEGMENTS).map_err(|e| match e {
+            UrlError::Credentials => UrlError::PrometheusCredentials,
+            UrlError::DeepPath(path) => UrlError::PrometheusDeepPath(path),
+            other => other,
+        })
+    }
+
+    fn parse_checked(input: &str, deep: &[&str]) -> Result<Self, UrlError> {
         let input = input.trim();
         if input.is_empty() {
             return Err(UrlError::Empty);
@@ -97,12 +123,37 @@ impl GrafanaBaseUrl {
             Some(port) if !is_default_port(&scheme, port) => format!("{scheme}://{host}:{port}"),
             _ => format!("{scheme}://{host}"),
         };
-        Ok(Self { origin, path: normalize_path(path)? })
+        Ok(Self { origin, path: normalize_path(path, deep)? })
     }
 
     /// `scheme://host[:port]`, the origin the token may be sent to.
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// The address without its scheme and trailing slash, e.g. `prometheus:9090` or
+    /// `mimir.example.org/prometheus`: a short name for a datasource.
+    pub fn short_name(&self) -> String {
+        let host = self.origin.split_once("://").map_or(self.origin.as_str(), |(_, h)| h);
+        format!("{host}{}", self.path.trim_end_matches('/'))
+    }
+
+    /// Whether a page served from `page_origin` may not call this address: an https page
+    /// calling plain http is mixed content, which browsers block, except for loopback
+    /// hosts (`localhost`, `127.0.0.0/8`, `[::1]`), which they treat as secure.
+    pub fn is_mixed_content_for(&self, page_origin: &str) -> bool {
+        let Some(host) = self.origin.strip_prefix("http://") else { return false };
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.split(':').next().unwrap_or_default(),
+        };
+        let loopback = host == "localhost"
+            || host.ends_with(".localhost")
+            || host == "::1"
+            || host.strip_prefix("127.").is_some_and(|rest| {
+                rest.split('.').count() == 3 && rest.split('.').all(|n| n.parse::<u8>().is_ok())
+            });
+        page_origin.starts_with("https:") && !loopback
     }
 
     /// The full base URL, ending with `/`.
@@ -116,7 +167,7 @@ impl GrafanaBaseUrl {
     }
 }
 
-impl fmt::Display for GrafanaBaseUrl {
+impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.origin, self.path)
     }
@@ -167,12 +218,12 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     Ok((host, port))
 }
 
-fn normalize_path(path: &str) -> Result<String, UrlError> {
+fn normalize_path(path: &str, deep: &[&str]) -> Result<String, UrlError> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segments.iter().any(|s| *s == "." || *s == "..") {
         return Err(UrlError::DeepPath(path.to_owned()));
     }
-    if segments.iter().any(|s| GRAFANA_UI_SEGMENTS.contains(s)) {
+    if segments.iter().any(|s| deep.contains(s)) {
         return Err(UrlError::DeepPath(path.to_owned()));
     }
     let mut normalized = String::from("/");
@@ -224,6 +275,13 @@ impl ApiRequest {
         Self { path: format!("api/datasources/proxy/uid/{}/{prom_path}", encode_component(uid)), body }
     }
 
+    /// For a call built by [`ApiRequest::prometheus`] for datasource `uid`: the Prometheus
+    /// HTTP API path (`api/v1/query_range…`), to send it to a Prometheus directly.
+    pub fn prometheus_path(&self, uid: &str) -> Option<&str> {
+        let prefix = format!("api/datasources/proxy/uid/{}/", encode_component(uid));
+        self.path.strip_prefix(&prefix)
+    }
+
     /// The method's name, for messages.
     pub fn method(&self) -> &'static str {
         match self.body {
@@ -253,6 +311,23 @@ pub fn encode_component(value: &str) -> String {
     out
 }
 
+/// The `Authorization` header value for HTTP Basic sign-in (RFC 7617, UTF-8).
+pub fn basic_authorization(user: &str, password: &str) -> String {
+    let url_safe = crate::share::base64url(format!("{user}:{password}").as_bytes());
+    let mut standard: String = url_safe
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    format!("Basic {standard}")
+}
+
 /// Builds an `application/x-www-form-urlencoded` body.
 pub fn form(pairs: &[(&str, &str)]) -> String {
     pairs
@@ -277,7 +352,26 @@ pub struct Datasource {
     pub is_default: bool,
 }
 
+/// The uid prefix of Prometheus servers the page calls directly, not through Grafana. A
+/// colon never appears in Grafana's uids, so they cannot collide.
+const DIRECT_UID_PREFIX: &str = "direct:";
+
 impl Datasource {
+    /// The `index`th Prometheus-compatible server the user typed, called directly.
+    pub fn direct(index: usize, base: &BaseUrl) -> Self {
+        Self {
+            uid: format!("{DIRECT_UID_PREFIX}{index}"),
+            name: base.short_name(),
+            kind: "prometheus".into(),
+            is_default: false,
+        }
+    }
+
+    /// Whether the page calls this datasource directly rather than through Grafana.
+    pub fn is_direct(&self) -> bool {
+        self.uid.starts_with(DIRECT_UID_PREFIX)
+    }
+
     /// Whether promnote can query it as Prometheus through the proxy.
     pub fn is_prometheus(&self) -> bool {
         self.kind == "prometheus" || self.needs_ds_query()
@@ -363,9 +457,95 @@ mod tests {
             ("http://localhost:3000", "http://localhost:3000/"),
         ];
         for (input, want) in cases {
-            let url = GrafanaBaseUrl::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            let url = BaseUrl::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
             assert_eq!(url.as_str(), want, "{input}");
         }
+    }
+
+    #[test]
+    fn prometheus_addresses_keep_their_api_prefix_and_refuse_pages() {
+        let ok = [
+            ("http://prometheus:9090", "http://prometheus:9090/", "prometheus:9090"),
+            (
+                "https://mimir.example.org/prometheus/",
+                "https://mimir.example.org/prometheus/",
+                "mimir.example.org/prometheus",
+            ),
+            (
+                "http://vmselect:8481/select/0/prometheus",
+                "http://vmselect:8481/select/0/prometheus/",
+                "vmselect:8481/select/0/prometheus",
+            ),
+            // Grafana's UI words are fine in a Prometheus path.
+            ("https://host/d/", "https://host/d/", "host/d"),
+        ];
+        for (input, want, name) in ok {
+            let url = BaseUrl::parse_prometheus(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!((url.as_str().as_str(), url.short_name().as_str()), (want, name), "{input}");
+        }
+        let refused = [
+            ("http://prom:9090/api/v1/query", UrlError::PrometheusDeepPath("/api/v1/query".into())),
+            ("http://prom:9090/graph", UrlError::PrometheusDeepPath("/graph".into())),
+            ("http://prom:9090/-/healthy", UrlError::PrometheusDeepPath("/-/healthy".into())),
+            ("http://vm:8428/vmui/", UrlError::PrometheusDeepPath("/vmui/".into())),
+            ("https://u:p@prom/", UrlError::PrometheusCredentials),
+            ("prom:9090", UrlError::UnsupportedScheme("prom".into())),
+        ];
+        for (input, want) in refused {
+            assert_eq!(BaseUrl::parse_prometheus(input), Err(want), "{input:?}");
+        }
+        assert!(UrlError::PrometheusCredentials.to_string().contains("Basic"));
+    }
+
+    #[test]
+    fn basic_authorization_is_rfc_7617() {
+        assert_eq!(basic_authorization("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(basic_authorization("test", "123\u{a3}"), "Basic dGVzdDoxMjPCow==");
+        assert_eq!(basic_authorization("a", "b?>"), "Basic YTpiPz4=");
+    }
+
+    #[test]
+    fn mixed_content_is_https_to_http_except_loopback() {
+        let https_page = "https://me.github.io";
+        let cases = [
+            ("http://grafana.example.org/", true),
+            ("http://10.0.0.7:3000/", true),
+            ("https://grafana.example.org/", false),
+            ("http://localhost:3000/", false),
+            ("http://grafana.localhost/", false),
+            ("http://127.0.0.1:3000/", false),
+            ("http://127.1.2.3/", false),
+            ("http://[::1]:3000/", false),
+            ("http://127.example.org/", true),
+        ];
+        for (url, mixed) in cases {
+            let base = BaseUrl::parse(url).unwrap();
+            assert_eq!(base.is_mixed_content_for(https_page), mixed, "{url}");
+            assert!(!base.is_mixed_content_for("http://127.0.0.1:8080"), "{url} from an http page");
+        }
+    }
+
+    #[test]
+    fn a_proxied_call_gives_its_prometheus_path_for_a_direct_call() {
+        let base = BaseUrl::parse_prometheus("https://mimir/prometheus").unwrap();
+        let ds = Datasource::direct(0, &base);
+        assert!(ds.is_direct() && ds.is_prometheus() && !ds.needs_ds_query());
+        assert_eq!(ds.name, "mimir/prometheus");
+        let req = ApiRequest::prometheus(&ds.uid, "api/v1/query_range", Body::Form("query=up".into()));
+        assert_eq!(req.prometheus_path(&ds.uid), Some("api/v1/query_range"));
+        assert_eq!(
+            base.join(req.prometheus_path(&ds.uid).unwrap()),
+            "https://mimir/prometheus/api/v1/query_range"
+        );
+        assert_eq!(req.prometheus_path("other"), None);
+        assert_eq!(ApiRequest::datasources().prometheus_path(&ds.uid), None);
+        assert!(!Datasource {
+            uid: "direct".into(),
+            name: "x".into(),
+            kind: "prometheus".into(),
+            is_default: false
+        }
+        .is_direct());
     }
 
     #[test]
@@ -389,20 +569,20 @@ mod tests {
             ("https://host/../x", UrlError::DeepPath("/../x".into())),
         ];
         for (input, want) in cases {
-            assert_eq!(GrafanaBaseUrl::parse(input), Err(want), "{input:?}");
+            assert_eq!(BaseUrl::parse(input), Err(want), "{input:?}");
         }
     }
 
     #[test]
     fn messages_say_what_to_do() {
-        let err = GrafanaBaseUrl::parse("https://admin:secret@host/").unwrap_err();
+        let err = BaseUrl::parse("https://admin:secret@host/").unwrap_err();
         assert!(err.to_string().contains("Remove the user name or password"));
         assert!(!err.to_string().contains("secret"), "a message must not repeat a password");
     }
 
     #[test]
     fn joins_api_paths_below_a_sub_path() {
-        let url = GrafanaBaseUrl::parse("https://host/grafana").unwrap();
+        let url = BaseUrl::parse("https://host/grafana").unwrap();
         assert_eq!(url.origin(), "https://host");
         assert_eq!(url.join("api/datasources"), "https://host/grafana/api/datasources");
         let req = ApiRequest::prometheus("a b/c", "api/v1/query_range", Body::None);

@@ -4,7 +4,7 @@
 //! browser-side half, hostile label values in legend, hover, table and titles, is
 //! `e2e/hostile.spec.mjs`.)
 
-use promnote_core::grafana::GrafanaBaseUrl;
+use promnote_core::grafana::BaseUrl;
 use promnote_core::markdown::{self, Kind, Node};
 use promnote_core::notebook;
 use promnote_core::prom::{self, QueryData};
@@ -53,7 +53,7 @@ fn grafana_addresses() {
         ("https://gr<a>fana/", Refused("not a valid host name")),
         ("https://grafana.example.org/d/abc/dash", Refused("points inside Grafana")),
     ];
-    let n: usize = cases.iter().map(|(input, want)| check(input, GrafanaBaseUrl::parse(input), want)).sum();
+    let n: usize = cases.iter().map(|(input, want)| check(input, BaseUrl::parse(input), want)).sum();
     assert_eq!(n, 14);
 }
 

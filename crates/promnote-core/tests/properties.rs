@@ -6,7 +6,7 @@
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use promnote_core::grafana::GrafanaBaseUrl;
+use promnote_core::grafana::BaseUrl;
 use promnote_core::step::{choose_step, format_duration, parse_duration, points, StepSpec, MAX_POINTS};
 use promnote_core::time::{parse_time, Edge};
 use proptest::prelude::*;
@@ -47,10 +47,10 @@ proptest! {
             None => format!("https://{host}{path}"),
         };
         // Generated hosts are valid, but a path may hit a Grafana UI segment (`/d/…`).
-        let parsed = GrafanaBaseUrl::parse(&input);
+        let parsed = BaseUrl::parse(&input);
         prop_assume!(parsed.is_ok());
         let url = parsed.unwrap();
-        let again = GrafanaBaseUrl::parse(&url.as_str()).unwrap();
+        let again = BaseUrl::parse(&url.as_str()).unwrap();
         prop_assert_eq!(again.as_str(), url.as_str());
         prop_assert!(url.as_str().ends_with('/'));
     }

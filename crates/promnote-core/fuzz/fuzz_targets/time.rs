@@ -4,7 +4,7 @@
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use libfuzzer_sys::fuzz_target;
-use promnote_core::grafana::GrafanaBaseUrl;
+use promnote_core::grafana::BaseUrl;
 use promnote_core::step::{choose_step, parse_duration, parse_step};
 use promnote_core::time::{parse_time, Edge, TimeRange};
 
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = choose_step(promnote_core::step::StepSpec::Fixed(ms), ms.saturating_mul(1000), 1200);
     }
     let _ = parse_step(text);
-    if let Ok(url) = GrafanaBaseUrl::parse(text) {
+    if let Ok(url) = BaseUrl::parse(text) {
         let _ = url.join("api/datasources");
     }
 });
