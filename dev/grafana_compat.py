@@ -54,9 +54,9 @@ HOP_BY_HOP = {
 PROMETHEUS_POST_ROUTES = ("api/v1/query", "api/v1/query_range", "api/v1/series", "api/v1/labels", "api/v1/query_exemplars")
 
 
-def prometheus_refusal(method: str, proxy_path: str) -> str | None:
+def prometheus_refusal(method: str, proxy_path: str, post_routes: tuple[str, ...] = PROMETHEUS_POST_ROUTES) -> str | None:
     """Grafana's error message for a proxied Prometheus request it does not forward."""
-    if method == "POST" and not proxy_path.startswith(PROMETHEUS_POST_ROUTES):
+    if method == "POST" and not (post_routes and proxy_path.startswith(post_routes)):
         return "non allow-listed POSTs not allowed on proxied Prometheus datasource"
     if method in ("PUT", "DELETE"):
         return f"non allow-listed {method}s not allowed on proxied Prometheus datasource"
@@ -127,6 +127,8 @@ class Config:
         self.denied_uids: set[str] = set(args.deny_uid or [])
         # 403 on the proxy only (/api/ds/query still answers), like a proxy that refuses.
         self.proxy_denied_uids: set[str] = set(args.deny_proxy_uid or [])
+        # Datasources whose proxy forwards no POST at all (an allow-list without the query routes).
+        self.no_post_uids: set[str] = set(args.no_post_uid or [])
         self.upstream_timeout: float = args.upstream_timeout
         # uid -> proxy requests still to fail with 502 (a Prometheus that is restarting).
         self.flaky: dict[str, int] = {uid: args.flaky_count for uid in (args.flaky_uid or [])}
@@ -392,7 +394,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         # Metadata for completion and variables (GET or POST api/v1/labels, api/v1/series,
         # GET api/v1/label/<name>/values) is forwarded like queries; see PROMETHEUS_POST_ROUTES.
-        refusal = prometheus_refusal(self.command, rest) if ds["type"] == "prometheus" else None
+        routes = () if uid in self.config.no_post_uids else PROMETHEUS_POST_ROUTES
+        refusal = prometheus_refusal(self.command, rest, routes) if ds["type"] == "prometheus" else None
         if refusal:
             self.send_json(403, {"message": refusal})
             return
@@ -531,6 +534,11 @@ def main() -> None:
     parser.add_argument("--ds-type", action="append", help="UID=TYPE: list a datasource as another type")
     parser.add_argument("--deny-proxy-uid", action="append", help="403 on the proxy (not /api/ds/query) for this uid")
     parser.add_argument("--slow-uid", action="append", help="delay every proxy request for this uid")
+    parser.add_argument(
+        "--no-post-uid",
+        action="append",
+        help="refuse every proxied POST for this uid, like a Grafana whose allow-list lacks query routes",
+    )
     parser.add_argument("--slow-seconds", type=float, default=5.0, help="how long --slow-uid waits")
     args = parser.parse_args()
 

@@ -53,7 +53,7 @@ function authorizedRequests(page) {
 /** Runs caddy with a Caddyfile body (admin endpoint off); returns a stop function. */
 async function runCaddy(body, port) {
   const dir = mkdtempSync(join(tmpdir(), 'promnote-caddy-'));
-  writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n}\n\n${body}`);
+  writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tskip_install_trust\n}\n\n${body}`);
   const caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
     stdio: 'inherit',
     env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
@@ -124,6 +124,7 @@ test('a Prometheus beside Grafana: one more datasource, and its hubs never merge
   const a = traces.find((t) => t.name === `cluster-north / ${northHub.namespace}`);
   const b = traces.find((t) => t.name === `${host} / ${northHub.namespace}`);
   expect(b.y.slice(0, -1)).toEqual(a.y.slice(0, -1));
+  await page.screenshot({ path: 'target/e2e-results/direct-prometheus.png', fullPage: true });
 });
 
 test('Basic sign-in through the tested Caddy recipe: a wrong password is named as such, the right one draws, and the password goes nowhere else', async ({ page }) => {
@@ -248,4 +249,41 @@ test('Prometheus addresses that point at a page or carry credentials are refused
   await report.open(SITE);
   await report.connectButton.click();
   await expect(report.errors.first()).toContainText('or the address of a Prometheus to query directly');
+});
+
+test.describe('on an https page', () => {
+  test.use({ ignoreHTTPSErrors: true });
+
+  test('plain-http servers are refused as mixed content before any request, except loopback ones, which browsers allow', async ({ page }) => {
+    const state = stackState();
+    const port = 3118;
+    const stop = await runCaddy(`https://127.0.0.1:${port} {
+	tls internal
+	root * ${process.cwd()}/dist
+	file_server
+}
+`, port);
+    try {
+      const site = `https://127.0.0.1:${port}/`;
+      const requests = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const report = new ReportPage(page);
+      await report.open(site);
+      await report.connect('http://grafana.example.org:3000/', 'glsa_x');
+      await expect(report.errors.first()).toContainText('This page was loaded over https, so the browser will not let it call http://grafana.example.org:3000');
+      await report.url.fill('');
+      await page.locator('details.direct summary').click();
+      await page.getByTestId('prom-url').fill('http://prometheus.example.org:9090/');
+      await report.connectButton.click();
+      await expect(report.errors.first()).toContainText('will not let it call http://prometheus.example.org:9090');
+      expect(requests.filter((u) => u.includes('example.org'))).toEqual([]);
+
+      // A Prometheus on this machine over http is fine from an https page.
+      await page.getByTestId('prom-url').fill(`http://127.0.0.1:${state.prometheus[0].port}/`);
+      await report.connectButton.click();
+      await report.waitDrawn();
+    } finally {
+      stop();
+    }
+  });
 });

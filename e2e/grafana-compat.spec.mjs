@@ -49,3 +49,30 @@ test('an Amazon Managed Prometheus datasource is queried through /api/ds/query',
 test('a datasource whose proxy refuses the token falls back to /api/ds/query', async ({ page }) => {
   await drawnThrough(page, ['--deny-proxy-uid', 'prom-south']);
 });
+
+test('a proxy that refuses POSTs ("non allow-listed POSTs not allowed"): the same queries go as GET and draw', async ({ page }) => {
+  const console_ = watchConsole(page);
+  const state = stackState();
+  const grafana = await extraGrafana(3119, ['--no-post-uid', 'prom-west', '--cors-origin', ORIGIN]);
+  const requests = [];
+  page.on('requestfinished', async (r) => requests.push({ method: r.method(), url: r.url(), status: (await r.response())?.status() }));
+  try {
+    await openAndConnect(page, SITE, { grafanaUrl: grafana.url });
+    const cell = page.getByTestId('cell').first();
+    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expect(cell.getByTestId('error')).toHaveCount(0);
+    await expect(page.locator('[data-testid=datasource][data-uid=prom-west]')).toHaveAttribute('data-status', 'ok');
+    const west = requests.filter((r) => r.url.includes('/uid/prom-west/api/v1/query_range'));
+    expect(west.some((r) => r.method === 'POST' && r.status === 403)).toBe(true);
+    expect(west.some((r) => r.method === 'GET' && r.status === 200 && r.url.includes('query=') && r.url.includes('step='))).toBe(true);
+    const traces = await page.evaluate(() => document.querySelector('[data-testid=chart]').data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })));
+    const expected = state.expected.series;
+    for (const series of expected.filter((s) => s.datasource === 'cluster-west')) {
+      const trace = traces.find((t) => t.name === expectedName(series, expected));
+      trace.x.slice(0, -1).forEach((day, i) => expect(trace.y[i], `${trace.name} on ${day}`).toBe(series.daily[day] ?? null));
+    }
+    console_.assertNoPanic();
+  } finally {
+    grafana.stop();
+  }
+});

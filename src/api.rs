@@ -308,14 +308,18 @@ impl Transport {
         error::decode_ok(what, a.status, a.content_type.as_deref(), &a.body, decode)
     }
 
-    /// Runs a Prometheus API request through the datasource proxy and decodes it.
+    /// Runs a Prometheus API request through the datasource proxy and decodes it. A proxy
+    /// that refuses the POST (an older Grafana's allow-list) gets the same query as a GET.
     pub async fn prometheus(
         &self,
         request: &ApiRequest,
         what: &str,
         abort: &AbortSignal,
     ) -> Result<QueryResponse, ApiError> {
-        let a = self.send(request, what, abort).await?;
+        let a = match (self.send(request, what, abort).await, request.as_get()) {
+            (Err(e), Some(get)) if e.refuses_post() => self.send(&get, what, abort).await?,
+            (answer, _) => answer?,
+        };
         error::decode_prometheus(what, a.status, a.content_type.as_deref(), &a.body)
     }
 

@@ -89,7 +89,7 @@ pub fn App() -> impl IntoView {
             <NotebookView conn doc grafana replay />
         </main>
         <footer class="no-print">
-            "Runs entirely in your browser. The token stays in memory unless you choose to keep it, and is sent only to the Grafana you typed. "
+            "Runs entirely in your browser. Tokens and passwords stay in memory unless you choose to keep them, and each is sent only to the server you typed it for. "
             <a href="https://github.com/promnote/promnote#a-token-with-least-privilege" rel="noopener noreferrer">
                 "How to make a read-only token"
             </a>
@@ -251,7 +251,7 @@ fn ConnectForm(
                     disabled=Signal::derive(move || pending_origin.get().is_some()) />
                 <DirectForm fields=prom />
                 <fieldset class="keep">
-                    <legend>"Keep the token"</legend>
+                    <legend>"Keep tokens and passwords"</legend>
                     <label><input type="radio" name="keep" data-testid="keep-memory" prop:checked=move || keep_choice.get() == Keep::Memory on:change=move |_| keep_choice.set(Keep::Memory) />"only in memory (gone on reload)"</label>
                     <label><input type="radio" name="keep" data-testid="keep-tab" prop:checked=move || keep_choice.get() == Keep::Tab on:change=move |_| keep_choice.set(Keep::Tab) />"for this tab"</label>
                     <label><input type="radio" name="keep" data-testid="keep-device" prop:checked=move || keep_choice.get() == Keep::Device on:change=move |_| keep_choice.set(Keep::Device) />"on this device"</label>

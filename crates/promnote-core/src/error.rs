@@ -159,6 +159,14 @@ fn not_found_message(what: &str, message: &str) -> String {
 }
 
 impl ApiError {
+    /// Whether Grafana's proxy refused a POST to a Prometheus datasource ("non allow-listed
+    /// POSTs not allowed on proxied Prometheus datasource"; older versions allow fewer
+    /// POST routes, or none): the same query can go as a GET.
+    pub fn refuses_post(&self) -> bool {
+        matches!(self, ApiError::Forbidden { message, .. }
+            if message.contains("POST") && message.contains("not allowed on proxied Prometheus datasource"))
+    }
+
     /// Whether a read-only query is worth sending again after a pause: Grafana's proxy
     /// answered 502, 503 or 504 (a Prometheus restarting or overloaded). Timeouts and
     /// dead servers are not retried: the user would only wait longer for the same answer.
@@ -348,6 +356,17 @@ mod tests {
             r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
         );
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn a_refused_post_is_told_from_other_403s() {
+        let refused = |message: &str| from_status("c", 403, JSON, &format!(r#"{{"message":"{message}"}}"#));
+        assert!(refused("non allow-listed POSTs not allowed on proxied Prometheus datasource").refuses_post());
+        assert!(refused("POSTs not allowed on proxied Prometheus datasource").refuses_post());
+        assert!(
+            !refused("non allow-listed DELETEs not allowed on proxied Prometheus datasource").refuses_post()
+        );
+        assert!(!refused("Access denied to datasource").refuses_post());
     }
 
     #[test]

@@ -282,6 +282,14 @@ impl ApiRequest {
         self.path.strip_prefix(&prefix)
     }
 
+    /// The same call as a GET with the form in the query string, for a proxy that refuses
+    /// the POST (`None` for a GET, or a JSON body, which has no GET form).
+    pub fn as_get(&self) -> Option<ApiRequest> {
+        let Body::Form(form) = &self.body else { return None };
+        let glue = if self.path.contains('?') { '&' } else { '?' };
+        Some(ApiRequest { path: format!("{}{glue}{form}", self.path), body: Body::None })
+    }
+
     /// The method's name, for messages.
     pub fn method(&self) -> &'static str {
         match self.body {
@@ -495,6 +503,25 @@ mod tests {
             assert_eq!(BaseUrl::parse_prometheus(input), Err(want), "{input:?}");
         }
         assert!(UrlError::PrometheusCredentials.to_string().contains("Basic"));
+    }
+
+    #[test]
+    fn a_form_post_has_a_get_twin() {
+        let post = ApiRequest::prometheus(
+            "u",
+            "api/v1/query_range",
+            Body::Form(form(&[("query", "up{a=\"b\"}"), ("step", "60")])),
+        );
+        let get = post.as_get().unwrap();
+        assert_eq!(get.body, Body::None);
+        assert_eq!(
+            get.path,
+            "api/datasources/proxy/uid/u/api/v1/query_range?query=up%7Ba%3D%22b%22%7D&step=60"
+        );
+        assert_eq!(get.as_get(), None);
+        let with_query = ApiRequest { path: "x?a=1".into(), body: Body::Form("b=2".into()) };
+        assert_eq!(with_query.as_get().unwrap().path, "x?a=1&b=2");
+        assert_eq!(ApiRequest { path: "api/ds/query".into(), body: Body::Json("{}".into()) }.as_get(), None);
     }
 
     #[test]
