@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import bench_data  # noqa: E402
 import demo_data  # noqa: E402
 
 STACK_DIR = os.path.join(ROOT, "target", "demo-stack")
@@ -60,12 +61,18 @@ def require(binary: str) -> str:
     return path
 
 
-def cached_blocks(now: int, days: int) -> tuple[str, dict]:
-    """TSDB block folders for today's data, made once per day and generator version."""
-    with open(os.path.join(HERE, "demo_data.py"), "rb") as f:
+def world(scale: str) -> tuple:
+    """The clusters of a scale: the demo's three (small), or the benchmark's (wide, dense)."""
+    return demo_data.CLUSTERS if scale == "small" else bench_data.clusters(scale)
+
+
+def cached_blocks(now: int, days: int, scale: str = "small") -> tuple[str, dict]:
+    """TSDB block folders for today's data, made once per day, scale and generator version."""
+    generator = os.path.join(HERE, "demo_data.py" if scale == "small" else "bench_data.py")
+    with open(generator, "rb") as f:
         version = hashlib.sha256(f.read()).hexdigest()[:12]
     today = now - now % demo_data.DAY
-    key = f"{time.strftime('%Y-%m-%d', time.gmtime(today))}-{days}d-{version}"
+    key = f"{time.strftime('%Y-%m-%d', time.gmtime(today))}-{days}d-{version}" + ("" if scale == "small" else f"-{scale}")
     cache_root = os.path.join(STACK_DIR, "cache")
     cache = os.path.join(cache_root, key)
     done = os.path.join(cache, "done.json")
@@ -84,37 +91,43 @@ def cached_blocks(now: int, days: int) -> tuple[str, dict]:
     log(f"generating {days} days of history (once a day) ...")
     # Anchor the data at the end of today, so it stays valid all day.
     anchor = today + demo_data.DAY - 60
+    scale_args = [] if scale == "small" else ["--scale", scale]
     subprocess.run(
-        [sys.executable, os.path.join(HERE, "demo_data.py"), "generate", source, "--now", str(anchor), "--days", str(days)],
+        [sys.executable, generator, "generate", source, "--now", str(anchor), "--days", str(days), *scale_args],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     promtool = require("promtool")
-    log(f"backfilling {', '.join(c.name for c in demo_data.CLUSTERS)} with promtool ...")
-    # All at once: each promtool mostly keeps one core busy.
-    backfills = [
-        (
-            cluster,
-            subprocess.Popen(
-                [
-                    promtool,
-                    "tsdb",
-                    "create-blocks-from",
-                    "openmetrics",
-                    "--max-block-duration=744h",
-                    os.path.join(source, f"{cluster.uid}.om"),
-                    os.path.join(building, cluster.uid),
-                ],
-                stdout=subprocess.DEVNULL,
-                preexec_fn=die_with_parent,
-            ),
+    clusters = world(scale)
+    log(f"backfilling {len(clusters)} Prometheus TSDB(s) with promtool ...")
+
+    def backfill(cluster) -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                promtool,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                "--max-block-duration=744h",
+                os.path.join(source, f"{cluster.uid}.om"),
+                os.path.join(building, cluster.uid),
+            ],
+            stdout=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
-        for cluster in demo_data.CLUSTERS
-    ]
-    failed = [cluster.name for cluster, backfill in backfills if backfill.wait() != 0]
+
+    # A few at a time: each promtool mostly keeps one core busy.
+    failed, running = [], []
+    for cluster in clusters:
+        running.append((cluster, backfill(cluster)))
+        if len(running) >= max(3, os.cpu_count() or 1):
+            done, child = running.pop(0)
+            if child.wait() != 0:
+                failed.append(done.name)
+    failed += [cluster.name for cluster, child in running if child.wait() != 0]
     if failed:
         raise SystemExit(f"stack: promtool failed to backfill {', '.join(failed)}")
-    for cluster in demo_data.CLUSTERS:
+    for cluster in clusters:
         os.remove(os.path.join(source, f"{cluster.uid}.om"))
     with open(os.path.join(source, "expected.json"), encoding="utf-8") as f:
         expected = json.load(f)
@@ -151,7 +164,8 @@ def wait_http(url: str, seconds: float, child: subprocess.Popen | None = None) -
 def up(args: argparse.Namespace) -> None:
     prometheus = require("prometheus")
     now = int(time.time())
-    blocks, expected = cached_blocks(now, args.days)
+    blocks, expected = cached_blocks(now, args.days, args.scale)
+    clusters = world(args.scale)
     run_dir = os.path.join(STACK_DIR, args.name)
     shutil.rmtree(run_dir, ignore_errors=True)
     os.makedirs(run_dir)
@@ -175,7 +189,7 @@ def up(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    ports = [args.prom_port + i for i in range(len(demo_data.CLUSTERS))] + [args.port, args.port + 50]
+    ports = [args.prom_port + i for i in range(len(clusters))] + [args.port, args.port + 50]
     busy = [p for p in ports if not port_free(p)]
     if busy:
         raise SystemExit(f"stack: port(s) {busy} are in use; stop what runs there or choose other ports")
@@ -183,7 +197,7 @@ def up(args: argparse.Namespace) -> None:
     datasources = []
     proms = []
     prom_children: dict[str, subprocess.Popen] = {}
-    for i, cluster in enumerate(demo_data.CLUSTERS):
+    for i, cluster in enumerate(clusters):
         port = args.prom_port + i
         data = os.path.join(run_dir, cluster.uid)
         shutil.copytree(os.path.join(blocks, cluster.uid), data)
@@ -205,7 +219,7 @@ def up(args: argparse.Namespace) -> None:
     datasources[0]["isDefault"] = True
 
     for prom in proms:
-        wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60, prom_children[prom["uid"]])
+        wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 180, prom_children[prom["uid"]])
 
     def control(action: str, uid: str) -> str:
         """Stops or starts one Prometheus (for fault tests); the stack keeps owning it."""
@@ -315,6 +329,12 @@ def main() -> None:
     p.add_argument("--prom-port", type=int, default=19091)
     p.add_argument("--days", type=int, default=35)
     p.add_argument("--name", default="demo")
+    p.add_argument(
+        "--scale",
+        default="small",
+        choices=("small", "wide", "dense"),
+        help="small: the demo's 3 clusters; wide: 50 x 200 hubs; dense: 1 x 600 hourly series (benchmarks)",
+    )
     p.add_argument("--token", default=None)
     p.add_argument("--print-token", action="store_true")
     args = parser.parse_args()

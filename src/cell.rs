@@ -206,7 +206,17 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
         }
     });
     let run_now = move || run_cell(conn, doc, cell);
-    let notes = move || run.arrived.with(|all| all.iter().flat_map(|a| a.notes.clone()).collect::<Vec<_>>());
+    let notes = move || {
+        let mut notes = run.arrived.with(|all| all.iter().flat_map(|a| a.notes.clone()).collect::<Vec<_>>());
+        let folded = table.with(|t| t.as_ref().map_or(0, |t| t.folded));
+        if folded > 0 && !show_table() && cell.options.with(|o| o.top.is_none()) {
+            notes.push(format!(
+                "The chart shows the {} largest series; the other {folded} are summed as \"other\". Add top=all to the cell's options to draw every series; the CSV (one row per sample) has them all.",
+                promnote_core::notebook::DEFAULT_TOP
+            ));
+        }
+        notes
+    };
     let key = cell.key;
     view! {
         <section class="cell" data-testid="cell" data-state=state data-runs=move || run.generation.get().to_string()

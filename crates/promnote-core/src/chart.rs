@@ -371,6 +371,7 @@ mod tests {
             row_times_ms: vec![0, 1, 2],
             partial_last: true,
             rows_are_days: true,
+            folded: 0,
             columns: names
                 .iter()
                 .map(|(name, v)| Column {

@@ -135,6 +135,14 @@ pub struct Cell {
     pub options: CellOptions,
 }
 
+/// How many series a chart draws when its cell sets no `top`: beyond this, the smallest
+/// are summed into one "other" series, so a fleet of hundreds of hubs stays readable
+/// (the tidy CSV has every series, and `top=all` draws them all).
+pub const DEFAULT_TOP: usize = 40;
+
+/// `top=all`: every series is drawn.
+pub const TOP_ALL: usize = usize::MAX;
+
 /// A cell's options (the info string's `key=value` pairs).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CellOptions {
@@ -148,7 +156,8 @@ pub struct CellOptions {
     pub step: Option<String>,
     /// Unit of the values.
     pub unit: Unit,
-    /// Keep the largest N series and sum the rest into "other".
+    /// Keep the largest N series and sum the rest into "other"; `None` keeps
+    /// [`DEFAULT_TOP`], and [`TOP_ALL`] (`top=all`) keeps every series.
     pub top: Option<usize>,
     /// Which datasources (names or uids); `None` means every Prometheus datasource.
     pub datasources: Option<Vec<String>>,
@@ -201,9 +210,10 @@ impl CellOptions {
             }
             "top" => {
                 self.top = match value.parse::<usize>() {
+                    _ if value == "all" => Some(TOP_ALL),
                     Ok(0) | Err(_) => {
                         return Err(format!(
-                            "top must be a whole number of series, at least 1, not `{value}`"
+                            "top must be a whole number of series, at least 1, or `all`, not `{value}`"
                         ))
                     }
                     Ok(n) => Some(n),
@@ -239,7 +249,7 @@ impl CellOptions {
         push("legend", self.legend.clone());
         push("step", self.step.clone());
         push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
-        push("top", self.top.map(|n| n.to_string()));
+        push("top", self.top.map(|n| if n == TOP_ALL { "all".to_owned() } else { n.to_string() }));
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());
         push("to", self.to.clone());
@@ -677,6 +687,8 @@ sum by (portnum) (buffer_level_bytes)
         assert!(cells[0].query.starts_with("max(jupyterhub_active_users"));
         let o = &cells[1].options;
         assert_eq!((o.chart, o.unit, o.top), (ChartKind::Line, Unit::Bytes, Some(5)));
+        let all = CellOptions::parse("top=all").unwrap();
+        assert_eq!(all.top, Some(TOP_ALL));
         assert_eq!(o.datasources, Some(vec!["cluster-north".to_owned(), "prom-south".to_owned()]));
         assert_eq!(o.from.as_deref(), Some("now-7d"));
         let Block::Prose(last) = &nb.blocks[4] else { panic!() };
@@ -711,6 +723,7 @@ sum by (portnum) (buffer_level_bytes)
             (cell("chart=pie"), 7, "not a chart kind"),
             (cell("unit=furlongs"), 7, "not a unit"),
             (cell("top=0"), 7, "at least 1"),
+            (cell("top=some"), 7, "or `all`"),
             (cell("step=5x"), 7, "step"),
             (cell("title=\"open"), 7, "closing quote"),
             (cell("daily"), 7, "key=value"),

@@ -153,7 +153,11 @@ impl CellPlan {
         let pivot = PivotOptions {
             legend: options.legend.clone(),
             order: Order::Total,
-            top_n: options.top,
+            top_n: match options.top {
+                None => Some(crate::notebook::DEFAULT_TOP),
+                Some(crate::notebook::TOP_ALL) => None,
+                n => n,
+            },
             // Gaps stay gaps: a day without data is not a zero (plotly.js stacks around them).
             fill_zero: false,
         };
@@ -336,6 +340,35 @@ mod tests {
         assert_eq!(table.columns[0].values[5], Some(2.0));
         let daily = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
         assert!(matches!(CellPlan::new(&daily, &range, &TimeZone::UTC, 800).unwrap().grid, Grid::Days(_)));
+    }
+
+    #[test]
+    fn charts_fold_all_but_the_largest_series_unless_the_cell_asks_for_all() {
+        let now = jiff::Timestamp::from_second(1_795_399_726).unwrap();
+        let range =
+            TimeRange { from: now.checked_sub(jiff::SignedDuration::from_hours(2)).unwrap(), to: now };
+        let many: Vec<Series> = (0..100)
+            .map(|i| Series {
+                datasource_uid: "u".into(),
+                datasource_name: "n".into(),
+                labels: [("hub".to_owned(), format!("h{i:03}"))].into_iter().collect(),
+                points: vec![crate::prom::Sample { t_ms: 1_795_399_200_000, value: f64::from(i) }],
+            })
+            .collect();
+        let table_for = |top: Option<usize>| {
+            let options = CellOptions { step: Some("1h".into()), top, ..CellOptions::default() };
+            let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
+            plan.table(&many, [], &options)
+        };
+        let default = table_for(None);
+        assert_eq!((default.columns.len(), default.folded), (crate::notebook::DEFAULT_TOP + 1, 60));
+        assert_eq!(default.columns[0].name, "h099");
+        let other = default.columns.last().unwrap();
+        assert_eq!(other.name, "other (60 series)");
+        assert_eq!(other.values[1], Some((0..60).map(f64::from).sum()));
+        let all = table_for(Some(crate::notebook::TOP_ALL));
+        assert_eq!((all.columns.len(), all.folded), (100, 0));
+        assert_eq!(table_for(Some(5)).folded, 95);
     }
 
     #[test]

@@ -139,6 +139,8 @@ pub struct WideTable {
     pub rows_are_days: bool,
     /// Columns, in the chosen order.
     pub columns: Vec<Column>,
+    /// How many series the last column ("other") sums up; 0 when none were folded.
+    pub folded: usize,
 }
 
 /// Pivots day-bucketed answers: `range` evaluated at the plan's midnights fills the
@@ -284,9 +286,11 @@ fn finish(
     columns.retain(|c| c.values.iter().any(Option::is_some));
     name_columns(&mut columns, options.legend.as_deref());
     sort_columns(&mut columns, options.order);
+    let mut folded = 0;
     if let Some(n) = options.top_n {
         if columns.len() > n + 1 {
             let rest = columns.split_off(n);
+            folded = rest.len();
             let mut other = Column {
                 name: format!("other ({} series)", rest.len()),
                 datasource_uid: String::new(),
@@ -311,7 +315,7 @@ fn finish(
             }
         }
     }
-    WideTable { row_labels, row_times_ms, partial_last, rows_are_days: false, columns }
+    WideTable { row_labels, row_times_ms, partial_last, rows_are_days: false, columns, folded }
 }
 
 fn sort_columns(columns: &mut Vec<Column>, order: Order) {
@@ -570,6 +574,7 @@ mod tests {
             &PivotOptions { top_n: Some(2), ..Default::default() },
         );
         assert_eq!(top.columns[2].name, "other (2 series)");
+        assert_eq!(top.folded, 2);
         assert_eq!(top.columns[2].values, [Some(5.0), Some(0.5)]);
         let filled = pivot_times(
             &times,
