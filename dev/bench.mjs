@@ -1,57 +1,135 @@
-// Browser half of dev/bench: loads the release build in Debian's headless Chromium and
-// measures (1) the core's decode + pivot in wasm on 1, 10 and 100 MB answers through the
-// app's bench hooks, and (2) click → chart drawn for the hub-activity report against the
-// real stack, from the app's own performance marks. Prints medians of N runs.
-// Usage: node dev/bench.mjs <site-url> <stack-state.json> [runs]
-import { readFileSync } from 'node:fs';
+// Browser half of dev/bench, for one scale of the stack: loads the release build in
+// Debian's headless Chromium and measures click → every chart drawn from the app's own
+// performance marks (`promnote:click` at Connect or Run all, `promnote:drawn` when every
+// cell has settled), the longest main-thread tasks (Long Tasks API) and the longest
+// synchronous Plotly.react call. For the small scale it also measures the core's decode
+// + pivot in wasm on 1, 10 and 100 MB answers through the app's bench hooks.
+// Writes the figures as JSON to <out.json>.
+// Usage: node dev/bench.mjs <small|wide|dense> <site-url> <stack-state.json> <runs> <out.json>
+import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
-const [siteUrl, stateFile, runsArg] = process.argv.slice(2);
+const [scale, siteUrl, stateFile, runsArg, outFile] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
 const state = JSON.parse(readFileSync(stateFile, 'utf8'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The dense scale's report: 600 hourly series over 35 days (~11 MB of JSON).
+const DENSE_REPORT = `---
+format: 1
+title: Dense
+time:
+  from: now-35d
+  to: now
+---
+
+\`\`\`promql title="600 series, hourly" chart=line legend="{{series}}" step=1h
+promnote_dense
+\`\`\`
+`;
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-await page.goto(siteUrl);
-await page.waitForFunction(() => window.wasmBindings?.promnoteBenchDecode);
-
-const results = {};
-for (const mb of [1, 10, 100]) {
-  const times = await page.evaluate(
-    ({ mb, runs }) => {
-      const body = window.wasmBindings.promnoteBenchAnswer(mb);
-      const out = [];
-      for (let i = 0; i < runs; i++) {
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+// Long tasks from the first moment, and how long each Plotly.react blocks the thread.
+await context.addInitScript(() => {
+  window.__longtasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  window.__react = [];
+  let plotly;
+  Object.defineProperty(window, 'Plotly', {
+    configurable: true,
+    get: () => plotly,
+    set(value) {
+      const react = value.react;
+      value.react = function (...args) {
         const t0 = performance.now();
-        const cells = window.wasmBindings.promnoteBenchDecode(body);
-        out.push({ ms: performance.now() - t0, bytes: body.length, cells });
-      }
-      return out;
+        const result = react.apply(this, args);
+        window.__react.push(performance.now() - t0);
+        return result;
+      };
+      plotly = value;
     },
-    { mb, runs: mb >= 100 ? Math.min(runs, 3) : runs },
-  );
-  const ms = median(times.map((t) => t.ms));
-  results[`wasm decode+pivot ${mb} MB`] = `${((times[0].bytes / 1e6) / (ms / 1000)).toFixed(0)} MB/s (median ${ms.toFixed(0)} ms)`;
+  });
+});
+const page = await context.newPage();
+const results = { scale };
+
+if (scale === 'small') {
+  await page.goto(siteUrl);
+  await page.waitForFunction(() => window.wasmBindings?.promnoteBenchDecode);
+  results.wasm_decode = {};
+  for (const mb of [1, 10, 100]) {
+    const times = await page.evaluate(
+      ({ mb, runs }) => {
+        const body = window.wasmBindings.promnoteBenchAnswer(mb);
+        const out = [];
+        for (let i = 0; i < runs; i++) {
+          const t0 = performance.now();
+          window.wasmBindings.promnoteBenchDecode(body);
+          out.push({ ms: performance.now() - t0, bytes: body.length });
+        }
+        return out;
+      },
+      { mb, runs: mb >= 100 ? Math.min(runs, 3) : runs },
+    );
+    const ms = median(times.map((t) => t.ms));
+    results.wasm_decode[`${mb} MB`] = { ms, mb_per_s: times[0].bytes / 1e6 / (ms / 1000) };
+  }
 }
 
-const drawn = [];
-for (let i = 0; i < runs; i++) {
+/** One measured run: Connect, with the hub-activity report (small, wide) or the dense one open. */
+async function once() {
+  const answers = [];
+  const onResponse = async (r) => {
+    if (r.url().includes('/api/v1/query')) answers.push(Number((await r.allHeaders())['content-length'] ?? 0) || (await r.body().catch(() => Buffer.alloc(0))).length);
+  };
   await page.goto(siteUrl);
+  if (scale === 'dense') {
+    await page.getByTestId('open-file').setInputFiles({ name: 'dense.md', mimeType: 'text/markdown', buffer: Buffer.from(DENSE_REPORT) });
+    await page.getByTestId('report-title').filter({ hasText: 'Dense' }).waitFor();
+  }
   await page.getByTestId('grafana-url').fill(state.grafana_url);
   await page.getByTestId('grafana-token').fill(state.token);
+  page.on('response', onResponse);
   await page.getByTestId('connect').click();
-  await page.waitForFunction(() => performance.getEntriesByName('promnote:drawn').length > 0, null, { timeout: 60_000 });
-  drawn.push(
-    await page.evaluate(() => {
-      const click = performance.getEntriesByName('promnote:click')[0].startTime;
-      return performance.getEntriesByName('promnote:drawn')[0].startTime - click;
-    }),
-  );
+  await page.waitForFunction(() => performance.getEntriesByName('promnote:drawn').length > 0, null, { timeout: 120_000 });
+  page.off('response', onResponse);
+  const figures = await page.evaluate(() => {
+    const click = performance.getEntriesByName('promnote:click').at(-1).startTime;
+    const drawn = performance.getEntriesByName('promnote:drawn')[0].startTime;
+    const tasks = window.__longtasks.filter((t) => t.start >= click && t.start <= drawn);
+    const chart = document.querySelector('[data-testid=chart]');
+    return {
+      ms: drawn - click,
+      longest_task_ms: Math.max(0, ...tasks.map((t) => t.ms)),
+      tasks_over_200ms: tasks.filter((t) => t.ms > 200).length,
+      longest_react_ms: Math.max(0, ...window.__react),
+      traces: chart?.data?.length ?? 0,
+      datasources: document.querySelectorAll('[data-testid=datasource][data-status=ok]').length,
+      errors: [...document.querySelectorAll('[data-testid=cell] [data-testid=error]')].map((e) => e.textContent),
+    };
+  });
+  figures.bytes = answers.reduce((a, b) => a + b, 0);
+  return figures;
 }
-results['small: click → chart drawn'] = `${median(drawn).toFixed(0)} ms (median of ${runs}; all: ${drawn.map((d) => d.toFixed(0)).join(', ')})`;
+
+const all = [];
+for (let i = 0; i < runs; i++) all.push(await once());
+const pick = (key) => median(all.map((r) => r[key]));
+results.click_to_drawn_ms = pick('ms');
+results.all_ms = all.map((r) => Math.round(r.ms));
+results.longest_task_ms = pick('longest_task_ms');
+results.tasks_over_200ms = pick('tasks_over_200ms');
+results.longest_react_ms = pick('longest_react_ms');
+results.traces = all[0].traces;
+results.datasources = all[0].datasources;
+results.answer_bytes = all[0].bytes;
+results.errors = all[0].errors;
 await browser.close();
-for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(34)} ${v}`);
+writeFileSync(outFile, JSON.stringify(results, null, 1));
+console.log(`bench ${scale}: click → drawn ${results.click_to_drawn_ms.toFixed(0)} ms (median of ${runs}), ${results.traces} traces, ${results.datasources} datasources, longest task ${results.longest_task_ms.toFixed(0)} ms`);

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Times the notebook's pipeline (requests + prometheus-pandas + pandas, sequential over
-datasources as the notebook ran) against the live stack, for dev/bench.
+"""Times the notebook's pipeline against the live stack, for dev/bench: requests +
+prometheus-pandas + pandas, sequential over datasources as the notebook ran, then
+plotly building the same figure (stacked bars per hub; lines for the dense scale) and
+serializing it for the browser, as Jupyter does before anything is drawn.
 
-Usage: bench_notebook.py <stack-state.json> [runs]   (run with the parity venv's python)
+Writes medians as JSON to OUT: query + frame, figure, and the total.
+
+Usage: bench_notebook.py <small|wide|dense> <stack-state.json> <runs> <out.json>
+       (run with the bench venv's python)
 """
 
 from __future__ import annotations
@@ -14,25 +19,75 @@ import statistics
 import sys
 import time
 
+import plotly.graph_objects as go
+import requests
+from prometheus_pandas import query as prometheus_query
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "parity"))
 from notebook import notebook  # noqa: E402
 
-QUERY = 'max(jupyterhub_active_users{period="24h", namespace=~".*"}) by (namespace)'
+HUB_QUERY = 'max(jupyterhub_active_users{period="24h", namespace=~".*"}) by (namespace)'
+DENSE_QUERY = "promnote_dense"
+
+
+def month_ago(now: float) -> float:
+    t = time.gmtime(now)
+    year, month = (t.tm_year, t.tm_mon - 1) if t.tm_mon > 1 else (t.tm_year - 1, 12)
+    day = min(t.tm_mday, calendar.monthrange(year, month)[1])
+    return calendar.timegm((year, month, day, t.tm_hour, t.tm_min, t.tm_sec))
+
+
+def hub_report(state: dict):
+    now = time.time()
+    began = time.perf_counter()
+    df = notebook(state["grafana_url"], state["token"], month_ago(now), now, "1d", HUB_QUERY)
+    framed = time.perf_counter()
+    fig = go.Figure([go.Bar(x=df.index, y=df[c], name=c) for c in df.columns])
+    fig.update_layout(barmode="stack")
+    fig.to_json()
+    return framed - began, time.perf_counter() - framed, len(df.columns)
+
+
+def dense_report(state: dict):
+    now = time.time()
+    began = time.perf_counter()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {state['token']}"
+    datasources = session.get(f"{state['grafana_url']}/api/datasources").json()
+    frames = []
+    for ds in datasources:
+        if ds["type"] != "prometheus":
+            continue
+        p = prometheus_query.Prometheus(f"{state['grafana_url']}/api/datasources/proxy/uid/{ds['uid']}/", http=session)
+        frames.append(p.query_range(DENSE_QUERY, now - 35 * 86400, now, "1h"))
+    df = frames[0]
+    framed = time.perf_counter()
+    fig = go.Figure([go.Scatter(x=df.index, y=df[c], name=c, mode="lines") for c in df.columns])
+    fig.to_json()
+    return framed - began, time.perf_counter() - framed, len(df.columns)
 
 
 def main() -> None:
-    state = json.load(open(sys.argv[1], encoding="utf-8"))
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    times = []
+    scale, state_file, runs, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    state = json.load(open(state_file, encoding="utf-8"))
+    measure = dense_report if scale == "dense" else hub_report
+    frame, figure, total, columns = [], [], [], 0
     for _ in range(runs):
-        now = time.time()
-        t = time.gmtime(now)
-        year, month = (t.tm_year, t.tm_mon - 1) if t.tm_mon > 1 else (t.tm_year - 1, 12)
-        start = calendar.timegm((year, month, min(t.tm_mday, calendar.monthrange(year, month)[1]), t.tm_hour, t.tm_min, t.tm_sec))
-        began = time.perf_counter()
-        df = notebook(state["grafana_url"], state["token"], start, now, "1d", QUERY)
-        times.append((time.perf_counter() - began) * 1000)
-    print(f"{'small: notebook pipeline (Python)':34} {statistics.median(times):.0f} ms (median of {runs}; {len(df.columns)} columns, no drawing)")
+        f, g, columns = measure(state)
+        frame.append(f * 1000)
+        figure.append(g * 1000)
+        total.append((f + g) * 1000)
+    result = {
+        "scale": scale,
+        "query_frame_ms": statistics.median(frame),
+        "figure_ms": statistics.median(figure),
+        "total_ms": statistics.median(total),
+        "columns": columns,
+        "runs": runs,
+    }
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1)
+    print(f"notebook {scale}: {result['total_ms']:.0f} ms (query + frame {result['query_frame_ms']:.0f}, figure {result['figure_ms']:.0f}), {columns} columns")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 // - every asset URL in index.html is relative (the site works under any sub-path);
 // - nothing is loaded from another origin (no CDN);
 // - plotly.js and the demo data are there.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
@@ -48,6 +48,9 @@ for (const [group, s] of Object.entries(sizes)) {
   console.log(`${group.padEnd(12)} ${kb(s.raw).padStart(10)} ${kb(s.gz).padStart(12)}`);
 }
 console.log(`${'total'.padEnd(12)} ${kb(total.raw).padStart(10)} ${kb(total.gz).padStart(12)}`);
+// `--json FILE`: the same figures for dev/bench's table (reports are compiled into the wasm).
+const jsonAt = process.argv.indexOf('--json');
+if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify({ ...sizes, total }, null, 1));
 
 if (failures.length) {
   console.error(`dist check failed:\n  ${failures.join('\n  ')}`);

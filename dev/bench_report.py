@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Prints dev/bench's figures as one table, with the targets of issue 6 and ratios.
+
+Usage: bench_report.py target/bench
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def load(folder: str, name: str) -> dict | None:
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def row(label: str, value: str, target: str = "", verdict: str = "") -> None:
+    print(f"{label:<44} {value:>22}  {target:<22} {verdict}")
+
+
+def check(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main() -> None:
+    folder = sys.argv[1]
+    print(f"{'figure':<44} {'measured':>22}  {'target':<22} verdict")
+    print("-" * 100)
+    first = load(folder, "first-load.json")
+    if first:
+        for group, s in first.items():
+            if group != "total":
+                row(f"first load: {group} (gzip -9)", f"{s['gz'] / 1024:.1f} KB")
+        total = first["total"]["gz"] / 1024
+        row("first load: total (gzip -9)", f"{total:.1f} KB", "<= 600 KB", check(total <= 600))
+    native = os.path.join(folder, "native.txt")
+    if os.path.exists(native):
+        for line in open(native, encoding="utf-8").read().splitlines():
+            if "thrpt" in line:
+                row("native decode+pivot (criterion)", " ".join(line.split()[-6:]))
+    memory = os.path.join(folder, "memory.txt")
+    if os.path.exists(memory):
+        for line in open(memory, encoding="utf-8").read().splitlines():
+            row("native memory", line.strip()[:60])
+    targets = {"small": 300, "wide": 2000, "dense": None}
+    for scale in ("small", "wide", "dense"):
+        browser, notebook = load(folder, f"browser-{scale}.json"), load(folder, f"notebook-{scale}.json")
+        if browser is None:
+            continue
+        print()
+        for size, d in (browser.get("wasm_decode") or {}).items():
+            row(f"wasm decode+pivot, {size} synthetic answer", f"{d['mb_per_s']:.0f} MB/s", ">= 100 MB/s", check(d["mb_per_s"] >= 100))
+        ms = browser["click_to_drawn_ms"]
+        limit = targets[scale]
+        row(
+            f"{scale}: click -> every chart drawn (median)",
+            f"{ms:.0f} ms",
+            f"<= {limit} ms" if limit else "",
+            check(ms <= limit) if limit else "",
+        )
+        row(f"{scale}:   runs", ", ".join(str(x) for x in browser["all_ms"]))
+        row(
+            f"{scale}:   datasources ok / traces drawn",
+            f"{browser['datasources']} / {browser['traces']}",
+        )
+        row(f"{scale}:   query answers (JSON bytes)", f"{browser['answer_bytes'] / 1e6:.2f} MB")
+        row(
+            f"{scale}:   longest main-thread task",
+            f"{browser['longest_task_ms']:.0f} ms",
+            "<= 200 ms" if scale != "small" else "",
+            check(browser["longest_task_ms"] <= 200) if scale != "small" else "",
+        )
+        row(f"{scale}:   longest synchronous Plotly.react", f"{browser['longest_react_ms']:.0f} ms", "< 500 ms", check(browser["longest_react_ms"] < 500))
+        if browser["errors"]:
+            row(f"{scale}:   ERRORS on the page", "; ".join(browser["errors"])[:60])
+        if notebook:
+            row(f"{scale}: notebook pipeline, total (median)", f"{notebook['total_ms']:.0f} ms")
+            row(f"{scale}:   query + frame", f"{notebook['query_frame_ms']:.0f} ms")
+            row(f"{scale}:   plotly figure + JSON", f"{notebook['figure_ms']:.0f} ms  ({notebook['columns']} cols)")
+            ratio = notebook["total_ms"] / ms
+            want = {"wide": 3}.get(scale)
+            row(
+                f"{scale}: notebook total / promnote",
+                f"{ratio:.2f}x",
+                f">= {want}x" if want else "",
+                check(ratio >= want) if want else "",
+            )
+            if scale == "dense" and browser["answer_bytes"]:
+                mb = browser["answer_bytes"] / 1e6
+                row("dense: notebook query+frame throughput", f"{mb / (notebook['query_frame_ms'] / 1000):.1f} MB/s")
+
+
+if __name__ == "__main__":
+    main()
