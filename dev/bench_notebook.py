@@ -40,7 +40,9 @@ def month_ago(now: float) -> float:
 def hub_report(state: dict):
     now = time.time()
     began = time.perf_counter()
-    df = notebook(state["grafana_url"], state["token"], month_ago(now), now, "1d", HUB_QUERY)
+    # Evaluated at midnights, like the report's bars (the wide data is sampled hourly).
+    start = month_ago(now) // 86400 * 86400
+    df = notebook(state["grafana_url"], state["token"], start, now, "1d", HUB_QUERY)
     framed = time.perf_counter()
     fig = go.Figure([go.Bar(x=df.index, y=df[c], name=c) for c in df.columns])
     fig.update_layout(barmode="stack")
@@ -59,7 +61,7 @@ def dense_report(state: dict):
         if ds["type"] != "prometheus":
             continue
         p = prometheus_query.Prometheus(f"{state['grafana_url']}/api/datasources/proxy/uid/{ds['uid']}/", http=session)
-        frames.append(p.query_range(DENSE_QUERY, now - 35 * 86400, now, "1h"))
+        frames.append(p.query_range(DENSE_QUERY, (now - 35 * 86400) // 3600 * 3600, now, "1h"))
     df = frames[0]
     framed = time.perf_counter()
     fig = go.Figure([go.Scatter(x=df.index, y=df[c], name=c, mode="lines") for c in df.columns])

@@ -336,7 +336,7 @@ impl Transport {
         for _ in 0..2 {
             match self.prometheus(request, what, abort).await {
                 Err(e) if e.is_retryable() && !abort.aborted() => {
-                    sleep_ms(delay_ms).await;
+                    crate::perf::sleep_ms(delay_ms).await;
                     delay_ms *= 3;
                 }
                 answer => return answer,
@@ -508,16 +508,6 @@ async fn diagnose_network_failure(target: &Target<'_>, abort: &AbortSignal) -> A
         Err(_) if abort.aborted() => ApiError::Cancelled,
         Err(_) => ApiError::Unreachable { origin },
     }
-}
-
-/// Waits `ms` milliseconds on a browser timer.
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// This page's origin, e.g. `https://me.github.io`.

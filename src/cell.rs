@@ -3,6 +3,9 @@
 //! problems of each datasource beside it). Cells render independently: a cell that
 //! fails shows why, and every other cell goes on.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use futures::StreamExt;
 use leptos::prelude::*;
 use promnote_core::chart::{figure, ChartKind, ChartStyle, ColorScheme};
@@ -15,9 +18,10 @@ use promnote_core::report::{CellPlan, Grid};
 use promnote_core::table::WideTable;
 use promnote_core::time::TimeRange;
 use promnote_core::vars;
+use web_sys::AbortSignal;
 
 use crate::chart_view::{prefers_dark, Chart, FigureJson};
-use crate::doc::{CellState, Doc};
+use crate::doc::{CellRun, CellState, Doc};
 use crate::download;
 use crate::run::{query_datasource, Connection, PARALLEL_DATASOURCES};
 
@@ -88,11 +92,12 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
     run.plan.set(Some(plan.clone()));
     run.sent.set(query.clone());
     run.running.set(true);
+    let batch = Rc::new(Batch::default());
     leptos::task::spawn_local(async move {
         futures::stream::iter(rows)
             .for_each_concurrent(PARALLEL_DATASOURCES, |row| {
-                let (transport, plan, signal, query) =
-                    (transport.clone(), plan.clone(), signal.clone(), query.clone());
+                let (transport, plan, signal, query, batch) =
+                    (transport.clone(), plan.clone(), signal.clone(), query.clone(), batch.clone());
                 async move {
                     let route = match conn.healthy(&row.ds.uid).await {
                         Ok(route) => route,
@@ -108,7 +113,7 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                         return;
                     }
                     match answer {
-                        Ok(arrival) => run.arrived.update(|all| all.push(arrival)),
+                        Ok(arrival) => batch.push(arrival, run, &signal),
                         Err(ApiError::Cancelled) => {}
                         Err(e) => {
                             let message = transport.redact(&e.to_string());
@@ -124,9 +129,61 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
             })
             .await;
         if !signal.aborted() {
+            batch.flush(run);
             run.running.set(false);
         }
     });
+}
+
+/// How often, at most, a running cell redraws while answers arrive: every redraw
+/// re-pivots all the series so far and redraws the chart, which for fifty datasources is
+/// most of the work.
+const REDRAW_EVERY_MS: f64 = 250.0;
+
+/// Redraws while a run goes on take at most about a fifth of the main thread: the pause
+/// between them is at least this many times the last draw's duration.
+const REDRAW_PAUSE_PER_DRAW: f64 = 4.0;
+
+/// Answers that arrived but are not on screen yet. The first is shown at once; later ones
+/// after a pause ([`REDRAW_EVERY_MS`], longer when drawing is slow; a timer shows what is
+/// left), and the rest when the run ends.
+#[derive(Default)]
+struct Batch {
+    pending: RefCell<Vec<crate::run::Arrival>>,
+    last_flush_ms: Cell<Option<f64>>,
+    timer_armed: Cell<bool>,
+}
+
+impl Batch {
+    fn push(self: &Rc<Self>, arrival: crate::run::Arrival, run: CellRun, signal: &AbortSignal) {
+        self.pending.borrow_mut().push(arrival);
+        let since = self.last_flush_ms.get().map(|last| crate::perf::now_ms() - last);
+        let pause = REDRAW_EVERY_MS.max(REDRAW_PAUSE_PER_DRAW * crate::perf::last_draw_ms());
+        match since {
+            Some(since) if since < pause => {
+                if !self.timer_armed.replace(true) {
+                    let (batch, signal) = (self.clone(), signal.clone());
+                    let wait = (pause - since).ceil() as i32;
+                    leptos::task::spawn_local(async move {
+                        crate::perf::sleep_ms(wait).await;
+                        batch.timer_armed.set(false);
+                        if !signal.aborted() {
+                            batch.flush(run);
+                        }
+                    });
+                }
+            }
+            _ => self.flush(run),
+        }
+    }
+
+    fn flush(&self, run: CellRun) {
+        let mut pending = self.pending.borrow_mut();
+        if !pending.is_empty() {
+            run.arrived.update(|all| all.append(&mut pending));
+            self.last_flush_ms.set(Some(crate::perf::now_ms()));
+        }
+    }
 }
 
 /// The cell's table, pivoted from every datasource's answer.

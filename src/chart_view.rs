@@ -74,9 +74,12 @@ impl From<&plotly::Plot> for FigureJson {
 
 /// Draws (or redraws) a figure into `element`. Errors are for people.
 pub async fn draw(element: &web_sys::HtmlElement, figure: &FigureJson) -> Result<(), String> {
+    let started = crate::perf::now_ms();
     let figure = js_sys::JSON::parse(&figure.0).map_err(|_| "The chart could not be prepared.".to_owned())?;
     let promise = plotly_react(element, &figure)
         .map_err(|_| "plotly.js is not loaded, so the chart cannot be drawn. Reload the page.".to_owned())?;
+    // Most of a draw is this synchronous call; running cells pace their redraws by it.
+    crate::perf::record_draw(crate::perf::now_ms() - started);
     JsFuture::from(promise).await.map(|_| ()).map_err(|e| {
         format!(
             "plotly.js could not draw the chart: {}",

@@ -427,6 +427,9 @@ fn ProseBlock(doc: Doc, key: u32, text: RwSignal<String>, editing: RwSignal<bool
     }
 }
 
+/// How many values a variable's list shows at once (a filter narrows longer lists).
+const MAX_VARIABLE_OPTIONS: usize = 300;
+
 /// One control per variable; a change re-runs the cells that use it.
 #[component]
 fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
@@ -451,15 +454,26 @@ fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
                 let name_for_options = name.clone();
                 let name_for_change = name.clone();
                 let name_for_error = name.clone();
+                let name_for_count = name.clone();
+                // A fleet has thousands of hubs: past MAX_VARIABLE_OPTIONS values the list
+                // shows those matching a filter (and every chosen one), not a frozen tab.
+                let filter = RwSignal::new(String::new());
+                let count = Memo::new(move |_| doc.var_values.with(|m| m.get(&name_for_count).and_then(|r| r.as_ref().ok().map(Vec::len))).unwrap_or(0));
                 let options = move || {
                     let selection = doc.vars.with(|m| m.get(&name_for_options).cloned()).unwrap_or(Selection::All);
-                    let mut values = doc.var_values.with(|m| m.get(&name_for_options).and_then(|r| r.as_ref().ok().cloned())).unwrap_or_default();
+                    let needle = filter.get().to_lowercase();
+                    let mut values: Vec<String> = doc.var_values.with(|m| {
+                        m.get(&name_for_options).and_then(|r| r.as_ref().ok()).map(|all| {
+                            all.iter()
+                                .filter(|v| needle.is_empty() || v.to_lowercase().contains(&needle))
+                                .take(MAX_VARIABLE_OPTIONS)
+                                .cloned()
+                                .collect()
+                        })
+                    }).unwrap_or_default();
                     if let Selection::Values(chosen) = &selection {
-                        for c in chosen {
-                            if !values.contains(c) {
-                                values.push(c.clone());
-                            }
-                        }
+                        let shown: std::collections::HashSet<String> = values.iter().cloned().collect();
+                        values.extend(chosen.iter().filter(|c| !shown.contains(*c)).cloned());
                     }
                     let all = include_all.then(|| {
                         let selected = selection == Selection::All;
@@ -490,6 +504,10 @@ fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
                 view! {
                     <label class="variable">
                         <span>{label}</span>
+                        <Show when=move || { count.get() > MAX_VARIABLE_OPTIONS }>
+                            <input type="search" data-testid="variable-filter" placeholder=move || format!("filter {} values", count.get())
+                                prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
+                        </Show>
                         <select data-testid="variable" data-name=name multiple=multi size=if multi { "4" } else { "1" } on:change=on_change>
                             {options}
                         </select>

@@ -22,7 +22,7 @@ use crate::perf;
 
 /// How many datasources one cell queries at once (browsers allow ~6 connections per
 /// host; a daily cell keeps two requests in flight per datasource).
-pub const PARALLEL_DATASOURCES: usize = 3;
+pub const PARALLEL_DATASOURCES: usize = 6;
 
 /// A datasource's health, shown beside its name and as `data-status`.
 #[derive(Debug, Clone, PartialEq)]
