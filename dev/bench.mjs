@@ -111,6 +111,8 @@ async function once() {
       longest_react_ms: Math.max(0, ...window.__react),
       traces: chart?.data?.length ?? 0,
       datasources: document.querySelectorAll('[data-testid=datasource][data-status=ok]').length,
+      variable_options: document.querySelector('[data-testid=variable]')?.options.length ?? 0,
+      variable_filter: !!document.querySelector('[data-testid=variable-filter]'),
       errors: [...document.querySelectorAll('[data-testid=cell] [data-testid=error]')].map((e) => e.textContent),
     };
   });
@@ -129,6 +131,8 @@ results.longest_react_ms = pick('longest_react_ms');
 results.traces = all[0].traces;
 results.datasources = all[0].datasources;
 results.answer_bytes = all[0].bytes;
+results.variable_options = all[0].variable_options;
+results.variable_filter = all[0].variable_filter;
 results.errors = all[0].errors;
 await browser.close();
 writeFileSync(outFile, JSON.stringify(results, null, 1));

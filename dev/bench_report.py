@@ -69,6 +69,9 @@ def main() -> None:
             f"{browser['datasources']} / {browser['traces']}",
         )
         row(f"{scale}:   query answers (JSON bytes)", f"{browser['answer_bytes'] / 1e6:.2f} MB")
+        if browser.get("variable_options"):
+            filtered = " + filter" if browser.get("variable_filter") else ""
+            row(f"{scale}:   variable options listed", f"{browser['variable_options']}{filtered}")
         row(
             f"{scale}:   longest main-thread task",
             f"{browser['longest_task_ms']:.0f} ms",
@@ -81,7 +84,8 @@ def main() -> None:
         if notebook:
             row(f"{scale}: notebook pipeline, total (median)", f"{notebook['total_ms']:.0f} ms")
             row(f"{scale}:   query + frame", f"{notebook['query_frame_ms']:.0f} ms")
-            row(f"{scale}:   plotly figure + JSON", f"{notebook['figure_ms']:.0f} ms  ({notebook['columns']} cols)")
+            once = " (1 run)" if notebook.get("figure_runs", notebook["runs"]) == 1 else ""
+            row(f"{scale}:   plotly figure + JSON{once}", f"{notebook['figure_ms']:.0f} ms  ({notebook['columns']} cols)")
             ratio = notebook["total_ms"] / ms
             want = {"wide": 3}.get(scale)
             row(

@@ -13,6 +13,7 @@ mod notebook;
 mod perf;
 mod prose;
 mod run;
+mod zone;
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {

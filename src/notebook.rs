@@ -19,6 +19,7 @@ use crate::download;
 use crate::perf;
 use crate::prose::Prose;
 use crate::run::Connection;
+use crate::zone;
 
 /// Runs every cell of the open report. Cells that use a variable whose value must come
 /// from Grafana (no "All", no default) wait for its values; the others start at once.
@@ -227,10 +228,10 @@ fn open_mine(doc: Doc, conn: Connection, nb: Notebook) {
 /// Chooses the zone whose midnights cut the days: UTC, or the browser's zone.
 #[component]
 fn ZonePicker(conn: Connection, doc: Doc, #[prop(into)] disabled: Signal<bool>) -> impl IntoView {
-    let browser = browser_zone_name().filter(|name| name != "UTC" && promnote_core::time::zone(name).is_ok());
+    let browser = zone::browser_zone_name().filter(|name| name != "UTC" && zone::is_known(name));
     let choose = move |ev: leptos::ev::Event| {
         let name = event_target_value(&ev);
-        match promnote_core::time::zone(&name) {
+        match zone::zone(&name) {
             Ok(zone) => {
                 conn.zone.set(zone);
                 perf::mark("promnote:click");
@@ -248,13 +249,6 @@ fn ZonePicker(conn: Connection, doc: Doc, #[prop(into)] disabled: Signal<bool>) 
             </select>
         </label>
     }
-}
-
-/// The browser's own IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
-fn browser_zone_name() -> Option<String> {
-    let options =
-        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
-    js_sys::Reflect::get(&options, &"timeZone".into()).ok()?.as_string()
 }
 
 /// The open report.
@@ -461,20 +455,10 @@ fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
                 let count = Memo::new(move |_| doc.var_values.with(|m| m.get(&name_for_count).and_then(|r| r.as_ref().ok().map(Vec::len))).unwrap_or(0));
                 let options = move || {
                     let selection = doc.vars.with(|m| m.get(&name_for_options).cloned()).unwrap_or(Selection::All);
-                    let needle = filter.get().to_lowercase();
-                    let mut values: Vec<String> = doc.var_values.with(|m| {
-                        m.get(&name_for_options).and_then(|r| r.as_ref().ok()).map(|all| {
-                            all.iter()
-                                .filter(|v| needle.is_empty() || v.to_lowercase().contains(&needle))
-                                .take(MAX_VARIABLE_OPTIONS)
-                                .cloned()
-                                .collect()
-                        })
-                    }).unwrap_or_default();
-                    if let Selection::Values(chosen) = &selection {
-                        let shown: std::collections::HashSet<String> = values.iter().cloned().collect();
-                        values.extend(chosen.iter().filter(|c| !shown.contains(*c)).cloned());
-                    }
+                    let values = doc.var_values.with(|m| {
+                        let all = m.get(&name_for_options).and_then(|r| r.as_ref().ok()).map_or(&[][..], Vec::as_slice);
+                        vars::shown_values(all, &filter.get(), &selection, MAX_VARIABLE_OPTIONS)
+                    });
                     let all = include_all.then(|| {
                         let selected = selection == Selection::All;
                         view! { <option value=vars::ALL selected=selected>"All"</option> }

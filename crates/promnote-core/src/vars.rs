@@ -52,6 +52,25 @@ impl Selection {
     }
 }
 
+/// The values a variable's list shows: those containing `filter` (case-insensitive), at
+/// most `max` of them, in order, then any chosen value not among them (a choice never
+/// disappears from view). Thousands of values would freeze the page as options.
+pub fn shown_values(all: &[String], filter: &str, selection: &Selection, max: usize) -> Vec<String> {
+    let needle = filter.to_lowercase();
+    let mut shown: Vec<String> = all
+        .iter()
+        .filter(|v| needle.is_empty() || v.to_lowercase().contains(&needle))
+        .take(max)
+        .cloned()
+        .collect();
+    if let Selection::Values(chosen) = selection {
+        let listed: std::collections::HashSet<&String> = shown.iter().collect();
+        let missing: Vec<String> = chosen.iter().filter(|c| !listed.contains(c)).cloned().collect();
+        shown.extend(missing);
+    }
+    shown
+}
+
 /// Escapes a label value for a regex inside a PromQL double-quoted string: regex
 /// metacharacters get a backslash, written as `\\` in the string; `"` becomes `\"`.
 pub fn regex_escape(value: &str) -> String {
@@ -195,6 +214,20 @@ impl std::fmt::Display for LabelValues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_value_lists_show_a_filtered_slice_and_every_choice() {
+        let all: Vec<String> = (0..1000).map(|i| format!("hub-{i:04}")).collect();
+        assert_eq!(shown_values(&all, "", &Selection::All, 300).len(), 300);
+        let some = shown_values(&all, "HUB-09", &Selection::All, 300);
+        assert_eq!(some.len(), 100);
+        assert!(some.iter().all(|v| v.starts_with("hub-09")));
+        let chosen = Selection::Values(vec!["hub-0999".into(), "hub-0001".into()]);
+        let shown = shown_values(&all, "", &chosen, 3);
+        assert_eq!(shown, ["hub-0000", "hub-0001", "hub-0002", "hub-0999"]);
+        let gone = Selection::Values(vec!["no-longer-there".into()]);
+        assert_eq!(shown_values(&all, "zzz", &gone, 300), ["no-longer-there"]);
+    }
 
     fn values(pairs: &[(&str, Selection)]) -> BTreeMap<String, Selection> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
