@@ -23,7 +23,7 @@ use web_sys::AbortSignal;
 use crate::chart_view::{prefers_dark, Chart, FigureJson};
 use crate::doc::{CellRun, CellState, Doc};
 use crate::download;
-use crate::run::{query_datasource, Connection, PARALLEL_DATASOURCES};
+use crate::run::{query_datasource, Connection, Route, PARALLEL_DATASOURCES};
 
 /// Width the `auto` step is sized for.
 const AUTO_STEP_WIDTH_PX: u32 = 900;
@@ -99,23 +99,39 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                 let (transport, plan, signal, query, batch) =
                     (transport.clone(), plan.clone(), signal.clone(), query.clone(), batch.clone());
                 async move {
-                    let route = match conn.healthy(&row.ds.uid).await {
-                        Ok(route) => route,
-                        Err(message) => {
-                            if !signal.aborted() {
-                                run.failures.update(|f| f.push(message));
+                    let (ds, uid) = (&row.ds, row.ds.uid.as_str());
+                    let answer = if ds.needs_ds_query() {
+                        match conn.healthy(uid).await {
+                            Ok(route) => query_datasource(&transport, ds, route, &query, &plan, &signal)
+                                .await
+                                .map_err(Failure::Query),
+                            Err(message) => Err(Failure::Unhealthy(message)),
+                        }
+                    } else {
+                        // Prometheus datasources answer through the proxy: query at once,
+                        // beside the health check, rather than one round trip after it.
+                        let proxied = query_datasource(&transport, ds, Route::Proxy, &query, &plan, &signal);
+                        match futures::join!(conn.healthy(uid), proxied) {
+                            (_, Ok(arrival)) => Ok(arrival),
+                            // The proxy refused, but /api/ds/query answers.
+                            (Ok(Route::DsQuery), Err(ApiError::Forbidden { .. })) => {
+                                query_datasource(&transport, ds, Route::DsQuery, &query, &plan, &signal)
+                                    .await
+                                    .map_err(Failure::Query)
                             }
-                            return;
+                            // The health check's message says it best (it names the route).
+                            (Err(message), Err(_)) => Err(Failure::Unhealthy(message)),
+                            (_, Err(e)) => Err(Failure::Query(e)),
                         }
                     };
-                    let answer = query_datasource(&transport, &row.ds, route, &query, &plan, &signal).await;
                     if signal.aborted() {
                         return;
                     }
                     match answer {
+                        Err(Failure::Unhealthy(message)) => run.failures.update(|f| f.push(message)),
                         Ok(arrival) => batch.push(arrival, run, &signal),
-                        Err(ApiError::Cancelled) => {}
-                        Err(e) => {
+                        Err(Failure::Query(ApiError::Cancelled)) => {}
+                        Err(Failure::Query(e)) => {
                             let message = transport.redact(&e.to_string());
                             // Grafana refusing the token mid-session (revoked, expired) is
                             // the whole connection's problem: say it at the top too.
@@ -133,6 +149,14 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
             run.running.set(false);
         }
     });
+}
+
+/// Why one datasource gave a cell nothing.
+enum Failure {
+    /// Its health check failed; the message is already written for people.
+    Unhealthy(String),
+    /// The query itself failed.
+    Query(ApiError),
 }
 
 /// How often, at most, a running cell redraws while answers arrive: every redraw
