@@ -86,7 +86,8 @@ if (scale === 'small') {
 async function once() {
   const answers = [];
   const onResponse = async (r) => {
-    if (r.url().includes('/api/v1/query')) answers.push(Number((await r.allHeaders())['content-length'] ?? 0) || (await r.body().catch(() => Buffer.alloc(0))).length);
+    // The JSON as decoded (transfers may be gzip-compressed).
+    if (r.url().includes('/api/v1/query')) answers.push((await r.body().catch(() => Buffer.alloc(0))).length);
   };
   await page.goto(siteUrl);
   if (scale === 'dense') {

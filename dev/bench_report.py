@@ -40,13 +40,17 @@ def main() -> None:
         row("first load: total (gzip -9)", f"{total:.1f} KB", "<= 600 KB", check(total <= 600))
     native = os.path.join(folder, "native.txt")
     if os.path.exists(native):
+        name = ""
         for line in open(native, encoding="utf-8").read().splitlines():
-            if "thrpt" in line:
-                row("native decode+pivot (criterion)", " ".join(line.split()[-6:]))
+            if line.startswith("decode"):
+                name = line.split()[0]
+            elif line.strip().startswith("thrpt:") and "%" not in line:
+                low, mid, high = line.split("[", 1)[1].rstrip("]").split(" ")[0:6:2]
+                row(f"native {name} (criterion)", f"{float(mid):.0f} MiB/s")
     memory = os.path.join(folder, "memory.txt")
     if os.path.exists(memory):
         for line in open(memory, encoding="utf-8").read().splitlines():
-            row("native memory", line.strip()[:60])
+            row("native peak memory (decode+pivot 100 MB)", line.split("peak memory ")[-1].strip())
     targets = {"small": 300, "wide": 2000, "dense": None}
     for scale in ("small", "wide", "dense"):
         browser, notebook = load(folder, f"browser-{scale}.json"), load(folder, f"notebook-{scale}.json")
@@ -68,7 +72,8 @@ def main() -> None:
             f"{scale}:   datasources ok / traces drawn",
             f"{browser['datasources']} / {browser['traces']}",
         )
-        row(f"{scale}:   query answers (JSON bytes)", f"{browser['answer_bytes'] / 1e6:.2f} MB")
+        size = browser["answer_bytes"]
+        row(f"{scale}:   query answers (JSON, decoded)", f"{size / 1e6:.2f} MB" if size >= 100_000 else f"{size / 1e3:.1f} KB")
         if browser.get("variable_options"):
             filtered = " + filter" if browser.get("variable_filter") else ""
             row(f"{scale}:   variable options listed", f"{browser['variable_options']}{filtered}")
