@@ -138,6 +138,7 @@ test('a request that takes longer than the 60 s limit is given up with a clear m
     await expect(cell.getByTestId('error').first()).toContainText('cluster-west did not answer within 60 s');
     await expect(cell.getByTestId('retry')).toBeVisible();
     await expect(page.locator('[data-testid=datasource][data-uid=prom-west]')).toHaveAttribute('data-status', 'error');
+    await expect(page.getByTestId('datasource-summary')).toHaveText('3 datasources: 2 ok, 1 failed; 1 not queried');
   } finally {
     grafana.stop();
   }

@@ -34,6 +34,7 @@ test('connect lists the three Prometheus datasources and draws one trace per clu
   await report.waitDrawn();
   expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok', Logs: 'unsupported' });
   await expect(page.locator('[data-testid=datasource][data-status=unsupported]')).toContainText('a loki datasource, not Prometheus');
+  await expect(page.getByTestId('datasource-summary')).toHaveText('3 datasources: 3 ok; 1 not queried');
 
   const expected = state.expected.series;
   const traces = await report.traces();
