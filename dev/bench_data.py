@@ -48,41 +48,45 @@ def _noise(key: str, t: int) -> float:
     return (zlib.crc32(f"{key}|{t}".encode()) & 0xFFFFFF) / 0x1000000
 
 
-def write_wide(cluster: Cluster, path: str, now: int, days: int) -> int:
-    index = int(cluster.uid.split("-")[1])
+def _write_gauge(path: str, family: str, help_text: str, series, now: int, days: int) -> int:
+    """Writes one gauge family sampled hourly over the data's span; `series` yields
+    (labels, value_of_time) pairs. Returns the number of samples."""
     first = (now - (days + 1) * DAY) // HOUR * HOUR
-    last = now + FUTURE_DAYS * DAY
-    times = range(first, last, HOUR)
+    times = range(first, now + FUTURE_DAYS * DAY, HOUR)
     samples = 0
     with open(path, "w", encoding="utf-8") as out:
-        out.write("# HELP jupyterhub_active_users Users active within the period.\n")
-        out.write("# TYPE jupyterhub_active_users gauge\n")
+        out.write(f"# HELP {family} {help_text}\n")
+        out.write(f"# TYPE {family} gauge\n")
+        for labels, value in series:
+            prefix = f"{family}{{{labels}}} "
+            out.writelines(f"{prefix}{value(t)} {t}\n" for t in times)
+            samples += len(times)
+        out.write("# EOF\n")
+    return samples
+
+
+def write_wide(cluster: Cluster, path: str, now: int, days: int) -> int:
+    index = int(cluster.uid.split("-")[1])
+
+    def hubs():
         for hub in range(200):
             namespace = "staging" if hub == 0 else f"c{index:02d}-hub-{hub:03d}"
             base = 5 + (zlib.crc32(f"{cluster.uid}/{namespace}".encode()) % 400)
-            prefix = f'jupyterhub_active_users{{namespace="{namespace}",period="24h"}} '
-            out.writelines(f"{prefix}{int(base * (0.6 + 0.4 * _noise(namespace, t // DAY)))} {t}\n" for t in times)
-            samples += len(times)
-        out.write("# EOF\n")
-    return samples
+            yield (
+                f'namespace="{namespace}",period="24h"',
+                lambda t, namespace=namespace, base=base: int(base * (0.6 + 0.4 * _noise(namespace, t // DAY))),
+            )
+
+    return _write_gauge(path, "jupyterhub_active_users", "Users active within the period.", hubs(), now, days)
 
 
 def write_dense(cluster: Cluster, path: str, now: int, days: int) -> int:
-    first = (now - (days + 1) * DAY) // HOUR * HOUR
-    last = now + FUTURE_DAYS * DAY
-    times = range(first, last, HOUR)
-    samples = 0
-    with open(path, "w", encoding="utf-8") as out:
-        out.write("# HELP promnote_dense A dense gauge for the decode benchmark.\n")
-        out.write("# TYPE promnote_dense gauge\n")
+    def series():
         for s in range(600):
-            name = f"s-{s:03d}"
-            scale = 10 ** (s % 5)
-            prefix = f'promnote_dense{{job="dense",series="{name}"}} '
-            out.writelines(f"{prefix}{scale * _noise(name, t):.6g} {t}\n" for t in times)
-            samples += len(times)
-        out.write("# EOF\n")
-    return samples
+            name, scale = f"s-{s:03d}", 10 ** (s % 5)
+            yield f'job="dense",series="{name}"', lambda t, name=name, scale=scale: f"{scale * _noise(name, t):.6g}"
+
+    return _write_gauge(path, "promnote_dense", "A dense gauge for the decode benchmark.", series(), now, days)
 
 
 def main() -> None:

@@ -20,11 +20,9 @@ import sys
 import time
 
 import plotly.graph_objects as go
-import requests
-from prometheus_pandas import query as prometheus_query
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "parity"))
-from notebook import notebook  # noqa: E402
+from notebook import notebook, query_each  # noqa: E402
 
 HUB_QUERY = 'max(jupyterhub_active_users{period="24h", namespace=~".*"}) by (namespace)'
 DENSE_QUERY = "promnote_dense"
@@ -54,16 +52,8 @@ def hub_report(state: dict, with_figure: bool = True):
 def dense_report(state: dict, with_figure: bool = True):
     now = time.time()
     began = time.perf_counter()
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {state['token']}"
-    datasources = session.get(f"{state['grafana_url']}/api/datasources").json()
-    frames = []
-    for ds in datasources:
-        if ds["type"] != "prometheus":
-            continue
-        p = prometheus_query.Prometheus(f"{state['grafana_url']}/api/datasources/proxy/uid/{ds['uid']}/", http=session)
-        frames.append(p.query_range(DENSE_QUERY, (now - 35 * 86400) // 3600 * 3600, now, "1h"))
-    df = frames[0]
+    start = (now - 35 * 86400) // 3600 * 3600
+    df = query_each(state["grafana_url"], state["token"], start, now, "1h", DENSE_QUERY)[0]
     framed = time.perf_counter()
     if with_figure:
         fig = go.Figure([go.Scatter(x=df.index, y=df[c], name=c, mode="lines") for c in df.columns])

@@ -2,37 +2,19 @@
 // run in Debian's nginx and caddy in front of the stack's Grafana-compatible server (which,
 // like Grafana, sends no CORS headers). The page, on another origin, connects through them.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { watchConsole, openAndConnect } from './support.mjs';
+import { watchConsole, openAndConnect, fillRecipe, waitForServer, runCaddy } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PAGE_ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
 
 /** The recipe with its three marked values replaced. */
 function recipe(file, listen, replacements) {
-  let text = readFileSync(file, 'utf8');
-  for (const [from, to] of [...replacements, ['https://you.github.io', PAGE_ORIGIN], ['127.0.0.1:3000', `127.0.0.1:${GRAFANA_PORT}`]]) {
-    expect(text, `${file} holds ${from}`).toContain(from);
-    text = text.split(from).join(to);
-  }
-  return text;
-}
-
-async function waitForPort(url) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(url, { method: 'OPTIONS' });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${url} did not answer`);
+  return fillRecipe(file, [...replacements, ['https://you.github.io', PAGE_ORIGIN], ['127.0.0.1:3000', `127.0.0.1:${GRAFANA_PORT}`]]);
 }
 
 async function connectThrough(page, proxyUrl) {
@@ -62,7 +44,7 @@ test('the nginx recipe lets a page on another origin use Grafana', async ({ page
   );
   const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
   try {
-    await waitForPort(`http://127.0.0.1:${port}/`);
+    await waitForServer(`http://127.0.0.1:${port}/`, 15_000);
     await connectThrough(page, `http://127.0.0.1:${port}/`);
   } finally {
     nginx.kill();
@@ -71,17 +53,11 @@ test('the nginx recipe lets a page on another origin use Grafana', async ({ page
 
 test('the Caddy recipe lets a page on another origin use Grafana', async ({ page }) => {
   const port = 3106;
-  const dir = mkdtempSync(join(tmpdir(), 'promnote-caddy-'));
   const site = recipe('docs/cors/Caddyfile', port, [['grafana.example.org {', `http://127.0.0.1:${port} {`]]);
-  writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n}\n\n${site}`);
-  const caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    stdio: 'inherit',
-    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
-  });
+  const stop = await runCaddy(site, port, { waitMs: 15_000 });
   try {
-    await waitForPort(`http://127.0.0.1:${port}/`);
     await connectThrough(page, `http://127.0.0.1:${port}/`);
   } finally {
-    caddy.kill();
+    stop();
   }
 });

@@ -5,12 +5,12 @@
 // that demands a bearer token; a Prometheus with basic_auth_users in its web config shows
 // why that does not work from a browser (it refuses the preflight).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole, ReportPage, expectedName } from './support.mjs';
+import { stackState, watchConsole, ReportPage, expectedName, fillRecipe, waitForServer, runCaddy } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PAGE_ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -48,31 +48,6 @@ function authorizedRequests(page) {
     if (auth) seen.push({ origin: new URL(r.url()).origin, auth });
   });
   return seen;
-}
-
-/** Runs caddy with a Caddyfile body (admin endpoint off); returns a stop function. */
-async function runCaddy(body, port) {
-  const dir = mkdtempSync(join(tmpdir(), 'promnote-caddy-'));
-  writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tskip_install_trust\n}\n\n${body}`);
-  const caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    stdio: 'inherit',
-    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
-  });
-  await waitForAnswer(`http://127.0.0.1:${port}/`);
-  return () => caddy.kill();
-}
-
-async function waitForAnswer(url) {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(url, { method: 'OPTIONS' });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${url} did not answer`);
 }
 
 function hashPassword(password) {
@@ -130,17 +105,12 @@ test('a Prometheus beside Grafana: one more datasource, and its hubs never merge
 test('Basic sign-in through the tested Caddy recipe: a wrong password is named as such, the right one draws, and the password goes nowhere else', async ({ page }) => {
   const state = stackState();
   const port = 3113;
-  let recipe = readFileSync('docs/prometheus/Caddyfile', 'utf8');
-  const replacements = [
+  const recipe = fillRecipe('docs/prometheus/Caddyfile', [
     ['prometheus.example.org {', `http://127.0.0.1:${port} {`],
     ['https://you.github.io', PAGE_ORIGIN],
     ['promnote $2a$14$REPLACE.WITH.THE.OUTPUT.OF.caddy.hash-password', `promnote ${hashPassword('pa ss:wörd')}`],
     ['127.0.0.1:9090', `127.0.0.1:${state.prometheus[1].port}`],
-  ];
-  for (const [from, to] of replacements) {
-    expect(recipe, `the recipe holds ${from}`).toContain(from);
-    recipe = recipe.split(from).join(to);
-  }
+  ]);
   const stop = await runCaddy(recipe, port);
   try {
     const url = `http://127.0.0.1:${port}/`;
@@ -220,7 +190,7 @@ test('a Prometheus whose own basic_auth_users refuse the preflight gets the CORS
     `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${join(dir, 'web.yml')}`, '--log.level=error',
   ], { stdio: 'ignore' });
   try {
-    await waitForAnswer(`http://127.0.0.1:${port}/`);
+    await waitForServer(`http://127.0.0.1:${port}/`);
     const report = await connectDirect(page, `http://127.0.0.1:${port}/`, { auth: 'basic', user: 'promnote', secret: 'secret' });
     await expect(report.datasources.first()).toHaveAttribute('data-status', 'error');
     await expect(report.errors.first()).toContainText('preflight');

@@ -2,7 +2,9 @@
 // only through the data-testid hooks; expected values come from the data generator
 // (target/demo-stack/e2e/state.json), never from the code under test.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from '@playwright/test';
 
 export const STATE_FILE = 'target/demo-stack/e2e/state.json';
@@ -135,6 +137,48 @@ async function answers(url) {
   } catch {
     return false;
   }
+}
+
+/** A tested recipe file (docs/…) with its marked values replaced; fails if one is missing. */
+export function fillRecipe(file, replacements) {
+  let text = readFileSync(file, 'utf8');
+  for (const [from, to] of replacements) {
+    expect(text, `${file} holds ${from}`).toContain(from);
+    text = text.split(from).join(to);
+  }
+  return text;
+}
+
+/** Waits until something answers at `url`, whatever its status. */
+export async function waitForServer(url, ms = 20_000) {
+  await waitFor(async () => {
+    try {
+      await fetch(url, { method: 'OPTIONS' });
+      return true;
+    } catch {
+      return false;
+    }
+  }, ms).catch(() => {
+    throw new Error(`${url} did not answer`);
+  });
+}
+
+/** Runs Debian's caddy with a Caddyfile body (admin endpoint off, nothing installed in the
+ * system's trust store); resolves, once `port` answers, to a function that stops it. */
+export async function runCaddy(body, port, { waitMs = 20_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-caddy-'));
+  writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tskip_install_trust\n}\n\n${body}`);
+  const caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+    stdio: 'inherit',
+    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+  });
+  try {
+    await waitForServer(`http://127.0.0.1:${port}/`, waitMs);
+  } catch (e) {
+    caddy.kill();
+    throw e;
+  }
+  return () => caddy.kill();
 }
 
 async function waitFor(check, ms = 20_000) {

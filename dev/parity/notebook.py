@@ -59,8 +59,9 @@ class Replay(BaseHTTPRequestHandler):
         pass
 
 
-def notebook(grafana: str, token: str, start: float, end: float, step: str, query: str) -> pd.DataFrame:
-    """The notebook's cells, as they were (apart from the replay's address)."""
+def query_each(grafana: str, token: str, start: float, end: float, step: str, query: str) -> list[pd.DataFrame]:
+    """The notebook's first cells: one prometheus-pandas frame per Prometheus datasource,
+    queried one after another through Grafana's proxy."""
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     datasources = session.get(f"{grafana}/api/datasources").json()
@@ -70,7 +71,12 @@ def notebook(grafana: str, token: str, start: float, end: float, step: str, quer
             continue
         p = prometheus_query.Prometheus(f"{grafana}/api/datasources/proxy/uid/{ds['uid']}/", http=session)
         frames.append(p.query_range(query, start, end, step))
-    df = pd.concat(frames)
+    return frames
+
+
+def notebook(grafana: str, token: str, start: float, end: float, step: str, query: str) -> pd.DataFrame:
+    """The notebook's cells, as they were (apart from the replay's address)."""
+    df = pd.concat(query_each(grafana, token, start, end, step, query))
     df.index = df.index.floor("D")
     # Column names look like {namespace="prod"}: keep the hub's name.
     df.columns = [c.split('"')[1] for c in df.columns]

@@ -147,10 +147,10 @@ pub fn zone_from_offsets(
         tzif.extend_from_slice(&change.at_s.to_be_bytes());
     }
     tzif.extend_from_slice(&indices);
+    // Daylight saving time: any offset above the zone's lowest (its standard time).
+    let standard = types.iter().map(|(offset, _)| *offset).min().unwrap_or(initial.offset_s);
     for ((offset, _), d) in types.iter().zip(&desig) {
-        let dst = u8::from(
-            *offset > initial.offset_s.min(changes.iter().map(|c| c.offset_s).min().unwrap_or(*offset)),
-        );
+        let dst = u8::from(*offset > standard);
         tzif.extend_from_slice(&offset.to_be_bytes());
         tzif.extend_from_slice(&[dst, *d]);
     }
