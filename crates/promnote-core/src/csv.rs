@@ -7,18 +7,13 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use jiff::tz::TimeZone;
-use jiff::Timestamp;
-
 use crate::table::{Series, WideTable};
+use crate::time::WallClock;
+use jiff::tz::TimeZone;
 
 /// A time as ISO 8601 in `zone` with its offset, e.g. `2026-10-25T02:30:00+01:00`.
 pub fn iso_time(t_ms: i64, zone: &TimeZone) -> String {
-    match Timestamp::from_millisecond(t_ms) {
-        Ok(t) if t_ms % 1000 == 0 => t.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-        Ok(t) => t.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
-        Err(_) => String::new(),
-    }
+    WallClock::at(t_ms, zone).map_or_else(String::new, |clock| clock.iso())
 }
 
 /// A value as Prometheus writes it: shortest round-trip decimal, `NaN`, `+Inf`, `-Inf`.

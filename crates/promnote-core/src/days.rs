@@ -13,6 +13,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
+use crate::time::WallClock;
+
 use crate::time::TimeRange;
 
 /// The most days a plan holds (Prometheus' 11,000 points per series, at one a day).
@@ -127,20 +129,19 @@ fn start_ms(day: Date, zone: &TimeZone) -> i64 {
 
 /// `HH:MM` of a time in `zone`, for "so far (until 14:05 UTC)".
 pub fn clock(t_ms: i64, zone: &TimeZone) -> String {
-    Timestamp::from_millisecond(t_ms)
-        .map_or_else(|_| String::new(), |t| t.to_zoned(zone.clone()).strftime("%H:%M").to_string())
+    WallClock::at(t_ms, zone).map_or_else(String::new, |clock| clock.hour_minute())
 }
 
 /// A time as RFC 3339 in UTC, second precision (`2026-11-23T10:30:15Z`).
 pub fn rfc3339_utc(t_ms: i64) -> String {
-    Timestamp::from_millisecond(t_ms - t_ms.rem_euclid(1000))
-        .map_or_else(|_| String::new(), |t| t.to_string())
+    WallClock::at(t_ms - t_ms.rem_euclid(1000), &TimeZone::UTC)
+        .map_or_else(String::new, |clock| format!("{}T{}Z", clock.date(), clock.time_of_day()))
 }
 
 /// The zone's short name at `t_ms` ("UTC", "CET", "CEST").
 pub fn zone_abbreviation(t_ms: i64, zone: &TimeZone) -> String {
     Timestamp::from_millisecond(t_ms)
-        .map_or_else(|_| String::new(), |t| t.to_zoned(zone.clone()).strftime("%Z").to_string())
+        .map_or_else(|_| String::new(), |t| zone.to_offset_info(t).abbreviation().to_string())
 }
 
 #[cfg(test)]

@@ -175,9 +175,7 @@ impl CellPlan {
 
 /// `YYYY-MM-DD HH:MM:SS` in `zone`: what plotly.js reads as a date axis position.
 fn wall_clock(t_ms: i64, zone: &TimeZone) -> String {
-    jiff::Timestamp::from_millisecond(t_ms)
-        .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    crate::time::WallClock::at(t_ms, zone).map(|clock| clock.date_time()).unwrap_or_default()
 }
 
 /// One query through Grafana's `POST /api/ds/query`, for datasources the proxy cannot

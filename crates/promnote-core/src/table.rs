@@ -256,11 +256,12 @@ pub fn pivot_floored(series: &[Series], bucket_ms: i64, options: &PivotOptions) 
     let labels = starts
         .iter()
         .map(|t| {
-            let time = jiff::Timestamp::from_millisecond(*t).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
             if bucket_ms % 86_400_000 == 0 {
-                time.strftime("%Y-%m-%d").to_string()
+                crate::time::WallClock::at(*t, &jiff::tz::TimeZone::UTC)
+                    .map(|clock| clock.date())
+                    .unwrap_or_default()
             } else {
-                time.to_string()
+                crate::days::rfc3339_utc(*t)
             }
         })
         .collect();
