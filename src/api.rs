@@ -417,8 +417,14 @@ async fn read(
 ) -> Result<Answer, ApiError> {
     let status = response.status();
     let content_type = response.headers().get("content-type");
-    match response.text().await {
-        Ok(body) => Ok(Answer { status, content_type, body }),
+    // The body as bytes, copied once into wasm memory: `text()` would decode it to UTF-16 in
+    // the browser only for wasm-bindgen to encode it back to UTF-8 character by character.
+    match response.binary().await {
+        Ok(bytes) => {
+            let body = String::from_utf8(bytes)
+                .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+            Ok(Answer { status, content_type, body })
+        }
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
         Err(_) if deadline.passed() => {
             Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })

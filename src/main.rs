@@ -49,16 +49,18 @@ pub mod bench {
     use promnote_core::synthetic;
     use wasm_bindgen::prelude::wasm_bindgen;
 
-    /// A synthetic `query_range` answer of about `megabytes` MB.
+    /// A synthetic `query_range` answer of about `megabytes` MB, as UTF-8 bytes.
     #[wasm_bindgen(js_name = promnoteBenchAnswer)]
-    pub fn answer(megabytes: u32) -> String {
+    pub fn answer(megabytes: u32) -> Vec<u8> {
         let (series, points) = synthetic::shape_for_bytes(megabytes as usize * 1_000_000);
-        synthetic::matrix_answer(series, points, 1_790_000_000, 3600)
+        synthetic::matrix_answer(series, points, 1_790_000_000, 3600).into_bytes()
     }
 
-    /// Decodes and pivots `body` as the app does; returns the number of cells.
+    /// Decodes and pivots `body` (UTF-8 bytes, as a response's `arrayBuffer()` gives them)
+    /// as the app does; returns the number of cells.
     #[wasm_bindgen(js_name = promnoteBenchDecode)]
-    pub fn decode(body: &str) -> u32 {
-        synthetic::decode_and_pivot(body).map_or(0, |cells| cells as u32)
+    pub fn decode(body: Vec<u8>) -> u32 {
+        let body = String::from_utf8(body).unwrap_or_default();
+        synthetic::decode_and_pivot(&body).map_or(0, |cells| cells as u32)
     }
 }

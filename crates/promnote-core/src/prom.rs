@@ -129,14 +129,18 @@ pub struct InstantSeries {
 /// odd whitespace, errors) goes through serde, which also words the error.
 fn samples<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Sample>, D::Error> {
     let raw: &'de serde_json::value::RawValue = Deserialize::deserialize(deserializer)?;
-    match scan_samples(raw.get().as_bytes()) {
-        Some(samples) => Ok(samples),
-        None => serde_json::from_str::<Vec<Sample>>(raw.get()).map_err(de::Error::custom),
+    let bytes = raw.get().as_bytes();
+    // ~18 bytes per sample in Prometheus' answers.
+    match scan_samples(bytes, bytes.len() / 18 + 1) {
+        Some((samples, end)) if bytes[end..].iter().all(u8::is_ascii_whitespace) => Ok(samples),
+        _ => serde_json::from_str::<Vec<Sample>>(raw.get()).map_err(de::Error::custom),
     }
 }
 
-/// The fast path of [`samples`]; `None` means "not the common shape, let serde decide".
-fn scan_samples(bytes: &[u8]) -> Option<Vec<Sample>> {
+/// The fast path of [`samples`]: the samples of a `values` array at the start of `bytes`,
+/// and where the array ends; `capacity` is the number of samples expected. `None` means
+/// "not the common shape, let serde decide".
+fn scan_samples(bytes: &[u8], capacity: usize) -> Option<(Vec<Sample>, usize)> {
     let mut i = 0;
     let skip_ws = |i: &mut usize| {
         while *i < bytes.len() && matches!(bytes[*i], b' ' | b'\n' | b'\r' | b'\t') {
@@ -148,13 +152,10 @@ fn scan_samples(bytes: &[u8]) -> Option<Vec<Sample>> {
         (bytes.get(*i) == Some(&byte)).then(|| *i += 1)
     };
     expect(&mut i, b'[')?;
-    // ~18 bytes per sample in Prometheus' answers.
-    let mut out = Vec::with_capacity(bytes.len() / 18 + 1);
+    let mut out = Vec::with_capacity(capacity);
     skip_ws(&mut i);
     if bytes.get(i) == Some(&b']') {
-        i += 1;
-        skip_ws(&mut i);
-        return (i == bytes.len()).then_some(out);
+        return Some((out, i + 1));
     }
     loop {
         expect(&mut i, b'[')?;
@@ -203,11 +204,7 @@ fn scan_samples(bytes: &[u8]) -> Option<Vec<Sample>> {
         skip_ws(&mut i);
         match bytes.get(i) {
             Some(b',') => i += 1,
-            Some(b']') => {
-                i += 1;
-                skip_ws(&mut i);
-                return (i == bytes.len()).then_some(out);
-            }
+            Some(b']') => return Some((out, i + 1)),
             _ => return None,
         }
     }
@@ -316,6 +313,57 @@ fn api_message(error_type: &str, error: &str) -> String {
 
 /// Decodes a Prometheus API body.
 pub fn decode(body: &str) -> Result<QueryResponse, PromError> {
+    if let Some(matrix) = scan_matrix(body.as_bytes()) {
+        return Ok(QueryResponse {
+            data: QueryData::Matrix(matrix),
+            warnings: Vec::new(),
+            infos: Vec::new(),
+        });
+    }
+    decode_with_serde(body)
+}
+
+/// The bytes a successful range answer starts with, exactly as Prometheus (and Grafana's
+/// proxy, which passes them on) writes them.
+const MATRIX_HEAD: &[u8] = br#"{"status":"success","data":{"resultType":"matrix","result":["#;
+
+/// One pass over a range answer in the exact layout Prometheus writes (`metric` then
+/// `values` in each series, no whitespace, no warnings), the bulk of every report's data.
+/// serde alone would read each `values` array twice (once to delimit it, once to scan it).
+/// Anything else (other key orders, whitespace, warnings, histograms, errors) returns
+/// `None`, and [`decode_with_serde`] decides and words the error.
+fn scan_matrix(bytes: &[u8]) -> Option<Vec<RangeSeries>> {
+    let mut i = MATRIX_HEAD.len();
+    if !bytes.starts_with(MATRIX_HEAD) {
+        return None;
+    }
+    let mut series = Vec::new();
+    if bytes.get(i) != Some(&b']') {
+        loop {
+            i += bytes[i..].starts_with(br#"{"metric":"#).then_some(10)?;
+            let mut labels = serde_json::Deserializer::from_slice(&bytes[i..]).into_iter::<Labels>();
+            let metric = labels.next()?.ok()?;
+            i += labels.byte_offset();
+            i += bytes[i..].starts_with(br#","values":"#).then_some(10)?;
+            // Series of one answer usually share their evaluation times.
+            let expected = series.last().map_or(0, |s: &RangeSeries| s.values.len());
+            let (values, length) = scan_samples(&bytes[i..], expected)?;
+            i += length;
+            i += (bytes.get(i) == Some(&b'}')).then_some(1)?;
+            series.push(RangeSeries { metric, values, has_histograms: false });
+            match bytes.get(i) {
+                Some(b',') => i += 1,
+                Some(b']') => break,
+                _ => return None,
+            }
+        }
+    }
+    let tail = &bytes[i + 1..];
+    (tail.starts_with(b"}}") && tail[2..].iter().all(u8::is_ascii_whitespace)).then_some(series)
+}
+
+/// Decodes any Prometheus API body through serde.
+fn decode_with_serde(body: &str) -> Result<QueryResponse, PromError> {
     #[derive(Deserialize)]
     struct Envelope {
         status: String,
@@ -431,7 +479,9 @@ mod tests {
             r#"[[253402300800,"1"]]"#,
         ];
         for case in cases {
-            let fast = scan_samples(case.as_bytes());
+            let fast = scan_samples(case.as_bytes(), 0)
+                .filter(|(_, end)| case.as_bytes()[*end..].iter().all(u8::is_ascii_whitespace))
+                .map(|(samples, _)| samples);
             let slow = serde_json::from_str::<Vec<Sample>>(case).ok();
             if let Some(fast) = &fast {
                 let (fast, slow) = (
@@ -483,5 +533,47 @@ mod tests {
         ] {
             assert!(matches!(decode(body), Err(PromError::Decode(_))), "{body:?}");
         }
+    }
+
+    #[test]
+    fn the_one_pass_matrix_reader_agrees_with_serde() {
+        let synthetic = crate::synthetic::matrix_answer(7, 30, 1_790_000_000, 60);
+        let fixtures = [
+            include_str!("../tests/fixtures/hub_activity_range_north.json"),
+            include_str!("../tests/fixtures/hub_activity_range_south.json"),
+            include_str!("../tests/fixtures/hub_activity_range_west.json"),
+        ];
+        let read_in_one_pass = [
+            r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[]}]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"\"<b>\\\u00e9","a":"dup"},"values":[[1.5,"NaN"],[2,"1e3"]]},{"metric":{"z":""},"values":[[3,"-Inf"]]}]}}"#,
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},\"values\":[[1,\"2\"]]}]}}\n",
+            &synthetic,
+        ];
+        for body in read_in_one_pass.iter().copied().chain(fixtures) {
+            let fast = scan_matrix(body.as_bytes()).unwrap_or_else(|| panic!("not read in one pass: {body}"));
+            let QueryData::Matrix(slow) = decode_with_serde(body).unwrap().data else { panic!() };
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{body}");
+        }
+        // Everything else is serde's to decide: the one-pass reader steps aside.
+        let left_to_serde = [
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"]]}]},"warnings":["w"]}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,"2"]],"metric":{}}]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[ {"metric":{},"values":[[1,"2"]]}]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"]],"histograms":[]}]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"]],"values":[]}]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2\n"]]}]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":1},"values":[]}]}}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]]}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]]}]}}x"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]]}]}"#,
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]]},]}}"#,
+        ];
+        for body in left_to_serde {
+            assert!(scan_matrix(body.as_bytes()).is_none(), "{body}");
+        }
+        assert!(decode(left_to_serde[0]).is_ok_and(|r| r.warnings == ["w"]));
+        assert!(decode(left_to_serde[1]).is_ok());
+        assert!(decode(left_to_serde[4]).is_err(), "serde refuses a duplicate `values`");
     }
 }

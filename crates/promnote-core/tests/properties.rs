@@ -7,6 +7,7 @@
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use promnote_core::grafana::BaseUrl;
+use promnote_core::prom::{self, QueryData};
 use promnote_core::step::{choose_step, format_duration, parse_duration, points, StepSpec, MAX_POINTS};
 use promnote_core::time::{parse_time, Edge};
 use proptest::prelude::*;
@@ -54,4 +55,43 @@ proptest! {
         prop_assert_eq!(again.as_str(), url.as_str());
         prop_assert!(url.as_str().ends_with('/'));
     }
+
+    #[test]
+    fn range_answers_decode_to_what_was_written(
+        series in proptest::collection::vec(
+            (
+                proptest::collection::btree_map("[a-z_]{1,6}", any::<String>(), 0..4),
+                proptest::collection::vec((0i64..4_000_000_000, 0u16..1000, any::<f64>()), 0..6),
+            ),
+            0..5,
+        )
+    ) {
+        // Written as Prometheus writes it: labels as JSON, float-second times, values as
+        // shortest-round-trip text.
+        let mut body = String::from(r#"{"status":"success","data":{"resultType":"matrix","result":["#);
+        for (n, (metric, samples)) in series.iter().enumerate() {
+            let values: Vec<String> = samples
+                .iter()
+                .map(|(s, ms, v)| {
+                    let text = if v.is_nan() { "NaN".into() } else if v.is_infinite() { if *v > 0.0 { "+Inf".into() } else { "-Inf".into() } } else { format!("{v:?}") };
+                    let t = if *ms == 0 { s.to_string() } else { format!("{s}.{ms:03}") };
+                    format!(r#"[{t},"{text}"]"#)
+                })
+                .collect();
+            body.push_str(if n == 0 { "" } else { "," });
+            body.push_str(&format!(r#"{{"metric":{},"values":[{}]}}"#, serde_json::to_string(metric).unwrap(), values.join(",")));
+        }
+        body.push_str("]}}");
+        let QueryData::Matrix(decoded) = prom::decode(&body).unwrap().data else { panic!("not a matrix") };
+        prop_assert_eq!(decoded.len(), series.len());
+        for (got, (metric, samples)) in decoded.iter().zip(&series) {
+            prop_assert_eq!(&got.metric, metric);
+            prop_assert_eq!(got.values.len(), samples.len());
+            for (point, (s, ms, v)) in got.values.iter().zip(samples) {
+                prop_assert_eq!(point.t_ms, s * 1000 + i64::from(*ms));
+                prop_assert!(point.value.to_bits() == v.to_bits() || (v.is_nan() && point.value.is_nan()), "{} != {}", point.value, v);
+            }
+        }
+    }
+
 }
