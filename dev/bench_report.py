@@ -77,13 +77,22 @@ def main() -> None:
         if browser.get("variable_options"):
             filtered = " + filter" if browser.get("variable_filter") else ""
             row(f"{scale}:   variable options listed", f"{browser['variable_options']}{filtered}")
+        # The wide target counts every task; the dense one exempts the task of Plotly's draw.
         row(
             f"{scale}:   longest main-thread task",
             f"{browser['longest_task_ms']:.0f} ms",
-            "<= 200 ms" if scale != "small" else "",
-            check(browser["longest_task_ms"] <= 200) if scale != "small" else "",
+            "<= 200 ms" if scale == "wide" else "",
+            check(browser["longest_task_ms"] <= 200) if scale == "wide" else "",
         )
-        row(f"{scale}:   longest synchronous Plotly.react", f"{browser['longest_react_ms']:.0f} ms", "< 500 ms", check(browser["longest_react_ms"] < 500))
+        if "longest_own_task_ms" in browser:
+            row(
+                f"{scale}:   ... of them without a Plotly draw",
+                f"{browser['longest_own_task_ms']:.0f} ms",
+                "<= 200 ms" if scale != "small" else "",
+                check(browser["longest_own_task_ms"] <= 200) if scale != "small" else "",
+            )
+        draws = f" ({browser['reacts']:.0f} calls)" if "reacts" in browser else ""
+        row(f"{scale}:   longest synchronous Plotly.react{draws}", f"{browser['longest_react_ms']:.0f} ms", "< 500 ms", check(browser["longest_react_ms"] < 500))
         if browser["errors"]:
             row(f"{scale}:   ERRORS on the page", "; ".join(browser["errors"])[:60])
         if notebook:
