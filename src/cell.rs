@@ -168,12 +168,18 @@ const REDRAW_EVERY_MS: f64 = 250.0;
 /// between them is at least this many times the last draw's duration.
 const REDRAW_PAUSE_PER_DRAW: f64 = 4.0;
 
-/// Answers that arrived but are not on screen yet. The first is shown at once; later ones
-/// after a pause ([`REDRAW_EVERY_MS`], longer when drawing is slow; a timer shows what is
-/// left), and the rest when the run ends.
+/// The first answers wait this long for the others, which on a healthy fleet come within
+/// tens of milliseconds: one first draw of them all, not a draw of the first answer that
+/// the next one has to wait for (a first Plotly draw takes about 100 ms).
+const FIRST_DRAW_AFTER_MS: f64 = 120.0;
+
+/// Answers that arrived but are not on screen yet. The first are shown shortly after the
+/// first arrives ([`FIRST_DRAW_AFTER_MS`]); later ones after a pause ([`REDRAW_EVERY_MS`],
+/// longer when drawing is slow; a timer shows what is left), and the rest when the run ends.
 #[derive(Default)]
 struct Batch {
     pending: RefCell<Vec<crate::run::Arrival>>,
+    first_arrival_ms: Cell<Option<f64>>,
     last_flush_ms: Cell<Option<f64>>,
     timer_armed: Cell<bool>,
 }
@@ -181,10 +187,17 @@ struct Batch {
 impl Batch {
     fn push(self: &Rc<Self>, arrival: crate::run::Arrival, run: CellRun, signal: &AbortSignal) {
         self.pending.borrow_mut().push(arrival);
-        let since = self.last_flush_ms.get().map(|last| crate::perf::now_ms() - last);
-        let pause = REDRAW_EVERY_MS.max(REDRAW_PAUSE_PER_DRAW * crate::perf::last_draw_ms());
+        let now = crate::perf::now_ms();
+        let first = *self.first_arrival_ms.get().get_or_insert(now);
+        self.first_arrival_ms.set(Some(first));
+        let (since, pause) = match self.last_flush_ms.get() {
+            Some(last) => {
+                (now - last, REDRAW_EVERY_MS.max(REDRAW_PAUSE_PER_DRAW * crate::perf::last_draw_ms()))
+            }
+            None => (now - first, FIRST_DRAW_AFTER_MS),
+        };
         match since {
-            Some(since) if since < pause => {
+            since if since < pause => {
                 if !self.timer_armed.replace(true) {
                     let (batch, signal) = (self.clone(), signal.clone());
                     let wait = (pause - since).ceil() as i32;
@@ -258,8 +271,10 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
         Some(FigureJson::from(&figure(&table, &style_for(&options, &plan, &title))))
     });
     let draw_error = RwSignal::new(None::<String>);
-    let drawn = RwSignal::new(0u32);
-    let on_drawn = move |()| drawn.set(run.generation.get_untracked());
+    // The figure last drawn: a cell has settled only when the figure it shows now is on
+    // screen, not an earlier one drawn from the first datasources to answer.
+    let drawn = RwSignal::new(None::<FigureJson>);
+    let on_drawn = move |figure: FigureJson| drawn.set(Some(figure));
     let has_rows = move || table.with(|t| t.as_ref().is_some_and(|t| !t.columns.is_empty()));
     let state = move || {
         if run.error.with(Option::is_some) {
@@ -280,8 +295,8 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
     Effect::new(move |_| {
         let g = run.generation.get();
         let finished = !run.running.get();
-        let waiting_for_draw =
-            figure_json.with(Option::is_some) && drawn.get() != g && draw_error.with(Option::is_none);
+        let waiting_for_draw = figure_json.with(|figure| figure.is_some() && drawn.with(|d| d != figure))
+            && draw_error.with(Option::is_none);
         if finished && !waiting_for_draw {
             run.settled.set(g);
         }

@@ -62,13 +62,14 @@ pub fn fit_charts_to_paper() {
 }
 
 /// A figure serialized by `plotly::Plot::to_json` (a `Plot` itself is not `Send`, so
-/// signals carry this instead).
+/// signals carry this instead). Clones share the text, and comparing two clones is a
+/// pointer comparison.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FigureJson(pub String);
+pub struct FigureJson(pub std::sync::Arc<str>);
 
 impl From<&plotly::Plot> for FigureJson {
     fn from(plot: &plotly::Plot) -> Self {
-        Self(plot.to_json())
+        Self(plot.to_json().into())
     }
 }
 
@@ -103,9 +104,10 @@ pub fn prefers_dark() -> bool {
 pub fn Chart(
     /// The figure to show; `None` keeps the container empty.
     figure: Signal<Option<FigureJson>>,
-    /// Called after each successful draw.
+    /// Called after each successful draw with the figure now on screen (a draw that a
+    /// newer figure overtook does not count).
     #[prop(into)]
-    on_drawn: Callback<()>,
+    on_drawn: Callback<FigureJson>,
     /// Set when drawing fails.
     draw_error: RwSignal<Option<String>>,
 ) -> impl IntoView {
@@ -134,20 +136,21 @@ pub fn Chart(
         });
     });
     Effect::new(move |_| {
-        let figure = figure.get();
+        let wanted = figure.get();
         let Some(element) = node.get() else { return };
         let element: web_sys::HtmlElement = element.into();
-        let Some(plot) = figure else {
+        let Some(plot) = wanted else {
             // No data (a new run, or a failed one): never leave an old chart on screen.
             let _ = plotly_purge(&element);
             return;
         };
         leptos::task::spawn_local(async move {
             match draw(&element, &plot).await {
-                Ok(()) => {
+                Ok(()) if figure.with_untracked(|now| now.as_ref() == Some(&plot)) => {
                     draw_error.set(None);
-                    on_drawn.run(());
+                    on_drawn.run(plot);
                 }
+                Ok(()) => {}
                 Err(message) => draw_error.set(Some(message)),
             }
         });
