@@ -75,9 +75,6 @@ impl From<&plotly::Plot> for FigureJson {
 
 /// Draws (or redraws) a figure into `element`. Errors are for people.
 pub async fn draw(element: &web_sys::HtmlElement, figure: &FigureJson) -> Result<(), String> {
-    // Plotly's draw gets a task of its own: the pivot and figure that led here ran in the
-    // task that set the figure, and together they would block the page twice as long.
-    crate::perf::sleep_ms(0).await;
     let started = crate::perf::now_ms();
     let figure = js_sys::JSON::parse(&figure.0).map_err(|_| "The chart could not be prepared.".to_owned())?;
     let promise = plotly_react(element, &figure)
@@ -145,8 +142,17 @@ pub fn Chart(
             return;
         };
         leptos::task::spawn_local(async move {
+            // Plotly's draw gets a task of its own: the pivot and figure that led here ran in
+            // the task that set the figure, and together they would block the page twice as
+            // long. A figure replaced meanwhile (or cleared, its chart purged, or its cell
+            // removed) is not drawn.
+            crate::perf::sleep_ms(0).await;
+            let still_wanted = || figure.try_with_untracked(|now| now.as_ref() == Some(&plot)) == Some(true);
+            if !still_wanted() {
+                return;
+            }
             match draw(&element, &plot).await {
-                Ok(()) if figure.with_untracked(|now| now.as_ref() == Some(&plot)) => {
+                Ok(()) if still_wanted() => {
                     draw_error.set(None);
                     on_drawn.run(plot);
                 }
