@@ -420,17 +420,20 @@ async fn read(
     // The body as bytes, copied once into wasm memory: `text()` would decode it to UTF-16 in
     // the browser only for wasm-bindgen to encode it back to UTF-8 character by character.
     match response.binary().await {
-        Ok(bytes) => {
-            let body = String::from_utf8(bytes)
-                .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
-            Ok(Answer { status, content_type, body })
-        }
+        Ok(bytes) => Ok(Answer { status, content_type, body: body_text(bytes) }),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
         Err(_) if deadline.passed() => {
             Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
         }
         Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
     }
+}
+
+/// A body's bytes as text, without a copy when they are UTF-8 (as JSON must be); anything
+/// else is kept readable for the error message.
+pub fn body_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 /// One request's abort signal: it aborts when the user's does, or when the request has

@@ -188,7 +188,7 @@ impl Batch {
     fn push(self: &Rc<Self>, arrival: crate::run::Arrival, run: CellRun, signal: &AbortSignal) {
         self.pending.borrow_mut().push(arrival);
         let now = crate::perf::now_ms();
-        let first = *self.first_arrival_ms.get().get_or_insert(now);
+        let first = self.first_arrival_ms.get().unwrap_or(now);
         self.first_arrival_ms.set(Some(first));
         let (since, pause) = match self.last_flush_ms.get() {
             Some(last) => {
@@ -196,21 +196,18 @@ impl Batch {
             }
             None => (now - first, FIRST_DRAW_AFTER_MS),
         };
-        match since {
-            since if since < pause => {
-                if !self.timer_armed.replace(true) {
-                    let (batch, signal) = (self.clone(), signal.clone());
-                    let wait = (pause - since).ceil() as i32;
-                    leptos::task::spawn_local(async move {
-                        crate::perf::sleep_ms(wait).await;
-                        batch.timer_armed.set(false);
-                        if !signal.aborted() {
-                            batch.flush(run);
-                        }
-                    });
+        if since >= pause {
+            self.flush(run);
+        } else if !self.timer_armed.replace(true) {
+            let (batch, signal) = (self.clone(), signal.clone());
+            let wait = (pause - since).ceil() as i32;
+            leptos::task::spawn_local(async move {
+                crate::perf::sleep_ms(wait).await;
+                batch.timer_armed.set(false);
+                if !signal.aborted() {
+                    batch.flush(run);
                 }
-            }
-            _ => self.flush(run),
+            });
         }
     }
 

@@ -60,7 +60,6 @@ pub mod bench {
     /// as the app does; returns the number of cells.
     #[wasm_bindgen(js_name = promnoteBenchDecode)]
     pub fn decode(body: Vec<u8>) -> u32 {
-        let body = String::from_utf8(body).unwrap_or_default();
-        synthetic::decode_and_pivot(&body).map_or(0, |cells| cells as u32)
+        synthetic::decode_and_pivot(&crate::api::body_text(body)).map_or(0, |cells| cells as u32)
     }
 }
