@@ -47,13 +47,13 @@ pub fn zone(name: &str) -> Result<TimeZone, TimeError> {
     let (mut before, mut t) = (initial.clone(), PROBE_FROM_S);
     while t < until {
         let next = at(t + PROBE_STEP_S).ok_or_else(unknown)?;
-        if (next.offset_s, &next.abbreviation) != (before.offset_s, &before.abbreviation) {
+        if next.kind() != before.kind() {
             // The change lies in (t, t + step]: halve until it is pinned to the second.
             let (mut lo, mut hi) = (t, t + PROBE_STEP_S);
             while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
                 let probe = at(mid).ok_or_else(unknown)?;
-                if (probe.offset_s, &probe.abbreviation) == (before.offset_s, &before.abbreviation) {
+                if probe.kind() == before.kind() {
                     lo = mid;
                 } else {
                     hi = mid;

@@ -7,9 +7,10 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use jiff::tz::TimeZone;
+
 use crate::table::{Series, WideTable};
 use crate::time::WallClock;
-use jiff::tz::TimeZone;
 
 /// A time as ISO 8601 in `zone` with its offset, e.g. `2026-10-25T02:30:00+01:00`.
 pub fn iso_time(t_ms: i64, zone: &TimeZone) -> String {

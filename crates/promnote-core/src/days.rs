@@ -13,9 +13,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-use crate::time::WallClock;
-
-use crate::time::TimeRange;
+use crate::time::{TimeRange, WallClock};
 
 /// The most days a plan holds (Prometheus' 11,000 points per series, at one a day).
 pub const MAX_DAYS: i64 = 11_000;

@@ -333,10 +333,10 @@ const MATRIX_HEAD: &[u8] = br#"{"status":"success","data":{"resultType":"matrix"
 /// Anything else (other key orders, whitespace, warnings, histograms, errors) returns
 /// `None`, and [`decode_with_serde`] decides and words the error.
 fn scan_matrix(bytes: &[u8]) -> Option<Vec<RangeSeries>> {
-    let mut i = MATRIX_HEAD.len();
     if !bytes.starts_with(MATRIX_HEAD) {
         return None;
     }
+    let mut i = MATRIX_HEAD.len();
     let mut series = Vec::new();
     if bytes.get(i) != Some(&b']') {
         loop {

@@ -95,6 +95,13 @@ pub struct OffsetChange {
     pub abbreviation: String,
 }
 
+impl OffsetChange {
+    /// The local time type this change switches to: its offset and short name.
+    pub fn kind(&self) -> (i32, &str) {
+        (self.offset_s, self.abbreviation.as_str())
+    }
+}
+
 /// A time zone built from the offsets a browser reports, so that the site needs no time-zone
 /// database of its own (jiff's bundled one is ~90 KB gzipped): `initial` holds before the
 /// first change, and the last change holds for ever after. Probing the years a report can
@@ -107,10 +114,10 @@ pub fn zone_from_offsets(
 ) -> Result<TimeZone, TimeError> {
     let bad = || TimeError::Zone(name.to_owned());
     // Local time types, deduplicated; the first is the one before any transition.
-    let mut types: Vec<(i32, &str)> = vec![(initial.offset_s, initial.abbreviation.as_str())];
+    let mut types: Vec<(i32, &str)> = vec![initial.kind()];
     let mut indices = Vec::with_capacity(changes.len());
     for change in changes {
-        let kind = (change.offset_s, change.abbreviation.as_str());
+        let kind = change.kind();
         let index = types.iter().position(|t| *t == kind).unwrap_or_else(|| {
             types.push(kind);
             types.len() - 1

@@ -6,6 +6,7 @@
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use promnote_core::csv;
 use promnote_core::grafana::BaseUrl;
 use promnote_core::prom::{self, QueryData};
 use promnote_core::step::{choose_step, format_duration, parse_duration, points, StepSpec, MAX_POINTS};
@@ -67,13 +68,13 @@ proptest! {
         )
     ) {
         // Written as Prometheus writes it: labels as JSON, float-second times, values as
-        // shortest-round-trip text.
+        // shortest-round-trip text (`csv::number` writes Prometheus' form).
         let mut body = String::from(r#"{"status":"success","data":{"resultType":"matrix","result":["#);
         for (n, (metric, samples)) in series.iter().enumerate() {
             let values: Vec<String> = samples
                 .iter()
                 .map(|(s, ms, v)| {
-                    let text = if v.is_nan() { "NaN".into() } else if v.is_infinite() { if *v > 0.0 { "+Inf".into() } else { "-Inf".into() } } else { format!("{v:?}") };
+                    let text = csv::number(*v);
                     let t = if *ms == 0 { s.to_string() } else { format!("{s}.{ms:03}") };
                     format!(r#"[{t},"{text}"]"#)
                 })
