@@ -50,10 +50,15 @@ def hub_report(state: dict, with_figure: bool = True):
     return framed - began, time.perf_counter() - framed, len(df.columns)
 
 
-def dense_report(state: dict, with_figure: bool = True):
+def dense_range() -> tuple[float, float]:
+    """The dense report's range: the last 35 days, from a whole hour (the data's samples)."""
     now = time.time()
+    return (now - 35 * 86400) // 3600 * 3600, now
+
+
+def dense_report(state: dict, with_figure: bool = True):
+    start, now = dense_range()
     began = time.perf_counter()
-    start = (now - 35 * 86400) // 3600 * 3600
     df = query_each(state["grafana_url"], state["token"], start, now, "1h", DENSE_QUERY)[0]
     framed = time.perf_counter()
     if with_figure:
@@ -66,8 +71,7 @@ def dense_fetch(state: dict) -> float:
     """The notebook's requests for the dense report without decoding them: what the
     query + frame step spends on the network and on Prometheus, so that the rest is its
     decode + frame."""
-    now = time.time()
-    start = (now - 35 * 86400) // 3600 * 3600
+    start, now = dense_range()
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {state['token']}"
     began = time.perf_counter()
