@@ -130,8 +130,12 @@ class Config:
         # Datasources whose proxy forwards no POST at all (an allow-list without the query routes).
         self.no_post_uids: set[str] = set(args.no_post_uid or [])
         self.upstream_timeout: float = args.upstream_timeout
-        # uid -> proxy requests still to fail with 502 (a Prometheus that is restarting).
-        self.flaky: dict[str, int] = {uid: args.flaky_count for uid in (args.flaky_uid or [])}
+        # A Prometheus that is restarting: every distinct query (method, path, body) to these
+        # uids fails with 502 this many times before it is forwarded. Counted per request, not
+        # per uid, so that which request fails does not depend on which arrives first.
+        self.flaky_uids: set[str] = set(args.flaky_uid or [])
+        self.flaky_count: int = args.flaky_count
+        self.flaky_seen: dict[tuple[str, str, str, bytes], int] = {}
         # uid -> seconds every proxy request waits before it is forwarded (a slow upstream).
         self.slow: dict[str, float] = {uid: args.slow_seconds for uid in (args.slow_uid or [])}
         self.site: str | None = os.path.realpath(args.site) if args.site else None
@@ -399,13 +403,14 @@ class Handler(BaseHTTPRequestHandler):
         if refusal:
             self.send_json(403, {"message": refusal})
             return
-        with self.config.lock:
-            flaky = self.config.flaky.get(uid, 0)
-            if flaky:
-                self.config.flaky[uid] = flaky - 1
-        if flaky:
-            self.send_empty(502)
-            return
+        if uid in self.config.flaky_uids and rest in ("api/v1/query", "api/v1/query_range"):
+            key = (self.command, rest, query, self.body)
+            with self.config.lock:
+                failed = self.config.flaky_seen.get(key, 0)
+                self.config.flaky_seen[key] = failed + 1
+            if failed < self.config.flaky_count:
+                self.send_empty(502)
+                return
         if uid in self.config.slow:
             time.sleep(self.config.slow[uid])
         body = self.body
@@ -529,8 +534,8 @@ def main() -> None:
     parser.add_argument("--datasources-forbidden", action="store_true", help="403 on /api/datasources")
     parser.add_argument("--deny-uid", action="append", help="403 on the proxy for this datasource uid")
     parser.add_argument("--upstream-timeout", type=float, default=30.0, help="seconds before a 504")
-    parser.add_argument("--flaky-uid", action="append", help="answer 502 to the first proxy requests for this uid")
-    parser.add_argument("--flaky-count", type=int, default=2, help="how many requests --flaky-uid fails")
+    parser.add_argument("--flaky-uid", action="append", help="answer 502 to the first attempts of each query (api/v1/query, query_range) for this uid")
+    parser.add_argument("--flaky-count", type=int, default=2, help="how many attempts of each query --flaky-uid fails")
     parser.add_argument("--ds-type", action="append", help="UID=TYPE: list a datasource as another type")
     parser.add_argument("--deny-proxy-uid", action="append", help="403 on the proxy (not /api/ds/query) for this uid")
     parser.add_argument("--slow-uid", action="append", help="delay every proxy request for this uid")

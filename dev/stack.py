@@ -235,7 +235,11 @@ def up(args: argparse.Namespace) -> None:
             child = subprocess.Popen(prom["argv"], stdout=logfile, stderr=logfile, preexec_fn=die_with_parent)
             children.append(child)
             prom_children[uid] = child
-            wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60, child)
+            try:
+                wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60, child)
+            except SystemExit as e:
+                # The stack goes on: only the test that restarted this Prometheus fails.
+                return str(e)
         return "ok"
 
     # Children must be forked by the main thread: PR_SET_PDEATHSIG fires when the forking
@@ -279,8 +283,11 @@ def up(args: argparse.Namespace) -> None:
         "expected": expected,
         "site": args.site,
     }
-    with open(os.path.join(run_dir, "state.json"), "w", encoding="utf-8") as f:
+    # Written whole and renamed into place: a reader never sees half a file.
+    state_path = os.path.join(run_dir, "state.json")
+    with open(state_path + ".tmp", "w", encoding="utf-8") as f:
         json.dump(state, f, indent=1)
+    os.replace(state_path + ".tmp", state_path)
     log(f"ready: {state['grafana_url']}/  (state in {os.path.relpath(run_dir, ROOT)}/state.json)")
     if args.print_token:
         log(f"demo token: {token}")

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { watchConsole, openAndConnect, fillRecipe, waitForServer, runCaddy } from './support.mjs';
+import { watchConsole, openAndConnect, fillRecipe, waitForServer, runCaddy, expectDrawn } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PAGE_ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -20,7 +20,7 @@ function recipe(file, listen, replacements) {
 async function connectThrough(page, proxyUrl) {
   const console_ = watchConsole(page);
   await openAndConnect(page, SITE, { grafanaUrl: proxyUrl });
-  await expect(page.getByTestId('cell').first()).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+  await expectDrawn(page.getByTestId('cell').first(), { timeout: 45_000 });
   const status = await page.evaluate(() => [...document.querySelectorAll('[data-testid=datasource]')].map((li) => li.dataset.status));
   expect(status).toEqual(['ok', 'ok', 'ok', 'unsupported']);
   // A Grafana error still reaches the page, with its CORS headers ("always").

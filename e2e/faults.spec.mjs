@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole, stopPrometheus, extraGrafana, openAndConnect } from './support.mjs';
+import { stackState, watchConsole, stopPrometheus, extraGrafana, openAndConnect, expectDrawn } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -56,19 +56,23 @@ test('a slow datasource can be cancelled, and a new run aborts what is still in 
     await expect.poll(() => stopped.length).toBeGreaterThan(before);
     await page.getByTestId('cancel').click();
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });
 
 test('a Prometheus killed while its query is in flight fails alone, with Retry', async ({ page }) => {
-  const grafana = await extraGrafana(3108, ['--slow-uid', 'prom-west', '--slow-seconds', '3', '--cors-origin', ORIGIN]);
+  // prom-west's requests wait 8 s in the proxy before they are forwarded: it is killed
+  // while its query is surely on the way (its retries then find it dead too).
+  const grafana = await extraGrafana(3108, ['--slow-uid', 'prom-west', '--slow-seconds', '8', '--cors-origin', ORIGIN]);
   let restart;
   try {
+    const sent = page.waitForRequest((r) => r.url().includes('/uid/prom-west/api/v1/query_range'));
     await connect(page, grafana.url);
     const cell = page.getByTestId('cell').first();
     await expect(cell).toHaveAttribute('data-state', 'loading');
+    await sent;
     restart = await stopPrometheus('prom-west');
-    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expectDrawn(cell, { timeout: 45_000 });
     await expect(cell.getByTestId('error').first()).toContainText('Grafana could not reach cluster-west (502 Bad Gateway)');
     const names = await page.evaluate(() => document.querySelector('[data-testid=chart]').data.map((t) => t.name));
     expect(names.some((n) => n.includes('ocean-hub'))).toBe(false);
@@ -81,8 +85,11 @@ test('a Prometheus killed while its query is in flight fails alone, with Retry',
       .poll(() => page.evaluate(() => (document.querySelector('[data-testid=chart]')?.data ?? []).map((t) => t.name)), { timeout: 30_000 })
       .toContain('ocean-hub');
   } finally {
-    if (restart) await restart();
-    grafana.stop();
+    try {
+      if (restart) await restart();
+    } finally {
+      await grafana.stop();
+    }
   }
 });
 
@@ -90,13 +97,13 @@ test('the network dropping gives a clear message, and Retry works once it is bac
   const state = stackState();
   await connect(page, state.grafana_url);
   const cell = page.getByTestId('cell').first();
-  await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+  await expectDrawn(cell, { timeout: 45_000 });
   await context.setOffline(true);
   await page.getByTestId('run-all').click();
   await expect(cell.getByTestId('error').first()).toContainText('nothing answered', { timeout: 30_000 });
   await context.setOffline(false);
   await cell.getByTestId('retry').first().click();
-  await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+  await expectDrawn(cell, { timeout: 45_000 });
   await expect(cell.getByTestId('error')).toHaveCount(0);
 });
 
@@ -110,7 +117,7 @@ test('a tab frozen in the background during a run finishes it when it comes back
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
     await new Promise((r) => setTimeout(r, 3_000));
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expectDrawn(cell, { timeout: 45_000 });
     const sizes = await page.evaluate(() => {
       const chart = document.querySelector('[data-testid=chart]');
       return { chart: chart.querySelector('.main-svg').getBoundingClientRect().width, box: chart.getBoundingClientRect().width, traces: chart.data.length };
@@ -118,7 +125,7 @@ test('a tab frozen in the background during a run finishes it when it comes back
     expect(sizes.traces).toBe(10);
     expect(Math.abs(sizes.chart - sizes.box)).toBeLessThan(2);
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });
 
@@ -131,16 +138,19 @@ test('a request that takes longer than the 60 s limit is given up with a clear m
     const cell = page.getByTestId('cell').first();
     await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid=chart]')?.data?.length ?? 0)).toBeGreaterThan(0);
     await expect(cell).toHaveAttribute('data-state', 'loading');
-    await page.clock.fastForward('00:59');
+    // The 60 s timers started when prom-west's requests went out, a little after the clock
+    // was installed: 50 s on they have surely not fired (the clock also runs on its own
+    // meanwhile), and 20 s later they surely have.
+    await page.clock.fastForward('00:50');
     await expect(cell).toHaveAttribute('data-state', 'loading');
-    await page.clock.fastForward('00:02');
-    await expect(cell).toHaveAttribute('data-state', 'drawn');
+    await page.clock.fastForward('00:20');
+    await expectDrawn(cell);
     await expect(cell.getByTestId('error').first()).toContainText('cluster-west did not answer within 60 s');
     await expect(cell.getByTestId('retry')).toBeVisible();
     await expect(page.locator('[data-testid=datasource][data-uid=prom-west]')).toHaveAttribute('data-status', 'error');
     await expect(page.getByTestId('datasource-summary')).toHaveText('3 datasources: 2 ok, 1 failed; 1 not queried');
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });
 
@@ -153,7 +163,7 @@ test('a token revoked mid-session: the next run says so at the top and on the ce
   try {
     await connect(page, grafana.url);
     const cell = page.getByTestId('cell').first();
-    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expectDrawn(cell, { timeout: 45_000 });
     await expect(page.getByTestId('error')).toHaveCount(0);
 
     // An administrator revokes the token in Grafana.
@@ -164,6 +174,6 @@ test('a token revoked mid-session: the next run says so at the top and on the ce
     await expect(cell.getByTestId('error').first()).toContainText('the token has been revoked');
     expect(await page.evaluate(() => document.querySelector('[data-testid=chart]')?.data?.length ?? 0)).toBe(0);
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });

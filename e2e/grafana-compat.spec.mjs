@@ -3,7 +3,7 @@
 // POST /api/ds/query, and their data-frame answers give the same bars.
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole, extraGrafana, expectedName, openAndConnect } from './support.mjs';
+import { stackState, watchConsole, extraGrafana, expectedName, openAndConnect, expectDrawn } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -17,7 +17,7 @@ async function drawnThrough(page, flags) {
   try {
     await openAndConnect(page, SITE, { grafanaUrl: grafana.url });
     const cell = page.getByTestId('cell').first();
-    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expectDrawn(cell, { timeout: 45_000 });
     await expect(cell.getByTestId('error')).toHaveCount(0);
     await expect(page.locator('[data-testid=datasource][data-uid=prom-south]')).toContainText('through /api/ds/query');
     const traces = await page.evaluate(() => document.querySelector('[data-testid=chart]').data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })));
@@ -37,7 +37,7 @@ async function drawnThrough(page, flags) {
     console_.assertNoPanic();
     return requests;
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 }
 
@@ -59,7 +59,7 @@ test('a proxy that refuses POSTs ("non allow-listed POSTs not allowed"): the sam
   try {
     await openAndConnect(page, SITE, { grafanaUrl: grafana.url });
     const cell = page.getByTestId('cell').first();
-    await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expectDrawn(cell, { timeout: 45_000 });
     await expect(cell.getByTestId('error')).toHaveCount(0);
     await expect(page.locator('[data-testid=datasource][data-uid=prom-west]')).toHaveAttribute('data-status', 'ok');
     const west = requests.filter((r) => r.url.includes('/uid/prom-west/api/v1/query_range'));
@@ -73,6 +73,6 @@ test('a proxy that refuses POSTs ("non allow-listed POSTs not allowed"): the sam
     }
     console_.assertNoPanic();
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });

@@ -115,7 +115,10 @@ test('one Prometheus stopped: its datasource shows the error, the others still d
     expect(names.some((n) => ['ocean-hub', 'data-camp', 'astro'].includes(n))).toBe(false);
     // Once it is back, Retry brings its hubs in.
     await restart();
+    // Retry reconnects and runs the cell again: wait for that run, not the old chart.
+    const runs = await report.runs();
     await report.cell.getByTestId('retry').click();
+    await expect.poll(() => report.runs()).toBeGreaterThan(runs);
     await report.waitDrawn();
     await expect.poll(async () => (await report.statusByName())['cluster-west']).toBe('ok');
     await expect.poll(async () => (await report.traces()).map((t) => t.name)).toContain('ocean-hub');
@@ -159,7 +162,7 @@ test('older Grafana: /api/datasources answers 403, the list comes from /api/fron
     await report.waitDrawn();
     expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok', Logs: 'unsupported' });
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });
 
@@ -183,7 +186,7 @@ test('a Grafana on another origin without CORS headers: the message says CORS, n
     await expect(help).not.toContainText('you.github.io');
     await page.screenshot({ path: 'target/e2e-results/cors-help.png', fullPage: true });
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });
 
@@ -191,8 +194,9 @@ test('nothing listening: the message says unreachable', async ({ page }) => {
   const state = stackState();
   const report = new ReportPage(page);
   await report.open(SITE);
-  await report.connect('http://127.0.0.1:3109/', state.token);
-  await expect(report.errors.first()).toContainText('Could not reach http://127.0.0.1:3109');
+  // Port 9 (discard) is never served here; no test starts a server on it.
+  await report.connect('http://127.0.0.1:9/', state.token);
+  await expect(report.errors.first()).toContainText('Could not reach http://127.0.0.1:9');
 });
 
 test('surprising URLs are refused before any request', async ({ page }) => {
@@ -336,7 +340,7 @@ test('a Grafana behind a sub-path (https://host/grafana/ style) works', async ({
     await expect(report.url).toHaveValue('http://127.0.0.1:3103/grafana/');
     expect(Object.values(await report.statusByName())).toEqual(['ok', 'ok', 'ok', 'unsupported']);
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });
 
@@ -351,16 +355,23 @@ test('a datasource the token may not query (403 from the proxy) fails alone, wit
     expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'error', 'cluster-west': 'ok', Logs: 'unsupported' });
     await expect(report.cell.getByTestId('error')).toContainText('Grafana denied access (Access denied to datasource)');
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });
 
 test('a 502 from the proxy is retried with backoff, and the datasource still draws', async ({ page }) => {
   const state = stackState();
+  // Every distinct query to prom-west fails twice with 502, then is forwarded. The health
+  // check and the cell's queries run at the same time, so their answers interleave in any
+  // order: what must hold is each request's own story, not the order of arrivals.
   const grafana = await extraGrafana(3105, ['--flaky-uid', 'prom-west', '--flaky-count', '2', '--cors-origin', `http://127.0.0.1:${GRAFANA_PORT}`]);
-  const statuses = [];
-  page.on('response', (r) => {
-    if (r.url().includes('/uid/prom-west/')) statuses.push(r.status());
+  const attempts = new Map(); // "METHOD url body" -> [{ status, startedAt }]
+  page.on('requestfinished', async (r) => {
+    if (r.method() === 'OPTIONS' || !/\/uid\/prom-west\/api\/v1\/query(_range)?(\?|$)/.test(r.url())) return;
+    const key = `${r.method()} ${r.url()} ${r.postData() ?? ''}`;
+    const status = (await r.response())?.status();
+    if (!attempts.has(key)) attempts.set(key, []);
+    attempts.get(key).push({ status, startedAt: r.timing().startTime });
   });
   try {
     const report = new ReportPage(page);
@@ -368,9 +379,21 @@ test('a 502 from the proxy is retried with backoff, and the datasource still dra
     await report.connect(grafana.url, state.token);
     await report.waitDrawn();
     await expect.poll(async () => (await report.statusByName())['cluster-west']).toBe('ok');
-    expect(statuses.slice(0, 3)).toEqual([502, 502, 200]);
     expect((await report.traces()).map((t) => t.name)).toContain('ocean-hub');
+    // The health check, the range query and today's instant query, at least, each answered
+    // in the end (the listener reads statuses asynchronously: wait for it to catch up).
+    await expect
+      .poll(() => attempts.size >= 3 && [...attempts.values()].every((tries) => tries.some((t) => t.status === 200)))
+      .toBe(true);
+    for (const [key, tries] of attempts) {
+      const byStart = [...tries].sort((a, b) => a.startedAt - b.startedAt);
+      expect(byStart.map((t) => t.status), key).toEqual([502, 502, 200]);
+      // Backoff: the second attempt at least 0.5 s after the first, the third 1.5 s after
+      // the second (a timer never fires early; 50 ms for the clocks' rounding).
+      expect(byStart[1].startedAt - byStart[0].startedAt, key).toBeGreaterThanOrEqual(450);
+      expect(byStart[2].startedAt - byStart[1].startedAt, key).toBeGreaterThanOrEqual(1450);
+    }
   } finally {
-    grafana.stop();
+    await grafana.stop();
   }
 });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { ReportPage, stackState, watchConsole, openAndConnect, allCellsSettled } from './support.mjs';
+import { ReportPage, stackState, watchConsole, openAndConnect, allCellsSettled, expectDrawn } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const REPORTS = ['hub-activity', 'jupyterhub-usage', 'service-metrics'];
@@ -119,7 +119,7 @@ test('cells can be added, reordered and deleted, and run on their own', async ({
   await added.getByTestId('cell-options').fill('title="Servers" chart=line step=1h from=now-1d');
   await added.getByTestId('cell-options').press('Tab');
   await added.getByTestId('run-cell').click();
-  await expect(added).toHaveAttribute('data-state', 'drawn', { timeout: 30_000 });
+  await expectDrawn(added, { timeout: 30_000 });
   // The other cell did not run again.
   expect((await cells(page))[0].runs).toBe(before[0].runs);
   // Blocks: prose, cell, prose, new cell. Up twice passes the prose, then the cell.
@@ -161,7 +161,7 @@ test('the query editor completes metric names, a metric\'s label names and a lab
   await expect(source).toHaveValue('jupyterhub_running_servers{namespace="climate-lab');
   await source.pressSequentially('"}');
   await cell.getByTestId('run-cell').click();
-  await expect(cell).toHaveAttribute('data-state', 'drawn');
+  await expectDrawn(cell);
   expect((await cells(page))[0].traces.map((t) => t.name)).toEqual(['climate-lab']);
 });
 

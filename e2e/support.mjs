@@ -58,18 +58,26 @@ export class ReportPage {
     await expect(this.cell).not.toHaveAttribute('data-state', /idle|loading/, { timeout: 45_000 });
   }
 
+  /** Waits until the cell's latest run is over and its last figure is on screen (a
+   * partial figure of the first datasources to answer does not count). */
   async waitDrawn() {
     await expect(this.cell).toHaveAttribute('data-state', 'drawn', { timeout: 45_000 });
+    await expect(this.cell).toHaveAttribute('data-settled', 'true', { timeout: 45_000 });
     await this.page.waitForFunction(() => {
       const el = document.querySelector('[data-testid=chart]');
       return el && Array.isArray(el.data) && el.data.length > 0 && el.querySelector('.main-svg');
     });
   }
 
+  /** The number of runs the cell has started (its `data-runs`). */
+  async runs() {
+    return Number(await this.cell.getAttribute('data-runs'));
+  }
+
   /** The traces plotly.js is drawing: name, x and y per trace. */
   async traces() {
     return this.page.evaluate(() =>
-      document.querySelector('[data-testid=chart]').data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
+      (document.querySelector('[data-testid=chart]')?.data ?? []).map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
     );
   }
 
@@ -94,12 +102,19 @@ export async function openAndConnect(page, site, { grafanaUrl, path = '' } = {})
   return state;
 }
 
-/** Waits until every cell has finished (drawn, empty, cancelled or failed). */
+/** Waits until `cell` is drawn and shows its run's last figure (not a partial one). */
+export async function expectDrawn(cell, { timeout = 20_000 } = {}) {
+  await expect(cell).toHaveAttribute('data-state', 'drawn', { timeout });
+  await expect(cell).toHaveAttribute('data-settled', 'true', { timeout });
+}
+
+/** Waits until every cell has finished (drawn, empty, cancelled or failed) and shows
+ * its run's last figure. */
 export async function allCellsSettled(page) {
   await page.waitForFunction(
     () => {
       const cells = [...document.querySelectorAll('[data-testid=cell]')];
-      return cells.length > 0 && cells.every((c) => !['loading', 'idle'].includes(c.dataset.state));
+      return cells.length > 0 && cells.every((c) => !['loading', 'idle'].includes(c.dataset.state) && c.dataset.settled === 'true');
     },
     null,
     { timeout: 60_000 },
@@ -118,16 +133,35 @@ export async function stopPrometheus(uid) {
 }
 
 /** Starts another Grafana-compatible server over the same datasources (or another config
- * file), with extra flags. */
+ * file), with extra flags. Fails at once if it exits (a port in use, a bad flag); `stop()`
+ * resolves once it has exited, so the next test may take the same port. */
 export async function extraGrafana(port, flags, { config } = {}) {
   const state = stackState();
   const child = spawn('python3', ['dev/grafana_compat.py', '--config', config ?? state.grafana_config, '--port', String(port), ...flags], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, GRAFANA_COMPAT_QUIET: '1' },
   });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let gone = false;
+  exited.then(() => (gone = true));
   const sub = flags.includes('--sub-path') ? flags[flags.indexOf('--sub-path') + 1] : '';
-  await waitFor(() => answers(`http://127.0.0.1:${port}${sub}/api/health`));
-  return { url: `http://127.0.0.1:${port}${sub}/`, stop: () => child.kill() };
+  try {
+    await waitFor(async () => {
+      if (gone) throw new Error(`grafana_compat.py on port ${port} exited before it answered`);
+      return answers(`http://127.0.0.1:${port}${sub}/api/health`);
+    });
+  } catch (e) {
+    child.kill();
+    await exited;
+    throw e;
+  }
+  return {
+    url: `http://127.0.0.1:${port}${sub}/`,
+    stop: async () => {
+      if (!gone) child.kill();
+      await exited;
+    },
+  };
 }
 
 async function answers(url) {

@@ -313,6 +313,7 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
     let key = cell.key;
     view! {
         <section class="cell" data-testid="cell" data-state=state data-runs=move || run.generation.get().to_string()
+            data-settled=move || (run.settled.get() == run.generation.get()).to_string()
             data-evaluated-at=move || run.plan.with(|p| p.as_ref().map(|p| p.evaluated_ms().to_string()).unwrap_or_default())>
             <div class="cell-head">
                 <h3 data-testid="cell-title">{move || cell.title()}</h3>
