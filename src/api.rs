@@ -1,26 +1,23 @@
 //! The one module that does HTTP. Every call goes through [`Transport::send`], to Grafana
 //! or to a Prometheus the user typed for direct use: it attaches that server's own
 //! credentials (only to the origin the user typed), never follows a redirect, carries an
-//! abort signal and a timeout, and turns every failure into one [`ApiError`] — including
-//! telling a dead server from a CORS refusal. Requests are built for Grafana's
-//! datasource proxy; those for a direct datasource go to its Prometheus API instead. The
-//! demo-data mode swaps the network for a [`Recording`] behind the same interface.
+//! abort signal and a timeout, and turns a request without an answer into an
+//! [`ApiError`], telling a dead server from a CORS refusal. What an answer means, and
+//! whether to retry or fall back, is the core's ([`promnote_core::run`]):
+//! [`Transport::drive`] runs its machines. Requests are built for Grafana's datasource
+//! proxy; those for a direct datasource go to its Prometheus API instead. The demo data
+//! and published snapshots swap the network for a [`Recording`] behind the same interface.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use promnote_core::error::{self, ApiError};
-use promnote_core::frames::{self, FrameError};
 use promnote_core::grafana::{self, ApiRequest, BaseUrl, Body, Datasource};
-use promnote_core::prom::{QueryResponse, RangeSeries};
-use serde::Deserialize;
+use promnote_core::replay::Recording;
+use promnote_core::run::{Machine, Next, Reply, Sent, REQUEST_TIMEOUT_S};
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
-
-/// How long one request may take before promnote gives up on it.
-pub const REQUEST_TIMEOUT_S: u32 = 60;
 
 /// A Grafana service-account token. Its `Debug` never shows it and it has no `Display`,
 /// so it cannot end up in a log line or a message by accident.
@@ -144,77 +141,37 @@ impl Live {
     }
 }
 
-/// A recorded answer, for the demo-data mode.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RecordedAnswer {
-    status: u16,
-    content_type: Option<String>,
-    body: String,
+/// What a replay answers from: the site's demo data.
+#[derive(Debug)]
+pub enum Replayed {
+    /// The bundled demo recording.
+    Demo(Recording),
 }
 
-/// Answers recorded from the real demo stack, keyed by [`ApiRequest::replay_key`].
-#[derive(Debug, Deserialize)]
-pub struct Recording {
-    /// When the recording's report was evaluated ("now" for the replay).
-    pub recorded_at_ms: i64,
-    answers: HashMap<String, RecordedAnswer>,
+impl Replayed {
+    /// The recorded answers.
+    pub fn recording(&self) -> &Recording {
+        match self {
+            Replayed::Demo(recording) => recording,
+        }
+    }
 }
 
-/// Where requests go: live servers, or a recording.
+/// Where requests go: live servers, or recorded answers.
 #[derive(Debug, Clone)]
 pub enum Transport {
     /// A live Grafana and/or Prometheus servers called directly.
     Live(Rc<Live>),
     /// Recorded answers.
-    Replay(Rc<Recording>),
-}
-
-/// A successful HTTP answer.
-pub struct Answer {
-    status: u16,
-    content_type: Option<String>,
-    body: String,
+    Replay(Rc<Replayed>),
 }
 
 impl Transport {
-    /// Sends one request. `what` names it for error messages ("cluster-north").
-    pub async fn send(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-    ) -> Result<Answer, ApiError> {
-        let answer = self.answer(request, what, abort).await?;
-        if (200..300).contains(&answer.status) {
-            return Ok(answer);
-        }
-        let direct = matches!(self, Transport::Live(live) if live.direct_for(request).is_some());
-        let classify = if direct { error::direct_from_status } else { error::from_status };
-        Err(classify(what, answer.status, answer.content_type.as_deref(), &answer.body))
-    }
-
-    /// Sends one request and returns its answer whatever its status.
-    async fn answer(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-    ) -> Result<Answer, ApiError> {
-        Ok(match self {
-            Transport::Replay(recording) => {
-                let Some(found) = recording.answers.get(&request.replay_key()) else {
-                    return Err(ApiError::Status {
-                        what: what.to_owned(),
-                        status: 404,
-                        message: "not part of the recorded demo data".into(),
-                    });
-                };
-                Answer {
-                    status: found.status,
-                    content_type: found.content_type.clone(),
-                    body: found.body.clone(),
-                }
-            }
+    /// Sends one request and returns its answer, whatever its status; `what` names it
+    /// for messages ("cluster-north"). An answer that never came is an [`ApiError`].
+    pub async fn send(&self, request: &ApiRequest, what: &str, abort: &AbortSignal) -> Sent {
+        match self {
+            Transport::Replay(replayed) => replayed.recording().sent(request, what),
             Transport::Live(live) => {
                 let target = match (live.direct_for(request), &live.grafana) {
                     (Some((direct, path)), _) => Target {
@@ -237,32 +194,26 @@ impl Transport {
                         })
                     }
                 };
-                send_live(&target, request, what, abort).await?
+                send_live(&target, request, what, abort).await
             }
-        })
+        }
     }
 
-    /// A query through Grafana's `POST /api/ds/query`, decoded from data frames. Grafana
-    /// answers a failed query with 400 and the reason inside the frames: that reason is
-    /// what the user sees.
-    pub async fn ds_query(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-    ) -> Result<Vec<RangeSeries>, ApiError> {
-        let a = self.answer(request, what, abort).await?;
-        let decoded = frames::decode(&a.body, "A");
-        match decoded {
-            Ok(series) if (200..300).contains(&a.status) => Ok(series),
-            Err(FrameError::Query { status, message }) => {
-                Err(ApiError::Status { what: what.to_owned(), status, message })
+    /// Drives one of the core's conversations ([`Machine`]) to its end: sends what it
+    /// asks and waits the pauses it asks for (not when replaying: a recording answers the
+    /// same at once). Once the user's signal has aborted, the next send fails at once as
+    /// cancelled, which ends every conversation.
+    pub async fn drive<M: Machine>(&self, mut machine: M, abort: &AbortSignal) -> M::Output {
+        loop {
+            let sent = self.send(machine.request(), machine.what(), abort).await;
+            match machine.answer(sent) {
+                Next::Done(output) => return output,
+                Next::Send { after_ms } => {
+                    if after_ms > 0 && matches!(self, Transport::Live(_)) {
+                        crate::perf::sleep_ms(i32::try_from(after_ms).unwrap_or(i32::MAX)).await;
+                    }
+                }
             }
-            _ if !(200..300).contains(&a.status) => {
-                Err(error::from_status(what, a.status, a.content_type.as_deref(), &a.body))
-            }
-            Ok(series) => Ok(series),
-            Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
         }
     }
 
@@ -282,77 +233,15 @@ impl Transport {
         }
     }
 
-    /// The datasources Grafana knows; falls back to `/api/frontend/settings` when the
-    /// token may not list them (403, older Grafana or the Viewer role).
-    pub async fn datasources(&self, abort: &AbortSignal) -> Result<Vec<Datasource>, ApiError> {
-        const WHAT: &str = "Grafana's datasource list";
-        match self.decoded(&ApiRequest::datasources(), WHAT, abort, grafana::parse_datasources).await {
-            Err(ApiError::Forbidden { .. }) => {
-                self.decoded(&ApiRequest::frontend_settings(), WHAT, abort, grafana::parse_frontend_settings)
-                    .await
-            }
-            answer => answer,
-        }
-    }
-
-    /// Sends a request and decodes a successful answer's JSON with `decode` (HTML where
-    /// JSON was expected, or JSON of the wrong shape, becomes an error for people).
-    pub async fn decoded<T, E: fmt::Display>(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-        decode: impl FnOnce(&str) -> Result<T, E>,
-    ) -> Result<T, ApiError> {
-        let a = self.send(request, what, abort).await?;
-        error::decode_ok(what, a.status, a.content_type.as_deref(), &a.body, decode)
-    }
-
-    /// Runs a Prometheus API request through the datasource proxy and decodes it. A proxy
-    /// that refuses the POST (an older Grafana's allow-list) gets the same query as a GET.
-    pub async fn prometheus(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-    ) -> Result<QueryResponse, ApiError> {
-        let a = match (self.send(request, what, abort).await, request.as_get()) {
-            (Err(e), Some(get)) if e.refuses_post() => self.send(&get, what, abort).await?,
-            (answer, _) => answer?,
-        };
-        error::decode_prometheus(what, a.status, a.content_type.as_deref(), &a.body)
-    }
-
-    /// [`Transport::prometheus`] for read-only queries, retried with backoff (0.5 s, then
-    /// 1.5 s) when Grafana's proxy answers 502, 503 or 504: a restarting Prometheus or a
-    /// passing overload should not fail a report.
-    pub async fn prometheus_retrying(
-        &self,
-        request: &ApiRequest,
-        what: &str,
-        abort: &AbortSignal,
-    ) -> Result<QueryResponse, ApiError> {
-        let mut delay_ms = 500;
-        for _ in 0..2 {
-            match self.prometheus(request, what, abort).await {
-                Err(e) if e.is_retryable() && !abort.aborted() => {
-                    crate::perf::sleep_ms(delay_ms).await;
-                    delay_ms *= 3;
-                }
-                answer => return answer,
-            }
-        }
-        self.prometheus(request, what, abort).await
-    }
-
-    /// Removes every secret from a message (a no-op for recordings).
-    pub fn redact(&self, text: &str) -> String {
+    /// An error as the user reads it: without any secret.
+    pub fn describe(&self, error: &ApiError) -> String {
         match self {
             Transport::Live(live) => {
-                let text = live.grafana.as_ref().map_or(text.to_owned(), |g| g.token.redact(text));
+                let text = error.to_string();
+                let text = live.grafana.as_ref().map_or(text.clone(), |g| g.token.redact(&text));
                 live.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
             }
-            Transport::Replay(_) => text.to_owned(),
+            Transport::Replay(_) => error.to_string(),
         }
     }
 }
@@ -365,12 +254,7 @@ struct Target<'a> {
     direct: bool,
 }
 
-async fn send_live(
-    target: &Target<'_>,
-    request: &ApiRequest,
-    what: &str,
-    user_abort: &AbortSignal,
-) -> Result<Answer, ApiError> {
+async fn send_live(target: &Target<'_>, request: &ApiRequest, what: &str, user_abort: &AbortSignal) -> Sent {
     let url = &target.url;
     let deadline = Deadline::start(user_abort, REQUEST_TIMEOUT_S);
     let signal = deadline.signal();
@@ -406,21 +290,19 @@ async fn send_live(
     if response.type_() == ResponseType::Opaqueredirect {
         return Err(ApiError::NotJson { what: what.to_owned(), status: 302 });
     }
+    if user_abort.aborted() {
+        return Err(ApiError::Cancelled);
+    }
     read(response, what, user_abort, &deadline).await
 }
 
-async fn read(
-    response: Response,
-    what: &str,
-    user_abort: &AbortSignal,
-    deadline: &Deadline,
-) -> Result<Answer, ApiError> {
+async fn read(response: Response, what: &str, user_abort: &AbortSignal, deadline: &Deadline) -> Sent {
     let status = response.status();
     let content_type = response.headers().get("content-type");
     // The body as bytes, copied once into wasm memory: `text()` would decode it to UTF-16 in
     // the browser only for wasm-bindgen to encode it back to UTF-8 character by character.
     match response.binary().await {
-        Ok(bytes) => Ok(Answer { status, content_type, body: body_text(bytes) }),
+        Ok(bytes) => Ok(Reply { status, content_type, body: body_text(bytes) }),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
         Err(_) if deadline.passed() => {
             Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
@@ -527,19 +409,32 @@ pub fn page_origin() -> String {
 /// Loads the demo recording that ships with the site (a relative URL, so the site
 /// works under any sub-path).
 pub async fn load_recording(abort: &AbortSignal) -> Result<Recording, ApiError> {
-    const WHAT: &str = "The bundled demo data";
-    let response = Request::get("demo-data/reports.json")
+    load_json("demo-data/reports.json", "The bundled demo data", abort, |b| {
+        serde_json::from_str::<Recording>(b).map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Fetches a file of this site (same origin, no credentials) and decodes it.
+async fn load_json<T, E: fmt::Display>(
+    url: &str,
+    what: &str,
+    abort: &AbortSignal,
+    decode: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    let response = Request::get(url)
         .abort_signal(Some(abort))
         .send()
         .await
-        .map_err(|e| ApiError::Unreadable { what: WHAT.into(), detail: e.to_string() })?;
+        .map_err(|e| ApiError::Unreadable { what: what.into(), detail: e.to_string() })?;
     let status = response.status();
+    let content_type = response.headers().get("content-type");
     let body = response
         .text()
         .await
-        .map_err(|e| ApiError::Unreadable { what: WHAT.into(), detail: e.to_string() })?;
+        .map_err(|e| ApiError::Unreadable { what: what.into(), detail: e.to_string() })?;
     if status != 200 {
-        return Err(ApiError::Status { what: WHAT.into(), status, message: String::new() });
+        return Err(ApiError::Status { what: what.into(), status, message: String::new() });
     }
-    error::decode_ok(WHAT, status, Some("application/json"), &body, |b| serde_json::from_str::<Recording>(b))
+    error::decode_ok(what, status, content_type.as_deref(), &body, decode)
 }

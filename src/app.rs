@@ -14,7 +14,9 @@ use crate::doc::Doc;
 use crate::keep::{self, Keep, KeptPrometheus};
 use crate::notebook::{known, open_shared, route, Gallery, NotebookView};
 use crate::perf;
-use crate::run::{Connection, DsStatus, Route};
+use promnote_core::run::Route;
+
+use crate::run::{Connection, DsStatus};
 
 /// What the report is running against.
 #[derive(Debug, Clone, PartialEq)]

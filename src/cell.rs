@@ -15,18 +15,14 @@ use promnote_core::days::{clock, rfc3339_utc, zone_abbreviation};
 use promnote_core::error::ApiError;
 use promnote_core::notebook::CellOptions;
 use promnote_core::report::{CellPlan, Grid};
+use promnote_core::run::{self, Arrival, Outcome, PreparedCell, Route, PARALLEL_DATASOURCES};
 use promnote_core::table::WideTable;
-use promnote_core::time::TimeRange;
-use promnote_core::vars;
 use web_sys::AbortSignal;
 
 use crate::chart_view::{prefers_dark, Chart, FigureJson};
 use crate::doc::{CellRun, CellState, Doc};
 use crate::download;
-use crate::run::{query_datasource, Connection, Route, PARALLEL_DATASOURCES};
-
-/// Width the `auto` step is sized for.
-const AUTO_STEP_WIDTH_PX: u32 = 900;
+use crate::run::{query_datasource, Connection};
 
 /// At most this many rows are shown in a table view; the CSV has them all.
 const TABLE_ROWS_SHOWN: usize = 500;
@@ -45,94 +41,81 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
         run.plan.set(None);
         return;
     };
-    let options = cell.options.get_untracked();
-    let zone = conn.zone.get_untracked();
-    let now = jiff::Timestamp::from_millisecond(conn.now_ms()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    let from = options.from.clone().unwrap_or_else(|| doc.from.get_untracked());
-    let to = options.to.clone().unwrap_or_else(|| doc.to.get_untracked());
-    let plan = TimeRange::parse(&from, &to, now, &zone)
-        .map_err(|e| format!("Time range: {e}"))
-        .and_then(|range| CellPlan::new(&options, &range, &zone, AUTO_STEP_WIDTH_PX));
-    let plan = match plan {
-        Ok(plan) => plan,
+    let rows = conn.rows.get_untracked();
+    let datasources: Vec<_> = rows.iter().map(|r| r.ds.clone()).collect();
+    let prepared = run::prepare_cell(
+        &cell.to_cell(),
+        (&doc.from.get_untracked(), &doc.to.get_untracked()),
+        &doc.vars.get_untracked(),
+        conn.now_ms(),
+        &conn.zone.get_untracked(),
+        &datasources,
+    );
+    let PreparedCell { plan, query, datasources } = match prepared {
+        Ok(prepared) => prepared,
         Err(e) => {
             run.plan.set(None);
             run.error.set(Some(e));
             return;
         }
     };
-    let rows = conn.rows.get_untracked();
-    let rows: Vec<_> = match &options.datasources {
-        None => rows,
-        Some(names) => {
-            let chosen: Vec<_> = rows
-                .iter()
-                .filter(|r| names.iter().any(|n| *n == r.ds.name || *n == r.ds.uid))
-                .cloned()
-                .collect();
-            if chosen.is_empty() && !rows.is_empty() {
-                let known: Vec<&str> = rows.iter().map(|r| r.ds.name.as_str()).collect();
-                run.plan.set(None);
-                run.error.set(Some(format!(
-                    "This cell asks for datasources {}, which Grafana does not list. Its Prometheus datasources are: {}. Fix `datasources=` in the cell's options.",
-                    names.join(", "),
-                    known.join(", ")
-                )));
-                return;
-            }
-            chosen
-        }
-    };
-    let query = vars::substitute(&cell.query.get_untracked(), &doc.vars.get_untracked());
     let Some((controller, signal)) = conn.abort_signal() else { return };
     run.abort.set_value(Some(controller));
     if let Some(note) = &plan.note {
-        run.arrived.set(vec![crate::run::Arrival { notes: vec![note.clone()], ..Default::default() }]);
+        run.arrived.set(vec![Arrival { notes: vec![note.clone()], ..Default::default() }]);
     }
     run.plan.set(Some(plan.clone()));
     run.sent.set(query.clone());
     run.running.set(true);
     let batch = Rc::new(Batch::default());
     leptos::task::spawn_local(async move {
-        futures::stream::iter(rows)
-            .for_each_concurrent(PARALLEL_DATASOURCES, |row| {
+        futures::stream::iter(datasources)
+            .for_each_concurrent(PARALLEL_DATASOURCES, |ds| {
                 let (transport, plan, signal, query, batch) =
                     (transport.clone(), plan.clone(), signal.clone(), query.clone(), batch.clone());
                 async move {
-                    let (ds, uid) = (&row.ds, row.ds.uid.as_str());
-                    let answer = if ds.needs_ds_query() {
-                        match conn.healthy(uid).await {
-                            Ok(route) => query_datasource(&transport, ds, route, &query, &plan, &signal)
-                                .await
-                                .map_err(Failure::Query),
-                            Err(message) => Err(Failure::Unhealthy(message)),
+                    let outcome = if ds.needs_ds_query() {
+                        match conn.healthy(&ds.uid).await {
+                            Ok(route) => {
+                                match query_datasource(&transport, &ds, route, &query, &plan, &signal).await {
+                                    Ok(arrival) => Outcome::Arrived(arrival),
+                                    Err(e) => Outcome::Failed(e),
+                                }
+                            }
+                            Err(e) => Outcome::Failed(e),
                         }
                     } else {
                         // Prometheus datasources answer through the proxy: query at once,
                         // beside the health check, rather than one round trip after it.
-                        let proxied = query_datasource(&transport, ds, Route::Proxy, &query, &plan, &signal);
-                        match futures::join!(conn.healthy(uid), proxied) {
-                            (_, Ok(arrival)) => Ok(arrival),
-                            // The proxy refused, but /api/ds/query answers.
-                            (Ok(Route::DsQuery), Err(ApiError::Forbidden { .. })) => {
-                                query_datasource(&transport, ds, Route::DsQuery, &query, &plan, &signal)
-                                    .await
-                                    .map_err(Failure::Query)
+                        let proxied = query_datasource(&transport, &ds, Route::Proxy, &query, &plan, &signal);
+                        let (health, proxied) = futures::join!(conn.healthy(&ds.uid), proxied);
+                        match run::settle(health, proxied) {
+                            Outcome::QueryViaDsQuery => {
+                                match query_datasource(
+                                    &transport,
+                                    &ds,
+                                    Route::DsQuery,
+                                    &query,
+                                    &plan,
+                                    &signal,
+                                )
+                                .await
+                                {
+                                    Ok(arrival) => Outcome::Arrived(arrival),
+                                    Err(e) => Outcome::Failed(e),
+                                }
                             }
-                            // The health check's message says it best (it names the route).
-                            (Err(message), Err(_)) => Err(Failure::Unhealthy(message)),
-                            (_, Err(e)) => Err(Failure::Query(e)),
+                            outcome => outcome,
                         }
                     };
                     if signal.aborted() {
                         return;
                     }
-                    match answer {
-                        Err(Failure::Unhealthy(message)) => run.failures.update(|f| f.push(message)),
-                        Ok(arrival) => batch.push(arrival, run, &signal),
-                        Err(Failure::Query(ApiError::Cancelled)) => {}
-                        Err(Failure::Query(e)) => {
-                            let message = transport.redact(&e.to_string());
+                    match outcome {
+                        Outcome::Arrived(arrival) => batch.push(arrival, run, &signal),
+                        Outcome::Failed(ApiError::Cancelled) | Outcome::QueryViaDsQuery => {}
+                        Outcome::Failed(e) => {
+                            let message = transport.describe(&e);
                             // Grafana refusing the token mid-session (revoked, expired) is
                             // the whole connection's problem: say it at the top too.
                             if matches!(e, ApiError::Unauthorized { .. }) {
@@ -149,14 +132,6 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
             run.running.set(false);
         }
     });
-}
-
-/// Why one datasource gave a cell nothing.
-enum Failure {
-    /// Its health check failed; the message is already written for people.
-    Unhealthy(String),
-    /// The query itself failed.
-    Query(ApiError),
 }
 
 /// How often, at most, a running cell redraws while answers arrive: every redraw
@@ -178,14 +153,14 @@ const FIRST_DRAW_AFTER_MS: f64 = 120.0;
 /// longer when drawing is slow; a timer shows what is left), and the rest when the run ends.
 #[derive(Default)]
 struct Batch {
-    pending: RefCell<Vec<crate::run::Arrival>>,
+    pending: RefCell<Vec<Arrival>>,
     first_arrival_ms: Cell<Option<f64>>,
     last_flush_ms: Cell<Option<f64>>,
     timer_armed: Cell<bool>,
 }
 
 impl Batch {
-    fn push(self: &Rc<Self>, arrival: crate::run::Arrival, run: CellRun, signal: &AbortSignal) {
+    fn push(self: &Rc<Self>, arrival: Arrival, run: CellRun, signal: &AbortSignal) {
         self.pending.borrow_mut().push(arrival);
         let now = crate::perf::now_ms();
         let first = self.first_arrival_ms.get().unwrap_or(now);
@@ -374,7 +349,7 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
                             <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
                                 let Some(p) = run.plan.get_untracked() else { return };
                                 let name = format!("{}-tidy.csv", promnote_core::chart::file_name(&cell.title()));
-                                let text = run.arrived.with_untracked(|all| csv::tidy(all.iter().flat_map(|a| a.range.iter().chain(&a.instant)), p.zone()));
+                                let text = run.arrived.with_untracked(|all| csv::tidy(all, p.zone()));
                                 if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &text) {
                                     draw_error.set(Some(e));
                                 }

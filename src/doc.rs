@@ -12,7 +12,7 @@ use promnote_core::vars::Selection;
 use serde::{Deserialize, Serialize};
 use web_sys::AbortController;
 
-use crate::run::Arrival;
+use promnote_core::run::{self, Arrival};
 
 /// A report shipped with the site.
 pub struct BuiltIn {
@@ -263,10 +263,7 @@ impl Doc {
         let (from, to) = range.unwrap_or_else(|| (nb.front.from.clone(), nb.front.to.clone()));
         let mut selections = BTreeMap::new();
         for v in &nb.front.variables {
-            let chosen = vars.get(&v.name).cloned().or_else(|| v.default.clone());
-            let chosen =
-                chosen.unwrap_or(if v.include_all { Selection::All } else { Selection::Values(Vec::new()) });
-            selections.insert(v.name.clone(), chosen);
+            selections.insert(v.name.clone(), run::initial_selection(v, vars.get(&v.name)));
         }
         self.id.set(id.to_owned());
         self.front.set(nb.front);

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use promnote_core::chart::file_name;
 use promnote_core::csv;
 use promnote_core::notebook::{self, Cell, CellOptions, Notebook};
+use promnote_core::run::{self, Arrival};
 use promnote_core::share::{self, Shared};
 use promnote_core::time::TimeRange;
 use promnote_core::vars::{self, Selection};
@@ -29,19 +30,9 @@ pub fn run_all(conn: Connection, doc: Doc) {
     }
     doc.runs.update(|n| *n += 1);
     let front = doc.front.get_untracked();
-    let selections = doc.vars.get_untracked();
-    let undetermined: Vec<String> = front
-        .variables
-        .iter()
-        .filter(|v| {
-            let empty = match selections.get(&v.name) {
-                None => true,
-                Some(Selection::Values(list)) => list.is_empty(),
-                Some(Selection::All) => false,
-            };
-            !v.include_all && empty
-        })
-        .map(|v| v.name.clone())
+    let undetermined: Vec<String> = run::undetermined(&front.variables, &doc.vars.get_untracked())
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     let mut deferred = Vec::new();
     for cell in doc.cells() {
@@ -70,11 +61,11 @@ pub fn run_all(conn: Connection, doc: Doc) {
             return;
         }
         for (v, values) in front.variables.iter().zip(answers) {
-            if let (true, Ok(Some(first))) =
-                (undetermined.contains(&v.name), values.as_ref().map(|l| l.first()))
+            if let (true, Some(first)) =
+                (undetermined.contains(&v.name), values.as_deref().ok().and_then(run::first_value))
             {
                 doc.vars.update(|m| {
-                    m.insert(v.name.clone(), Selection::Values(vec![first.clone()]));
+                    m.insert(v.name.clone(), first);
                 });
             }
             doc.var_values.update(|m| {
@@ -363,11 +354,8 @@ pub fn NotebookView(
                 }>"Download .md"</button>
                 <button type="button" class="secondary" data-testid="download-report-csv" on:click=move |_| {
                     let zone = conn.zone.get_untracked();
-                    let cells: Vec<(String, Vec<crate::run::Arrival>)> = doc.cells().iter().map(|c| (c.title(), c.run.arrived.get_untracked())).collect();
-                    let parts: Vec<(&str, Vec<&promnote_core::table::Series>)> = cells
-                        .iter()
-                        .map(|(title, arrived)| (title.as_str(), arrived.iter().flat_map(|a| a.range.iter().chain(&a.instant)).collect()))
-                        .collect();
+                    let cells: Vec<(String, Vec<Arrival>)> = doc.cells().iter().map(|c| (c.title(), c.run.arrived.get_untracked())).collect();
+                    let parts: Vec<(&str, &[Arrival])> = cells.iter().map(|(title, arrived)| (title.as_str(), arrived.as_slice())).collect();
                     let name = format!("{}.csv", file_name(&doc.front.get_untracked().title));
                     if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::report_tidy(&parts, &zone)) {
                         report_error.set(Some(e));

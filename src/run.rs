@@ -1,8 +1,8 @@
-//! Running reports: the connection (list the datasources, check each through Grafana's
-//! proxy, load completion names) and the run of one cell (query the chosen Prometheus
-//! datasources in parallel, bounded, and publish each datasource's answer the moment it
-//! arrives). One failing datasource never stops the rest, and one failing cell never
-//! stops the others: every cell has its own requests, abort signal and errors.
+//! Running reports in the page: the connection (list the datasources, check each, load
+//! completion names) and the run of one cell's query on one datasource, by driving the
+//! core's machines ([`promnote_core::run`]) over the page's [`Transport`]. One failing
+//! datasource never stops the rest, and one failing cell never stops the others: every
+//! cell has its own requests, abort signal and errors.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -12,17 +12,12 @@ use leptos::prelude::*;
 use promnote_core::complete::Kind;
 use promnote_core::error::ApiError;
 use promnote_core::grafana::{ApiRequest, Datasource};
-use promnote_core::prom::{QueryData, QueryResponse};
 use promnote_core::report::{self, CellPlan};
-use promnote_core::table::{self, Series};
+use promnote_core::run::{self, Arrival, DatasourceQuery, Datasources, Exchange, Listing, Route};
 use web_sys::{AbortController, AbortSignal};
 
-use crate::api::Transport;
+use crate::api::{Replayed, Transport};
 use crate::perf;
-
-/// How many datasources one cell queries at once (browsers allow ~6 connections per
-/// host; a daily cell keeps two requests in flight per datasource).
-pub const PARALLEL_DATASOURCES: usize = 6;
 
 /// A datasource's health, shown beside its name and as `data-status`.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,16 +46,6 @@ impl DsStatus {
     }
 }
 
-/// How a datasource is queried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// Grafana's datasource proxy: the Prometheus HTTP API itself.
-    Proxy,
-    /// Grafana's `POST /api/ds/query` (data frames): for datasource types the proxy
-    /// cannot serve, and for datasources whose proxy refuses the token.
-    DsQuery,
-}
-
 /// One Prometheus datasource of the connection, with its own status signal.
 #[derive(Debug, Clone)]
 pub struct DsRow {
@@ -70,7 +55,7 @@ pub struct DsRow {
     pub status: ArcRwSignal<DsStatus>,
 }
 
-type Health = Shared<LocalBoxFuture<'static, Result<Route, String>>>;
+type Health = Shared<LocalBoxFuture<'static, Result<Route, ApiError>>>;
 
 /// What the page is connected to, all of it signals the view reads.
 #[derive(Clone, Copy)]
@@ -134,7 +119,7 @@ impl Connection {
     /// opened soon after, agree on it.
     pub fn now_ms(&self) -> i64 {
         match self.transport.get_value() {
-            Some(Transport::Replay(recording)) => recording.recorded_at_ms,
+            Some(Transport::Replay(replayed)) => replayed.recording().recorded_at_ms,
             _ => self.now.get_value().unwrap_or_else(perf::wall_ms),
         }
     }
@@ -201,7 +186,7 @@ impl Connection {
                 Ok(_) if signal.aborted() => {}
                 Ok(recording) => {
                     on_loaded(recording.recorded_at_ms);
-                    self.connect(Transport::Replay(Rc::new(recording)));
+                    self.connect(Transport::Replay(Rc::new(Replayed::Demo(recording))));
                 }
                 Err(ApiError::Cancelled) => {}
                 Err(e) => {
@@ -236,15 +221,15 @@ impl Connection {
         self.listing.set(true);
         leptos::task::spawn_local(async move {
             let direct = transport.direct_datasources();
-            let all = if !transport.has_grafana() {
-                Vec::new()
+            let listed = if !transport.has_grafana() {
+                None
             } else {
-                match transport.datasources(&signal).await {
-                    Ok(list) => list,
+                match transport.drive(Listing::new(), &signal).await {
+                    Ok(list) => Some(list),
                     Err(ApiError::Cancelled) => return,
                     Err(e) => {
                         // Direct Prometheus servers still run without Grafana's list.
-                        self.fatal.set(Some(transport.redact(&e.to_string())));
+                        self.fatal.set(Some(transport.describe(&e)));
                         self.blocked.set(match e {
                             ApiError::CorsBlocked { origin, .. } => Some(origin),
                             _ => None,
@@ -253,19 +238,14 @@ impl Connection {
                             self.listing.set(false);
                             return;
                         }
-                        Vec::new()
+                        None
                     }
                 }
             };
-            let (mut prometheus, others): (Vec<Datasource>, Vec<Datasource>) =
-                all.into_iter().partition(Datasource::is_prometheus);
-            if prometheus.is_empty() && direct.is_empty() && self.fatal.with_untracked(Option::is_none) {
-                self.fatal.set(Some(
-                    "Grafana lists no Prometheus datasource that this token can see. Add one in Grafana, or give the service account access to it."
-                        .into(),
-                ));
+            let Datasources { prometheus, others, problem } = Datasources::new(listed, direct);
+            if problem.is_some() {
+                self.fatal.set(problem);
             }
-            prometheus.extend(direct);
             let rows: Vec<DsRow> = prometheus
                 .into_iter()
                 .map(|ds| DsRow { ds, status: ArcRwSignal::new(DsStatus::Checking) })
@@ -288,20 +268,19 @@ impl Connection {
 
     /// Waits for a datasource's health check (started again if it was cancelled); the
     /// answer says how to query it.
-    pub async fn healthy(&self, uid: &str) -> Result<Route, String> {
+    pub async fn healthy(&self, uid: &str) -> Result<Route, ApiError> {
         let existing = self.health.with_value(|h| h.get(uid).cloned());
         let pending = match existing {
             Some(check) => check,
             None => {
                 let row = self.rows.with_untracked(|rows| rows.iter().find(|r| r.ds.uid == uid).cloned());
                 let (Some(row), Some(transport)) = (row, self.transport()) else {
-                    return Err(
-                        "this datasource is not part of the connection any more; connect again".into()
-                    );
+                    return Err(ApiError::Worded {
+                        message: "This datasource is not part of the connection any more; connect again."
+                            .into(),
+                    });
                 };
-                let Some((_, signal)) = self.abort_signal() else {
-                    return Err("cannot cancel requests".into());
-                };
+                let Some((_, signal)) = self.abort_signal() else { return Err(ApiError::Cancelled) };
                 row.status.set(DsStatus::Checking);
                 let fresh = check(transport, row, signal, self.now_ms());
                 self.health.update_value(|h| {
@@ -317,15 +296,14 @@ impl Connection {
     async fn load_completions(self, transport: Transport, rows: Vec<DsRow>, signal: AbortSignal) {
         for row in rows {
             // Metadata needs the Prometheus API, which only the proxy gives.
-            if self.healthy(&row.ds.uid).await != Ok(Route::Proxy) {
+            if !self.healthy(&row.ds.uid).await.is_ok_and(Route::has_metadata) {
                 continue;
             }
             let uid = &row.ds.uid;
-            let (metrics_request, labels_request) =
-                (report::label_values_request(uid, "__name__", None), report::labels_request(uid));
-            let metrics = transport.decoded(&metrics_request, &row.ds.name, &signal, report::parse_names);
-            let labels = transport.decoded(&labels_request, &row.ds.name, &signal, report::parse_names);
-            let (metrics, labels) = futures::join!(metrics, labels);
+            let metrics = Exchange::names(report::label_values_request(uid, "__name__", None), &row.ds);
+            let labels = Exchange::names(report::labels_request(uid), &row.ds);
+            let (metrics, labels) =
+                futures::join!(transport.drive(metrics, &signal), transport.drive(labels, &signal));
             if let (Ok(metrics), Ok(labels)) = (metrics, labels) {
                 self.metric_names.set(metrics);
                 self.label_names.set(labels.into_iter().filter(|l| l != "__name__").collect());
@@ -381,7 +359,7 @@ impl Connection {
     async fn series_label_names(&self, metric: &str, signal: &AbortSignal) -> Vec<String> {
         let end_s = self.now_ms() / 1000;
         let request = |uid: &str| report::series_request(uid, metric, end_s - 3600, end_s);
-        self.union_of_names(request, report::parse_series_label_names, signal).await.unwrap_or_default()
+        self.union_of_names(request, Exchange::series_label_names, signal).await.unwrap_or_default()
     }
 
     /// The union of a label's values over every healthy datasource, sorted. Datasources
@@ -393,47 +371,30 @@ impl Connection {
         signal: &AbortSignal,
     ) -> Result<Vec<String>, String> {
         let request = |uid: &str| report::label_values_request(uid, label, selector);
-        self.union_of_names(request, report::parse_names, signal).await
+        self.union_of_names(request, Exchange::names, signal).await
     }
 
-    /// Asks every datasource reached through the proxy (metadata needs the Prometheus
-    /// API; `/api/ds/query` has none) for a list of names: their union, sorted. Failing
-    /// datasources are left out; the last error is returned only when nothing was found.
-    async fn union_of_names<E: std::fmt::Display>(
+    /// Asks every datasource whose route has the metadata API for a list of names
+    /// ([`run::union_names`]).
+    async fn union_of_names(
         &self,
         request: impl Fn(&str) -> ApiRequest,
-        decode: fn(&str) -> Result<Vec<String>, E>,
+        exchange: fn(ApiRequest, &Datasource) -> Exchange<Vec<String>>,
         signal: &AbortSignal,
     ) -> Result<Vec<String>, String> {
         let Some(transport) = self.transport() else { return Err("not connected".into()) };
         let rows = self.rows.get_untracked();
         let answers = futures::future::join_all(rows.iter().map(|row| {
-            let (transport, request) = (transport.clone(), request(&row.ds.uid));
+            let (transport, exchange) = (transport.clone(), exchange(request(&row.ds.uid), &row.ds));
             async move {
-                if self.healthy(&row.ds.uid).await? == Route::DsQuery {
+                if !self.healthy(&row.ds.uid).await.map_err(|e| transport.describe(&e))?.has_metadata() {
                     return Ok(Vec::new());
                 }
-                transport
-                    .decoded(&request, &row.ds.name, signal, decode)
-                    .await
-                    .map_err(|e| transport.redact(&e.to_string()))
+                transport.drive(exchange, signal).await.map_err(|e| transport.describe(&e))
             }
         }))
         .await;
-        let mut names = Vec::new();
-        let mut last_error = None;
-        for answer in answers {
-            match answer {
-                Ok(list) => names.extend(list),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        if let (true, Some(e)) = (names.is_empty(), last_error) {
-            return Err(e);
-        }
-        names.sort();
-        names.dedup();
-        Ok(names)
+        run::union_names(answers)
     }
 }
 
@@ -443,60 +404,31 @@ impl Default for Connection {
     }
 }
 
-/// A datasource's health check, started now and awaited by every cell that queries it.
-/// Through the proxy; through `/api/ds/query` for types the proxy cannot serve, or when
-/// the proxy refuses (403) but `/api/ds/query` answers.
+/// A datasource's health check ([`run::Health`]), started now and awaited by every cell
+/// that queries it.
 fn check(transport: Transport, row: DsRow, signal: AbortSignal, now_ms: i64) -> Health {
     let started = perf::now_ms();
     let future = async move {
-        let (uid, kind, name) = (row.ds.uid.as_str(), row.ds.kind.as_str(), row.ds.name.as_str());
-        let via_ds_query = || async {
-            transport
-                .ds_query(&report::ds_query_health_request(uid, kind, now_ms), name, &signal)
-                .await
-                .map(|_| Route::DsQuery)
-        };
-        let result = if row.ds.needs_ds_query() {
-            via_ds_query().await
-        } else {
-            match transport.prometheus_retrying(&report::health_request(uid), name, &signal).await {
-                Ok(_) => Ok(Route::Proxy),
-                Err(refused @ ApiError::Forbidden { .. }) => via_ds_query().await.map_err(|_| refused),
-                Err(e) => Err(e),
-            }
-        };
-        match result {
+        let result = transport.drive(run::Health::new(&row.ds, now_ms), &signal).await;
+        match &result {
             Ok(route) => {
-                row.status.set(DsStatus::Ok { millis: (perf::now_ms() - started).max(0.0) as u32, route });
-                Ok(route)
+                let millis = (perf::now_ms() - started).max(0.0) as u32;
+                row.status.set(DsStatus::Ok { millis, route: *route });
             }
-            Err(ApiError::Cancelled) => Err("cancelled".into()),
-            Err(e) => {
-                let message = transport.redact(&e.to_string());
-                row.status.set(DsStatus::Error(message.clone()));
-                Err(message)
-            }
+            Err(ApiError::Cancelled) => {}
+            Err(e) => row.status.set(DsStatus::Error(transport.describe(e))),
         }
+        result
     };
-    let boxed: LocalBoxFuture<'static, Result<Route, String>> = Box::pin(future);
+    let boxed: LocalBoxFuture<'static, Result<Route, ApiError>> = Box::pin(future);
     let shared = boxed.shared();
     // Start it now, not when the first cell asks.
     leptos::task::spawn_local(shared.clone().map(|_| ()));
     shared
 }
 
-/// What one datasource contributed to a cell: tidy series and notes for the user.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Arrival {
-    /// Series of the range query.
-    pub range: Vec<Series>,
-    /// Series of the instant query (today so far, daily cells).
-    pub instant: Vec<Series>,
-    /// Warnings and notes.
-    pub notes: Vec<String>,
-}
-
-/// Runs `query` on one datasource as `plan` says, by `route`.
+/// Runs `query` on one datasource as `plan` says, by `route`: every request of the
+/// core's [`DatasourceQuery`] at the same time, then its answers put together.
 pub async fn query_datasource(
     transport: &Transport,
     ds: &Datasource,
@@ -505,86 +437,8 @@ pub async fn query_datasource(
     plan: &CellPlan,
     signal: &AbortSignal,
 ) -> Result<Arrival, ApiError> {
-    if route == Route::DsQuery {
-        return query_through_ds_query(transport, ds, query, plan, signal).await;
-    }
-    let (uid, name) = (ds.uid.as_str(), ds.name.as_str());
-    let ranges = plan.range_requests(uid, query);
-    let range_answers =
-        futures::future::join_all(ranges.iter().map(|r| transport.prometheus_retrying(r, name, signal)));
-    let instant = async {
-        match plan.instant_request(uid, query) {
-            Some(request) => transport.prometheus_retrying(&request, name, signal).await.map(Some),
-            None => Ok(None),
-        }
-    };
-    let (range_answers, instant) = futures::join!(range_answers, instant);
-    let instant = instant?;
-    let notes_of = |answer: &QueryResponse| -> Vec<String> {
-        answer.warnings.iter().chain(&answer.infos).map(|note| format!("{name}: {note}")).collect()
-    };
-    let mut arrival = Arrival::default();
-    let mut matrix = Vec::new();
-    for answer in range_answers {
-        let answer = answer?;
-        arrival.notes.extend(notes_of(&answer));
-        match answer.data {
-            QueryData::Matrix(series) => matrix.extend(series),
-            _ => return Err(unexpected(name, "a range query answered without a matrix")),
-        }
-    }
-    let vector = match instant {
-        Some(answer) => {
-            arrival.notes.extend(notes_of(&answer));
-            let QueryData::Vector(vector) = answer.data else {
-                return Err(unexpected(name, "an instant query answered without a vector"));
-            };
-            vector
-        }
-        None => Vec::new(),
-    };
-    arrival.notes.extend(table::answer_notes(name, &matrix, &vector));
-    arrival.range = table::from_matrix(uid, name, matrix);
-    arrival.instant = table::from_vector(uid, name, vector);
-    Ok(arrival)
-}
-
-/// The same through `/api/ds/query`: data frames instead of Prometheus' JSON.
-async fn query_through_ds_query(
-    transport: &Transport,
-    ds: &Datasource,
-    query: &str,
-    plan: &CellPlan,
-    signal: &AbortSignal,
-) -> Result<Arrival, ApiError> {
-    let name = ds.name.as_str();
-    let (ranges, instant) = plan.ds_query_requests(&ds.uid, &ds.kind, query);
-    let range_answers = futures::future::join_all(ranges.iter().map(|r| transport.ds_query(r, name, signal)));
-    let instant = async {
-        match &instant {
-            Some(request) => transport.ds_query(request, name, signal).await.map(Some),
-            None => Ok(None),
-        }
-    };
-    let (range_answers, instant) = futures::join!(range_answers, instant);
-    let mut matrix = Vec::new();
-    for answer in range_answers {
-        matrix.extend(answer?);
-    }
-    let mut arrival = Arrival {
-        notes: vec![format!(
-            "{name}: queried through Grafana's /api/ds/query (data frames), not the datasource proxy."
-        )],
-        ..Arrival::default()
-    };
-    arrival.range = table::from_matrix(&ds.uid, name, matrix);
-    if let Some(frames) = instant? {
-        // An instant query's frame holds one sample per series: the partial day's value.
-        arrival.instant = table::from_matrix(&ds.uid, name, frames);
-    }
-    Ok(arrival)
-}
-
-fn unexpected(what: &str, detail: &str) -> ApiError {
-    ApiError::Unreadable { what: what.to_owned(), detail: detail.to_owned() }
+    let planned = DatasourceQuery::new(ds, route, query, plan);
+    let answers =
+        futures::future::join_all(planned.exchanges().into_iter().map(|e| transport.drive(e, signal))).await;
+    planned.finish(answers)
 }

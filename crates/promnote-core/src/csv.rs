@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use jiff::tz::TimeZone;
 
+use crate::run::Arrival;
 use crate::table::{Series, WideTable};
 use crate::time::WallClock;
 
@@ -56,29 +57,43 @@ fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
     out.push_str("\r\n");
 }
 
-/// The tidy layout: one row per sample; label columns are the union of all label
-/// names, sorted, and empty where a series lacks the label.
-pub fn tidy<'a>(series: impl IntoIterator<Item = &'a Series> + Clone, zone: &TimeZone) -> String {
-    write_tidy(&[(None, series)], zone)
+/// The tidy layout of one cell's answers: one row per sample; label columns are the
+/// union of all label names, sorted, and empty where a series lacks the label. Rows come
+/// by datasource, then label set, then time: the same bytes whatever order the
+/// datasources answered in.
+pub fn tidy(arrivals: &[Arrival], zone: &TimeZone) -> String {
+    write_tidy(&[(None, arrivals.iter().flat_map(Arrival::series).collect())], zone)
 }
 
 /// The tidy layout of a whole report: a first `cell` column names each sample's cell
 /// (its title), then as [`tidy`], with the label columns of every cell.
-pub fn report_tidy<'a, I>(cells: &[(&str, I)], zone: &TimeZone) -> String
-where
-    I: IntoIterator<Item = &'a Series> + Clone,
-{
-    let named: Vec<(Option<&str>, I)> = cells.iter().map(|(title, s)| (Some(*title), s.clone())).collect();
+pub fn report_tidy(cells: &[(&str, &[Arrival])], zone: &TimeZone) -> String {
+    let named: Vec<(Option<&str>, Vec<&Series>)> = cells
+        .iter()
+        .map(|(title, arrivals)| (Some(*title), arrivals.iter().flat_map(Arrival::series).collect()))
+        .collect();
     write_tidy(&named, zone)
 }
 
-fn write_tidy<'a, I>(cells: &[(Option<&str>, I)], zone: &TimeZone) -> String
-where
-    I: IntoIterator<Item = &'a Series> + Clone,
-{
+fn write_tidy(cells: &[(Option<&str>, Vec<&Series>)], zone: &TimeZone) -> String {
+    let cells: Vec<(Option<&str>, Vec<&Series>)> = cells
+        .iter()
+        .map(|(title, series)| {
+            let mut series = series.clone();
+            // Stable: a label set's range samples stay before its instant sample.
+            series.sort_by(|a, b| {
+                (&a.datasource_name, &a.datasource_uid, &a.labels).cmp(&(
+                    &b.datasource_name,
+                    &b.datasource_uid,
+                    &b.labels,
+                ))
+            });
+            (*title, series)
+        })
+        .collect();
     let names: BTreeSet<&str> = cells
         .iter()
-        .flat_map(|(_, series)| series.clone().into_iter().flat_map(|s| s.labels.keys().map(String::as_str)))
+        .flat_map(|(_, series)| series.iter().flat_map(|s| s.labels.keys().map(String::as_str)))
         .collect();
     let with_cell = cells.iter().any(|(title, _)| title.is_some());
     let mut out = String::new();
@@ -89,8 +104,8 @@ where
         .chain(names.iter().copied())
         .chain(["value"]);
     push_row(&mut out, header.map(text_field));
-    for (title, series) in cells {
-        for s in series.clone() {
+    for (title, series) in &cells {
+        for s in series {
             for p in &s.points {
                 let mut row = Vec::with_capacity(names.len() + 4);
                 if let Some(title) = title {
@@ -150,19 +165,20 @@ mod tests {
 
     #[test]
     fn tidy_layout_with_a_union_of_labels() {
-        let all = [
-            series(
-                "north",
-                &[("namespace", "prod")],
-                &[(1_790_000_000_000, 3.0), (1_790_000_060_000, f64::NAN)],
-            ),
-            series(
-                "south",
-                &[("namespace", "a,b"), ("pod", "=cmd|' /C calc'!A0")],
-                &[(1_790_000_000_500, -1.5)],
-            ),
-        ];
-        let text = tidy(&all, &TimeZone::UTC);
+        let north = series(
+            "north",
+            &[("namespace", "prod")],
+            &[(1_790_000_000_000, 3.0), (1_790_000_060_000, f64::NAN)],
+        );
+        let south = series(
+            "south",
+            &[("namespace", "a,b"), ("pod", "=cmd|' /C calc'!A0")],
+            &[(1_790_000_000_500, -1.5)],
+        );
+        let arrival = |range: Vec<Series>| Arrival { range, ..Arrival::default() };
+        let text = tidy(&[arrival(vec![north.clone()]), arrival(vec![south.clone()])], &TimeZone::UTC);
+        // The order the datasources answered in does not matter.
+        assert_eq!(tidy(&[arrival(vec![south]), arrival(vec![north])], &TimeZone::UTC), text);
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines[0], "time,datasource,namespace,pod,value");
         assert_eq!(lines[1], "2026-09-21T14:13:20+00:00,north,prod,,3");
@@ -221,7 +237,11 @@ mod tests {
         };
         let b =
             Series { labels: [("portnum".to_owned(), "3".to_owned())].into_iter().collect(), ..a.clone() };
-        let text = report_tidy(&[("Users", vec![&a]), ("=Ports", vec![&b])], &TimeZone::UTC);
+        let (a, b) = (
+            Arrival { range: vec![a], ..Arrival::default() },
+            Arrival { range: vec![b], ..Arrival::default() },
+        );
+        let text = report_tidy(&[("Users", &[a][..]), ("=Ports", &[b][..])], &TimeZone::UTC);
         assert_eq!(
             text,
             "cell,time,datasource,namespace,portnum,value\r\nUsers,1970-01-01T00:00:00+00:00,north,prod,,1.5\r\n'=Ports,1970-01-01T00:00:00+00:00,north,,3,1.5\r\n"

@@ -137,6 +137,13 @@ pub enum ApiError {
     /// The user cancelled, or a new run replaced this one.
     #[error("Cancelled.")]
     Cancelled,
+    /// A failure already worded for people: one kept in a recording (a snapshot's
+    /// datasource that could not be reached when it was taken), or one the shell decided.
+    #[error("{message}")]
+    Worded {
+        /// The message.
+        message: String,
+    },
 }
 
 fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {

@@ -131,11 +131,15 @@ impl BaseUrl {
         &self.origin
     }
 
+    /// The host, with its port unless it is the scheme's default: `grafana.example.org`.
+    pub fn host(&self) -> &str {
+        self.origin.split_once("://").map_or(self.origin.as_str(), |(_, h)| h)
+    }
+
     /// The address without its scheme and trailing slash, e.g. `prometheus:9090` or
     /// `mimir.example.org/prometheus`: a short name for a datasource.
     pub fn short_name(&self) -> String {
-        let host = self.origin.split_once("://").map_or(self.origin.as_str(), |(_, h)| h);
-        format!("{host}{}", self.path.trim_end_matches('/'))
+        format!("{}{}", self.host(), self.path.trim_end_matches('/'))
     }
 
     /// Whether a page served from `page_origin` may not call this address: an https page

@@ -17,7 +17,10 @@
 //! - [`markdown`]: report prose as a tree of known, inert node kinds;
 //! - [`vars`]: `$variables`, `label_values(...)`, regex escaping;
 //! - [`complete`]: what the query editor completes at the cursor;
-//! - [`share`]: share links (report, range, variables, Grafana URL; never a token).
+//! - [`share`]: share links (report, range, variables, Grafana URL; never a token);
+//! - [`run`]: running reports sans-IO: the machines both shells drive (retries, fallbacks,
+//!   health checks, a cell's queries), cell preparation and variable rules;
+//! - [`replay`]: recorded answers (the demo data) and report snapshots.
 //!
 //! Nothing here depends on leptos, web-sys or gloo; `cargo test` runs it natively.
 
@@ -31,7 +34,9 @@ pub mod grafana;
 pub mod markdown;
 pub mod notebook;
 pub mod prom;
+pub mod replay;
 pub mod report;
+pub mod run;
 pub mod share;
 pub mod step;
 pub mod synthetic;
