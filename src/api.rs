@@ -13,40 +13,12 @@ use std::rc::Rc;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use promnote_core::error::{self, ApiError};
-use promnote_core::grafana::{self, ApiRequest, BaseUrl, Body, Datasource};
+use promnote_core::grafana::{ApiRequest, BaseUrl, Body, Datasource, Destination};
 use promnote_core::replay::Recording;
 use promnote_core::run::{Machine, Next, Reply, Sent, REQUEST_TIMEOUT_S};
+use promnote_core::secret::{Credentials, Token};
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
-
-/// A Grafana service-account token. Its `Debug` never shows it and it has no `Display`,
-/// so it cannot end up in a log line or a message by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
-
-impl Token {
-    /// Wraps a pasted token (surrounding whitespace and a `Bearer ` prefix removed).
-    pub fn new(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
-        let raw = raw.strip_prefix("Bearer ").unwrap_or(raw).trim();
-        (!raw.is_empty() && raw.chars().all(|c| c.is_ascii_graphic())).then(|| Self(raw.to_owned()))
-    }
-
-    fn header_value(&self) -> String {
-        format!("Bearer {}", self.0)
-    }
-
-    /// Removes the token from a text that is about to be shown (defence in depth).
-    pub fn redact(&self, text: &str) -> String {
-        text.replace(&self.0, "[token]")
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token([redacted])")
-    }
-}
 
 /// A signed-in Grafana: its checked base URL and the token sent only to its origin.
 #[derive(Debug)]
@@ -55,62 +27,6 @@ pub struct Session {
     pub base: BaseUrl,
     /// The bearer token.
     pub token: Token,
-}
-
-/// How the page signs in to a Prometheus it calls directly. `Debug` shows no secret.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Credentials {
-    /// No `Authorization` header.
-    Anonymous,
-    /// `Authorization: Bearer …`.
-    Bearer(Token),
-    /// HTTP Basic.
-    Basic {
-        /// The user name (no `:`).
-        user: String,
-        /// The password.
-        password: String,
-    },
-}
-
-impl Credentials {
-    /// Basic credentials, checked: a user name without `:` and a password.
-    pub fn basic(user: &str, password: &str) -> Result<Self, String> {
-        let user = user.trim();
-        if user.is_empty() || user.contains(':') || user.chars().any(char::is_control) {
-            return Err("Type the user name for this Prometheus (it cannot contain a colon).".into());
-        }
-        if password.is_empty() || password.chars().any(char::is_control) {
-            return Err("Type the password for this Prometheus.".into());
-        }
-        Ok(Self::Basic { user: user.to_owned(), password: password.to_owned() })
-    }
-
-    fn header_value(&self) -> Option<String> {
-        match self {
-            Credentials::Anonymous => None,
-            Credentials::Bearer(token) => Some(token.header_value()),
-            Credentials::Basic { user, password } => Some(grafana::basic_authorization(user, password)),
-        }
-    }
-
-    fn redact(&self, text: &str) -> String {
-        match self {
-            Credentials::Anonymous => text.to_owned(),
-            Credentials::Bearer(token) => token.redact(text),
-            Credentials::Basic { password, .. } => text.replace(password.as_str(), "[password]"),
-        }
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Credentials::Anonymous => "Credentials::Anonymous",
-            Credentials::Bearer(_) => "Credentials::Bearer([redacted])",
-            Credentials::Basic { .. } => "Credentials::Basic([redacted])",
-        })
-    }
 }
 
 /// A Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics) that the
@@ -137,7 +53,10 @@ pub struct Live {
 impl Live {
     /// The direct server a request is meant for, and its Prometheus API path.
     fn direct_for<'a>(&'a self, request: &'a ApiRequest) -> Option<(&'a Direct, &'a str)> {
-        self.direct.iter().find_map(|d| Some((d, request.prometheus_path(&d.ds.uid)?)))
+        match request.destination(self.direct.iter().map(|d| d.ds.uid.as_str())) {
+            Destination::Direct { index, path } => Some((&self.direct[index], path)),
+            Destination::Grafana => None,
+        }
     }
 }
 

@@ -8,13 +8,14 @@ use leptos::prelude::*;
 use promnote_core::days::rfc3339_utc;
 use promnote_core::error::ApiError;
 use promnote_core::grafana::{BaseUrl, Datasource};
+use promnote_core::run::Route;
+use promnote_core::secret::{Credentials, Token};
 
-use crate::api::{Credentials, Direct, Live, Session, Token, Transport};
+use crate::api::{Direct, Live, Session, Transport};
 use crate::doc::Doc;
 use crate::keep::{self, Keep, KeptPrometheus};
 use crate::notebook::{known, open_shared, route, Gallery, NotebookView};
 use crate::perf;
-use promnote_core::run::Route;
 
 use crate::run::{Connection, DsStatus};
 

@@ -218,6 +218,8 @@ pub fn from_status(what: &str, status: u16, content_type: Option<&str>, body: &s
             message: if message.is_empty() { "403 Forbidden".into() } else { message },
         },
         404 if !looks_like_html(content_type, body) => ApiError::NotFound { what, message },
+        // A redirect, typically to a login page: promnote never follows one with a token.
+        300..=399 => ApiError::NotJson { what, status },
         502 => ApiError::BadGateway { what },
         504 => ApiError::GatewayTimeout { what },
         _ if looks_like_html(content_type, body) => ApiError::NotJson { what, status },

@@ -286,6 +286,17 @@ impl ApiRequest {
         self.path.strip_prefix(&prefix)
     }
 
+    /// Where this request goes: to Grafana, or, when it was built for one of the servers
+    /// called directly (their datasource uids, in order), to that server's Prometheus API.
+    /// Only that server's own credentials may go with it.
+    pub fn destination<'u>(&self, direct_uids: impl IntoIterator<Item = &'u str>) -> Destination<'_> {
+        direct_uids
+            .into_iter()
+            .enumerate()
+            .find_map(|(index, uid)| Some(Destination::Direct { index, path: self.prometheus_path(uid)? }))
+            .unwrap_or(Destination::Grafana)
+    }
+
     /// The same call as a GET with the form in the query string, for a proxy that refuses
     /// the POST (`None` for a GET, or a JSON body, which has no GET form).
     pub fn as_get(&self) -> Option<ApiRequest> {
@@ -309,6 +320,20 @@ impl ApiRequest {
             Body::Form(form) | Body::Json(form) => format!("POST {}\n{form}", self.path),
         }
     }
+}
+
+/// Where a request goes ([`ApiRequest::destination`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination<'a> {
+    /// Grafana, at the request's own path.
+    Grafana,
+    /// The `index`th server called directly, at this Prometheus API path.
+    Direct {
+        /// Which server.
+        index: usize,
+        /// Its API path, e.g. `api/v1/query_range`.
+        path: &'a str,
+    },
 }
 
 /// Percent-encodes a string for use in a path segment or a form value.
@@ -453,6 +478,18 @@ pub struct GrafanaErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_for_direct_servers_go_there_and_nowhere_else() {
+        let request = ApiRequest::prometheus("direct:1", "api/v1/query_range", Body::None);
+        let uids = ["direct:0", "direct:1"];
+        assert_eq!(request.destination(uids), Destination::Direct { index: 1, path: "api/v1/query_range" });
+        assert_eq!(
+            ApiRequest::prometheus("prom-a", "api/v1/query", Body::None).destination(uids),
+            Destination::Grafana
+        );
+        assert_eq!(ApiRequest::datasources().destination(uids), Destination::Grafana);
+    }
 
     #[test]
     fn accepts_and_normalizes_base_urls() {

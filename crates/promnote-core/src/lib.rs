@@ -20,7 +20,8 @@
 //! - [`share`]: share links (report, range, variables, Grafana URL; never a token);
 //! - [`run`]: running reports sans-IO: the machines both shells drive (retries, fallbacks,
 //!   health checks, a cell's queries), cell preparation and variable rules;
-//! - [`replay`]: recorded answers (the demo data) and report snapshots.
+//! - [`replay`]: recorded answers (the demo data) and report snapshots;
+//! - [`secret`]: tokens and passwords that never show in a message or log.
 //!
 //! Nothing here depends on leptos, web-sys or gloo; `cargo test` runs it natively.
 
@@ -37,6 +38,7 @@ pub mod prom;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod secret;
 pub mod share;
 pub mod step;
 pub mod synthetic;
