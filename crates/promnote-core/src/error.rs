@@ -154,7 +154,7 @@ fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {
         _ => "the token is wrong, expired or revoked",
     };
     let said = if message.is_empty() { String::new() } else { format!(" (Grafana said: {message})") };
-    format!("Grafana refused the token: {what}{said}. Create a service-account token in Grafana (Administration → Service accounts) and paste it again.")
+    format!("Grafana refused the token: {what}{said}. Create a service-account token in Grafana (Administration → Service accounts) and use that one.")
 }
 
 fn not_found_message(what: &str, message: &str) -> String {

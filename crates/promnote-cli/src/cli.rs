@@ -1,0 +1,230 @@
+//! The command line's flags, as clap derives them: doc comments are the help text.
+//! Raw text stays raw here; `main.rs` turns it into the core's checked types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  export GRAFANA_TOKEN=glsa_...        # or --token-file ~/.config/promnote/token
+  promnote --grafana https://grafana.example.org/ datasources
+  promnote --grafana https://grafana.example.org/ query \\
+      'max(jupyterhub_active_users{period=\"24h\"}) by (namespace)' \\
+      --from now-1M --step 1d --legend '{{namespace}}' > hubs.csv
+  promnote --grafana https://grafana.example.org/ run reports/hub-activity.md --var hub=prod,staging
+  promnote --grafana https://grafana.example.org/ run reports/service-metrics.md --out out/
+  promnote --grafana https://grafana.example.org/ snapshot reports/*.md --out dist/snapshots
+  promnote --prometheus http://prometheus:9090/ query 'sum(up) by (job)' --from now-6h
+
+Exit codes:
+  0  everything answered
+  1  partial: some datasource failed (the rest is written; warnings on stderr)
+  2  usage or input error (a flag, a time, a report that does not parse)
+  3  nothing could be reached, or the token was refused
+
+Environment:
+  GRAFANA_TOKEN        the Grafana service-account token (or --token-file)
+  PROMETHEUS_TOKEN     a bearer token for every --prometheus server
+  PROMETHEUS_USER, PROMETHEUS_PASSWORD
+                       HTTP Basic sign-in for every --prometheus server";
+
+/// PromQL notebooks from the command line: query the Prometheus datasources Grafana knows
+/// (or Prometheus servers directly), run report notebooks, and write CSV or JSON, or take
+/// snapshots that a published promnote site draws without a token.
+#[derive(Debug, Parser)]
+#[command(name = "promnote", version, about, after_long_help = EXAMPLES, after_help = "See `promnote --help` for examples, exit codes and the environment.")]
+pub struct Cli {
+    /// Where to send queries.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Print nothing on stderr but errors and warnings (no progress bar).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Print every request on stderr, with its answer's status, size and time (never a
+    /// credential).
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where queries go: a Grafana, Prometheus servers called directly, or a recording.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Grafana's base address (with its sub-path, if any), e.g. https://grafana.example.org/.
+    /// The token comes from GRAFANA_TOKEN or --token-file, and is sent only to this origin.
+    #[arg(long, global = true, value_name = "URL")]
+    pub grafana: Option<String>,
+
+    /// A file that holds the Grafana token (instead of GRAFANA_TOKEN). A token is never
+    /// taken as a flag's value: it would show in `ps` and in shell history.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// A Prometheus-compatible HTTP API to query directly, as one more datasource
+    /// (repeatable): Prometheus, Thanos, Mimir (…/prometheus/), VictoriaMetrics. Sign-in
+    /// from PROMETHEUS_TOKEN, or PROMETHEUS_USER and PROMETHEUS_PASSWORD.
+    #[arg(long, global = true, value_name = "URL")]
+    pub prometheus: Vec<String>,
+
+    /// Answer from a recording or a snapshot file instead of any server (the site's
+    /// demo-data/reports.json, or a snapshots/<report>.json): runs at its recorded time.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["grafana", "prometheus"])]
+    pub replay: Option<PathBuf>,
+
+    /// How long one request may take, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub timeout: u32,
+
+    /// How many requests are in flight at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = 6,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the datasources: name, uid, type, route (proxy or /api/ds/query) and health.
+    Datasources {
+        /// How to print the list.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Run one PromQL query on every Prometheus datasource and print the merged answer.
+    ///
+    /// Series are told apart by datasource and labels (two clusters' `staging` hubs stay
+    /// two series); `--step 1d` gives whole calendar days in `--tz`.
+    Query(QueryArgs),
+    /// Run every cell of a report notebook (Markdown with ```promql cells).
+    ///
+    /// Without --out, prints the whole report's tidy CSV (what the page's "Report CSV"
+    /// gives), or one cell's with --cell. With --out, writes one file per cell and
+    /// report.csv.
+    Run(RunArgs),
+    /// Run reports and write snapshots that a published promnote site draws without a
+    /// token: OUT/<report>.json and OUT/index.json. Put OUT at dist/snapshots.
+    Snapshot(SnapshotArgs),
+}
+
+/// How `datasources` prints its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for people.
+    Table,
+    /// A JSON array.
+    Json,
+}
+
+/// How query results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tidy CSV: one row per sample (time, datasource, labels…, value).
+    Csv,
+    /// Wide CSV: one row per time, one column per series (the chart's table).
+    CsvWide,
+    /// JSON: each cell's series with labels and samples, and its wide table.
+    Json,
+}
+
+/// The time range and zone, as typed.
+#[derive(Debug, Args)]
+pub struct RangeArgs {
+    /// Range start: Grafana's syntax (now-1M, now-7d/d), a date (2026-11-01), RFC 3339,
+    /// unix seconds, or words (1 month ago). Default: the report's, or now-1M for a query.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub from: Option<String>,
+
+    /// Range end, in the same forms. Default: the report's, or now.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub to: Option<String>,
+
+    /// The IANA time zone whose midnights cut calendar days and in which times are
+    /// written, e.g. Europe/Berlin.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+}
+
+/// `promnote query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The PromQL query.
+    pub query: String,
+
+    /// The time range and zone.
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// The step: 1d for calendar days, a Prometheus duration (5m, 1h), or auto.
+    #[arg(long, default_value = "auto")]
+    pub step: String,
+
+    /// How series are named, e.g. '{{namespace}}' or '{{datasource}} {{job}}' (csv-wide
+    /// column names and JSON names).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub legend: Option<String>,
+
+    /// Only these datasources, by name or uid (repeatable; default: every Prometheus
+    /// datasource).
+    #[arg(long = "datasource", value_name = "NAME")]
+    pub datasources: Vec<String>,
+
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+}
+
+/// `promnote run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The report notebook (.md).
+    pub report: PathBuf,
+
+    /// A variable's values: NAME=VALUE[,VALUE…], or NAME=All where the report offers All
+    /// (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUES")]
+    pub vars: Vec<String>,
+
+    /// The time range and zone.
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// Only this cell: its number (1 is the first) or its title.
+    #[arg(long, value_name = "N|TITLE")]
+    pub cell: Option<String>,
+
+    /// The output format (files under --out, or stdout).
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+
+    /// Write one file per cell (cell-01-<title>.csv …) and the whole report's tidy CSV
+    /// (report.csv) into this folder instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `promnote snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The report notebooks (.md); each is written to OUT/<file name>.json.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// The folder for the snapshots and their index (e.g. dist/snapshots).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// A variable's values, for every report that has it: NAME=VALUE[,VALUE…] or NAME=All.
+    #[arg(long = "var", value_name = "NAME=VALUES")]
+    pub vars: Vec<String>,
+
+    /// The time range and zone (default: each report's range, in UTC).
+    #[command(flatten)]
+    pub range: RangeArgs,
+}

@@ -1,0 +1,220 @@
+//! The one module that does HTTP. [`Transport::send`] sends a core [`ApiRequest`] to
+//! Grafana, or to a Prometheus called directly, with that server's own credentials only
+//! (never to another origin, never across a redirect), under a per-request timeout, and
+//! returns the answer whatever its status; a request that got no answer becomes an
+//! [`ApiError`]. A [`Transport::Replay`] answers from a recording instead. What answers
+//! mean, retries and fallbacks are the core's (`promnote_core::run`).
+
+use std::io::Read as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use promnote_core::error::ApiError;
+use promnote_core::grafana::{ApiRequest, BaseUrl, Body, Datasource, Destination};
+use promnote_core::replay::Recording;
+use promnote_core::run::{Reply, Sent};
+use promnote_core::secret::{Credentials, Token};
+
+/// Answers larger than this are refused rather than read into memory.
+const MAX_BODY_BYTES: u64 = 1 << 30;
+
+/// A signed-in Grafana.
+#[derive(Debug)]
+pub struct Grafana {
+    /// Its checked base URL.
+    pub base: BaseUrl,
+    /// The token, sent only to `base`'s origin.
+    pub token: Token,
+}
+
+/// A Prometheus-compatible server called directly: one datasource.
+#[derive(Debug)]
+pub struct Direct {
+    /// The datasource it appears as.
+    pub ds: Datasource,
+    /// Where its API is.
+    pub base: BaseUrl,
+    /// How to sign in, sent only to `base`'s origin.
+    pub credentials: Credentials,
+}
+
+/// Live servers.
+pub struct Live {
+    agent: ureq::Agent,
+    /// The Grafana, if one was given.
+    pub grafana: Option<Grafana>,
+    /// The servers called directly.
+    pub direct: Vec<Direct>,
+    timeout_s: u32,
+    verbose: bool,
+    received: AtomicU64,
+}
+
+/// Where requests go.
+pub enum Transport {
+    /// Live servers.
+    Live(Live),
+    /// A recording (demo data or a snapshot), answered at once.
+    Replay(Recording),
+}
+
+impl Live {
+    /// A client for these servers: no redirects followed, `timeout_s` per request.
+    pub fn new(grafana: Option<Grafana>, direct: Vec<Direct>, timeout_s: u32, verbose: bool) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(u64::from(timeout_s))))
+            // A redirect is answered as it is (and read as a login page): the token never
+            // follows it to another address.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .http_status_as_error(false)
+            .user_agent(concat!("promnote/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Self {
+            agent: config.into(),
+            grafana,
+            direct,
+            timeout_s,
+            verbose,
+            received: AtomicU64::new(0),
+        }
+    }
+
+    fn send(&self, request: &ApiRequest, what: &str) -> Sent {
+        let (url, base, authorization) = match request.destination(self.direct.iter().map(|d| d.ds.uid.as_str())) {
+            Destination::Direct { index, path } => {
+                let direct = &self.direct[index];
+                (direct.base.join(path), &direct.base, direct.credentials.header_value())
+            }
+            Destination::Grafana => match &self.grafana {
+                Some(grafana) => (grafana.base.join(&request.path), &grafana.base, Some(grafana.token.header_value())),
+                None => {
+                    return Err(ApiError::Worded {
+                        message: format!("{what}: this needs a Grafana (--grafana), and none was given."),
+                    })
+                }
+            },
+        };
+        #[expect(clippy::disallowed_methods, reason = "a native binary: Instant works here (the lint is for wasm32)")]
+        let started = std::time::Instant::now();
+        let result = self.call(&url, request, authorization.as_deref());
+        let sent = match result {
+            Ok(reply) => Ok(reply),
+            Err(ureq::Error::Timeout(_)) => Err(ApiError::TimedOut { what: what.to_owned(), seconds: self.timeout_s }),
+            Err(ureq::Error::BodyExceedsLimit(limit)) => Err(ApiError::Worded {
+                message: format!("{what} answered with more than {} MB; use a shorter range or a larger step.", limit >> 20),
+            }),
+            Err(e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_))) => Err(ApiError::Worded {
+                message: format!("Could not make a secure (TLS) connection to {}: {e}. Check the address and its certificate.", base.origin()),
+            }),
+            Err(_) => Err(ApiError::Unreachable { origin: base.origin().to_owned() }),
+        };
+        if self.verbose {
+            let outcome = match &sent {
+                Ok(reply) => format!("{} ({} bytes)", reply.status, reply.body.len()),
+                Err(e) => format!("no answer: {e}"),
+            };
+            eprintln!("promnote: {} {} -> {outcome} in {} ms", request.method(), url, started.elapsed().as_millis());
+        }
+        sent
+    }
+
+    fn call(&self, url: &str, request: &ApiRequest, authorization: Option<&str>) -> Result<Reply, ureq::Error> {
+        let mut response = match &request.body {
+            Body::None => {
+                let call = self.agent.get(url).header("Accept", "application/json");
+                match authorization {
+                    Some(value) => call.header("Authorization", value).call(),
+                    None => call.call(),
+                }
+            }
+            Body::Form(body) | Body::Json(body) => {
+                let kind = if matches!(request.body, Body::Form(_)) {
+                    "application/x-www-form-urlencoded"
+                } else {
+                    "application/json"
+                };
+                let call = self.agent.post(url).header("Accept", "application/json").header("Content-Type", kind);
+                match authorization {
+                    Some(value) => call.header("Authorization", value).send(body.as_str()),
+                    None => call.send(body.as_str()),
+                }
+            }
+        }?;
+        let status = response.status().as_u16();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut bytes = Vec::new();
+        response.body_mut().with_config().limit(MAX_BODY_BYTES).reader().read_to_end(&mut bytes)?;
+        self.received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let body = String::from_utf8(bytes)
+            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+        Ok(Reply { status, content_type, body })
+    }
+
+    /// Removes every secret from a message (defence in depth: none should hold one).
+    fn redact(&self, text: &str) -> String {
+        let text = self.grafana.as_ref().map_or(text.to_owned(), |g| g.token.redact(text));
+        self.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
+    }
+}
+
+impl Transport {
+    /// Sends one request; `what` names it for messages.
+    pub fn send(&self, request: &ApiRequest, what: &str) -> Sent {
+        match self {
+            Transport::Live(live) => live.send(request, what),
+            Transport::Replay(recording) => recording.sent(request, what),
+        }
+    }
+
+    /// Whether pauses between retries are worth waiting (a recording answers the same at once).
+    pub fn waits(&self) -> bool {
+        matches!(self, Transport::Live(_))
+    }
+
+    /// The bytes of answers received so far.
+    pub fn received(&self) -> u64 {
+        match self {
+            Transport::Live(live) => live.received.load(Ordering::Relaxed),
+            Transport::Replay(_) => 0,
+        }
+    }
+
+    /// Whether a Grafana lists datasources here (live, or in the recording).
+    pub fn has_grafana(&self) -> bool {
+        match self {
+            Transport::Live(live) => live.grafana.is_some(),
+            Transport::Replay(_) => true,
+        }
+    }
+
+    /// The servers called directly, as datasources.
+    pub fn direct_datasources(&self) -> Vec<Datasource> {
+        match self {
+            Transport::Live(live) => live.direct.iter().map(|d| d.ds.clone()).collect(),
+            Transport::Replay(_) => Vec::new(),
+        }
+    }
+
+    /// The servers' host names, for a snapshot's banner (never a credential).
+    pub fn servers(&self) -> Vec<String> {
+        match self {
+            Transport::Live(live) => live
+                .grafana
+                .iter()
+                .map(|g| g.base.host().to_owned())
+                .chain(live.direct.iter().map(|d| d.base.host().to_owned()))
+                .collect(),
+            Transport::Replay(_) => Vec::new(),
+        }
+    }
+
+    /// An error as the user reads it, without any secret.
+    pub fn describe(&self, error: &ApiError) -> String {
+        match self {
+            Transport::Live(live) => live.redact(&error.to_string()),
+            Transport::Replay(_) => error.to_string(),
+        }
+    }
+}
