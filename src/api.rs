@@ -13,9 +13,9 @@ use std::rc::Rc;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use promnote_core::error::{self, ApiError};
-use promnote_core::grafana::{ApiRequest, BaseUrl, Body, Datasource, Destination};
-use promnote_core::replay::Recording;
-use promnote_core::run::{Machine, Next, Reply, Sent, REQUEST_TIMEOUT_S};
+use promnote_core::grafana::{self, ApiRequest, BaseUrl, Body, Datasource, Destination};
+use promnote_core::replay::{taken_at_text, Recording, Snapshot, SnapshotIndex};
+use promnote_core::run::{Machine, Next, Reply, Sent, NOT_RECORDED, REQUEST_TIMEOUT_S};
 use promnote_core::secret::{Credentials, Token};
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
@@ -60,11 +60,13 @@ impl Live {
     }
 }
 
-/// What a replay answers from: the site's demo data.
+/// What a replay answers from: the site's demo data, or a published report's snapshot.
 #[derive(Debug)]
 pub enum Replayed {
     /// The bundled demo recording.
     Demo(Recording),
+    /// A snapshot taken by `promnote snapshot`.
+    Snapshot(Snapshot),
 }
 
 impl Replayed {
@@ -72,6 +74,7 @@ impl Replayed {
     pub fn recording(&self) -> &Recording {
         match self {
             Replayed::Demo(recording) => recording,
+            Replayed::Snapshot(snapshot) => &snapshot.recording,
         }
     }
 }
@@ -152,7 +155,19 @@ impl Transport {
         }
     }
 
-    /// An error as the user reads it: without any secret.
+    /// The snapshot being replayed, if any.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        match self {
+            Transport::Replay(replayed) => match &**replayed {
+                Replayed::Snapshot(snapshot) => Some(snapshot),
+                Replayed::Demo(_) => None,
+            },
+            Transport::Live(_) => None,
+        }
+    }
+
+    /// An error as the user reads it: without any secret, and, on a snapshot, saying that
+    /// it happened when the snapshot was taken (or that the snapshot holds no such answer).
     pub fn describe(&self, error: &ApiError) -> String {
         match self {
             Transport::Live(live) => {
@@ -160,7 +175,15 @@ impl Transport {
                 let text = live.grafana.as_ref().map_or(text.clone(), |g| g.token.redact(&text));
                 live.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
             }
-            Transport::Replay(_) => error.to_string(),
+            Transport::Replay(replayed) => match (&**replayed, error) {
+                (Replayed::Snapshot(_), ApiError::Status { message, .. }) if message == NOT_RECORDED => {
+                    "This snapshot holds no answer for that: it was taken with the report as published. Connect to Grafana to run it live.".into()
+                }
+                (Replayed::Snapshot(snapshot), e) => {
+                    format!("When the snapshot was taken ({}): {e}", taken_at_text(snapshot.taken_at_ms))
+                }
+                (Replayed::Demo(_), e) => e.to_string(),
+            },
         }
     }
 }
@@ -332,6 +355,22 @@ pub async fn load_recording(abort: &AbortSignal) -> Result<Recording, ApiError> 
         serde_json::from_str::<Recording>(b).map_err(|e| e.to_string())
     })
     .await
+}
+
+/// The snapshots this site carries (`snapshots/index.json`), if it carries any: a site
+/// without them answers 404, which is no error.
+pub async fn load_snapshot_index(abort: &AbortSignal) -> Result<Option<SnapshotIndex>, ApiError> {
+    match load_json("snapshots/index.json", "The site's snapshot index", abort, SnapshotIndex::parse).await {
+        Ok(index) => Ok(Some(index)),
+        Err(ApiError::Status { status: 404, .. } | ApiError::NotJson { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// One snapshot of this site, by its file name in the index.
+pub async fn load_snapshot(file: &str, abort: &AbortSignal) -> Result<Snapshot, ApiError> {
+    let url = format!("snapshots/{}", grafana::encode_component(file));
+    load_json(&url, "The report's snapshot", abort, Snapshot::parse).await
 }
 
 /// Fetches a file of this site (same origin, no credentials) and decodes it.

@@ -2,16 +2,20 @@
 //! the open report. Components read narrow signals from [`Connection`] and [`Doc`]; all
 //! decisions about data live in `promnote_core`.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use promnote_core::days::rfc3339_utc;
 use promnote_core::error::ApiError;
 use promnote_core::grafana::{BaseUrl, Datasource};
+use promnote_core::notebook;
+use promnote_core::replay::{Snapshot, SnapshotEntry, SnapshotIndex};
 use promnote_core::run::Route;
 use promnote_core::secret::{Credentials, Token};
+use promnote_core::vars::Selection;
 
-use crate::api::{Direct, Live, Session, Transport};
+use crate::api::{Direct, Live, Replayed, Session, Transport};
 use crate::doc::Doc;
 use crate::keep::{self, Keep, KeptPrometheus};
 use crate::notebook::{known, open_shared, route, Gallery, NotebookView};
@@ -33,6 +37,8 @@ enum Mode {
     },
     /// The bundled recording, made at this time.
     Demo(i64),
+    /// A snapshot this site carries; what its banner says.
+    Snapshot(String),
 }
 
 /// The whole page.
@@ -43,7 +49,10 @@ pub fn App() -> impl IntoView {
     let mode = RwSignal::new(Mode::Idle);
     let link_grafana = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
-    // Open what the address asks for: a share link, a report, or the flagship.
+    // The published snapshots this site carries, if any (read once at start).
+    let snapshots = RwSignal::new(None::<SnapshotIndex>);
+    // Open what the address asks for: a share link, a report (its snapshot, while the
+    // page shows snapshots), or the flagship.
     let follow = move |fragment: String| {
         if fragment.starts_with("#share=") {
             match open_shared(doc, &fragment) {
@@ -54,15 +63,34 @@ pub fn App() -> impl IntoView {
                 Err(e) => problem.set(Some(e)),
             }
         } else {
+            let showing_snapshots = matches!(mode.get_untracked(), Mode::Idle | Mode::Snapshot(_));
+            let entry = snapshots.with_untracked(|index| {
+                let index = index.as_ref().filter(|_| showing_snapshots)?;
+                let id = route(&fragment);
+                let entry = match id {
+                    Some(id) => index.snapshots.iter().find(|e| e.id == id),
+                    None => index.snapshots.first(),
+                };
+                entry.cloned()
+            });
+            if let Some(entry) = entry {
+                open_snapshot(conn, doc, mode, problem, entry);
+                return;
+            }
             let id = route(&fragment)
                 .filter(|id| known(id))
                 .unwrap_or_else(|| crate::doc::BUILT_IN[0].id.to_owned());
-            if doc.id.get_untracked() == id {
+            if doc.id.get_untracked() == id && !doc.snapshot.get_untracked() {
                 return;
             }
             if let Err(e) = doc.open(&id) {
                 problem.set(Some(e));
                 return;
+            }
+            if matches!(mode.get_untracked(), Mode::Snapshot(_)) {
+                // Another snapshot's answers are not this report's: it waits for Connect.
+                conn.forget_session();
+                mode.set(Mode::Idle);
             }
             problem.set(None);
             conn.refresh_now(false);
@@ -71,6 +99,21 @@ pub fn App() -> impl IntoView {
     };
     let hash = || web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     follow(hash());
+    if !hash().starts_with("#share=") {
+        leptos::task::spawn_local(async move {
+            let Ok(controller) = web_sys::AbortController::new() else { return };
+            match crate::api::load_snapshot_index(&controller.signal()).await {
+                Ok(Some(index)) if !index.snapshots.is_empty() => {
+                    snapshots.set(Some(index));
+                    if mode.get_untracked() == Mode::Idle {
+                        follow(hash());
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    }
     crate::chart_view::fit_charts_to_paper();
     let listener = window_event_listener(leptos::ev::hashchange, move |_| follow(hash()));
     on_cleanup(move || listener.remove());
@@ -78,7 +121,11 @@ pub fn App() -> impl IntoView {
         Mode::Live { grafana, .. } => grafana,
         _ => None,
     });
-    let replay = Signal::derive(move || matches!(mode.get(), Mode::Demo(_)));
+    let replay = Signal::derive(move || matches!(mode.get(), Mode::Demo(_) | Mode::Snapshot(_)));
+    let gallery_snapshots = Signal::derive(move || {
+        let showing = matches!(mode.get(), Mode::Idle | Mode::Snapshot(_));
+        snapshots.get().filter(|_| showing).map(|index| index.snapshots)
+    });
     view! {
         <header class="masthead no-print">
             <span class="brand">"promnote"</span>
@@ -88,7 +135,7 @@ pub fn App() -> impl IntoView {
             <ConnectForm conn doc mode link_grafana />
             <CorsHelp conn />
             <DatasourceList conn />
-            <Gallery doc conn problem />
+            <Gallery doc conn problem snapshots=gallery_snapshots />
             <NotebookView conn doc grafana replay />
         </main>
         <footer class="no-print">
@@ -98,6 +145,80 @@ pub fn App() -> impl IntoView {
             </a>
         </footer>
     }
+}
+
+/// Opens a published snapshot: loads its file, opens its report with the range, zone
+/// and variable values it was taken with, and replays its answers.
+fn open_snapshot(
+    conn: Connection,
+    doc: Doc,
+    mode: RwSignal<Mode>,
+    problem: RwSignal<Option<String>>,
+    entry: SnapshotEntry,
+) {
+    if doc.snapshot.get_untracked()
+        && doc.id.get_untracked() == entry.id
+        && matches!(mode.get_untracked(), Mode::Snapshot(_))
+    {
+        return;
+    }
+    conn.cancel();
+    let Some((_, signal)) = conn.abort_signal() else { return };
+    leptos::task::spawn_local(async move {
+        let snapshot = match crate::api::load_snapshot(&entry.file, &signal).await {
+            Ok(snapshot) => snapshot,
+            Err(ApiError::Cancelled) => return,
+            Err(e) => {
+                problem.set(Some(e.to_string()));
+                return;
+            }
+        };
+        if signal.aborted() {
+            return;
+        }
+        let nb = match notebook::parse(&snapshot.report) {
+            Ok(nb) => nb,
+            Err(e) => {
+                problem.set(Some(format!(
+                    "The snapshot of {} holds a report that cannot be read: {e}",
+                    entry.title
+                )));
+                return;
+            }
+        };
+        let zone = match crate::zone::zone(&snapshot.zone) {
+            Ok(zone) => zone,
+            Err(e) => {
+                problem.set(Some(format!("The snapshot of {}: {e}", entry.title)));
+                return;
+            }
+        };
+        let vars: BTreeMap<String, Selection> = snapshot
+            .variables
+            .iter()
+            .map(|(name, values)| (name.clone(), Selection::from_values(values.clone())))
+            .collect();
+        problem.set(None);
+        doc.clear_runs();
+        doc.load_snapshot(&snapshot.id, nb, (snapshot.from.clone(), snapshot.to.clone()), &vars);
+        conn.zone.set(zone);
+        mode.set(Mode::Snapshot(snapshot_banner(&snapshot)));
+        conn.connect(Transport::Replay(Rc::new(Replayed::Snapshot(snapshot))));
+    });
+}
+
+/// "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC. Connect to see live data."
+fn snapshot_banner(snapshot: &Snapshot) -> String {
+    let mut banner = format!("{} Connect to see live data.", snapshot.banner());
+    if !snapshot.variables.is_empty() {
+        banner.push_str(" Variables offer only the values the snapshot was taken with.");
+    }
+    match snapshot.failed.len() {
+        0 => {}
+        1 => banner.push_str(" One datasource failed when it was taken (see the report)."),
+        n => banner.push_str(&format!(" {n} datasource failures when it was taken (see the report).")),
+    }
+    banner
 }
 
 #[component]
@@ -285,6 +406,9 @@ fn ConnectForm(
                         "); no Grafana is contacted. Connect to your own Grafana to see live data."
                     </p>
                 }.into_any()),
+                Mode::Snapshot(banner) => Some(view! {
+                    <p class="banner snapshot" data-testid="snapshot-banner">{banner}</p>
+                }.into_any()),
                 Mode::Live { grafana, direct } => {
                     let all: Vec<String> = grafana.into_iter().chain(direct).collect();
                     Some(view! { <p class="banner">"Connected to " <code>{all.join(" and ")}</code></p> }.into_any())
@@ -444,10 +568,11 @@ fn DatasourceList(conn: Connection) -> impl IntoView {
                     <For each=move || conn.rows.get() key=|row| row.ds.uid.clone() children=move |row| {
                         let (hook, text) = (row.status.clone(), row.status);
                         let direct = row.ds.is_direct();
+                        let snapshot = conn.transport().is_some_and(|t| t.snapshot().is_some());
                         view! {
                             <li data-testid="datasource" data-uid=row.ds.uid data-status=move || hook.get().hook()>
                                 <span class="ds-name">{row.ds.name}</span>
-                                <span class="ds-status">{move || status_text(&text.get(), direct)}</span>
+                                <span class="ds-status">{move || status_text(&text.get(), direct, snapshot)}</span>
                             </li>
                         }
                     } />
@@ -493,8 +618,10 @@ fn datasource_summary(conn: Connection) -> String {
     format!("{total} datasource{plural}: {}{skipped}", parts.join(", "))
 }
 
-fn status_text(status: &DsStatus, direct: bool) -> String {
+fn status_text(status: &DsStatus, direct: bool, snapshot: bool) -> String {
     match status {
+        DsStatus::Ok { .. } if snapshot => "ok when the snapshot was taken".into(),
+        DsStatus::Error(_) if snapshot => "failed when the snapshot was taken (see the report)".into(),
         DsStatus::Checking if direct => "checking (called directly)…".into(),
         DsStatus::Checking => "checking through Grafana's proxy…".into(),
         DsStatus::Ok { millis, route: Route::Proxy } if direct => {

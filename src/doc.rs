@@ -176,6 +176,9 @@ pub struct Doc {
     pub edited: RwSignal<bool>,
     /// Bumped by every "run all", so the page marks `promnote:drawn` once per run.
     pub runs: RwSignal<u32>,
+    /// Whether the report is a published snapshot's: its edits are not kept in the
+    /// browser (they would stand in for the built-in report of the same id).
+    pub snapshot: RwSignal<bool>,
     /// The built-in report's own Markdown, as the page writes it (so edits can be told
     /// from the original without parsing it again on every keystroke).
     original: StoredValue<Option<String>>,
@@ -199,6 +202,7 @@ impl Doc {
             var_values: RwSignal::new(BTreeMap::new()),
             edited: RwSignal::new(false),
             runs: RwSignal::new(0),
+            snapshot: RwSignal::new(false),
             original: StoredValue::new(None),
             next_key: StoredValue::new(0),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
@@ -266,6 +270,7 @@ impl Doc {
             selections.insert(v.name.clone(), run::initial_selection(v, vars.get(&v.name)));
         }
         self.id.set(id.to_owned());
+        self.snapshot.set(false);
         self.front.set(nb.front);
         self.from.set(from);
         self.to.set(to);
@@ -276,6 +281,20 @@ impl Doc {
             built_in(id).and_then(|b| notebook::parse(b.source).ok()).map(|original| original.to_markdown()),
         );
         self.edited.set(built_in(id).is_some() && self.differs_from_original(&self.source_untracked()));
+    }
+
+    /// Opens a snapshot's report with the range and variable values it was taken with.
+    /// Its edits are not saved.
+    pub fn load_snapshot(
+        &self,
+        id: &str,
+        nb: Notebook,
+        range: (String, String),
+        vars: &BTreeMap<String, Selection>,
+    ) {
+        self.load(id, nb, Some(range), vars);
+        self.snapshot.set(true);
+        self.edited.set(false);
     }
 
     /// Opens a report by id: the saved copy if there is one, else the built-in.
@@ -351,7 +370,7 @@ impl Doc {
     /// differs from its original).
     pub fn save(&self) {
         let id = self.id.get_untracked();
-        if id.is_empty() {
+        if id.is_empty() || self.snapshot.get_untracked() {
             return;
         }
         let source = self.source_untracked();

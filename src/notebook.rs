@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use promnote_core::chart::file_name;
 use promnote_core::csv;
 use promnote_core::notebook::{self, Cell, CellOptions, Notebook};
+use promnote_core::replay::{taken_at_text, SnapshotEntry};
 use promnote_core::run::{self, Arrival};
 use promnote_core::share::{self, Shared};
 use promnote_core::time::TimeRange;
@@ -126,15 +127,30 @@ pub fn route(fragment: &str) -> Option<String> {
     fragment.strip_prefix("#/").filter(|id| !id.is_empty()).map(str::to_owned)
 }
 
-/// The gallery: the built-in reports, the user's own, a new one, one from a file.
+/// The gallery: the built-in reports (or, while the page shows a published site's
+/// snapshots, those), the user's own, a new one, one from a file.
 #[component]
-pub fn Gallery(doc: Doc, conn: Connection, problem: RwSignal<Option<String>>) -> impl IntoView {
-    let reports: Vec<(String, String, Option<String>)> = BUILT_IN
+pub fn Gallery(
+    doc: Doc,
+    conn: Connection,
+    problem: RwSignal<Option<String>>,
+    /// The snapshots to list instead of the built-in reports.
+    #[prop(into)]
+    snapshots: Signal<Option<Vec<SnapshotEntry>>>,
+) -> impl IntoView {
+    let built_ins: Vec<(String, String, Option<String>)> = BUILT_IN
         .iter()
         .filter_map(|b| {
             notebook::parse(b.source).ok().map(|nb| (b.id.to_owned(), nb.front.title, nb.front.description))
         })
         .collect();
+    let reports = move || match snapshots.get() {
+        Some(entries) => entries
+            .into_iter()
+            .map(|e| (e.id, e.title, Some(format!("Snapshot taken {}", taken_at_text(e.taken_at_ms)))))
+            .collect(),
+        None => built_ins.clone(),
+    };
     let new_report = move |_| {
         let template = Notebook {
             front: notebook::FrontMatter { title: "My report".into(), ..Default::default() },
@@ -179,7 +195,7 @@ pub fn Gallery(doc: Doc, conn: Connection, problem: RwSignal<Option<String>>) ->
     view! {
         <nav class="gallery no-print" aria-label="Reports">
             <ul>
-                {reports.into_iter().map(|(id, title, description)| {
+                {move || reports().into_iter().map(|(id, title, description)| {
                     let href = format!("#/{id}");
                     let current = id.clone();
                     view! {
@@ -376,7 +392,7 @@ pub fn NotebookView(
                     </label>
                 </div>
             })}
-            <Variables conn doc />
+            <Variables conn doc frozen=Signal::derive(move || replay.get() && doc.snapshot.get()) />
             <For each=move || doc.blocks.get() key=DocBlock::key children=move |block| match block {
                 DocBlock::Prose { key, text, editing } => view! { <ProseBlock doc key text editing /> }.into_any(),
                 DocBlock::Cell(cell) => view! { <CellView conn doc cell /> }.into_any(),
@@ -412,9 +428,10 @@ fn ProseBlock(doc: Doc, key: u32, text: RwSignal<String>, editing: RwSignal<bool
 /// How many values a variable's list shows at once (a filter narrows longer lists).
 const MAX_VARIABLE_OPTIONS: usize = 300;
 
-/// One control per variable; a change re-runs the cells that use it.
+/// One control per variable; a change re-runs the cells that use it. On a snapshot
+/// (`frozen`) each offers only the values the snapshot was taken with, and says so.
 #[component]
-fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
+fn Variables(conn: Connection, doc: Doc, #[prop(into)] frozen: Signal<bool>) -> impl IntoView {
     let changed = move |name: String, selection: Selection| {
         doc.vars.update(|m| {
             m.insert(name.clone(), selection);
@@ -443,10 +460,18 @@ fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
                 let count = Memo::new(move |_| doc.var_values.with(|m| m.get(&name_for_count).and_then(|r| r.as_ref().ok().map(Vec::len))).unwrap_or(0));
                 let options = move || {
                     let selection = doc.vars.with(|m| m.get(&name_for_options).cloned()).unwrap_or(Selection::All);
-                    let values = doc.var_values.with(|m| {
-                        let all = m.get(&name_for_options).and_then(|r| r.as_ref().ok()).map_or(&[][..], Vec::as_slice);
-                        vars::shown_values(all, &filter.get(), &selection, MAX_VARIABLE_OPTIONS)
-                    });
+                    let values = if frozen.get() {
+                        match &selection {
+                            Selection::All => Vec::new(),
+                            Selection::Values(values) => values.clone(),
+                        }
+                    } else {
+                        doc.var_values.with(|m| {
+                            let all = m.get(&name_for_options).and_then(|r| r.as_ref().ok()).map_or(&[][..], Vec::as_slice);
+                            vars::shown_values(all, &filter.get(), &selection, MAX_VARIABLE_OPTIONS)
+                        })
+                    };
+                    let include_all = include_all && (!frozen.get() || selection == Selection::All);
                     let all = include_all.then(|| {
                         let selected = selection == Selection::All;
                         view! { <option value=vars::ALL selected=selected>"All"</option> }
@@ -480,9 +505,13 @@ fn Variables(conn: Connection, doc: Doc) -> impl IntoView {
                             <input type="search" data-testid="variable-filter" placeholder=move || format!("filter {} values", count.get())
                                 prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
                         </Show>
-                        <select data-testid="variable" data-name=name multiple=multi size=if multi { "4" } else { "1" } on:change=on_change>
+                        <select data-testid="variable" data-name=name multiple=multi size=if multi { "4" } else { "1" } on:change=on_change
+                            prop:disabled=move || frozen.get()>
                             {options}
                         </select>
+                        <Show when=move || frozen.get()>
+                            <span class="muted" data-testid="variable-frozen">"the snapshot holds these values only; connect to choose others"</span>
+                        </Show>
                         {move || failed().map(|e| view! { <span class="muted">{format!("values could not be loaded: {e}")}</span> })}
                     </label>
                 }

@@ -155,6 +155,7 @@ pub struct RangeArgs {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// The PromQL query.
+    #[arg(value_name = "PROMQL")]
     pub query: String,
 
     /// The time range and zone.
@@ -184,6 +185,7 @@ pub struct QueryArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The report notebook (.md).
+    #[arg(value_name = "REPORT.md")]
     pub report: PathBuf,
 
     /// A variable's values: NAME=VALUE[,VALUE…], or NAME=All where the report offers All
@@ -213,7 +215,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// The report notebooks (.md); each is written to OUT/<file name>.json.
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "REPORT.md")]
     pub reports: Vec<PathBuf>,
 
     /// The folder for the snapshots and their index (e.g. dist/snapshots).

@@ -70,32 +70,31 @@ impl Live {
             .http_status_as_error(false)
             .user_agent(concat!("promnote/", env!("CARGO_PKG_VERSION")))
             .build();
-        Self {
-            agent: config.into(),
-            grafana,
-            direct,
-            timeout_s,
-            verbose,
-            received: AtomicU64::new(0),
-        }
+        Self { agent: config.into(), grafana, direct, timeout_s, verbose, received: AtomicU64::new(0) }
     }
 
     fn send(&self, request: &ApiRequest, what: &str) -> Sent {
-        let (url, base, authorization) = match request.destination(self.direct.iter().map(|d| d.ds.uid.as_str())) {
-            Destination::Direct { index, path } => {
-                let direct = &self.direct[index];
-                (direct.base.join(path), &direct.base, direct.credentials.header_value())
-            }
-            Destination::Grafana => match &self.grafana {
-                Some(grafana) => (grafana.base.join(&request.path), &grafana.base, Some(grafana.token.header_value())),
-                None => {
-                    return Err(ApiError::Worded {
-                        message: format!("{what}: this needs a Grafana (--grafana), and none was given."),
-                    })
+        let (url, base, authorization) =
+            match request.destination(self.direct.iter().map(|d| d.ds.uid.as_str())) {
+                Destination::Direct { index, path } => {
+                    let direct = &self.direct[index];
+                    (direct.base.join(path), &direct.base, direct.credentials.header_value())
                 }
-            },
-        };
-        #[expect(clippy::disallowed_methods, reason = "a native binary: Instant works here (the lint is for wasm32)")]
+                Destination::Grafana => match &self.grafana {
+                    Some(grafana) => {
+                        (grafana.base.join(&request.path), &grafana.base, Some(grafana.token.header_value()))
+                    }
+                    None => {
+                        return Err(ApiError::Worded {
+                            message: format!("{what}: this needs a Grafana (--grafana), and none was given."),
+                        })
+                    }
+                },
+            };
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "a native binary: Instant works here (the lint is for wasm32)"
+        )]
         let started = std::time::Instant::now();
         let result = self.call(&url, request, authorization.as_deref());
         let sent = match result {
@@ -114,12 +113,22 @@ impl Live {
                 Ok(reply) => format!("{} ({} bytes)", reply.status, reply.body.len()),
                 Err(e) => format!("no answer: {e}"),
             };
-            eprintln!("promnote: {} {} -> {outcome} in {} ms", request.method(), url, started.elapsed().as_millis());
+            eprintln!(
+                "promnote: {} {} -> {outcome} in {} ms",
+                request.method(),
+                url,
+                started.elapsed().as_millis()
+            );
         }
         sent
     }
 
-    fn call(&self, url: &str, request: &ApiRequest, authorization: Option<&str>) -> Result<Reply, ureq::Error> {
+    fn call(
+        &self,
+        url: &str,
+        request: &ApiRequest,
+        authorization: Option<&str>,
+    ) -> Result<Reply, ureq::Error> {
         let mut response = match &request.body {
             Body::None => {
                 let call = self.agent.get(url).header("Accept", "application/json");
@@ -134,7 +143,8 @@ impl Live {
                 } else {
                     "application/json"
                 };
-                let call = self.agent.post(url).header("Accept", "application/json").header("Content-Type", kind);
+                let call =
+                    self.agent.post(url).header("Accept", "application/json").header("Content-Type", kind);
                 match authorization {
                     Some(value) => call.header("Authorization", value).send(body.as_str()),
                     None => call.send(body.as_str()),

@@ -108,7 +108,8 @@ fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), Fail
         .iter()
         .enumerate()
         .map(|(i, url)| {
-            let base = BaseUrl::parse_prometheus(url).map_err(|e| Fail::input(format!("--prometheus: {e}")))?;
+            let base =
+                BaseUrl::parse_prometheus(url).map_err(|e| Fail::input(format!("--prometheus: {e}")))?;
             Ok(Direct { ds: Datasource::direct(i, &base), base, credentials: credentials.clone() })
         })
         .collect::<Result<Vec<_>, Fail>>()?;
@@ -130,7 +131,9 @@ fn grafana_token(args: &ConnectArgs) -> Result<Token, Fail> {
         },
     };
     Token::new(&raw).ok_or_else(|| {
-        Fail::input(format!("{source} holds no usable token: it is empty, or has spaces or control characters in it"))
+        Fail::input(format!(
+            "{source} holds no usable token: it is empty, or has spaces or control characters in it"
+        ))
     })
 }
 
@@ -139,13 +142,14 @@ fn grafana_token(args: &ConnectArgs) -> Result<Token, Fail> {
 fn prometheus_credentials() -> Result<Credentials, Fail> {
     let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
     match (var("PROMETHEUS_TOKEN"), var("PROMETHEUS_USER"), var("PROMETHEUS_PASSWORD")) {
-        (Some(_), Some(_), _) => Err(Fail::input("set PROMETHEUS_TOKEN or PROMETHEUS_USER/PROMETHEUS_PASSWORD, not both")),
+        (Some(_), Some(_), _) => {
+            Err(Fail::input("set PROMETHEUS_TOKEN or PROMETHEUS_USER/PROMETHEUS_PASSWORD, not both"))
+        }
         (Some(token), None, _) => Token::new(&token)
             .map(Credentials::Bearer)
             .ok_or_else(|| Fail::input("PROMETHEUS_TOKEN holds no usable token")),
-        (None, Some(user), password) => {
-            Credentials::basic(&user, &password.unwrap_or_default()).map_err(|e| Fail::input(format!("PROMETHEUS_USER: {e}")))
-        }
+        (None, Some(user), password) => Credentials::basic(&user, &password.unwrap_or_default())
+            .map_err(|e| Fail::input(format!("PROMETHEUS_USER: {e}"))),
         (None, None, Some(_)) => Err(Fail::input("PROMETHEUS_PASSWORD is set but PROMETHEUS_USER is not")),
         (None, None, None) => Ok(Credentials::Anonymous),
     }
@@ -180,7 +184,13 @@ fn datasources(session: &Session, format: ListFormat) -> Result<Exit, Fail> {
             [ds.name.clone(), ds.uid.clone(), ds.kind.clone(), route, status]
         })
         .chain(conn.datasources.others.iter().map(|ds| {
-            [ds.name.clone(), ds.uid.clone(), ds.kind.clone(), "-".into(), "not queried: not Prometheus".into()]
+            [
+                ds.name.clone(),
+                ds.uid.clone(),
+                ds.kind.clone(),
+                "-".into(),
+                "not queried: not Prometheus".into(),
+            ]
         }))
         .collect();
     match format {
@@ -196,7 +206,9 @@ fn datasources(session: &Session, format: ListFormat) -> Result<Exit, Fail> {
         ListFormat::Table => {
             let header = ["NAME", "UID", "TYPE", "ROUTE", "HEALTH"].map(str::to_owned);
             let widths: Vec<usize> = (0..4)
-                .map(|i| std::iter::once(&header).chain(&rows).map(|r| r[i].chars().count()).max().unwrap_or(0))
+                .map(|i| {
+                    std::iter::once(&header).chain(&rows).map(|r| r[i].chars().count()).max().unwrap_or(0)
+                })
                 .collect();
             let mut text = String::new();
             for row in std::iter::once(&header).chain(&rows) {
@@ -265,7 +277,11 @@ fn load_report(path: &Path) -> Result<Notebook, Fail> {
 }
 
 /// `--var NAME=V1,V2` as selections, checked against the report's variables.
-fn given_selections(report: &Notebook, vars: &[String], path: &Path) -> Result<BTreeMap<String, Selection>, Fail> {
+fn given_selections(
+    report: &Notebook,
+    vars: &[String],
+    path: &Path,
+) -> Result<BTreeMap<String, Selection>, Fail> {
     let mut given = BTreeMap::new();
     for spec in vars {
         let Some((name, values)) = spec.split_once('=') else {
@@ -274,7 +290,10 @@ fn given_selections(report: &Notebook, vars: &[String], path: &Path) -> Result<B
         let Some(variable) = report.front.variables.iter().find(|v| v.name == name) else {
             let known: Vec<String> = report.front.variables.iter().map(|v| format!("${}", v.name)).collect();
             let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
-            return Err(Fail::input(format!("--var {name}: {} has no variable ${name}; its variables: {known}", path.display())));
+            return Err(Fail::input(format!(
+                "--var {name}: {} has no variable ${name}; its variables: {known}",
+                path.display()
+            )));
         };
         let values: Vec<String> = values.split(',').map(str::to_owned).collect();
         let selection = if variable.include_all && values == ["All"] {
@@ -284,7 +303,10 @@ fn given_selections(report: &Notebook, vars: &[String], path: &Path) -> Result<B
         };
         if let Selection::Values(list) = &selection {
             if list.len() > 1 && !variable.multi {
-                return Err(Fail::input(format!("--var {name}: ${name} takes one value, not {}", list.len())));
+                return Err(Fail::input(format!(
+                    "--var {name}: ${name} takes one value, not {}",
+                    list.len()
+                )));
             }
         }
         if selection == Selection::All && !variable.include_all {
@@ -302,14 +324,25 @@ fn picked_cells(report: &Notebook, pick: Option<&str>) -> Result<Vec<Cell>, Fail
     if let Ok(n) = pick.parse::<usize>() {
         return match cells.get(n.wrapping_sub(1)) {
             Some(cell) => Ok(vec![cell.clone()]),
-            None => Err(Fail::input(format!("--cell {n}: the report has {} cells (1 to {})", cells.len(), cells.len()))),
+            None => Err(Fail::input(format!(
+                "--cell {n}: the report has {} cells (1 to {})",
+                cells.len(),
+                cells.len()
+            ))),
         };
     }
-    let titled: Vec<Cell> = cells.iter().filter(|c| c.options.title.as_deref() == Some(pick)).cloned().collect();
+    let titled: Vec<Cell> =
+        cells.iter().filter(|c| c.options.title.as_deref() == Some(pick)).cloned().collect();
     if titled.is_empty() {
-        let titles: Vec<String> =
-            cells.iter().enumerate().map(|(i, c)| format!("{}: {}", i + 1, c.options.title.as_deref().unwrap_or("Query"))).collect();
-        return Err(Fail::input(format!("--cell {pick}: no cell has that title; the cells are {}", titles.join(", "))));
+        let titles: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{}: {}", i + 1, c.options.title.as_deref().unwrap_or("Query")))
+            .collect();
+        return Err(Fail::input(format!(
+            "--cell {pick}: no cell has that title; the cells are {}",
+            titles.join(", ")
+        )));
     }
     Ok(titled)
 }
@@ -337,7 +370,12 @@ fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit, Fa
         Some(dir) => {
             let written = output::write_folder(dir, &runs, args.format, &zone).map_err(Fail::input)?;
             if !quiet {
-                eprintln!("promnote: wrote {} files to {}: {}", written.len(), dir.display(), written.join(", "));
+                eprintln!(
+                    "promnote: wrote {} files to {}: {}",
+                    written.len(),
+                    dir.display(),
+                    written.join(", ")
+                );
             }
         }
         None if args.cell.is_some() || args.format == Format::CsvWide => {
@@ -390,13 +428,16 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
     if reports.is_empty() {
         return Err(Fail::input("no report could be read: no snapshot was written"));
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| Fail::input(format!("cannot create {}: {e}", args.out.display())))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Fail::input(format!("cannot create {}: {e}", args.out.display())))?;
     session.start_recording(Recording::new(session.now_ms));
     let conn = connect(session)?;
     let base = session.take_recording().unwrap_or_default();
     let index_path = args.out.join("index.json");
     let mut index = match std::fs::read_to_string(&index_path) {
-        Ok(text) => SnapshotIndex::parse(&text).map_err(|e| Fail::input(format!("{}: {e}", index_path.display())))?,
+        Ok(text) => {
+            SnapshotIndex::parse(&text).map_err(|e| Fail::input(format!("{}: {e}", index_path.display())))?
+        }
         Err(_) => SnapshotIndex { format: replay::FORMAT, snapshots: Vec::new() },
     };
     for (path, report) in &reports {
@@ -422,13 +463,12 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
         for key in session::listing_keys() {
             recording.answers.remove(&key);
         }
-        recording.answers.insert(session::listing_keys()[0].clone(), session::published_listing(&conn.datasources));
+        recording
+            .answers
+            .insert(session::listing_keys()[0].clone(), session::published_listing(&conn.datasources));
         let id = report_id(path);
-        let mut failed: Vec<String> = runs
-            .iter()
-            .flat_map(|r| &r.failures)
-            .map(|(_, e)| session.transport.describe(e))
-            .collect();
+        let mut failed: Vec<String> =
+            runs.iter().flat_map(|r| &r.failures).map(|(_, e)| session.transport.describe(e)).collect();
         failed.sort();
         failed.dedup();
         let snapshot = Snapshot {
@@ -445,15 +485,22 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
             failed,
             recording,
         };
-        let text = serde_json::to_string(&snapshot).map_err(|e| Fail::input(format!("cannot write the snapshot of {id}: {e}")))?;
-        output::write_atomically(&args.out.join(replay::snapshot_file_name(&id)), &text).map_err(Fail::input)?;
+        let text = serde_json::to_string(&snapshot)
+            .map_err(|e| Fail::input(format!("cannot write the snapshot of {id}: {e}")))?;
+        output::write_atomically(&args.out.join(replay::snapshot_file_name(&id)), &text)
+            .map_err(Fail::input)?;
         index.insert(&snapshot);
         code = code.max(report_problems(session, &runs));
         if !quiet {
-            eprintln!("promnote: {} -> {}", path.display(), args.out.join(replay::snapshot_file_name(&id)).display());
+            eprintln!(
+                "promnote: {} -> {}",
+                path.display(),
+                args.out.join(replay::snapshot_file_name(&id)).display()
+            );
         }
     }
-    let text = serde_json::to_string_pretty(&index).map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
+    let text = serde_json::to_string_pretty(&index)
+        .map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
     output::write_atomically(&index_path, &text).map_err(Fail::input)?;
     Ok(code)
 }
@@ -502,7 +549,10 @@ mod tests {
     fn cells_by_number_or_title() {
         let report = notebook::parse(REPORT).unwrap();
         assert_eq!(picked_cells(&report, None).ok().unwrap().len(), 2);
-        assert_eq!(picked_cells(&report, Some("2")).ok().unwrap()[0].options.title.as_deref(), Some("Second"));
+        assert_eq!(
+            picked_cells(&report, Some("2")).ok().unwrap()[0].options.title.as_deref(),
+            Some("Second")
+        );
         assert_eq!(picked_cells(&report, Some("First")).ok().unwrap().len(), 1);
         assert!(picked_cells(&report, Some("3")).err().unwrap().message.contains("has 2 cells"));
         assert!(picked_cells(&report, Some("0")).is_err());

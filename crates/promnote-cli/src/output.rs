@@ -37,14 +37,16 @@ pub fn cell(run: &CellRun, format: Format, zone: &TimeZone) -> String {
 
 /// The whole report's tidy CSV, with a `cell` column (the page's "Report CSV").
 pub fn report_csv(runs: &[CellRun], zone: &TimeZone) -> String {
-    let parts: Vec<(&str, &[Arrival])> = runs.iter().map(|r| (r.title.as_str(), r.arrivals.as_slice())).collect();
+    let parts: Vec<(&str, &[Arrival])> =
+        runs.iter().map(|r| (r.title.as_str(), r.arrivals.as_slice())).collect();
     csv::report_tidy(&parts, zone)
 }
 
 /// Every cell as one JSON document.
 pub fn report_json(title: &str, runs: &[CellRun], zone: &TimeZone) -> String {
     let cells: Vec<Value> = runs.iter().map(|r| cell_json(r, zone)).collect();
-    let mut text = serde_json::to_string_pretty(&json!({ "report": title, "cells": cells })).unwrap_or_default();
+    let mut text =
+        serde_json::to_string_pretty(&json!({ "report": title, "cells": cells })).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -94,7 +96,12 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
 }
 
 /// Writes `run --out`: one file per cell and `report.csv`, each whole or not at all.
-pub fn write_folder(dir: &Path, runs: &[CellRun], format: Format, zone: &TimeZone) -> Result<Vec<String>, String> {
+pub fn write_folder(
+    dir: &Path,
+    runs: &[CellRun],
+    format: Format,
+    zone: &TimeZone,
+) -> Result<Vec<String>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("Cannot create {}: {e}", dir.display()))?;
     let extension = if format == Format::Json { "json" } else { "csv" };
     let mut written = Vec::new();
@@ -117,10 +124,8 @@ pub fn write_folder(dir: &Path, runs: &[CellRun], format: Format, zone: &TimeZon
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temporary = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&temporary, text)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            format!("Cannot write {}: {e}", path.display())
-        })
+    std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("Cannot write {}: {e}", path.display())
+    })
 }

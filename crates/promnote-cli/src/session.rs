@@ -16,7 +16,8 @@ use promnote_core::notebook::{Cell, Notebook};
 use promnote_core::replay::{RecordedAnswer, Recording};
 use promnote_core::report;
 use promnote_core::run::{
-    self, Arrival, DatasourceQuery, Datasources, Exchange, Listing, Machine, Next, Outcome, PreparedCell, Route,
+    self, Arrival, DatasourceQuery, Datasources, Exchange, Listing, Machine, Next, Outcome, PreparedCell,
+    Route,
 };
 use promnote_core::vars::Selection;
 
@@ -146,8 +147,10 @@ impl Session {
         given: &BTreeMap<String, Selection>,
     ) -> BTreeMap<String, Selection> {
         let variables = &notebook.front.variables;
-        let mut selections: BTreeMap<String, Selection> =
-            variables.iter().map(|v| (v.name.clone(), run::initial_selection(v, given.get(&v.name)))).collect();
+        let mut selections: BTreeMap<String, Selection> = variables
+            .iter()
+            .map(|v| (v.name.clone(), run::initial_selection(v, given.get(&v.name))))
+            .collect();
         let undetermined: Vec<String> =
             run::undetermined(variables, &selections).into_iter().map(str::to_owned).collect();
         for variable in variables {
@@ -160,14 +163,21 @@ impl Session {
                     selections.insert(variable.name.clone(), first);
                 }
                 Ok(None) => {}
-                Err(e) => eprintln!("promnote: warning: the values of ${} could not be read: {e}", variable.name),
+                Err(e) => {
+                    eprintln!("promnote: warning: the values of ${} could not be read: {e}", variable.name)
+                }
             }
         }
         selections
     }
 
     /// The union of a label's values over the datasources whose route has the metadata API.
-    fn label_values(&self, conn: &Connection, label: &str, selector: Option<&str>) -> Result<Vec<String>, String> {
+    fn label_values(
+        &self,
+        conn: &Connection,
+        label: &str,
+        selector: Option<&str>,
+    ) -> Result<Vec<String>, String> {
         let pairs: Vec<(&Datasource, &Result<Route, ApiError>)> =
             conn.datasources.prometheus.iter().zip(&conn.health).collect();
         let answers = self.parallel(&pairs, |(ds, health)| match health {
@@ -193,7 +203,9 @@ impl Session {
     ) -> Vec<CellRun> {
         let prepared: Vec<Result<PreparedCell, String>> = cells
             .iter()
-            .map(|cell| run::prepare_cell(cell, range, selections, self.now_ms, zone, &conn.datasources.prometheus))
+            .map(|cell| {
+                run::prepare_cell(cell, range, selections, self.now_ms, zone, &conn.datasources.prometheus)
+            })
             .collect();
         // One job per cell and datasource it asks: (cell, datasource index, its plan).
         let jobs: Vec<(usize, usize, &PreparedCell)> = prepared
@@ -209,7 +221,8 @@ impl Session {
             .collect();
         progress.start(jobs.len());
         let outcomes = self.parallel(&jobs, |&(_, d, cell)| {
-            let outcome = self.query(&conn.datasources.prometheus[d], &conn.health[d], &cell.query, &cell.plan);
+            let outcome =
+                self.query(&conn.datasources.prometheus[d], &conn.health[d], &cell.query, &cell.plan);
             progress.answered(self.transport.received());
             outcome
         });
@@ -240,7 +253,13 @@ impl Session {
     /// One cell's query on one datasource, as the page does it: a Prometheus datasource
     /// is asked through the proxy and the health check decides what its answer means
     /// ([`run::settle`]); the others by their route.
-    fn query(&self, ds: &Datasource, health: &Result<Route, ApiError>, query: &str, plan: &report::CellPlan) -> Outcome {
+    fn query(
+        &self,
+        ds: &Datasource,
+        health: &Result<Route, ApiError>,
+        query: &str,
+        plan: &report::CellPlan,
+    ) -> Outcome {
         let via = |route| {
             let planned = DatasourceQuery::new(ds, route, query, plan);
             let answers: Vec<_> = planned.exchanges().into_iter().map(|e| self.drive(e)).collect();

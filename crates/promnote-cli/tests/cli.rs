@@ -1,0 +1,219 @@
+//! The real `promnote` binary, run as a user runs it, with no server of the stack: help
+//! and version, usage and input errors (exit 2, the line named), replaying the site's
+//! demo data, a server that is not there (exit 3), and a redirect that must not take the
+//! token along. The runs against the real stack are in e2e/cli.spec.mjs.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::mpsc;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn promnote(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_promnote"));
+    command.current_dir(root()).args(args).env_remove("GRAFANA_TOKEN");
+    for var in [
+        "PROMETHEUS_TOKEN",
+        "PROMETHEUS_USER",
+        "PROMETHEUS_PASSWORD",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ] {
+        command.env_remove(var);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the promnote binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_names_every_command_and_flag_and_version_prints() {
+    let help = promnote(&["--help"], &[]);
+    assert!(help.status.success());
+    let out = text(&help.stdout);
+    for word in [
+        "datasources",
+        "query",
+        "run",
+        "snapshot",
+        "--grafana",
+        "--token-file",
+        "--prometheus",
+        "--replay",
+        "--timeout",
+        "--parallel",
+        "Exit codes",
+        "GRAFANA_TOKEN",
+    ] {
+        assert!(out.contains(word), "--help lacks {word}:\n{out}");
+    }
+    let run_help = text(&promnote(&["run", "--help"], &[]).stdout);
+    for word in ["--var", "--cell", "--format", "--out", "--from", "--to", "--tz", "csv-wide"] {
+        assert!(run_help.contains(word), "run --help lacks {word}:\n{run_help}");
+    }
+    let version = promnote(&["--version"], &[]);
+    assert_eq!(text(&version.stdout).trim(), concat!("promnote ", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_and_input_errors_exit_2_with_a_reason() {
+    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+        (&["datasources"], &[], "say where to query"),
+        (&["--grafana", "https://grafana.example.org/", "datasources"], &[], "GRAFANA_TOKEN"),
+        (&["--grafana", "ftp://x/", "datasources"], &[("GRAFANA_TOKEN", "glsa_x")], "--grafana"),
+        (
+            &["--grafana", "https://g.example.org/", "--token-file", "/nonexistent/token", "datasources"],
+            &[],
+            "cannot read /nonexistent/token",
+        ),
+        (
+            &["--grafana", "https://g.example.org/", "datasources"],
+            &[("GRAFANA_TOKEN", "two words")],
+            "no usable token",
+        ),
+        (&["--replay", "demo-data/reports.json", "query", "up", "--from", "2026-13-01"], &[], "month 13"),
+        (&["--replay", "demo-data/reports.json", "query", "up", "--tz", "Mars/Olympus"], &[], "--tz"),
+        (
+            &["--replay", "demo-data/reports.json", "run", "reports/hub-activity.md", "--var", "nope=1"],
+            &[],
+            "no variable $nope",
+        ),
+        (
+            &[
+                "--replay",
+                "demo-data/reports.json",
+                "run",
+                "reports/service-metrics.md",
+                "--format",
+                "csv-wide",
+            ],
+            &[],
+            "--cell",
+        ),
+        (
+            &["--replay", "demo-data/reports.json", "run", "reports/hub-activity.md", "--cell", "9"],
+            &[],
+            "has 1 cells",
+        ),
+        (&["query"], &[], "PROMQL"),
+        (&["--quiet", "--verbose", "datasources"], &[], "cannot be used with"),
+    ];
+    for (args, env, want) in cases {
+        let out = promnote(args, env);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?} should say {want:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote data: {}", text(&out.stdout));
+    }
+}
+
+#[test]
+fn a_report_that_does_not_parse_names_its_line() {
+    let dir = tempdir("bad-report");
+    let report = dir.join("bad.md");
+    std::fs::write(&report, "---\nformat: 1\ntitle: Bad\n---\n\nProse.\n\n```promql colour=red\nup\n```\n")
+        .unwrap();
+    let out = promnote(&["--replay", "demo-data/reports.json", "run", report.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.md: line 8: unknown cell option `colour`"), "{err}");
+}
+
+#[test]
+fn the_demo_recording_replays_into_the_same_csv_every_time() {
+    let run = || promnote(&["--replay", "demo-data/reports.json", "run", "reports/hub-activity.md"], &[]);
+    let (first, second) = (run(), run());
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let csv = text(&first.stdout);
+    assert!(csv.starts_with("cell,time,datasource,namespace,value\r\n"), "{csv}");
+    assert!(csv.contains("Daily active users per hub,"), "{csv}");
+    assert!(csv.contains(",cluster-south,staging,"), "same-named hubs stay apart: {csv}");
+    assert_eq!(first.stdout, second.stdout);
+    let wide = promnote(
+        &["--replay", "demo-data/reports.json", "run", "reports/hub-activity.md", "--format", "csv-wide"],
+        &[],
+    );
+    let wide = text(&wide.stdout);
+    assert!(wide.starts_with("day,"), "{wide}");
+    assert!(wide.contains("cluster-north / staging"), "{wide}");
+    let json = promnote(
+        &["--replay", "demo-data/reports.json", "run", "reports/hub-activity.md", "--format", "json"],
+        &[],
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["cells"][0]["title"], "Daily active users per hub");
+    assert!(value["cells"][0]["table"]["columns"].as_array().unwrap().len() >= 10);
+}
+
+#[test]
+fn nothing_listening_is_exit_3_with_the_address() {
+    let out = promnote(
+        &["--grafana", "http://127.0.0.1:9/", "datasources"],
+        &[("GRAFANA_TOKEN", "glsa_secret_value")],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("Could not reach http://127.0.0.1:9"), "{err}");
+    assert!(!err.contains("glsa_secret_value"));
+}
+
+/// A server that answers every request with `status` and `extra` headers, and reports
+/// each request's head lines.
+fn one_shot_server(status: &'static str, extra: String) -> (String, mpsc::Receiver<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push(line.trim_end().to_owned());
+            }
+            let _ = tx.send(head);
+            let body = "<html>login</html>";
+            let _ = write!(stream, "HTTP/1.1 {status}\r\n{extra}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_the_token_goes_nowhere_else() {
+    let (elsewhere, visits) = one_shot_server("200 OK", String::new());
+    let (grafana, requests) = one_shot_server("302 Found", format!("Location: {elsewhere}login\r\n"));
+    let out = promnote(&["--grafana", &grafana, "datasources"], &[("GRAFANA_TOKEN", "glsa_secret_value")]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("web page instead of JSON (HTTP 302)"), "{err}");
+    let head = requests.recv().unwrap();
+    assert!(head[0].starts_with("GET /api/datasources "), "{head:?}");
+    assert!(
+        head.iter().any(|h| h.eq_ignore_ascii_case("authorization: Bearer glsa_secret_value")),
+        "{head:?}"
+    );
+    assert!(visits.try_recv().is_err(), "the redirect's target was visited");
+    assert!(!err.contains("glsa_secret_value") && out.stdout.is_empty());
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("promnote-cli-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
