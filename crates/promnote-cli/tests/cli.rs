@@ -3,6 +3,9 @@
 //! demo data, a server that is not there (exit 3), and a redirect that must not take the
 //! token along. The runs against the real stack are in e2e/cli.spec.mjs.
 
+// A test that cannot set itself up should stop there: panics are its failures.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -67,7 +70,9 @@ fn help_names_every_command_and_flag_and_version_prints() {
 
 #[test]
 fn usage_and_input_errors_exit_2_with_a_reason() {
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    // (arguments, environment, what stderr must say)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (&["datasources"], &[], "say where to query"),
         (&["--grafana", "https://grafana.example.org/", "datasources"], &[], "GRAFANA_TOKEN"),
         (&["--grafana", "ftp://x/", "datasources"], &[("GRAFANA_TOKEN", "glsa_x")], "--grafana"),

@@ -1,0 +1,202 @@
+// The `promnote` command line against the real stack (Prometheus, the Grafana-compatible
+// server), run as a user runs it; and the page's CSV buttons against the command line on
+// one recorded set of answers: the same bytes.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { GRAFANA_PORT } from '../playwright.config.mjs';
+import { stackState, stopPrometheus, extraGrafana, expectedName, allCellsSettled, ReportPage, watchConsole } from './support.mjs';
+
+const PROMNOTE = process.env.PROMNOTE_BIN ?? 'target/debug/promnote';
+const HUBS = 'max(jupyterhub_active_users{period="24h"}) by (namespace)';
+
+/** Runs the binary with `args`; the token only in the environment, as the README says. */
+function promnote(args, { token, env = {} } = {}) {
+  const result = spawnSync(PROMNOTE, args, {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(token ? { GRAFANA_TOKEN: token } : {}), ...env },
+  });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Tidy CSV rows (no quoted commas in these reports) as objects by header. */
+function rows(csv) {
+  const [header, ...lines] = csv.split('\r\n').filter(Boolean).map((l) => l.split(','));
+  return lines.map((l) => Object.fromEntries(header.map((h, i) => [h, l[i]])));
+}
+
+let console_;
+test.beforeEach(async ({ page }) => {
+  console_ = watchConsole(page);
+});
+test.afterEach(async () => {
+  console_.assertNoPanic();
+});
+
+test('promnote datasources lists type, route and health', () => {
+  const state = stackState();
+  const out = promnote(['--grafana', state.grafana_url, 'datasources', '--format', 'json'], { token: state.token });
+  expect(out.code, out.stderr).toBe(0);
+  const list = JSON.parse(out.stdout);
+  expect(list.map((d) => [d.name, d.route, d.health])).toEqual([
+    ['cluster-north', 'proxy', 'ok'],
+    ['cluster-south', 'proxy', 'ok'],
+    ['cluster-west', 'proxy', 'ok'],
+    ['Logs', '-', 'not queried: not Prometheus'],
+  ]);
+  const table = promnote(['--grafana', state.grafana_url, 'datasources'], { token: state.token });
+  expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+UID\s+TYPE\s+ROUTE\s+HEALTH$/);
+});
+
+test('promnote query does the notebook in one line: every cluster, calendar days, the generated values', () => {
+  const state = stackState();
+  const out = promnote(['--grafana', state.grafana_url, 'query', HUBS, '--from', 'now-1M', '--step', '1d', '--legend', '{{namespace}}', '--format', 'csv-wide'], { token: state.token });
+  expect(out.code, out.stderr).toBe(0);
+  const [header, ...lines] = out.stdout.split('\r\n').filter(Boolean).map((l) => l.split(','));
+  expect(header[0]).toBe('day');
+  const expected = state.expected.series;
+  expect(header.slice(1).sort()).toEqual(expected.map((s) => expectedName(s, expected)).sort());
+  let checked = 0;
+  for (const series of expected) {
+    const column = header.indexOf(expectedName(series, expected));
+    for (const line of lines.slice(0, -1)) {
+      const want = series.daily[line[0]];
+      expect(line[column] === '' ? undefined : Number(line[column]), `${header[column]} on ${line[0]}`).toBe(want);
+      checked += 1;
+    }
+  }
+  expect(checked).toBeGreaterThan(250);
+  // The tidy layout keeps every sample with its datasource and labels.
+  const tidy = promnote(['--grafana', state.grafana_url, 'query', HUBS, '--step', '1d'], { token: state.token });
+  const staging = rows(tidy.stdout).filter((r) => r.namespace === 'staging');
+  expect(new Set(staging.map((r) => r.datasource))).toEqual(new Set(['cluster-north', 'cluster-south']));
+});
+
+test('a wrong token is exit code 3 with Grafana\'s reason, and no data', () => {
+  const state = stackState();
+  const out = promnote(['--grafana', state.grafana_url, 'run', 'reports/hub-activity.md'], { token: 'glsa_not_a_real_token' });
+  expect(out.code).toBe(3);
+  expect(out.stderr).toContain('Grafana refused the token');
+  expect(out.stderr).not.toContain('glsa_not_a_real_token');
+  expect(out.stdout).toBe('');
+});
+
+test('one Prometheus down: exit code 1, a warning naming it, and the other clusters written', async () => {
+  const state = stackState();
+  const restart = await stopPrometheus('prom-west');
+  try {
+    const out = promnote(['--grafana', state.grafana_url, 'run', 'reports/hub-activity.md'], { token: state.token });
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toContain('warning: Daily active users per hub: Grafana could not reach cluster-west (502 Bad Gateway)');
+    const datasources = new Set(rows(out.stdout).map((r) => r.datasource));
+    expect(datasources).toEqual(new Set(['cluster-north', 'cluster-south']));
+  } finally {
+    await restart();
+  }
+});
+
+test('a Prometheus called directly, alone, with the generated values', () => {
+  const state = stackState();
+  const north = state.prometheus.find((p) => p.uid === 'prom-north');
+  const out = promnote(['--prometheus', `http://127.0.0.1:${north.port}/`, 'query', HUBS, '--step', '1d', '--format', 'csv-wide', '--legend', '{{namespace}}']);
+  expect(out.code, out.stderr).toBe(0);
+  const [header, ...lines] = out.stdout.split('\r\n').filter(Boolean).map((l) => l.split(','));
+  const prod = state.expected.series.find((s) => s.datasource === 'cluster-north' && s.namespace === 'prod');
+  const column = header.indexOf('prod');
+  expect(column).toBeGreaterThan(0);
+  for (const line of lines.slice(0, -1)) expect(Number(line[column]), line[0]).toBe(prod.daily[line[0]]);
+});
+
+test('502s from the proxy are retried like the page does, and the run succeeds', async () => {
+  const state = stackState();
+  const grafana = await extraGrafana(3121, ['--flaky-uid', 'prom-west', '--flaky-count', '2']);
+  try {
+    const out = promnote(['--grafana', grafana.url, 'query', HUBS, '--step', '1d'], { token: state.token });
+    expect(out.code, out.stderr).toBe(0);
+    expect(new Set(rows(out.stdout).map((r) => r.datasource))).toContain('cluster-west');
+  } finally {
+    await grafana.stop();
+  }
+});
+
+test('a request over --timeout is given up with a clear message; the rest is written', async () => {
+  const state = stackState();
+  const grafana = await extraGrafana(3122, ['--slow-uid', 'prom-west', '--slow-seconds', '6']);
+  try {
+    const out = promnote(['--grafana', grafana.url, '--timeout', '2', 'query', HUBS, '--step', '1d'], { token: state.token });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('cluster-west did not answer within 2 s');
+    expect(new Set(rows(out.stdout).map((r) => r.datasource))).toEqual(new Set(['cluster-north', 'cluster-south']));
+  } finally {
+    await grafana.stop();
+  }
+});
+
+test('run --out writes one file per cell and the report CSV', () => {
+  const state = stackState();
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-run-'));
+  const out = promnote(['--grafana', state.grafana_url, 'run', 'reports/jupyterhub-usage.md', '--out', dir], { token: state.token });
+  expect(out.code, out.stderr).toBe(0);
+  const files = readdirSync(dir).sort();
+  expect(files).toContain('report.csv');
+  expect(files.filter((f) => f.startsWith('cell-')).length).toBeGreaterThanOrEqual(5);
+  for (const f of files) expect(statSync(join(dir, f)).size, f).toBeGreaterThan(40);
+});
+
+test('snapshots hold no credential: the token and its Authorization header are in no file', () => {
+  const state = stackState();
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-snap-'));
+  const out = promnote(['--grafana', state.grafana_url, 'snapshot', 'reports/hub-activity.md', 'reports/jupyterhub-usage.md', 'reports/service-metrics.md', '--out', dir], { token: state.token });
+  expect(out.code, out.stderr).toBe(0);
+  const files = readdirSync(dir).sort();
+  expect(files).toEqual(['hub-activity.json', 'index.json', 'jupyterhub-usage.json', 'service-metrics.json']);
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    expect(text, f).not.toContain(state.token);
+    expect(text, f).not.toContain(`Bearer ${state.token}`);
+    expect(text, f).not.toContain('Authorization');
+  }
+  const snapshot = JSON.parse(readFileSync(join(dir, 'hub-activity.json'), 'utf8'));
+  expect(snapshot.servers).toEqual([`127.0.0.1:${GRAFANA_PORT}`]);
+  // Grafana's datasource settings are not published: uid, name and type only.
+  const listing = JSON.parse(snapshot.recording.answers['GET api/datasources'].body);
+  for (const ds of listing) expect(Object.keys(ds).sort()).toEqual(['isDefault', 'name', 'type', 'uid']);
+});
+
+test('a snapshot of a report that does not parse names the line; the others are still written', () => {
+  const state = stackState();
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-snap-'));
+  const out = promnote(['--grafana', state.grafana_url, 'snapshot', 'e2e/fixtures/broken.md', 'reports/hub-activity.md', '--out', dir], { token: state.token });
+  expect(out.code).toBe(2);
+  expect(out.stderr).toContain('e2e/fixtures/broken.md: line');
+  expect(readdirSync(dir).sort()).toEqual(['hub-activity.json', 'index.json']);
+});
+
+for (const id of ['hub-activity', 'jupyterhub-usage', 'service-metrics']) {
+  test(`the page's CSV buttons and promnote run give the same bytes for the same answers (${id})`, async ({ page }) => {
+    const report = new ReportPage(page);
+    await report.open(`http://127.0.0.1:${GRAFANA_PORT}/#/${id}`);
+    await report.demoButton.click();
+    await expect(page.getByTestId('report')).toHaveAttribute('data-report', id);
+    await allCellsSettled(page);
+    const download = async (button) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+      return readFileSync(await file.path(), 'utf8');
+    };
+    const cli = (...args) => {
+      const out = promnote(['--replay', 'demo-data/reports.json', 'run', `reports/${id}.md`, ...args]);
+      expect(out.code, out.stderr).toBe(0);
+      return out.stdout;
+    };
+    expect(cli()).toBe(await download(page.getByTestId('download-report-csv')));
+    const first = page.getByTestId('cell').first();
+    if (await first.getByTestId('download-csv').count()) {
+      expect(cli('--cell', '1', '--format', 'csv-wide')).toBe(await download(first.getByTestId('download-csv')));
+      expect(cli('--cell', '1', '--format', 'csv')).toBe(await download(first.getByTestId('download-tidy-csv')));
+    }
+  });
+}
