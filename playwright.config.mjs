@@ -8,6 +8,8 @@ export const STATIC_PORT = 3199;
 export default defineConfig({
   testDir: './e2e',
   testMatch: /.*\.spec\.mjs/,
+  // The published site is checked on its own, with no stack (playwright.publish.config.mjs).
+  testIgnore: /publish\//,
   // The tests stop and restart real Prometheus servers: run them one at a time.
   workers: 1,
   fullyParallel: false,

@@ -345,6 +345,12 @@ pub fn NotebookView(
                         conn.transport().map(|_| format!(" · generated {}", promnote_core::days::rfc3339_utc(conn.now_ms())))
                     }}
                 </p>
+                {move || {
+                    doc.runs.track();
+                    conn.transport().and_then(|t| t.snapshot().map(|s| s.banner())).map(|banner| view! {
+                        <p class="print-only muted" data-testid="print-snapshot">{banner}</p>
+                    })
+                }}
             </div>
             <div class="toolbar no-print">
                 <label class="time"><span>"From"</span>
