@@ -12,7 +12,7 @@ mod progress;
 mod session;
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -27,6 +27,7 @@ use promnote_core::vars::{self, Selection};
 
 use crate::cli::{Cli, Command, ConnectArgs, Format, ListFormat, QueryArgs, RunArgs, SnapshotArgs};
 use crate::http::{Direct, Grafana, Live, Transport};
+use crate::output::Sink;
 use crate::progress::Progress;
 use crate::session::{CellRun, Connection, Session};
 
@@ -201,7 +202,8 @@ fn datasources(session: &Session, format: ListFormat) -> Result<Exit, Fail> {
                     serde_json::json!({ "name": name, "uid": uid, "type": kind, "route": route, "health": health })
                 })
                 .collect();
-            emit(&format!("{}\n", serde_json::to_string_pretty(&list).unwrap_or_default()))?;
+            let text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            emit(|out| writeln!(out, "{text}"))?;
         }
         ListFormat::Table => {
             let header = ["NAME", "UID", "TYPE", "ROUTE", "HEALTH"].map(str::to_owned);
@@ -218,7 +220,7 @@ fn datasources(session: &Session, format: ListFormat) -> Result<Exit, Fail> {
                 text.push_str(&row[4]);
                 text.push('\n');
             }
-            emit(&text)?;
+            emit(|out| out.write_str(&text))?;
         }
     }
     let failed = conn.health.iter().filter(|h| h.is_err()).count();
@@ -248,14 +250,16 @@ fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, Fail>
     if let Err(e) = &runs[0].prepared {
         return Err(Fail::input(e.clone()));
     }
-    emit(&output::cell(&runs[0], args.format, &zone))?;
+    emit(|out| output::cell(out, &runs[0], args.format, &zone))?;
     Ok(report_problems(session, &runs))
 }
 
-/// Writes data to stdout; a reader that stopped early (`| head`) is no error.
-fn emit(text: &str) -> Result<(), Fail> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+/// Writes data to stdout as `write` makes it; a reader that stopped early (`| head`) is
+/// no error.
+fn emit(write: impl FnOnce(&mut Sink<std::io::StdoutLock<'static>>) -> std::fmt::Result) -> Result<(), Fail> {
+    let mut out = Sink::new(std::io::stdout().lock());
+    let _ = write(&mut out);
+    match out.finish() {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Fail { code: Exit::Input, message: format!("cannot write to stdout: {e}") })
         }
@@ -379,10 +383,12 @@ fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit, Fa
             }
         }
         None if args.cell.is_some() || args.format == Format::CsvWide => {
-            emit(&output::cell(&runs[0], args.format, &zone))?;
+            emit(|out| output::cell(out, &runs[0], args.format, &zone))?;
         }
-        None if args.format == Format::Json => emit(&output::report_json(&report.front.title, &runs, &zone))?,
-        None => emit(&output::report_csv(&runs, &zone))?,
+        None if args.format == Format::Json => {
+            emit(|out| output::report_json(out, &report.front.title, &runs, &zone))?
+        }
+        None => emit(|out| output::report_csv(out, &runs, &zone))?,
     }
     Ok(report_problems(session, &runs))
 }
@@ -487,7 +493,7 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
         };
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {id}: {e}")))?;
-        output::write_atomically(&args.out.join(replay::snapshot_file_name(&id)), &text)
+        output::write_atomically(&args.out.join(replay::snapshot_file_name(&id)), |out| out.write_str(&text))
             .map_err(Fail::input)?;
         index.insert(&snapshot);
         code = code.max(report_problems(session, &runs));
@@ -501,7 +507,7 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
     }
     let text = serde_json::to_string_pretty(&index)
         .map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
-    output::write_atomically(&index_path, &text).map_err(Fail::input)?;
+    output::write_atomically(&index_path, |out| out.write_str(&text)).map_err(Fail::input)?;
     Ok(code)
 }
 

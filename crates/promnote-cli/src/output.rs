@@ -1,6 +1,8 @@
 //! What a run writes: the core's CSV layouts (the same bytes as the page's CSV buttons)
 //! and a JSON form of each cell, and the files of `run --out`.
 
+use std::fmt;
+use std::io::{self, Write as _};
 use std::path::Path;
 
 use jiff::tz::TimeZone;
@@ -22,33 +24,72 @@ pub fn table(run: &CellRun) -> Option<WideTable> {
 }
 
 /// One cell in `format`: tidy CSV (the page's "CSV, one row per sample"), wide CSV (the
-/// page's "CSV"), or JSON.
-pub fn cell(run: &CellRun, format: Format, zone: &TimeZone) -> String {
+/// page's "CSV"), or JSON, written to `out` as it goes.
+pub fn cell<W: fmt::Write>(out: &mut W, run: &CellRun, format: Format, zone: &TimeZone) -> fmt::Result {
     match format {
-        Format::Csv => csv::tidy(&run.arrivals, zone),
-        Format::CsvWide => table(run).map(|t| csv::wide(&t, zone)).unwrap_or_default(),
+        Format::Csv => csv::write_tidy(out, &run.arrivals, zone),
+        Format::CsvWide => match table(run) {
+            Some(t) => csv::write_wide(out, &t, zone),
+            None => Ok(()),
+        },
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(&cell_json(run, zone)).unwrap_or_default();
-            text.push('\n');
-            text
+            let text = serde_json::to_string_pretty(&cell_json(run, zone)).unwrap_or_default();
+            writeln!(out, "{text}")
         }
     }
 }
 
 /// The whole report's tidy CSV, with a `cell` column (the page's "Report CSV").
-pub fn report_csv(runs: &[CellRun], zone: &TimeZone) -> String {
+pub fn report_csv<W: fmt::Write>(out: &mut W, runs: &[CellRun], zone: &TimeZone) -> fmt::Result {
     let parts: Vec<(&str, &[Arrival])> =
         runs.iter().map(|r| (r.title.as_str(), r.arrivals.as_slice())).collect();
-    csv::report_tidy(&parts, zone)
+    csv::write_report_tidy(out, &parts, zone)
 }
 
 /// Every cell as one JSON document.
-pub fn report_json(title: &str, runs: &[CellRun], zone: &TimeZone) -> String {
+pub fn report_json<W: fmt::Write>(
+    out: &mut W,
+    title: &str,
+    runs: &[CellRun],
+    zone: &TimeZone,
+) -> fmt::Result {
     let cells: Vec<Value> = runs.iter().map(|r| cell_json(r, zone)).collect();
-    let mut text =
-        serde_json::to_string_pretty(&json!({ "report": title, "cells": cells })).unwrap_or_default();
-    text.push('\n');
-    text
+    let text = serde_json::to_string_pretty(&json!({ "report": title, "cells": cells })).unwrap_or_default();
+    writeln!(out, "{text}")
+}
+
+/// Text written to a byte stream (stdout, a file) through a buffer as it is made, so that
+/// a large CSV is never held whole in memory; the first I/O error is kept.
+pub struct Sink<W: io::Write> {
+    inner: io::BufWriter<W>,
+    error: Option<io::Error>,
+}
+
+impl<W: io::Write> Sink<W> {
+    /// A sink over `inner`.
+    pub fn new(inner: W) -> Self {
+        Self { inner: io::BufWriter::with_capacity(1 << 16, inner), error: None }
+    }
+
+    /// Flushes; the first error met, if any.
+    pub fn finish(mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: io::Write> fmt::Write for Sink<W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.error.is_some() {
+            return Err(fmt::Error);
+        }
+        self.inner.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })
+    }
 }
 
 /// A value as JSON: a number, or Prometheus' text for NaN and ±Inf (JSON has none).
@@ -111,20 +152,29 @@ pub fn write_folder(
         }
         let suffix = if format == Format::Csv { "-tidy" } else { "" };
         let name = format!("cell-{:02}-{}{suffix}.{extension}", i + 1, file_name(&run.title));
-        write_atomically(&dir.join(&name), &cell(run, format, zone))?;
+        write_atomically(&dir.join(&name), |out| cell(out, run, format, zone))?;
         written.push(name);
     }
-    write_atomically(&dir.join("report.csv"), &report_csv(runs, zone))?;
+    write_atomically(&dir.join("report.csv"), |out| report_csv(out, runs, zone))?;
     written.push("report.csv".into());
     Ok(written)
 }
 
 /// Writes a file through a temporary one renamed into place: a reader (a web server, the
 /// next step of a pipeline) never sees half of it.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut Sink<std::fs::File>) -> fmt::Result,
+) -> Result<(), String> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temporary = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path)).map_err(|e| {
+    let result = std::fs::File::create(&temporary).and_then(|file| {
+        let mut sink = Sink::new(file);
+        let written = write(&mut sink);
+        sink.finish()?;
+        written.map_err(|_| io::Error::other("the text could not be written"))
+    });
+    result.and_then(|()| std::fs::rename(&temporary, path)).map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
         format!("Cannot write {}: {e}", path.display())
     })

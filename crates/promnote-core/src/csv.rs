@@ -5,7 +5,7 @@
 //! `@`, tab or carriage return) is prefixed with `'`: label values are untrusted.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
+use std::fmt;
 
 use jiff::tz::TimeZone;
 
@@ -45,16 +45,16 @@ pub fn text_field(value: &str) -> String {
     }
 }
 
-fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
+fn push_row<W: fmt::Write>(out: &mut W, fields: impl IntoIterator<Item = String>) -> fmt::Result {
     let mut first = true;
     for field in fields {
         if !first {
-            out.push(',');
+            out.write_char(',')?;
         }
         first = false;
-        out.push_str(&field);
+        out.write_str(&field)?;
     }
-    out.push_str("\r\n");
+    out.write_str("\r\n")
 }
 
 /// The tidy layout of one cell's answers: one row per sample; label columns are the
@@ -62,20 +62,42 @@ fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
 /// by datasource, then label set, then time: the same bytes whatever order the
 /// datasources answered in.
 pub fn tidy(arrivals: &[Arrival], zone: &TimeZone) -> String {
-    write_tidy(&[(None, arrivals.iter().flat_map(Arrival::series).collect())], zone)
+    let mut out = String::new();
+    let _ = write_tidy(&mut out, arrivals, zone);
+    out
+}
+
+/// [`tidy`], written to `out` as it goes (the command line streams it to stdout).
+pub fn write_tidy<W: fmt::Write>(out: &mut W, arrivals: &[Arrival], zone: &TimeZone) -> fmt::Result {
+    tidy_rows(out, &[(None, arrivals.iter().flat_map(Arrival::series).collect())], zone)
 }
 
 /// The tidy layout of a whole report: a first `cell` column names each sample's cell
 /// (its title), then as [`tidy`], with the label columns of every cell.
 pub fn report_tidy(cells: &[(&str, &[Arrival])], zone: &TimeZone) -> String {
+    let mut out = String::new();
+    let _ = write_report_tidy(&mut out, cells, zone);
+    out
+}
+
+/// [`report_tidy`], written to `out` as it goes.
+pub fn write_report_tidy<W: fmt::Write>(
+    out: &mut W,
+    cells: &[(&str, &[Arrival])],
+    zone: &TimeZone,
+) -> fmt::Result {
     let named: Vec<(Option<&str>, Vec<&Series>)> = cells
         .iter()
         .map(|(title, arrivals)| (Some(*title), arrivals.iter().flat_map(Arrival::series).collect()))
         .collect();
-    write_tidy(&named, zone)
+    tidy_rows(out, &named, zone)
 }
 
-fn write_tidy(cells: &[(Option<&str>, Vec<&Series>)], zone: &TimeZone) -> String {
+fn tidy_rows<W: fmt::Write>(
+    out: &mut W,
+    cells: &[(Option<&str>, Vec<&Series>)],
+    zone: &TimeZone,
+) -> fmt::Result {
     let cells: Vec<(Option<&str>, Vec<&Series>)> = cells
         .iter()
         .map(|(title, series)| {
@@ -96,56 +118,60 @@ fn write_tidy(cells: &[(Option<&str>, Vec<&Series>)], zone: &TimeZone) -> String
         .flat_map(|(_, series)| series.iter().flat_map(|s| s.labels.keys().map(String::as_str)))
         .collect();
     let with_cell = cells.iter().any(|(title, _)| title.is_some());
-    let mut out = String::new();
     let header = with_cell
         .then_some("cell")
         .into_iter()
         .chain(["time", "datasource"])
         .chain(names.iter().copied())
         .chain(["value"]);
-    push_row(&mut out, header.map(text_field));
+    push_row(out, header.map(text_field))?;
     for (title, series) in &cells {
+        let title = title.map(text_field);
         for s in series {
-            for p in &s.points {
-                let mut row = Vec::with_capacity(names.len() + 4);
-                if let Some(title) = title {
-                    row.push(text_field(title));
+            // The fields every row of this series shares: its datasource and labels.
+            let mut shared = text_field(&s.datasource_name);
+            for name in &names {
+                shared.push(',');
+                if let Some(value) = s.labels.get(*name) {
+                    shared.push_str(&text_field(value));
                 }
-                row.push(iso_time(p.t_ms, zone));
-                row.push(text_field(&s.datasource_name));
-                row.extend(
-                    names.iter().map(|n| s.labels.get(*n).map_or_else(String::new, |v| text_field(v))),
-                );
-                row.push(number(p.value));
-                push_row(&mut out, row);
+            }
+            for p in &s.points {
+                if let Some(title) = &title {
+                    out.write_str(title)?;
+                    out.write_char(',')?;
+                }
+                write!(out, "{},{shared},{}\r\n", iso_time(p.t_ms, zone), number(p.value))?;
             }
         }
     }
-    out
+    Ok(())
 }
 
 /// The wide layout: one row per table row, one column per series; gaps are empty.
 /// Rows of calendar days are keyed by their date (`day`), others by their time.
 pub fn wide(table: &WideTable, zone: &TimeZone) -> String {
     let mut out = String::new();
+    let _ = write_wide(&mut out, table, zone);
+    out
+}
+
+/// [`wide`], written to `out` as it goes.
+pub fn write_wide<W: fmt::Write>(out: &mut W, table: &WideTable, zone: &TimeZone) -> fmt::Result {
     let key = if table.rows_are_days { "day" } else { "time" };
-    push_row(
-        &mut out,
-        std::iter::once(key.to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name))),
-    );
+    push_row(out, std::iter::once(key.to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name))))?;
     for (row, t_ms) in table.row_times_ms.iter().enumerate() {
         let when = if table.rows_are_days { table.row_labels[row].clone() } else { iso_time(*t_ms, zone) };
-        let mut fields = vec![when];
+        out.write_str(&when)?;
         for column in &table.columns {
-            let mut cell = String::new();
+            out.write_char(',')?;
             if let Some(v) = column.values[row] {
-                let _ = write!(cell, "{}", number(v));
+                out.write_str(&number(v))?;
             }
-            fields.push(cell);
         }
-        push_row(&mut out, fields);
+        out.write_str("\r\n")?;
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]
