@@ -13,52 +13,12 @@ use std::rc::Rc;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use promnote_core::error::{self, ApiError};
-use promnote_core::grafana::{self, ApiRequest, BaseUrl, Body, Datasource, Destination};
+use promnote_core::grafana::{self, ApiRequest, Body, Datasource};
 use promnote_core::replay::{taken_at_text, Recording, Snapshot, SnapshotIndex};
 use promnote_core::run::{Machine, Next, Reply, Sent, NOT_RECORDED, REQUEST_TIMEOUT_S};
-use promnote_core::secret::{Credentials, Token};
+use promnote_core::secret::{Servers, Target};
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
-
-/// A signed-in Grafana: its checked base URL and the token sent only to its origin.
-#[derive(Debug)]
-pub struct Session {
-    /// Where Grafana is.
-    pub base: BaseUrl,
-    /// The bearer token.
-    pub token: Token,
-}
-
-/// A Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics) that the
-/// page calls directly, not through Grafana: one datasource of the connection.
-#[derive(Debug)]
-pub struct Direct {
-    /// The datasource it appears as ([`Datasource::direct`]).
-    pub ds: Datasource,
-    /// Where its HTTP API lives.
-    pub base: BaseUrl,
-    /// How to sign in, sent only to `base`'s origin.
-    pub credentials: Credentials,
-}
-
-/// What a live connection reaches: a Grafana, direct Prometheus servers, or both.
-#[derive(Debug)]
-pub struct Live {
-    /// The Grafana, if one was typed.
-    pub grafana: Option<Session>,
-    /// Prometheus servers called directly.
-    pub direct: Vec<Direct>,
-}
-
-impl Live {
-    /// The direct server a request is meant for, and its Prometheus API path.
-    fn direct_for<'a>(&'a self, request: &'a ApiRequest) -> Option<(&'a Direct, &'a str)> {
-        match request.destination(self.direct.iter().map(|d| d.ds.uid.as_str())) {
-            Destination::Direct { index, path } => Some((&self.direct[index], path)),
-            Destination::Grafana => None,
-        }
-    }
-}
 
 /// What a replay answers from: the site's demo data, or a published report's snapshot.
 #[derive(Debug)]
@@ -83,7 +43,7 @@ impl Replayed {
 #[derive(Debug, Clone)]
 pub enum Transport {
     /// A live Grafana and/or Prometheus servers called directly.
-    Live(Rc<Live>),
+    Live(Rc<Servers>),
     /// Recorded answers.
     Replay(Rc<Replayed>),
 }
@@ -94,30 +54,12 @@ impl Transport {
     pub async fn send(&self, request: &ApiRequest, what: &str, abort: &AbortSignal) -> Sent {
         match self {
             Transport::Replay(replayed) => replayed.recording().sent(request, what),
-            Transport::Live(live) => {
-                let target = match (live.direct_for(request), &live.grafana) {
-                    (Some((direct, path)), _) => Target {
-                        url: direct.base.join(path),
-                        base: &direct.base,
-                        authorization: direct.credentials.header_value(),
-                        direct: true,
-                    },
-                    (None, Some(grafana)) => Target {
-                        url: grafana.base.join(&request.path),
-                        base: &grafana.base,
-                        authorization: Some(grafana.token.header_value()),
-                        direct: false,
-                    },
-                    (None, None) => {
-                        return Err(ApiError::Status {
-                            what: what.to_owned(),
-                            status: 0,
-                            message: "this needs a Grafana, and none is connected".into(),
-                        })
-                    }
-                };
-                send_live(&target, request, what, abort).await
-            }
+            Transport::Live(servers) => match servers.target(request) {
+                Some(target) => send_live(&target, request, what, abort).await,
+                None => Err(ApiError::Worded {
+                    message: format!("{what}: this needs a Grafana, and none is connected."),
+                }),
+            },
         }
     }
 
@@ -150,7 +92,7 @@ impl Transport {
     /// The Prometheus servers called directly, as datasources.
     pub fn direct_datasources(&self) -> Vec<Datasource> {
         match self {
-            Transport::Live(live) => live.direct.iter().map(|d| d.ds.clone()).collect(),
+            Transport::Live(servers) => servers.direct_datasources(),
             Transport::Replay(_) => Vec::new(),
         }
     }
@@ -170,11 +112,7 @@ impl Transport {
     /// it happened when the snapshot was taken (or that the snapshot holds no such answer).
     pub fn describe(&self, error: &ApiError) -> String {
         match self {
-            Transport::Live(live) => {
-                let text = error.to_string();
-                let text = live.grafana.as_ref().map_or(text.clone(), |g| g.token.redact(&text));
-                live.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
-            }
+            Transport::Live(servers) => servers.redact(&error.to_string()),
             Transport::Replay(replayed) => match (&**replayed, error) {
                 (Replayed::Snapshot(_), ApiError::Status { message, .. }) if message == NOT_RECORDED => {
                     "This snapshot holds no answer for that: it was taken with the report as published. Connect to Grafana to run it live.".into()
@@ -186,14 +124,6 @@ impl Transport {
             },
         }
     }
-}
-
-/// Where one live request goes, and the one credential it may carry.
-struct Target<'a> {
-    url: String,
-    base: &'a BaseUrl,
-    authorization: Option<String>,
-    direct: bool,
 }
 
 async fn send_live(target: &Target<'_>, request: &ApiRequest, what: &str, user_abort: &AbortSignal) -> Sent {

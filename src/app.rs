@@ -12,10 +12,10 @@ use promnote_core::grafana::{BaseUrl, Datasource};
 use promnote_core::notebook;
 use promnote_core::replay::{Snapshot, SnapshotEntry, SnapshotIndex};
 use promnote_core::run::Route;
-use promnote_core::secret::{Credentials, Token};
+use promnote_core::secret::{Credentials, Direct, Grafana, Servers, Token};
 use promnote_core::vars::Selection;
 
-use crate::api::{Direct, Live, Replayed, Session, Transport};
+use crate::api::{Replayed, Transport};
 use crate::doc::Doc;
 use crate::keep::{self, Keep, KeptPrometheus};
 use crate::notebook::{known, open_shared, route, Gallery, NotebookView};
@@ -303,7 +303,7 @@ fn ConnectForm(
                 let token = Token::new(&raw_token).ok_or_else(|| {
                     "Paste a Grafana service-account token (it starts with glsa_). Grafana → Administration → Service accounts.".to_owned()
                 })?;
-                Ok(Session { base, token })
+                Ok(Grafana { base, token })
             });
             match session {
                 Ok(session) => Some(session),
@@ -345,7 +345,7 @@ fn ConnectForm(
             form_error.set(Some(e));
         }
         doc.clear_runs();
-        conn.connect(Transport::Live(Rc::new(Live { grafana, direct })));
+        conn.connect(Transport::Live(Rc::new(Servers { grafana, direct })));
     };
 
     let demo = move |_| {

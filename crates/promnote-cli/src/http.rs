@@ -10,41 +10,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use promnote_core::error::ApiError;
-use promnote_core::grafana::{ApiRequest, BaseUrl, Body, Datasource, Destination};
+use promnote_core::grafana::{ApiRequest, Body, Datasource};
 use promnote_core::replay::Recording;
 use promnote_core::run::{Reply, Sent};
-use promnote_core::secret::{Credentials, Token};
+use promnote_core::secret::{Servers, Target};
 
 /// Answers larger than this are refused rather than read into memory.
 const MAX_BODY_BYTES: u64 = 1 << 30;
 
-/// A signed-in Grafana.
-#[derive(Debug)]
-pub struct Grafana {
-    /// Its checked base URL.
-    pub base: BaseUrl,
-    /// The token, sent only to `base`'s origin.
-    pub token: Token,
-}
-
-/// A Prometheus-compatible server called directly: one datasource.
-#[derive(Debug)]
-pub struct Direct {
-    /// The datasource it appears as.
-    pub ds: Datasource,
-    /// Where its API is.
-    pub base: BaseUrl,
-    /// How to sign in, sent only to `base`'s origin.
-    pub credentials: Credentials,
-}
-
-/// Live servers.
+/// Live servers, and the client that reaches them.
 pub struct Live {
     agent: ureq::Agent,
-    /// The Grafana, if one was given.
-    pub grafana: Option<Grafana>,
-    /// The servers called directly.
-    pub direct: Vec<Direct>,
+    servers: Servers,
     timeout_s: u32,
     verbose: bool,
     received: AtomicU64,
@@ -60,7 +37,7 @@ pub enum Transport {
 
 impl Live {
     /// A client for these servers: no redirects followed, `timeout_s` per request.
-    pub fn new(grafana: Option<Grafana>, direct: Vec<Direct>, timeout_s: u32, verbose: bool) -> Self {
+    pub fn new(servers: Servers, timeout_s: u32, verbose: bool) -> Self {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(u64::from(timeout_s))))
             // A redirect is answered as it is (and read as a login page): the token never
@@ -70,27 +47,15 @@ impl Live {
             .http_status_as_error(false)
             .user_agent(concat!("promnote/", env!("CARGO_PKG_VERSION")))
             .build();
-        Self { agent: config.into(), grafana, direct, timeout_s, verbose, received: AtomicU64::new(0) }
+        Self { agent: config.into(), servers, timeout_s, verbose, received: AtomicU64::new(0) }
     }
 
     fn send(&self, request: &ApiRequest, what: &str) -> Sent {
-        let (url, base, authorization) =
-            match request.destination(self.direct.iter().map(|d| d.ds.uid.as_str())) {
-                Destination::Direct { index, path } => {
-                    let direct = &self.direct[index];
-                    (direct.base.join(path), &direct.base, direct.credentials.header_value())
-                }
-                Destination::Grafana => match &self.grafana {
-                    Some(grafana) => {
-                        (grafana.base.join(&request.path), &grafana.base, Some(grafana.token.header_value()))
-                    }
-                    None => {
-                        return Err(ApiError::Worded {
-                            message: format!("{what}: this needs a Grafana (--grafana), and none was given."),
-                        })
-                    }
-                },
-            };
+        let Some(Target { url, base, authorization, .. }) = self.servers.target(request) else {
+            return Err(ApiError::Worded {
+                message: format!("{what}: this needs a Grafana (--grafana), and none was given."),
+            });
+        };
         #[expect(
             clippy::disallowed_methods,
             reason = "a native binary: Instant works here (the lint is for wasm32)"
@@ -161,12 +126,6 @@ impl Live {
             .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
         Ok(Reply { status, content_type, body })
     }
-
-    /// Removes every secret from a message (defence in depth: none should hold one).
-    fn redact(&self, text: &str) -> String {
-        let text = self.grafana.as_ref().map_or(text.to_owned(), |g| g.token.redact(text));
-        self.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
-    }
 }
 
 impl Transport {
@@ -194,7 +153,7 @@ impl Transport {
     /// Whether a Grafana lists datasources here (live, or in the recording).
     pub fn has_grafana(&self) -> bool {
         match self {
-            Transport::Live(live) => live.grafana.is_some(),
+            Transport::Live(live) => live.servers.grafana.is_some(),
             Transport::Replay(_) => true,
         }
     }
@@ -202,7 +161,7 @@ impl Transport {
     /// The servers called directly, as datasources.
     pub fn direct_datasources(&self) -> Vec<Datasource> {
         match self {
-            Transport::Live(live) => live.direct.iter().map(|d| d.ds.clone()).collect(),
+            Transport::Live(live) => live.servers.direct_datasources(),
             Transport::Replay(_) => Vec::new(),
         }
     }
@@ -210,12 +169,7 @@ impl Transport {
     /// The servers' host names, for a snapshot's banner (never a credential).
     pub fn servers(&self) -> Vec<String> {
         match self {
-            Transport::Live(live) => live
-                .grafana
-                .iter()
-                .map(|g| g.base.host().to_owned())
-                .chain(live.direct.iter().map(|d| d.base.host().to_owned()))
-                .collect(),
+            Transport::Live(live) => live.servers.hosts(),
             Transport::Replay(_) => Vec::new(),
         }
     }
@@ -223,7 +177,7 @@ impl Transport {
     /// An error as the user reads it, without any secret.
     pub fn describe(&self, error: &ApiError) -> String {
         match self {
-            Transport::Live(live) => live.redact(&error.to_string()),
+            Transport::Live(live) => live.servers.redact(&error.to_string()),
             Transport::Replay(_) => error.to_string(),
         }
     }

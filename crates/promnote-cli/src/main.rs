@@ -22,11 +22,11 @@ use promnote_core::error::ApiError;
 use promnote_core::grafana::{BaseUrl, Datasource};
 use promnote_core::notebook::{self, Cell, CellOptions, Notebook};
 use promnote_core::replay::{self, Recording, Snapshot, SnapshotIndex};
-use promnote_core::secret::{Credentials, Token};
+use promnote_core::secret::{Credentials, Direct, Grafana, Servers, Token};
 use promnote_core::vars::{self, Selection};
 
 use crate::cli::{Cli, Command, ConnectArgs, Format, ListFormat, QueryArgs, RunArgs, SnapshotArgs};
-use crate::http::{Direct, Grafana, Live, Transport};
+use crate::http::{Live, Transport};
 use crate::output::Sink;
 use crate::progress::Progress;
 use crate::session::{CellRun, Connection, Session};
@@ -115,7 +115,7 @@ fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), Fail
         })
         .collect::<Result<Vec<_>, Fail>>()?;
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    Ok((Transport::Live(Live::new(grafana, direct, args.timeout, verbose)), now_ms))
+    Ok((Transport::Live(Live::new(Servers { grafana, direct }, args.timeout, verbose)), now_ms))
 }
 
 /// The Grafana token: from `--token-file`, else `GRAFANA_TOKEN` (never from a flag).

@@ -183,15 +183,7 @@ pub struct SnapshotEntry {
 impl SnapshotIndex {
     /// Reads an index, refusing a version this build does not know.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let index: Self =
-            serde_json::from_str(text).map_err(|e| format!("The snapshot index cannot be read: {e}."))?;
-        if index.format != FORMAT {
-            return Err(format!(
-                "The snapshot index has format {}, and this page reads format {FORMAT}: publish the site and its snapshots with the same promnote.",
-                index.format
-            ));
-        }
-        Ok(index)
+        parse_versioned(text, "snapshot index", |index: &Self| index.format)
     }
 
     /// Adds or replaces the entry of `snapshot` (same id).
@@ -213,15 +205,22 @@ impl SnapshotIndex {
 impl Snapshot {
     /// Reads a snapshot, refusing a version this build does not know.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let snapshot: Self =
-            serde_json::from_str(text).map_err(|e| format!("The snapshot cannot be read: {e}."))?;
-        if snapshot.format != FORMAT {
-            return Err(format!(
-                "The snapshot has format {}, and this page reads format {FORMAT}: publish the site and its snapshots with the same promnote.",
-                snapshot.format
-            ));
-        }
-        Ok(snapshot)
+        parse_versioned(text, "snapshot", |snapshot: &Self| snapshot.format)
+    }
+}
+
+/// Reads a file of ours whose `format` this build must know.
+fn parse_versioned<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+    format: fn(&T) -> u32,
+) -> Result<T, String> {
+    let value: T = serde_json::from_str(text).map_err(|e| format!("The {what} cannot be read: {e}."))?;
+    match format(&value) {
+        FORMAT => Ok(value),
+        other => Err(format!(
+            "The {what} has format {other}, and this page reads format {FORMAT}: publish the site and its snapshots with the same promnote."
+        )),
     }
 }
 

@@ -1,9 +1,11 @@
-//! Secrets: a Grafana token and the sign-in of a Prometheus called directly. Their
-//! `Debug` never shows them and they have no `Display`, so they cannot end up in a log
-//! line, a message or a file by accident; each shell adds them to a request only for the
-//! origin they were typed for.
+//! Secrets and where they may go: a Grafana token, the sign-in of a Prometheus called
+//! directly, and [`Servers`], which picks for each request the one server it is for and
+//! the one credential that may go with it. Secrets' `Debug` never shows them and they have
+//! no `Display`, so they cannot end up in a log line, a message or a file by accident.
 
 use std::fmt;
+
+use crate::grafana::{ApiRequest, BaseUrl, Datasource, Destination};
 
 /// A Grafana service-account token. Its `Debug` never shows it and it has no `Display`,
 /// so it cannot end up in a log line or a message by accident.
@@ -95,6 +97,91 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// A signed-in Grafana: its checked base URL and the token sent only to its origin.
+#[derive(Debug)]
+pub struct Grafana {
+    /// Where Grafana is.
+    pub base: BaseUrl,
+    /// The bearer token.
+    pub token: Token,
+}
+
+/// A Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics) called
+/// directly, not through Grafana: one datasource of the connection.
+#[derive(Debug)]
+pub struct Direct {
+    /// The datasource it appears as ([`Datasource::direct`]).
+    pub ds: Datasource,
+    /// Where its HTTP API lives.
+    pub base: BaseUrl,
+    /// How to sign in, sent only to `base`'s origin.
+    pub credentials: Credentials,
+}
+
+/// What a live connection reaches: a Grafana, servers called directly, or both.
+#[derive(Debug)]
+pub struct Servers {
+    /// The Grafana, if one was given.
+    pub grafana: Option<Grafana>,
+    /// The servers called directly.
+    pub direct: Vec<Direct>,
+}
+
+/// Where one request goes, and the one credential it may carry.
+#[derive(Debug)]
+pub struct Target<'a> {
+    /// The absolute URL.
+    pub url: String,
+    /// The server's base URL (its origin is the only one the credential goes to).
+    pub base: &'a BaseUrl,
+    /// The `Authorization` header value, if any.
+    pub authorization: Option<String>,
+    /// Whether the server is a Prometheus called directly (not Grafana).
+    pub direct: bool,
+}
+
+impl Servers {
+    /// Where `request` goes: a request built for a server called directly goes to that
+    /// server's Prometheus API with its credentials; any other to Grafana with its token.
+    /// `None` when it needs a Grafana and none was given.
+    pub fn target(&self, request: &ApiRequest) -> Option<Target<'_>> {
+        match request.destination(self.direct.iter().map(|d| d.ds.uid.as_str())) {
+            Destination::Direct { index, path } => {
+                let direct = &self.direct[index];
+                Some(Target {
+                    url: direct.base.join(path),
+                    base: &direct.base,
+                    authorization: direct.credentials.header_value(),
+                    direct: true,
+                })
+            }
+            Destination::Grafana => self.grafana.as_ref().map(|grafana| Target {
+                url: grafana.base.join(&request.path),
+                base: &grafana.base,
+                authorization: Some(grafana.token.header_value()),
+                direct: false,
+            }),
+        }
+    }
+
+    /// The servers called directly, as datasources.
+    pub fn direct_datasources(&self) -> Vec<Datasource> {
+        self.direct.iter().map(|d| d.ds.clone()).collect()
+    }
+
+    /// The servers' hosts (`grafana.example.org`), for a snapshot's banner.
+    pub fn hosts(&self) -> Vec<String> {
+        let grafana = self.grafana.iter().map(|g| g.base.host().to_owned());
+        grafana.chain(self.direct.iter().map(|d| d.base.host().to_owned())).collect()
+    }
+
+    /// Removes every secret from a text that is about to be shown (defence in depth).
+    pub fn redact(&self, text: &str) -> String {
+        let text = self.grafana.as_ref().map_or(text.to_owned(), |g| g.token.redact(text));
+        self.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +200,36 @@ mod tests {
         assert_eq!(basic.redact("pässword!"), "[password]!");
         assert!(Credentials::basic("a:b", "x").is_err());
         assert_eq!(Credentials::Anonymous.header_value(), None);
+    }
+
+    #[test]
+    fn each_request_goes_to_its_server_with_that_server_s_credential_only() {
+        let prometheus = BaseUrl::parse_prometheus("http://prom:9090/").unwrap();
+        let servers = Servers {
+            grafana: Some(Grafana {
+                base: BaseUrl::parse("https://g.example.org/grafana/").unwrap(),
+                token: Token::new("glsa_g").unwrap(),
+            }),
+            direct: vec![Direct {
+                ds: Datasource::direct(0, &prometheus),
+                base: prometheus,
+                credentials: Credentials::Anonymous,
+            }],
+        };
+        let to_grafana = servers.target(&ApiRequest::datasources()).unwrap();
+        assert_eq!(
+            (to_grafana.url.as_str(), to_grafana.authorization.as_deref()),
+            ("https://g.example.org/grafana/api/datasources", Some("Bearer glsa_g"))
+        );
+        let query = ApiRequest::prometheus("direct:0", "api/v1/query", crate::grafana::Body::None);
+        let to_prometheus = servers.target(&query).unwrap();
+        assert_eq!(
+            (to_prometheus.url.as_str(), to_prometheus.authorization, to_prometheus.direct),
+            ("http://prom:9090/api/v1/query", None, true)
+        );
+        assert_eq!(servers.hosts(), ["g.example.org", "prom:9090"]);
+        assert_eq!(servers.redact("a glsa_g b"), "a [token] b");
+        let alone = Servers { grafana: None, direct: Vec::new() };
+        assert!(alone.target(&ApiRequest::datasources()).is_none());
     }
 }
