@@ -13,6 +13,7 @@ Usage: bench_notebook.py <small|wide|dense> <stack-state.json> <runs> <out.json>
 from __future__ import annotations
 
 import calendar
+import io
 import json
 import os
 import statistics
@@ -43,11 +44,13 @@ def hub_report(state: dict, with_figure: bool = True):
     start = month_ago(now) // 86400 * 86400
     df = notebook(state["grafana_url"], state["token"], start, now, "1d", HUB_QUERY)
     framed = time.perf_counter()
+    csv = to_csv(df)
+    figured = time.perf_counter()
     if with_figure:
         fig = go.Figure([go.Bar(x=df.index, y=df[c], name=c) for c in df.columns])
         fig.update_layout(barmode="stack")
         fig.to_json()
-    return framed - began, time.perf_counter() - framed, len(df.columns)
+    return framed - began, time.perf_counter() - figured, len(df.columns), csv
 
 
 def dense_range() -> tuple[float, float]:
@@ -61,10 +64,19 @@ def dense_report(state: dict, with_figure: bool = True):
     began = time.perf_counter()
     df = query_each(state["grafana_url"], state["token"], start, now, "1h", DENSE_QUERY)[0]
     framed = time.perf_counter()
+    csv = to_csv(df)
+    figured = time.perf_counter()
     if with_figure:
         fig = go.Figure([go.Scatter(x=df.index, y=df[c], name=c, mode="lines") for c in df.columns])
         fig.to_json()
-    return framed - began, time.perf_counter() - framed, len(df.columns)
+    return framed - began, time.perf_counter() - figured, len(df.columns), csv
+
+
+def to_csv(df) -> float:
+    """Seconds the frame takes to become CSV text (what a script would write out)."""
+    began = time.perf_counter()
+    df.to_csv(io.StringIO())
+    return time.perf_counter() - began
 
 
 def dense_fetch(state: dict) -> float:
@@ -90,13 +102,14 @@ def main() -> None:
     scale, state_file, runs, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     state = json.load(open(state_file, encoding="utf-8"))
     measure = dense_report if scale == "dense" else hub_report
-    frame, figure, columns = [], [], 0
+    frame, figure, csv, columns = [], [], [], 0
     # The wide figure (10,000 bar traces) takes plotly minutes and gigabytes: it is built
     # in the first run only; query + frame is timed in every run.
     for i in range(runs):
         built = scale != "wide" or i == 0
-        f, g, columns = measure(state, with_figure=built)
+        f, g, columns, c = measure(state, with_figure=built)
         frame.append(f * 1000)
+        csv.append(c * 1000)
         if built:
             figure.append(g * 1000)
         shown = f", figure {g * 1000:.0f} ms" if built else ""
@@ -108,6 +121,8 @@ def main() -> None:
         "query_frame_ms": statistics.median(frame),
         "figure_ms": statistics.median(figure),
         "total_ms": statistics.median(total),
+        "csv_ms": statistics.median(csv),
+        "query_frame_csv_ms": statistics.median([f + c for f, c in zip(frame, csv)]),
         "columns": columns,
         "runs": runs,
         "figure_runs": len(figure),

@@ -110,6 +110,30 @@ def main() -> None:
                 f">= {want}x" if want else "",
                 check(ratio >= want) if want else "",
             )
+            cli = load(folder, f"cli-{scale}.json")
+            if cli:
+                row(f"{scale}: promnote command line (median)", f"{cli['ms']:.0f} ms")
+                row(f"{scale}:   runs", ", ".join(str(x) for x in cli["all_ms"]))
+                row(f"{scale}:   notebook query + frame + CSV", f"{notebook['query_frame_csv_ms']:.0f} ms")
+                ratio = notebook["query_frame_csv_ms"] / cli["ms"]
+                want = {"dense": 20, "wide": 5}[scale]
+                row(f"{scale}: notebook / promnote command line", f"{ratio:.1f}x", f">= {want}x", check(ratio >= want))
+                if cli.get("own_ms") is not None and notebook.get("fetch_ms") is not None:
+                    # Both without their requests (the Grafana-compatible server in Python
+                    # and Prometheus take most of the wall time): decode, frame and CSV.
+                    theirs = notebook["query_frame_csv_ms"] - notebook["fetch_ms"]
+                    row(f"{scale}:   promnote's own work (no requests)", f"{cli['own_ms']:.0f} ms")
+                    row(f"{scale}:   the notebook's (no requests)", f"{theirs:.0f} ms")
+                    ratio = theirs / max(cli["own_ms"], 1)
+                    row(f"{scale}: notebook / promnote, own work", f"{ratio:.0f}x", ">= 20x", check(ratio >= 20))
+                if cli["answer_bytes"]:
+                    peak = cli["peak_bytes"] / cli["answer_bytes"]
+                    row(
+                        f"{scale}:   peak memory / answer bytes",
+                        f"{cli['peak_bytes'] / 1e6:.1f} / {cli['answer_bytes'] / 1e6:.1f} MB = {peak:.2f}x",
+                        "<= 3x",
+                        check(peak <= 3),
+                    )
             if scale == "dense" and browser["answer_bytes"]:
                 mb = browser["answer_bytes"] / 1e6
                 row("dense: notebook query+frame throughput", f"{mb / (notebook['query_frame_ms'] / 1000):.1f} MB/s")

@@ -119,7 +119,9 @@ impl Live {
         let status = response.status().as_u16();
         let content_type =
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let mut bytes = Vec::new();
+        // Sized from Content-Length when there is one: a growing buffer would double past it.
+        let expected = response.body().content_length().unwrap_or(0).min(MAX_BODY_BYTES);
+        let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         response.body_mut().with_config().limit(MAX_BODY_BYTES).reader().read_to_end(&mut bytes)?;
         self.received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let body = String::from_utf8(bytes)

@@ -367,7 +367,7 @@ fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit, Fa
     );
     check_range(range, &zone)?;
     let conn = connect(session)?;
-    let selections = session.selections(&conn, &report, &given);
+    let selections = session.selections(&conn, &report, &given, false);
     let progress = Progress::new(&report.front.title, quiet);
     let runs = session.run_cells(&conn, &cells, range, &selections, &zone, &progress);
     match &args.out {
@@ -461,7 +461,7 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
         );
         check_range((&range.0, &range.1), &zone)?;
         session.start_recording(base.clone());
-        let selections = session.selections(&conn, report, &given);
+        let selections = session.selections(&conn, report, &given, true);
         let cells: Vec<Cell> = report.cells().cloned().collect();
         let progress = Progress::new(&report.front.title, quiet);
         let runs = session.run_cells(&conn, &cells, (&range.0, &range.1), &selections, &zone, &progress);

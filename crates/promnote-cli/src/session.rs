@@ -137,14 +137,17 @@ impl Session {
         Ok(Connection { datasources, health })
     }
 
-    /// Each variable's values (the union over every datasource that has the metadata
-    /// API), and the selections the report runs with: the given ones, else the
-    /// variables' own rules.
+    /// The selections the report runs with: the given ones, else the variables' own
+    /// rules, which for a variable without "All" or a default is its first value (the
+    /// union over every datasource that has the metadata API). `every_value` asks for
+    /// every variable's values even when none is needed (a snapshot keeps them, as the
+    /// page asks for them to fill its controls).
     pub fn selections(
         &self,
         conn: &Connection,
         notebook: &Notebook,
         given: &BTreeMap<String, Selection>,
+        every_value: bool,
     ) -> BTreeMap<String, Selection> {
         let variables = &notebook.front.variables;
         let mut selections: BTreeMap<String, Selection> = variables
@@ -154,8 +157,12 @@ impl Session {
         let undetermined: Vec<String> =
             run::undetermined(variables, &selections).into_iter().map(str::to_owned).collect();
         for variable in variables {
+            let needed = undetermined.contains(&variable.name);
+            if !needed && !every_value {
+                continue;
+            }
             let values = self.label_values(conn, &variable.source.label, variable.source.selector.as_deref());
-            if !undetermined.contains(&variable.name) {
+            if !needed {
                 continue;
             }
             match values.as_deref().map(run::first_value) {
