@@ -287,13 +287,17 @@ pub async fn load_recording(abort: &AbortSignal) -> Result<Recording, ApiError> 
     .await
 }
 
-/// The snapshots this site carries (`snapshots/index.json`), if it carries any: a site
-/// without them answers 404, which is no error.
+/// The snapshots this site carries (`snapshots/index.json`), if it carries any. A site
+/// without them answers 404 (or 403, or its index.html): that is no error. Only an index
+/// this page cannot read is one.
 pub async fn load_snapshot_index(abort: &AbortSignal) -> Result<Option<SnapshotIndex>, ApiError> {
     match load_json("snapshots/index.json", "The site's snapshot index", abort, SnapshotIndex::parse).await {
         Ok(index) => Ok(Some(index)),
-        Err(ApiError::Status { status: 404, .. } | ApiError::NotJson { status: 404, .. }) => Ok(None),
-        Err(e) => Err(e),
+        Err(ApiError::Cancelled) => Err(ApiError::Cancelled),
+        // A JSON file that is not an index this page reads: say so.
+        Err(e @ ApiError::Unreadable { .. }) if e.to_string().contains("The snapshot index") => Err(e),
+        // No file (404, 403, a host's index.html for every path): no snapshots.
+        Err(_) => Ok(None),
     }
 }
 
@@ -310,17 +314,17 @@ async fn load_json<T, E: fmt::Display>(
     abort: &AbortSignal,
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, ApiError> {
-    let response = Request::get(url)
-        .abort_signal(Some(abort))
-        .send()
-        .await
-        .map_err(|e| ApiError::Unreadable { what: what.into(), detail: e.to_string() })?;
+    let failed = |e: gloo_net::Error| {
+        if abort.aborted() {
+            ApiError::Cancelled
+        } else {
+            ApiError::Unreadable { what: what.into(), detail: e.to_string() }
+        }
+    };
+    let response = Request::get(url).abort_signal(Some(abort)).send().await.map_err(failed)?;
     let status = response.status();
     let content_type = response.headers().get("content-type");
-    let body = response
-        .text()
-        .await
-        .map_err(|e| ApiError::Unreadable { what: what.into(), detail: e.to_string() })?;
+    let body = response.text().await.map_err(failed)?;
     if status != 200 {
         return Err(ApiError::Status { what: what.into(), status, message: String::new() });
     }

@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
     // page shows snapshots), or the flagship.
     let follow = move |fragment: String| {
         if fragment.starts_with("#share=") {
+            leave_snapshot(conn, doc, mode);
             match open_shared(doc, &fragment) {
                 Ok(grafana) => {
                     problem.set(None);
@@ -87,11 +88,8 @@ pub fn App() -> impl IntoView {
                 problem.set(Some(e));
                 return;
             }
-            if matches!(mode.get_untracked(), Mode::Snapshot(_)) {
-                // Another snapshot's answers are not this report's: it waits for Connect.
-                conn.forget_session();
-                mode.set(Mode::Idle);
-            }
+            // Another snapshot's answers are not this report's: it waits for Connect.
+            leave_snapshot(conn, doc, mode);
             problem.set(None);
             conn.refresh_now(false);
         }
@@ -105,11 +103,15 @@ pub fn App() -> impl IntoView {
             match crate::api::load_snapshot_index(&controller.signal()).await {
                 Ok(Some(index)) if !index.snapshots.is_empty() => {
                     snapshots.set(Some(index));
-                    if mode.get_untracked() == Mode::Idle {
+                    // Unless the reader has already connected or started the demo.
+                    let untouched = mode.get_untracked() == Mode::Idle
+                        && !conn.listing.get_untracked()
+                        && conn.transport().is_none();
+                    if untouched {
                         follow(hash());
                     }
                 }
-                Ok(_) => {}
+                Ok(_) | Err(ApiError::Cancelled) => {}
                 Err(e) => problem.set(Some(e.to_string())),
             }
         });
@@ -205,6 +207,22 @@ fn open_snapshot(
         mode.set(Mode::Snapshot(snapshot_banner(&snapshot)));
         conn.connect(Transport::Replay(Rc::new(Replayed::Snapshot(snapshot))));
     });
+}
+
+/// Leaves the snapshot a page shows (if it shows one): its answers and zone go, and its
+/// report, if built in, becomes the built-in one again (with the reader's saved edits),
+/// so that what follows runs live and edits are kept.
+fn leave_snapshot(conn: Connection, doc: Doc, mode: RwSignal<Mode>) {
+    if !matches!(mode.get_untracked(), Mode::Snapshot(_)) {
+        return;
+    }
+    conn.forget_session();
+    conn.zone.set(jiff::tz::TimeZone::UTC);
+    mode.set(Mode::Idle);
+    let id = doc.id.get_untracked();
+    if doc.snapshot.get_untracked() && crate::doc::built_in(&id).is_some() {
+        let _ = doc.open(&id);
+    }
 }
 
 /// "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC. Connect to see live data."
@@ -332,6 +350,7 @@ fn ConnectForm(
         if let Some(d) = direct.first() {
             prom.url.set(d.base.to_string());
         }
+        leave_snapshot(conn, doc, mode);
         mode.set(Mode::Live {
             grafana: grafana.as_ref().map(|g| g.base.to_string()),
             direct: direct.iter().map(|d| d.base.to_string()).collect(),
@@ -351,6 +370,7 @@ fn ConnectForm(
     let demo = move |_| {
         perf::mark("promnote:click");
         form_error.set(None);
+        leave_snapshot(conn, doc, mode);
         doc.clear_runs();
         conn.start_demo(move |at| mode.set(Mode::Demo(at)));
     };

@@ -115,3 +115,23 @@ test('CSV, PNG and share links work on a snapshot', async ({ page }) => {
   expect(link.startsWith(`${SITE}#share=`)).toBe(true);
   expect(link).not.toContain(STATE.token);
 });
+
+test('leaving a snapshot: the demo and a share link run without it, with the reader\'s own zone and variables', async ({ page }) => {
+  await page.goto(`${SITE}#/hub-activity`);
+  await expect(page.getByTestId('snapshot-banner')).toBeVisible();
+  await allCellsSettled(page);
+  await page.getByTestId('demo').click();
+  await expect(page.getByTestId('snapshot-banner')).toHaveCount(0);
+  await expect(page.locator('.banner')).toContainText('Showing recorded demo data');
+  await allCellsSettled(page);
+  const states = await page.getByTestId('cell').evaluateAll((cells) => cells.map((c) => c.dataset.state));
+  expect(states.every((s) => s === 'drawn'), states.join(', ')).toBe(true);
+  await expect(page.locator('[data-testid=variable][data-name=hub]')).toBeEnabled();
+  await expect(page.getByTestId('variable-frozen')).toHaveCount(0);
+  await page.getByTestId('share').click();
+  const link = await page.getByTestId('share-link').inputValue();
+  await page.goto('about:blank');
+  await page.goto(link);
+  await expect(page.getByTestId('report-title')).toHaveText('Hub activity');
+  await expect(page.getByTestId('snapshot-banner')).toHaveCount(0);
+});

@@ -178,9 +178,14 @@ impl Transport {
 
     /// An error as the user reads it, without any secret.
     pub fn describe(&self, error: &ApiError) -> String {
+        self.redact(&error.to_string())
+    }
+
+    /// A text without any secret of these servers (defence in depth).
+    pub fn redact(&self, text: &str) -> String {
         match self {
-            Transport::Live(live) => live.servers.redact(&error.to_string()),
-            Transport::Replay(_) => error.to_string(),
+            Transport::Live(live) => live.servers.redact(text),
+            Transport::Replay(_) => text.to_owned(),
         }
     }
 }

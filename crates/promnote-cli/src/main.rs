@@ -169,6 +169,16 @@ fn connect(session: &Session) -> Result<Connection, Fail> {
     session.connect().map_err(|e| Fail { code: Exit::Unreachable, message: session.transport.describe(&e) })
 }
 
+/// The exit code a connection's own problems make, whatever the queries give: Grafana's
+/// list refused beside servers called directly (3 when it refused the token, else 1).
+fn connection_code(conn: &Connection) -> Exit {
+    match &conn.listing_error {
+        Some(ApiError::Unauthorized { .. }) => Exit::Unreachable,
+        Some(_) => Exit::Partial,
+        None => Exit::Ok,
+    }
+}
+
 fn datasources(session: &Session, format: ListFormat) -> Result<Exit, Fail> {
     let conn = connect(session)?;
     let rows: Vec<[String; 5]> = conn
@@ -224,11 +234,12 @@ fn datasources(session: &Session, format: ListFormat) -> Result<Exit, Fail> {
         }
     }
     let failed = conn.health.iter().filter(|h| h.is_err()).count();
-    Ok(match failed {
+    let code = match failed {
         0 => Exit::Ok,
         n if n == conn.health.len() => Exit::Unreachable,
         _ => Exit::Partial,
-    })
+    };
+    Ok(code.max(connection_code(&conn)))
 }
 
 fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, Fail> {
@@ -243,7 +254,7 @@ fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, Fail>
     };
     let cell = Cell { query: args.query.clone(), options };
     let range = (args.range.from.as_deref().unwrap_or("now-1M"), args.range.to.as_deref().unwrap_or("now"));
-    check_range(range, &zone)?;
+    check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;
     let progress = Progress::new("query", quiet);
     let runs = session.run_cells(&conn, &[cell], range, &BTreeMap::new(), &zone, &progress);
@@ -251,7 +262,7 @@ fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, Fail>
         return Err(Fail::input(e.clone()));
     }
     emit(|out| output::cell(out, &runs[0], args.format, &zone))?;
-    Ok(report_problems(session, &runs))
+    Ok(report_problems(&runs).max(connection_code(&conn)))
 }
 
 /// Writes data to stdout as `write` makes it; a reader that stopped early (`| head`) is
@@ -268,8 +279,9 @@ fn emit(write: impl FnOnce(&mut Sink<std::io::StdoutLock<'static>>) -> std::fmt:
 }
 
 /// Checks a range before anything is sent, so that a typo is exit code 2 at once.
-fn check_range(range: (&str, &str), zone: &TimeZone) -> Result<(), Fail> {
-    promnote_core::time::TimeRange::parse(range.0, range.1, jiff::Timestamp::UNIX_EPOCH, zone)
+fn check_range(range: (&str, &str), zone: &TimeZone, now_ms: i64) -> Result<(), Fail> {
+    let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    promnote_core::time::TimeRange::parse(range.0, range.1, now, zone)
         .map(|_| ())
         .map_err(|e| Fail::input(format!("time range: {e}")))
 }
@@ -324,6 +336,9 @@ fn given_selections(
 /// The cells `--cell` picks: all, the Nth (1 is the first), or those with that title.
 fn picked_cells(report: &Notebook, pick: Option<&str>) -> Result<Vec<Cell>, Fail> {
     let cells: Vec<Cell> = report.cells().cloned().collect();
+    if cells.is_empty() {
+        return Err(Fail::input("the report has no ```promql cells: there is nothing to run"));
+    }
     let Some(pick) = pick else { return Ok(cells) };
     if let Ok(n) = pick.parse::<usize>() {
         return match cells.get(n.wrapping_sub(1)) {
@@ -335,8 +350,16 @@ fn picked_cells(report: &Notebook, pick: Option<&str>) -> Result<Vec<Cell>, Fail
             ))),
         };
     }
-    let titled: Vec<Cell> =
-        cells.iter().filter(|c| c.options.title.as_deref() == Some(pick)).cloned().collect();
+    let numbers: Vec<usize> =
+        (1..=cells.len()).filter(|&n| cells[n - 1].options.title.as_deref() == Some(pick)).collect();
+    if numbers.len() > 1 {
+        let numbers: Vec<String> = numbers.iter().map(usize::to_string).collect();
+        return Err(Fail::input(format!(
+            "--cell {pick}: cells {} have that title; pick one by its number",
+            numbers.join(", ")
+        )));
+    }
+    let titled: Vec<Cell> = numbers.iter().map(|&n| cells[n - 1].clone()).collect();
     if titled.is_empty() {
         let titles: Vec<String> = cells
             .iter()
@@ -365,7 +388,7 @@ fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit, Fa
         args.range.from.as_deref().unwrap_or(&report.front.from),
         args.range.to.as_deref().unwrap_or(&report.front.to),
     );
-    check_range(range, &zone)?;
+    check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;
     let selections = session.selections(&conn, &report, &given, false);
     let progress = Progress::new(&report.front.title, quiet);
@@ -390,11 +413,11 @@ fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit, Fa
         }
         None => emit(|out| output::report_csv(out, &runs, &zone))?,
     }
-    Ok(report_problems(session, &runs))
+    Ok(report_problems(&runs).max(connection_code(&conn)))
 }
 
 /// Tells what failed on stderr, and what exit code that makes.
-fn report_problems(session: &Session, runs: &[CellRun]) -> Exit {
+fn report_problems(runs: &[CellRun]) -> Exit {
     let mut code = Exit::Ok;
     let mut answered = false;
     for run in runs {
@@ -403,8 +426,8 @@ fn report_problems(session: &Session, runs: &[CellRun]) -> Exit {
             code = code.max(Exit::Input);
         }
         answered |= !run.arrivals.is_empty();
-        for (_, error) in &run.failures {
-            eprintln!("promnote: warning: {}: {}", run.title, session.transport.describe(error));
+        for (_, error, message) in &run.failures {
+            eprintln!("promnote: warning: {}: {message}", run.title);
             let refused = matches!(error, ApiError::Unauthorized { .. });
             code = code.max(if refused { Exit::Unreachable } else { Exit::Partial });
         }
@@ -434,6 +457,12 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
     if reports.is_empty() {
         return Err(Fail::input("no report could be read: no snapshot was written"));
     }
+    for spec in &args.vars {
+        let name = spec.split_once('=').map_or(spec.as_str(), |(name, _)| name);
+        if !reports.iter().any(|(_, r)| r.front.variables.iter().any(|v| v.name == name)) {
+            return Err(Fail::input(format!("--var {spec}: none of the reports has a variable ${name}")));
+        }
+    }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Fail::input(format!("cannot create {}: {e}", args.out.display())))?;
     session.start_recording(Recording::new(session.now_ms));
@@ -459,7 +488,11 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
             args.range.from.clone().unwrap_or_else(|| report.front.from.clone()),
             args.range.to.clone().unwrap_or_else(|| report.front.to.clone()),
         );
-        check_range((&range.0, &range.1), &zone)?;
+        if let Err(fail) = check_range((&range.0, &range.1), &zone, session.now_ms) {
+            eprintln!("promnote: {}: {}; its snapshot is not written", path.display(), fail.message);
+            code = code.max(Exit::Input);
+            continue;
+        }
         session.start_recording(base.clone());
         let selections = session.selections(&conn, report, &given, true);
         let cells: Vec<Cell> = report.cells().cloned().collect();
@@ -474,7 +507,7 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
             .insert(session::listing_keys()[0].clone(), session::published_listing(&conn.datasources));
         let id = report_id(path);
         let mut failed: Vec<String> =
-            runs.iter().flat_map(|r| &r.failures).map(|(_, e)| session.transport.describe(e)).collect();
+            runs.iter().flat_map(|r| &r.failures).map(|(_, _, message)| message.clone()).collect();
         failed.sort();
         failed.dedup();
         let snapshot = Snapshot {
@@ -493,10 +526,14 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
         };
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {id}: {e}")))?;
+        // Requests carry no credential, so no answer should hold one: make sure.
+        let text = session.transport.redact(&text);
         output::write_atomically(&args.out.join(replay::snapshot_file_name(&id)), |out| out.write_str(&text))
             .map_err(Fail::input)?;
         index.insert(&snapshot);
-        code = code.max(report_problems(session, &runs));
+        // The snapshot records what failed: for the run as a whole that is partial (the
+        // connection itself answered, or `connect` would have stopped it).
+        code = code.max(report_problems(&runs).min(Exit::Partial));
         if !quiet {
             eprintln!(
                 "promnote: {} -> {}",

@@ -124,7 +124,7 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
     });
     let notes: Vec<&String> = run.arrivals.iter().flat_map(|a| &a.notes).collect();
     let failures: Vec<Value> =
-        run.failures.iter().map(|(ds, e)| json!({ "datasource": ds, "error": e.to_string() })).collect();
+        run.failures.iter().map(|(ds, _, message)| json!({ "datasource": ds, "error": message })).collect();
     json!({
         "title": run.title,
         "query": prepared.query,
@@ -167,7 +167,7 @@ pub fn write_atomically(
     write: impl FnOnce(&mut Sink<std::fs::File>) -> fmt::Result,
 ) -> Result<(), String> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temporary = path.with_file_name(format!(".{name}.partial"));
+    let temporary = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
     let result = std::fs::File::create(&temporary).and_then(|file| {
         let mut sink = Sink::new(file);
         let written = write(&mut sink);

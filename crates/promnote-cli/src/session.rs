@@ -41,6 +41,8 @@ pub struct Connection {
     pub datasources: Datasources,
     /// The health check of each of `datasources.prometheus`, in order.
     pub health: Vec<Result<Route, ApiError>>,
+    /// Why Grafana's list could not be read, when servers called directly went on without it.
+    pub listing_error: Option<ApiError>,
 }
 
 /// One cell's run.
@@ -53,8 +55,8 @@ pub struct CellRun {
     pub prepared: Result<PreparedCell, String>,
     /// What each datasource gave, in the connection's order.
     pub arrivals: Vec<Arrival>,
-    /// The datasources that failed, with their errors.
-    pub failures: Vec<(String, ApiError)>,
+    /// The datasources that failed: name, error, and the error as the user reads it.
+    pub failures: Vec<(String, ApiError, String)>,
 }
 
 impl Session {
@@ -116,12 +118,17 @@ impl Session {
     /// everything (the list refused, the token refused) comes back as `Err`.
     pub fn connect(&self) -> Result<Connection, ApiError> {
         let direct = self.transport.direct_datasources();
+        let mut listing_error = None;
         let listed = if self.transport.has_grafana() {
             match self.drive(Listing::new()) {
                 Ok(list) => Some(list),
                 Err(e) if direct.is_empty() => return Err(e),
                 Err(e) => {
-                    eprintln!("promnote: warning: {}", self.transport.describe(&e));
+                    eprintln!(
+                        "promnote: warning: {}; going on with the servers called directly",
+                        self.transport.describe(&e)
+                    );
+                    listing_error = Some(e);
                     None
                 }
             }
@@ -134,7 +141,7 @@ impl Session {
         }
         let health =
             self.parallel(&datasources.prometheus, |ds| self.drive(run::Health::new(ds, self.now_ms)));
-        Ok(Connection { datasources, health })
+        Ok(Connection { datasources, health, listing_error })
     }
 
     /// The selections the report runs with: the given ones, else the variables' own
@@ -250,7 +257,10 @@ impl Session {
             let name = conn.datasources.prometheus[d].name.clone();
             match outcome {
                 Outcome::Arrived(arrival) => runs[c].arrivals.push(arrival),
-                Outcome::Failed(e) => runs[c].failures.push((name, e)),
+                Outcome::Failed(e) => {
+                    let message = self.transport.describe(&e);
+                    runs[c].failures.push((name, e, message));
+                }
                 Outcome::QueryViaDsQuery => {}
             }
         }
@@ -258,8 +268,9 @@ impl Session {
     }
 
     /// One cell's query on one datasource, as the page does it: a Prometheus datasource
-    /// is asked through the proxy and the health check decides what its answer means
-    /// ([`run::settle`]); the others by their route.
+    /// is asked through the proxy whatever its health check said, and the two together
+    /// decide ([`run::settle`]: an answer counts even when the check failed); the others
+    /// by their route.
     fn query(
         &self,
         ds: &Datasource,
@@ -272,13 +283,13 @@ impl Session {
             let answers: Vec<_> = planned.exchanges().into_iter().map(|e| self.drive(e)).collect();
             planned.finish(answers)
         };
-        let outcome = match health {
-            // What settle() says whatever the query would answer: no need to ask.
-            Err(e) => return Outcome::Failed(e.clone()),
-            Ok(route) if ds.needs_ds_query() => return into_outcome(via(*route)),
-            Ok(_) => run::settle(health.clone(), via(Route::Proxy)),
-        };
-        match outcome {
+        if ds.needs_ds_query() {
+            return match health {
+                Ok(route) => into_outcome(via(*route)),
+                Err(e) => Outcome::Failed(e.clone()),
+            };
+        }
+        match run::settle(health.clone(), via(Route::Proxy)) {
             Outcome::QueryViaDsQuery => into_outcome(via(Route::DsQuery)),
             outcome => outcome,
         }

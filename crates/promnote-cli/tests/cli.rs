@@ -135,6 +135,45 @@ fn a_report_that_does_not_parse_names_its_line() {
 }
 
 #[test]
+fn an_absolute_start_is_a_range_not_an_error() {
+    // Against the report's `to: now`, at the recording's time: the requests of that range
+    // are not in the recording, so nothing answers (3), but the range itself is fine.
+    let out = promnote(
+        &["--replay", "demo-data/reports.json", "run", "reports/hub-activity.md", "--from", "2026-11-01"],
+        &[],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(!err.contains("time range"), "{err}");
+    assert!(err.contains("not part of the recorded data"), "{err}");
+}
+
+#[test]
+fn cells_are_picked_unambiguously_and_an_empty_report_says_so() {
+    let dir = tempdir("cells");
+    let twice = dir.join("twice.md");
+    std::fs::write(
+        &twice,
+        "---\nformat: 1\n---\n\n```promql title=Same\nup\n```\n\n```promql title=Same\nup\n```\n",
+    )
+    .unwrap();
+    let out = promnote(
+        &["--replay", "demo-data/reports.json", "run", twice.to_str().unwrap(), "--cell", "Same"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cells 1, 2 have that title"), "{}", text(&out.stderr));
+    let empty = dir.join("empty.md");
+    std::fs::write(&empty, "---\nformat: 1\n---\n\nOnly prose.\n").unwrap();
+    let out = promnote(
+        &["--replay", "demo-data/reports.json", "run", empty.to_str().unwrap(), "--format", "csv-wide"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no ```promql cells"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn the_demo_recording_replays_into_the_same_csv_every_time() {
     let run = || promnote(&["--replay", "demo-data/reports.json", "run", "reports/hub-activity.md"], &[]);
     let (first, second) = (run(), run());
