@@ -33,7 +33,7 @@ Environment:
 /// (or Prometheus servers directly), run report notebooks, and write CSV or JSON, or take
 /// snapshots that a published promnote site draws without a token.
 #[derive(Debug, Parser)]
-#[command(name = "promnote", version, about, after_long_help = EXAMPLES, after_help = "See `promnote --help` for examples, exit codes and the environment.")]
+#[command(name = "promnote", version, after_long_help = EXAMPLES, after_help = "See `promnote --help` for examples, exit codes and the environment.")]
 pub struct Cli {
     /// Where to send queries.
     #[command(flatten)]
