@@ -77,10 +77,7 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                     let outcome = if ds.needs_ds_query() {
                         match conn.healthy(&ds.uid).await {
                             Ok(route) => {
-                                match query_datasource(&transport, &ds, route, &query, &plan, &signal).await {
-                                    Ok(arrival) => Outcome::Arrived(arrival),
-                                    Err(e) => Outcome::Failed(e),
-                                }
+                                query_datasource(&transport, &ds, route, &query, &plan, &signal).await.into()
                             }
                             Err(e) => Outcome::Failed(e),
                         }
@@ -91,19 +88,9 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                         let (health, proxied) = futures::join!(conn.healthy(&ds.uid), proxied);
                         match run::settle(health, proxied) {
                             Outcome::QueryViaDsQuery => {
-                                match query_datasource(
-                                    &transport,
-                                    &ds,
-                                    Route::DsQuery,
-                                    &query,
-                                    &plan,
-                                    &signal,
-                                )
-                                .await
-                                {
-                                    Ok(arrival) => Outcome::Arrived(arrival),
-                                    Err(e) => Outcome::Failed(e),
-                                }
+                                query_datasource(&transport, &ds, Route::DsQuery, &query, &plan, &signal)
+                                    .await
+                                    .into()
                             }
                             outcome => outcome,
                         }

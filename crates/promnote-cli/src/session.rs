@@ -285,21 +285,14 @@ impl Session {
         };
         if ds.needs_ds_query() {
             return match health {
-                Ok(route) => into_outcome(via(*route)),
+                Ok(route) => via(*route).into(),
                 Err(e) => Outcome::Failed(e.clone()),
             };
         }
         match run::settle(health.clone(), via(Route::Proxy)) {
-            Outcome::QueryViaDsQuery => into_outcome(via(Route::DsQuery)),
+            Outcome::QueryViaDsQuery => via(Route::DsQuery).into(),
             outcome => outcome,
         }
-    }
-}
-
-fn into_outcome(result: Result<Arrival, ApiError>) -> Outcome {
-    match result {
-        Ok(arrival) => Outcome::Arrived(arrival),
-        Err(e) => Outcome::Failed(e),
     }
 }
 

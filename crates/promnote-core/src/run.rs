@@ -495,11 +495,6 @@ impl DatasourceQuery {
         Self { ds: ds.clone(), route, ranges, instant }
     }
 
-    /// The datasource asked.
-    pub fn datasource(&self) -> &Datasource {
-        &self.ds
-    }
-
     /// One exchange per request, the range queries first and the instant query last; the
     /// shell runs them at the same time and gives their outputs to [`Self::finish`] in
     /// this order.
@@ -578,6 +573,16 @@ pub enum Outcome {
     Failed(ApiError),
 }
 
+impl From<Result<Arrival, ApiError>> for Outcome {
+    /// A query's own result, with no health check to weigh it against.
+    fn from(result: Result<Arrival, ApiError>) -> Self {
+        match result {
+            Ok(arrival) => Outcome::Arrived(arrival),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+}
+
 /// A Prometheus datasource is queried through the proxy at once, beside its health
 /// check, rather than one round trip after it; this decides what the two results mean.
 pub fn settle(health: Result<Route, ApiError>, proxied: Result<Arrival, ApiError>) -> Outcome {
@@ -602,11 +607,6 @@ pub struct PreparedCell {
     pub datasources: Vec<Datasource>,
 }
 
-/// The range a cell runs over: its own `from`/`to`, else the report's.
-pub fn cell_range<'a>(cell: &'a Cell, report_from: &'a str, report_to: &'a str) -> (&'a str, &'a str) {
-    (cell.options.from.as_deref().unwrap_or(report_from), cell.options.to.as_deref().unwrap_or(report_to))
-}
-
 /// Plans `cell` over the report's range at `now_ms` in `zone`, substitutes the chosen
 /// variable values, and picks its datasources (`datasources=` names or uids, else all).
 /// A problem with the cell itself comes back as a message for it.
@@ -618,7 +618,9 @@ pub fn prepare_cell(
     zone: &TimeZone,
     datasources: &[Datasource],
 ) -> Result<PreparedCell, String> {
-    let (from, to) = cell_range(cell, report_range.0, report_range.1);
+    // The cell's own range, else the report's.
+    let from = cell.options.from.as_deref().unwrap_or(report_range.0);
+    let to = cell.options.to.as_deref().unwrap_or(report_range.1);
     let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let range = TimeRange::parse(from, to, now, zone).map_err(|e| format!("Time range: {e}"))?;
     let plan = CellPlan::new(&cell.options, &range, zone, AUTO_STEP_WIDTH_PX)?;
