@@ -13,7 +13,7 @@ use promnote_core::complete::{self, Kind};
 use promnote_core::csv;
 use promnote_core::days::{clock, rfc3339_utc, zone_abbreviation};
 use promnote_core::error::ApiError;
-use promnote_core::notebook::CellOptions;
+use promnote_core::notebook::{self, query_letter, CellOptions, Query};
 use promnote_core::report::{CellPlan, Grid};
 use promnote_core::run::{self, Arrival, Outcome, PreparedCell, Route, PARALLEL_DATASOURCES};
 use promnote_core::table::WideTable;
@@ -51,7 +51,7 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
         &conn.zone.get_untracked(),
         &datasources,
     );
-    let PreparedCell { plan, query, datasources } = match prepared {
+    let PreparedCell { plan, queries, datasources } = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
             run.plan.set(None);
@@ -65,30 +65,31 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
         run.arrived.set(vec![Arrival { notes: vec![note.clone()], ..Default::default() }]);
     }
     run.plan.set(Some(plan.clone()));
-    run.sent.set(query.clone());
+    run.sent.set(queries.join("\n"));
     run.running.set(true);
     let batch = Rc::new(Batch::default());
     leptos::task::spawn_local(async move {
         futures::stream::iter(datasources)
             .for_each_concurrent(PARALLEL_DATASOURCES, |ds| {
-                let (transport, plan, signal, query, batch) =
-                    (transport.clone(), plan.clone(), signal.clone(), query.clone(), batch.clone());
+                let (transport, plan, signal, queries, batch) =
+                    (transport.clone(), plan.clone(), signal.clone(), queries.clone(), batch.clone());
                 async move {
                     let outcome = if ds.needs_ds_query() {
                         match conn.healthy(&ds.uid).await {
-                            Ok(route) => {
-                                query_datasource(&transport, &ds, route, &query, &plan, &signal).await.into()
-                            }
+                            Ok(route) => query_datasource(&transport, &ds, route, &queries, &plan, &signal)
+                                .await
+                                .into(),
                             Err(e) => Outcome::Failed(e),
                         }
                     } else {
                         // Prometheus datasources answer through the proxy: query at once,
                         // beside the health check, rather than one round trip after it.
-                        let proxied = query_datasource(&transport, &ds, Route::Proxy, &query, &plan, &signal);
+                        let proxied =
+                            query_datasource(&transport, &ds, Route::Proxy, &queries, &plan, &signal);
                         let (health, proxied) = futures::join!(conn.healthy(&ds.uid), proxied);
                         match run::settle(health, proxied) {
                             Outcome::QueryViaDsQuery => {
-                                query_datasource(&transport, &ds, Route::DsQuery, &query, &plan, &signal)
+                                query_datasource(&transport, &ds, Route::DsQuery, &queries, &plan, &signal)
                                     .await
                                     .into()
                             }
@@ -186,9 +187,15 @@ impl Batch {
 fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
     Memo::new(move |_| {
         let plan = cell.run.plan.get()?;
-        let options = cell.options.get();
+        // The typed query names label-less series of a cell of several queries; it counts
+        // from the next run, not at every keystroke.
+        let now = notebook::Cell {
+            query: cell.query.get_untracked(),
+            options: cell.options.get(),
+            also: cell.also.get(),
+        };
         cell.run.arrived.with(|all| {
-            Some(plan.table(all.iter().flat_map(|a| &a.range), all.iter().flat_map(|a| &a.instant), &options))
+            Some(plan.table(all.iter().flat_map(|a| &a.range), all.iter().flat_map(|a| &a.instant), &now))
         })
     })
 }
@@ -296,7 +303,11 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
                 <details class="query">
                     <summary>"Query"</summary>
                     <pre><code>{move || cell.query.get()}</code></pre>
-                    <p class="muted">{move || describe(&cell.options.get(), &run.sent.get(), &cell.query.get())}</p>
+                    {move || cell.also.get().into_iter().enumerate().map(|(i, q)| view! {
+                        <p class="muted query-more">{format!("Query {}{}", query_letter(i + 1), q.legend.map(|l| format!(", legend {l}")).unwrap_or_default())}</p>
+                        <pre><code>{q.query}</code></pre>
+                    }).collect_view()}
+                    <p class="muted">{move || describe(&cell.options.get(), &run.sent.get(), &typed(cell))}</p>
                 </details>
             </Show>
             <div class="cell-body">
@@ -363,6 +374,17 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// Every query of the cell as typed, one per line (as [`CellRun::sent`] holds them sent).
+fn typed(cell: CellState) -> String {
+    let first = cell.query.get();
+    cell.also.with(|also| {
+        std::iter::once(first.as_str())
+            .chain(also.iter().map(|q| q.query.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// One line under the query: how it is evaluated.
@@ -480,11 +502,53 @@ fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> impl I
                     on:change=move |ev| apply_options(event_target_value(&ev)) />
             </label>
             {move || cell.options_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
+            <MoreQueries cell />
             <p class="muted">{format!(
                 "Options: title, chart ({}), legend, step (1d = calendar days, or 5m, 1h, auto), unit ({}), top, datasources (names, comma-separated), from, to. Ctrl+Enter runs the cell.",
                 ChartKind::names().join(", "),
                 promnote_core::chart::Unit::names().join(", ")
             )}</p>
+        </div>
+    }
+}
+
+/// The editor of a cell's further queries (B, C, …): each its PromQL and its legend, and
+/// a button to add one or take it away.
+#[component]
+fn MoreQueries(cell: CellState) -> impl IntoView {
+    let count = move || cell.also.with(Vec::len);
+    let set = move |i: usize, edit: Box<dyn FnOnce(&mut Query)>| {
+        cell.also.update(|all| {
+            if let Some(q) = all.get_mut(i) {
+                edit(q);
+            }
+        });
+    };
+    view! {
+        <div class="editor-more">
+            {move || (0..count()).map(|i| {
+                let letter = query_letter(i + 1);
+                let query = move || cell.also.with(|all| all.get(i).map(|q| q.query.clone()).unwrap_or_default());
+                let legend = move || cell.also.with(|all| all.get(i).and_then(|q| q.legend.clone()).unwrap_or_default());
+                view! {
+                    <fieldset class="editor-query-more" data-testid="more-query">
+                        <legend>{format!("Query {letter}")}</legend>
+                        <textarea rows="2" spellcheck="false" autocomplete="off" aria-label=format!("PromQL of query {letter}")
+                            prop:value=query
+                            on:input=move |ev| { let text = event_target_value(&ev); set(i, Box::new(move |q| q.query = text)); }></textarea>
+                        <input type="text" spellcheck="false" autocomplete="off" aria-label=format!("Legend of query {letter}")
+                            placeholder="legend, e.g. {{instance}}" prop:value=legend
+                            on:change=move |ev| { let text = event_target_value(&ev); set(i, Box::new(move |q| q.legend = Some(text).filter(|t| !t.is_empty()))); } />
+                        <button type="button" class="secondary" on:click=move |_| cell.also.update(|all| { if i < all.len() { all.remove(i); } })>
+                            {format!("Remove query {letter}")}
+                        </button>
+                    </fieldset>
+                }
+            }).collect_view()}
+            <Show when=move || count() + 1 < promnote_core::notebook::MAX_QUERIES>
+                <button type="button" class="secondary" data-testid="add-query"
+                    on:click=move |_| cell.also.update(|all| all.push(Query::default()))>"Add a query"</button>
+            </Show>
         </div>
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use promnote_core::notebook::{self, Block, Cell, CellOptions, FrontMatter, Notebook};
+use promnote_core::notebook::{self, Block, Cell, CellOptions, FrontMatter, Notebook, Query};
 use promnote_core::report::CellPlan;
 use promnote_core::vars::Selection;
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,8 @@ pub struct CellState {
     pub query: RwSignal<String>,
     /// The options in effect.
     pub options: RwSignal<CellOptions>,
+    /// The cell's further queries (B, C, …), each with its legend.
+    pub also: RwSignal<Vec<Query>>,
     /// The options as typed (`key=value …`).
     pub options_text: RwSignal<String>,
     /// Why the typed options were refused.
@@ -112,7 +114,17 @@ pub struct CellState {
 impl CellState {
     /// The cell as written in the report.
     pub fn to_cell(self) -> Cell {
-        Cell { query: self.query.get_untracked(), options: self.options.get_untracked() }
+        Cell {
+            query: self.query.get_untracked(),
+            options: self.options.get_untracked(),
+            also: self.also.get_untracked(),
+        }
+    }
+
+    /// Whether any of the cell's queries uses the variable `name` (untracked).
+    pub fn uses(&self, name: &str) -> bool {
+        self.query.with_untracked(|q| promnote_core::vars::uses(q, name))
+            || self.also.with_untracked(|also| also.iter().any(|q| promnote_core::vars::uses(&q.query, name)))
     }
 
     /// The title, or a fallback.
@@ -239,6 +251,7 @@ impl Doc {
                         info.strip_prefix("promql").unwrap_or_default().trim().to_owned(),
                     ),
                     options: RwSignal::new(cell.options),
+                    also: RwSignal::new(cell.also),
                     options_error: RwSignal::new(None),
                     editing: RwSignal::new(editing),
                     run: CellRun::new(),
@@ -352,6 +365,7 @@ impl Doc {
                 DocBlock::Cell(c) => {
                     c.query.track();
                     c.options.track();
+                    c.also.track();
                 }
             }
         }

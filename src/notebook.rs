@@ -37,8 +37,7 @@ pub fn run_all(conn: Connection, doc: Doc) {
         .collect();
     let mut deferred = Vec::new();
     for cell in doc.cells() {
-        let query = cell.query.get_untracked();
-        if undetermined.iter().any(|name| vars::uses(&query, name)) {
+        if undetermined.iter().any(|name| cell.uses(name)) {
             cell.run.cancel();
             cell.run.generation.update(|g| *g += 1);
             cell.run.cancelled.set(false);
@@ -158,14 +157,14 @@ pub fn Gallery(
                 notebook::Block::Prose(
                     "Write what this report shows. Cells below run on every Prometheus datasource.".into(),
                 ),
-                notebook::Block::Cell(Cell {
-                    query: "sum by (job) (up)".into(),
-                    options: CellOptions {
+                notebook::Block::Cell(Cell::new(
+                    "sum by (job) (up)",
+                    CellOptions {
                         title: Some("Targets up, per job".into()),
                         chart: promnote_core::chart::ChartKind::Line,
                         ..Default::default()
                     },
-                }),
+                )),
             ],
         };
         open_mine(doc, conn, template);
@@ -327,7 +326,7 @@ pub fn NotebookView(
     let report_error = RwSignal::new(None::<String>);
     let add = move |cell: bool| {
         let block = if cell {
-            doc.cell_block(Cell { query: String::new(), options: CellOptions::default() }, true)
+            doc.cell_block(Cell::new("", CellOptions::default()), true)
         } else {
             doc.prose_block("", true)
         };
@@ -445,7 +444,7 @@ fn Variables(conn: Connection, doc: Doc, #[prop(into)] frozen: Signal<bool>) -> 
         perf::mark("promnote:click");
         doc.runs.update(|n| *n += 1);
         for cell in doc.cells() {
-            if cell.query.with_untracked(|q| vars::uses(q, &name)) {
+            if cell.uses(&name) {
                 run_cell(conn, doc, cell);
             }
         }

@@ -427,17 +427,17 @@ fn check(transport: Transport, row: DsRow, signal: AbortSignal, now_ms: i64) -> 
     shared
 }
 
-/// Runs `query` on one datasource as `plan` says, by `route`: every request of the
+/// Runs a cell's `queries` on one datasource as `plan` says, by `route`: every request of the
 /// core's [`DatasourceQuery`] at the same time, then its answers put together.
 pub async fn query_datasource(
     transport: &Transport,
     ds: &Datasource,
     route: Route,
-    query: &str,
+    queries: &[String],
     plan: &CellPlan,
     signal: &AbortSignal,
 ) -> Result<Arrival, ApiError> {
-    let planned = DatasourceQuery::new(ds, route, query, plan);
+    let planned = DatasourceQuery::new(ds, route, queries, plan);
     let answers =
         futures::future::join_all(planned.exchanges().into_iter().map(|e| transport.drive(e, signal))).await;
     planned.finish(answers)

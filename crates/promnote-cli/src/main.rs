@@ -252,7 +252,7 @@ fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, Fail>
         top: Some(notebook::TOP_ALL),
         ..CellOptions::default()
     };
-    let cell = Cell { query: args.query.clone(), options };
+    let cell = Cell::new(args.query.clone(), options);
     let range = (args.range.from.as_deref().unwrap_or("now-1M"), args.range.to.as_deref().unwrap_or("now"));
     check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;

@@ -20,7 +20,7 @@ pub fn table(run: &CellRun) -> Option<WideTable> {
     let prepared = run.prepared.as_ref().ok()?;
     let range = run.arrivals.iter().flat_map(|a| &a.range);
     let instant = run.arrivals.iter().flat_map(|a| &a.instant);
-    Some(prepared.plan.table(range, instant, &run.cell.options))
+    Some(prepared.plan.table(range, instant, &run.cell))
 }
 
 /// One cell in `format`: tidy CSV (the page's "CSV, one row per sample"), wide CSV (the
@@ -108,7 +108,8 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
         .map(|s| {
             let points: Vec<Value> =
                 s.points.iter().map(|p| json!([csv::iso_time(p.t_ms, zone), number(p.value)])).collect();
-            json!({ "datasource": s.datasource_name, "datasource_uid": s.datasource_uid, "labels": s.labels, "points": points })
+            let query = promnote_core::notebook::query_letter(s.query).to_string();
+            json!({ "datasource": s.datasource_name, "datasource_uid": s.datasource_uid, "query": query, "labels": s.labels, "points": points })
         })
         .collect();
     let table = table(run).map(|t| {
@@ -117,7 +118,8 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
             .iter()
             .map(|c| {
                 let values: Vec<Value> = c.values.iter().map(|v| v.map_or(Value::Null, number)).collect();
-                json!({ "name": c.name, "datasource": c.datasource_name, "labels": c.labels, "values": values })
+                let query = promnote_core::notebook::query_letter(c.query).to_string();
+                json!({ "name": c.name, "datasource": c.datasource_name, "query": query, "labels": c.labels, "values": values })
             })
             .collect();
         json!({ "rows": t.row_labels, "rows_are_days": t.rows_are_days, "partial_last": t.partial_last, "columns": columns })
@@ -127,7 +129,8 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
         run.failures.iter().map(|(ds, _, message)| json!({ "datasource": ds, "error": message })).collect();
     json!({
         "title": run.title,
-        "query": prepared.query,
+        "query": prepared.queries.first(),
+        "queries": prepared.queries,
         "evaluated_at": csv::iso_time(prepared.plan.evaluated_ms(), zone),
         "series": series,
         "table": table,

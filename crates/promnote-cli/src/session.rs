@@ -236,7 +236,7 @@ impl Session {
         progress.start(jobs.len());
         let outcomes = self.parallel(&jobs, |&(_, d, cell)| {
             let outcome =
-                self.query(&conn.datasources.prometheus[d], &conn.health[d], &cell.query, &cell.plan);
+                self.query(&conn.datasources.prometheus[d], &conn.health[d], &cell.queries, &cell.plan);
             progress.answered(self.transport.received());
             outcome
         });
@@ -275,11 +275,11 @@ impl Session {
         &self,
         ds: &Datasource,
         health: &Result<Route, ApiError>,
-        query: &str,
+        queries: &[String],
         plan: &report::CellPlan,
     ) -> Outcome {
         let via = |route| {
-            let planned = DatasourceQuery::new(ds, route, query, plan);
+            let planned = DatasourceQuery::new(ds, route, queries, plan);
             let answers: Vec<_> = planned.exchanges().into_iter().map(|e| self.drive(e)).collect();
             planned.finish(answers)
         };

@@ -378,6 +378,7 @@ mod tests {
                     name: name.to_string(),
                     datasource_uid: "c1".into(),
                     datasource_name: "c1".into(),
+                    query: 0,
                     labels: Labels::new(),
                     values: vec![Some(*v), None, Some(v / 2.0)],
                 })

@@ -104,9 +104,10 @@ fn tidy_rows<W: fmt::Write>(
             let mut series = series.clone();
             // Stable: a label set's range samples stay before its instant sample.
             series.sort_by(|a, b| {
-                (&a.datasource_name, &a.datasource_uid, &a.labels).cmp(&(
+                (&a.datasource_name, &a.datasource_uid, a.query, &a.labels).cmp(&(
                     &b.datasource_name,
                     &b.datasource_uid,
+                    b.query,
                     &b.labels,
                 ))
             });
@@ -118,10 +119,13 @@ fn tidy_rows<W: fmt::Write>(
         .flat_map(|(_, series)| series.iter().flat_map(|s| s.labels.keys().map(String::as_str)))
         .collect();
     let with_cell = cells.iter().any(|(title, _)| title.is_some());
+    // A cell of several queries says which query each sample answers (A, B, …).
+    let with_query = cells.iter().any(|(_, series)| series.iter().any(|s| s.query > 0));
     let header = with_cell
         .then_some("cell")
         .into_iter()
         .chain(["time", "datasource"])
+        .chain(with_query.then_some("query"))
         .chain(names.iter().copied())
         .chain(["value"]);
     push_row(out, header.map(text_field))?;
@@ -130,6 +134,10 @@ fn tidy_rows<W: fmt::Write>(
         for s in series {
             // The fields every row of this series shares: its datasource and labels.
             let mut shared = text_field(&s.datasource_name);
+            if with_query {
+                shared.push(',');
+                shared.push(crate::notebook::query_letter(s.query));
+            }
             for name in &names {
                 shared.push(',');
                 if let Some(value) = s.labels.get(*name) {
@@ -184,6 +192,7 @@ mod tests {
         Series {
             datasource_uid: ds.into(),
             datasource_name: ds.into(),
+            query: 0,
             labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Labels>(),
             points: points.iter().map(|&(t_ms, value)| Sample { t_ms, value }).collect(),
         }
@@ -258,6 +267,7 @@ mod tests {
         let a = Series {
             datasource_uid: "u".into(),
             datasource_name: "north".into(),
+            query: 0,
             labels: [("namespace".to_owned(), "prod".to_owned())].into_iter().collect(),
             points: vec![crate::prom::Sample { t_ms: 0, value: 1.5 }],
         };

@@ -129,10 +129,48 @@ pub enum Block {
 /// A query cell.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cell {
+    /// The PromQL, with `$variables` (a Grafana panel's query A).
+    pub query: String,
+    /// How it is run and drawn; its `legend` names the first query's series.
+    pub options: CellOptions,
+    /// Further queries drawn in the same chart (a Grafana panel's queries B, C, …), each
+    /// with its own legend: ` ```promql+ ` fences right after the cell's own.
+    pub also: Vec<Query>,
+}
+
+/// One more query of a cell.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Query {
     /// The PromQL, with `$variables`.
     pub query: String,
-    /// How it is run and drawn.
-    pub options: CellOptions,
+    /// Legend template for its series.
+    pub legend: Option<String>,
+}
+
+/// The most queries one cell holds.
+pub const MAX_QUERIES: usize = 26;
+
+impl Cell {
+    /// A cell of one query.
+    pub fn new(query: impl Into<String>, options: CellOptions) -> Self {
+        Self { query: query.into(), options, also: Vec::new() }
+    }
+
+    /// Every query of the cell, its own first: (PromQL, legend).
+    pub fn queries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        std::iter::once((self.query.as_str(), self.options.legend.as_deref()))
+            .chain(self.also.iter().map(|q| (q.query.as_str(), q.legend.as_deref())))
+    }
+
+    /// Every query's legend, in order (what names each query's series).
+    pub fn legends(&self) -> Vec<Option<String>> {
+        self.queries().map(|(_, legend)| legend.map(str::to_owned)).collect()
+    }
+}
+
+/// The letter Grafana gives the `i`-th query of a panel (A, B, …).
+pub fn query_letter(i: usize) -> char {
+    char::from(b'A' + (i % 26) as u8)
 }
 
 /// How many series a chart draws when its cell sets no `top`: beyond this, the smallest
@@ -359,7 +397,9 @@ pub fn parse(source: &str) -> Result<Notebook, ParseError> {
         Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).into_offset_iter()
     {
         match event {
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if depth == 0 && is_promql(&info) => {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if depth == 0 && (is_promql(&info) || is_more(&info)) =>
+            {
                 // The info string as typed: CommonMark would already have undone its
                 // backslash escapes, which option values use.
                 let first_line = body[range.start..].lines().next().unwrap_or_default();
@@ -374,14 +414,29 @@ pub fn parse(source: &str) -> Result<Notebook, ParseError> {
             Event::End(TagEnd::CodeBlock) if open.is_some() => {
                 let Some((start, info, query)) = open.take() else { continue };
                 let line = line_of(start);
-                let info = info.trim_start().strip_prefix("promql").unwrap_or_default();
-                let options = CellOptions::parse(info).map_err(|m| error(line, m))?;
                 let query = query.trim_end_matches('\n').to_owned();
                 if query.trim().is_empty() {
                     return Err(error(line, "this promql cell has no query"));
                 }
-                push_prose(&mut blocks, &body[prose_start..start]);
-                blocks.push(Block::Cell(Cell { query, options }));
+                if let Some(info) = info.trim_start().strip_prefix("promql+") {
+                    let between = &body[prose_start..start];
+                    let Some(Block::Cell(cell)) = blocks.last_mut().filter(|_| between.trim().is_empty())
+                    else {
+                        return Err(error(
+                            line,
+                            "a ```promql+ query adds to the cell right above it, but there is none: put it straight after a ```promql cell, or write ```promql",
+                        ));
+                    };
+                    if cell.also.len() + 1 >= MAX_QUERIES {
+                        return Err(error(line, format!("a cell holds at most {MAX_QUERIES} queries")));
+                    }
+                    cell.also.push(Query { query, legend: more_legend(info).map_err(|m| error(line, m))? });
+                } else {
+                    let info = info.trim_start().strip_prefix("promql").unwrap_or_default();
+                    let options = CellOptions::parse(info).map_err(|m| error(line, m))?;
+                    push_prose(&mut blocks, &body[prose_start..start]);
+                    blocks.push(Block::Cell(Cell { query, options, also: Vec::new() }));
+                }
                 prose_start = range.end;
             }
             Event::Start(tag) if is_container(&tag) => depth += 1,
@@ -395,6 +450,24 @@ pub fn parse(source: &str) -> Result<Notebook, ParseError> {
 
 fn is_promql(info: &str) -> bool {
     info.split_whitespace().next() == Some("promql")
+}
+
+fn is_more(info: &str) -> bool {
+    info.split_whitespace().next() == Some("promql+")
+}
+
+/// The options of a ` ```promql+ ` query: only its legend.
+fn more_legend(info: &str) -> Result<Option<String>, String> {
+    let mut legend = None;
+    for (key, value) in parse_info(info)? {
+        if key != "legend" {
+            return Err(format!(
+                "a ```promql+ query takes only legend=…; `{key}` belongs on the cell's first ```promql fence"
+            ));
+        }
+        legend = (!value.is_empty()).then_some(value);
+    }
+    Ok(legend)
 }
 
 fn is_container(tag: &Tag<'_>) -> bool {
@@ -611,6 +684,15 @@ impl Notebook {
                         cell.options.info_string(),
                         cell.query
                     ));
+                    for more in &cell.also {
+                        let fence = fence_for(&more.query);
+                        let legend = more
+                            .legend
+                            .as_ref()
+                            .map(|l| format!(" legend={}", quote_option(l)))
+                            .unwrap_or_default();
+                        out.push_str(&format!("{fence}promql+{legend}\n{}\n{fence}\n", more.query));
+                    }
                 }
             }
         }
@@ -713,6 +795,40 @@ sum by (portnum) (buffer_level_bytes)
         assert_eq!(cell.options.title.as_deref(), Some(r#"Say "hi" = \ 'x'"#));
         assert_eq!(cell.query, "label_replace(up, \"a\", \"$1\", \"b\", `(.*)`)");
         assert_eq!(back.front.title, "A: b # c");
+    }
+
+    #[test]
+    fn a_cell_holds_several_queries_each_with_its_legend() {
+        let text = "---\nformat: 1\n---\n\n```promql title=CPU legend=\"{{mode}}\"\nrate(a[5m])\n```\n\n```promql+ legend=\"{{mode}} (B)\"\nrate(b[5m])\n```\n````promql+\nc{x=`y`} + `z`\n````\n\nAfter.\n";
+        let nb = parse(text).unwrap();
+        let cell = nb.cells().next().unwrap();
+        let queries: Vec<(&str, Option<&str>)> = cell.queries().collect();
+        assert_eq!(
+            queries,
+            [
+                ("rate(a[5m])", Some("{{mode}}")),
+                ("rate(b[5m])", Some("{{mode}} (B)")),
+                ("c{x=`y`} + `z`", None)
+            ]
+        );
+        assert_eq!(nb.blocks.len(), 2, "the extra queries are not cells of their own");
+        let back = nb.to_markdown();
+        assert!(back.contains("```promql+ legend=\"{{mode}} (B)\"\nrate(b[5m])\n```"), "{back}");
+        assert_eq!(parse(&back).unwrap(), nb, "{back}");
+        assert_eq!(parse(&back).unwrap().to_markdown(), back);
+        for (bad, needle) in [
+            ("```promql+\nup\n```\n", "no"),
+            ("```promql\nup\n```\n\nprose\n\n```promql+\nup\n```\n", "right above"),
+            ("```promql\nup\n```\n```promql+ step=1d\nup\n```\n", "only legend"),
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.message.contains(needle), "{bad:?}: {e}");
+        }
+        let mut many = String::from("```promql\nup\n```\n");
+        for _ in 0..MAX_QUERIES {
+            many.push_str("```promql+\nup\n```\n");
+        }
+        assert!(parse(&many).unwrap_err().message.contains("at most"));
     }
 
     #[test]

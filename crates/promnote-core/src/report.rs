@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 
 use crate::days::DayPlan;
 use crate::grafana::{encode_component, form, ApiRequest, Body};
-use crate::notebook::CellOptions;
+use crate::notebook::{Cell, CellOptions};
 use crate::step::{self, choose_step, parse_step, StepSpec};
 use crate::table::{pivot_days, pivot_times, Order, PivotOptions, Series, WideTable};
 use crate::time::TimeRange;
@@ -148,10 +148,12 @@ impl CellPlan {
         &self,
         range: impl IntoIterator<Item = &'a Series>,
         instant: impl IntoIterator<Item = &'a Series>,
-        options: &CellOptions,
+        cell: &Cell,
     ) -> WideTable {
+        let options = &cell.options;
         let pivot = PivotOptions {
-            legend: options.legend.clone(),
+            legends: cell.legends(),
+            queries: cell.queries().map(|(q, _)| q.to_owned()).collect(),
             order: Order::Total,
             top_n: match options.top {
                 None => Some(crate::notebook::DEFAULT_TOP),
@@ -329,10 +331,11 @@ mod tests {
         let series = Series {
             datasource_uid: "u".into(),
             datasource_name: "n".into(),
+            query: 0,
             labels: Default::default(),
             points: vec![crate::prom::Sample { t_ms: 1_795_399_200_000, value: 2.0 }],
         };
-        let table = plan.table([&series], [], &options);
+        let table = plan.table([&series], [], &Cell::new("x", options));
         assert_eq!(table.row_labels.len(), 6);
         assert_eq!(table.row_labels[5], "2026-11-23 02:00:00");
         assert_eq!(table.columns[0].values[5], Some(2.0));
@@ -349,6 +352,7 @@ mod tests {
             .map(|i| Series {
                 datasource_uid: "u".into(),
                 datasource_name: "n".into(),
+                query: 0,
                 labels: [("hub".to_owned(), format!("h{i:03}"))].into_iter().collect(),
                 points: vec![crate::prom::Sample { t_ms: 1_795_399_200_000, value: f64::from(i) }],
             })
@@ -356,7 +360,7 @@ mod tests {
         let table_for = |top: Option<usize>| {
             let options = CellOptions { step: Some("1h".into()), top, ..CellOptions::default() };
             let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
-            plan.table(&many, [], &options)
+            plan.table(&many, [], &Cell::new("x", options))
         };
         let default = table_for(None);
         assert_eq!((default.columns.len(), default.folded), (crate::notebook::DEFAULT_TOP + 1, 60));

@@ -474,32 +474,36 @@ impl Machine for QueryExchange {
     }
 }
 
-/// A cell's query on one datasource: its requests (one range query per daylight-saving
-/// segment or one grid, and the instant query for today's partial bar), sent at the same
-/// time, and how their answers become the datasource's [`Arrival`].
+/// A cell's queries on one datasource: for each query, its requests (one range query per
+/// daylight-saving segment or one grid, and the instant query for today's partial bar),
+/// all sent at the same time, and how their answers become the datasource's [`Arrival`].
 #[derive(Debug, Clone)]
 pub struct DatasourceQuery {
     ds: Datasource,
     route: Route,
-    ranges: Vec<ApiRequest>,
-    instant: Option<ApiRequest>,
+    /// Per query of the cell: its range requests and its instant request.
+    queries: Vec<(Vec<ApiRequest>, Option<ApiRequest>)>,
 }
 
 impl DatasourceQuery {
-    /// `query` (variables substituted) on `ds` by `route`, as `plan` says.
-    pub fn new(ds: &Datasource, route: Route, query: &str, plan: &CellPlan) -> Self {
-        let (ranges, instant) = match route {
-            Route::Proxy => (plan.range_requests(&ds.uid, query), plan.instant_request(&ds.uid, query)),
-            Route::DsQuery => plan.ds_query_requests(&ds.uid, &ds.kind, query),
-        };
-        Self { ds: ds.clone(), route, ranges, instant }
+    /// `queries` (variables substituted) on `ds` by `route`, as `plan` says.
+    pub fn new(ds: &Datasource, route: Route, queries: &[String], plan: &CellPlan) -> Self {
+        let queries = queries
+            .iter()
+            .map(|query| match route {
+                Route::Proxy => (plan.range_requests(&ds.uid, query), plan.instant_request(&ds.uid, query)),
+                Route::DsQuery => plan.ds_query_requests(&ds.uid, &ds.kind, query),
+            })
+            .collect();
+        Self { ds: ds.clone(), route, queries }
     }
 
-    /// One exchange per request, the range queries first and the instant query last; the
-    /// shell runs them at the same time and gives their outputs to [`Self::finish`] in
-    /// this order.
+    /// One exchange per request: for each query in turn, its range queries and then its
+    /// instant query. The shell runs them at the same time and gives their outputs to
+    /// [`Self::finish`] in this order.
     pub fn exchanges(&self) -> Vec<QueryExchange> {
-        let requests = self.ranges.iter().chain(&self.instant).cloned();
+        let requests =
+            self.queries.iter().flat_map(|(ranges, instant)| ranges.iter().chain(instant)).cloned();
         requests
             .map(|request| match self.route {
                 Route::Proxy => QueryExchange::Prometheus(Exchange::prometheus(request, &self.ds)),
@@ -509,16 +513,43 @@ impl DatasourceQuery {
     }
 
     /// The datasource's contribution from the outputs of [`Self::exchanges`], in order.
-    pub fn finish(&self, mut answers: Vec<Result<Decoded, ApiError>>) -> Result<Arrival, ApiError> {
+    pub fn finish(&self, answers: Vec<Result<Decoded, ApiError>>) -> Result<Arrival, ApiError> {
         let name = self.ds.name.as_str();
-        let instant = if self.instant.is_some() { answers.pop() } else { None };
-        let instant = instant.transpose()?;
         let mut arrival = Arrival::default();
         if self.route == Route::DsQuery {
             arrival.notes.push(format!(
                 "{name}: queried through Grafana's /api/ds/query (data frames), not the datasource proxy."
             ));
         }
+        let several = self.queries.len() > 1;
+        let mut answers = answers.into_iter();
+        for (index, (ranges, instant)) in self.queries.iter().enumerate() {
+            let mine: Vec<_> = answers.by_ref().take(ranges.len() + usize::from(instant.is_some())).collect();
+            let mut one = self.finish_query(mine, instant.is_some())?;
+            for series in one.range.iter_mut().chain(&mut one.instant) {
+                series.query = index;
+            }
+            let letter = crate::notebook::query_letter(index);
+            arrival.notes.extend(one.notes.into_iter().map(|note| match several {
+                true => format!("query {letter}: {note}"),
+                false => note,
+            }));
+            arrival.range.append(&mut one.range);
+            arrival.instant.append(&mut one.instant);
+        }
+        Ok(arrival)
+    }
+
+    /// One query's answers: its range queries' and, last, its instant query's.
+    fn finish_query(
+        &self,
+        mut answers: Vec<Result<Decoded, ApiError>>,
+        has_instant: bool,
+    ) -> Result<Arrival, ApiError> {
+        let name = self.ds.name.as_str();
+        let instant = if has_instant { answers.pop() } else { None };
+        let instant = instant.transpose()?;
+        let mut arrival = Arrival::default();
         let mut matrix = Vec::new();
         let mut notes_of = |answer: &QueryResponse| {
             let notes = answer.warnings.iter().chain(&answer.infos).map(|note| format!("{name}: {note}"));
@@ -601,8 +632,8 @@ pub fn settle(health: Result<Route, ApiError>, proxied: Result<Arrival, ApiError
 pub struct PreparedCell {
     /// When it is evaluated.
     pub plan: CellPlan,
-    /// The PromQL as sent.
-    pub query: String,
+    /// The PromQL as sent, one per query of the cell.
+    pub queries: Vec<String>,
     /// The datasources it queries, in the connection's order.
     pub datasources: Vec<Datasource>,
 }
@@ -643,8 +674,8 @@ pub fn prepare_cell(
             chosen
         }
     };
-    let query = vars::substitute(&cell.query, selections);
-    Ok(PreparedCell { plan, query, datasources: chosen })
+    let queries = cell.queries().map(|(query, _)| vars::substitute(query, selections)).collect();
+    Ok(PreparedCell { plan, queries, datasources: chosen })
 }
 
 /// The selection a variable starts with: the one given (a share link, `--var`), else
@@ -801,7 +832,7 @@ mod tests {
         let plan =
             CellPlan { grid: report::Grid::Days(crate::days::DayPlan::last_month(now_ms)), note: None };
         let d = ds("a", "prometheus");
-        let q = DatasourceQuery::new(&d, Route::Proxy, "up", &plan);
+        let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned()], &plan);
         let exchanges = q.exchanges();
         assert_eq!(exchanges.len(), 2);
         assert!(exchanges[0].request().path.ends_with("query_range"));
@@ -816,11 +847,43 @@ mod tests {
         assert!(matches!(failed, Err(ApiError::BadGateway { .. })));
         let swapped = q.finish(vec![decode(vector), decode(vector)]);
         assert!(matches!(swapped, Err(ApiError::Unreadable { .. })));
-        let via = DatasourceQuery::new(&d, Route::DsQuery, "up", &plan);
+        let via = DatasourceQuery::new(&d, Route::DsQuery, &["up".to_owned()], &plan);
         let Body::Json(_) = &via.exchanges()[0].request().body else { panic!("JSON expected") };
         let arrival =
             via.finish(vec![Ok(Decoded::Frames(Vec::new())), Ok(Decoded::Frames(Vec::new()))]).unwrap();
         assert!(arrival.notes[0].contains("/api/ds/query"));
+    }
+
+    #[test]
+    fn a_cell_of_several_queries_asks_each_and_tags_their_series() {
+        let plan = CellPlan {
+            grid: report::Grid::Times {
+                start_ms: 0,
+                end_ms: 60_000,
+                step_ms: 60_000,
+                zone: jiff::tz::TimeZone::UTC,
+            },
+            note: None,
+        };
+        let d = ds("a", "prometheus");
+        let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned(), "down".to_owned()], &plan);
+        let exchanges = q.exchanges();
+        assert_eq!(exchanges.len(), 2);
+        let Body::Form(second) = &exchanges[1].request().body else { panic!("a form") };
+        assert!(second.contains("query=down"), "{second}");
+        let matrix = |warning: &str| {
+            let body = format!(
+                r#"{{"status":"success","warnings":["{warning}"],"data":{{"resultType":"matrix","result":[{{"metric":{{"job":"x"}},"values":[[0,"1"]]}}]}}}}"#
+            );
+            Ok(Decoded::Prometheus(crate::prom::decode(&body).unwrap()))
+        };
+        let arrival = q.finish(vec![matrix("one"), matrix("two")]).unwrap();
+        let queries: Vec<usize> = arrival.range.iter().map(|s| s.query).collect();
+        assert_eq!(queries, [0, 1]);
+        assert_eq!(arrival.notes, ["query A: name-a: one", "query B: name-a: two"]);
+        // One query failing fails the datasource's answer, as a single query would.
+        let failed = q.finish(vec![matrix("one"), Err(ApiError::BadGateway { what: "x".into() })]);
+        assert!(matches!(failed, Err(ApiError::BadGateway { .. })));
     }
 
     #[test]
@@ -851,7 +914,7 @@ mod tests {
         let now = 1_795_399_726_500;
         let prepared =
             prepare_cell(&cell, ("now-6h", "now"), &selections, now, &TimeZone::UTC, &all).unwrap();
-        assert_eq!(prepared.query, r#"up{x=~"a\\.b"}"#);
+        assert_eq!(prepared.queries, [r#"up{x=~"a\\.b"}"#]);
         assert_eq!(prepared.datasources, [all[1].clone()]);
         let err =
             prepare_cell(&cell, ("now-6h", "now"), &selections, now, &TimeZone::UTC, &all[..1]).unwrap_err();

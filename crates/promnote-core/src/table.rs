@@ -17,6 +17,10 @@ pub struct Series {
     pub datasource_uid: String,
     /// That datasource's display name.
     pub datasource_name: String,
+    /// Which of its cell's queries it answers (0 for the first; see [`Cell::also`]).
+    ///
+    /// [`Cell::also`]: crate::notebook::Cell::also
+    pub query: usize,
     /// The series' labels.
     pub labels: Labels,
     /// Samples in time order.
@@ -30,6 +34,7 @@ pub fn from_matrix(datasource_uid: &str, datasource_name: &str, matrix: Vec<Rang
         .map(|s| Series {
             datasource_uid: datasource_uid.to_owned(),
             datasource_name: datasource_name.to_owned(),
+            query: 0,
             labels: s.metric,
             points: s.values,
         })
@@ -44,6 +49,7 @@ pub fn from_vector(datasource_uid: &str, datasource_name: &str, vector: Vec<Inst
             Some(Series {
                 datasource_uid: datasource_uid.to_owned(),
                 datasource_name: datasource_name.to_owned(),
+                query: 0,
                 labels: s.metric,
                 points: vec![s.value?],
             })
@@ -88,9 +94,13 @@ pub enum Order {
 /// How tidy series become columns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PivotOptions {
-    /// Legend template such as `{{namespace}}` or `{{datasource}} / {{namespace}}`;
-    /// `None` names a series by its labels.
-    pub legend: Option<String>,
+    /// Each query's legend template, such as `{{namespace}}` or
+    /// `{{datasource}} / {{namespace}}`, by [`Series::query`]; `None` (or none given)
+    /// names a series by its labels.
+    pub legends: Vec<Option<String>>,
+    /// The queries, by [`Series::query`]: with more than one, a series without labels
+    /// is named by its query, and same-named series of two queries by their letter.
+    pub queries: Vec<String>,
     /// Column order.
     pub order: Order,
     /// Keep this many columns and sum the rest into one "other" column.
@@ -108,6 +118,8 @@ pub struct Column {
     pub datasource_uid: String,
     /// The series' datasource name (empty for the "other" column).
     pub datasource_name: String,
+    /// Which of the cell's queries it answers.
+    pub query: usize,
     /// The series' labels (empty for the "other" column).
     pub labels: Labels,
     /// One value per row; `None` is a gap (no sample, NaN or ±Inf).
@@ -157,7 +169,7 @@ pub fn pivot_days<'a>(
     options: &PivotOptions,
 ) -> WideTable {
     let rows = plan.days.len() + usize::from(plan.partial.is_some());
-    let mut by_key: BTreeMap<(&str, &Labels), usize> = BTreeMap::new();
+    let mut by_key: BTreeMap<(&str, usize, &Labels), usize> = BTreeMap::new();
     let mut columns: Vec<Column> = Vec::new();
     for series in range {
         let c = column_index(&mut by_key, &mut columns, series, rows);
@@ -198,7 +210,7 @@ pub fn pivot_times<'a>(
         row_times_ms.iter().enumerate().map(|(i, t)| (*t, i)).collect()
     };
     let mut columns: Vec<Column> = Vec::new();
-    let mut by_key: BTreeMap<(&str, &Labels), usize> = BTreeMap::new();
+    let mut by_key: BTreeMap<(&str, usize, &Labels), usize> = BTreeMap::new();
     for s in series {
         let c = column_index(&mut by_key, &mut columns, s, row_times_ms.len());
         let values = &mut columns[c].values;
@@ -226,16 +238,17 @@ pub fn pivot_times<'a>(
 
 /// The column of a series (datasource × labels), created empty on first sight.
 fn column_index<'a>(
-    by_key: &mut BTreeMap<(&'a str, &'a Labels), usize>,
+    by_key: &mut BTreeMap<(&'a str, usize, &'a Labels), usize>,
     columns: &mut Vec<Column>,
     series: &'a Series,
     rows: usize,
 ) -> usize {
-    *by_key.entry((series.datasource_uid.as_str(), &series.labels)).or_insert_with(|| {
+    *by_key.entry((series.datasource_uid.as_str(), series.query, &series.labels)).or_insert_with(|| {
         columns.push(Column {
             name: String::new(),
             datasource_uid: series.datasource_uid.clone(),
             datasource_name: series.datasource_name.clone(),
+            query: series.query,
             labels: series.labels.clone(),
             values: vec![None; rows],
         });
@@ -285,7 +298,7 @@ fn finish(
     options: &PivotOptions,
 ) -> WideTable {
     columns.retain(|c| c.values.iter().any(Option::is_some));
-    name_columns(&mut columns, options.legend.as_deref());
+    name_columns(&mut columns, options);
     sort_columns(&mut columns, options.order);
     let mut folded = 0;
     if let Some(n) = options.top_n {
@@ -296,6 +309,7 @@ fn finish(
                 name: format!("other ({} series)", rest.len()),
                 datasource_uid: String::new(),
                 datasource_name: String::new(),
+                query: 0,
                 labels: Labels::new(),
                 values: vec![None; row_labels.len()],
             };
@@ -374,14 +388,32 @@ pub fn render_legend(template: &str, labels: &Labels, datasource_name: &str) -> 
 
 /// Names every column uniquely: the template (or the label set); where two collide,
 /// `datasource / name`; where that still collides, the full label set is appended.
-fn name_columns(columns: &mut [Column], legend: Option<&str>) {
+fn name_columns(columns: &mut [Column], options: &PivotOptions) {
+    let several = options.queries.len() > 1;
     let base: Vec<String> = columns
         .iter()
-        .map(|c| match legend {
+        .map(|c| match options.legends.get(c.query).and_then(Option::as_deref) {
             Some(t) => render_legend(t, &c.labels, &c.datasource_name),
-            // An aggregate without labels (e.g. `sum(...)`) is named by its datasource.
+            // An aggregate without labels (e.g. `sum(...)`) is named by its query when the
+            // cell has several, else by its datasource.
+            None if c.labels.is_empty() && several => {
+                options.queries.get(c.query).map_or_else(String::new, |q| q.trim().to_owned())
+            }
             None if c.labels.is_empty() && !c.datasource_name.is_empty() => c.datasource_name.clone(),
             None => label_set_name(&c.labels),
+        })
+        .collect();
+    // The same name from two of the cell's queries: the query's letter tells them apart.
+    let mut queries_of: HashMap<&str, std::collections::BTreeSet<usize>> = HashMap::new();
+    for (c, name) in columns.iter().zip(&base) {
+        queries_of.entry(name).or_default().insert(c.query);
+    }
+    let base: Vec<String> = columns
+        .iter()
+        .zip(&base)
+        .map(|(c, name)| match queries_of[name.as_str()].len() > 1 {
+            true => format!("{name} ({})", crate::notebook::query_letter(c.query)),
+            false => name.clone(),
         })
         .collect();
     let mut count: HashMap<&str, usize> = HashMap::new();
@@ -443,6 +475,7 @@ mod tests {
         Series {
             datasource_uid: ds.to_owned(),
             datasource_name: format!("cluster-{ds}"),
+            query: 0,
             labels,
             points: points.iter().map(|&(t_ms, value)| Sample { t_ms, value }).collect(),
         }
@@ -534,7 +567,7 @@ mod tests {
             series("a", labels(&[("namespace", "x"), ("pod", "2")]), &[(t, 2.0)]),
             series("b", labels(&[("namespace", "y")]), &[(t, 3.0)]),
         ];
-        let options = PivotOptions { legend: Some("{{namespace}}".into()), ..PivotOptions::default() };
+        let options = PivotOptions { legends: vec![Some("{{namespace}}".into())], ..PivotOptions::default() };
         let table = pivot_times(&[t], vec!["t".into()], &all, &options);
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
@@ -629,10 +662,33 @@ mod tests {
     }
 
     #[test]
+    fn series_of_two_queries_stay_apart_and_take_their_query_legend() {
+        let times = [0];
+        let mut a = series("north", labels(&[("mode", "user")]), &[(0, 1.0)]);
+        let mut b = a.clone();
+        b.query = 1;
+        b.points[0].value = 2.0;
+        let mut total = series("north", Labels::new(), &[(0, 3.0)]);
+        total.query = 2;
+        a.query = 0;
+        let options = PivotOptions {
+            legends: vec![Some("{{mode}}".into()), Some("{{mode}}".into()), None],
+            queries: vec!["a".into(), "b".into(), " sum(x) ".into()],
+            ..PivotOptions::default()
+        };
+        let table = pivot_times(&times, vec!["t".into()], &[a, b, total], &options);
+        let mut names: Vec<(&str, Option<f64>)> =
+            table.columns.iter().map(|c| (c.name.as_str(), c.values[0])).collect();
+        names.sort_by(|x, y| x.0.cmp(y.0));
+        assert_eq!(names, [("sum(x)", Some(3.0)), ("user (A)", Some(1.0)), ("user (B)", Some(2.0))]);
+    }
+
+    #[test]
     fn label_less_series_are_named_by_datasource() {
         let series = |ds: &str| Series {
             datasource_uid: ds.into(),
             datasource_name: ds.into(),
+            query: 0,
             labels: Labels::new(),
             points: vec![Sample { t_ms: 0, value: 1.0 }],
         };

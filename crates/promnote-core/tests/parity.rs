@@ -36,7 +36,7 @@ fn core_table() -> WideTable {
         };
         series.extend(from_matrix(uid, ds["name"].as_str().unwrap(), matrix));
     }
-    let options = PivotOptions { legend: Some("{{namespace}}".into()), ..PivotOptions::default() };
+    let options = PivotOptions { legends: vec![Some("{{namespace}}".into())], ..PivotOptions::default() };
     pivot_floored(&series, DAY_MS, &options)
 }
 
