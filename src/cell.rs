@@ -46,7 +46,7 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
     let prepared = run::prepare_cell(
         &cell.to_cell(),
         (&doc.from.get_untracked(), &doc.to.get_untracked()),
-        &doc.vars.get_untracked(),
+        &crate::notebook::bindings(doc),
         conn.now_ms(),
         &conn.zone.get_untracked(),
         &datasources,

@@ -12,6 +12,7 @@ mod keep;
 mod notebook;
 mod perf;
 mod prose;
+mod regex;
 mod run;
 mod zone;
 

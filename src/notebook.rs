@@ -7,19 +7,22 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use promnote_core::chart::file_name;
 use promnote_core::csv;
+use promnote_core::notebook::Variable;
 use promnote_core::notebook::{self, Cell, CellOptions, Notebook};
 use promnote_core::replay::{taken_at_text, SnapshotEntry};
 use promnote_core::run::{self, Arrival};
 use promnote_core::share::{self, Shared};
 use promnote_core::time::TimeRange;
-use promnote_core::vars::{self, Selection};
+use promnote_core::vars::{self, Bindings, Selection, Source};
 use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
 
 use crate::cell::{run_cell, CellView};
 use crate::doc::{built_in, Doc, DocBlock, BUILT_IN, MINE};
 use crate::download;
 use crate::perf;
 use crate::prose::Prose;
+use crate::regex::JsRegex;
 use crate::run::Connection;
 use crate::zone;
 
@@ -47,35 +50,92 @@ pub fn run_all(conn: Connection, doc: Doc) {
             run_cell(conn, doc, cell);
         }
     }
-    if front.variables.is_empty() {
+    let asked: Vec<String> = front
+        .variables
+        .iter()
+        .filter(|v| matches!(v.source, Source::Query(_)))
+        .map(|v| v.name.clone())
+        .collect();
+    if asked.is_empty() {
         return;
     }
     let Some((_, signal)) = conn.abort_signal() else { return };
     leptos::task::spawn_local(async move {
-        let loads = front
-            .variables
-            .iter()
-            .map(|v| conn.label_values(&v.source.label, v.source.selector.as_deref(), &signal));
-        let answers = futures::future::join_all(loads).await;
+        load_variables(conn, doc, &asked, false, &signal).await;
         if signal.aborted() {
             return;
-        }
-        for (v, values) in front.variables.iter().zip(answers) {
-            if let (true, Some(first)) =
-                (undetermined.contains(&v.name), values.as_deref().ok().and_then(run::first_value))
-            {
-                doc.vars.update(|m| {
-                    m.insert(v.name.clone(), first);
-                });
-            }
-            doc.var_values.update(|m| {
-                m.insert(v.name.clone(), values);
-            });
         }
         for cell in deferred {
             run_cell(conn, doc, cell);
         }
     });
+}
+
+/// How the open report's variables are written into its queries now.
+pub fn bindings(doc: Doc) -> Bindings {
+    let values: BTreeMap<String, Vec<String>> = doc.var_values.with_untracked(|m| {
+        m.iter().filter_map(|(name, r)| r.as_ref().ok().map(|v| (name.clone(), v.clone()))).collect()
+    });
+    doc.front.with_untracked(|f| doc.vars.with_untracked(|s| run::bindings(&f.variables, s, &values)))
+}
+
+/// Reads the values of the variables named in `names` (those asked of the datasources):
+/// at once and together where a variable's query uses none of the others, then the
+/// chained ones in the report's order, each with the choices before it. A variable with
+/// nothing chosen takes its first value; after a change upstream (`recheck`), one whose
+/// choice is no longer listed takes "All" or its first value.
+async fn load_variables(conn: Connection, doc: Doc, names: &[String], recheck: bool, signal: &AbortSignal) {
+    let variables: Vec<Variable> = doc
+        .front
+        .with_untracked(|f| f.variables.iter().filter(|v| names.contains(&v.name)).cloned().collect());
+    let query = |v: &Variable| match &v.source {
+        Source::Query(q) => Some(q.clone()),
+        _ => None,
+    };
+    let chained = |v: &Variable| {
+        query(v).is_some_and(|q| variables.iter().any(|other| other.name != v.name && q.uses(&other.name)))
+    };
+    let apply = |v: &Variable, found: Result<Vec<String>, String>| {
+        let listed = found.and_then(|list| run::listed_values(v, list, &JsRegex::default()));
+        if let Ok(list) = &listed {
+            let now = doc.vars.with_untracked(|m| m.get(&v.name).cloned());
+            let next = if recheck {
+                run::revalidated(v, now.as_ref(), list)
+            } else {
+                run::decided(now.as_ref(), list)
+            };
+            if let Some(next) = next {
+                doc.vars.update(|m| {
+                    m.insert(v.name.clone(), next);
+                });
+            }
+        }
+        doc.var_values.update(|m| {
+            m.insert(v.name.clone(), listed);
+        });
+    };
+    let (free, dependent): (Vec<&Variable>, Vec<&Variable>) = variables.iter().partition(|v| !chained(v));
+    let at_once = bindings(doc);
+    let loads = free.iter().filter_map(|v| {
+        let q = query(v)?;
+        let at_once = &at_once;
+        Some(async move { conn.variable_values(&q, at_once, signal).await })
+    });
+    let answers = futures::future::join_all(loads).await;
+    if signal.aborted() {
+        return;
+    }
+    for (v, found) in free.iter().filter(|v| query(v).is_some()).zip(answers) {
+        apply(v, found);
+    }
+    for v in dependent {
+        let Some(q) = query(v) else { continue };
+        let found = conn.variable_values(&q, &bindings(doc), signal).await;
+        if signal.aborted() {
+            return;
+        }
+        apply(v, found);
+    }
 }
 
 /// Retry after a datasource failed: list and check the datasources again, then run
@@ -443,16 +503,36 @@ fn Variables(conn: Connection, doc: Doc, #[prop(into)] frozen: Signal<bool>) -> 
         });
         perf::mark("promnote:click");
         doc.runs.update(|n| *n += 1);
-        for cell in doc.cells() {
-            if cell.uses(&name) {
-                run_cell(conn, doc, cell);
+        // Chained variables (`label_values(up{job="$job"}, instance)`) read their values
+        // again first, then every cell that uses any of them runs.
+        let dependents = doc.front.with_untracked(|f| run::dependents(&f.variables, &name));
+        let rerun = move |names: Vec<String>| {
+            for cell in doc.cells() {
+                if names.iter().any(|n| cell.uses(n)) {
+                    run_cell(conn, doc, cell);
+                }
             }
+        };
+        if dependents.is_empty() || conn.transport().is_none() {
+            rerun(vec![name]);
+            return;
         }
+        let Some((_, signal)) = conn.abort_signal() else { return };
+        leptos::task::spawn_local(async move {
+            load_variables(conn, doc, &dependents, true, &signal).await;
+            if !signal.aborted() {
+                rerun(dependents.into_iter().chain([name]).collect());
+            }
+        });
     };
     view! {
         <div class="variables no-print">
-            <For each=move || doc.front.get().variables key=|v| v.name.clone() children=move |v| {
+            <For each=move || doc.front.get().variables.into_iter().filter(|v| !matches!(v.source, Source::Constant(_))) key=|v| v.name.clone() children=move |v| {
                 let name = v.name.clone();
+                if let Source::Text(_) = &v.source {
+                    return view! { <TextVariable doc variable=v on_change=Callback::new(move |(n, s)| changed(n, s)) frozen /> }.into_any();
+                }
+                let fixed = v.source.fixed_values();
                 let label = v.label.clone().unwrap_or_else(|| v.name.clone());
                 let (multi, include_all) = (v.multi, v.include_all);
                 let name_for_options = name.clone();
@@ -472,7 +552,7 @@ fn Variables(conn: Connection, doc: Doc, #[prop(into)] frozen: Signal<bool>) -> 
                         }
                     } else {
                         doc.var_values.with(|m| {
-                            let all = m.get(&name_for_options).and_then(|r| r.as_ref().ok()).map_or(&[][..], Vec::as_slice);
+                            let all = fixed.as_deref().or_else(|| m.get(&name_for_options).and_then(|r| r.as_ref().ok()).map(Vec::as_slice)).unwrap_or_default();
                             vars::shown_values(all, &filter.get(), &selection, MAX_VARIABLE_OPTIONS)
                         })
                     };
@@ -519,9 +599,37 @@ fn Variables(conn: Connection, doc: Doc, #[prop(into)] frozen: Signal<bool>) -> 
                         </Show>
                         {move || failed().map(|e| view! { <span class="muted">{format!("values could not be loaded: {e}")}</span> })}
                     </label>
-                }
+                }.into_any()
             } />
         </div>
+    }
+}
+
+/// A text box variable: what is typed is its value, applied when the field is left or
+/// Enter is pressed.
+#[component]
+fn TextVariable(
+    doc: Doc,
+    variable: Variable,
+    on_change: Callback<(String, Selection)>,
+    #[prop(into)] frozen: Signal<bool>,
+) -> impl IntoView {
+    let name = variable.name.clone();
+    let label = variable.label.clone().unwrap_or_else(|| variable.name.clone());
+    let for_value = name.clone();
+    let value = move || {
+        doc.vars.with(|m| match m.get(&for_value) {
+            Some(Selection::Values(v)) => v.first().cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+    };
+    view! {
+        <label class="variable">
+            <span>{label}</span>
+            <input type="text" data-testid="variable-text" data-name=name.clone() spellcheck="false" autocomplete="off"
+                prop:value=value prop:disabled=move || frozen.get()
+                on:change=move |ev| on_change.run((name.clone(), Selection::Values(vec![event_target_value(&ev)]))) />
+        </label>
     }
 }
 

@@ -11,9 +11,10 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use promnote_core::complete::Kind;
 use promnote_core::error::ApiError;
-use promnote_core::grafana::{ApiRequest, Datasource};
+use promnote_core::grafana::Datasource;
 use promnote_core::report::{self, CellPlan};
-use promnote_core::run::{self, Arrival, DatasourceQuery, Datasources, Exchange, Listing, Route};
+use promnote_core::run::{self, Arrival, DatasourceQuery, Datasources, Exchange, Listing, Machine, Route};
+use promnote_core::vars::{Bindings, VarQuery};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::api::{Replayed, Transport};
@@ -339,7 +340,10 @@ impl Connection {
                 let found = match label {
                     Some(label) => {
                         let selector = (!metric.is_empty()).then_some(metric.as_str());
-                        this.label_values(&label, selector, &signal).await.unwrap_or_default()
+                        let request = |uid: &str| report::label_values_request(uid, &label, selector);
+                        this.union_of_names(|ds| Exchange::names(request(&ds.uid), ds), &signal)
+                            .await
+                            .unwrap_or_default()
                     }
                     None => this.series_label_names(&metric, &signal).await,
                 };
@@ -359,33 +363,35 @@ impl Connection {
     async fn series_label_names(&self, metric: &str, signal: &AbortSignal) -> Vec<String> {
         let end_s = self.now_ms() / 1000;
         let request = |uid: &str| report::series_request(uid, metric, end_s - 3600, end_s);
-        self.union_of_names(request, Exchange::series_label_names, signal).await.unwrap_or_default()
+        self.union_of_names(|ds| Exchange::series_label_names(request(&ds.uid), ds), signal)
+            .await
+            .unwrap_or_default()
     }
 
-    /// The union of a label's values over every healthy datasource, sorted. Datasources
-    /// that fail are left out; the error is returned only when all fail.
-    pub async fn label_values(
+    /// A variable query's answers united over every healthy datasource, sorted (chained
+    /// variables' `$names` substituted from `bindings`). Datasources that fail are left
+    /// out; the error is returned only when all fail.
+    pub async fn variable_values(
         &self,
-        label: &str,
-        selector: Option<&str>,
+        query: &VarQuery,
+        bindings: &Bindings,
         signal: &AbortSignal,
     ) -> Result<Vec<String>, String> {
-        let request = |uid: &str| report::label_values_request(uid, label, selector);
-        self.union_of_names(request, Exchange::names, signal).await
+        let now_ms = self.now_ms();
+        self.union_of_names(|ds| run::VariableValues::new(query, ds, bindings, now_ms), signal).await
     }
 
     /// Asks every datasource whose route has the metadata API for a list of names
     /// ([`run::union_names`]).
-    async fn union_of_names(
+    async fn union_of_names<M: Machine<Output = Result<Vec<String>, ApiError>>>(
         &self,
-        request: impl Fn(&str) -> ApiRequest,
-        exchange: fn(ApiRequest, &Datasource) -> Exchange<Vec<String>>,
+        exchange: impl Fn(&Datasource) -> M,
         signal: &AbortSignal,
     ) -> Result<Vec<String>, String> {
         let Some(transport) = self.transport() else { return Err("not connected".into()) };
         let rows = self.rows.get_untracked();
         let answers = futures::future::join_all(rows.iter().map(|row| {
-            let (transport, exchange) = (transport.clone(), exchange(request(&row.ds.uid), &row.ds));
+            let (transport, exchange) = (transport.clone(), exchange(&row.ds));
             async move {
                 if !self.healthy(&row.ds.uid).await.map_err(|e| transport.describe(&e))?.has_metadata() {
                     return Ok(Vec::new());

@@ -257,7 +257,7 @@ fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, Fail>
     check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;
     let progress = Progress::new("query", quiet);
-    let runs = session.run_cells(&conn, &[cell], range, &BTreeMap::new(), &zone, &progress);
+    let runs = session.run_cells(&conn, &[cell], range, &Default::default(), &zone, &progress);
     if let Err(e) = &runs[0].prepared {
         return Err(Fail::input(e.clone()));
     }
@@ -390,9 +390,9 @@ fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit, Fa
     );
     check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;
-    let selections = session.selections(&conn, &report, &given, false);
+    let (_, bindings) = session.selections(&conn, &report, &given, false);
     let progress = Progress::new(&report.front.title, quiet);
-    let runs = session.run_cells(&conn, &cells, range, &selections, &zone, &progress);
+    let runs = session.run_cells(&conn, &cells, range, &bindings, &zone, &progress);
     match &args.out {
         Some(dir) => {
             let written = output::write_folder(dir, &runs, args.format, &zone).map_err(Fail::input)?;
@@ -494,10 +494,10 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
             continue;
         }
         session.start_recording(base.clone());
-        let selections = session.selections(&conn, report, &given, true);
+        let (selections, bindings) = session.selections(&conn, report, &given, true);
         let cells: Vec<Cell> = report.cells().cloned().collect();
         let progress = Progress::new(&report.front.title, quiet);
-        let runs = session.run_cells(&conn, &cells, (&range.0, &range.1), &selections, &zone, &progress);
+        let runs = session.run_cells(&conn, &cells, (&range.0, &range.1), &bindings, &zone, &progress);
         let mut recording = session.take_recording().unwrap_or_default();
         for key in session::listing_keys() {
             recording.answers.remove(&key);

@@ -16,10 +16,9 @@ use promnote_core::notebook::{Cell, Notebook};
 use promnote_core::replay::{RecordedAnswer, Recording};
 use promnote_core::report;
 use promnote_core::run::{
-    self, Arrival, DatasourceQuery, Datasources, Exchange, Listing, Machine, Next, Outcome, PreparedCell,
-    Route,
+    self, Arrival, DatasourceQuery, Datasources, Listing, Machine, Next, Outcome, PreparedCell, Route,
 };
-use promnote_core::vars::Selection;
+use promnote_core::vars::{Bindings, Found, RegexEngine, Selection, Source, VarQuery};
 
 use crate::http::Transport;
 use crate::progress::Progress;
@@ -144,18 +143,20 @@ impl Session {
         Ok(Connection { datasources, health, listing_error })
     }
 
-    /// The selections the report runs with: the given ones, else the variables' own
-    /// rules, which for a variable without "All" or a default is its first value (the
-    /// union over every datasource that has the metadata API). `every_value` asks for
-    /// every variable's values even when none is needed (a snapshot keeps them, as the
-    /// page asks for them to fill its controls).
+    /// The selections the report runs with, and how they are written into its queries:
+    /// the given ones, else the variables' own rules, which for a variable without "All"
+    /// or a default is its first value (the union over every datasource that has the
+    /// metadata API, filtered by the variable's regex). Variables are read in order, so a
+    /// chained one (`label_values(up{job="$job"}, instance)`) sees the ones before it.
+    /// `every_value` asks for every variable's values even when none is needed (a
+    /// snapshot keeps them, as the page asks for them to fill its controls).
     pub fn selections(
         &self,
         conn: &Connection,
         notebook: &Notebook,
         given: &BTreeMap<String, Selection>,
         every_value: bool,
-    ) -> BTreeMap<String, Selection> {
+    ) -> (BTreeMap<String, Selection>, Bindings) {
         let variables = &notebook.front.variables;
         let mut selections: BTreeMap<String, Selection> = variables
             .iter()
@@ -163,40 +164,48 @@ impl Session {
             .collect();
         let undetermined: Vec<String> =
             run::undetermined(variables, &selections).into_iter().map(str::to_owned).collect();
+        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for variable in variables {
             let needed = undetermined.contains(&variable.name);
+            let Source::Query(query) = &variable.source else { continue };
             if !needed && !every_value {
                 continue;
             }
-            let values = self.label_values(conn, &variable.source.label, variable.source.selector.as_deref());
-            if !needed {
-                continue;
-            }
-            match values.as_deref().map(run::first_value) {
-                Ok(Some(first)) => {
-                    selections.insert(variable.name.clone(), first);
+            let bindings = run::bindings(variables, &selections, &values);
+            let found = self
+                .variable_values(conn, query, &bindings)
+                .and_then(|list| run::listed_values(variable, list, &RustRegex::default()));
+            match found {
+                Ok(list) => {
+                    if let Some(first) =
+                        needed.then(|| run::decided(selections.get(&variable.name), &list)).flatten()
+                    {
+                        selections.insert(variable.name.clone(), first);
+                    }
+                    values.insert(variable.name.clone(), list);
                 }
-                Ok(None) => {}
                 Err(e) => {
                     eprintln!("promnote: warning: the values of ${} could not be read: {e}", variable.name)
                 }
             }
         }
-        selections
+        let bindings = run::bindings(variables, &selections, &values);
+        (selections, bindings)
     }
 
-    /// The union of a label's values over the datasources whose route has the metadata API.
-    fn label_values(
+    /// A variable query's answers, united over the datasources whose route has the
+    /// metadata API.
+    fn variable_values(
         &self,
         conn: &Connection,
-        label: &str,
-        selector: Option<&str>,
+        query: &VarQuery,
+        bindings: &Bindings,
     ) -> Result<Vec<String>, String> {
         let pairs: Vec<(&Datasource, &Result<Route, ApiError>)> =
             conn.datasources.prometheus.iter().zip(&conn.health).collect();
         let answers = self.parallel(&pairs, |(ds, health)| match health {
             Ok(route) if route.has_metadata() => self
-                .drive(Exchange::names(report::label_values_request(&ds.uid, label, selector), ds))
+                .drive(run::VariableValues::new(query, ds, bindings, self.now_ms))
                 .map_err(|e| self.transport.describe(&e)),
             Ok(_) => Ok(Vec::new()),
             Err(e) => Err(self.transport.describe(e)),
@@ -211,14 +220,14 @@ impl Session {
         conn: &Connection,
         cells: &[Cell],
         range: (&str, &str),
-        selections: &BTreeMap<String, Selection>,
+        bindings: &Bindings,
         zone: &TimeZone,
         progress: &Progress,
     ) -> Vec<CellRun> {
         let prepared: Vec<Result<PreparedCell, String>> = cells
             .iter()
             .map(|cell| {
-                run::prepare_cell(cell, range, selections, self.now_ms, zone, &conn.datasources.prometheus)
+                run::prepare_cell(cell, range, bindings, self.now_ms, zone, &conn.datasources.prometheus)
             })
             .collect();
         // One job per cell and datasource it asks: (cell, datasource index, its plan).
@@ -318,4 +327,31 @@ pub fn published_listing(datasources: &Datasources) -> RecordedAnswer {
 /// with [`published_listing`].
 pub fn listing_keys() -> [String; 2] {
     [ApiRequest::datasources().replay_key(), ApiRequest::frontend_settings().replay_key()]
+}
+
+/// The command line's regex engine for variable regexes: the `regex` crate, with
+/// JavaScript's `i`, `m` and `s` flags as inline flags (Grafana's regexes are JavaScript's;
+/// lookaround and backreferences, which this engine lacks, are refused with its message).
+/// The last pattern is kept compiled: a variable applies one regex to all its values.
+#[derive(Default)]
+pub struct RustRegex {
+    last: std::cell::RefCell<Option<(String, regex::Regex)>>,
+}
+
+impl RegexEngine for RustRegex {
+    fn find(&self, pattern: &str, flags: &str, text: &str) -> Result<Option<Found>, String> {
+        let inline: String = flags.chars().filter(|c| "ims".contains(*c)).collect();
+        let pattern = if inline.is_empty() { pattern.to_owned() } else { format!("(?{inline}){pattern}") };
+        let mut last = self.last.borrow_mut();
+        if last.as_ref().is_none_or(|(p, _)| *p != pattern) {
+            let compiled = regex::Regex::new(&pattern).map_err(|e| e.to_string())?;
+            *last = Some((pattern, compiled));
+        }
+        let Some((_, re)) = last.as_ref() else { return Ok(None) };
+        Ok(re.captures(text).map(|c| Found {
+            group: c.get(1).map(|m| m.as_str().to_owned()),
+            value: c.name("value").map(|m| m.as_str().to_owned()),
+            text: c.name("text").map(|m| m.as_str().to_owned()),
+        }))
+    }
 }

@@ -34,7 +34,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use crate::chart::{ChartKind, Unit};
 use crate::step::{parse_step, StepSpec};
-use crate::vars::{self, LabelValues, Selection};
+use crate::vars::{self, AllValue, Selection, Source, VarQuery};
 use crate::yaml::{self, Node, Yaml};
 
 /// The format version this code reads and writes.
@@ -108,11 +108,17 @@ pub struct Variable {
     /// Label shown beside the control.
     pub label: Option<String>,
     /// Where its values come from.
-    pub source: LabelValues,
+    pub source: Source,
+    /// Keeps only the values this matches, and takes out its capture group (Grafana's
+    /// variable regex: `/pattern/flags`, or a pattern that must match whole).
+    pub regex: Option<String>,
     /// Whether several values can be chosen.
     pub multi: bool,
     /// Whether "All" is offered.
     pub include_all: bool,
+    /// What "All" stands for: `.*` (`all: true`), every listed value (`all: listed`, as
+    /// Grafana), or the text of `all_value:`.
+    pub all_value: AllValue,
     /// The initial selection; `None` means "All" if offered, else the first value.
     pub default: Option<Selection>,
 }
@@ -579,9 +585,21 @@ fn front_matter(root: &Node) -> Result<FrontMatter, ParseError> {
     Ok(front)
 }
 
+/// The keys of a variable, in the order they are written.
+pub const VARIABLE_KEYS: [&str; 11] =
+    ["name", "label", "query", "values", "text", "constant", "regex", "multi", "all", "all_value", "default"];
+
 fn variable(node: &Node) -> Result<Variable, ParseError> {
-    let (mut name, mut label, mut source, mut multi, mut include_all, mut default) =
-        (None, None, None, false, false, None);
+    let (mut name, mut label, mut sources, mut multi, mut include_all, mut default) =
+        (None, None, Vec::new(), false, false, None);
+    let (mut regex, mut listed, mut all_value) = (None, false, None);
+    let list = |v: &Node, key: &str| -> Result<Vec<String>, ParseError> {
+        match &v.value {
+            Yaml::Scalar(s) => Ok(vec![s.clone()]),
+            Yaml::List(items) => items.iter().map(|i| scalar(i, key).map(str::to_owned)).collect(),
+            Yaml::Map(_) => Err(error(v.line, format!("`{key}` must be a value or a list of values"))),
+        }
+    };
     for (key, v) in entries(node, "a variable")? {
         match key.as_str() {
             "name" => {
@@ -595,19 +613,28 @@ fn variable(node: &Node) -> Result<Variable, ParseError> {
                 name = Some(text.to_owned());
             }
             "label" => label = Some(scalar(v, key)?.to_owned()),
-            "query" => source = Some(LabelValues::parse(scalar(v, key)?).map_err(|m| error(v.line, m))?),
+            "query" => sources.push((
+                v.line,
+                Source::Query(VarQuery::parse(scalar(v, key)?).map_err(|m| error(v.line, m))?),
+            )),
+            "values" => {
+                let values = list(v, key)?;
+                if values.is_empty() {
+                    return Err(error(v.line, "`values` lists no value"));
+                }
+                sources.push((v.line, Source::Values(values)));
+            }
+            "text" => sources.push((v.line, Source::Text(scalar(v, key)?.to_owned()))),
+            "constant" => sources.push((v.line, Source::Constant(scalar(v, key)?.to_owned()))),
+            "regex" => regex = Some(scalar(v, key)?.to_owned()).filter(|r| !r.is_empty()),
             "multi" => multi = boolean(v, key)?,
-            "all" => include_all = boolean(v, key)?,
+            "all" => match scalar(v, key)? {
+                "listed" => (include_all, listed) = (true, true),
+                _ => include_all = boolean(v, key)?,
+            },
+            "all_value" => all_value = Some(scalar(v, key)?.to_owned()),
             "default" => {
-                let values: Vec<String> = match &v.value {
-                    Yaml::Scalar(s) => vec![s.clone()],
-                    Yaml::List(items) => {
-                        items.iter().map(|i| scalar(i, key).map(str::to_owned)).collect::<Result<_, _>>()?
-                    }
-                    Yaml::Map(_) => {
-                        return Err(error(v.line, "`default` must be a value or a list of values"))
-                    }
-                };
+                let values = list(v, key)?;
                 default = Some(if values.iter().any(|v| v == "All") {
                     Selection::All
                 } else {
@@ -617,20 +644,42 @@ fn variable(node: &Node) -> Result<Variable, ParseError> {
             other => {
                 return Err(error(
                     v.line,
-                    format!(
-                    "unknown variable key `{other}`; the keys are name, label, query, multi, all, default"
-                ),
+                    format!("unknown variable key `{other}`; the keys are {}", VARIABLE_KEYS.join(", ")),
                 ))
             }
         }
     }
     let name = name.ok_or_else(|| error(node.line, "this variable has no `name`"))?;
-    let source = source
-        .ok_or_else(|| error(node.line, format!("the variable `{name}` has no `query: label_values(…)`")))?;
+    let source = match sources.len() {
+        0 => {
+            return Err(error(
+                node.line,
+                format!("the variable `{name}` has no values: give it `query: label_values(…)`, `values: [a, b]`, `text: …` or `constant: …`"),
+            ))
+        }
+        1 => sources.remove(0).1,
+        _ => {
+            return Err(error(
+                sources[1].0,
+                format!("the variable `{name}` takes its values from one place: query, values, text or constant"),
+            ))
+        }
+    };
     if default == Some(Selection::All) && !include_all {
         return Err(error(node.line, format!("the variable `{name}` defaults to All; add `all: true`")));
     }
-    Ok(Variable { name, label, source, multi, include_all, default })
+    let all_value = match (all_value, listed) {
+        (Some(text), _) => AllValue::Raw(text),
+        (None, true) => AllValue::Listed,
+        (None, false) => AllValue::Any,
+    };
+    if all_value != AllValue::Any && !include_all {
+        return Err(error(
+            node.line,
+            format!("the variable `{name}` says what All means, but offers no All; add `all: true`"),
+        ));
+    }
+    Ok(Variable { name, label, source, regex, multi, include_all, all_value, default })
 }
 
 impl Notebook {
@@ -658,8 +707,27 @@ impl Notebook {
             if let Some(label) = &v.label {
                 out.push_str(&format!("    label: {}\n", yaml::scalar(label)));
             }
-            out.push_str(&format!("    query: {}\n", yaml::scalar(&v.source.to_string())));
-            out.push_str(&format!("    multi: {}\n    all: {}\n", v.multi, v.include_all));
+            let list = |values: &[String]| {
+                let items: Vec<String> = values.iter().map(|x| yaml::scalar(x)).collect();
+                format!("[{}]", items.join(", "))
+            };
+            match &v.source {
+                Source::Query(q) => out.push_str(&format!("    query: {}\n", yaml::scalar(&q.to_string()))),
+                Source::Values(values) => out.push_str(&format!("    values: {}\n", list(values))),
+                Source::Text(text) => out.push_str(&format!("    text: {}\n", yaml::scalar(text))),
+                Source::Constant(text) => out.push_str(&format!("    constant: {}\n", yaml::scalar(text))),
+            }
+            if let Some(regex) = &v.regex {
+                out.push_str(&format!("    regex: {}\n", yaml::scalar(regex)));
+            }
+            let all = match (&v.all_value, v.include_all) {
+                (AllValue::Listed, true) => "listed".to_owned(),
+                (_, include_all) => include_all.to_string(),
+            };
+            out.push_str(&format!("    multi: {}\n    all: {all}\n", v.multi));
+            if let AllValue::Raw(text) = &v.all_value {
+                out.push_str(&format!("    all_value: {}\n", yaml::scalar(text)));
+            }
             match &v.default {
                 Some(Selection::All) => out.push_str("    default: All\n"),
                 Some(Selection::Values(values)) => {
@@ -758,7 +826,7 @@ sum by (portnum) (buffer_level_bytes)
             (v.name.as_str(), v.multi, v.include_all, &v.default),
             ("hub", true, true, &Some(Selection::All))
         );
-        assert_eq!(v.source.label, "namespace");
+        assert!(matches!(&v.source, Source::Query(VarQuery::LabelValues(lv)) if lv.label == "namespace"));
         assert_eq!(nb.blocks.len(), 5);
         assert_eq!(nb.blocks[0], Block::Prose("# Hub activity\n\nSome *prose*.".into()));
         let cells: Vec<&Cell> = nb.cells().collect();
@@ -832,6 +900,51 @@ sum by (portnum) (buffer_level_bytes)
     }
 
     #[test]
+    fn every_kind_of_variable_round_trips() {
+        let text = r#"---
+format: 1
+variables:
+  - name: job
+    query: label_values(up, job)
+    regex: /node.*/
+    all: listed
+  - name: node
+    query: label_values(up{job=~"$job"}, instance)
+    multi: true
+    all: true
+    all_value: .+
+  - name: interval
+    values: [1m, 5m, 1h]
+  - name: filter
+    text: "a b"
+  - name: cluster
+    constant: north
+  - name: top
+    query: query_result(topk(3, up))
+---
+"#;
+        let nb = parse(text).unwrap();
+        let v = &nb.front.variables;
+        assert_eq!((v[0].all_value.clone(), v[0].regex.as_deref()), (AllValue::Listed, Some("/node.*/")));
+        assert_eq!(v[1].all_value, AllValue::Raw(".+".into()));
+        assert_eq!(v[2].source, Source::Values(vec!["1m".into(), "5m".into(), "1h".into()]));
+        assert_eq!(v[3].source, Source::Text("a b".into()));
+        assert_eq!(v[4].source, Source::Constant("north".into()));
+        assert_eq!(v[5].source, Source::Query(VarQuery::QueryResult("topk(3, up)".into())));
+        let back = nb.to_markdown();
+        assert_eq!(parse(&back).unwrap(), nb, "{back}");
+        for (bad, needle) in [
+            ("  - name: x\n    values: [a]\n    text: b\n", "one place"),
+            ("  - name: x\n    all_value: .*\n    values: [a]\n", "offers no All"),
+            ("  - name: x\n    label: y\n", "has no values"),
+            ("  - name: x\n    query: up\n", "not a variable query"),
+        ] {
+            let e = parse(&format!("---\nformat: 1\nvariables:\n{bad}---\n")).unwrap_err();
+            assert!(e.message.contains(needle), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn errors_point_at_the_line() {
         let cell = |info: &str| format!("---\nformat: 1\n---\n\ntext\n\n```promql {info}\nup\n```\n");
         let cases = [
@@ -846,7 +959,7 @@ sum by (portnum) (buffer_level_bytes)
             ("---\nformat: 2\n---\n".into(), 2, "format 2"),
             ("---\ntitle: x\n---\n".into(), 2, "format: 1"),
             ("---\nformat: 1\ncolour: red\n---\n".into(), 3, "unknown front matter key"),
-            ("---\nformat: 1\nvariables:\n  - name: x\n    query: up\n---\n".into(), 5, "label_values"),
+            ("---\nformat: 1\nvariables:\n  - name: x\n    query: up\n---\n".into(), 5, "label_values("),
             ("---\nformat: 1\nvariables:\n  - name: x\n    query: label_values(a)\n    default: All\n---\n".into(), 4, "all: true"),
             ("---\nformat: 1\n".into(), 1, "no closing"),
             ("```promql\n\n```\n".into(), 1, "no query"),

@@ -143,6 +143,16 @@ impl CellPlan {
         }
     }
 
+    /// The step and the length of the range, in ms, for Grafana's macros (`$__interval`,
+    /// `$__range`): a day for calendar-day cells.
+    pub fn step_and_range_ms(&self, range: &TimeRange) -> (i64, i64) {
+        let range_ms = range.to.as_millisecond() - range.from.as_millisecond();
+        match &self.grid {
+            Grid::Days(_) => (86_400_000, range_ms),
+            Grid::Times { step_ms, .. } => (*step_ms, range_ms),
+        }
+    }
+
     /// Pivots the answers of every datasource into the cell's table.
     pub fn table<'a>(
         &self,

@@ -30,7 +30,7 @@ use crate::prom::{QueryData, QueryResponse, RangeSeries};
 use crate::report::{self, CellPlan};
 use crate::table::{self, Series};
 use crate::time::TimeRange;
-use crate::vars::{self, Selection};
+use crate::vars::{self, AllValue, Binding, Bindings, Selection, Source, VarQuery};
 
 /// How many datasources one cell queries at once (browsers allow about six connections
 /// per host, and a daily cell keeps two requests in flight per datasource).
@@ -639,12 +639,13 @@ pub struct PreparedCell {
 }
 
 /// Plans `cell` over the report's range at `now_ms` in `zone`, substitutes the chosen
-/// variable values, and picks its datasources (`datasources=` names or uids, else all).
+/// variable values ([`bindings`]) and Grafana's macros (`$__interval`, … for its step and
+/// range), and picks its datasources (`datasources=` names or uids, else all).
 /// A problem with the cell itself comes back as a message for it.
 pub fn prepare_cell(
     cell: &Cell,
     report_range: (&str, &str),
-    selections: &BTreeMap<String, Selection>,
+    bindings: &Bindings,
     now_ms: i64,
     zone: &TimeZone,
     datasources: &[Datasource],
@@ -674,41 +675,247 @@ pub fn prepare_cell(
             chosen
         }
     };
-    let queries = cell.queries().map(|(query, _)| vars::substitute(query, selections)).collect();
+    let (step_ms, range_ms) = plan.step_and_range_ms(&range);
+    let mut bindings = bindings.clone();
+    bindings.extend(vars::macros(step_ms, range_ms));
+    let queries = cell.queries().map(|(query, _)| vars::substitute(query, &bindings)).collect();
     Ok(PreparedCell { plan, queries, datasources: chosen })
 }
 
 /// The selection a variable starts with: the one given (a share link, `--var`), else
-/// its default, else "All" where offered, else nothing yet (its first value, once its
-/// values are known: [`first_value`]).
+/// its default, else "All" where offered, else its text (a text box, a constant) or the
+/// first of its fixed values, else nothing yet (its first value, once its values are
+/// known: [`decided`]).
 pub fn initial_selection(variable: &Variable, given: Option<&Selection>) -> Selection {
-    given.cloned().or_else(|| variable.default.clone()).unwrap_or(if variable.include_all {
-        Selection::All
-    } else {
-        Selection::Values(Vec::new())
-    })
+    if let Some(chosen) = given.cloned().or_else(|| variable.default.clone()) {
+        return chosen;
+    }
+    if variable.include_all {
+        return Selection::All;
+    }
+    match &variable.source {
+        Source::Text(text) | Source::Constant(text) => Selection::Values(vec![text.clone()]),
+        Source::Values(values) => Selection::Values(values.iter().take(1).cloned().collect()),
+        Source::Query(_) => Selection::Values(Vec::new()),
+    }
 }
 
-/// The variables whose selection is still to be decided from their values (no "All",
-/// nothing chosen): the cells that use them wait for their `label_values`.
+/// The variables whose values must be known before the cells that use them can run:
+/// those with nothing chosen yet (their first value will be), and those set to an "All"
+/// that stands for every listed value (`all: listed`).
 pub fn undetermined<'a>(variables: &'a [Variable], selections: &BTreeMap<String, Selection>) -> Vec<&'a str> {
     variables
         .iter()
         .filter(|v| {
-            let empty = match selections.get(&v.name) {
+            let selection = selections.get(&v.name);
+            let empty = match selection {
                 None => true,
                 Some(Selection::Values(list)) => list.is_empty(),
                 Some(Selection::All) => false,
             };
-            !v.include_all && empty
+            let listed_all = v.all_value == AllValue::Listed && selection == Some(&Selection::All);
+            matches!(v.source, Source::Query(_)) && ((!v.include_all && empty) || listed_all)
         })
         .map(|v| v.name.as_str())
         .collect()
 }
 
-/// An undetermined variable's selection once its values are known: the first one.
-pub fn first_value(values: &[String]) -> Option<Selection> {
-    values.first().map(|first| Selection::Values(vec![first.clone()]))
+/// A variable's selection once its values are known: the first value where nothing is
+/// chosen yet, else `None` (the choice stands).
+pub fn decided(selection: Option<&Selection>, values: &[String]) -> Option<Selection> {
+    let empty = match selection {
+        None => true,
+        Some(Selection::Values(list)) => list.is_empty(),
+        Some(Selection::All) => false,
+    };
+    empty.then(|| values.first().map(|first| Selection::Values(vec![first.clone()]))).flatten()
+}
+
+/// A chained variable's selection after its values were read again (a variable it
+/// depends on changed): kept while any chosen value is still listed, else "All" where
+/// offered, else the first value; `None` when it stands.
+pub fn revalidated(
+    variable: &Variable,
+    selection: Option<&Selection>,
+    values: &[String],
+) -> Option<Selection> {
+    match selection {
+        Some(Selection::Values(chosen)) if !chosen.is_empty() && !values.is_empty() => {
+            if chosen.iter().any(|c| values.contains(c)) {
+                None
+            } else if variable.include_all {
+                Some(Selection::All)
+            } else {
+                decided(None, values)
+            }
+        }
+        _ if variable.include_all => None,
+        other => decided(other, values),
+    }
+}
+
+/// The variables whose values depend on `name`, directly or through another, in the
+/// report's order (their queries use it: chained variables).
+pub fn dependents(variables: &[Variable], name: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for v in variables {
+        let Source::Query(query) = &v.source else { continue };
+        if v.name != name && (query.uses(name) || found.iter().any(|f| query.uses(f))) {
+            found.push(v.name.clone());
+        }
+    }
+    found
+}
+
+/// How the report's variables are written into queries: each one's selection, and, for
+/// an "All" that stands for every listed value, those values (`values`: what each
+/// variable's list holds now). See [`vars::substitute`].
+pub fn bindings(
+    variables: &[Variable],
+    selections: &BTreeMap<String, Selection>,
+    values: &BTreeMap<String, Vec<String>>,
+) -> Bindings {
+    variables
+        .iter()
+        .map(|v| {
+            let selection = selections.get(&v.name).cloned().unwrap_or_else(|| initial_selection(v, None));
+            let listed = values.get(&v.name).cloned().or_else(|| v.source.fixed_values()).unwrap_or_default();
+            let binding = Binding::Variable {
+                selection,
+                regex: v.multi || v.include_all,
+                all: v.all_value.clone(),
+                listed,
+            };
+            (v.name.clone(), binding)
+        })
+        .collect()
+}
+
+/// Selections alone as bindings: every variable written as a regex, "All" as `.*` (for
+/// callers that hold no variable definitions).
+pub fn regex_bindings(selections: &BTreeMap<String, Selection>) -> Bindings {
+    selections.iter().map(|(name, selection)| (name.clone(), Binding::regex(selection.clone()))).collect()
+}
+
+/// A variable's list from what its query found (over every datasource): filtered and
+/// extracted by its regex, if it has one ([`vars::filter_values`]).
+pub fn listed_values(
+    variable: &Variable,
+    found: Vec<String>,
+    engine: &dyn vars::RegexEngine,
+) -> Result<Vec<String>, String> {
+    match &variable.regex {
+        Some(regex) => vars::filter_values(&found, regex, engine),
+        None => Ok(found),
+    }
+}
+
+/// A variable's values from one datasource, as its query says (chained variables' own
+/// `$names` substituted from `bindings`), filtered by its regex by the caller
+/// ([`vars::filter_values`]).
+pub enum VariableValues {
+    /// A list of names (`label_values`, `metrics`, `label_names`).
+    Names(Exchange<Vec<String>>),
+    /// An instant query's series, written as Grafana writes them (`query_result`).
+    Instant(Exchange<QueryResponse>),
+}
+
+impl std::fmt::Debug for VariableValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("VariableValues").field(self.request()).finish()
+    }
+}
+
+impl VariableValues {
+    /// The exchange for `query` on `ds` at `now_ms`.
+    pub fn new(query: &VarQuery, ds: &Datasource, bindings: &Bindings, now_ms: i64) -> Self {
+        let uid = ds.uid.as_str();
+        match query {
+            VarQuery::LabelValues(lv) => {
+                let selector = lv.selector.as_deref().map(|s| vars::substitute(s, bindings));
+                let selector = selector.filter(|s| !s.trim().is_empty() && s.trim() != "{}");
+                VariableValues::Names(Exchange::names(
+                    report::label_values_request(uid, &lv.label, selector.as_deref()),
+                    ds,
+                ))
+            }
+            VarQuery::Metrics(re) => {
+                let re = vars::substitute(re, bindings);
+                let selector = format!("{{__name__=~\"{}\"}}", re.replace('\\', "\\\\").replace('"', "\\\""));
+                VariableValues::Names(Exchange::names(
+                    report::label_values_request(uid, "__name__", Some(&selector)),
+                    ds,
+                ))
+            }
+            VarQuery::LabelNames => VariableValues::Names(Exchange::names(report::labels_request(uid), ds)),
+            VarQuery::QueryResult(expr) => {
+                let expr = vars::substitute(expr, bindings);
+                let time = format!("{:.3}", now_ms as f64 / 1000.0);
+                let body = crate::grafana::form(&[("query", &expr), ("time", &time)]);
+                VariableValues::Instant(Exchange::prometheus(
+                    ApiRequest::prometheus(uid, "api/v1/query", crate::grafana::Body::Form(body)),
+                    ds,
+                ))
+            }
+        }
+    }
+}
+
+impl Machine for VariableValues {
+    type Output = Result<Vec<String>, ApiError>;
+
+    fn request(&self) -> &ApiRequest {
+        match self {
+            VariableValues::Names(e) => e.request(),
+            VariableValues::Instant(e) => e.request(),
+        }
+    }
+
+    fn what(&self) -> &str {
+        match self {
+            VariableValues::Names(e) => e.what(),
+            VariableValues::Instant(e) => e.what(),
+        }
+    }
+
+    fn answer(&mut self, sent: Sent) -> Next<Self::Output> {
+        match self {
+            VariableValues::Names(e) => e.answer(sent),
+            VariableValues::Instant(e) => match e.answer(sent) {
+                Next::Send { after_ms } => Next::Send { after_ms },
+                Next::Done(done) => Next::Done(done.map(|answer| query_result_lines(&answer))),
+            },
+        }
+    }
+}
+
+/// An instant query's answer as Grafana's `query_result` lists it: for each series
+/// `name{label="value",…} value time_ms`; a scalar or string as its value.
+pub fn query_result_lines(answer: &QueryResponse) -> Vec<String> {
+    match &answer.data {
+        QueryData::Vector(series) => series
+            .iter()
+            .filter_map(|s| {
+                let sample = s.value.as_ref()?;
+                let name = s.metric.get("__name__").map_or("", String::as_str);
+                let labels: Vec<String> = s
+                    .metric
+                    .iter()
+                    .filter(|(k, _)| *k != "__name__")
+                    .map(|(k, v)| format!("{k}=\"{v}\""))
+                    .collect();
+                Some(format!(
+                    "{name}{{{}}} {} {}",
+                    labels.join(","),
+                    crate::csv::number(sample.value),
+                    sample.t_ms
+                ))
+            })
+            .collect(),
+        QueryData::Scalar(sample) => vec![crate::csv::number(sample.value)],
+        QueryData::String(crate::prom::IgnoredString(_, text)) => vec![text.clone()],
+        QueryData::Matrix(_) => Vec::new(),
+    }
 }
 
 /// The union of names that several datasources answered (a variable's values, completion
@@ -910,7 +1117,8 @@ mod tests {
         .unwrap()
         .clone();
         let all = [ds("a", "prometheus"), ds("b", "prometheus")];
-        let selections = [("v".to_owned(), Selection::Values(vec!["a.b".into()]))].into_iter().collect();
+        let selections =
+            regex_bindings(&[("v".to_owned(), Selection::Values(vec!["a.b".into()]))].into_iter().collect());
         let now = 1_795_399_726_500;
         let prepared =
             prepare_cell(&cell, ("now-6h", "now"), &selections, now, &TimeZone::UTC, &all).unwrap();
@@ -922,6 +1130,34 @@ mod tests {
         let err =
             prepare_cell(&cell, ("tomorrow-ish", "now"), &selections, now, &TimeZone::UTC, &all).unwrap_err();
         assert!(err.starts_with("Time range: "), "{err}");
+    }
+
+    #[test]
+    fn chained_variables_and_what_all_stands_for() {
+        let nb = crate::notebook::parse(
+            "---\nformat: 1\nvariables:\n  - name: job\n    query: label_values(up, job)\n    all: listed\n  - name: node\n    query: label_values(up{job=~\"$job\"}, instance)\n  - name: cpu\n    query: label_values(cpu{instance=\"$node\"}, cpu)\n    multi: true\n    all: true\n  - name: step\n    values: [1m, 5m]\n  - name: text\n    text: hello\n---\n",
+        )
+        .unwrap();
+        let v = &nb.front.variables;
+        assert_eq!(dependents(v, "job"), ["node", "cpu"]);
+        assert_eq!(dependents(v, "cpu"), Vec::<String>::new());
+        let selections: BTreeMap<String, Selection> =
+            v.iter().map(|v| (v.name.clone(), initial_selection(v, None))).collect();
+        assert_eq!(selections["step"], Selection::Values(vec!["1m".into()]));
+        assert_eq!(selections["text"], Selection::Values(vec!["hello".into()]));
+        // "All" of every listed job needs the list; the node has nothing chosen yet.
+        assert_eq!(undetermined(v, &selections), ["job", "node"]);
+        let values = [("job".to_owned(), vec!["a.b".to_owned(), "c".to_owned()])].into_iter().collect();
+        let bindings = bindings(v, &selections, &values);
+        let q = r#"up{job=~"$job", step="$step", t="$text", c=~"$cpu"}"#;
+        assert_eq!(vars::substitute(q, &bindings), r#"up{job=~"(a\\.b|c)", step="1m", t="hello", c=~".*"}"#);
+        let node = &v[1];
+        let listed = ["x".to_owned(), "y".to_owned()];
+        let chosen = |s: &str| Selection::Values(vec![s.to_owned()]);
+        assert_eq!(revalidated(node, Some(&chosen("y")), &listed), None);
+        assert_eq!(revalidated(node, Some(&chosen("gone")), &listed), Some(chosen("x")));
+        assert_eq!(revalidated(&v[2], Some(&chosen("gone")), &listed), Some(Selection::All));
+        assert_eq!(revalidated(&v[2], Some(&Selection::All), &listed), None);
     }
 
     #[test]
@@ -938,7 +1174,8 @@ mod tests {
         let selections =
             nb.front.variables.iter().map(|v| (v.name.clone(), initial_selection(v, None))).collect();
         assert_eq!(undetermined(&nb.front.variables, &selections), ["b"]);
-        assert_eq!(first_value(&["q".into(), "r".into()]), Some(Selection::Values(vec!["q".into()])));
+        assert_eq!(decided(None, &["q".into(), "r".into()]), Some(Selection::Values(vec!["q".into()])));
+        assert_eq!(decided(Some(&Selection::All), &["q".into()]), None);
         assert_eq!(
             union_names::<String>(vec![Ok(vec!["b".into(), "a".into()]), Ok(vec!["a".into()])]),
             Ok(vec!["a".into(), "b".into()])

@@ -1,10 +1,23 @@
-//! Report variables: `$hub`-style names in queries, filled from
-//! `label_values(metric, label)` and substituted as regular expressions, as Grafana
-//! does for its Prometheus datasource. A value is escaped twice: once for the regex
-//! (`.` matches a dot, not anything) and once for the PromQL string it sits in (`"` and
-//! `\`), so `namespace=~"$hub"` matches exactly the chosen hubs, whatever their names.
+//! Report variables and their substitution, by the rules of Grafana's Prometheus
+//! datasource (its `interpolateQueryExpr` and the template service's formats; see
+//! `docs/variables.md`):
+//!
+//! - Where values come from ([`Source`]): a variable query (`label_values(label)`,
+//!   `label_values(selector, label)`, `metrics(regex)`, `query_result(expr)`,
+//!   `label_names()`), a fixed list (Grafana's custom and interval variables), a text box,
+//!   or a constant. A `regex` filters and extracts values ([`filter_values`]).
+//! - How they are written into a query ([`substitute`]): `$name`, `${name}`,
+//!   `${name:format}`, `[[name]]` and `[[name:format]]`. A variable that offers several
+//!   values or "All" is written as a regex: each value escaped twice, once for the regex
+//!   (`.` matches a dot, not anything) and once for the PromQL string it sits in (`"` and
+//!   `\`), so `namespace=~"$hub"` matches exactly the chosen hubs, whatever their names;
+//!   a single-valued one is written as its text, escaped for a PromQL string only, so
+//!   `instance="$node"` matches that instance exactly.
+//! - Grafana's macros (`$__interval`, `$__rate_interval`, `$__range`, …: [`macros`]),
+//!   from the cell's step and range.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// What a variable is set to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,20 +47,6 @@ impl Selection {
         match self {
             Selection::All => vec![ALL.to_owned()],
             Selection::Values(values) => values.clone(),
-        }
-    }
-
-    /// The text substituted for the variable: regex-escaped values joined by `|` (in
-    /// parentheses when more than one), or `.*` for all.
-    pub fn to_regex(&self) -> String {
-        match self {
-            Selection::All => ".*".into(),
-            Selection::Values(values) if values.is_empty() => ".*".into(),
-            Selection::Values(values) if values.len() == 1 => regex_escape(&values[0]),
-            Selection::Values(values) => {
-                let parts: Vec<String> = values.iter().map(|v| regex_escape(v)).collect();
-                format!("({})", parts.join("|"))
-            }
         }
     }
 }
@@ -97,36 +96,74 @@ pub fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Every `$name` or `${name}` in `query`, in order: (byte range, name).
-fn references(query: &str) -> Vec<(std::ops::Range<usize>, &str)> {
-    let bytes = query.as_bytes();
+/// A variable reference in a query: where it is, its name, and its format (`regex` in
+/// `${name:regex}`), as Grafana's template service finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reference<'a> {
+    range: std::ops::Range<usize>,
+    name: &'a str,
+    format: Option<&'a str>,
+}
+
+fn word_end(text: &str, from: usize) -> usize {
+    text[from..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(text.len(), |n| from + n)
+}
+
+/// Every `$name`, `${name}`, `${name:format}`, `${name.field}`, `[[name]]` and
+/// `[[name:format]]` in `query`, in order.
+fn references(query: &str) -> Vec<Reference<'_>> {
     let mut found = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'$' {
+    while i < query.len() {
+        let rest = &query[i..];
+        if rest.starts_with("[[") {
+            let end = word_end(query, i + 2);
+            let name = &query[i + 2..end];
+            let after = &query[end..];
+            let (format, close) = match after.strip_prefix(':') {
+                Some(_) => {
+                    let fend = word_end(query, end + 1);
+                    (Some(&query[end + 1..fend]).filter(|f| !f.is_empty()), fend)
+                }
+                None => (None, end),
+            };
+            if !name.is_empty()
+                && query[close..].starts_with("]]")
+                && (format.is_some() || !after.starts_with(':'))
+            {
+                found.push(Reference { range: i..close + 2, name, format });
+                i = close + 2;
+                continue;
+            }
             i += 1;
             continue;
         }
-        let start = i;
-        if bytes.get(i + 1) == Some(&b'{') {
-            if let Some(close) = query[i + 2..].find('}') {
-                let name = &query[i + 2..i + 2 + close];
-                if is_name(name) {
-                    found.push((start..i + 3 + close, name));
-                    i += 3 + close;
+        if !rest.starts_with('$') {
+            i += rest.chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
+        if rest.starts_with("${") {
+            let end = word_end(query, i + 2);
+            let name = &query[i + 2..end];
+            if let (false, Some(close)) = (name.is_empty(), query[end..].find('}')) {
+                let inner = &query[end..end + close];
+                // `.field` (ignored, as for a plain value) then `:format`.
+                let format = inner.find(':').map(|c| &inner[c + 1..]);
+                let field_ok = inner.split(':').next().is_some_and(|f| f.is_empty() || f.starts_with('.'));
+                if field_ok && !inner.split(':').next().unwrap_or_default().contains('^') {
+                    found.push(Reference { range: i..end + close + 1, name, format });
+                    i = end + close + 1;
                     continue;
                 }
             }
             i += 1;
             continue;
         }
-        let end = query[i + 1..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(query.len(), |n| i + 1 + n);
+        let end = word_end(query, i + 1);
         let name = &query[i + 1..end];
         // `$1` in label_replace is a capture group, not a variable.
         if is_name(name) {
-            found.push((start..end, name));
+            found.push(Reference { range: i..end, name, format: None });
         }
         i = end.max(i + 1);
     }
@@ -135,23 +172,352 @@ fn references(query: &str) -> Vec<(std::ops::Range<usize>, &str)> {
 
 /// Whether `query` uses the variable `name` (so changing it must re-run the cell).
 pub fn uses(query: &str, name: &str) -> bool {
-    references(query).iter().any(|(_, n)| *n == name)
+    references(query).iter().any(|r| r.name == name)
 }
 
-/// Substitutes every known variable in `query`; unknown `$names` stay as typed (as in
+/// What "All" stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AllValue {
+    /// Any value: the regex `.*` (promnote's default: no need to know the values first).
+    #[default]
+    Any,
+    /// Every value the variable lists (Grafana's default).
+    Listed,
+    /// This text, as it is (Grafana's custom all value).
+    Raw(String),
+}
+
+/// A variable as a query sees it: what is chosen, and how it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// A variable.
+    Variable {
+        /// What is chosen.
+        selection: Selection,
+        /// Written as a regex (the variable offers several values or "All"), else as text.
+        regex: bool,
+        /// What "All" stands for.
+        all: AllValue,
+        /// Every value it lists, for [`AllValue::Listed`].
+        listed: Vec<String>,
+    },
+    /// Text put in as it is (a macro such as `$__interval`).
+    Raw(String),
+}
+
+/// Every name a query may use, with what it is bound to.
+pub type Bindings = BTreeMap<String, Binding>;
+
+impl Binding {
+    /// A regex-written variable set to `selection` with "All" meaning `.*` (as promnote's
+    /// own reports write theirs).
+    pub fn regex(selection: Selection) -> Self {
+        Binding::Variable { selection, regex: true, all: AllValue::Any, listed: Vec::new() }
+    }
+
+    /// The text written for this binding in `format` (`None`: the Prometheus default).
+    fn write(&self, format: Option<&str>) -> String {
+        let (selection, regex, all, listed) = match self {
+            Binding::Raw(text) => return text.clone(),
+            Binding::Variable { selection, regex, all, listed } => (selection, *regex, all, listed),
+        };
+        let values: &[String] = match (selection, all) {
+            (Selection::All, AllValue::Raw(text)) => return text.clone(),
+            (Selection::All, AllValue::Any) => return ".*".into(),
+            (Selection::All, AllValue::Listed) => listed,
+            (Selection::Values(values), _) => values,
+        };
+        match format.map(str::trim) {
+            None if regex && values.is_empty() => ".*".into(),
+            None if regex => join_alternatives(values.iter().map(|v| regex_escape(v))),
+            None => values.iter().map(|v| string_escape(v)).collect::<Vec<_>>().join(","),
+            Some(format) => write_format(format, values),
+        }
+    }
+}
+
+/// `a` alone, or `(a|b|c)`.
+fn join_alternatives(values: impl Iterator<Item = String>) -> String {
+    let parts: Vec<String> = values.collect();
+    match parts.len() {
+        1 => parts.into_iter().next().unwrap_or_default(),
+        _ => format!("({})", parts.join("|")),
+    }
+}
+
+/// Grafana's explicit formats (`${name:format}`); an unknown one is `glob`, as there.
+fn write_format(format: &str, values: &[String]) -> String {
+    let (name, argument) = format.split_once(':').map_or((format, None), |(n, a)| (n, Some(a)));
+    let quoted = |quote: char, double: bool| {
+        let one = |v: &String| {
+            let inner = if double {
+                v.replace(quote, &format!("{quote}{quote}"))
+            } else {
+                v.replace(quote, &format!("\\{quote}"))
+            };
+            format!("{quote}{inner}{quote}")
+        };
+        values.iter().map(one).collect::<Vec<_>>().join(",")
+    };
+    match name {
+        "regex" => join_alternatives(values.iter().map(|v| plain_regex_escape(v))),
+        "pipe" => values.join("|"),
+        "csv" | "raw" => values.join(","),
+        "join" => values.join(argument.unwrap_or(",")),
+        "text" => values.join(" + "),
+        "json" if values.len() == 1 => values[0].clone(),
+        "json" => serde_json::to_string(values).unwrap_or_default(),
+        "doublequote" => quoted('"', false),
+        "singlequote" => quoted('\'', false),
+        "sqlstring" => quoted('\'', true),
+        "percentencode" => match values.len() {
+            1 => percent_encode(&values[0]),
+            _ => percent_encode(&format!("{{{}}}", values.join(","))),
+        },
+        "queryparam" => {
+            values.iter().map(|v| format!("var-={}", percent_encode(v))).collect::<Vec<_>>().join("&")
+        }
+        _ if values.len() > 1 => format!("{{{}}}", values.join(",")),
+        _ => values.join(","),
+    }
+}
+
+/// A value for a regex, one backslash before each metacharacter (Grafana's `regex`
+/// format: right in backticks, not inside a PromQL `"…"` string, as in Grafana).
+fn plain_regex_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 4);
+    for c in value.chars() {
+        if "\\^$*+?.()|[]{}/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// A value for a PromQL double-quoted string: `\` and `"` get a backslash, a line break
+/// is `\n` (Grafana's escape for single-valued variables, in its newer form).
+pub fn string_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Substitutes every bound name in `query`; unknown `$names` stay as typed (as in
 /// Grafana), and capture groups such as `$1` are left alone.
-pub fn substitute(query: &str, values: &BTreeMap<String, Selection>) -> String {
+pub fn substitute(query: &str, bindings: &Bindings) -> String {
     let mut out = String::with_capacity(query.len());
     let mut last = 0;
-    for (range, name) in references(query) {
-        if let Some(selection) = values.get(name) {
-            out.push_str(&query[last..range.start]);
-            out.push_str(&selection.to_regex());
-            last = range.end;
+    for r in references(query) {
+        if let Some(binding) = bindings.get(r.name) {
+            out.push_str(&query[last..r.range.start]);
+            out.push_str(&binding.write(r.format));
+            last = r.range.end;
         }
     }
     out.push_str(&query[last..]);
     out
+}
+
+/// The scrape interval `$__rate_interval` assumes when the datasource's is not known
+/// (Grafana's default).
+pub const SCRAPE_INTERVAL_MS: i64 = 15_000;
+
+/// Grafana's macros for a query evaluated every `step_ms` over `range_ms`: `$__interval`
+/// (the step, in its largest whole unit: `1m`, `1d`), `$__interval_ms`,
+/// `$__rate_interval` (the larger of step + scrape interval and four scrape intervals,
+/// written as Go writes a duration: `1m0s`), `$__rate_interval_ms`, `$__range` (`86400s`),
+/// `$__range_s` and `$__range_ms`.
+pub fn macros(step_ms: i64, range_ms: i64) -> Bindings {
+    let rate_ms = (step_ms + SCRAPE_INTERVAL_MS).max(4 * SCRAPE_INTERVAL_MS);
+    let range_s = (range_ms as f64 / 1000.0).round() as i64;
+    [
+        ("__interval", largest_unit(step_ms)),
+        ("__interval_ms", step_ms.to_string()),
+        ("__rate_interval", go_duration(rate_ms)),
+        ("__rate_interval_ms", rate_ms.to_string()),
+        ("__range", format!("{range_s}s")),
+        ("__range_s", range_s.to_string()),
+        ("__range_ms", range_ms.to_string()),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name.to_owned(), Binding::Raw(text)))
+    .collect()
+}
+
+/// A duration in its largest whole unit (`90s` → `1m`), as Grafana writes `$__interval`.
+fn largest_unit(ms: i64) -> String {
+    const UNITS: [(i64, &str); 6] =
+        [(365 * 86_400_000, "y"), (86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")];
+    UNITS
+        .iter()
+        .find(|(size, _)| ms >= *size)
+        .map_or_else(|| "1ms".to_owned(), |(size, unit)| format!("{}{unit}", ms / size))
+}
+
+/// A duration as Go prints one: `15s`, `1m0s`, `24h0m15s`, `1.5s`.
+fn go_duration(ms: i64) -> String {
+    let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let seconds = match frac {
+        0 => format!("{s}s"),
+        f => format!("{s}.{}s", format!("{f:03}").trim_end_matches('0')),
+    };
+    match (h, m) {
+        (0, 0) => seconds,
+        (0, m) => format!("{m}m{seconds}"),
+        (h, m) => format!("{h}h{m}m{seconds}"),
+    }
+}
+
+/// What a regex engine found in one value: its first capture group, and the groups named
+/// `value` and `text`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Found {
+    /// Capture group 1.
+    pub group: Option<String>,
+    /// The group named `value`.
+    pub value: Option<String>,
+    /// The group named `text`.
+    pub text: Option<String>,
+}
+
+/// A regex engine, given by each shell: the page's is the browser's (Grafana's regexes
+/// are JavaScript's), the command line's the `regex` crate.
+pub trait RegexEngine {
+    /// Matches `text` against `pattern` with JavaScript `flags` (`i`, `m`, `s`, …):
+    /// `Ok(None)` when it does not match, `Err` when the pattern is not a regex.
+    fn find(&self, pattern: &str, flags: &str, text: &str) -> Result<Option<Found>, String>;
+}
+
+/// Filters a variable's values by its `regex`, as Grafana does: `/pattern/flags` is a
+/// regex, anything else must match whole (`^pattern$`); a value that does not match is
+/// dropped; one that does becomes its `value` (or `text`) group, else its first capture
+/// group, else stays as it is. Duplicates go, the first kept.
+pub fn filter_values(
+    values: &[String],
+    regex: &str,
+    engine: &dyn RegexEngine,
+) -> Result<Vec<String>, String> {
+    let (pattern, flags) = match regex.strip_prefix('/').and_then(|r| r.rsplit_once('/')) {
+        Some((pattern, flags)) if flags.chars().all(|c| "gimsuy".contains(c)) => (pattern.to_owned(), flags),
+        _ => (format!("^{regex}$"), ""),
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut kept = Vec::new();
+    for value in values {
+        let Some(found) = engine
+            .find(&pattern, flags, value)
+            .map_err(|e| format!("the regex {regex} cannot be read: {e}"))?
+        else {
+            continue;
+        };
+        let kept_value = found.value.or(found.text).or(found.group).unwrap_or_else(|| value.clone());
+        if seen.insert(kept_value.clone()) {
+            kept.push(kept_value);
+        }
+    }
+    Ok(kept)
+}
+
+/// A variable query: `label_values(…)`, `metrics(regex)`, `query_result(expr)` or
+/// `label_names()`, as Grafana's Prometheus datasource reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarQuery {
+    /// The values of a label, optionally of the series a selector matches.
+    LabelValues(LabelValues),
+    /// Metric names matching a regex.
+    Metrics(String),
+    /// The series of an instant query, each written `name{label="value",…} value time_ms`.
+    QueryResult(String),
+    /// Label names.
+    LabelNames,
+}
+
+impl VarQuery {
+    /// Parses a variable query; the error says what is allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let inner = |name: &str| {
+            t.strip_prefix(name)
+                .and_then(|r| r.trim_start().strip_prefix('('))
+                .and_then(|r| r.trim_end().strip_suffix(')'))
+        };
+        if let Some(re) = inner("metrics").filter(|r| !r.trim().is_empty()) {
+            return Ok(VarQuery::Metrics(re.trim().to_owned()));
+        }
+        if let Some(expr) = inner("query_result").filter(|r| !r.trim().is_empty()) {
+            return Ok(VarQuery::QueryResult(expr.trim().to_owned()));
+        }
+        if inner("label_names").is_some_and(|r| r.trim().is_empty()) {
+            return Ok(VarQuery::LabelNames);
+        }
+        LabelValues::parse(t).map(VarQuery::LabelValues).map_err(|e| {
+            if t.starts_with("label_values") {
+                e
+            } else {
+                format!("`{t}` is not a variable query: write label_values(label), label_values(metric, label), metrics(regex), query_result(query) or label_names()")
+            }
+        })
+    }
+
+    /// Whether it uses the variable `name` (a chained variable: its values depend on it).
+    pub fn uses(&self, name: &str) -> bool {
+        uses(&self.to_string(), name)
+    }
+}
+
+impl std::fmt::Display for VarQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VarQuery::LabelValues(lv) => lv.fmt(f),
+            VarQuery::Metrics(re) => write!(f, "metrics({re})"),
+            VarQuery::QueryResult(expr) => write!(f, "query_result({expr})"),
+            VarQuery::LabelNames => f.write_str("label_names()"),
+        }
+    }
+}
+
+/// Where a variable's values come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Asked of every datasource (`query:`).
+    Query(VarQuery),
+    /// A fixed list (`values:`; Grafana's custom and interval variables).
+    Values(Vec<String>),
+    /// Typed by the reader, starting with this text (`text:`; Grafana's text box).
+    Text(String),
+    /// A fixed value, not shown (`constant:`).
+    Constant(String),
+}
+
+impl Source {
+    /// The values known without asking a datasource.
+    pub fn fixed_values(&self) -> Option<Vec<String>> {
+        match self {
+            Source::Query(_) => None,
+            Source::Values(values) => Some(values.clone()),
+            Source::Text(text) | Source::Constant(text) => Some(vec![text.clone()]),
+        }
+    }
 }
 
 /// Where a variable's values come from: `label_values(label)` or
@@ -229,8 +595,130 @@ mod tests {
         assert_eq!(shown_values(&all, "zzz", &gone, 300), ["no-longer-there"]);
     }
 
-    fn values(pairs: &[(&str, Selection)]) -> BTreeMap<String, Selection> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    fn values(pairs: &[(&str, Selection)]) -> Bindings {
+        pairs.iter().map(|(k, v)| (k.to_string(), Binding::regex(v.clone()))).collect()
+    }
+
+    fn variable(selection: Selection, regex: bool, all: AllValue, listed: &[&str]) -> Binding {
+        Binding::Variable { selection, regex, all, listed: listed.iter().map(|s| s.to_string()).collect() }
+    }
+
+    #[test]
+    fn single_valued_variables_are_text_and_several_a_regex_as_in_grafana() {
+        let one = |v: &str| Selection::Values(vec![v.into()]);
+        let bindings: Bindings = [
+            ("node", variable(one("10.0.0.1:9100"), false, AllValue::Any, &[])),
+            ("quote", variable(one(r#"a"b\c"#), false, AllValue::Any, &[])),
+            ("multi", variable(one("a.b"), true, AllValue::Any, &[])),
+            ("listed", variable(Selection::All, true, AllValue::Listed, &["x.y", "z"])),
+            ("raw", variable(Selection::All, true, AllValue::Raw("$node|.+".into()), &["q"])),
+            ("empty", variable(Selection::Values(vec![]), true, AllValue::Any, &[])),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let q = r#"up{instance="$node", q="${quote}", m=~"[[multi]]", l=~"$listed", r=~"$raw", e=~"$empty"}"#;
+        assert_eq!(
+            substitute(q, &bindings),
+            r#"up{instance="10.0.0.1:9100", q="a\"b\\c", m=~"a\\.b", l=~"(x\\.y|z)", r=~"$node|.+", e=~".*"}"#
+        );
+    }
+
+    #[test]
+    fn formats_as_grafana_writes_them() {
+        let two = Binding::regex(Selection::Values(vec!["a.b".into(), "c'd".into()]));
+        let one = Binding::regex(Selection::Values(vec!["x/y".into()]));
+        let bindings: Bindings = [("v".to_owned(), two), ("o".to_owned(), one)].into_iter().collect();
+        let cases = [
+            ("${v:regex}", r"(a\.b|c'd)"),
+            ("${v:pipe}", "a.b|c'd"),
+            ("${v:csv}", "a.b,c'd"),
+            ("${v:raw}", "a.b,c'd"),
+            ("${v:glob}", "{a.b,c'd}"),
+            ("${v:json}", r#"["a.b","c'd"]"#),
+            ("${v:doublequote}", r#""a.b","c'd""#),
+            ("${v:singlequote}", r"'a.b','c\'d'"),
+            ("${v:sqlstring}", "'a.b','c''d'"),
+            ("${v:text}", "a.b + c'd"),
+            ("${v:percentencode}", "%7Ba.b%2Cc%27d%7D"),
+            ("${v:unknown}", "{a.b,c'd}"),
+            ("[[v:pipe]]", "a.b|c'd"),
+            ("${o:regex}", r"x\/y"),
+            ("${o}", r"x/y"),
+            ("${v.field}", r"(a\\.b|c'd)"),
+            ("[[v]]", r"(a\\.b|c'd)"),
+            ("$$v", r"$(a\\.b|c'd)"),
+            ("[[ v ]] [[]] ${} ${ v}", "[[ v ]] [[]] ${} ${ v}"),
+        ];
+        for (query, want) in cases {
+            assert_eq!(substitute(query, &bindings), want, "{query}");
+        }
+    }
+
+    #[test]
+    fn grafanas_macros_from_the_step_and_range() {
+        let m = macros(60_000, 6 * 3_600_000);
+        let q = "rate(x[$__rate_interval]) [$__interval] $__interval_ms $__range $__range_s $__range_ms ${__interval} $__rate_interval_ms";
+        assert_eq!(substitute(q, &m), "rate(x[1m15s]) [1m] 60000 21600s 21600 21600000 1m 75000");
+        let m = macros(15_000, 1500);
+        assert_eq!(substitute("$__rate_interval $__interval $__range", &m), "1m0s 15s 2s");
+        let m = macros(86_400_000, 30 * 86_400_000);
+        assert_eq!(substitute("$__rate_interval $__interval", &m), "24h0m15s 1d");
+        assert_eq!(substitute("$__interval", &macros(90_000, 1)), "1m");
+        assert_eq!(substitute("$__interval $__rate_interval", &macros(500, 1)), "500ms 1m0s");
+        assert_eq!(go_duration(1500), "1.5s");
+    }
+
+    /// The `regex` crate as the engine, for tests (the shells give their own).
+    struct TestEngine;
+
+    impl RegexEngine for TestEngine {
+        fn find(&self, pattern: &str, flags: &str, text: &str) -> Result<Option<Found>, String> {
+            let inline: String = flags.chars().filter(|c| "ims".contains(*c)).collect();
+            let pattern =
+                if inline.is_empty() { pattern.to_owned() } else { format!("(?{inline}){pattern}") };
+            let re = regex::Regex::new(&pattern).map_err(|e| e.to_string())?;
+            Ok(re.captures(text).map(|c| Found {
+                group: c.get(1).map(|m| m.as_str().to_owned()),
+                value: c.name("value").map(|m| m.as_str().to_owned()),
+                text: c.name("text").map(|m| m.as_str().to_owned()),
+            }))
+        }
+    }
+
+    #[test]
+    fn a_variable_regex_filters_and_extracts_as_in_grafana() {
+        let values: Vec<String> =
+            ["node-a:9100", "node-b:9100", "db:5432", "NODE-A:9100"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(filter_values(&values, "/node-(.*):9100/", &TestEngine).unwrap(), ["a", "b"]);
+        assert_eq!(filter_values(&values, "/node-(.*):9100/i", &TestEngine).unwrap(), ["a", "b", "A"]);
+        let twice: Vec<String> = ["x-1", "y-1"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(filter_values(&twice, "/-(.)/", &TestEngine).unwrap(), ["1"], "duplicates go");
+        assert_eq!(
+            filter_values(&values, "node-.:9100", &TestEngine).unwrap(),
+            ["node-a:9100", "node-b:9100"]
+        );
+        assert_eq!(filter_values(&values, "node", &TestEngine).unwrap(), Vec::<String>::new(), "whole match");
+        assert_eq!(
+            filter_values(&values, "/(?<text>[a-z]+)-(?<value>[a-z]):/", &TestEngine).unwrap(),
+            ["a", "b"]
+        );
+        assert!(filter_values(&values, "/(/", &TestEngine).unwrap_err().contains("cannot be read"));
+    }
+
+    #[test]
+    fn variable_queries() {
+        let parsed = |t: &str| VarQuery::parse(t).unwrap();
+        assert_eq!(parsed("metrics(node_.*)"), VarQuery::Metrics("node_.*".into()));
+        assert_eq!(parsed(" query_result(topk(5, up)) "), VarQuery::QueryResult("topk(5, up)".into()));
+        assert_eq!(parsed("label_names()"), VarQuery::LabelNames);
+        assert!(matches!(parsed(r#"label_values(up{job="$job"}, instance)"#), VarQuery::LabelValues(_)));
+        assert!(parsed(r#"label_values(up{job="$job"}, instance)"#).uses("job"));
+        for t in ["metrics(node_.*)", "query_result(up)", "label_names()", "label_values(x, y)"] {
+            assert_eq!(parsed(t).to_string(), t);
+        }
+        assert!(VarQuery::parse("up").unwrap_err().contains("metrics(regex)"));
+        assert!(VarQuery::parse("label_values(up, 1x)").unwrap_err().contains("not a label name"));
     }
 
     #[test]
@@ -246,7 +734,6 @@ mod tests {
             r#"sum(up{ns=~"(a\\.b|c\\|d)", a=~".*", o=~"x\"y\\\\z"}) + label_replace(x, "d", "$1", "s", "(.*)") + $unknown"#
         );
         assert!(uses(q, "hub") && uses(q, "all") && !uses(q, "hu"));
-        assert_eq!(Selection::Values(vec![]).to_regex(), ".*");
     }
 
     #[test]

@@ -155,6 +155,9 @@ fn prose_and_variables_stay_inert() {
         "v".to_owned(),
         vars::Selection::Values(vec![r#"a"}) or vector(1) #"#.to_owned(), ".*".to_owned()]),
     )];
-    let query = vars::substitute(r#"up{ns=~"$v"}"#, &values.into_iter().collect());
+    let query = vars::substitute(
+        r#"up{ns=~"$v"}"#,
+        &promnote_core::run::regex_bindings(&values.into_iter().collect()),
+    );
     assert_eq!(query, r#"up{ns=~"(a\"\\}\\) or vector\\(1\\) #|\\.\\*)"}"#);
 }
