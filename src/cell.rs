@@ -212,9 +212,9 @@ fn style_for(options: &CellOptions, plan: &CellPlan, title: &str) -> ChartStyle 
         height: 440,
         kind: options.chart,
         unit: options.unit,
+        value_label: options.axis.clone().unwrap_or_default(),
         partial_label,
         image_name: title.to_owned(),
-        ..ChartStyle::default()
     }
 }
 
@@ -225,7 +225,8 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
     let table = cell_table(cell);
     // The reader's choice to see a chart cell as a table, without editing the cell.
     let as_table = RwSignal::new(false);
-    let show_table = move || as_table.get() || cell.options.with(|o| o.chart == ChartKind::Table);
+    let show_table = move || as_table.get() || cell.options.with(|o| o.chart.is_table());
+    let stat = move || cell.options.with(|o| o.chart == ChartKind::Stat);
     let figure_json = Memo::new(move |_| {
         let table = table.get()?;
         let options = cell.options.get();
@@ -315,8 +316,11 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
                     <Show when=move || !show_table()>
                         <Chart figure=figure_json.into() on_drawn draw_error />
                     </Show>
-                    <Show when=move || show_table() && has_rows()>
+                    <Show when=move || show_table() && has_rows() && !stat()>
                         <TableView table=table.into() />
+                    </Show>
+                    <Show when=move || stat() && has_rows()>
+                        <StatView table=table.into() unit=Signal::derive(move || cell.options.with(|o| o.axis.clone().unwrap_or_else(|| o.unit.name().to_owned()))) />
                     </Show>
                     {move || match state() {
                         "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this cell."</p> }.into_any()),
@@ -331,7 +335,7 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
                     {move || draw_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
                     <Show when=has_rows>
                         <div class="downloads no-print">
-                            <Show when=move || cell.options.with(|o| o.chart != ChartKind::Table)>
+                            <Show when=move || cell.options.with(|o| !o.chart.is_table())>
                                 <button type="button" class="secondary" data-testid="table-view" aria-pressed=move || as_table.get().to_string()
                                     on:click=move |_| as_table.update(|t| *t = !*t)>
                                     {move || if as_table.get() { "Show chart" } else { "Show table" }}
@@ -550,6 +554,29 @@ fn MoreQueries(cell: CellState) -> impl IntoView {
                     on:click=move |_| cell.also.update(|all| all.push(Query::default()))>"Add a query"</button>
             </Show>
         </div>
+    }
+}
+
+/// A stat cell: each series' last value, as Grafana's stat, gauge and bar gauge panels
+/// show it.
+#[component]
+fn StatView(table: Signal<Option<WideTable>>, #[prop(into)] unit: Signal<String>) -> impl IntoView {
+    move || {
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let rows = t
+                .columns
+                .iter()
+                .map(|c| view! { <tr><th scope="row">{c.name.clone()}</th><td>{c.last().map(csv::number).unwrap_or_default()}</td></tr> })
+                .collect_view();
+            let unit = unit.get();
+            let head = if unit == "none" { "last value".to_owned() } else { format!("last value ({unit})") };
+            Some(view! {
+                <div class="table-wrap" data-testid="table">
+                    <table class="data"><thead><tr><th scope="col">"series"</th><th scope="col">{head}</th></tr></thead><tbody>{rows}</tbody></table>
+                </div>
+            })
+        })
     }
 }
 

@@ -60,16 +60,19 @@ pub enum ChartKind {
     Percent,
     /// No chart: the numbers in a table.
     Table,
+    /// No chart: each series' last value (Grafana's stat, gauge and bar gauge panels).
+    Stat,
 }
 
 impl ChartKind {
-    const ALL: [ChartKind; 6] = [
+    const ALL: [ChartKind; 7] = [
         ChartKind::StackedBar,
         ChartKind::Bar,
         ChartKind::Line,
         ChartKind::Area,
         ChartKind::Percent,
         ChartKind::Table,
+        ChartKind::Stat,
     ];
 
     /// The name used in reports (`chart=stacked-bar`).
@@ -81,6 +84,7 @@ impl ChartKind {
             ChartKind::Area => "area",
             ChartKind::Percent => "percent",
             ChartKind::Table => "table",
+            ChartKind::Stat => "stat",
         }
     }
 
@@ -92,6 +96,11 @@ impl ChartKind {
     /// From its name.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name.trim())
+    }
+
+    /// Whether it is drawn as numbers rather than a chart.
+    pub fn is_table(self) -> bool {
+        matches!(self, ChartKind::Table | ChartKind::Stat)
     }
 
     /// Whether gaps are filled with zero so that stacks stay whole.
@@ -120,10 +129,14 @@ pub enum Unit {
     RequestsPerSecond,
     /// Packets per second.
     PacketsPerSecond,
+    /// Milliseconds.
+    Milliseconds,
+    /// Bits per second (network traffic).
+    BitsPerSecond,
 }
 
 impl Unit {
-    const ALL: [Unit; 8] = [
+    const ALL: [Unit; 10] = [
         Unit::None,
         Unit::Bytes,
         Unit::BytesPerSecond,
@@ -132,6 +145,8 @@ impl Unit {
         Unit::PercentUnit,
         Unit::RequestsPerSecond,
         Unit::PacketsPerSecond,
+        Unit::Milliseconds,
+        Unit::BitsPerSecond,
     ];
 
     /// The name used in reports (`unit=bytes`).
@@ -145,6 +160,8 @@ impl Unit {
             Unit::PercentUnit => "percentunit",
             Unit::RequestsPerSecond => "req/s",
             Unit::PacketsPerSecond => "packets/s",
+            Unit::Milliseconds => "ms",
+            Unit::BitsPerSecond => "bits/s",
         }
     }
 
@@ -169,6 +186,8 @@ impl Unit {
             Unit::PercentUnit => (".1~%", ".2~%", ""),
             Unit::RequestsPerSecond => (".3~s", ".4~s", " req/s"),
             Unit::PacketsPerSecond => (".3~s", ".4~s", " pkt/s"),
+            Unit::Milliseconds => (",.4~g", ",.4~g", " ms"),
+            Unit::BitsPerSecond => (".3~s", ".4~s", "b/s"),
         }
     }
 }
@@ -250,7 +269,7 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         let x = table.row_labels.clone();
         let y = column.values.clone();
         match style.kind {
-            ChartKind::StackedBar | ChartKind::Bar | ChartKind::Percent | ChartKind::Table => {
+            ChartKind::StackedBar | ChartKind::Bar | ChartKind::Percent | ChartKind::Table | ChartKind::Stat => {
                 let colors: Vec<Rgba> = (0..rows)
                     .map(|row| {
                         let partial = table.partial_last && row + 1 == rows;
@@ -307,7 +326,7 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
                 .title(Title::with_text(escape_text(&style.value_label))),
         );
     layout = match style.kind {
-        ChartKind::StackedBar | ChartKind::Table => layout.bar_mode(BarMode::Stack),
+        ChartKind::StackedBar | ChartKind::Table | ChartKind::Stat => layout.bar_mode(BarMode::Stack),
         ChartKind::Bar => layout.bar_mode(BarMode::Group),
         ChartKind::Percent => layout.bar_mode(BarMode::Stack).bar_norm(BarNorm::Percent),
         ChartKind::Line | ChartKind::Area => layout,

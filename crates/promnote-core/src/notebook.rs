@@ -200,6 +200,9 @@ pub struct CellOptions {
     pub step: Option<String>,
     /// Unit of the values.
     pub unit: Unit,
+    /// The value axis' title (a unit promnote does not format, such as Grafana's
+    /// `kbytes`, is kept here).
+    pub axis: Option<String>,
     /// Keep the largest N series and sum the rest into "other"; `None` keeps
     /// [`DEFAULT_TOP`], and [`TOP_ALL`] (`top=all`) keeps every series.
     pub top: Option<usize>,
@@ -212,8 +215,8 @@ pub struct CellOptions {
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 9] =
-    ["title", "chart", "legend", "step", "unit", "top", "datasources", "from", "to"];
+pub const CELL_OPTIONS: [&str; 10] =
+    ["title", "chart", "legend", "step", "unit", "axis", "top", "datasources", "from", "to"];
 
 impl CellOptions {
     /// Whether the step asks for calendar-day bars (`1d`).
@@ -252,6 +255,7 @@ impl CellOptions {
                     format!("`{value}` is not a unit; use one of {}", Unit::names().join(", "))
                 })?;
             }
+            "axis" => self.axis = text(),
             "top" => {
                 self.top = match value.parse::<usize>() {
                     _ if value == "all" => Some(TOP_ALL),
@@ -293,6 +297,7 @@ impl CellOptions {
         push("legend", self.legend.clone());
         push("step", self.step.clone());
         push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
+        push("axis", self.axis.clone());
         push("top", self.top.map(|n| if n == TOP_ALL { "all".to_owned() } else { n.to_string() }));
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());
