@@ -16,6 +16,9 @@ Examples:
   promnote --grafana https://grafana.example.org/ run reports/service-metrics.md --out out/
   promnote --grafana https://grafana.example.org/ snapshot reports/*.md --out dist/snapshots
   promnote --prometheus http://prometheus:9090/ query 'sum(up) by (job)' --from now-6h
+  promnote import-dashboard node-exporter-full.json > node.md
+  promnote --grafana https://grafana.example.org/ import-dashboard --list
+  promnote --grafana https://grafana.example.org/ import-dashboard --uid rYdddlPWk --out node.md
 
 Exit codes:
   0  everything answered
@@ -111,6 +114,13 @@ pub enum Command {
     /// Run reports and write snapshots that a published promnote site draws without a
     /// token: OUT/<report>.json and OUT/index.json. Put OUT at dist/snapshots.
     Snapshot(SnapshotArgs),
+    /// Turn a Grafana dashboard into a report notebook: from its JSON file (Share → Export
+    /// → Save to file), or from the Grafana of --grafana by its uid.
+    ///
+    /// Prints the report (Markdown) unless --out is given; what the report cannot hold
+    /// (other datasources' queries, transformations, thresholds…) is listed at its top
+    /// and on stderr.
+    ImportDashboard(ImportArgs),
 }
 
 /// How `datasources` prints its list.
@@ -229,4 +239,24 @@ pub struct SnapshotArgs {
     /// The time range and zone (default: each report's range, in UTC).
     #[command(flatten)]
     pub range: RangeArgs,
+}
+
+/// `promnote import-dashboard`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The dashboard's JSON file.
+    #[arg(value_name = "DASHBOARD.json", conflicts_with_all = ["uid", "list"], required_unless_present_any = ["uid", "list"])]
+    pub file: Option<PathBuf>,
+
+    /// The dashboard's uid in the Grafana of --grafana (the part after /d/ in its address).
+    #[arg(long, value_name = "UID", conflicts_with = "list")]
+    pub uid: Option<String>,
+
+    /// List the dashboards of the Grafana of --grafana (uid, folder, title) instead.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "REPORT.md")]
+    pub out: Option<PathBuf>,
 }

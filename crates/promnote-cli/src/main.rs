@@ -18,14 +18,18 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use jiff::tz::TimeZone;
+use promnote_core::dashboard::{self, Known};
 use promnote_core::error::ApiError;
 use promnote_core::grafana::{BaseUrl, Datasource};
 use promnote_core::notebook::{self, Cell, CellOptions, Notebook};
 use promnote_core::replay::{self, Recording, Snapshot, SnapshotIndex};
+use promnote_core::run::Exchange;
 use promnote_core::secret::{Credentials, Direct, Grafana, Servers, Token};
 use promnote_core::vars::{self, Selection};
 
-use crate::cli::{Cli, Command, ConnectArgs, Format, ListFormat, QueryArgs, RunArgs, SnapshotArgs};
+use crate::cli::{
+    Cli, Command, ConnectArgs, Format, ImportArgs, ListFormat, QueryArgs, RunArgs, SnapshotArgs,
+};
 use crate::http::{Live, Transport};
 use crate::output::Sink;
 use crate::progress::Progress;
@@ -68,6 +72,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Exit, Fail> {
+    // A dashboard file needs no server, unless one is named (its datasources are kept).
+    if let Command::ImportDashboard(args @ ImportArgs { file: Some(_), .. }) = &cli.command {
+        if cli.connect.grafana.is_none() && cli.connect.prometheus.is_empty() && cli.connect.replay.is_none()
+        {
+            return import_dashboard(None, args);
+        }
+    }
     let (transport, now_ms) = transport(&cli.connect, cli.verbose)?;
     let session = Session::new(transport, now_ms, usize::from(cli.connect.parallel));
     match &cli.command {
@@ -75,7 +86,64 @@ fn run(cli: &Cli) -> Result<Exit, Fail> {
         Command::Query(args) => query(&session, args, cli.quiet),
         Command::Run(args) => run_report(&session, args, cli.quiet),
         Command::Snapshot(args) => snapshot(&session, args, cli.quiet),
+        Command::ImportDashboard(args) => import_dashboard(Some(&session), args),
     }
+}
+
+/// `import-dashboard`: a dashboard (a file, or Grafana's by uid) as a report, by the
+/// core's converter, with the connected Grafana's Prometheus datasources as the ones a
+/// panel may keep; or the list of Grafana's dashboards.
+fn import_dashboard(session: Option<&Session>, args: &ImportArgs) -> Result<Exit, Fail> {
+    let conn = session.map(connect).transpose()?;
+    let known = Known {
+        datasources: conn
+            .iter()
+            .flat_map(|c| &c.datasources.prometheus)
+            .filter(|ds| !ds.is_direct())
+            .map(|ds| (ds.uid.clone(), ds.name.clone()))
+            .collect(),
+    };
+    let fetch_failed = |session: &Session, e: &ApiError| Fail {
+        code: Exit::Unreachable,
+        message: session.transport.describe(e),
+    };
+    let json = match (&args.file, &args.uid, session) {
+        (Some(path), _, _) => read(path)?,
+        (None, _, Some(session)) if args.list => {
+            let hits = session.drive(Exchange::dashboards()).map_err(|e| fetch_failed(session, &e))?;
+            emit(|out| {
+                for hit in &hits {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}",
+                        hit.uid,
+                        hit.folder.as_deref().unwrap_or("General"),
+                        hit.title
+                    )?;
+                }
+                Ok(())
+            })?;
+            return Ok(Exit::Ok);
+        }
+        (None, Some(uid), Some(session)) => {
+            session.drive(Exchange::dashboard(uid)).map_err(|e| fetch_failed(session, &e))?
+        }
+        _ => return Err(Fail::input("--uid and --list need --grafana URL (and its token)")),
+    };
+    let conversion = dashboard::convert(&json, &known).map_err(|e| Fail::input(e.to_string()))?;
+    for dropped in &conversion.dropped {
+        match &dropped.panel {
+            Some(panel) => eprintln!("promnote: not carried over from the panel {panel:?}: {}", dropped.what),
+            None => eprintln!("promnote: not carried over: {}", dropped.what),
+        }
+    }
+    let text = conversion.notebook.to_markdown();
+    match &args.out {
+        Some(path) => output::write_atomically(path, |out| out.write_str(&text))
+            .map_err(|e| Fail::input(format!("cannot write {}: {e}", path.display())))?,
+        None => emit(|out| out.write_str(&text))?,
+    }
+    Ok(Exit::Ok)
 }
 
 /// The servers (or the recording) the flags name, and the run's "now".

@@ -269,7 +269,11 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         let x = table.row_labels.clone();
         let y = column.values.clone();
         match style.kind {
-            ChartKind::StackedBar | ChartKind::Bar | ChartKind::Percent | ChartKind::Table | ChartKind::Stat => {
+            ChartKind::StackedBar
+            | ChartKind::Bar
+            | ChartKind::Percent
+            | ChartKind::Table
+            | ChartKind::Stat => {
                 let colors: Vec<Rgba> = (0..rows)
                     .map(|row| {
                         let partial = table.partial_last && row + 1 == rows;

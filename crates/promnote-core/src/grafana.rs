@@ -264,6 +264,16 @@ impl ApiRequest {
         Self { path: "api/datasources".into(), body: Body::None }
     }
 
+    /// `GET api/dashboards/uid/<uid>`: one dashboard's JSON and its metadata.
+    pub fn dashboard(uid: &str) -> Self {
+        Self { path: format!("api/dashboards/uid/{}", encode_component(uid)), body: Body::None }
+    }
+
+    /// `GET api/search?type=dash-db`: the dashboards the token may read, with their folders.
+    pub fn search_dashboards() -> Self {
+        Self { path: "api/search?type=dash-db&limit=5000".into(), body: Body::None }
+    }
+
     /// `GET api/frontend/settings`: the fallback list any signed-in user can read.
     pub fn frontend_settings() -> Self {
         Self { path: "api/frontend/settings".into(), body: Body::None }

@@ -28,6 +28,7 @@
 pub mod chart;
 pub mod complete;
 pub mod csv;
+pub mod dashboard;
 pub mod days;
 pub mod error;
 pub mod frames;

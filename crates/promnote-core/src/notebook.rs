@@ -125,6 +125,7 @@ pub struct Variable {
 
 /// A piece of the report.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant, reason = "a report holds tens of blocks, not millions: no box needed")]
 pub enum Block {
     /// Markdown prose, as typed.
     Prose(String),

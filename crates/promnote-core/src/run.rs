@@ -153,6 +153,59 @@ impl Exchange<Vec<String>> {
     }
 }
 
+/// A dashboard in Grafana's search: where it is and what it is called.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DashboardHit {
+    /// Its uid (`/d/<uid>/…`).
+    pub uid: String,
+    /// Its title.
+    pub title: String,
+    /// Its folder's title (`None`: the General folder).
+    #[serde(default, rename = "folderTitle")]
+    pub folder: Option<String>,
+}
+
+impl Exchange<String> {
+    /// A dashboard's JSON from Grafana (`api/dashboards/uid/<uid>`), as text for
+    /// [`crate::dashboard::convert`].
+    pub fn dashboard(uid: &str) -> Self {
+        Self::new(
+            ApiRequest::dashboard(uid),
+            &format!("the dashboard {uid}"),
+            false,
+            |reply, what, direct| {
+                read_json(reply, what, direct, |body| {
+                    serde_json::from_str::<serde_json::Value>(body).map(|_| body.to_owned())
+                })
+            },
+        )
+    }
+}
+
+impl Exchange<Vec<DashboardHit>> {
+    /// The dashboards Grafana lists (`api/search?type=dash-db`), by folder then title.
+    pub fn dashboards() -> Self {
+        Self::new(
+            ApiRequest::search_dashboards(),
+            "Grafana's dashboard list",
+            false,
+            |reply, what, direct| {
+                read_json(reply, what, direct, |body| {
+                    let mut hits: Vec<DashboardHit> = serde_json::from_str::<Vec<serde_json::Value>>(body)?
+                        .into_iter()
+                        .filter(|v| {
+                            v.get("type").and_then(serde_json::Value::as_str).is_none_or(|t| t == "dash-db")
+                        })
+                        .filter_map(|v| serde_json::from_value(v).ok())
+                        .collect();
+                    hits.sort_by(|a, b| (&a.folder, &a.title).cmp(&(&b.folder, &b.title)));
+                    Ok::<_, serde_json::Error>(hits)
+                })
+            },
+        )
+    }
+}
+
 impl<T> Machine for Exchange<T> {
     type Output = Result<T, ApiError>;
 
