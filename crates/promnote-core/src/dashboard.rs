@@ -925,7 +925,7 @@ mod tests {
         c.notebook.cells().collect()
     }
 
-    fn timeseries(title: &str, custom: Value, unit: &str) -> Value {
+    fn timeseries(title: &str, custom: &Value, unit: &str) -> Value {
         json!({ "type": "timeseries", "title": title,
             "fieldConfig": { "defaults": { "unit": unit, "custom": custom } },
             "targets": [{ "refId": "A", "expr": "up", "legendFormat": "{{job}}" }] })
@@ -934,11 +934,11 @@ mod tests {
     #[test]
     fn panel_types_and_draw_styles_become_chart_kinds() {
         let d = json!({ "title": "T", "panels": [
-            timeseries("a", json!({ "drawStyle": "bars", "stacking": { "mode": "normal" } }), "bytes"),
-            timeseries("b", json!({ "drawStyle": "line", "stacking": { "mode": "normal" } }), "s"),
-            timeseries("c", json!({ "drawStyle": "line", "stacking": { "mode": "percent" } }), "percent"),
-            timeseries("d", json!({ "drawStyle": "bars" }), "percentunit"),
-            timeseries("e", json!({ "drawStyle": "points" }), "kbytes"),
+            timeseries("a", &json!({ "drawStyle": "bars", "stacking": { "mode": "normal" } }), "bytes"),
+            timeseries("b", &json!({ "drawStyle": "line", "stacking": { "mode": "normal" } }), "s"),
+            timeseries("c", &json!({ "drawStyle": "line", "stacking": { "mode": "percent" } }), "percent"),
+            timeseries("d", &json!({ "drawStyle": "bars" }), "percentunit"),
+            timeseries("e", &json!({ "drawStyle": "points" }), "kbytes"),
             { "type": "graph", "title": "f", "stack": true, "bars": true, "lines": false, "targets": [{ "expr": "up" }], "yaxes": [{ "format": "reqps" }] },
             { "type": "graph", "title": "g", "stack": true, "lines": true, "targets": [{ "expr": "up" }] },
             { "type": "graph", "title": "h", "stack": true, "percentage": true, "targets": [{ "expr": "up" }] },
@@ -1042,7 +1042,7 @@ mod tests {
             (AllValue::Listed, Some(Selection::All), Some("/node.*/"))
         );
         assert!(
-            v[1].source.to_owned()
+            v[1].source
                 == Source::Query(VarQuery::parse(r#"label_values(up{job=~"$job"}, instance)"#).unwrap())
         );
         assert_eq!(v[1].default, Some(Selection::Values(vec!["a:9100".into()])));
