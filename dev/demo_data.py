@@ -15,7 +15,8 @@ The 7d and 30d gauges are larger multiples of the same signal.
 Around that model, for query completion, variables and ad-hoc charts (expected.json
 says nothing about these), every hub also exports `jupyterhub_running_servers`, the
 `jupyterhub_server_spawn_duration_seconds` histogram and kube-state-metrics'
-`kube_pod_container_info` for its notebook pods, and cluster-north runs a
+`kube_pod_container_info` for its notebook pods and `kube_service_labels` for its hub
+service (as the JupyterHub community's dashboards expect), and cluster-north runs a
 `payments-api` service (requests, latencies, and four network ports). All series are
 deterministic, sampled every 60 s, and counters never reset; see `write_openmetrics`.
 
@@ -477,6 +478,7 @@ FAMILIES_HELP = {
     "jupyterhub_running_servers": ("gauge", "The number of user servers currently running."),
     "jupyterhub_server_spawn_duration_seconds": ("histogram", "Time taken for server spawning operation."),
     "kube_pod_container_info": ("gauge", "Information about a container in a pod."),
+    "kube_service_labels": ("gauge", "Kubernetes labels converted to Prometheus labels."),
     "requests": ("counter", "HTTP requests handled, by endpoint and status."),
     "request_duration_seconds": ("histogram", "HTTP request latency."),
     "buffer_level_bytes": ("gauge", "Bytes queued in the port's receive buffer."),
@@ -561,6 +563,16 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[
                 suffix, status, *le = key.split("|")
                 labels = f'{hub_labels(hub)},status="{status}"' + (f',le="{le[0]}"' if le else "")
                 counts[family] += _write_series(out, family + suffix, labels, times, values)
+
+        # kube-state-metrics' hub service, which the JupyterHub community's dashboards
+        # list their hubs from (`label_values(kube_service_labels{service="hub"}, namespace)`).
+        family = "kube_service_labels"
+        _write_family(out, family)
+        counts[family] = 0
+        for hub in cluster.hubs:
+            times = hub_times(hub, now, days)
+            labels = f'namespace="{hub.namespace}",service="hub",job="kube-state-metrics"'
+            counts[family] += _write_series(out, family, labels, times, [1] * len(times))
 
         family = "kube_pod_container_info"
         _write_family(out, family)

@@ -13,7 +13,16 @@ sub-path (`--sub-path /grafana`) like a Grafana behind a reverse proxy.
 It is a development tool: it is never shipped to users.
 
 Configuration is a JSON file (see `stack.py`, which writes it):
-    {"tokens": ["..."], "datasources": [{"uid", "name", "type", "url", ...}]}
+    {"tokens": ["..."], "datasources": [{"uid", "name", "type", "url", ...}],
+     "dashboards": [{"uid", "folder", "path"}]}
+
+Dashboards (`/api/search`, `/api/dashboards/uid/<uid>`) are served from JSON files as
+Grafana stores them (the dashboard model; its `uid` is replaced by the configured one):
+the search lists them with their folders (`folderTitle`, `folderUid`), filtered by
+`query` (a case-insensitive part of the title) as Grafana's search does; an unknown uid
+is 404 `{"message": "Dashboard not found"}` (pkg/api/dashboard.go), and one the token
+may not read (`--deny-dashboard`) is the RBAC 403 of pkg/middleware (title "Access
+denied", "Permissions needed: dashboards:read"), and is left out of the search.
 """
 
 from __future__ import annotations
@@ -138,6 +147,11 @@ class Config:
         self.flaky_seen: dict[tuple[str, str, str, bytes], int] = {}
         # uid -> seconds every proxy request waits before it is forwarded (a slow upstream).
         self.slow: dict[str, float] = {uid: args.slow_seconds for uid in (args.slow_uid or [])}
+        base = os.path.dirname(os.path.abspath(path))
+        self.dashboards: list[dict] = [
+            {**d, "path": os.path.join(base, d["path"])} for d in raw.get("dashboards", [])
+        ]
+        self.denied_dashboards: set[str] = set(args.deny_dashboard or [])
         self.site: str | None = os.path.realpath(args.site) if args.site else None
         self.sub_path: str = args.sub_path.rstrip("/")
         self.lock = threading.Lock()
@@ -372,12 +386,94 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/ds/query" and self.command == "POST":
             self.ds_query()
             return
+        if path == "/api/search" and self.command in ("GET", "HEAD"):
+            self.search(query)
+            return
+        dash_prefix = "/api/dashboards/uid/"
+        if path.startswith(dash_prefix) and self.command in ("GET", "HEAD"):
+            self.dashboard(urllib.parse.unquote(path[len(dash_prefix) :]))
+            return
         prefix = "/api/datasources/proxy/uid/"
         if path.startswith(prefix):
             uid, _, rest = path[len(prefix) :].partition("/")
             self.proxy(urllib.parse.unquote(uid), rest, query)
             return
         self.send_json(404, {"message": "Not found"})
+
+    # -- dashboards -------------------------------------------------------
+
+    def dashboard_model(self, entry: dict) -> dict:
+        with open(entry["path"], encoding="utf-8") as f:
+            model = json.load(f)
+        model = model.get("dashboard", model) if isinstance(model, dict) else model
+        model["uid"] = entry["uid"]
+        return model
+
+    def search(self, query: str) -> None:
+        params = urllib.parse.parse_qs(query)
+        kinds = params.get("type", ["dash-db"])
+        needle = params.get("query", [""])[0].lower()
+        hits = []
+        if "dash-db" in kinds:
+            for i, entry in enumerate(self.config.dashboards):
+                if entry["uid"] in self.config.denied_dashboards:
+                    continue
+                title = self.dashboard_model(entry).get("title", entry["uid"])
+                if needle and needle not in title.lower():
+                    continue
+                folder = entry.get("folder")
+                folder_uid = folder.lower().replace(" ", "-") if folder else None
+                slug = "-".join(title.lower().split())
+                hit = {
+                    "id": i + 1,
+                    "uid": entry["uid"],
+                    "title": title,
+                    "uri": f"db/{slug}",
+                    "url": f"/d/{entry['uid']}/{slug}",
+                    "slug": "",
+                    "type": "dash-db",
+                    "tags": [],
+                    "isStarred": False,
+                    "sortMeta": 0,
+                }
+                if folder:
+                    hit.update(
+                        {"folderId": 100 + i, "folderUid": folder_uid, "folderTitle": folder, "folderUrl": f"/dashboards/f/{folder_uid}/"}
+                    )
+                hits.append(hit)
+        hits.sort(key=lambda h: h["title"].lower())
+        self.send_json(200, hits)
+
+    def dashboard(self, uid: str) -> None:
+        entry = next((d for d in self.config.dashboards if d["uid"] == uid), None)
+        if entry is None:
+            self.send_json(404, {"message": "Dashboard not found"})
+            return
+        if uid in self.config.denied_dashboards:
+            self.send_json(
+                403,
+                {
+                    "accessErrorId": "ACE0123456789",
+                    "message": "You'll need additional permissions to perform this action. Permissions needed: dashboards:read",
+                    "title": "Access denied",
+                },
+            )
+            return
+        model = self.dashboard_model(entry)
+        folder = entry.get("folder")
+        meta = {
+            "type": "db",
+            "canSave": False,
+            "canEdit": False,
+            "canAdmin": False,
+            "canStar": True,
+            "slug": "-".join(str(model.get("title", "")).lower().split()),
+            "url": f"/d/{uid}/",
+            "folderUid": folder.lower().replace(" ", "-") if folder else "",
+            "folderTitle": folder or "General",
+            "provisioned": True,
+        }
+        self.send_json(200, {"dashboard": model, "meta": meta})
 
     # -- datasource proxy -------------------------------------------------
 
@@ -533,6 +629,7 @@ def main() -> None:
     parser.add_argument("--cors-origin", help="act as a reverse proxy that allows this origin ('*' = any)")
     parser.add_argument("--datasources-forbidden", action="store_true", help="403 on /api/datasources")
     parser.add_argument("--deny-uid", action="append", help="403 on the proxy for this datasource uid")
+    parser.add_argument("--deny-dashboard", action="append", help="403 on this dashboard uid (and leave it out of the search)")
     parser.add_argument("--upstream-timeout", type=float, default=30.0, help="seconds before a 504")
     parser.add_argument("--flaky-uid", action="append", help="answer 502 to the first attempts of each query (api/v1/query, query_range) for this uid")
     parser.add_argument("--flaky-count", type=int, default=2, help="how many attempts of each query --flaky-uid fails")

@@ -5,7 +5,10 @@ Each Prometheus (Debian's `prometheus`) gets ~35 days of history from
 `demo_data.py`, backfilled with `promtool tsdb create-blocks-from openmetrics`.
 The TSDB blocks are cached per day under target/demo-stack/cache, and every
 start works on a fresh copy. In front of them runs `grafana_compat.py`, which
-serves the built site too. The stack stays up until interrupted; it writes
+serves the built site too, and offers real community dashboards (`/api/search`). With
+`--node` (and Debian's `prometheus-node-exporter`), a real node_exporter runs too, with a
+fourth Prometheus that scrapes it every 15 s (datasource `this-machine`, job `node`). The
+stack stays up until interrupted; it writes
 target/demo-stack/<name>/state.json so tests can find ports, the token and the
 processes (to stop one Prometheus on purpose).
 
@@ -161,6 +164,18 @@ def wait_http(url: str, seconds: float, child: subprocess.Popen | None = None) -
         time.sleep(0.2)
 
 
+# The dashboards the stack's Grafana offers (`/api/search`): real community dashboards,
+# kept as test fixtures (their sources and licences: crates/promnote-core/tests/dashboards).
+FIXTURES = os.path.join(ROOT, "crates", "promnote-core", "tests", "dashboards")
+DASHBOARDS = [
+    {"uid": "jupyterhub-activity", "folder": "JupyterHub", "path": os.path.join(FIXTURES, "jupyterhub-activity.json")},
+    {"uid": "jupyterhub-usage", "folder": "JupyterHub", "path": os.path.join(FIXTURES, "jupyterhub-usage-report.json")},
+    {"uid": "jupyterhub-cluster", "folder": "JupyterHub", "path": os.path.join(FIXTURES, "jupyterhub-cluster.json")},
+    {"uid": "node-exporter-full", "folder": "Node", "path": os.path.join(FIXTURES, "node-exporter-full.json")},
+    {"uid": "k8s-views-global", "folder": None, "path": os.path.join(FIXTURES, "dotdc-k8s-views-global.json")},
+]
+
+
 def up(args: argparse.Namespace) -> None:
     prometheus = require("prometheus")
     now = int(time.time())
@@ -189,7 +204,16 @@ def up(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
+    # --node: a real node_exporter (Debian's) and a Prometheus of its own that scrapes it
+    # (live data only: a backfilled head takes no sample older than its blocks' end).
+    node_exporter = shutil.which("prometheus-node-exporter") if args.node else None
+    if args.node and not node_exporter:
+        log("prometheus-node-exporter is not installed (dev/setup installs it as root): no node metrics")
+    node_port = args.port + 51
+    node_prom_port = args.prom_port + len(clusters)
     ports = [args.prom_port + i for i in range(len(clusters))] + [args.port, args.port + 50]
+    if node_exporter:
+        ports += [node_port, node_prom_port]
     busy = [p for p in ports if not port_free(p)]
     if busy:
         raise SystemExit(f"stack: port(s) {busy} are in use; stop what runs there or choose other ports")
@@ -214,6 +238,29 @@ def up(args: argparse.Namespace) -> None:
         prom_children[cluster.uid] = children[-1]
         proms.append({"uid": cluster.uid, "name": cluster.name, "port": port, "argv": argv})
         datasources.append({"uid": cluster.uid, "name": cluster.name, "type": "prometheus", "url": f"http://127.0.0.1:{port}"})
+    if node_exporter:
+        argv = [node_exporter, f"--web.listen-address=127.0.0.1:{node_port}", "--no-collector.textfile", "--no-collector.systemd", "--log.level=warn"]
+        logfile = open(os.path.join(run_dir, "node-exporter.log"), "ab")  # noqa: SIM115
+        children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
+        node_config = os.path.join(run_dir, "prometheus-node.yml")
+        with open(node_config, "w", encoding="utf-8") as f:
+            f.write(
+                "global:\n  scrape_interval: 15s\n"
+                "scrape_configs:\n"
+                f"  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:{node_port}']\n"
+            )
+        argv = [
+            prometheus,
+            f"--config.file={node_config}",
+            f"--storage.tsdb.path={os.path.join(run_dir, 'prom-node')}",
+            f"--web.listen-address=127.0.0.1:{node_prom_port}",
+            "--log.level=warn",
+        ]
+        logfile = open(os.path.join(run_dir, "prom-node.log"), "ab")  # noqa: SIM115
+        children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
+        prom_children["prom-node"] = children[-1]
+        proms.append({"uid": "prom-node", "name": "this-machine", "port": node_prom_port, "argv": argv})
+        datasources.append({"uid": "prom-node", "name": "this-machine", "type": "prometheus", "url": f"http://127.0.0.1:{node_prom_port}"})
     # Grafana knows more than Prometheus: the report must skip these.
     datasources.append({"uid": "logs", "name": "Logs", "type": "loki", "url": "http://127.0.0.1:9"})
     datasources[0]["isDefault"] = True
@@ -254,7 +301,13 @@ def up(args: argparse.Namespace) -> None:
     control_port = start_control_server(args.port + 50, control_from_thread)
 
     token = args.token or "glsa_demo_" + secrets.token_hex(16)
-    config = {"tokens": [token], "expired_tokens": ["glsa_expired_token"], "revoked_tokens": ["glsa_revoked_token"], "datasources": datasources}
+    config = {
+        "tokens": [token],
+        "expired_tokens": ["glsa_expired_token"],
+        "revoked_tokens": ["glsa_revoked_token"],
+        "datasources": datasources,
+        "dashboards": DASHBOARDS,
+    }
     config_path = os.path.join(run_dir, "grafana.json")
     with open(config_path, "w", encoding="utf-8") as f:
         json.dump(config, f, indent=1)
@@ -282,6 +335,7 @@ def up(args: argparse.Namespace) -> None:
         "control_url": f"http://127.0.0.1:{control_port}",
         "expected": expected,
         "site": args.site,
+        "node_exporter": {"port": node_port, "job": "node", "datasource": "prom-node"} if node_exporter else None,
     }
     # Written whole and renamed into place: a reader never sees half a file.
     state_path = os.path.join(run_dir, "state.json")
@@ -342,6 +396,7 @@ def main() -> None:
         choices=("small", "wide", "dense"),
         help="small: the demo's 3 clusters; wide: 50 x 200 hubs; dense: 1 x 600 hourly series (benchmarks)",
     )
+    p.add_argument("--node", action="store_true", help="also run node_exporter and a Prometheus that scrapes it (datasource this-machine)")
     p.add_argument("--token", default=None)
     p.add_argument("--print-token", action="store_true")
     args = parser.parse_args()

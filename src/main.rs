@@ -8,6 +8,7 @@ mod cell;
 mod chart_view;
 mod doc;
 mod download;
+mod import;
 mod keep;
 mod notebook;
 mod perf;

@@ -230,14 +230,15 @@ pub fn Gallery(
         open_mine(doc, conn, template);
     };
     let file_input = NodeRef::<leptos::html::Input>::new();
-    let on_file = move |_| {
-        let Some(input) = file_input.get_untracked() else { return };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-        input.set_value("");
+    // A report (.md) or a Grafana dashboard's JSON, from the file picker or dropped here.
+    let open_file = move |file: web_sys::File| {
         let name = file.name();
         leptos::task::spawn_local(async move {
             let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
             match text.ok().and_then(|t| t.as_string()) {
+                Some(text) if crate::import::looks_like_json(&name, &text) => {
+                    crate::import::open_dashboard(doc, conn, problem, &text, &name);
+                }
                 Some(text) => match notebook::parse(&text) {
                     Ok(nb) => {
                         problem.set(None);
@@ -245,14 +246,27 @@ pub fn Gallery(
                     }
                     Err(e) => problem.set(Some(format!("{name} is not a report promnote can read: {e}"))),
                 },
-                None => {
-                    problem.set(Some(format!("{name} could not be read as text (is it a Markdown file?).")))
-                }
+                None => problem.set(Some(format!(
+                    "{name} could not be read as text: open a report (.md) or a Grafana dashboard (.json)."
+                ))),
             }
         });
     };
+    let on_file = move |_| {
+        let Some(input) = file_input.get_untracked() else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        open_file(file);
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            open_file(file);
+        }
+    };
     view! {
-        <nav class="gallery no-print" aria-label="Reports">
+        <nav class="gallery no-print" aria-label="Reports"
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
             <ul>
                 {move || reports().into_iter().map(|(id, title, description)| {
                     let href = format!("#/{id}");
@@ -272,9 +286,11 @@ pub fn Gallery(
             <div class="gallery-actions">
                 <button type="button" class="secondary" data-testid="new-report" on:click=new_report>"New report"</button>
                 <label class="file-button secondary">
-                    "Open a .md file"
-                    <input type="file" accept=".md,.markdown,text/markdown,text/plain" data-testid="open-file" node_ref=file_input on:change=on_file />
+                    "Open a file"
+                    <input type="file" accept=".md,.markdown,.json,text/markdown,text/plain,application/json" data-testid="open-file"
+                        aria-label="Open a report (.md) or a Grafana dashboard (.json)" node_ref=file_input on:change=on_file />
                 </label>
+                <crate::import::DashboardImport doc conn problem />
             </div>
         </nav>
         {move || problem.get().map(|p| view! { <p class="error" data-testid="error" role="alert">{p}</p> })}
@@ -282,7 +298,7 @@ pub fn Gallery(
 }
 
 /// Makes `nb` the user's own report, opens it and runs it.
-fn open_mine(doc: Doc, conn: Connection, nb: Notebook) {
+pub fn open_mine(doc: Doc, conn: Connection, nb: Notebook) {
     doc.load(MINE, nb, None, &BTreeMap::new());
     doc.save();
     if let Some(window) = web_sys::window() {

@@ -159,7 +159,7 @@ fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {
 
 fn not_found_message(what: &str, message: &str) -> String {
     if message == "Dashboard not found" {
-        format!("Grafana has no dashboard {what} (404): check its uid, the part after /d/ in the dashboard's address.")
+        format!("{what} is not in this Grafana (404): check its uid, the part after /d/ in the dashboard's address.")
     } else if message == "Unable to find datasource" {
         format!("Grafana has no datasource for {what} (404): it may have been deleted or its uid changed. Reconnect to refresh the list.")
     } else {
