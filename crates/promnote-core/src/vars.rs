@@ -1,6 +1,6 @@
 //! Report variables and their substitution, by the rules of Grafana's Prometheus
 //! datasource (its `interpolateQueryExpr` and the template service's formats; see
-//! `docs/variables.md`):
+//! the README's "Reports are Markdown notebooks"):
 //!
 //! - Where values come from ([`Source`]): a variable query (`label_values(label)`,
 //!   `label_values(selector, label)`, `metrics(regex)`, `query_result(expr)`,
