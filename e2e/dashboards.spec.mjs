@@ -90,7 +90,7 @@ test('a dashboard file opens as a report; a pasted one too; broken JSON is a cle
   await expect(page.getByTestId('prose').first()).toContainText("query A, which asks a loki datasource");
 });
 
-test('a dashboard Grafana will not show, and one that is gone, say so', async ({ page }) => {
+test('a dashboard the token may not read is left out of Grafana\'s list, as Grafana leaves it out', async ({ page }) => {
   const denied = await extraGrafana(3131, ['--deny-dashboard', 'jupyterhub-usage', '--cors-origin', SITE.replace(/\/$/, '')]);
   try {
     await openAndConnect(page, SITE, { grafanaUrl: denied.url });

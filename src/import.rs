@@ -47,10 +47,24 @@ pub fn looks_like_json(name: &str, text: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".json") || text.trim_start().starts_with('{')
 }
 
-/// The "Import a Grafana dashboard" panel: paste its JSON, or pick it from Grafana.
+/// The button that opens and closes [`DashboardImport`].
 #[component]
-pub fn DashboardImport(doc: Doc, conn: Connection, problem: RwSignal<Option<String>>) -> impl IntoView {
-    let open = RwSignal::new(false);
+pub fn ImportButton(open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <button type="button" class="secondary" data-testid="import-dashboard" aria-expanded=move || open.get().to_string()
+            aria-controls="dashboard-import" on:click=move |_| open.update(|o| *o = !*o)>"Import a Grafana dashboard"</button>
+    }
+}
+
+/// The "Import a Grafana dashboard" panel (shown while `open`): paste its JSON, or pick it
+/// from the connected Grafana.
+#[component]
+pub fn DashboardImport(
+    doc: Doc,
+    conn: Connection,
+    problem: RwSignal<Option<String>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let pasted = RwSignal::new(String::new());
     let hits = RwSignal::new(None::<Result<Vec<DashboardHit>, String>>);
     let filter = RwSignal::new(String::new());
@@ -95,13 +109,16 @@ pub fn DashboardImport(doc: Doc, conn: Connection, problem: RwSignal<Option<Stri
             }
         });
     };
-    let toggle = move |_| {
-        let now = !open.get_untracked();
-        open.set(now);
-        if now && live_grafana() && hits.get_untracked().is_none() {
+    // The list is read when the panel opens, again after each new connection (another
+    // Grafana, another token), and with Retry.
+    let listed_for = StoredValue::new(None::<u32>);
+    Effect::new(move |_| {
+        let ready = conn.ready.get();
+        if open.get() && live_grafana() && listed_for.get_value() != Some(ready) {
+            listed_for.set_value(Some(ready));
             list();
         }
-    };
+    });
     let shown = move || {
         let needle = filter.get().to_lowercase();
         hits.with(|h| match h {
@@ -119,8 +136,6 @@ pub fn DashboardImport(doc: Doc, conn: Connection, problem: RwSignal<Option<Stri
         })
     };
     view! {
-        <button type="button" class="secondary" data-testid="import-dashboard" aria-expanded=move || open.get().to_string()
-            aria-controls="dashboard-import" on:click=toggle>"Import a Grafana dashboard"</button>
         <Show when=move || open.get()>
             <section id="dashboard-import" class="dashboard-import" aria-label="Import a Grafana dashboard">
                 <p class="muted">"A dashboard becomes a report: each panel's queries a cell, its variables the report's. What a report cannot hold is listed at its top. Open a dashboard's .json file with \u{201c}Open a file\u{201d} (or drop it here), paste its JSON, or pick one from the connected Grafana."</p>

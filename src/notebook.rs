@@ -229,6 +229,7 @@ pub fn Gallery(
         };
         open_mine(doc, conn, template);
     };
+    let import_open = RwSignal::new(false);
     let file_input = NodeRef::<leptos::html::Input>::new();
     // A report (.md) or a Grafana dashboard's JSON, from the file picker or dropped here.
     let open_file = move |file: web_sys::File| {
@@ -290,9 +291,10 @@ pub fn Gallery(
                     <input type="file" accept=".md,.markdown,.json,text/markdown,text/plain,application/json" data-testid="open-file"
                         aria-label="Open a report (.md) or a Grafana dashboard (.json)" node_ref=file_input on:change=on_file />
                 </label>
-                <crate::import::DashboardImport doc conn problem />
+                <crate::import::ImportButton open=import_open />
             </div>
         </nav>
+        <crate::import::DashboardImport doc conn problem open=import_open />
         {move || problem.get().map(|p| view! { <p class="error" data-testid="error" role="alert">{p}</p> })}
     }
 }

@@ -103,8 +103,9 @@ fn import_dashboard(session: Option<&Session>, args: &ImportArgs) -> Result<Exit
             .map(|ds| (ds.uid.clone(), ds.name.clone()))
             .collect(),
     };
+    // A uid Grafana does not have is the user's typo; anything else, Grafana's refusal.
     let fetch_failed = |session: &Session, e: &ApiError| Fail {
-        code: Exit::Unreachable,
+        code: if matches!(e, ApiError::NotFound { .. }) { Exit::Input } else { Exit::Unreachable },
         message: session.transport.describe(e),
     };
     let json = match (&args.file, &args.uid, session) {

@@ -216,15 +216,21 @@ impl<'a> Converter<'a> {
         );
         if !self.dropped.is_empty() {
             intro.push_str("\n\n**Not carried over:**\n");
+            // The dashboard's own items, then each kind of item with the panels it was in.
+            let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
             for d in &self.dropped {
                 match &d.panel {
-                    Some(panel) => intro.push_str(&format!(
-                        "\n- {} (panel *{}*)",
-                        escape_markdown(&d.what),
-                        escape_markdown(panel)
-                    )),
                     None => intro.push_str(&format!("\n- {}", escape_markdown(&d.what))),
+                    Some(panel) => match kinds.iter_mut().find(|(what, _)| *what == d.what) {
+                        Some((_, panels)) => panels.push(panel),
+                        None => kinds.push((&d.what, vec![panel])),
+                    },
                 }
+            }
+            for (what, panels) in kinds {
+                let names: Vec<String> = panels.iter().map(|p| format!("*{}*", escape_markdown(p))).collect();
+                let label = if panels.len() == 1 { "panel" } else { "panels" };
+                intro.push_str(&format!("\n- {} ({label} {})", escape_markdown(what), names.join(", ")));
             }
         }
         blocks.push(Block::Prose(intro));
