@@ -2,7 +2,9 @@
 // from a file, pasted. The dashboards are real community ones (JupyterHub's, node_exporter
 // Full), served by the Grafana-compatible server as Grafana serves them.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
 import { openAndConnect, stackState, watchConsole, extraGrafana, allCellsSettled, expectedName } from './support.mjs';
@@ -62,12 +64,23 @@ test('a dashboard picked from Grafana opens as a report whose every cell draws t
   await expect(page.getByTestId('report-link').filter({ hasText: 'My report' })).toBeVisible();
 });
 
-test('a dashboard file opens as a report; a pasted one too; broken JSON is a clear error', async ({ page }) => {
+test('a dashboard file opens as a report, picked or dropped; a pasted one too; broken JSON is a clear error', async ({ page }) => {
   await openAndConnect(page, SITE);
   await expect(page.getByTestId('datasource-summary')).toContainText('3 ok', { timeout: 30_000 });
   await page.getByTestId('open-file').setInputFiles(`${FIXTURES}/jupyterhub-usage-report.json`);
   await expect(page.getByTestId('report-title')).toHaveText('Usage Report');
   await expect(page.getByTestId('cell')).toHaveCount(4);
+  await allCellsSettled(page);
+
+  // Dropped on the gallery, as a file from the desktop would be.
+  const json = readFileSync(`${FIXTURES}/jupyterhub-activity.json`, 'utf8');
+  const dropped = await page.evaluateHandle((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'activity.json', { type: 'application/json' }));
+    return data;
+  }, json);
+  await page.locator('nav.gallery').dispatchEvent('drop', { dataTransfer: dropped });
+  await expect(page.getByTestId('report-title')).toHaveText('Activity');
   await allCellsSettled(page);
 
   await page.getByTestId('import-dashboard').click();
@@ -152,6 +165,26 @@ test('promnote import-dashboard writes the same report as the page, and says wha
     expect(refused.stderr).toContain('Permissions needed: dashboards:read');
   } finally {
     await denied.stop();
+  }
+});
+
+test('promnote runs every converted community dashboard against the stack: no cell fails', async () => {
+  test.setTimeout(240_000);
+  const state = stackState();
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-dashboards-'));
+  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+    const report = join(dir, file.replace(/\.json$/, '.md'));
+    const converted = promnote(['import-dashboard', `${FIXTURES}/${file}`, '--out', report]);
+    expect(converted.code, `${file}: ${converted.stderr}`).toBe(0);
+    const run = promnote(['--grafana', state.grafana_url, '-q', 'run', report, '--format', 'json'], { token: state.token });
+    expect(run.code, `${file}: ${run.stderr}`).toBe(0);
+    const cells = JSON.parse(run.stdout).cells;
+    expect(cells.length, file).toBeGreaterThan(0);
+    for (const cell of cells) {
+      // Every query is valid PromQL once variables and macros are in: data, or none.
+      expect(cell.error ?? null, `${file}: ${cell.title}`).toBeNull();
+      expect(cell.failures, `${file}: ${cell.title}`).toEqual([]);
+    }
   }
 });
 

@@ -153,7 +153,10 @@ pub fn DashboardImport(
                                 <button type="button" class="link" on:click=move |_| list()>"Retry"</button>
                             </p>
                         }.into_any(),
-                        Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No dashboard matches."</p> }.into_any(),
+                        Some(Ok(list)) if list.is_empty() && filter.with(String::is_empty) => view! {
+                            <p class="muted" data-testid="no-dashboards">"Grafana lists no dashboard that this token may read: a service account needs the Viewer role, or view access to the dashboards' folders."</p>
+                        }.into_any(),
+                        Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No dashboard matches the filter."</p> }.into_any(),
                         Some(Ok(list)) => view! {
                             <ul class="dashboard-list" data-testid="dashboard-list">
                                 {list.into_iter().map(|hit| {
