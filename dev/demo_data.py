@@ -673,6 +673,9 @@ def main() -> None:
     with open(os.path.join(args.out_dir, "expected.json"), "w", encoding="utf-8") as out:
         expected = expected_daily(now, args.days)
         expected["europe_berlin"] = expected_daily(now, args.days, "Europe/Berlin")["series"]
+        # Newfoundland: a half-hour offset (-3:30, -2:30 in summer), for day cuts that no
+        # whole-hour alignment gets right.
+        expected["america_st_johns"] = expected_daily(now, args.days, "America/St_Johns")["series"]
         expected["hostile_labels"] = list(HOSTILE_LABELS)
         json.dump(expected, out, indent=1, sort_keys=True)
     with open(os.path.join(args.out_dir, "manifest.json"), "w", encoding="utf-8") as out:

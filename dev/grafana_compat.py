@@ -10,7 +10,9 @@ and *no* CORS headers unless `--cors-origin` makes it act as a reverse proxy tha
 adds them. It can also serve the built site (`--site dist`), optionally under a
 sub-path (`--sub-path /grafana`) like a Grafana behind a reverse proxy.
 
-It is a development tool: it is never shipped to users.
+It is a development tool: it is never shipped to users. Every behaviour it imitates is
+listed, with the Grafana source file it comes from and the versions that differ, in
+docs/grafana-contract.md: check there first when a Grafana release changes something.
 
 Configuration is a JSON file (see `stack.py`, which writes it):
     {"tokens": ["..."], "datasources": [{"uid", "name", "type", "url", ...}],
@@ -33,6 +35,7 @@ import json
 import mimetypes
 import os
 import posixpath
+import secrets
 import socket
 import sys
 import threading
@@ -63,16 +66,47 @@ HOP_BY_HOP = {
 PROMETHEUS_POST_ROUTES = ("api/v1/query", "api/v1/query_range", "api/v1/series", "api/v1/labels", "api/v1/query_exemplars")
 
 
-def prometheus_refusal(method: str, proxy_path: str, post_routes: tuple[str, ...] = PROMETHEUS_POST_ROUTES) -> str | None:
-    """Grafana's error message for a proxied Prometheus request it does not forward."""
-    if method == "POST" and not (post_routes and proxy_path.startswith(post_routes)):
-        return "non allow-listed POSTs not allowed on proxied Prometheus datasource"
-    if method in ("PUT", "DELETE"):
-        return f"non allow-listed {method}s not allowed on proxied Prometheus datasource"
-    return None
+# The datasource types whose proxy has the allow-list: Prometheus alone up to Grafana 12
+# ("classic" wording); Prometheus, Loki and the Amazon and Azure managed Prometheus
+# plugins since (the "typed" wording names the plugin type, in lower case).
+ALLOW_LIST_TYPES = {
+    "classic": ("prometheus",),
+    "typed": ("prometheus", "loki", "grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource"),
+}
 
 
-BACKEND_ONLY_TYPES = ("grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource")
+def prometheus_refusal(
+    method: str,
+    proxy_path: str,
+    post_routes: tuple[str, ...] = PROMETHEUS_POST_ROUTES,
+    kind: str = "prometheus",
+    wording: str = "classic",
+) -> str | None:
+    """Grafana's error message for a proxied request it does not forward (ds_proxy.go,
+    validateRequest): a POST outside the plugin's routes, any PUT or DELETE."""
+    if kind not in ALLOW_LIST_TYPES[wording]:
+        return None
+    refused = (method == "POST" and not (post_routes and proxy_path.startswith(post_routes))) or method in ("PUT", "DELETE")
+    if not refused:
+        return None
+    if wording == "typed":
+        return f"non allow-listed {method}s not allowed on proxied {kind} datasource"
+    return f"non allow-listed {method}s not allowed on proxied Prometheus datasource"
+
+
+def valid_short_uid(uid: str) -> bool:
+    """Grafana's util.IsValidShortUID: letters, digits, `-` and `_` only."""
+    return all(c.isascii() and (c.isalnum() or c in "-_") for c in uid)
+
+
+def access_denied(action: str) -> dict:
+    """The RBAC middleware's 403 body (pkg/services/accesscontrol/middleware.go)."""
+    digits = "".join(secrets.choice("0123456789") for _ in range(10))
+    return {
+        "accessErrorId": f"ACE{digits}",
+        "message": f"You'll need additional permissions to perform this action. Permissions needed: {action}",
+        "title": "Access denied",
+    }
 
 
 def data_frames(ref: str, answer: dict) -> list[dict]:
@@ -96,7 +130,8 @@ def data_frames(ref: str, answer: dict) -> list[dict]:
                 values.append(None)
             else:
                 values.append(number)
-        labels = {k: v for k, v in s.get("metric", {}).items() if k != "__name__"}
+        # Grafana keeps every label, `__name__` too (pkg/promlib/converter/prom.go).
+        labels = dict(s.get("metric", {}))
         value_field = {"name": "Value", "type": "number", "typeInfo": {"frame": "float64", "nullable": True}, "labels": labels}
         data_part = {"values": [times, values]}
         if entities:
@@ -152,6 +187,8 @@ class Config:
             {**d, "path": os.path.join(base, d["path"])} for d in raw.get("dashboards", [])
         ]
         self.denied_dashboards: set[str] = set(args.deny_dashboard or [])
+        self.post_refusal: str = args.post_refusal
+        self.route_denied_uids: set[str] = set(args.route_denied_uid or [])
         self.site: str | None = os.path.realpath(args.site) if args.site else None
         self.sub_path: str = args.sub_path.rstrip("/")
         self.lock = threading.Lock()
@@ -160,6 +197,7 @@ class Config:
         self.tokens: set[str] = set(raw["tokens"])
         self.expired_tokens: set[str] = set(raw.get("expired_tokens", []))
         self.revoked_tokens: set[str] = set(raw.get("revoked_tokens", []))
+        self.disabled_tokens: set[str] = set(raw.get("disabled_tokens", []))
 
     def refresh_tokens(self) -> None:
         """Grafana checks tokens against its database on every request, so revoking one
@@ -301,25 +339,28 @@ class Handler(BaseHTTPRequestHandler):
                 {"message": "Unauthorized", "messageId": "auth.unauthorized", "statusCode": 401, "traceID": ""},
             )
             return False
-        if scheme.lower() != "bearer" or not token:
-            self.send_json(401, {"message": "Invalid API key", "messageId": "api-key.invalid", "statusCode": 401})
+        def refuse(message: str, message_id: str) -> bool:
+            # errutil's public error (pkg/services/authn/clients/api_key.go, authnimpl).
+            self.send_json(
+                401, {"extra": None, "message": message, "messageId": message_id, "statusCode": 401, "traceID": ""}
+            )
             return False
+
+        if scheme.lower() != "bearer" or not token:
+            return refuse("Invalid API key", "api-key.invalid")
         with self.config.lock:
             self.config.refresh_tokens()
             if token in self.config.tokens:
                 return True
             if token in self.config.expired_tokens:
-                self.send_json(
-                    401, {"message": "Expired API key", "messageId": "api-key.expired", "statusCode": 401}
-                )
-                return False
+                return refuse("Expired API key", "api-key.expired")
             if token in self.config.revoked_tokens:
-                self.send_json(
-                    401, {"message": "Revoked token", "messageId": "api-key.revoked", "statusCode": 401}
-                )
-                return False
-        self.send_json(401, {"message": "Invalid API key", "messageId": "api-key.invalid", "statusCode": 401})
-        return False
+                return refuse("Revoked API key", "api-key.revoked")
+            if token in self.config.disabled_tokens:
+                # A disabled service account's token: Grafana 10+ says only this;
+                # Grafana 9.4-9.5 said "Disabled service account" (service-account.disabled).
+                return refuse("Unauthorized", "identity.disabled")
+        return refuse("Invalid API key", "api-key.invalid")
 
     # -- verbs ------------------------------------------------------------
 
@@ -376,7 +417,7 @@ class Handler(BaseHTTPRequestHandler):
     def api(self, path: str, query: str) -> None:
         if path == "/api/datasources" and self.command in ("GET", "HEAD"):
             if self.config.datasources_forbidden:
-                self.send_json(403, {"message": "Permission denied"})
+                self.send_json(403, access_denied("datasources:read"))
                 return
             self.send_json(200, self.config.datasources)
             return
@@ -478,9 +519,12 @@ class Handler(BaseHTTPRequestHandler):
     # -- datasource proxy -------------------------------------------------
 
     def proxy(self, uid: str, rest: str, query: str) -> None:
+        if not valid_short_uid(uid):
+            self.send_json(400, {"message": "UID is invalid"})
+            return
         ds = self.config.by_uid(uid)
         if ds is None:
-            self.send_json(404, {"message": "Unable to find datasource"})
+            self.send_json(404, {"message": "Unable to find datasource", "traceID": ""})
             return
         if uid in self.config.denied_uids:
             self.send_json(403, {"message": "Access denied to datasource"})
@@ -488,16 +532,17 @@ class Handler(BaseHTTPRequestHandler):
         if uid in self.config.proxy_denied_uids:
             self.send_json(403, {"message": "Access denied to datasource proxy"})
             return
-        if ds["type"] in BACKEND_ONLY_TYPES:
-            # These plugins sign requests in Grafana's backend and have no proxy routes.
-            self.send_json(400, {"message": f"datasource type {ds['type']} does not support the datasource proxy"})
-            return
         # Metadata for completion and variables (GET or POST api/v1/labels, api/v1/series,
         # GET api/v1/label/<name>/values) is forwarded like queries; see PROMETHEUS_POST_ROUTES.
         routes = () if uid in self.config.no_post_uids else PROMETHEUS_POST_ROUTES
-        refusal = prometheus_refusal(self.command, rest, routes) if ds["type"] == "prometheus" else None
+        refusal = prometheus_refusal(self.command, rest, routes, ds["type"], self.config.post_refusal)
         if refusal:
             self.send_json(403, {"message": refusal})
+            return
+        # A route the caller's role does not reach (its reqRole or reqAction): the POST
+        # routes of --route-denied-uid; a GET matches no route and is forwarded.
+        if uid in self.config.route_denied_uids and self.command == "POST" and rest.startswith(PROMETHEUS_POST_ROUTES):
+            self.send_json(403, {"message": "plugin proxy route access denied"})
             return
         if uid in self.config.flaky_uids and rest in ("api/v1/query", "api/v1/query_range"):
             key = (self.command, rest, query, self.body)
@@ -536,11 +581,18 @@ class Handler(BaseHTTPRequestHandler):
             return
         finally:
             conn.close()
+        if response.status == 401:
+            # modifyResponse in ds_proxy.go: the datasource refused Grafana's credentials;
+            # the caller gets a 400 with this text and none of the upstream's headers.
+            self.send_bytes(400, b"Authentication to data source failed", "text/plain; charset=utf-8", {})
+            return
         extra = {
             key: value
             for key, value in response.getheaders()
             if key.lower() in ("content-encoding", "vary")
         }
+        # proxyutil: every proxied answer is sandboxed, and no cookie comes through.
+        extra["Content-Security-Policy"] = "sandbox"
         self.send_bytes(response.status, payload, response.getheader("Content-Type"), extra)
 
     # -- /api/ds/query ----------------------------------------------------
@@ -558,24 +610,42 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError):
             self.send_json(400, {"message": "bad request data"})
             return
+        # Every query's datasource is looked up first (pkg/services/query/query.go): one that
+        # is missing fails the whole request, not just its query.
+        for q in queries:
+            uid = (q.get("datasource") or {}).get("uid", "")
+            if not uid:
+                self.send_json(
+                    400,
+                    {
+                        "message": "Query does not contain a valid data source identifier",
+                        "messageId": "query.invalidDatasourceId",
+                        "statusCode": 400,
+                        "traceID": "",
+                    },
+                )
+                return
+            if self.config.by_uid(uid) is None:
+                self.send_json(404, {"message": "Data source not found", "traceID": ""})
+                return
+            if uid in self.config.denied_uids:
+                self.send_json(403, {"message": "Access denied to data source", "traceID": ""})
+                return
         results, status = {}, 200
         for q in queries:
             ref = q.get("refId", "A")
-            uid = (q.get("datasource") or {}).get("uid", "")
-            ds = self.config.by_uid(uid)
-            if ds is None:
-                results[ref], status = {"error": "data source not found", "status": 404}, 400
-                continue
-            if uid in self.config.denied_uids:
-                self.send_json(403, {"message": "Access denied to datasource"})
-                return
+            ds = self.config.by_uid(q["datasource"]["uid"])
             step = max(1, int(q.get("intervalMs", 15000)) // 1000)
             if q.get("instant"):
                 params = {"query": q.get("expr", ""), "time": f"{end_ms / 1000:.3f}"}
                 api = "api/v1/query"
             else:
-                # Grafana aligns the range to the step.
-                start, end = start_ms // 1000 // step * step, end_ms // 1000 // step * step
+                # Grafana aligns both ends down to the step in the query's local clock
+                # (AlignTimeRange in pkg/promlib/models/query.go): utcOffsetSec is seconds
+                # east of UTC, so daily steps cut at local midnights.
+                offset = int(q.get("utcOffsetSec", 0) or 0)
+                start = (start_ms // 1000 + offset) // step * step - offset
+                end = (end_ms // 1000 + offset) // step * step - offset
                 params = {"query": q.get("expr", ""), "start": str(start), "end": str(end), "step": str(step)}
                 api = "api/v1/query_range"
             answer, error = self.prometheus_post(ds, api, urllib.parse.urlencode(params).encode())
@@ -630,6 +700,13 @@ def main() -> None:
     parser.add_argument("--datasources-forbidden", action="store_true", help="403 on /api/datasources")
     parser.add_argument("--deny-uid", action="append", help="403 on the proxy for this datasource uid")
     parser.add_argument("--deny-dashboard", action="append", help="403 on this dashboard uid (and leave it out of the search)")
+    parser.add_argument(
+        "--post-refusal",
+        choices=("classic", "typed"),
+        default="classic",
+        help="the proxy's allow-list: Grafana 8-12's (Prometheus only, 'Prometheus' in the text) or newer (prometheus, loki, amazon, azure; the type in lower case)",
+    )
+    parser.add_argument("--route-denied-uid", action="append", help="403 'plugin proxy route access denied' on POSTs to this uid's query routes")
     parser.add_argument("--upstream-timeout", type=float, default=30.0, help="seconds before a 504")
     parser.add_argument("--flaky-uid", action="append", help="answer 502 to the first attempts of each query (api/v1/query, query_range) for this uid")
     parser.add_argument("--flaky-count", type=int, default=2, help="how many attempts of each query --flaky-uid fails")

@@ -305,6 +305,7 @@ def up(args: argparse.Namespace) -> None:
         "tokens": [token],
         "expired_tokens": ["glsa_expired_token"],
         "revoked_tokens": ["glsa_revoked_token"],
+        "disabled_tokens": ["glsa_disabled_token"],
         "datasources": datasources,
         "dashboards": DASHBOARDS,
     }

@@ -508,7 +508,7 @@ fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> impl I
             {move || cell.options_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
             <MoreQueries cell />
             <p class="muted">{format!(
-                "Options: title, chart ({}), legend, step (1d = calendar days, or 5m, 1h, auto), unit ({}), top, datasources (names, comma-separated), from, to. Ctrl+Enter runs the cell.",
+                "Options: title, chart ({}), legend, step (1d = calendar days, or 5m, 1h, auto), unit ({}), axis (the value axis' title), top, datasources (names, comma-separated), from, to. Ctrl+Enter runs the cell.",
                 ChartKind::names().join(", "),
                 promnote_core::chart::Unit::names().join(", ")
             )}</p>

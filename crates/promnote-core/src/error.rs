@@ -58,9 +58,17 @@ pub enum ApiError {
         /// Grafana's message.
         message: String,
     },
-    /// 401 from behind the proxy: the datasource refused Grafana's own credentials.
-    #[error("{what} refused Grafana's credentials for it (401 from the datasource, not from Grafana). Check the datasource's authentication settings in Grafana.")]
+    /// The datasource refused Grafana's own credentials: Grafana's proxy turns its 401
+    /// into a 400 "Authentication to data source failed" (older proxies passed the 401 on).
+    #[error("{what} refused Grafana's credentials for it (the datasource, not Grafana, said no). Check the datasource's authentication settings in Grafana (Connections → Data sources → {what}), then retry.")]
     UpstreamUnauthorized {
+        /// What was asked for.
+        what: String,
+    },
+    /// 400 "UID is invalid" from Grafana's proxy: a datasource made before Grafana checked
+    /// uids, with characters the proxy no longer takes. `/api/ds/query` still serves it.
+    #[error("Grafana's datasource proxy refuses the uid of {what} (400 UID is invalid: only letters, digits, - and _ are allowed now). promnote queries it through /api/ds/query instead; to use the proxy, give the datasource a new uid in Grafana.")]
+    InvalidUid {
         /// What was asked for.
         what: String,
     },
@@ -151,6 +159,9 @@ fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {
         Some("api-key.expired") => "the token has expired",
         Some("api-key.revoked") => "the token has been revoked",
         Some("auth.unauthorized") => "no valid token was sent",
+        Some("identity.disabled" | "service-account.disabled") => {
+            return "Grafana refused the token: its service account is disabled. Enable the account in Grafana (Administration → Service accounts), or use a token of an enabled one.".to_owned()
+        }
         _ => "the token is wrong, expired or revoked",
     };
     let said = if message.is_empty() { String::new() } else { format!(" (Grafana said: {message})") };
@@ -160,7 +171,7 @@ fn unauthorized_message(message_id: Option<&str>, message: &str) -> String {
 fn not_found_message(what: &str, message: &str) -> String {
     if message == "Dashboard not found" {
         format!("{what} is not in this Grafana (404): check its uid, the part after /d/ in the dashboard's address.")
-    } else if message == "Unable to find datasource" {
+    } else if message == "Unable to find datasource" || message == "Data source not found" {
         format!("Grafana has no datasource for {what} (404): it may have been deleted or its uid changed. Reconnect to refresh the list.")
     } else {
         format!("{what} was not found (404). Check that the URL is Grafana's base address (with its sub-path, if any).")
@@ -168,12 +179,23 @@ fn not_found_message(what: &str, message: &str) -> String {
 }
 
 impl ApiError {
-    /// Whether Grafana's proxy refused a POST to a Prometheus datasource ("non allow-listed
-    /// POSTs not allowed on proxied Prometheus datasource"; older versions allow fewer
-    /// POST routes, or none): the same query can go as a GET.
+    /// Whether Grafana's proxy refused a POST that the same query as a GET may pass: the
+    /// allow-list ("non allow-listed POSTs not allowed on proxied Prometheus datasource" up
+    /// to Grafana 12, "… on proxied prometheus datasource" with the plugin type since, and
+    /// "Posts not allowed on proxied Prometheus datasource except on …" before 8), or a
+    /// route whose role the caller lacks ("plugin proxy route access denied": a GET
+    /// matches no route).
     pub fn refuses_post(&self) -> bool {
-        matches!(self, ApiError::Forbidden { message, .. }
-            if message.contains("POST") && message.contains("not allowed on proxied Prometheus datasource"))
+        let ApiError::Forbidden { message, .. } = self else { return false };
+        let message = message.to_ascii_lowercase();
+        (message.contains("posts not allowed on proxied") && message.contains("datasource"))
+            || message == "plugin proxy route access denied"
+    }
+
+    /// Whether the datasource proxy refused this datasource (403, or its uid): its
+    /// queries may still go through `/api/ds/query`.
+    pub fn refuses_proxy(&self) -> bool {
+        matches!(self, ApiError::Forbidden { .. } | ApiError::InvalidUid { .. })
     }
 
     /// Whether a read-only query is worth sending again after a pause: Grafana's proxy
@@ -206,15 +228,18 @@ pub fn from_status(what: &str, status: u16, content_type: Option<&str>, body: &s
     let message = grafana.message;
     match status {
         // Grafana's own 401s carry a messageId; one without it came from behind the proxy.
-        401 if grafana
-            .message_id
-            .as_deref()
-            .is_some_and(|id| id.starts_with("api-key.") || id.starts_with("auth."))
-            || what.starts_with("Grafana") =>
+        401 if grafana.message_id.as_deref().is_some_and(|id| {
+            ["api-key.", "auth.", "identity.", "service-account."].iter().any(|prefix| id.starts_with(prefix))
+        }) || what.starts_with("Grafana") =>
         {
             ApiError::Unauthorized { message_id: grafana.message_id, message }
         }
         401 => ApiError::UpstreamUnauthorized { what },
+        // ds_proxy.go's modifyResponse: the datasource's own 401, as Grafana passes it on.
+        400 if body.trim() == "Authentication to data source failed" => {
+            ApiError::UpstreamUnauthorized { what }
+        }
+        400 if message == "UID is invalid" => ApiError::InvalidUid { what },
         403 => ApiError::Forbidden {
             what,
             message: if message.is_empty() { "403 Forbidden".into() } else { message },
@@ -378,6 +403,84 @@ mod tests {
             !refused("non allow-listed DELETEs not allowed on proxied Prometheus datasource").refuses_post()
         );
         assert!(!refused("Access denied to datasource").refuses_post());
+        // Newer Grafana names the plugin type, in lower case, for four types.
+        for kind in [
+            "prometheus",
+            "loki",
+            "grafana-amazonprometheus-datasource",
+            "grafana-azureprometheus-datasource",
+        ] {
+            assert!(refused(&format!("non allow-listed POSTs not allowed on proxied {kind} datasource"))
+                .refuses_post());
+        }
+        // Grafana 7 and before.
+        assert!(refused(
+            "Posts not allowed on proxied Prometheus datasource except on /query and /query_range"
+        )
+        .refuses_post());
+        // A route whose role the token lacks: a GET matches no route.
+        assert!(refused("plugin proxy route access denied").refuses_post());
+        assert!(refused("Access denied to datasource").refuses_proxy());
+    }
+
+    #[test]
+    fn grafanas_rewrites_and_refusals_are_worded_for_what_they_are() {
+        // The datasource's own 401, as Grafana's proxy passes it on: a plain-text 400.
+        let upstream = from_status(
+            "cluster-a",
+            400,
+            Some("text/plain; charset=utf-8"),
+            "Authentication to data source failed",
+        );
+        assert_eq!(upstream, ApiError::UpstreamUnauthorized { what: "cluster-a".into() });
+        assert!(upstream.to_string().contains("refused Grafana's credentials"), "{upstream}");
+        // An old uid the proxy no longer takes: /api/ds/query still serves it.
+        let uid = from_status("cluster-a", 400, JSON, r#"{"message":"UID is invalid"}"#);
+        assert_eq!(uid, ApiError::InvalidUid { what: "cluster-a".into() });
+        assert!(uid.refuses_proxy() && !uid.refuses_post());
+        assert_eq!(
+            settle_route(uid),
+            "QueryViaDsQuery",
+            "a query refused for its uid goes again through /api/ds/query"
+        );
+        // /api/ds/query's whole-request 404 for a datasource Grafana no longer has.
+        let gone = from_status("cluster-a", 404, JSON, r#"{"message":"Data source not found","traceID":""}"#);
+        assert!(gone.to_string().contains("Grafana has no datasource for cluster-a"), "{gone}");
+        assert!(!gone.to_string().contains("base address"), "{gone}");
+        // A disabled service account, in Grafana 10+ and 9.4's words.
+        for (id, message) in
+            [("identity.disabled", "Unauthorized"), ("service-account.disabled", "Disabled service account")]
+        {
+            let body = format!(
+                r#"{{"extra":null,"message":"{message}","messageId":"{id}","statusCode":401,"traceID":""}}"#
+            );
+            let e = from_status("cluster-a", 401, JSON, &body);
+            assert!(matches!(e, ApiError::Unauthorized { .. }), "{e:?}");
+            assert!(e.to_string().contains("service account is disabled"), "{e}");
+        }
+        let revoked = from_status(
+            "x",
+            401,
+            JSON,
+            r#"{"extra":null,"message":"Revoked API key","messageId":"api-key.revoked","statusCode":401,"traceID":""}"#,
+        );
+        assert!(revoked.to_string().contains("the token has been revoked"), "{revoked}");
+        // The RBAC middleware's 403: the permission it names is said.
+        let rbac = from_status(
+            "Grafana's datasource list",
+            403,
+            JSON,
+            r#"{"accessErrorId":"ACE0123456789","message":"You'll need additional permissions to perform this action. Permissions needed: datasources:read","title":"Access denied"}"#,
+        );
+        assert!(rbac.to_string().contains("Permissions needed: datasources:read"), "{rbac}");
+    }
+
+    fn settle_route(e: ApiError) -> &'static str {
+        match crate::run::settle(Ok(crate::run::Route::DsQuery), Err(e)) {
+            crate::run::Outcome::QueryViaDsQuery => "QueryViaDsQuery",
+            crate::run::Outcome::Arrived(_) => "Arrived",
+            crate::run::Outcome::Failed(_) => "Failed",
+        }
     }
 
     #[test]

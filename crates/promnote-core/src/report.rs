@@ -190,31 +190,52 @@ fn wall_clock(t_ms: i64, zone: &TimeZone) -> String {
     crate::time::WallClock::at(t_ms, zone).map(|clock| clock.date_time()).unwrap_or_default()
 }
 
+/// What one `/api/ds/query` query asks for: a range `[from_ms, to_ms]` every `step_ms`,
+/// or an instant at `to_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Range start, ms since the epoch.
+    pub from_ms: i64,
+    /// Range end (or the instant), ms since the epoch.
+    pub to_ms: i64,
+    /// Step, ms.
+    pub step_ms: i64,
+    /// An instant query.
+    pub instant: bool,
+    /// Seconds east of UTC of the clock whose step multiples Grafana aligns the range to
+    /// (its `utcOffsetSec`): a day's offset keeps daily steps on local midnights.
+    pub utc_offset_s: i64,
+}
+
+impl Window {
+    /// A range on UTC step multiples.
+    pub fn range(from_ms: i64, to_ms: i64, step_ms: i64) -> Self {
+        Self { from_ms, to_ms, step_ms, instant: false, utc_offset_s: 0 }
+    }
+
+    /// An instant query at `at_ms`.
+    pub fn instant(at_ms: i64) -> Self {
+        Self { from_ms: at_ms, to_ms: at_ms, step_ms: 1000, instant: true, utc_offset_s: 0 }
+    }
+}
+
 /// One query through Grafana's `POST /api/ds/query`, for datasources the proxy cannot
-/// serve (or refuses): a range query over `[from_ms, to_ms]` every `step_ms`, or an instant
-/// query at `to_ms`. The answer is data frames (`frames::decode`, ref id `A`).
-pub fn ds_query_request(
-    uid: &str,
-    kind: &str,
-    query: &str,
-    from_ms: i64,
-    to_ms: i64,
-    step_ms: i64,
-    instant: bool,
-) -> ApiRequest {
+/// serve (or refuses). The answer is data frames (`frames::decode`, ref id `A`).
+pub fn ds_query_request(uid: &str, kind: &str, query: &str, window: Window) -> ApiRequest {
     let body = serde_json::json!({
         "queries": [{
             "refId": "A",
             "datasource": { "uid": uid, "type": kind },
             "expr": query,
-            "range": !instant,
-            "instant": instant,
-            "intervalMs": step_ms,
+            "range": !window.instant,
+            "instant": window.instant,
+            "intervalMs": window.step_ms,
             "maxDataPoints": 11_000,
             "format": "time_series",
+            "utcOffsetSec": window.utc_offset_s,
         }],
-        "from": from_ms.to_string(),
-        "to": to_ms.to_string(),
+        "from": window.from_ms.to_string(),
+        "to": window.to_ms.to_string(),
     });
     ApiRequest { path: "api/ds/query".into(), body: Body::Json(body.to_string()) }
 }
@@ -234,24 +255,24 @@ impl CellPlan {
                     .segments()
                     .iter()
                     .map(|s| {
-                        ds_query_request(
-                            uid,
-                            kind,
-                            query,
-                            s.start_s * 1000,
-                            s.end_s * 1000,
-                            s.step_s * 1000,
-                            false,
-                        )
+                        // Grafana aligns the range down to multiples of the step in the
+                        // clock of utcOffsetSec: the segment's own offset (a segment never
+                        // spans a daylight-saving change) keeps it on local midnights.
+                        let offset = jiff::Timestamp::from_second(s.start_s)
+                            .map_or(0, |t| i64::from(plan.zone.to_offset(t).seconds()));
+                        let window = Window {
+                            utc_offset_s: offset,
+                            ..Window::range(s.start_s * 1000, s.end_s * 1000, s.step_s * 1000)
+                        };
+                        ds_query_request(uid, kind, query, window)
                     })
                     .collect();
-                let instant = plan
-                    .partial
-                    .map(|_| ds_query_request(uid, kind, query, plan.now_ms, plan.now_ms, 1000, true));
+                let instant =
+                    plan.partial.map(|_| ds_query_request(uid, kind, query, Window::instant(plan.now_ms)));
                 (ranges, instant)
             }
             Grid::Times { start_ms, end_ms, step_ms, .. } => {
-                (vec![ds_query_request(uid, kind, query, *start_ms, *end_ms, *step_ms, false)], None)
+                (vec![ds_query_request(uid, kind, query, Window::range(*start_ms, *end_ms, *step_ms))], None)
             }
         }
     }
@@ -259,7 +280,7 @@ impl CellPlan {
 
 /// The health check through `/api/ds/query`: an instant query of a constant.
 pub fn ds_query_health_request(uid: &str, kind: &str, now_ms: i64) -> ApiRequest {
-    ds_query_request(uid, kind, HEALTH_QUERY, now_ms, now_ms, 1000, true)
+    ds_query_request(uid, kind, HEALTH_QUERY, Window::instant(now_ms))
 }
 
 /// `GET api/v1/labels`: label names, for completion.
@@ -392,12 +413,43 @@ mod tests {
         assert_eq!(r.path, "api/datasources/proxy/uid/u/api/v1/series?match%5B%5D=up&start=10&end=20");
         let body = r#"{"status":"success","data":[{"__name__":"up","job":"a"},{"__name__":"up","job":"b","zone":"x"}]}"#;
         assert_eq!(parse_series_label_names(body).unwrap(), ["job", "zone"]);
-        let q = ds_query_request("u", "prometheus", "up", 1000, 5000, 1000, false);
+        let q = ds_query_request("u", "prometheus", "up", Window::range(1000, 5000, 1000));
         assert_eq!((q.path.as_str(), q.method()), ("api/ds/query", "POST"));
         let Body::Json(json) = &q.body else { panic!() };
         let v: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(v["queries"][0]["datasource"]["uid"], "u");
         assert_eq!(v["queries"][0]["intervalMs"], 1000);
         assert_eq!((v["from"].as_str(), v["to"].as_str()), (Some("1000"), Some("5000")));
+        assert_eq!(v["queries"][0]["utcOffsetSec"], 0);
+    }
+
+    #[test]
+    fn daily_ds_query_ranges_carry_their_zones_offset() {
+        // St John's is 3:30 behind UTC in winter and 2:30 behind in summer (a DST change
+        // on 2026-11-01 lies in this month).
+        let zone = crate::time::zone("America/St_Johns").unwrap();
+        let now_ms = 1_795_399_726_500;
+        let plan = CellPlan { grid: Grid::Days(DayPlan::last_month_in(now_ms, &zone)), note: None };
+        let (ranges, instant) = plan.ds_query_requests("u", "grafana-amazonprometheus-datasource", "up");
+        let offsets: Vec<(i64, i64)> = ranges
+            .iter()
+            .map(|r| {
+                let Body::Json(json) = &r.body else { panic!() };
+                let v: serde_json::Value = serde_json::from_str(json).unwrap();
+                let from_s = v["from"].as_str().unwrap().parse::<i64>().unwrap() / 1000;
+                (v["queries"][0]["utcOffsetSec"].as_i64().unwrap(), from_s)
+            })
+            .collect();
+        assert_eq!(offsets.len(), 2, "one segment on each side of the change");
+        for (offset, from_s) in &offsets {
+            assert!([-9000, -12600].contains(offset), "{offset}");
+            // Aligned as Grafana aligns it, the start stays a local midnight.
+            let aligned = (from_s + offset).div_euclid(86_400) * 86_400 - offset;
+            assert_eq!(aligned, *from_s);
+        }
+        assert_ne!(offsets[0].0, offsets[1].0);
+        let Some(instant) = instant else { panic!("today's partial bar") };
+        let Body::Json(json) = &instant.body else { panic!() };
+        assert!(json.contains("\"utcOffsetSec\":0"), "{json}");
     }
 }

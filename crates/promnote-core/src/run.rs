@@ -438,7 +438,7 @@ impl Machine for Health {
             HealthStage::Proxy(exchange) => match exchange.answer(sent) {
                 Next::Send { after_ms } => Next::Send { after_ms },
                 Next::Done(Ok(_)) => Next::Done(Ok(Route::Proxy)),
-                Next::Done(Err(refusal @ ApiError::Forbidden { .. })) => {
+                Next::Done(Err(refusal)) if refusal.refuses_proxy() => {
                     let exchange = Self::via_ds_query(&self.ds, self.now_ms);
                     self.stage = HealthStage::DsQuery { exchange, refusal: Some(refusal) };
                     Next::Send { after_ms: 0 }
@@ -672,7 +672,7 @@ impl From<Result<Arrival, ApiError>> for Outcome {
 pub fn settle(health: Result<Route, ApiError>, proxied: Result<Arrival, ApiError>) -> Outcome {
     match (health, proxied) {
         (_, Ok(arrival)) => Outcome::Arrived(arrival),
-        (Ok(Route::DsQuery), Err(ApiError::Forbidden { .. })) => Outcome::QueryViaDsQuery,
+        (Ok(Route::DsQuery), Err(e)) if e.refuses_proxy() => Outcome::QueryViaDsQuery,
         // The health check's message says it best (it names the route).
         (Err(unhealthy), Err(_)) => Outcome::Failed(unhealthy),
         (_, Err(e)) => Outcome::Failed(e),
@@ -1062,6 +1062,13 @@ mod tests {
         // Both refuse: the proxy's refusal is what the user reads.
         let (out, _) = drive(&mut Health::new(&d, 0), vec![reply(403, denied), reply(400, "{}")]);
         assert!(out.unwrap_err().to_string().contains("Access denied to datasource proxy"));
+        // An old uid the proxy no longer takes: /api/ds/query does.
+        let (out, sent) = drive(
+            &mut Health::new(&d, 0),
+            vec![reply(400, r#"{"message":"UID is invalid"}"#), reply(200, frames)],
+        );
+        assert_eq!(out, Ok(Route::DsQuery));
+        assert!(sent[1].0.starts_with("POST api/ds/query\n"), "{sent:?}");
         let amp = ds("amp", "grafana-amazonprometheus-datasource");
         let (out, sent) = drive(&mut Health::new(&amp, 0), vec![reply(200, frames)]);
         assert_eq!((out, sent.len()), (Ok(Route::DsQuery), 1));
