@@ -17,7 +17,13 @@ for (const [, attr, url] of html.matchAll(/\b(src|href)="([^"]*)"/g)) {
 for (const [, url] of html.matchAll(/(?:import|from)\s*\(?\s*['"]([^'"]+)['"]/g)) {
   if (!url.startsWith('./')) failures.push(`module URL ${url} is not relative`);
 }
-if (!/<script[^>]+src="\.\/plotly-basic[^"]*\.js"/.test(html)) failures.push('plotly.js is not loaded from dist/');
+// plotly.js is carried inert (type="deferred", with its integrity) and loaded by the app
+// after the form is on screen: it must not be a script that blocks the page.
+const plotlyTag = html.match(/<script[^>]+src="\.\/plotly-basic[^"]*\.js"[^>]*>/)?.[0];
+if (!plotlyTag) failures.push('plotly.js is not loaded from dist/');
+else if (!/type="deferred"/.test(plotlyTag) || !/integrity="sha384-/.test(plotlyTag)) {
+  failures.push(`plotly.js must be inert (type="deferred") with its integrity: ${plotlyTag}`);
+}
 if (!/<meta http-equiv="Content-Security-Policy" content="[^"]*script-src 'self' 'wasm-unsafe-eval' 'sha256-/.test(html)) {
   failures.push('the Content-Security-Policy meta (with the bootstrap hash) is missing');
 }

@@ -35,6 +35,8 @@ test('connect lists the three Prometheus datasources and draws one trace per clu
   expect(await report.statusByName()).toEqual({ 'cluster-north': 'ok', 'cluster-south': 'ok', 'cluster-west': 'ok', Logs: 'unsupported' });
   await expect(page.locator('[data-testid=datasource][data-status=unsupported]')).toContainText('a loki datasource, not Prometheus');
   await expect(page.getByTestId('datasource-summary')).toHaveText('3 datasources: 3 ok; 1 not queried');
+  // Said only once the datasource list answered.
+  await expect(page.getByTestId('connected')).toHaveText(`Connected to ${state.grafana_url}/`);
 
   const expected = state.expected.series;
   const traces = await report.traces();
@@ -74,6 +76,9 @@ test('a wrong token shows the 401 message and no chart', async ({ page }) => {
   await expect(report.errors.first()).toContainText('Grafana refused the token');
   await expect(report.errors.first()).toContainText('Invalid API key');
   await expect(report.datasources).toHaveCount(0);
+  // A refused token is not a connection.
+  await expect(page.getByTestId('connected')).toHaveCount(0);
+  await expect(page.getByTestId('connecting')).toHaveCount(0);
   // The connection failed, so no cell ran.
   await expect(report.cell).toHaveAttribute('data-state', 'idle');
   expect(await page.evaluate(() => document.querySelector('[data-testid=chart] .main-svg'))).toBeNull();
@@ -184,6 +189,8 @@ test('a Grafana on another origin without CORS headers: the message says CORS, n
     await help.getByText('nginx', { exact: true }).click();
     await expect(help.locator('pre').first()).toContainText(`add_header Access-Control-Allow-Origin "http://127.0.0.1:${GRAFANA_PORT}" always;`);
     await expect(help).not.toContainText('you.github.io');
+    await expect(page.getByTestId('connected')).toHaveCount(0);
+    await expect(page.getByTestId('connecting')).toHaveCount(0);
     await page.screenshot({ path: 'target/e2e-results/cors-help.png', fullPage: true });
   } finally {
     await grafana.stop();
@@ -197,6 +204,8 @@ test('nothing listening: the message says unreachable', async ({ page }) => {
   // Port 9 (discard) is never served here; no test starts a server on it.
   await report.connect('http://127.0.0.1:9/', state.token);
   await expect(report.errors.first()).toContainText('Could not reach http://127.0.0.1:9');
+  await expect(page.getByTestId('connected')).toHaveCount(0);
+  await expect(page.getByTestId('connecting')).toHaveCount(0);
 });
 
 test('surprising URLs are refused before any request', async ({ page }) => {

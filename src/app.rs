@@ -124,11 +124,21 @@ pub fn App() -> impl IntoView {
         _ => None,
     });
     let replay = Signal::derive(move || matches!(mode.get(), Mode::Demo(_) | Mode::Snapshot(_)));
+    let report_shown = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        perf::sleep_ms(0).await;
+        report_shown.set(true);
+    });
     let gallery_snapshots = Signal::derive(move || {
         let showing = matches!(mode.get(), Mode::Idle | Mode::Snapshot(_));
         snapshots.get().filter(|_| showing).map(|index| index.snapshots)
     });
     view! {
+        <a class="skip-link no-print" href="#report" data-testid="skip-link" on:click=|ev: leptos::ev::MouseEvent| {
+            // The address' fragment names the report: focus it without touching the address.
+            ev.prevent_default();
+            skip_to_report();
+        }>"Skip to the report"</a>
         <header class="masthead no-print">
             <span class="brand">"promnote"</span>
             <span class="tagline">"PromQL notebooks in the browser"</span>
@@ -137,8 +147,12 @@ pub fn App() -> impl IntoView {
             <ConnectForm conn doc mode link_grafana />
             <CorsHelp conn />
             <DatasourceList conn />
-            <Gallery doc conn problem snapshots=gallery_snapshots />
-            <NotebookView conn doc grafana replay />
+            // The form comes first: the report (prose, cells, editors) renders a task later,
+            // so the form is on screen and works as soon as the wasm has started.
+            <Show when=move || report_shown.get()>
+                <Gallery doc conn problem snapshots=gallery_snapshots />
+                <NotebookView conn doc grafana replay />
+            </Show>
         </main>
         <footer class="no-print">
             "Runs entirely in your browser. Tokens and passwords stay in memory unless you choose to keep them, and each is sent only to the server you typed it for. "
@@ -146,6 +160,19 @@ pub fn App() -> impl IntoView {
                 "How to make a read-only token"
             </a>
         </footer>
+    }
+}
+
+/// Moves the keyboard focus to the open report's title (what the skip link does).
+fn skip_to_report() {
+    use wasm_bindgen::JsCast;
+    let title = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("[data-testid=report-title]").ok().flatten())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(title) = title {
+        let _ = title.focus();
+        title.scroll_into_view();
     }
 }
 
@@ -429,14 +456,61 @@ fn ConnectForm(
                 Mode::Snapshot(banner) => Some(view! {
                     <p class="banner snapshot" data-testid="snapshot-banner">{banner}</p>
                 }.into_any()),
-                Mode::Live { grafana, direct } => {
-                    let all: Vec<String> = grafana.into_iter().chain(direct).collect();
-                    Some(view! { <p class="banner">"Connected to " <code>{all.join(" and ")}</code></p> }.into_any())
-                }
+                Mode::Live { grafana, direct } => connection_banner(conn, grafana, &direct),
                 Mode::Idle => None,
             }}
         </section>
     }
+}
+
+/// "Connected to …" names only the servers that answered: Grafana once its datasource
+/// list came back, a Prometheus called directly once its health check passed. While
+/// they are being asked it says "Connecting to …"; when none answered it says nothing
+/// (the error above says what happened).
+fn connection_banner(conn: Connection, grafana: Option<String>, direct: &[String]) -> Option<AnyView> {
+    let direct_ok: Vec<(String, bool, bool)> = conn.rows.with(|rows| {
+        direct
+            .iter()
+            .enumerate()
+            .map(|(i, address)| {
+                let uid = Datasource::direct(i, &BaseUrl::parse_prometheus(address).ok()?).uid;
+                let status = rows.iter().find(|r| r.ds.uid == uid).map(|r| r.status.get());
+                Some((
+                    address.clone(),
+                    matches!(status, Some(DsStatus::Ok { .. })),
+                    matches!(status, Some(DsStatus::Checking)),
+                ))
+            })
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
+    });
+    let listing = conn.listing.get();
+    let mut answered: Vec<String> = Vec::new();
+    let mut waiting: Vec<String> = Vec::new();
+    if let Some(grafana) = grafana {
+        if conn.listed.get() {
+            answered.push(grafana);
+        } else if listing {
+            waiting.push(grafana);
+        }
+    }
+    for (address, ok, checking) in direct_ok {
+        if ok {
+            answered.push(address);
+        } else if checking || listing {
+            waiting.push(address);
+        }
+    }
+    if !answered.is_empty() {
+        return Some(
+            view! { <p class="banner" data-testid="connected">"Connected to " <code>{answered.join(" and ")}</code></p> }
+                .into_any(),
+        );
+    }
+    (!waiting.is_empty()).then(|| {
+        view! { <p class="banner muted" data-testid="connecting" role="status">"Connecting to " <code>{waiting.join(" and ")}</code> "…"</p> }
+            .into_any()
+    })
 }
 
 /// The typed fields of a Prometheus called directly.

@@ -281,20 +281,30 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
         notes
     };
     let key = cell.key;
+    let title_id = format!("cell-{key}-title");
+    let summary_id = format!("cell-{key}-summary");
+    let chart_summary = move || {
+        let kind = cell.options.with(|o| o.chart);
+        let drawn = figure_json.with(Option::is_some);
+        table
+            .with(|t| t.as_ref().filter(|_| drawn).map(|t| promnote_core::chart::summary(kind, t)))
+            .map(|text| format!("{text} Show table lists every value."))
+            .unwrap_or_default()
+    };
     view! {
         <section class="cell" data-testid="cell" data-state=state data-runs=move || run.generation.get().to_string()
             data-settled=move || (run.settled.get() == run.generation.get()).to_string()
             data-evaluated-at=move || run.plan.with(|p| p.as_ref().map(|p| p.evaluated_ms().to_string()).unwrap_or_default())>
             <div class="cell-head">
-                <h3 data-testid="cell-title">{move || cell.title()}</h3>
+                <h3 data-testid="cell-title" id=title_id.clone()>{move || cell.title()}</h3>
                 <div class="cell-tools no-print">
                     <button type="button" class="secondary" data-testid="run-cell" title="Run this cell (Ctrl+Enter in the editor)"
                         on:click=move |_| run_now()>"Run"</button>
                     <button type="button" class="secondary" data-testid="edit-cell" aria-pressed=move || cell.editing.get().to_string()
                         on:click=move |_| cell.editing.update(|e| *e = !*e)>{move || if cell.editing.get() { "Close editor" } else { "Edit" }}</button>
-                    <button type="button" class="icon" data-testid="move-up" title="Move up" aria-label="Move cell up" on:click=move |_| doc.shift(key, -1)>"↑"</button>
-                    <button type="button" class="icon" data-testid="move-down" title="Move down" aria-label="Move cell down" on:click=move |_| doc.shift(key, 1)>"↓"</button>
-                    <button type="button" class="icon" data-testid="delete-cell" title="Delete cell" aria-label="Delete cell" on:click=move |_| doc.remove(key)>"✕"</button>
+                    <button type="button" class="icon" data-testid="move-up" title="Move up" aria-label="Move cell up" on:click=move |_| doc.shift(key, -1)><span aria-hidden="true">"↑"</span></button>
+                    <button type="button" class="icon" data-testid="move-down" title="Move down" aria-label="Move cell down" on:click=move |_| doc.shift(key, 1)><span aria-hidden="true">"↓"</span></button>
+                    <button type="button" class="icon" data-testid="delete-cell" title="Delete cell" aria-label="Delete cell" on:click=move |_| doc.remove(key)><span aria-hidden="true">"✕"</span></button>
                 </div>
             </div>
             <Show when=move || cell.editing.get()>
@@ -314,13 +324,18 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
             <div class="cell-body">
                 <div class="chart-area">
                     <Show when=move || !show_table()>
-                        <Chart figure=figure_json.into() on_drawn draw_error />
+                        // A labelled figure: the cell's title names it, the caption sums it
+                        // up in words, and the table view is its text alternative.
+                        <figure class="chart-figure" aria-labelledby=title_id.clone() aria-describedby=summary_id.clone()>
+                            <Chart figure=figure_json.into() on_drawn draw_error />
+                            <figcaption id=summary_id.clone() data-testid="chart-summary">{chart_summary}</figcaption>
+                        </figure>
                     </Show>
                     <Show when=move || show_table() && has_rows() && !stat()>
-                        <TableView table=table.into() />
+                        <TableView table=table.into() caption=Signal::derive(move || cell.title()) />
                     </Show>
                     <Show when=move || stat() && has_rows()>
-                        <StatView table=table.into() unit=Signal::derive(move || cell.options.with(|o| o.axis.clone().unwrap_or_else(|| o.unit.name().to_owned()))) />
+                        <StatView table=table.into() unit=Signal::derive(move || cell.options.with(|o| o.axis.clone().unwrap_or_else(|| o.unit.name().to_owned()))) caption=Signal::derive(move || cell.title()) />
                     </Show>
                     {move || match state() {
                         "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this cell."</p> }.into_any()),
@@ -340,6 +355,22 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
                                     on:click=move |_| as_table.update(|t| *t = !*t)>
                                     {move || if as_table.get() { "Show chart" } else { "Show table" }}
                                 </button>
+                            </Show>
+                            // The modebar's camera and zoom reset, for the keyboard.
+                            <Show when=move || !show_table() && drawn.with(Option::is_some)>
+                                <button type="button" class="secondary" data-testid="download-png" on:click=move |ev| {
+                                    let name = promnote_core::chart::file_name(&cell.title());
+                                    if let Some(chart) = chart_of(&ev) {
+                                        if let Err(e) = crate::chart_view::download_png(&chart, &name) {
+                                            draw_error.set(Some(e));
+                                        }
+                                    }
+                                }>"PNG"</button>
+                                <button type="button" class="secondary" data-testid="reset-zoom" on:click=move |ev| {
+                                    if let Some(chart) = chart_of(&ev) {
+                                        crate::chart_view::reset_zoom(&chart);
+                                    }
+                                }>"Reset zoom"</button>
                             </Show>
                             <button type="button" class="secondary" data-testid="download-csv" on:click=move |_| {
                                 let (Some(t), Some(p)) = (table.get_untracked(), run.plan.get_untracked()) else { return };
@@ -378,6 +409,14 @@ pub fn CellView(conn: Connection, doc: Doc, cell: CellState) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The chart of the cell whose button sent `ev`.
+fn chart_of(ev: &leptos::ev::MouseEvent) -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let button: web_sys::Element = ev.target()?.dyn_into().ok()?;
+    let cell = button.closest("section.cell").ok()??;
+    cell.query_selector("[data-testid=chart]").ok()??.dyn_into().ok()
 }
 
 /// Every query of the cell as typed, one per line (as [`CellRun::sent`] holds them sent).
@@ -560,7 +599,12 @@ fn MoreQueries(cell: CellState) -> impl IntoView {
 /// A stat cell: each series' last value, as Grafana's stat, gauge and bar gauge panels
 /// show it.
 #[component]
-fn StatView(table: Signal<Option<WideTable>>, #[prop(into)] unit: Signal<String>) -> impl IntoView {
+fn StatView(
+    table: Signal<Option<WideTable>>,
+    #[prop(into)] unit: Signal<String>,
+    /// The cell's title, which the caption repeats.
+    caption: Signal<String>,
+) -> impl IntoView {
     move || {
         table.with(|t| {
             let t = t.as_ref()?;
@@ -573,7 +617,7 @@ fn StatView(table: Signal<Option<WideTable>>, #[prop(into)] unit: Signal<String>
             let head = if unit == "none" { "last value".to_owned() } else { format!("last value ({unit})") };
             Some(view! {
                 <div class="table-wrap" data-testid="table">
-                    <table class="data"><thead><tr><th scope="col">"series"</th><th scope="col">{head}</th></tr></thead><tbody>{rows}</tbody></table>
+                    <table class="data"><caption>{caption.get()}" (last values)"</caption><thead><tr><th scope="col">"series"</th><th scope="col">{head}</th></tr></thead><tbody>{rows}</tbody></table>
                 </div>
             })
         })
@@ -582,7 +626,11 @@ fn StatView(table: Signal<Option<WideTable>>, #[prop(into)] unit: Signal<String>
 
 /// A table view of a cell: rows are times, columns series; the latest rows first.
 #[component]
-fn TableView(table: Signal<Option<WideTable>>) -> impl IntoView {
+fn TableView(
+    table: Signal<Option<WideTable>>,
+    /// The cell's title, which the caption repeats.
+    caption: Signal<String>,
+) -> impl IntoView {
     move || {
         table.with(|t| {
             let t = t.as_ref()?;
@@ -605,7 +653,7 @@ fn TableView(table: Signal<Option<WideTable>>) -> impl IntoView {
             });
             Some(view! {
                 <div class="table-wrap" data-testid="table">
-                    <table class="data"><thead><tr><th scope="col">"time"</th>{head}</tr></thead><tbody>{rows}</tbody></table>
+                    <table class="data"><caption>{caption.get()}" (latest first)"</caption><thead><tr><th scope="col">"time"</th>{head}</tr></thead><tbody>{rows}</tbody></table>
                 </div>
                 {more}
             })

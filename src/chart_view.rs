@@ -1,7 +1,13 @@
 //! The one place that hands figures to plotly.js. The figure itself is built, as
 //! data, by `promnote_core::chart`; here it is serialized and given to the global
-//! `Plotly.react` (loaded by a classic `<script>` before the app), which updates an
-//! existing chart in place instead of re-creating it.
+//! `Plotly.react`, which updates an existing chart in place instead of re-creating it.
+//!
+//! plotly.js is off the page's critical path: `index.html` carries it as an inert
+//! `<script type="deferred" data-plotly>` (trunk still hashes the file and
+//! writes its `integrity`), and [`load_plotly`] makes it a real script once the app is on
+//! screen. Every draw waits for it.
+
+use std::cell::RefCell;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -21,6 +27,88 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = Plotly, js_name = relayout, catch)]
     fn plotly_relayout(element: &web_sys::HtmlElement, update: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Plotly, js_name = downloadImage, catch)]
+    fn plotly_download_image(
+        element: &web_sys::HtmlElement,
+        options: &JsValue,
+    ) -> Result<js_sys::Promise, JsValue>;
+}
+
+thread_local! {
+    /// plotly.js being loaded (or loaded): one script element for the whole page.
+    static PLOTLY: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// What a reader sees when plotly.js does not arrive.
+const PLOTLY_MISSING: &str =
+    "The chart library (plotly.js) could not be loaded from this site, so charts cannot be drawn; tables and CSV downloads still work. Check your connection and reload the page.";
+
+/// Starts loading plotly.js (once) and returns a promise that settles when it has run.
+/// A failed load is forgotten, so the next draw tries again.
+pub fn load_plotly() -> js_sys::Promise {
+    PLOTLY.with(|slot| slot.borrow_mut().get_or_insert_with(start_plotly).clone())
+}
+
+fn start_plotly() -> js_sys::Promise {
+    let loaded = js_sys::Reflect::get(&js_sys::global(), &"Plotly".into()).is_ok_and(|p| p.is_object());
+    if loaded {
+        return js_sys::Promise::resolve(&JsValue::UNDEFINED);
+    }
+    js_sys::Promise::new(&mut |resolve, reject| {
+        let script = (|| {
+            let document = web_sys::window()?.document()?;
+            let inert = document.query_selector("script[data-plotly]").ok()??;
+            let script: web_sys::HtmlScriptElement =
+                document.create_element("script").ok()?.dyn_into().ok()?;
+            script.set_src(&inert.get_attribute("src")?);
+            if let Some(integrity) = inert.get_attribute("integrity") {
+                script.set_integrity(&integrity);
+            }
+            document.head()?.append_child(&script).ok()?;
+            Some(script)
+        })();
+        let Some(script) = script else {
+            let _ = reject.call1(&JsValue::NULL, &PLOTLY_MISSING.into());
+            return;
+        };
+        let on_error = reject;
+        script.set_onload(Some(Closure::once_into_js(move || resolve.call0(&JsValue::NULL)).unchecked_ref()));
+        script.set_onerror(Some(
+            Closure::once_into_js(move || on_error.call1(&JsValue::NULL, &PLOTLY_MISSING.into()))
+                .unchecked_ref(),
+        ));
+    })
+}
+
+/// Waits for plotly.js; what to say if it does not come.
+async fn plotly_ready() -> Result<(), String> {
+    match JsFuture::from(load_plotly()).await {
+        Ok(_) => Ok(()),
+        Err(_) => {
+            PLOTLY.with(|slot| slot.borrow_mut().take());
+            Err(PLOTLY_MISSING.to_owned())
+        }
+    }
+}
+
+/// Saves the chart drawn in `element` as a PNG (what the modebar's camera does, from a
+/// button the keyboard reaches).
+pub fn download_png(element: &web_sys::HtmlElement, file_name: &str) -> Result<(), String> {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"format".into(), &"png".into());
+    let _ = js_sys::Reflect::set(&options, &"filename".into(), &file_name.into());
+    plotly_download_image(element, &options)
+        .map(drop)
+        .map_err(|_| "The chart is not drawn yet, so there is no image to save.".to_owned())
+}
+
+/// Zooms the chart in `element` back out to all of its data.
+pub fn reset_zoom(element: &web_sys::HtmlElement) {
+    let update = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&update, &"xaxis.autorange".into(), &true.into());
+    let _ = js_sys::Reflect::set(&update, &"yaxis.autorange".into(), &true.into());
+    let _ = plotly_relayout(element, &update);
 }
 
 /// Width of a chart on paper (A4 or Letter with the browser's default margins), in CSS px.
@@ -75,10 +163,10 @@ impl From<&plotly::Plot> for FigureJson {
 
 /// Draws (or redraws) a figure into `element`. Errors are for people.
 pub async fn draw(element: &web_sys::HtmlElement, figure: &FigureJson) -> Result<(), String> {
+    plotly_ready().await?;
     let started = crate::perf::now_ms();
     let figure = js_sys::JSON::parse(&figure.0).map_err(|_| "The chart could not be prepared.".to_owned())?;
-    let promise = plotly_react(element, &figure)
-        .map_err(|_| "plotly.js is not loaded, so the chart cannot be drawn. Reload the page.".to_owned())?;
+    let promise = plotly_react(element, &figure).map_err(|_| PLOTLY_MISSING.to_owned())?;
     // Most of a draw is this synchronous call; running cells pace their redraws by it.
     crate::perf::record_draw(crate::perf::now_ms() - started);
     JsFuture::from(promise).await.map(|_| ()).map_err(|e| {

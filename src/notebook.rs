@@ -413,7 +413,7 @@ pub fn NotebookView(
     view! {
         <article class="report" data-testid="report" data-report=move || doc.id.get()>
             <div class="report-head">
-                <h1 data-testid="report-title">{move || doc.front.with(|f| f.title.clone())}</h1>
+                <h1 data-testid="report-title" id="report" tabindex="-1">{move || doc.front.with(|f| f.title.clone())}</h1>
                 <p class="print-only muted">
                     {move || format!("Time range: {} to {}", doc.from.get(), doc.to.get())}
                     {move || {
@@ -500,9 +500,9 @@ fn ProseBlock(doc: Doc, key: u32, text: RwSignal<String>, editing: RwSignal<bool
             <div class="block-tools no-print">
                 <button type="button" class="link" data-testid="edit-text" on:click=move |_| editing.update(|e| *e = !*e)>
                     {move || if editing.get() { "Done" } else { "Edit text" }}</button>
-                <button type="button" class="icon" title="Move up" aria-label="Move text up" on:click=move |_| doc.shift(key, -1)>"↑"</button>
-                <button type="button" class="icon" title="Move down" aria-label="Move text down" on:click=move |_| doc.shift(key, 1)>"↓"</button>
-                <button type="button" class="icon" title="Delete text" aria-label="Delete text" on:click=move |_| doc.remove(key)>"✕"</button>
+                <button type="button" class="icon" title="Move up" aria-label="Move text up" on:click=move |_| doc.shift(key, -1)><span aria-hidden="true">"↑"</span></button>
+                <button type="button" class="icon" title="Move down" aria-label="Move text down" on:click=move |_| doc.shift(key, 1)><span aria-hidden="true">"↓"</span></button>
+                <button type="button" class="icon" title="Delete text" aria-label="Delete text" on:click=move |_| doc.remove(key)><span aria-hidden="true">"✕"</span></button>
             </div>
         </section>
     }

@@ -71,6 +71,9 @@ pub struct Connection {
     pub blocked: RwSignal<Option<String>>,
     /// Whether the datasource list is being fetched.
     pub listing: RwSignal<bool>,
+    /// Whether Grafana's datasource list answered on this connection (the page says
+    /// "Connected to" only then).
+    pub listed: RwSignal<bool>,
     /// The zone whose midnights cut the days.
     pub zone: RwSignal<jiff::tz::TimeZone>,
     /// Bumped each time datasources are listed: the open report then runs.
@@ -97,6 +100,7 @@ impl Connection {
             fatal: RwSignal::new(None),
             blocked: RwSignal::new(None),
             listing: RwSignal::new(false),
+            listed: RwSignal::new(false),
             zone: RwSignal::new(jiff::tz::TimeZone::UTC),
             ready: RwSignal::new(0),
             metric_names: RwSignal::new(Vec::new()),
@@ -170,6 +174,7 @@ impl Connection {
         self.cancel();
         self.transport.set_value(None);
         self.blocked.set(None);
+        self.listed.set(false);
         self.health.set_value(HashMap::new());
         self.rows.set(Vec::new());
         self.skipped.set(Vec::new());
@@ -182,6 +187,7 @@ impl Connection {
         let Some((_, signal)) = self.abort_signal() else { return };
         self.fatal.set(None);
         self.listing.set(true);
+        self.listed.set(false);
         leptos::task::spawn_local(async move {
             match crate::api::load_recording(&signal).await {
                 Ok(_) if signal.aborted() => {}
@@ -220,13 +226,17 @@ impl Connection {
         self.fatal.set(None);
         self.blocked.set(None);
         self.listing.set(true);
+        self.listed.set(false);
         leptos::task::spawn_local(async move {
             let direct = transport.direct_datasources();
             let listed = if !transport.has_grafana() {
                 None
             } else {
                 match transport.drive(Listing::new(), &signal).await {
-                    Ok(list) => Some(list),
+                    Ok(list) => {
+                        self.listed.set(true);
+                        Some(list)
+                    }
                     Err(ApiError::Cancelled) => return,
                     Err(e) => {
                         // Direct Prometheus servers still run without Grafana's list.

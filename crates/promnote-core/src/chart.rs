@@ -107,6 +107,51 @@ impl ChartKind {
     pub fn stacks(self) -> bool {
         matches!(self, ChartKind::StackedBar | ChartKind::Area | ChartKind::Percent)
     }
+
+    /// What it is, in words: "Stacked bar chart".
+    pub fn words(self) -> &'static str {
+        match self {
+            ChartKind::StackedBar => "Stacked bar chart",
+            ChartKind::Bar => "Bar chart",
+            ChartKind::Line => "Line chart",
+            ChartKind::Area => "Stacked area chart",
+            ChartKind::Percent => "100 % stacked area chart",
+            ChartKind::Table => "Table",
+            ChartKind::Stat => "Last values",
+        }
+    }
+}
+
+/// A chart's text summary, its caption for people who cannot see it: "Stacked bar
+/// chart of 8 series, daily from 2026-11-02 to 2026-12-02 (the last day so far); the
+/// largest is jupyterhub-prod." Plain text: render it as text, never as markup.
+pub fn summary(kind: ChartKind, table: &WideTable) -> String {
+    let series = table.columns.len();
+    let mut text = format!("{} of {series} series", kind.words());
+    match (table.row_labels.first(), table.row_labels.last()) {
+        (Some(first), Some(last)) if first == last => text.push_str(&format!(", at {first}")),
+        (Some(first), Some(last)) => {
+            let every = if table.rows_are_days { "daily " } else { "" };
+            text.push_str(&format!(", {every}from {first} to {last}"));
+            if table.partial_last && table.rows_are_days {
+                text.push_str(" (the last day so far)");
+            }
+        }
+        _ => {}
+    }
+    if table.folded > 0 {
+        text.push_str(&format!(" ({} smaller ones summed as \"other\")", table.folded));
+    }
+    let largest = table
+        .columns
+        .iter()
+        .filter(|c| !c.labels.is_empty() || !c.datasource_uid.is_empty())
+        .max_by(|a, b| a.total().total_cmp(&b.total()));
+    if let Some(largest) = largest.filter(|_| series > 1) {
+        text.push_str(&format!("; the largest is {}", largest.name));
+    }
+    text.push('.');
+    text
 }
 
 /// The unit of a cell's values.
@@ -407,6 +452,24 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_summary_says_kind_count_range_and_the_largest_series() {
+        let t = table(&[("small", 1.0), ("big <b>", 10.0)]);
+        assert_eq!(
+            summary(ChartKind::StackedBar, &t),
+            "Stacked bar chart of 2 series, daily from 2026-11-01 to 2026-11-03 (the last day so far); the largest is big <b>."
+        );
+        let mut one = table(&[("only", 1.0)]);
+        one.row_labels.truncate(1);
+        one.rows_are_days = false;
+        assert_eq!(summary(ChartKind::Line, &one), "Line chart of 1 series, at 2026-11-01.");
+        let mut folded = table(&[("a", 3.0), ("other", 1.0)]);
+        folded.folded = 5;
+        folded.partial_last = false;
+        assert!(summary(ChartKind::Bar, &folded)
+            .contains("to 2026-11-03 (5 smaller ones summed as \"other\"); the largest is a."));
     }
 
     fn json_of(plot: &Plot) -> Value {

@@ -10,7 +10,7 @@
 //! `2026-10-01` to `2026-10-31` covers all of October. `today` and `yesterday` are whole
 //! days in the same way.
 
-use jiff::civil::{Date, DateTime};
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, ToSpan, Zoned};
 
@@ -410,31 +410,83 @@ fn absolute(text: &str, tz: &TimeZone, edge: Edge) -> Result<Timestamp, TimeErro
     let Some(time_part) = time_part else {
         return whole_day(date, tz, edge, text);
     };
-    if time_part.ends_with(['Z', 'z']) || has_offset(time_part) {
-        let normalized = format!("{date_part}T{}", time_part.replace('z', "Z"));
-        return normalized.parse::<Timestamp>().map_err(|e| invalid(text, &e));
-    }
-    let datetime: DateTime =
-        format!("{date_part}T{time_part}").parse().map_err(|e: jiff::Error| invalid(text, &e))?;
-    datetime.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| invalid(text, &e))
-}
-
-fn has_offset(time: &str) -> bool {
-    time.rfind(['+', '-']).is_some_and(|i| i >= 5)
-}
-
-fn invalid(input: &str, error: &jiff::Error) -> TimeError {
-    let detail = error.to_string();
-    let detail = if detail.contains("hour") {
-        "the hour must be 00 to 23".to_owned()
-    } else if detail.contains("minute") {
-        "the minutes must be 00 to 59".to_owned()
-    } else if detail.contains("second") {
-        "the seconds must be 00 to 59".to_owned()
-    } else {
-        format!("not a valid date-time ({detail})")
+    let (clock, offset) =
+        split_offset(time_part).ok_or_else(|| invalid(text, "the offset must be Z or ±HH:MM"))?;
+    let time = clock_time(clock).map_err(|detail| invalid(text, detail))?;
+    let datetime = date.to_datetime(time);
+    let at = match offset {
+        Some(offset_s) => jiff::tz::Offset::from_seconds(offset_s).and_then(|o| o.to_timestamp(datetime)),
+        None => datetime.to_zoned(tz.clone()).map(|z| z.timestamp()),
     };
-    TimeError::Invalid { input: input.into(), detail }
+    at.map_err(|_| invalid(text, "it is outside the years promnote can count"))
+}
+
+/// A time of day and its offset: `12:00Z` is (`12:00`, 0 s), `12:00+02:00` (`12:00`,
+/// 7200 s), `12:00` (`12:00`, none: the report's zone). `None` for a malformed offset.
+fn split_offset(time: &str) -> Option<(&str, Option<i32>)> {
+    if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        return Some((clock, Some(0)));
+    }
+    let Some(at) = time.rfind(['+', '-']).filter(|&i| i >= 5) else {
+        return Some((time, None));
+    };
+    let (clock, offset) = time.split_at(at);
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let digits: String = offset[1..].chars().filter(|&c| c != ':').collect();
+    if !matches!(digits.len(), 2 | 4) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    if hours > 25 || minutes > 59 {
+        return None;
+    }
+    Some((clock, Some(sign * (hours * 3600 + minutes * 60))))
+}
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff` (up to nine digits of fraction, `.` or `,`),
+/// by hand: jiff's full ISO 8601 parser and its messages would be most of its weight in
+/// the page's download.
+fn clock_time(clock: &str) -> Result<jiff::civil::Time, &'static str> {
+    const MALFORMED: &str = "the time must be HH:MM, HH:MM:SS or HH:MM:SS.fff";
+    let (whole, fraction) = match clock.find(['.', ',']) {
+        Some(i) => (&clock[..i], Some(&clock[i + 1..])),
+        None => (clock, None),
+    };
+    let two = |s: &str| -> Result<i8, &'static str> {
+        if s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().map_err(|_| MALFORMED)
+        } else {
+            Err(MALFORMED)
+        }
+    };
+    let parts: Vec<&str> = whole.split(':').collect();
+    let (hour, minute, second) = match parts.as_slice() {
+        [h, m] if fraction.is_none() => (two(h)?, two(m)?, 0),
+        [h, m, s] => (two(h)?, two(m)?, two(s)?),
+        _ => return Err(MALFORMED),
+    };
+    let nanos = match fraction {
+        None => 0,
+        Some(f) if (1..=9).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{f:0<9}").parse::<i32>().map_err(|_| MALFORMED)?
+        }
+        Some(_) => return Err(MALFORMED),
+    };
+    if hour > 23 {
+        return Err("the hour must be 00 to 23");
+    }
+    if minute > 59 {
+        return Err("the minutes must be 00 to 59");
+    }
+    if second > 59 {
+        return Err("the seconds must be 00 to 59");
+    }
+    jiff::civil::Time::new(hour, minute, second, nanos).map_err(|_| MALFORMED)
+}
+
+fn invalid(input: &str, detail: &str) -> TimeError {
+    TimeError::Invalid { input: input.into(), detail: detail.to_owned() }
 }
 
 /// An instant's wall-clock fields in a zone, written out by hand: jiff's `strftime`
@@ -626,6 +678,10 @@ mod tests {
         assert_eq!(utc("2026-10-01"), Ok(ts("2026-10-01T00:00:00Z")));
         assert_eq!(utc("2026-10-01T12:00:00Z"), Ok(ts("2026-10-01T12:00:00Z")));
         assert_eq!(utc("2026-10-01T12:00:00+02:00"), Ok(ts("2026-10-01T10:00:00Z")));
+        assert_eq!(utc("2026-10-01T12:00:00-0330"), Ok(ts("2026-10-01T15:30:00Z")));
+        assert_eq!(utc("2026-10-01T12:00+05"), Ok(ts("2026-10-01T07:00:00Z")));
+        assert_eq!(utc("2026-10-01t12:00:00.25z"), Ok(ts("2026-10-01T12:00:00.25Z")));
+        assert_eq!(utc("2026-10-01T12:00:00,123456789Z"), Ok(ts("2026-10-01T12:00:00.123456789Z")));
         assert_eq!(utc("2026-10-01 12:00"), Ok(ts("2026-10-01T12:00:00Z")));
         assert_eq!(utc("1790000000"), Ok(ts("2026-09-21T14:13:20Z")));
         assert_eq!(utc("1790000000.5"), Ok(ts("2026-09-21T14:13:20.5Z")));
@@ -657,6 +713,13 @@ mod tests {
         assert_eq!(message("2026-13-01"), "`2026-13-01`: month 13 does not exist");
         assert_eq!(message("2026-02-30"), "`2026-02-30`: February 2026 has no day 30");
         assert_eq!(message("2026-10-01T25:00"), "`2026-10-01T25:00`: the hour must be 00 to 23");
+        assert_eq!(message("2026-10-01T12:61"), "`2026-10-01T12:61`: the minutes must be 00 to 59");
+        assert_eq!(message("2026-10-01T12:00:60Z"), "`2026-10-01T12:00:60Z`: the seconds must be 00 to 59");
+        assert_eq!(
+            message("2026-10-01T1:00"),
+            "`2026-10-01T1:00`: the time must be HH:MM, HH:MM:SS or HH:MM:SS.fff"
+        );
+        assert_eq!(message("2026-10-01T12:00+2"), "`2026-10-01T12:00+2`: the offset must be Z or ±HH:MM");
         assert!(message("now-3x").contains("`x` is not a time unit"));
         assert!(message("3 fortnights ago").contains("`fortnight` is not a time unit"));
         assert!(message("last tuesday").starts_with("`last tuesday` is not a time promnote understands"));
