@@ -160,7 +160,8 @@ async fn send_live(target: &Target<'_>, request: &ApiRequest, what: &str, user_a
         Err(_) => return Err(diagnose_network_failure(target, user_abort).await),
     };
     if response.type_() == ResponseType::Opaqueredirect {
-        return Err(ApiError::NotJson { what: what.to_owned(), status: 302 });
+        let not_json = ApiError::NotJson { what: what.to_owned(), status: 302 };
+        return Err(if target.direct { error::as_direct(not_json) } else { not_json });
     }
     if user_abort.aborted() {
         return Err(ApiError::Cancelled);
@@ -266,7 +267,8 @@ async fn diagnose_network_failure(target: &Target<'_>, abort: &AbortSignal) -> A
         .credentials(RequestCredentials::Omit)
         .abort_signal(Some(abort));
     match probe.send().await {
-        Ok(_) if target.direct => ApiError::DirectCorsBlocked { origin, page_origin },
+        // The whole address: a wrong path is as likely as a proxy refusing the preflight.
+        Ok(_) if target.direct => ApiError::DirectCorsBlocked { address: target.base.as_str(), page_origin },
         Ok(_) => ApiError::CorsBlocked { origin, page_origin },
         Err(_) if abort.aborted() => ApiError::Cancelled,
         Err(_) => ApiError::Unreachable { origin },

@@ -693,7 +693,7 @@ fn datasource_summary(conn: Connection) -> String {
         for row in rows {
             match row.status.get() {
                 DsStatus::Ok { .. } => ok += 1,
-                DsStatus::Error(_) => failed += 1,
+                DsStatus::Error(_) | DsStatus::RunFailed(_) => failed += 1,
                 DsStatus::Checking => checking += 1,
             }
         }
@@ -715,7 +715,9 @@ fn datasource_summary(conn: Connection) -> String {
 fn status_text(status: &DsStatus, direct: bool, snapshot: bool) -> String {
     match status {
         DsStatus::Ok { .. } if snapshot => "ok when the snapshot was taken".into(),
-        DsStatus::Error(_) if snapshot => "failed when the snapshot was taken (see the report)".into(),
+        DsStatus::Error(_) | DsStatus::RunFailed(_) if snapshot => {
+            "failed when the snapshot was taken (see the report)".into()
+        }
         DsStatus::Checking if direct => "checking (called directly)…".into(),
         DsStatus::Checking => "checking through Grafana's proxy…".into(),
         DsStatus::Ok { millis, route: Route::Proxy } if direct => {
@@ -726,5 +728,6 @@ fn status_text(status: &DsStatus, direct: bool, snapshot: bool) -> String {
             format!("ok · answered in {millis} ms, through /api/ds/query")
         }
         DsStatus::Error(_) => "failed (see the report)".into(),
+        DsStatus::RunFailed(_) => "failed in the last run (see the report)".into(),
     }
 }

@@ -74,12 +74,16 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                 let (transport, plan, signal, queries, batch) =
                     (transport.clone(), plan.clone(), signal.clone(), queries.clone(), batch.clone());
                 async move {
-                    let outcome = if ds.needs_ds_query() {
+                    let started = crate::perf::now_ms();
+                    let (outcome, route) = if ds.needs_ds_query() {
                         match conn.healthy(&ds.uid).await {
-                            Ok(route) => query_datasource(&transport, &ds, route, &queries, &plan, &signal)
-                                .await
-                                .into(),
-                            Err(e) => Outcome::Failed(e),
+                            Ok(route) => (
+                                query_datasource(&transport, &ds, route, &queries, &plan, &signal)
+                                    .await
+                                    .into(),
+                                route,
+                            ),
+                            Err(e) => (Outcome::Failed(e), Route::DsQuery),
                         }
                     } else {
                         // Prometheus datasources answer through the proxy: query at once,
@@ -88,16 +92,28 @@ pub fn run_cell(conn: Connection, doc: Doc, cell: CellState) {
                             query_datasource(&transport, &ds, Route::Proxy, &queries, &plan, &signal);
                         let (health, proxied) = futures::join!(conn.healthy(&ds.uid), proxied);
                         match run::settle(health, proxied) {
-                            Outcome::QueryViaDsQuery => {
+                            Outcome::QueryViaDsQuery => (
                                 query_datasource(&transport, &ds, Route::DsQuery, &queries, &plan, &signal)
                                     .await
-                                    .into()
-                            }
-                            outcome => outcome,
+                                    .into(),
+                                Route::DsQuery,
+                            ),
+                            outcome => (outcome, Route::Proxy),
                         }
                     };
                     if signal.aborted() {
                         return;
+                    }
+                    // The datasource's badge follows what this run found.
+                    match &outcome {
+                        Outcome::Arrived(_) => {
+                            let millis = (crate::perf::now_ms() - started).max(0.0) as u32;
+                            conn.ran(&ds.uid, Ok((millis, route)));
+                        }
+                        Outcome::Failed(e) if e.is_datasource_failure() => {
+                            conn.ran(&ds.uid, Err(transport.describe(e)));
+                        }
+                        Outcome::Failed(_) | Outcome::QueryViaDsQuery => {}
                     }
                     match outcome {
                         Outcome::Arrived(arrival) => batch.push(arrival, run, &signal),

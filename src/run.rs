@@ -32,8 +32,11 @@ pub enum DsStatus {
         /// Through the datasource proxy or `/api/ds/query`.
         route: Route,
     },
-    /// Failed; the message says what happened and what to do.
+    /// Failed its check; the message says what happened and what to do.
     Error(String),
+    /// Answered its check, but failed when cells last queried it (stopped since, say):
+    /// the badge shows the latest known state, not the check's.
+    RunFailed(String),
 }
 
 impl DsStatus {
@@ -42,7 +45,7 @@ impl DsStatus {
         match self {
             DsStatus::Checking => "loading",
             DsStatus::Ok { .. } => "ok",
-            DsStatus::Error(_) => "error",
+            DsStatus::Error(_) | DsStatus::RunFailed(_) => "error",
         }
     }
 }
@@ -275,6 +278,25 @@ impl Connection {
             self.ready.update(|n| *n += 1);
             self.load_completions(transport, rows, signal).await;
         });
+    }
+
+    /// What a cell's run found on a datasource, so that its badge shows the latest known
+    /// state: an answer (in `millis`, by `route`) makes a failed datasource ok again; a
+    /// failure of the datasource itself ([`ApiError::is_datasource_failure`]) makes it
+    /// "failed in the last run".
+    pub fn ran(&self, uid: &str, result: Result<(u32, Route), String>) {
+        let Some(row) = self.rows.with_untracked(|rows| rows.iter().find(|r| r.ds.uid == uid).cloned())
+        else {
+            return;
+        };
+        match result {
+            Ok((millis, route)) => {
+                if !matches!(row.status.get_untracked(), DsStatus::Ok { .. }) {
+                    row.status.set(DsStatus::Ok { millis, route });
+                }
+            }
+            Err(message) => row.status.set(DsStatus::RunFailed(message)),
+        }
     }
 
     /// Waits for a datasource's health check (started again if it was cancelled); the

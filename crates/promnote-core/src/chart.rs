@@ -221,17 +221,22 @@ impl Unit {
     }
 
     /// d3-format for the axis ticks and the hover value, and the suffix after both.
+    /// Bytes, bits and seconds take SI prefixes (kB, Mb/s, ms); counts per second are
+    /// plain decimals as Grafana writes them (0.4 req/s, 12,500 pkt/s: "400m req/s"
+    /// is not how anyone reads a rate): ticks with d3's default precision (as many digits
+    /// as the tick has), the hover to four significant digits (`r` stays decimal at any
+    /// size, where `g` would switch to exponents).
     fn format(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Unit::None => ("", ",.6~g", ""),
             Unit::Bytes => (".3~s", ".4~s", "B"),
             Unit::BytesPerSecond => (".3~s", ".4~s", "B/s"),
             Unit::Seconds => (".3~s", ".4~s", "s"),
-            Unit::Percent => (".4~g", ".4~g", "%"),
+            Unit::Percent => (",", ",.4~r", "%"),
             Unit::PercentUnit => (".1~%", ".2~%", ""),
-            Unit::RequestsPerSecond => (".3~s", ".4~s", " req/s"),
-            Unit::PacketsPerSecond => (".3~s", ".4~s", " pkt/s"),
-            Unit::Milliseconds => (",.4~g", ",.4~g", " ms"),
+            Unit::RequestsPerSecond => (",", ",.4~r", " req/s"),
+            Unit::PacketsPerSecond => (",", ",.4~r", " pkt/s"),
+            Unit::Milliseconds => (",", ",.4~r", " ms"),
             Unit::BitsPerSecond => (".3~s", ".4~s", "b/s"),
         }
     }
@@ -366,8 +371,11 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         } else {
             ""
         }))
+        // The left margin is a minimum: plotly.js widens it to fit the longest tick
+        // label ("1,234,567 req/s"), which a fixed margin would cut off.
         .y_axis(
             Axis::new()
+                .auto_margin(true)
                 .grid_color(grid)
                 .zero_line_color(grid)
                 .tick_format(tick_format)
@@ -542,6 +550,26 @@ mod tests {
         }
         for name in Unit::names() {
             assert_eq!(Unit::parse(name).map(Unit::name), Some(name));
+        }
+    }
+
+    #[test]
+    fn every_unit_fits_its_ticks_and_rates_are_plain_decimals() {
+        let t = table(&[("a", 0.4), ("b", 1_234_567.0)]);
+        for unit in Unit::ALL {
+            let v = json_of(&figure(&t, &ChartStyle { unit, ..ChartStyle::default() }));
+            let axis = &v["layout"]["yaxis"];
+            assert_eq!(axis["automargin"], true, "{}: long tick labels widen the margin", unit.name());
+            let per_second_count = matches!(unit, Unit::RequestsPerSecond | Unit::PacketsPerSecond);
+            if per_second_count {
+                assert_eq!(axis["tickformat"], ",", "{}: plain decimals, no SI prefix", unit.name());
+                let hover = v["data"][0]["hovertemplate"].as_str().unwrap();
+                assert!(
+                    hover.contains("%{y:,.4~r}"),
+                    "{}: decimal notation at any size: {hover}",
+                    unit.name()
+                );
+            }
         }
     }
 

@@ -28,13 +28,34 @@ pub enum ApiError {
         /// This page's origin.
         page_origin: String,
     },
-    /// A Prometheus called directly answered, but the browser withheld the answer.
-    #[error("{origin} is up, but your browser blocked this page from reading its answers (CORS). Prometheus allows every origin unless it runs with --web.cors.origin; the usual cause is sign-in in front of it that also demands credentials on the browser's preflight (OPTIONS) request, which never carries any — basic_auth_users in Prometheus' own web config does this. Let OPTIONS requests through without sign-in and allow {page_origin} at the proxy — see \"Reaching your Grafana\" in the README.")]
+    /// A server called directly answered, but the browser withheld the answer. Either the
+    /// address is no Prometheus API (a wrong path answers 404 or 400 without CORS headers:
+    /// Prometheus and VictoriaMetrics add them only to their API), or something in front of
+    /// it refuses the browser's preflight.
+    #[error("{address} answered, but your browser blocked this page from reading the answer (CORS). The address may be wrong: a path that is no Prometheus API answers without CORS headers. The usual API paths are / (Prometheus, single-node VictoriaMetrics, Thanos), /prometheus/ (Mimir, Cortex) and /select/0/prometheus/ (VictoriaMetrics cluster). If the address is right, something in front of the server refuses cross-origin calls: most often sign-in that also demands credentials on the browser's preflight (OPTIONS) request, which never carries any (basic_auth_users in Prometheus' own web config does this). Let OPTIONS requests through without sign-in and allow {page_origin} at the proxy — see \"Reaching your Grafana\" in the README.")]
     DirectCorsBlocked {
-        /// The Prometheus origin.
-        origin: String,
+        /// The whole address tried, path included.
+        address: String,
         /// This page's origin.
         page_origin: String,
+    },
+    /// A server called directly answered with a web page (a wrong path, or a sign-in page).
+    #[error("{what} answered with a web page instead of a Prometheus API answer (HTTP {status}). The address may be wrong: the usual API paths are / (Prometheus, single-node VictoriaMetrics, Thanos), /prometheus/ (Mimir, Cortex) and /select/0/prometheus/ (VictoriaMetrics cluster). Or a sign-in page in front of the server intercepted the request: choose the sign-in it needs under \"Prometheus directly\".")]
+    DirectNotJson {
+        /// The server, as the user typed it.
+        what: String,
+        /// The status code.
+        status: u16,
+    },
+    /// A server called directly answered with an unexpected status.
+    #[error("{what} answered with HTTP {status}{}. Retry; if it persists, check that server's logs, or the proxy in front of it.", if .message.is_empty() { String::new() } else { format!(": {message}") })]
+    DirectStatus {
+        /// The server, as the user typed it.
+        what: String,
+        /// The status code.
+        status: u16,
+        /// What the answer says, if anything.
+        message: String,
     },
     /// A Prometheus called directly refused the credentials given for it.
     #[error("{what} refused the credentials given for it (HTTP {status}). Check the sign-in chosen for this Prometheus: the bearer token, or the user name and password.")]
@@ -118,8 +139,10 @@ pub enum ApiError {
         /// The status code.
         status: u16,
     },
-    /// Prometheus answered with its error envelope.
-    #[error("{what}: {source}")]
+    /// The server answered with Prometheus' error envelope: it refused the query. Said in
+    /// the server's own name (a datasource, or the address typed): VictoriaMetrics, Thanos
+    /// and Mimir answer with this envelope too.
+    #[error("{what} refused the query {}", source.refusal())]
     Prometheus {
         /// What was asked for.
         what: String,
@@ -207,7 +230,16 @@ impl ApiError {
             ApiError::BadGateway { .. }
                 | ApiError::GatewayTimeout { .. }
                 | ApiError::Status { status: 502..=504, .. }
+                | ApiError::DirectStatus { status: 502..=504, .. }
         )
+    }
+
+    /// Whether the datasource itself failed (it could not be reached, refused us, or
+    /// answered something that is no answer), as opposed to refusing this query (a
+    /// PromQL error is the query's, not the server's) or the run being cancelled. The
+    /// datasource's badge says "failed in the last run" after such a failure.
+    pub fn is_datasource_failure(&self) -> bool {
+        !matches!(self, ApiError::Prometheus { .. } | ApiError::Cancelled | ApiError::InvalidUrl(_))
     }
 }
 
@@ -262,16 +294,30 @@ pub fn direct_from_status(what: &str, status: u16, content_type: Option<&str>, b
         ApiError::Unauthorized { .. }
         | ApiError::UpstreamUnauthorized { .. }
         | ApiError::Forbidden { .. } => ApiError::DirectRefused { what: what.to_owned(), status },
-        ApiError::BadGateway { .. } | ApiError::GatewayTimeout { .. } => ApiError::Status {
+        ApiError::BadGateway { .. } | ApiError::GatewayTimeout { .. } => ApiError::DirectStatus {
             what: what.to_owned(),
             status,
-            message: "the proxy in front of this Prometheus could not get an answer from it".into(),
+            message: "the proxy in front of this server could not get an answer from it".into(),
         },
-        ApiError::NotFound { .. } => ApiError::Status {
+        ApiError::NotFound { .. } => ApiError::DirectStatus {
             what: what.to_owned(),
             status,
-            message: "no Prometheus API at this address; check its path (Mimir's is /prometheus/)".into(),
+            message: "no Prometheus API at this address; check its path: / for Prometheus and single-node VictoriaMetrics, /prometheus/ for Mimir, /select/0/prometheus/ for VictoriaMetrics cluster".into(),
         },
+        other => as_direct(other),
+    }
+}
+
+/// An error about a server called directly, in that server's terms: what Grafana's
+/// wording would blame on Grafana (a web page instead of JSON, an odd status) is said of
+/// the address the user typed.
+pub fn as_direct(error: ApiError) -> ApiError {
+    match error {
+        ApiError::NotJson { what, status } => ApiError::DirectNotJson { what, status },
+        ApiError::Status { what, status, message } => ApiError::DirectStatus { what, status, message },
+        ApiError::InvalidUid { what } => {
+            ApiError::DirectStatus { what, status: 400, message: "UID is invalid".into() }
+        }
         other => other,
     }
 }
@@ -354,9 +400,10 @@ mod tests {
             r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected \")\""}"#;
         let err = from_status("cluster-a", 400, JSON, body);
         assert!(matches!(err, ApiError::Prometheus { .. }));
-        assert!(err
-            .to_string()
-            .starts_with("cluster-a: Prometheus refused the query (bad_data): 1:5: parse error"));
+        assert!(
+            err.to_string().starts_with("cluster-a refused the query (bad_data): 1:5: parse error"),
+            "{err}"
+        );
         let timeout = from_status(
             "cluster-a",
             503,
@@ -505,6 +552,80 @@ mod tests {
             r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
         );
         assert!(matches!(bad, ApiError::Prometheus { .. }));
+    }
+
+    #[test]
+    fn a_server_called_directly_is_named_in_its_own_terms_never_grafanas() {
+        let what = "vm:8428/foo";
+        let not_grafana = |e: &ApiError| {
+            let text = e.to_string();
+            assert!(!text.contains("Grafana"), "{text}");
+            assert!(text.contains(what), "names the server typed: {text}");
+            text
+        };
+        // A page where the API should be: an HTML 200, or an HTML error page.
+        let html = "<!doctype html><title>Sign in</title>";
+        let page =
+            decode_ok(what, 200, Some("text/html"), html, |b| serde_json::from_str::<serde_json::Value>(b))
+                .map_err(as_direct)
+                .unwrap_err();
+        let text = not_grafana(&page);
+        assert!(text.contains("/select/0/prometheus/") && text.contains("/prometheus/"), "{text}");
+        not_grafana(&direct_from_status(what, 500, Some("text/html"), html));
+        // VictoriaMetrics refuses with its status as the errorType.
+        let vm = direct_from_status(
+            what,
+            422,
+            JSON,
+            r#"{"status":"error","errorType":"422","error":"error when executing query=\"rate(x)\": unknown func"}"#,
+        );
+        let text = not_grafana(&vm);
+        assert!(text.starts_with("vm:8428/foo refused the query (422): error when executing"), "{text}");
+        assert!(!text.contains("Prometheus refused"), "{text}");
+        // A plain status, and one through the proxy in front of it.
+        let odd = direct_from_status(
+            what,
+            400,
+            Some("text/plain"),
+            "unsupported path requested: \"/foo/api/v1/query\"",
+        );
+        assert!(matches!(odd, ApiError::DirectStatus { status: 400, .. }), "{odd:?}");
+        not_grafana(&odd);
+        let missing = direct_from_status(what, 404, Some("text/plain"), "404 page not found");
+        assert!(not_grafana(&missing).contains("/select/0/prometheus/"));
+        assert!(direct_from_status(what, 503, None, "").is_retryable());
+        // The CORS refusal shows the whole address tried and says it may be wrong.
+        let cors = ApiError::DirectCorsBlocked {
+            address: "http://prometheus:9090/prometheus/".into(),
+            page_origin: "https://me.github.io".into(),
+        };
+        let text = cors.to_string();
+        assert!(text.starts_with("http://prometheus:9090/prometheus/ answered"), "{text}");
+        assert!(text.contains("The address may be wrong"), "{text}");
+        for path in
+            ["/prometheus/ (Mimir", "/select/0/prometheus/ (VictoriaMetrics cluster)", "https://me.github.io"]
+        {
+            assert!(text.contains(path), "{path}: {text}");
+        }
+        // Through Grafana, the datasource's name says who refused.
+        let via = from_status(
+            "cluster-a",
+            422,
+            JSON,
+            r#"{"status":"error","errorType":"execution","error":"boom"}"#,
+        );
+        assert_eq!(via.to_string(), "cluster-a refused the query (execution): boom.");
+    }
+
+    #[test]
+    fn only_the_server_failing_marks_the_datasource_failed() {
+        assert!(ApiError::Unreachable { origin: "x".into() }.is_datasource_failure());
+        assert!(ApiError::BadGateway { what: "x".into() }.is_datasource_failure());
+        assert!(ApiError::TimedOut { what: "x".into(), seconds: 60 }.is_datasource_failure());
+        let query =
+            from_status("x", 400, JSON, r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#);
+        assert!(!query.is_datasource_failure(), "a PromQL error is the query's");
+        assert!(!ApiError::Cancelled.is_datasource_failure());
     }
 
     #[test]

@@ -278,15 +278,18 @@ pub struct QueryResponse {
     pub warnings: Vec<String>,
     /// Informational notes (Prometheus ≥ 2.45), e.g. about a counter-ish metric name.
     pub infos: Vec<String>,
+    /// `isPartial: true`: VictoriaMetrics cluster (and Thanos, Mimir behind it) could not
+    /// read every storage node, so values may be missing or too low.
+    pub is_partial: bool,
 }
 
 /// Why an answer could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PromError {
     /// `status: "error"`, with Prometheus' `errorType` and `error`.
-    #[error("{}", api_message(.error_type, .error))]
+    #[error("The server refused the query {}", self.refusal())]
     Api {
-        /// e.g. `bad_data`, `execution`, `timeout`.
+        /// e.g. `bad_data`, `execution`, `timeout` (VictoriaMetrics: the status, `422`).
         error_type: String,
         /// Prometheus' own message.
         error: String,
@@ -296,19 +299,30 @@ pub enum PromError {
     Decode(String),
 }
 
-fn api_message(error_type: &str, error: &str) -> String {
-    let hint = if error.contains("exceeded maximum resolution") {
-        " The range has more points than Prometheus allows per series (11,000): use a larger step or a shorter time range."
+impl PromError {
+    /// What follows "<server> refused the query": "(bad_data): … . Check the query's …".
+    pub fn refusal(&self) -> String {
+        match self {
+            PromError::Api { error_type, error } => {
+                format!("({error_type}): {error}.{}", hint(error_type, error))
+            }
+            PromError::Decode(detail) => format!("with an answer that is not Prometheus' API ({detail})."),
+        }
+    }
+}
+
+fn hint(error_type: &str, error: &str) -> &'static str {
+    if error.contains("exceeded maximum resolution") {
+        " The range has more points than the server allows per series (Prometheus: 11,000): use a larger step or a shorter time range."
     } else if error_type == "timeout" || error.contains("query timed out") {
-        " The query took longer than Prometheus allows: use a shorter time range, a larger step or a cheaper query."
+        " The query took longer than the server allows: use a shorter time range, a larger step or a cheaper query."
     } else if error_type == "bad_data" {
         " Check the query's syntax and parameters."
     } else if error.contains("query processing would load too many samples") {
         " The query touches too many samples: shorten the range or aggregate earlier."
     } else {
         ""
-    };
-    format!("Prometheus refused the query ({error_type}): {error}.{hint}")
+    }
 }
 
 /// Decodes a Prometheus API body.
@@ -318,6 +332,7 @@ pub fn decode(body: &str) -> Result<QueryResponse, PromError> {
             data: QueryData::Matrix(matrix),
             warnings: Vec::new(),
             infos: Vec::new(),
+            is_partial: false,
         });
     }
     decode_with_serde(body)
@@ -377,12 +392,17 @@ fn decode_with_serde(body: &str) -> Result<QueryResponse, PromError> {
         warnings: Vec<String>,
         #[serde(default)]
         infos: Vec<String>,
+        #[serde(default, rename = "isPartial")]
+        is_partial: bool,
     }
     let envelope: Envelope = serde_json::from_str(body).map_err(|e| PromError::Decode(e.to_string()))?;
     match (envelope.status.as_str(), envelope.data) {
-        ("success", Some(data)) => {
-            Ok(QueryResponse { data, warnings: envelope.warnings, infos: envelope.infos })
-        }
+        ("success", Some(data)) => Ok(QueryResponse {
+            data,
+            warnings: envelope.warnings,
+            infos: envelope.infos,
+            is_partial: envelope.is_partial,
+        }),
         ("success", None) => Err(PromError::Decode("`status` is success but there is no `data`".into())),
         ("error", _) => Err(PromError::Api {
             error_type: envelope.error_type.unwrap_or_else(|| "error".into()),
@@ -418,6 +438,9 @@ mod tests {
         let response = decode(body).unwrap();
         assert_eq!(response.warnings, ["w1"]);
         assert_eq!(response.infos, ["i1"]);
+        assert!(!response.is_partial);
+        let vm = r#"{"status":"success","isPartial":true,"data":{"resultType":"matrix","result":[]}}"#;
+        assert!(decode(vm).unwrap().is_partial, "VictoriaMetrics' partial answers are told");
         let QueryData::Matrix(series) = response.data else { panic!() };
         let v = &series[0].values;
         assert_eq!(v.iter().map(|s| s.t_ms).collect::<Vec<_>>(), [1500, 2001, 3000, 4000, 5000]);
@@ -511,7 +534,10 @@ mod tests {
         let body = r#"{"status":"error","errorType":"bad_data","error":"exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"}"#;
         let err = decode(body).unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("Prometheus refused the query (bad_data): exceeded maximum resolution"));
+        assert!(
+            text.starts_with("The server refused the query (bad_data): exceeded maximum resolution"),
+            "{text}"
+        );
         assert!(text.contains("use a larger step"));
         let timeout = decode(
             r#"{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}"#,

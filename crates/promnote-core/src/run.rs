@@ -248,7 +248,13 @@ fn read_prometheus(reply: &Reply, what: &str, direct: bool) -> Result<QueryRespo
     if !reply.is_success() {
         return Err(classify(reply, what, direct));
     }
-    error::decode_prometheus(what, reply.status, reply.content_type.as_deref(), &reply.body)
+    error::decode_prometheus(what, reply.status, reply.content_type.as_deref(), &reply.body).map_err(|e| {
+        if direct {
+            error::as_direct(e)
+        } else {
+            e
+        }
+    })
 }
 
 /// Grafana answers a failed `/api/ds/query` with 400 and the reason inside the frames:
@@ -274,8 +280,17 @@ fn read_json<T, E: std::fmt::Display>(
     if !reply.is_success() {
         return Err(classify(reply, what, direct));
     }
-    error::decode_ok(what, reply.status, reply.content_type.as_deref(), &reply.body, decode)
+    error::decode_ok(what, reply.status, reply.content_type.as_deref(), &reply.body, decode).map_err(|e| {
+        if direct {
+            error::as_direct(e)
+        } else {
+            e
+        }
+    })
 }
+
+/// Said on a cell whose answer came marked `isPartial`.
+pub const PARTIAL_NOTE: &str = "the answer is partial: the server could not read all of its data (a storage node or store did not answer), so values may be missing or too low. Run the cell again later.";
 
 /// Who asks for the datasource list, in messages.
 pub const LISTING_WHAT: &str = "Grafana's datasource list";
@@ -605,6 +620,9 @@ impl DatasourceQuery {
         let mut arrival = Arrival::default();
         let mut matrix = Vec::new();
         let mut notes_of = |answer: &QueryResponse| {
+            if answer.is_partial {
+                arrival.notes.push(format!("{name}: {PARTIAL_NOTE}"));
+            }
             let notes = answer.warnings.iter().chain(&answer.infos).map(|note| format!("{name}: {note}"));
             arrival.notes.extend(notes);
         };
@@ -1119,6 +1137,39 @@ mod tests {
         let arrival =
             via.finish(vec![Ok(Decoded::Frames(Vec::new())), Ok(Decoded::Frames(Vec::new()))]).unwrap();
         assert!(arrival.notes[0].contains("/api/ds/query"));
+    }
+
+    #[test]
+    fn partial_answers_and_their_warnings_and_infos_are_said_on_the_cell() {
+        let plan = CellPlan {
+            grid: report::Grid::Times {
+                start_ms: 0,
+                end_ms: 60_000,
+                step_ms: 60_000,
+                zone: jiff::tz::TimeZone::UTC,
+            },
+            note: None,
+        };
+        let d = ds("a", "prometheus");
+        let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned()], &plan);
+        let decode = |body: &str| Ok(Decoded::Prometheus(crate::prom::decode(body).unwrap()));
+        // VictoriaMetrics cluster, with a vmstorage node down (-search.denyPartialResponse off).
+        let vm = r#"{"status":"success","isPartial":true,"data":{"resultType":"matrix","result":[{"metric":{"job":"x"},"values":[[0,"1"]]}]}}"#;
+        let arrival = q.finish(vec![decode(vm)]).unwrap();
+        assert_eq!(arrival.range.len(), 1, "a partial answer is still drawn");
+        assert_eq!(arrival.notes, [format!("name-a: {PARTIAL_NOTE}")]);
+        // Thanos' and Mimir's partial responses come as warnings; Prometheus 2.45+ adds infos.
+        let thanos = r#"{"status":"success","data":{"resultType":"matrix","result":[]},"warnings":["No StoreAPIs matched for this query"],"infos":["PromQL info: metric might not be a counter"]}"#;
+        let arrival = q.finish(vec![decode(thanos)]).unwrap();
+        assert_eq!(
+            arrival.notes,
+            [
+                "name-a: No StoreAPIs matched for this query",
+                "name-a: PromQL info: metric might not be a counter"
+            ]
+        );
+        let whole = r#"{"status":"success","isPartial":false,"data":{"resultType":"matrix","result":[]}}"#;
+        assert!(q.finish(vec![decode(whole)]).unwrap().notes.is_empty());
     }
 
     #[test]
