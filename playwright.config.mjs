@@ -29,7 +29,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `python3 dev/stack.py up --site dist --port ${GRAFANA_PORT} --prom-port 19191 --name e2e`,
+      command: `python3 dev/stack.py up --site dist --port ${GRAFANA_PORT} --prom-port 19191 --name e2e --vm`,
       url: `http://127.0.0.1:${GRAFANA_PORT}/api/health`,
       timeout: 240_000,
       reuseExistingServer: false,

@@ -7,7 +7,12 @@ The TSDB blocks are cached per day under target/demo-stack/cache, and every
 start works on a fresh copy. In front of them runs `grafana_compat.py`, which
 serves the built site too, and offers real community dashboards (`/api/search`). With
 `--node` (and Debian's `prometheus-node-exporter`), a real node_exporter runs too, with a
-fourth Prometheus that scrapes it every 15 s (datasource `this-machine`, job `node`). The
+fourth Prometheus that scrapes it every 15 s (datasource `this-machine`, job `node`). With
+`--vm` (Debian's `victoria-metrics`), a second implementation of the Prometheus API runs
+beside them: VictoriaMetrics, holding the first cluster's history (imported from the same
+TSDB blocks by `vmctl prometheus`) and scraping the node_exporter itself; a second
+Grafana, behind a reverse proxy that allows the site's origin (CORS), lists it as the
+datasource `victoria` beside `this-machine`. The
 stack stays up until interrupted; it writes
 target/demo-stack/<name>/state.json so tests can find ports, the token and the
 processes (to stop one Prometheus on purpose).
@@ -21,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import pty
 import queue
 import secrets
 import shutil
@@ -30,6 +36,7 @@ import sys
 import socket
 import threading
 import time
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -143,6 +150,48 @@ def cached_blocks(now: int, days: int, scale: str = "small") -> tuple[str, dict]
     return cache, expected
 
 
+def vm_import(vmctl: str, blocks: str, vm_url: str, logfile) -> None:
+    """Imports Prometheus TSDB blocks into a VictoriaMetrics with `vmctl prometheus`. vmctl
+    draws progress bars and fails without a terminal, so it gets a pseudo-terminal."""
+    argv = [vmctl, "prometheus", "-s", "--vm-disable-progress-bar", f"--prom-snapshot={blocks}", f"--vm-addr={vm_url}"]
+    master, slave = pty.openpty()
+    child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, preexec_fn=die_with_parent)
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    logfile.write(output)
+    logfile.flush()
+    if child.wait() != 0:
+        raise SystemExit(f"stack: vmctl could not import {blocks} into VictoriaMetrics (exit {child.returncode}); see vm.log")
+    # Imported samples are searchable once flushed from VictoriaMetrics' in-memory buffers.
+    with urllib.request.urlopen(f"{vm_url}/internal/force_flush", timeout=30):
+        pass
+
+
+def wait_query(url: str, query: str, seconds: float) -> None:
+    """Waits until an instant query answers with at least one series."""
+    deadline = time.monotonic() + seconds
+    target = f"{url}/api/v1/query?{urllib.parse.urlencode({'query': query})}"
+    while True:
+        try:
+            with urllib.request.urlopen(target, timeout=5) as response:
+                if json.load(response)["data"]["result"]:
+                    return
+        except (OSError, ValueError, KeyError):
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"stack: {url} answered no {query} within {seconds:.0f} s")
+        time.sleep(0.3)
+
+
 def port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
@@ -206,14 +255,23 @@ def up(args: argparse.Namespace) -> None:
 
     # --node: a real node_exporter (Debian's) and a Prometheus of its own that scrapes it
     # (live data only: a backfilled head takes no sample older than its blocks' end).
-    node_exporter = shutil.which("prometheus-node-exporter") if args.node else None
-    if args.node and not node_exporter:
+    # --vm scrapes the same node_exporter, so it starts one too (listed in the second
+    # Grafana only: the first keeps the datasources the tests count).
+    want_node = args.node or args.vm
+    node_exporter = shutil.which("prometheus-node-exporter") if want_node else None
+    if want_node and not node_exporter:
         log("prometheus-node-exporter is not installed (dev/setup installs it as root): no node metrics")
+    victoria = require("victoria-metrics") if args.vm else None
+    vmctl = require("vmctl") if args.vm else None
     node_port = args.port + 51
+    vm_port = args.port + 52
+    vm_grafana_port = args.port + 53
     node_prom_port = args.prom_port + len(clusters)
     ports = [args.prom_port + i for i in range(len(clusters))] + [args.port, args.port + 50]
     if node_exporter:
         ports += [node_port, node_prom_port]
+    if victoria:
+        ports += [vm_port, vm_grafana_port]
     busy = [p for p in ports if not port_free(p)]
     if busy:
         raise SystemExit(f"stack: port(s) {busy} are in use; stop what runs there or choose other ports")
@@ -260,13 +318,44 @@ def up(args: argparse.Namespace) -> None:
         children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
         prom_children["prom-node"] = children[-1]
         proms.append({"uid": "prom-node", "name": "this-machine", "port": node_prom_port, "argv": argv})
-        datasources.append({"uid": "prom-node", "name": "this-machine", "type": "prometheus", "url": f"http://127.0.0.1:{node_prom_port}"})
+        node_datasource = {"uid": "prom-node", "name": "this-machine", "type": "prometheus", "url": f"http://127.0.0.1:{node_prom_port}"}
+        if args.node:
+            datasources.append(node_datasource)
+    vm_datasources = []
+    if victoria:
+        vm_config = os.path.join(run_dir, "vm-scrape.yml")
+        with open(vm_config, "w", encoding="utf-8") as f:
+            f.write("global:\n  scrape_interval: 15s\nscrape_configs:\n")
+            if node_exporter:
+                f.write(f"  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:{node_port}']\n")
+        argv = [
+            victoria,
+            f"-storageDataPath={os.path.join(run_dir, 'vm')}",
+            f"-httpListenAddr=127.0.0.1:{vm_port}",
+            "-retentionPeriod=100y",
+            f"-promscrape.config={vm_config}",
+            "-loggerLevel=ERROR",
+        ]
+        logfile = open(os.path.join(run_dir, "vm.log"), "ab")  # noqa: SIM115
+        children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
+        prom_children["victoria"] = children[-1]
+        proms.append({"uid": "victoria", "name": "victoria", "port": vm_port, "argv": argv, "ready": "/health"})
+        vm_datasources.append({"uid": "victoria", "name": "victoria", "type": "prometheus", "url": f"http://127.0.0.1:{vm_port}"})
+        if node_exporter:
+            vm_datasources.append(node_datasource)
     # Grafana knows more than Prometheus: the report must skip these.
     datasources.append({"uid": "logs", "name": "Logs", "type": "loki", "url": "http://127.0.0.1:9"})
     datasources[0]["isDefault"] = True
 
     for prom in proms:
-        wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 180, prom_children[prom["uid"]])
+        wait_http(f"http://127.0.0.1:{prom['port']}{prom.get('ready', '/-/ready')}", 180, prom_children[prom["uid"]])
+    if victoria:
+        vm_url = f"http://127.0.0.1:{vm_port}"
+        first = clusters[0]
+        log(f"importing {first.name}'s history into VictoriaMetrics with vmctl ...")
+        with open(os.path.join(run_dir, "vm.log"), "ab") as logfile:
+            vm_import(vmctl, os.path.join(blocks, first.uid), vm_url, logfile)
+        wait_query(vm_url, "jupyterhub_active_users", 60)
 
     def control(action: str, uid: str) -> str:
         """Stops or starts one Prometheus (for fault tests); the stack keeps owning it."""
@@ -283,7 +372,7 @@ def up(args: argparse.Namespace) -> None:
             children.append(child)
             prom_children[uid] = child
             try:
-                wait_http(f"http://127.0.0.1:{prom['port']}/-/ready", 60, child)
+                wait_http(f"http://127.0.0.1:{prom['port']}{prom.get('ready', '/-/ready')}", 60, child)
             except SystemExit as e:
                 # The stack goes on: only the test that restarted this Prometheus fails.
                 return str(e)
@@ -325,7 +414,42 @@ def up(args: argparse.Namespace) -> None:
             preexec_fn=die_with_parent,
         )
     )
+    grafana_child = children[-1]
     wait_http(f"http://127.0.0.1:{args.port}/api/health", 30)
+    vm_state = None
+    if victoria:
+        # A second Grafana (another organisation's, say) whose datasources are the other
+        # implementations, behind a reverse proxy that allows the site's origin.
+        vm_grafana_config = os.path.join(run_dir, "grafana-vm.json")
+        with open(vm_grafana_config, "w", encoding="utf-8") as f:
+            json.dump({"tokens": [token], "datasources": vm_datasources}, f, indent=1)
+        vm_grafana_argv = [
+            sys.executable,
+            os.path.join(HERE, "grafana_compat.py"),
+            "--config",
+            vm_grafana_config,
+            "--port",
+            str(vm_grafana_port),
+            "--cors-origin",
+            f"http://127.0.0.1:{args.port}",
+        ]
+        children.append(
+            subprocess.Popen(
+                vm_grafana_argv,
+                stdout=grafana_log,
+                stderr=grafana_log,
+                env={**os.environ, "GRAFANA_COMPAT_QUIET": "1"},
+                preexec_fn=die_with_parent,
+            )
+        )
+        wait_http(f"http://127.0.0.1:{vm_grafana_port}/api/health", 30)
+        vm_state = {
+            "port": vm_port,
+            "url": f"http://127.0.0.1:{vm_port}",
+            "uid": "victoria",
+            "history_of": clusters[0].name,
+            "grafana_url": f"http://127.0.0.1:{vm_grafana_port}",
+        }
 
     state = {
         "grafana_url": f"http://127.0.0.1:{args.port}",
@@ -337,6 +461,7 @@ def up(args: argparse.Namespace) -> None:
         "expected": expected,
         "site": args.site,
         "node_exporter": {"port": node_port, "job": "node", "datasource": "prom-node"} if node_exporter else None,
+        "victoria_metrics": vm_state,
     }
     # Written whole and renamed into place: a reader never sees half a file.
     state_path = os.path.join(run_dir, "state.json")
@@ -346,7 +471,7 @@ def up(args: argparse.Namespace) -> None:
     log(f"ready: {state['grafana_url']}/  (state in {os.path.relpath(run_dir, ROOT)}/state.json)")
     if args.print_token:
         log(f"demo token: {token}")
-    grafana = children[-1]
+    grafana = grafana_child
     while True:
         if grafana.poll() is not None:
             log("grafana-compat exited; stopping")
@@ -398,6 +523,7 @@ def main() -> None:
         help="small: the demo's 3 clusters; wide: 50 x 200 hubs; dense: 1 x 600 hourly series (benchmarks)",
     )
     p.add_argument("--node", action="store_true", help="also run node_exporter and a Prometheus that scrapes it (datasource this-machine)")
+    p.add_argument("--vm", action="store_true", help="also run VictoriaMetrics (the first cluster's history, and node_exporter) behind a second Grafana")
     p.add_argument("--token", default=None)
     p.add_argument("--print-token", action="store_true")
     args = parser.parse_args()

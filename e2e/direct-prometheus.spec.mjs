@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole, ReportPage, expectedName, fillRecipe, waitForServer, runCaddy } from './support.mjs';
+import { stackState, watchConsole, ReportPage, expectedName, fillRecipe, waitForServer, runCaddy, connectDirect as connectTo } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PAGE_ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
+const connectDirect = (page, promUrl, options) => connectTo(page, SITE, promUrl, options);
 
 let console_;
 test.beforeEach(async ({ page }) => {
@@ -22,23 +23,6 @@ test.beforeEach(async ({ page }) => {
 test.afterEach(async () => {
   console_.assertNoPanic();
 });
-
-/** Fills the "Prometheus directly" fields (and Grafana's, when given) and connects. */
-async function connectDirect(page, promUrl, { auth = 'none', user = '', secret = '', grafana = null } = {}) {
-  const report = new ReportPage(page);
-  await report.open(SITE);
-  await page.locator('details.direct summary').click();
-  if (grafana) {
-    await report.url.fill(grafana.url);
-    await report.token.fill(grafana.token);
-  }
-  await page.getByTestId('prom-url').fill(promUrl);
-  await page.getByTestId(`prom-auth-${auth}`).check();
-  if (auth === 'basic') await page.getByTestId('prom-user').fill(user);
-  if (auth !== 'none') await page.getByTestId('prom-secret').fill(secret);
-  await report.connectButton.click();
-  return report;
-}
 
 /** Every request that carried an Authorization header: its origin and the header. */
 function authorizedRequests(page) {

@@ -93,6 +93,24 @@ export class ReportPage {
   }
 }
 
+/** Opens the site and fills the "Prometheus directly" fields (and Grafana's, when given),
+ * then connects. */
+export async function connectDirect(page, site, promUrl, { auth = 'none', user = '', secret = '', grafana = null } = {}) {
+  const report = new ReportPage(page);
+  await report.open(site);
+  await page.locator('details.direct summary').click();
+  if (grafana) {
+    await report.url.fill(grafana.url);
+    await report.token.fill(grafana.token);
+  }
+  await page.getByTestId('prom-url').fill(promUrl);
+  await page.getByTestId(`prom-auth-${auth}`).check();
+  if (auth === 'basic') await page.getByTestId('prom-user').fill(user);
+  if (auth !== 'none') await page.getByTestId('prom-secret').fill(secret);
+  await report.connectButton.click();
+  return report;
+}
+
 /** Opens the site at `site + path` (e.g. `#/service-metrics`) and connects to `grafanaUrl`
  * (the stack's own Grafana unless given) with the stack's token; returns the stack state. */
 export async function openAndConnect(page, site, { grafanaUrl, path = '' } = {}) {
