@@ -115,6 +115,9 @@ def data_frames(ref: str, answer: dict) -> list[dict]:
     series = data.get("result", [])
     if data.get("resultType") in ("scalar", "string"):
         series = [{"metric": {}, "value": series}]
+    # Prometheus' warnings and infos ride on every frame as notices (pkg/promlib/converter).
+    notices = [{"severity": "warning", "text": w} for w in answer.get("warnings", [])]
+    notices += [{"severity": "info", "text": i} for i in answer.get("infos", [])]
     frames = []
     for s in series:
         points = s.get("values") or ([s["value"]] if "value" in s else [])
@@ -136,10 +139,13 @@ def data_frames(ref: str, answer: dict) -> list[dict]:
         data_part = {"values": [times, values]}
         if entities:
             data_part["entities"] = [None, entities]
+        meta = {"type": "timeseries-multi", "typeVersion": [0, 1]}
+        if notices:
+            meta["notices"] = notices
         frames.append({
             "schema": {
                 "refId": ref,
-                "meta": {"type": "timeseries-multi", "typeVersion": [0, 1]},
+                "meta": meta,
                 "fields": [{"name": "Time", "type": "time", "typeInfo": {"frame": "time.Time"}}, value_field],
             },
             "data": data_part,

@@ -5,6 +5,8 @@
 //!
 //! Grafana encodes NaN and ±Inf as `null` in `values` and lists their positions in
 //! `entities` (`{"NaN": [i…], "Inf": [i…], "NegInf": [i…]}`); a plain `null` is a gap.
+//! What Prometheus said beside its data (`warnings`, `infos`: a partial answer from Thanos
+//! or Mimir, say) comes as the frames' `meta.notices`.
 
 use std::collections::BTreeMap;
 
@@ -52,6 +54,29 @@ struct Frame {
 #[derive(Deserialize)]
 struct Schema {
     fields: Vec<Field>,
+    #[serde(default)]
+    meta: Option<Meta>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(default)]
+    notices: Vec<Notice>,
+}
+
+#[derive(Deserialize)]
+struct Notice {
+    #[serde(default)]
+    text: String,
+}
+
+/// One query's frames, decoded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frames {
+    /// One series per number field.
+    pub series: Vec<RangeSeries>,
+    /// The frames' notices (Prometheus' warnings and infos), each once.
+    pub notices: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -80,8 +105,8 @@ struct Entities {
 }
 
 /// Decodes the frames of one query (`ref_id`, e.g. `A`) into series: one per number
-/// field, paired with the frame's time field.
-pub fn decode(body: &str, ref_id: &str) -> Result<Vec<RangeSeries>, FrameError> {
+/// field, paired with the frame's time field; and their notices.
+pub fn decode(body: &str, ref_id: &str) -> Result<Frames, FrameError> {
     let response: Response = serde_json::from_str(body).map_err(|e| FrameError::Decode(e.to_string()))?;
     let result = response
         .results
@@ -91,7 +116,13 @@ pub fn decode(body: &str, ref_id: &str) -> Result<Vec<RangeSeries>, FrameError> 
         return Err(FrameError::Query { status: result.status.unwrap_or(500), message: message.clone() });
     }
     let mut series = Vec::new();
+    let mut notices: Vec<String> = Vec::new();
     for frame in &result.frames {
+        for notice in frame.schema.meta.iter().flat_map(|m| &m.notices) {
+            if !notice.text.is_empty() && !notices.contains(&notice.text) {
+                notices.push(notice.text.clone());
+            }
+        }
         let time_index = frame
             .schema
             .fields
@@ -137,7 +168,7 @@ pub fn decode(body: &str, ref_id: &str) -> Result<Vec<RangeSeries>, FrameError> 
             });
         }
     }
-    Ok(series)
+    Ok(Frames { series, notices })
 }
 
 #[cfg(test)]
@@ -156,7 +187,8 @@ mod tests {
 
     #[test]
     fn decodes_frames_with_labels_and_entities() {
-        let series = decode(FRAME, "A").unwrap();
+        let Frames { series, notices } = decode(FRAME, "A").unwrap();
+        assert!(notices.is_empty());
         assert_eq!(series.len(), 2);
         assert_eq!(series[0].metric.get("namespace").map(String::as_str), Some("prod"));
         let v = &series[0].values;
@@ -165,6 +197,19 @@ mod tests {
         assert!(v[1].value.is_nan() && v[1].t_ms == 1_792_886_400_000);
         assert_eq!(v[2].value, 7.5);
         assert_eq!(series[1].values, [Sample { t_ms: 1_792_800_000_000, value: 3.0 }]);
+    }
+
+    #[test]
+    fn prometheus_warnings_come_as_notices_once() {
+        let body = r#"{"results":{"A":{"frames":[
+          {"schema":{"meta":{"notices":[{"severity":"warning","text":"partial response: store down"}]},
+            "fields":[{"type":"time"},{"type":"number","labels":{"a":"1"}}]},"data":{"values":[[1],[2]]}},
+          {"schema":{"meta":{"notices":[{"severity":"warning","text":"partial response: store down"},{"severity":"info","text":"metric might not be a counter"}]},
+            "fields":[{"type":"time"},{"type":"number","labels":{"a":"2"}}]},"data":{"values":[[1],[3]]}}
+        ]}}}"#;
+        let frames = decode(body, "A").unwrap();
+        assert_eq!(frames.series.len(), 2);
+        assert_eq!(frames.notices, ["partial response: store down", "metric might not be a counter"]);
     }
 
     #[test]

@@ -23,10 +23,10 @@ use std::collections::BTreeMap;
 use jiff::tz::TimeZone;
 
 use crate::error::{self, ApiError};
-use crate::frames::{self, FrameError};
+use crate::frames::{self, FrameError, Frames};
 use crate::grafana::{self, ApiRequest, Datasource};
 use crate::notebook::{Cell, Variable};
-use crate::prom::{QueryData, QueryResponse, RangeSeries};
+use crate::prom::{QueryData, QueryResponse};
 use crate::report::{self, CellPlan};
 use crate::table::{self, Series};
 use crate::time::TimeRange;
@@ -130,7 +130,7 @@ impl Exchange<QueryResponse> {
     }
 }
 
-impl Exchange<Vec<RangeSeries>> {
+impl Exchange<Frames> {
     /// A query through Grafana's `/api/ds/query`, decoded from data frames (ref id `A`).
     pub fn frames(request: ApiRequest, ds: &Datasource) -> Self {
         Self::new(request, &ds.name, false, read_frames)
@@ -259,14 +259,14 @@ fn read_prometheus(reply: &Reply, what: &str, direct: bool) -> Result<QueryRespo
 
 /// Grafana answers a failed `/api/ds/query` with 400 and the reason inside the frames:
 /// that reason is what the user sees.
-fn read_frames(reply: &Reply, what: &str, _direct: bool) -> Result<Vec<RangeSeries>, ApiError> {
+fn read_frames(reply: &Reply, what: &str, _direct: bool) -> Result<Frames, ApiError> {
     match frames::decode(&reply.body, "A") {
-        Ok(series) if reply.is_success() => Ok(series),
+        Ok(frames) if reply.is_success() => Ok(frames),
         Err(FrameError::Query { status, message }) => {
             Err(ApiError::Status { what: what.to_owned(), status, message })
         }
         _ if !reply.is_success() => Err(classify(reply, what, false)),
-        Ok(series) => Ok(series),
+        Ok(frames) => Ok(frames),
         Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
     }
 }
@@ -400,7 +400,7 @@ impl Route {
 
 enum HealthStage {
     Proxy(Exchange<QueryResponse>),
-    DsQuery { exchange: Exchange<Vec<RangeSeries>>, refusal: Option<ApiError> },
+    DsQuery { exchange: Exchange<Frames>, refusal: Option<ApiError> },
 }
 
 /// A datasource's health check, which also decides its [`Route`]: a constant query
@@ -429,7 +429,7 @@ impl Health {
         Self { ds: ds.clone(), now_ms, stage }
     }
 
-    fn via_ds_query(ds: &Datasource, now_ms: i64) -> Exchange<Vec<RangeSeries>> {
+    fn via_ds_query(ds: &Datasource, now_ms: i64) -> Exchange<Frames> {
         Exchange::frames(report::ds_query_health_request(&ds.uid, &ds.kind, now_ms), ds)
     }
 }
@@ -494,7 +494,25 @@ pub enum Decoded {
     /// Prometheus' own JSON (the proxy, or a server called directly).
     Prometheus(QueryResponse),
     /// Grafana's data frames (`/api/ds/query`).
-    Frames(Vec<RangeSeries>),
+    Frames(Frames),
+}
+
+impl Decoded {
+    /// What the server said beside the data, for the cell, each line naming datasource
+    /// `name`: a partial answer, Prometheus' warnings and infos (or, through
+    /// `/api/ds/query`, the frames' notices that carry them).
+    fn notes(&self, name: &str) -> Vec<String> {
+        let said: Vec<&str> = match self {
+            Decoded::Prometheus(answer) => answer
+                .is_partial
+                .then_some(PARTIAL_NOTE)
+                .into_iter()
+                .chain(answer.warnings.iter().chain(&answer.infos).map(String::as_str))
+                .collect(),
+            Decoded::Frames(frames) => frames.notices.iter().map(String::as_str).collect(),
+        };
+        said.into_iter().map(|note| format!("{name}: {note}")).collect()
+    }
 }
 
 /// One exchange of a cell's query, with its answer decoded by route.
@@ -502,7 +520,7 @@ pub enum QueryExchange {
     /// Through the proxy.
     Prometheus(Exchange<QueryResponse>),
     /// Through `/api/ds/query`.
-    Frames(Exchange<Vec<RangeSeries>>),
+    Frames(Exchange<Frames>),
 }
 
 impl std::fmt::Debug for QueryExchange {
@@ -619,31 +637,25 @@ impl DatasourceQuery {
         let instant = instant.transpose()?;
         let mut arrival = Arrival::default();
         let mut matrix = Vec::new();
-        let mut notes_of = |answer: &QueryResponse| {
-            if answer.is_partial {
-                arrival.notes.push(format!("{name}: {PARTIAL_NOTE}"));
-            }
-            let notes = answer.warnings.iter().chain(&answer.infos).map(|note| format!("{name}: {note}"));
-            arrival.notes.extend(notes);
-        };
         for answer in answers {
-            match answer? {
-                Decoded::Frames(series) => matrix.extend(series),
-                Decoded::Prometheus(answer) => {
-                    notes_of(&answer);
-                    match answer.data {
-                        QueryData::Matrix(series) => matrix.extend(series),
-                        _ => return Err(unexpected(name, "a range query answered without a matrix")),
-                    }
-                }
+            let answer = answer?;
+            arrival.notes.extend(answer.notes(name));
+            match answer {
+                Decoded::Frames(frames) => matrix.extend(frames.series),
+                Decoded::Prometheus(answer) => match answer.data {
+                    QueryData::Matrix(series) => matrix.extend(series),
+                    _ => return Err(unexpected(name, "a range query answered without a matrix")),
+                },
             }
+        }
+        if let Some(answer) = &instant {
+            arrival.notes.extend(answer.notes(name));
         }
         let (vector, instant_frames) = match instant {
             None => (Vec::new(), Vec::new()),
             // An instant query's frame holds one sample per series: the partial day's value.
-            Some(Decoded::Frames(frames)) => (Vec::new(), frames),
+            Some(Decoded::Frames(frames)) => (Vec::new(), frames.series),
             Some(Decoded::Prometheus(answer)) => {
-                notes_of(&answer);
                 let QueryData::Vector(vector) = answer.data else {
                     return Err(unexpected(name, "an instant query answered without a vector"));
                 };
@@ -1134,8 +1146,9 @@ mod tests {
         assert!(matches!(swapped, Err(ApiError::Unreadable { .. })));
         let via = DatasourceQuery::new(&d, Route::DsQuery, &["up".to_owned()], &plan);
         let Body::Json(_) = &via.exchanges()[0].request().body else { panic!("JSON expected") };
-        let arrival =
-            via.finish(vec![Ok(Decoded::Frames(Vec::new())), Ok(Decoded::Frames(Vec::new()))]).unwrap();
+        let arrival = via
+            .finish(vec![Ok(Decoded::Frames(Frames::default())), Ok(Decoded::Frames(Frames::default()))])
+            .unwrap();
         assert!(arrival.notes[0].contains("/api/ds/query"));
     }
 
