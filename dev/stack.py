@@ -152,8 +152,24 @@ def cached_blocks(now: int, days: int, scale: str = "small") -> tuple[str, dict]
 
 def vm_import(vmctl: str, blocks: str, vm_url: str, logfile) -> None:
     """Imports Prometheus TSDB blocks into a VictoriaMetrics with `vmctl prometheus`. vmctl
-    draws progress bars and fails without a terminal, so it gets a pseudo-terminal."""
-    argv = [vmctl, "prometheus", "-s", "--vm-disable-progress-bar", f"--prom-snapshot={blocks}", f"--vm-addr={vm_url}"]
+    draws progress bars and fails without a terminal, so it gets a pseudo-terminal.
+
+    Two things lose samples with the 1.79 tools, and are avoided: VictoriaMetrics refuses
+    samples more than two days ahead (the generated history runs to the end of the day
+    after tomorrow), and a refused row costs the rest of its request; and vmctl's
+    concurrent import workers drop batches. So the import stops a day ahead, with one
+    worker (about 7 s for cluster-north's 6.3 million samples)."""
+    until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86_400))
+    argv = [
+        vmctl,
+        "prometheus",
+        "-s",
+        "--vm-disable-progress-bar",
+        "--vm-concurrency=1",
+        f"--prom-filter-time-end={until}",
+        f"--prom-snapshot={blocks}",
+        f"--vm-addr={vm_url}",
+    ]
     master, slave = pty.openpty()
     child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, preexec_fn=die_with_parent)
     os.close(slave)
@@ -176,20 +192,32 @@ def vm_import(vmctl: str, blocks: str, vm_url: str, logfile) -> None:
         pass
 
 
-def wait_query(url: str, query: str, seconds: float) -> None:
-    """Waits until an instant query answers with at least one series."""
-    deadline = time.monotonic() + seconds
-    target = f"{url}/api/v1/query?{urllib.parse.urlencode({'query': query})}"
-    while True:
-        try:
-            with urllib.request.urlopen(target, timeout=5) as response:
-                if json.load(response)["data"]["result"]:
-                    return
-        except (OSError, ValueError, KeyError):
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit(f"stack: {url} answered no {query} within {seconds:.0f} s")
-        time.sleep(0.3)
+def query_value(url: str, query: str, at: int) -> float | None:
+    """An instant query's single value, or None (no series, or no answer)."""
+    target = f"{url}/api/v1/query?{urllib.parse.urlencode({'query': query, 'time': at})}"
+    try:
+        with urllib.request.urlopen(target, timeout=10) as response:
+            result = json.load(response)["data"]["result"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return float(result[0]["value"][1]) if result else None
+
+
+def day_differences(vm_url: str, prom_url: str, until: int, days: int) -> list[str]:
+    """Metric and day where a VictoriaMetrics and the Prometheus serving the same blocks
+    count different samples, one day at a time back from `until` (a day's query is what
+    finds a series through VictoriaMetrics' per-day index)."""
+    with urllib.request.urlopen(f"{prom_url}/api/v1/label/__name__/values", timeout=10) as response:
+        names = json.load(response)["data"]
+    differ = []
+    for name in names:
+        query = f'sum(count_over_time({{__name__="{name}", job!="node"}}[1d]))'
+        for day in range(days):
+            at = until - day * 86_400
+            if query_value(prom_url, query, at) != query_value(vm_url, query, at):
+                differ.append(f"{name} on {time.strftime('%Y-%m-%d', time.gmtime(at))}")
+                break
+    return differ
 
 
 def port_free(port: int) -> bool:
@@ -333,12 +361,17 @@ def up(args: argparse.Namespace) -> None:
             f"-storageDataPath={os.path.join(run_dir, 'vm')}",
             f"-httpListenAddr=127.0.0.1:{vm_port}",
             "-retentionPeriod=100y",
+            # Identical samples imported twice are one (a repeated import is harmless);
+            # no result cache, so every answer is computed from what is stored now.
+            "-dedup.minScrapeInterval=1ms",
+            "-search.disableCache",
             f"-promscrape.config={vm_config}",
             "-loggerLevel=ERROR",
         ]
         logfile = open(os.path.join(run_dir, "vm.log"), "ab")  # noqa: SIM115
         children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
         prom_children["victoria"] = children[-1]
+        vm_argv = argv
         proms.append({"uid": "victoria", "name": "victoria", "port": vm_port, "argv": argv, "ready": "/health"})
         vm_datasources.append({"uid": "victoria", "name": "victoria", "type": "prometheus", "url": f"http://127.0.0.1:{vm_port}"})
         if node_exporter:
@@ -352,10 +385,33 @@ def up(args: argparse.Namespace) -> None:
     if victoria:
         vm_url = f"http://127.0.0.1:{vm_port}"
         first = clusters[0]
-        log(f"importing {first.name}'s history into VictoriaMetrics with vmctl ...")
-        with open(os.path.join(run_dir, "vm.log"), "ab") as logfile:
-            vm_import(vmctl, os.path.join(blocks, first.uid), vm_url, logfile)
-        wait_query(vm_url, "jupyterhub_active_users", 60)
+        first_url = f"http://127.0.0.1:{args.prom_port}"
+        # Ready only once VictoriaMetrics finds, day by day, every sample Prometheus serves
+        # from the same blocks (see vm_import for what lost samples before). Should a day
+        # still be short, VictoriaMetrics is restarted and the history imported again
+        # (-dedup.minScrapeInterval keeps the samples it already has single).
+        for attempt in range(1, 4):
+            if attempt > 1:
+                log(f"VictoriaMetrics misses {', '.join(differ[:4])}{' …' if len(differ) > 4 else ''}: restarting it and importing again")
+                vm_child = prom_children["victoria"]
+                vm_child.terminate()
+                vm_child.wait(timeout=30)
+                logfile = open(os.path.join(run_dir, "vm.log"), "ab")  # noqa: SIM115
+                children.append(subprocess.Popen(vm_argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
+                prom_children["victoria"] = children[-1]
+                wait_http(f"{vm_url}/health", 60, children[-1])
+            log(f"importing {first.name}'s history into VictoriaMetrics with vmctl ...")
+            with open(os.path.join(run_dir, "vm.log"), "ab") as logfile:
+                vm_import(vmctl, os.path.join(blocks, first.uid), vm_url, logfile)
+            # Its last 30 s are never answered (-search.latencyOffset): compare older days,
+            # for a while (flushed samples take a moment to be searchable).
+            deadline = time.monotonic() + 30
+            while (differ := day_differences(vm_url, first_url, int(time.time()) - 600, args.days)) and time.monotonic() < deadline:
+                time.sleep(1)
+            if not differ:
+                break
+        else:
+            raise SystemExit(f"stack: VictoriaMetrics does not answer all of {first.name}'s history ({', '.join(differ[:4])}); see vm.log")
 
     def control(action: str, uid: str) -> str:
         """Stops or starts one Prometheus (for fault tests); the stack keeps owning it."""
