@@ -221,6 +221,8 @@ impl Unit {
     }
 
     /// d3-format for the axis ticks and the hover value, and the suffix after both.
+    /// Ticks carry as many digits as the tick value has (`~s`, not `.3~s`, which writes
+    /// "24.1GB" twice for ticks 24.10 and 24.15 GB apart); the hover four.
     /// Bytes, bits and seconds take SI prefixes (kB, Mb/s, ms); counts per second are
     /// plain decimals as Grafana writes them (0.4 req/s, 12,500 pkt/s: "400m req/s"
     /// is not how anyone reads a rate): ticks with d3's default precision (as many digits
@@ -229,15 +231,15 @@ impl Unit {
     fn format(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Unit::None => ("", ",.6~g", ""),
-            Unit::Bytes => (".3~s", ".4~s", "B"),
-            Unit::BytesPerSecond => (".3~s", ".4~s", "B/s"),
-            Unit::Seconds => (".3~s", ".4~s", "s"),
+            Unit::Bytes => ("~s", ".4~s", "B"),
+            Unit::BytesPerSecond => ("~s", ".4~s", "B/s"),
+            Unit::Seconds => ("~s", ".4~s", "s"),
             Unit::Percent => (",", ",.4~r", "%"),
-            Unit::PercentUnit => (".1~%", ".2~%", ""),
+            Unit::PercentUnit => ("~%", ".2~%", ""),
             Unit::RequestsPerSecond => (",", ",.4~r", " req/s"),
             Unit::PacketsPerSecond => (",", ",.4~r", " pkt/s"),
             Unit::Milliseconds => (",", ",.4~r", " ms"),
-            Unit::BitsPerSecond => (".3~s", ".4~s", "b/s"),
+            Unit::BitsPerSecond => ("~s", ".4~s", "b/s"),
         }
     }
 }
@@ -534,7 +536,7 @@ mod tests {
         let v = json_of(&figure(&t, &style(ChartKind::Line, Unit::Bytes)));
         assert_eq!(v["data"][0]["type"], "scatter");
         assert_eq!(v["data"][0]["mode"], "lines");
-        assert_eq!(v["layout"]["yaxis"]["tickformat"], ".3~s");
+        assert_eq!(v["layout"]["yaxis"]["tickformat"], "~s");
         assert_eq!(v["layout"]["yaxis"]["ticksuffix"], "B");
         assert!(v["data"][0]["hovertemplate"].as_str().unwrap().contains("%{y:.4~s}B"));
         assert_eq!(v["config"]["toImageButtonOptions"]["filename"], "daily-users-hub");
@@ -560,6 +562,9 @@ mod tests {
             let v = json_of(&figure(&t, &ChartStyle { unit, ..ChartStyle::default() }));
             let axis = &v["layout"]["yaxis"];
             assert_eq!(axis["automargin"], true, "{}: long tick labels widen the margin", unit.name());
+            // No fixed precision on a tick: two ticks never read the same.
+            let tick = axis["tickformat"].as_str().unwrap_or_default();
+            assert!(!tick.contains('.'), "{}: {tick}", unit.name());
             let per_second_count = matches!(unit, Unit::RequestsPerSecond | Unit::PacketsPerSecond);
             if per_second_count {
                 assert_eq!(axis["tickformat"], ",", "{}: plain decimals, no SI prefix", unit.name());
