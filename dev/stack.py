@@ -390,7 +390,7 @@ def up(args: argparse.Namespace) -> None:
         # from the same blocks (see vm_import for what lost samples before). Should a day
         # still be short, VictoriaMetrics is restarted and the history imported again
         # (-dedup.minScrapeInterval keeps the samples it already has single).
-        for attempt in range(1, 4):
+        for attempt in range(1, 5):
             if attempt > 1:
                 log(f"VictoriaMetrics misses {', '.join(differ[:4])}{' …' if len(differ) > 4 else ''}: restarting it and importing again")
                 vm_child = prom_children["victoria"]
@@ -457,20 +457,21 @@ def up(args: argparse.Namespace) -> None:
     config_path = os.path.join(run_dir, "grafana.json")
     with open(config_path, "w", encoding="utf-8") as f:
         json.dump(config, f, indent=1)
-    grafana_argv = [sys.executable, os.path.join(HERE, "grafana_compat.py"), "--config", config_path, "--port", str(args.port)]
-    if args.site:
-        grafana_argv += ["--site", args.site]
     grafana_log = open(os.path.join(run_dir, "grafana.log"), "ab")  # noqa: SIM115
-    children.append(
-        subprocess.Popen(
-            grafana_argv,
+
+    def start_grafana(config: str, port: int, flags: list[str]) -> subprocess.Popen:
+        argv = [sys.executable, os.path.join(HERE, "grafana_compat.py"), "--config", config, "--port", str(port), *flags]
+        child = subprocess.Popen(
+            argv,
             stdout=grafana_log,
             stderr=grafana_log,
             env={**os.environ, "GRAFANA_COMPAT_QUIET": "1"},
             preexec_fn=die_with_parent,
         )
-    )
-    grafana_child = children[-1]
+        children.append(child)
+        return child
+
+    grafana_child = start_grafana(config_path, args.port, ["--site", args.site] if args.site else [])
     wait_http(f"http://127.0.0.1:{args.port}/api/health", 30)
     vm_state = None
     if victoria:
@@ -479,25 +480,7 @@ def up(args: argparse.Namespace) -> None:
         vm_grafana_config = os.path.join(run_dir, "grafana-vm.json")
         with open(vm_grafana_config, "w", encoding="utf-8") as f:
             json.dump({"tokens": [token], "datasources": vm_datasources}, f, indent=1)
-        vm_grafana_argv = [
-            sys.executable,
-            os.path.join(HERE, "grafana_compat.py"),
-            "--config",
-            vm_grafana_config,
-            "--port",
-            str(vm_grafana_port),
-            "--cors-origin",
-            f"http://127.0.0.1:{args.port}",
-        ]
-        children.append(
-            subprocess.Popen(
-                vm_grafana_argv,
-                stdout=grafana_log,
-                stderr=grafana_log,
-                env={**os.environ, "GRAFANA_COMPAT_QUIET": "1"},
-                preexec_fn=die_with_parent,
-            )
-        )
+        start_grafana(vm_grafana_config, vm_grafana_port, ["--cors-origin", f"http://127.0.0.1:{args.port}"])
         wait_http(f"http://127.0.0.1:{vm_grafana_port}/api/health", 30)
         vm_state = {
             "port": vm_port,

@@ -1152,9 +1152,9 @@ mod tests {
         assert!(arrival.notes[0].contains("/api/ds/query"));
     }
 
-    #[test]
-    fn partial_answers_and_their_warnings_and_infos_are_said_on_the_cell() {
-        let plan = CellPlan {
+    /// A plan of one evaluation, at the epoch, in UTC.
+    fn one_minute() -> CellPlan {
+        CellPlan {
             grid: report::Grid::Times {
                 start_ms: 0,
                 end_ms: 60_000,
@@ -1162,7 +1162,12 @@ mod tests {
                 zone: jiff::tz::TimeZone::UTC,
             },
             note: None,
-        };
+        }
+    }
+
+    #[test]
+    fn partial_answers_and_their_warnings_and_infos_are_said_on_the_cell() {
+        let plan = one_minute();
         let d = ds("a", "prometheus");
         let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned()], &plan);
         let decode = |body: &str| Ok(Decoded::Prometheus(crate::prom::decode(body).unwrap()));
@@ -1187,15 +1192,7 @@ mod tests {
 
     #[test]
     fn a_cell_of_several_queries_asks_each_and_tags_their_series() {
-        let plan = CellPlan {
-            grid: report::Grid::Times {
-                start_ms: 0,
-                end_ms: 60_000,
-                step_ms: 60_000,
-                zone: jiff::tz::TimeZone::UTC,
-            },
-            note: None,
-        };
+        let plan = one_minute();
         let d = ds("a", "prometheus");
         let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned(), "down".to_owned()], &plan);
         let exchanges = q.exchanges();
