@@ -8,6 +8,9 @@ use crate::prom::{self, PromError};
 /// Where the README explains how to let a page on another origin reach Grafana.
 pub const CORS_HELP: &str = "https://github.com/promnote/promnote#reaching-your-grafana";
 
+/// Where a Prometheus-compatible API usually is, said whenever an address may be wrong.
+pub const USUAL_PATHS: &str = "The usual API paths are / (Prometheus, single-node VictoriaMetrics, Thanos), /prometheus/ (Mimir, Cortex) and /select/0/prometheus/ (VictoriaMetrics cluster).";
+
 /// A failed call to Grafana or, through its proxy, to Prometheus.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -32,7 +35,7 @@ pub enum ApiError {
     /// address is no Prometheus API (a wrong path answers 404 or 400 without CORS headers:
     /// Prometheus and VictoriaMetrics add them only to their API), or something in front of
     /// it refuses the browser's preflight.
-    #[error("{address} answered, but your browser blocked this page from reading the answer (CORS). The address may be wrong: a path that is no Prometheus API answers without CORS headers. The usual API paths are / (Prometheus, single-node VictoriaMetrics, Thanos), /prometheus/ (Mimir, Cortex) and /select/0/prometheus/ (VictoriaMetrics cluster). If the address is right, something in front of the server refuses cross-origin calls: most often sign-in that also demands credentials on the browser's preflight (OPTIONS) request, which never carries any (basic_auth_users in Prometheus' own web config does this). Let OPTIONS requests through without sign-in and allow {page_origin} at the proxy — see \"Reaching your Grafana\" in the README.")]
+    #[error("{address} answered, but your browser blocked this page from reading the answer (CORS). The address may be wrong: a path that is no Prometheus API answers without CORS headers. {USUAL_PATHS} If the address is right, something in front of the server refuses cross-origin calls: most often sign-in that also demands credentials on the browser's preflight (OPTIONS) request, which never carries any (basic_auth_users in Prometheus' own web config does this). Let OPTIONS requests through without sign-in and allow {page_origin} at the proxy — see \"Reaching your Grafana\" in the README.")]
     DirectCorsBlocked {
         /// The whole address tried, path included.
         address: String,
@@ -40,7 +43,7 @@ pub enum ApiError {
         page_origin: String,
     },
     /// A server called directly answered with a web page (a wrong path, or a sign-in page).
-    #[error("{what} answered with a web page instead of a Prometheus API answer (HTTP {status}). The address may be wrong: the usual API paths are / (Prometheus, single-node VictoriaMetrics, Thanos), /prometheus/ (Mimir, Cortex) and /select/0/prometheus/ (VictoriaMetrics cluster). Or a sign-in page in front of the server intercepted the request: choose the sign-in it needs under \"Prometheus directly\".")]
+    #[error("{what} answered with a web page instead of a Prometheus API answer (HTTP {status}). The address may be wrong. {USUAL_PATHS} Or a sign-in page in front of the server intercepted the request: choose the sign-in it needs under \"Prometheus directly\".")]
     DirectNotJson {
         /// The server, as the user typed it.
         what: String,
@@ -302,7 +305,7 @@ pub fn direct_from_status(what: &str, status: u16, content_type: Option<&str>, b
         ApiError::NotFound { .. } => ApiError::DirectStatus {
             what: what.to_owned(),
             status,
-            message: "no Prometheus API at this address; check its path: / for Prometheus and single-node VictoriaMetrics, /prometheus/ for Mimir, /select/0/prometheus/ for VictoriaMetrics cluster".into(),
+            message: format!("no Prometheus API at this address, check its path. {USUAL_PATHS}"),
         },
         other => as_direct(other),
     }
