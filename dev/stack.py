@@ -9,8 +9,8 @@ serves the built site too, and offers real community dashboards (`/api/search`).
 `--node` (and Debian's `prometheus-node-exporter`), a real node_exporter runs too, with a
 fourth Prometheus that scrapes it every 15 s (datasource `this-machine`, job `node`). With
 `--vm` (Debian's `victoria-metrics`), a second implementation of the Prometheus API runs
-beside them: VictoriaMetrics, holding the first cluster's history (imported from the same
-TSDB blocks by `vmctl prometheus`) and scraping the node_exporter itself; a second
+beside them: VictoriaMetrics, holding the first cluster's history (the generated samples
+its Prometheus was backfilled with, sent to VictoriaMetrics' import API) and scraping the node_exporter itself; a second
 Grafana, behind a reverse proxy that allows the site's origin (CORS), lists it as the
 datasource `victoria` beside `this-machine`. The
 stack stays up until interrupted; it writes
@@ -26,7 +26,6 @@ import argparse
 import hashlib
 import json
 import os
-import pty
 import queue
 import secrets
 import shutil
@@ -82,7 +81,8 @@ def cached_blocks(now: int, days: int, scale: str = "small") -> tuple[str, dict]
     with open(generator, "rb") as f:
         version = hashlib.sha256(f.read()).hexdigest()[:12]
     today = now - now % demo_data.DAY
-    key = f"{time.strftime('%Y-%m-%d', time.gmtime(today))}-{days}d-{version}" + ("" if scale == "small" else f"-{scale}")
+    # The layout of a cache folder (2: the first cluster's OpenMetrics file is kept).
+    key = f"{time.strftime('%Y-%m-%d', time.gmtime(today))}-{days}d-{version}-l2" + ("" if scale == "small" else f"-{scale}")
     cache_root = os.path.join(STACK_DIR, "cache")
     cache = os.path.join(cache_root, key)
     done = os.path.join(cache, "done.json")
@@ -137,7 +137,8 @@ def cached_blocks(now: int, days: int, scale: str = "small") -> tuple[str, dict]
     failed += [cluster.name for cluster, child in running if child.wait() != 0]
     if failed:
         raise SystemExit(f"stack: promtool failed to backfill {', '.join(failed)}")
-    for cluster in clusters:
+    # The first cluster's samples stay: VictoriaMetrics imports them (vm_import).
+    for cluster in clusters[1:]:
         os.remove(os.path.join(source, f"{cluster.uid}.om"))
     with open(os.path.join(source, "expected.json"), encoding="utf-8") as f:
         expected = json.load(f)
@@ -150,46 +151,45 @@ def cached_blocks(now: int, days: int, scale: str = "small") -> tuple[str, dict]
     return cache, expected
 
 
-def vm_import(vmctl: str, blocks: str, vm_url: str, logfile) -> None:
-    """Imports Prometheus TSDB blocks into a VictoriaMetrics with `vmctl prometheus`. vmctl
-    draws progress bars and fails without a terminal, so it gets a pseudo-terminal.
+def vm_import(om_path: str, vm_url: str, until: int) -> int:
+    """Imports a cluster's generated history (its OpenMetrics file, the same samples its
+    Prometheus was backfilled with) into a VictoriaMetrics through its own
+    `/api/v1/import/prometheus`, in requests of a few MB; returns the samples sent.
 
-    Two things lose samples with the 1.79 tools, and are avoided: VictoriaMetrics refuses
-    samples more than two days ahead (the generated history runs to the end of the day
-    after tomorrow), and a refused row costs the rest of its request; and vmctl's
-    concurrent import workers drop batches. So the import stops a day ahead, with one
-    worker (about 7 s for cluster-north's 6.3 million samples)."""
-    until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86_400))
-    argv = [
-        vmctl,
-        "prometheus",
-        "-s",
-        "--vm-disable-progress-bar",
-        "--vm-concurrency=1",
-        f"--prom-filter-time-end={until}",
-        f"--prom-snapshot={blocks}",
-        f"--vm-addr={vm_url}",
-    ]
-    master, slave = pty.openpty()
-    child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, preexec_fn=die_with_parent)
-    os.close(slave)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(master)
-    logfile.write(output)
-    logfile.flush()
-    if child.wait() != 0:
-        raise SystemExit(f"stack: vmctl could not import {blocks} into VictoriaMetrics (exit {child.returncode}); see vm.log")
+    `vmctl prometheus` (1.79) read the TSDB blocks nondeterministically: the same blocks
+    gave 6.30 to 6.36 million samples from one run to the next, whole series missing for
+    weeks, sometimes four imports in a row. The text importer has no such step. Samples
+    after `until` are left out (VictoriaMetrics refuses samples more than two days ahead,
+    and a refused row costs the rest of its request). OpenMetrics times are seconds; the
+    Prometheus text format's are milliseconds."""
+    sent, batch, size = 0, [], 0
+
+    def post(lines: list[str]) -> None:
+        body = "".join(lines).encode()
+        request = urllib.request.Request(f"{vm_url}/api/v1/import/prometheus", data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=120) as response:
+            if response.status // 100 != 2:
+                raise SystemExit(f"stack: VictoriaMetrics refused an import ({response.status})")
+
+    with open(om_path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            series, value, at = line.rstrip("\n").rsplit(" ", 2)
+            if int(at) > until:
+                continue
+            batch.append(f"{series} {value} {at}000\n")
+            size += len(line)
+            sent += 1
+            if size > 8 << 20:
+                post(batch)
+                batch, size = [], 0
+    if batch:
+        post(batch)
     # Imported samples are searchable once flushed from VictoriaMetrics' in-memory buffers.
     with urllib.request.urlopen(f"{vm_url}/internal/force_flush", timeout=30):
         pass
+    return sent
 
 
 def query_value(url: str, query: str, at: int) -> float | None:
@@ -290,7 +290,6 @@ def up(args: argparse.Namespace) -> None:
     if want_node and not node_exporter:
         log("prometheus-node-exporter is not installed (dev/setup installs it as root): no node metrics")
     victoria = require("victoria-metrics") if args.vm else None
-    vmctl = require("vmctl") if args.vm else None
     node_port = args.port + 51
     vm_port = args.port + 52
     vm_grafana_port = args.port + 53
@@ -371,7 +370,6 @@ def up(args: argparse.Namespace) -> None:
         logfile = open(os.path.join(run_dir, "vm.log"), "ab")  # noqa: SIM115
         children.append(subprocess.Popen(argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
         prom_children["victoria"] = children[-1]
-        vm_argv = argv
         proms.append({"uid": "victoria", "name": "victoria", "port": vm_port, "argv": argv, "ready": "/health"})
         vm_datasources.append({"uid": "victoria", "name": "victoria", "type": "prometheus", "url": f"http://127.0.0.1:{vm_port}"})
         if node_exporter:
@@ -387,31 +385,16 @@ def up(args: argparse.Namespace) -> None:
         first = clusters[0]
         first_url = f"http://127.0.0.1:{args.prom_port}"
         # Ready only once VictoriaMetrics finds, day by day, every sample Prometheus serves
-        # from the same blocks (see vm_import for what lost samples before). Should a day
-        # still be short, VictoriaMetrics is restarted and the history imported again
-        # (-dedup.minScrapeInterval keeps the samples it already has single).
-        for attempt in range(1, 5):
-            if attempt > 1:
-                log(f"VictoriaMetrics misses {', '.join(differ[:4])}{' …' if len(differ) > 4 else ''}: restarting it and importing again")
-                vm_child = prom_children["victoria"]
-                vm_child.terminate()
-                vm_child.wait(timeout=30)
-                logfile = open(os.path.join(run_dir, "vm.log"), "ab")  # noqa: SIM115
-                children.append(subprocess.Popen(vm_argv, stdout=logfile, stderr=logfile, preexec_fn=die_with_parent))
-                prom_children["victoria"] = children[-1]
-                wait_http(f"{vm_url}/health", 60, children[-1])
-            log(f"importing {first.name}'s history into VictoriaMetrics with vmctl ...")
-            with open(os.path.join(run_dir, "vm.log"), "ab") as logfile:
-                vm_import(vmctl, os.path.join(blocks, first.uid), vm_url, logfile)
-            # Its last 30 s are never answered (-search.latencyOffset): compare older days,
-            # for a while (flushed samples take a moment to be searchable).
-            deadline = time.monotonic() + 30
-            while (differ := day_differences(vm_url, first_url, int(time.time()) - 600, args.days)) and time.monotonic() < deadline:
-                time.sleep(1)
-            if not differ:
-                break
-        else:
-            raise SystemExit(f"stack: VictoriaMetrics does not answer all of {first.name}'s history ({', '.join(differ[:4])}); see vm.log")
+        # from the same history: the two implementations must hold the same data.
+        log(f"importing {first.name}'s history into VictoriaMetrics ...")
+        sent = vm_import(os.path.join(blocks, "openmetrics", f"{first.uid}.om"), vm_url, int(time.time()) + 86_400)
+        # Its last 30 s are never answered (-search.latencyOffset): compare older days,
+        # for a while (flushed samples take a moment to be searchable).
+        deadline = time.monotonic() + 30
+        while (differ := day_differences(vm_url, first_url, int(time.time()) - 600, args.days)) and time.monotonic() < deadline:
+            time.sleep(1)
+        if differ:
+            raise SystemExit(f"stack: VictoriaMetrics does not answer all of {first.name}'s history after importing {sent} samples ({', '.join(differ[:4])}); see vm.log")
 
     def control(action: str, uid: str) -> str:
         """Stops or starts one Prometheus (for fault tests); the stack keeps owning it."""

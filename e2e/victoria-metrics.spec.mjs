@@ -1,6 +1,6 @@
 // A second implementation of the Prometheus API, not only Prometheus: Debian's
-// VictoriaMetrics, holding the first cluster's history (imported by vmctl from the same
-// TSDB blocks Prometheus serves) and scraping the stack's real node_exporter. The built-in
+// VictoriaMetrics, holding the first cluster's history (the same samples its Prometheus
+// was backfilled with, through VictoriaMetrics' import API) and scraping the stack's real node_exporter. The built-in
 // reports and a node report run against it called directly and as a datasource of a
 // second Grafana; every value drawn is compared with what VictoriaMetrics itself answers
 // when the test sends the page's own query_range again. Also here, against the real
