@@ -167,6 +167,30 @@ test('snapshots hold no credential: the token and its Authorization header are i
   for (const ds of listing) expect(Object.keys(ds).sort()).toEqual(['isDefault', 'name', 'type', 'uid']);
 });
 
+test('a snapshot that would hold a credential is refused, never edited: a password that is a word of the data', () => {
+  const state = stackState();
+  const north = state.prometheus.find((p) => p.uid === 'prom-north');
+  const direct = `http://127.0.0.1:${north.port}/`;
+  const snap = (password) => {
+    const dir = mkdtempSync(join(tmpdir(), 'promnote-snap-'));
+    const env = { PROMETHEUS_USER: 'reader', PROMETHEUS_PASSWORD: password };
+    return { dir, out: promnote(['--prometheus', direct, 'snapshot', 'reports/hub-activity.md', '--out', dir], { env }) };
+  };
+  // "prometheus" is every datasource's type: the file would give the password away.
+  const refused = snap('prometheus');
+  expect(refused.out.code, refused.out.stderr).toBe(2);
+  expect(refused.out.stderr).toContain(`the snapshot of hub-activity would hold the text of the password of reader for 127.0.0.1:${north.port}`);
+  expect(refused.out.stderr).not.toContain('[password]');
+  expect(readdirSync(refused.dir)).toEqual([]);
+  // A real password: written whole, the type untouched, the password nowhere.
+  const written = snap('Zq8-rT4p-long-and-random');
+  expect(written.out.code, written.out.stderr).toBe(0);
+  const text = readFileSync(join(written.dir, 'hub-activity.json'), 'utf8');
+  expect(text).not.toContain('Zq8-rT4p-long-and-random');
+  expect(text).not.toContain('[password]');
+  expect(JSON.parse(JSON.parse(text).recording.answers['GET api/datasources'].body)[0].type).toBe('prometheus');
+});
+
 test('a snapshot of a report that does not parse names the line; the others are still written', () => {
   const state = stackState();
   const dir = mkdtempSync(join(tmpdir(), 'promnote-snap-'));

@@ -80,6 +80,12 @@ pub struct ConnectArgs {
     #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["grafana", "prometheus"])]
     pub replay: Option<PathBuf>,
 
+    /// Send a token or password over plain http:// to another machine. Without it such a
+    /// credential is refused: it would cross the network unencrypted. Loopback addresses
+    /// (localhost, 127.0.0.1, [::1]) need no flag.
+    #[arg(long, global = true)]
+    pub allow_http: bool,
+
     /// How long one request may take, in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..=3600))]

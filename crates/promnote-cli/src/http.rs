@@ -181,11 +181,20 @@ impl Transport {
         self.redact(&error.to_string())
     }
 
-    /// A text without any secret of these servers (defence in depth).
+    /// A message without any secret of these servers (defence in depth).
     pub fn redact(&self, text: &str) -> String {
         match self {
             Transport::Live(live) => live.servers.redact(text),
             Transport::Replay(_) => text.to_owned(),
+        }
+    }
+
+    /// The credential whose text `text` holds, if any, named as the user knows it
+    /// ([`Servers::found_in`]).
+    pub fn secret_in(&self, text: &str) -> Option<String> {
+        match self {
+            Transport::Live(live) => live.servers.found_in(text),
+            Transport::Replay(_) => None,
         }
     }
 }

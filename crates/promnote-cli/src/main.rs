@@ -183,8 +183,14 @@ fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), Fail
             Ok(Direct { ds: Datasource::direct(i, &base), base, credentials: credentials.clone() })
         })
         .collect::<Result<Vec<_>, Fail>>()?;
+    let servers = Servers { grafana, direct };
+    if let (false, [first, ..]) = (args.allow_http, servers.sent_in_clear().as_slice()) {
+        return Err(Fail::input(format!(
+            "{first} would cross the network unencrypted (plain http:// to another machine): use the server's https:// address, or pass --allow-http if this network is trusted"
+        )));
+    }
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    Ok((Transport::Live(Live::new(Servers { grafana, direct }, args.timeout, verbose)), now_ms))
+    Ok((Transport::Live(Live::new(servers, args.timeout, verbose)), now_ms))
 }
 
 /// The Grafana token: from `--token-file`, else `GRAFANA_TOKEN` (never from a flag).
@@ -595,8 +601,11 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
         };
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {id}: {e}")))?;
-        // Requests carry no credential, so no answer should hold one: make sure.
-        let text = session.transport.redact(&text);
+        // Requests carry no credential, so no answer should hold one: make sure, and
+        // refuse the file rather than edit it.
+        if let Some(which) = session.transport.secret_in(&text) {
+            return Err(Fail::input(secret_found(&which, &format!("the snapshot of {id}"))));
+        }
         output::write_atomically(&args.out.join(replay::snapshot_file_name(&id)), |out| out.write_str(&text))
             .map_err(Fail::input)?;
         index.insert(&snapshot);
@@ -613,8 +622,18 @@ fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit,
     }
     let text = serde_json::to_string_pretty(&index)
         .map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
+    if let Some(which) = session.transport.secret_in(&text) {
+        return Err(Fail::input(secret_found(&which, "the snapshot index")));
+    }
     output::write_atomically(&index_path, |out| out.write_str(&text)).map_err(Fail::input)?;
     Ok(code)
+}
+
+/// Why a file that holds a credential's text is not written.
+fn secret_found(which: &str, file: &str) -> String {
+    format!(
+        "{file} would hold the text of {which}, so it is not written (a published file must never carry a credential). A password that is a common word or only a few characters long also appears in ordinary data: give that server a longer, random one."
+    )
 }
 
 /// The `--var` flags that name one of this report's variables (a snapshot of several

@@ -110,6 +110,16 @@ fn usage_and_input_errors_exit_2_with_a_reason() {
             &[],
             "has 1 cells",
         ),
+        (
+            &["--grafana", "http://grafana.example.org/", "datasources"],
+            &[("GRAFANA_TOKEN", "glsa_x")],
+            "the Grafana token for http://grafana.example.org would cross the network unencrypted",
+        ),
+        (
+            &["--prometheus", "http://10.0.0.7:9090/", "datasources"],
+            &[("PROMETHEUS_USER", "me"), ("PROMETHEUS_PASSWORD", "secret")],
+            "the password of me for http://10.0.0.7:9090 would cross the network unencrypted",
+        ),
         (&["query"], &[], "PROMQL"),
         (&["--quiet", "--verbose", "datasources"], &[], "cannot be used with"),
     ];
@@ -209,6 +219,20 @@ fn nothing_listening_is_exit_3_with_the_address() {
     let err = text(&out.stderr);
     assert!(err.contains("Could not reach http://127.0.0.1:9"), "{err}");
     assert!(!err.contains("glsa_secret_value"));
+}
+
+#[test]
+fn allow_http_sends_over_plain_http_and_a_server_without_credentials_needs_no_flag() {
+    // 0.0.0.0 is not loopback by name: refused without the flag, tried with it.
+    let args = ["--grafana", "http://0.0.0.0:9/", "datasources"];
+    let out = promnote(&args, &[("GRAFANA_TOKEN", "glsa_secret_value")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = promnote(&[&["--allow-http"][..], &args].concat(), &[("GRAFANA_TOKEN", "glsa_secret_value")]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Could not reach http://0.0.0.0:9"), "{}", text(&out.stderr));
+    // Nothing secret to send: no flag needed.
+    let out = promnote(&["--prometheus", "http://0.0.0.0:9/", "datasources"], &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
 }
 
 /// A server that answers every request with `status` and `extra` headers, and reports

@@ -144,8 +144,15 @@ impl BaseUrl {
 
     /// Whether a page served from `page_origin` may not call this address: an https page
     /// calling plain http is mixed content, which browsers block, except for loopback
-    /// hosts (`localhost`, `127.0.0.0/8`, `[::1]`), which they treat as secure.
+    /// hosts, which they treat as secure.
     pub fn is_mixed_content_for(&self, page_origin: &str) -> bool {
+        page_origin.starts_with("https:") && self.is_plain_http_remote()
+    }
+
+    /// Whether this is a plain `http://` address of another machine: what is sent there
+    /// (a token, a password) crosses the network unencrypted. Loopback hosts
+    /// (`localhost`, `127.0.0.0/8`, `[::1]`) never leave the machine.
+    pub fn is_plain_http_remote(&self) -> bool {
         let Some(host) = self.origin.strip_prefix("http://") else { return false };
         let host = match host.strip_prefix('[') {
             Some(v6) => v6.split(']').next().unwrap_or_default(),
@@ -157,7 +164,7 @@ impl BaseUrl {
             || host.strip_prefix("127.").is_some_and(|rest| {
                 rest.split('.').count() == 3 && rest.split('.').all(|n| n.parse::<u8>().is_ok())
             });
-        page_origin.starts_with("https:") && !loopback
+        !loopback
     }
 
     /// The full base URL, ending with `/`.
@@ -599,6 +606,7 @@ mod tests {
         for (url, mixed) in cases {
             let base = BaseUrl::parse(url).unwrap();
             assert_eq!(base.is_mixed_content_for(https_page), mixed, "{url}");
+            assert_eq!(base.is_plain_http_remote(), mixed, "{url}");
             assert!(!base.is_mixed_content_for("http://127.0.0.1:8080"), "{url} from an http page");
         }
     }

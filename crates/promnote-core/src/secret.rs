@@ -25,9 +25,14 @@ impl Token {
         format!("Bearer {}", self.0)
     }
 
-    /// Removes the token from a text that is about to be shown (defence in depth).
+    /// Hides the token in a text that is about to be shown (defence in depth): each
+    /// whole occurrence becomes `[token]` ([`mask`]).
     pub fn redact(&self, text: &str) -> String {
-        text.replace(&self.0, "[token]")
+        mask(text, &self.0, "[token]")
+    }
+
+    fn forms(&self) -> Vec<String> {
+        forms_of(&self.0)
     }
 }
 
@@ -77,12 +82,34 @@ impl Credentials {
         }
     }
 
-    /// Removes the secret from a text that is about to be shown.
+    /// Hides the secret in a text that is about to be shown: each whole occurrence of
+    /// it, or of the Basic header it makes, is masked ([`mask`]).
     pub fn redact(&self, text: &str) -> String {
         match self {
             Credentials::Anonymous => text.to_owned(),
             Credentials::Bearer(token) => token.redact(text),
-            Credentials::Basic { password, .. } => text.replace(password.as_str(), "[password]"),
+            Credentials::Basic { user, password } => {
+                let header = crate::grafana::basic_authorization(user, password);
+                let encoded = header.strip_prefix("Basic ").unwrap_or(&header);
+                mask(&mask(text, encoded, "[password]"), password, "[password]")
+            }
+        }
+    }
+
+    /// Every text the secret could appear as in a file: itself, JSON-escaped, and for
+    /// Basic the header's base64 (standard and URL-safe).
+    fn forms(&self) -> Vec<String> {
+        match self {
+            Credentials::Anonymous => Vec::new(),
+            Credentials::Bearer(token) => token.forms(),
+            Credentials::Basic { user, password } => {
+                let header = crate::grafana::basic_authorization(user, password);
+                let standard = header.strip_prefix("Basic ").unwrap_or(&header).to_owned();
+                let url_safe = crate::share::base64url(format!("{user}:{password}").as_bytes());
+                let mut forms = forms_of(password);
+                forms.extend([standard, url_safe]);
+                forms
+            }
         }
     }
 }
@@ -175,11 +202,91 @@ impl Servers {
         grafana.chain(self.direct.iter().map(|d| d.base.host().to_owned())).collect()
     }
 
-    /// Removes every secret from a text that is about to be shown (defence in depth).
+    /// Hides every secret in a text that is about to be shown (defence in depth).
     pub fn redact(&self, text: &str) -> String {
         let text = self.grafana.as_ref().map_or(text.to_owned(), |g| g.token.redact(text));
         self.direct.iter().fold(text, |text, d| d.credentials.redact(&text))
     }
+
+    /// The credentials that would cross the network unencrypted (plain `http://` to
+    /// another machine, [`BaseUrl::is_plain_http_remote`]), each as "the Grafana token
+    /// for http://…": refused unless the user says the network is trusted.
+    pub fn sent_in_clear(&self) -> Vec<String> {
+        let grafana = self
+            .grafana
+            .iter()
+            .filter(|g| g.base.is_plain_http_remote())
+            .map(|g| format!("the Grafana token for {}", g.base.origin()));
+        let direct = self
+            .direct
+            .iter()
+            .filter(|d| d.credentials != Credentials::Anonymous && d.base.is_plain_http_remote())
+            .map(|d| match &d.credentials {
+                Credentials::Basic { user, .. } => format!("the password of {user} for {}", d.base.origin()),
+                _ => format!("the bearer token for {}", d.base.origin()),
+            });
+        grafana.chain(direct).collect()
+    }
+
+    /// The first credential whose text appears in `text` (a file about to be published)
+    /// in any form it could take there, named as the user knows it: the file must not be
+    /// written. Files are never edited to hide a secret: a password that is also a word
+    /// of the data (`prometheus`) would be given away by the words around its mask, and
+    /// masking one character breaks the file.
+    pub fn found_in(&self, text: &str) -> Option<String> {
+        let grafana = self.grafana.iter().map(|g| (g.token.forms(), "the Grafana token".to_owned()));
+        let direct = self.direct.iter().map(|d| {
+            let which = match &d.credentials {
+                Credentials::Basic { user, .. } => format!("the password of {user} for {}", d.base.host()),
+                _ => format!("the bearer token for {}", d.base.host()),
+            };
+            (d.credentials.forms(), which)
+        });
+        grafana
+            .chain(direct)
+            .find(|(forms, _)| forms.iter().any(|form| !form.is_empty() && text.contains(form.as_str())))
+            .map(|(_, which)| which)
+    }
+}
+
+/// A secret as it could appear in a file: as itself and JSON-escaped (`"` as `\"`).
+fn forms_of(secret: &str) -> Vec<String> {
+    let escaped = serde_json::to_string(secret).unwrap_or_default();
+    let escaped = escaped.trim_start_matches('"').trim_end_matches('"').to_owned();
+    let mut forms = vec![secret.to_owned()];
+    if escaped != secret {
+        forms.push(escaped);
+    }
+    forms
+}
+
+/// Secrets shorter than this are not masked in messages: so short a text is part of
+/// ordinary words, and masking it would rewrite them (a file holding one is refused by
+/// [`Servers::found_in`] instead).
+pub const MIN_MASKED_LEN: usize = 6;
+
+/// `text` with each whole occurrence of `secret` replaced by `mask`: only where the
+/// secret is neither preceded nor followed by a letter, digit or one of `_-.+/=`, so a
+/// secret that is part of a longer word or identifier is never cut out of it, and only
+/// for secrets of [`MIN_MASKED_LEN`] characters or more.
+pub fn mask(text: &str, secret: &str, mask: &str) -> String {
+    if secret.chars().count() < MIN_MASKED_LEN {
+        return text.to_owned();
+    }
+    let joins = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "_-.+/=".contains(c));
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(secret) {
+        let end = at + secret.len();
+        if joins(text[..at].chars().next_back()) || joins(text[end..].chars().next()) {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(mask);
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 #[cfg(test)]
@@ -200,6 +307,68 @@ mod tests {
         assert_eq!(basic.redact("pässword!"), "[password]!");
         assert!(Credentials::basic("a:b", "x").is_err());
         assert_eq!(Credentials::Anonymous.header_value(), None);
+    }
+
+    #[test]
+    fn messages_mask_whole_secrets_only() {
+        let secret = "hunter22";
+        assert_eq!(mask("a hunter22, b", secret, "[x]"), "a [x], b");
+        assert_eq!(mask("\"hunter22\"", secret, "[x]"), "\"[x]\"");
+        // Part of a longer word or identifier: left alone, never cut out of it.
+        assert_eq!(
+            mask("hunter222 xhunter22 hunter22_ hunter22.x", secret, "[x]"),
+            "hunter222 xhunter22 hunter22_ hunter22.x"
+        );
+        assert_eq!(mask("hunter22hunter22 hunter22", secret, "[x]"), "hunter22hunter22 [x]");
+        // Too short to mask without rewriting ordinary words.
+        assert_eq!(mask("a b c", "a", "[x]"), "a b c");
+        let basic = Credentials::basic("me", "s3cret-pass").unwrap();
+        let header = basic.header_value().unwrap();
+        let echoed = format!("bad header {header}");
+        assert_eq!(basic.redact(&echoed), "bad header Basic [password]");
+    }
+
+    fn servers_with(password: &str) -> Servers {
+        let base = BaseUrl::parse_prometheus("http://prom:9090/").unwrap();
+        Servers {
+            grafana: Some(Grafana {
+                base: BaseUrl::parse("https://g.example.org/").unwrap(),
+                token: Token::new("glsa_secret_token").unwrap(),
+            }),
+            direct: vec![Direct {
+                ds: Datasource::direct(0, &base),
+                base,
+                credentials: Credentials::basic("reader", password).unwrap(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_file_holding_a_secret_in_any_form_is_found_and_named() {
+        let snapshot = r#"{"type":"prometheus","labels":{"namespace":"staging"},"body":"{\"a\":1}"}"#;
+        // A password that is also a word of the data: found, never rewritten.
+        let servers = servers_with("prometheus");
+        assert_eq!(servers.found_in(snapshot).as_deref(), Some("the password of reader for prom:9090"));
+        assert_eq!(
+            servers_with("staging").found_in(snapshot).as_deref(),
+            Some("the password of reader for prom:9090")
+        );
+        // One character: in almost any file.
+        assert!(servers_with("a").found_in(snapshot).is_some());
+        // Quotes: found as JSON writes them.
+        let quoted = servers_with("pa\"ss");
+        assert!(quoted.found_in(r#"{"body":"pa\"ss"}"#).is_some());
+        // The Basic header's base64, in both alphabets.
+        let header = Credentials::basic("reader", "long-password?>").unwrap().header_value().unwrap();
+        let encoded = header.strip_prefix("Basic ").unwrap();
+        assert!(servers_with("long-password?>").found_in(&format!("x{encoded}x")).is_some());
+        let url_safe = crate::share::base64url(b"reader:long-password?>");
+        assert!(servers_with("long-password?>").found_in(&url_safe).is_some());
+        // The Grafana token.
+        let found = servers_with("long-password").found_in("… glsa_secret_token …");
+        assert_eq!(found.as_deref(), Some("the Grafana token"));
+        // A clean file.
+        assert_eq!(servers_with("long-password").found_in(snapshot), None);
     }
 
     #[test]
@@ -229,6 +398,30 @@ mod tests {
         );
         assert_eq!(servers.hosts(), ["g.example.org", "prom:9090"]);
         assert_eq!(servers.redact("a glsa_g b"), "a [token] b");
+        assert!(servers.sent_in_clear().is_empty(), "anonymous, and the token over https");
+        let clear = Servers {
+            grafana: Some(Grafana {
+                base: BaseUrl::parse("http://g.example.org/").unwrap(),
+                token: Token::new("glsa_g").unwrap(),
+            }),
+            direct: vec![Direct {
+                ds: Datasource::direct(0, &BaseUrl::parse_prometheus("http://10.0.0.7:9090/").unwrap()),
+                base: BaseUrl::parse_prometheus("http://10.0.0.7:9090/").unwrap(),
+                credentials: Credentials::basic("me", "password").unwrap(),
+            }],
+        };
+        assert_eq!(
+            clear.sent_in_clear(),
+            ["the Grafana token for http://g.example.org", "the password of me for http://10.0.0.7:9090"]
+        );
+        let loopback = Servers {
+            grafana: Some(Grafana {
+                base: BaseUrl::parse("http://127.0.0.1:3000/").unwrap(),
+                token: Token::new("glsa_g").unwrap(),
+            }),
+            direct: Vec::new(),
+        };
+        assert!(loopback.sent_in_clear().is_empty());
         let alone = Servers { grafana: None, direct: Vec::new() };
         assert!(alone.target(&ApiRequest::datasources()).is_none());
     }
