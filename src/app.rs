@@ -2,7 +2,6 @@
 //! the open report. Components read narrow signals from [`Connection`] and [`Doc`]; all
 //! decisions about data live in `promnote_core`.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -13,7 +12,6 @@ use promnote_core::notebook;
 use promnote_core::replay::{Snapshot, SnapshotEntry, SnapshotIndex};
 use promnote_core::run::Route;
 use promnote_core::secret::{Credentials, Direct, Grafana, Servers, Token};
-use promnote_core::vars::Selection;
 
 use crate::api::{Replayed, Transport};
 use crate::doc::Doc;
@@ -57,9 +55,9 @@ pub fn App() -> impl IntoView {
         if fragment.starts_with("#share=") {
             leave_snapshot(conn, doc, mode);
             match open_shared(doc, &fragment) {
-                Ok(grafana) => {
-                    problem.set(None);
-                    link_grafana.set(grafana);
+                Ok(opened) => {
+                    problem.set(opened.refused);
+                    link_grafana.set(opened.grafana);
                 }
                 Err(e) => problem.set(Some(e)),
             }
@@ -222,12 +220,14 @@ fn open_snapshot(
                 return;
             }
         };
-        let vars: BTreeMap<String, Selection> = snapshot
-            .variables
-            .iter()
-            .map(|(name, values)| (name.clone(), Selection::from_values(values.clone())))
-            .collect();
-        problem.set(None);
+        let (vars, refused) = nb.requested(snapshot.variables.clone());
+        problem.set((!refused.is_empty()).then(|| {
+            format!(
+                "The snapshot of {} holds variable values its report cannot take: {}.",
+                entry.title,
+                refused.join("; ")
+            )
+        }));
         doc.clear_runs();
         doc.load_snapshot(&snapshot.id, nb, (snapshot.from.clone(), snapshot.to.clone()), &vars);
         conn.zone.set(zone);

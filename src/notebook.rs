@@ -170,15 +170,30 @@ fn share_link(doc: Doc, grafana: Option<String>) -> String {
     format!("{base}#{}", share::encode(&shared))
 }
 
-/// Opens a share link's report; returns the Grafana URL it points at.
-pub fn open_shared(doc: Doc, fragment: &str) -> Result<Option<String>, String> {
+/// What opening a share link gives: the Grafana URL it points at, and what the reader
+/// should know about values it held that the report's variables cannot take.
+pub struct Opened {
+    /// The Grafana address in the link.
+    pub grafana: Option<String>,
+    /// Why some of the link's variable values were not used (empty when all were).
+    pub refused: Option<String>,
+}
+
+/// Opens a share link's report, with the link's variable values where the variables
+/// can take them ([`Notebook::requested`]).
+pub fn open_shared(doc: Doc, fragment: &str) -> Result<Opened, String> {
     let shared = share::decode(fragment).map_err(|e| e.to_string())?;
     let nb = notebook::parse(&shared.source).map_err(|e| format!("The shared report cannot be read: {e}"))?;
-    let vars: BTreeMap<String, Selection> =
-        shared.vars.into_iter().map(|(name, values)| (name, Selection::from_values(values))).collect();
+    let (vars, refused) = nb.requested(shared.vars);
+    let refused = (!refused.is_empty()).then(|| {
+        format!(
+            "Some of the link's variable values were not used, so those variables start as the report sets them: {}.",
+            refused.join("; ")
+        )
+    });
     doc.load(MINE, nb, Some((shared.from, shared.to)), &vars);
     doc.save();
-    Ok(shared.grafana)
+    Ok(Opened { grafana: shared.grafana, refused })
 }
 
 /// The report id in `#/<id>`, if the fragment is a report link.

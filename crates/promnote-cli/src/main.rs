@@ -387,22 +387,8 @@ fn given_selections(
             )));
         };
         let values: Vec<String> = values.split(',').map(str::to_owned).collect();
-        let selection = if variable.include_all && values == ["All"] {
-            Selection::All
-        } else {
-            Selection::from_values(values)
-        };
-        if let Selection::Values(list) = &selection {
-            if list.len() > 1 && !variable.multi {
-                return Err(Fail::input(format!(
-                    "--var {name}: ${name} takes one value, not {}",
-                    list.len()
-                )));
-            }
-        }
-        if selection == Selection::All && !variable.include_all {
-            return Err(Fail::input(format!("--var {name}: ${name} does not offer All; give its values")));
-        }
+        let selection =
+            variable.requested(values).map_err(|why| Fail::input(format!("--var {name}: {why}")))?;
         given.insert(name.to_owned(), selection);
     }
     Ok(given)

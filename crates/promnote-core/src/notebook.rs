@@ -28,6 +28,7 @@
 //! downloaded and shared as the same format. Prose is kept as typed; only the front
 //! matter and the cells' info strings are written in a canonical form.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
@@ -688,7 +689,50 @@ fn variable(node: &Node) -> Result<Variable, ParseError> {
     Ok(Variable { name, label, source, regex, multi, include_all, all_value, default })
 }
 
+impl Variable {
+    /// A selection asked for from outside the report (`--var`, a share link, a
+    /// snapshot), checked against what the variable can take: one value unless it is
+    /// multi-valued, and All (written `All` or [`vars::ALL`]) only where it is offered.
+    /// The error says why, naming the variable.
+    pub fn requested(&self, values: Vec<String>) -> Result<Selection, String> {
+        let name = &self.name;
+        let all = values.iter().any(|v| v == vars::ALL) || (self.include_all && values == ["All"]);
+        if all && !self.include_all {
+            return Err(format!("${name} does not offer All; give its values"));
+        }
+        if all {
+            return Ok(Selection::All);
+        }
+        if values.len() > 1 && !self.multi {
+            return Err(format!("${name} takes one value, not {}", values.len()));
+        }
+        Ok(Selection::Values(values))
+    }
+}
+
 impl Notebook {
+    /// The report's variables' selections from values asked for from outside (a share
+    /// link's, a snapshot's): each checked by [`Variable::requested`]. Values for a
+    /// variable the report does not have are left out; a value the variable cannot
+    /// take is left out too (the variable starts as it would without it), and the
+    /// second list says why, for the reader.
+    pub fn requested(
+        &self,
+        given: impl IntoIterator<Item = (String, Vec<String>)>,
+    ) -> (BTreeMap<String, Selection>, Vec<String>) {
+        let (mut chosen, mut refused) = (BTreeMap::new(), Vec::new());
+        for (name, values) in given {
+            let Some(variable) = self.front.variables.iter().find(|v| v.name == name) else { continue };
+            match variable.requested(values) {
+                Ok(selection) => {
+                    chosen.insert(name, selection);
+                }
+                Err(why) => refused.push(why),
+            }
+        }
+        (chosen, refused)
+    }
+
     /// The cells, in order.
     pub fn cells(&self) -> impl Iterator<Item = &Cell> {
         self.blocks.iter().filter_map(|b| match b {
@@ -990,5 +1034,32 @@ variables:
         let nb = parse("```python\nprint(1)\n```\n\n```promql\nup\n```\n").unwrap();
         assert_eq!(nb.blocks.len(), 2);
         assert!(matches!(&nb.blocks[0], Block::Prose(p) if p.contains("print(1)")));
+    }
+
+    #[test]
+    fn values_asked_from_outside_are_checked_against_the_variable() {
+        let nb = parse("---\nformat: 1\nvariables:\n  - name: hub\n    query: label_values(x, namespace)\n    multi: true\n    all: true\n  - name: one\n    query: label_values(y)\n---\n").unwrap();
+        let (hub, one) = (&nb.front.variables[0], &nb.front.variables[1]);
+        let list = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(hub.requested(list(&["a", "b"])), Ok(Selection::Values(list(&["a", "b"]))));
+        assert_eq!(hub.requested(list(&["All"])), Ok(Selection::All));
+        assert_eq!(hub.requested(list(&[vars::ALL])), Ok(Selection::All));
+        assert_eq!(one.requested(list(&["z"])), Ok(Selection::Values(list(&["z"]))));
+        assert_eq!(one.requested(list(&["a", "b"])), Err("$one takes one value, not 2".to_owned()));
+        assert_eq!(
+            one.requested(list(&[vars::ALL])),
+            Err("$one does not offer All; give its values".to_owned())
+        );
+        // "All" is a value like any other where the variable offers no All.
+        assert_eq!(one.requested(list(&["All"])), Ok(Selection::Values(list(&["All"]))));
+        let given = [
+            ("hub".to_owned(), list(&["a"])),
+            ("one".to_owned(), list(&["x", "y"])),
+            ("gone".to_owned(), list(&["q"])),
+        ];
+        let (chosen, refused) = nb.requested(given);
+        assert_eq!(chosen.len(), 1);
+        assert_eq!(chosen["hub"], Selection::Values(list(&["a"])));
+        assert_eq!(refused, ["$one takes one value, not 2"]);
     }
 }
