@@ -186,6 +186,8 @@ pub struct Doc {
     pub var_values: RwSignal<BTreeMap<String, Result<Vec<String>, String>>>,
     /// Whether the report differs from the saved original (built-ins).
     pub edited: RwSignal<bool>,
+    /// Why the latest edits could not be kept in this browser (`None` once they are).
+    pub save_failed: RwSignal<Option<String>>,
     /// Bumped by every "run all", so the page marks `promnote:drawn` once per run.
     pub runs: RwSignal<u32>,
     /// Whether the report is a published snapshot's: its edits are not kept in the
@@ -213,6 +215,7 @@ impl Doc {
             vars: RwSignal::new(BTreeMap::new()),
             var_values: RwSignal::new(BTreeMap::new()),
             edited: RwSignal::new(false),
+            save_failed: RwSignal::new(None),
             runs: RwSignal::new(0),
             snapshot: RwSignal::new(false),
             original: StoredValue::new(None),
@@ -394,7 +397,14 @@ impl Doc {
             return;
         }
         self.edited.set(built_in(&id).is_some());
-        store_saved(&id, &Saved { source, from: self.from.get_untracked(), to: self.to.get_untracked() });
+        let kept =
+            store_saved(&id, &Saved { source, from: self.from.get_untracked(), to: self.to.get_untracked() });
+        let failed = kept.err().map(|reason| {
+            format!("Your edits could not be kept in this browser ({reason}): they last until you leave this page. Download .md keeps them in a file.")
+        });
+        if self.save_failed.get_untracked() != failed {
+            self.save_failed.set(failed);
+        }
     }
 
     /// The cells, in order.
@@ -477,9 +487,21 @@ fn load_saved(id: &str) -> Option<Saved> {
     serde_json::from_str(&text).ok()
 }
 
-fn store_saved(id: &str, saved: &Saved) {
-    if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(saved)) {
-        let _ = s.set_item(&storage_key(id), &text);
+/// Keeps `saved` under the report's id, or says why this browser would not.
+fn store_saved(id: &str, saved: &Saved) -> Result<(), String> {
+    let storage = storage()
+        .ok_or("this browser does not let this page store data (private browsing, or storage turned off)")?;
+    let text = serde_json::to_string(saved).map_err(|e| e.to_string())?;
+    storage.set_item(&storage_key(id), &text).map_err(|e| js_reason(&e))
+}
+
+/// A JavaScript exception (a `DOMException` such as `QuotaExceededError`) in words.
+fn js_reason(error: &wasm_bindgen::JsValue) -> String {
+    let field = |name: &str| js_sys::Reflect::get(error, &name.into()).ok().and_then(|v| v.as_string());
+    match (field("name"), field("message")) {
+        (Some(name), Some(message)) => format!("{name}: {message}"),
+        (None, Some(text)) | (Some(text), None) => text,
+        (None, None) => error.as_string().unwrap_or_else(|| "the browser refused".into()),
     }
 }
 

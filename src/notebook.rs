@@ -480,6 +480,7 @@ pub fn NotebookView(
                         on:click=move |_| { doc.reset(); run_all(conn, doc); }>"Reset to original"</button>
                 </Show>
             </div>
+            {move || doc.save_failed.get().map(|e| view! { <p class="warning" data-testid="save-failed" role="status">{e}</p> })}
             {move || range_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
             {move || report_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
             {move || share_text.get().map(|link| view! {
