@@ -4,6 +4,7 @@
 // through the app) or from the data generator.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
 import { ReportPage, stackState, watchConsole, openAndConnect, allCellsSettled, expectDrawn } from './support.mjs';
@@ -254,6 +255,78 @@ test('a share link pointing at another Grafana never receives a kept token', asy
   await expect(other.getByTestId('grafana-token')).toBeDisabled();
   expect(requests.filter((u) => u.includes(':3999'))).toEqual([]);
   await context.close();
+});
+
+/** A share link for `shared` ({ source, from, to, vars }), packed as the page packs it. */
+function shareLink(shared) {
+  const packed = deflateRawSync(Buffer.from(JSON.stringify(shared)));
+  return `${SITE}#share=1.${packed.toString('base64url')}`;
+}
+
+const ONE_HUB = `---
+format: 1
+title: One hub
+variables:
+  - name: hub
+    query: label_values(jupyterhub_active_users, namespace)
+    default: prod
+  - name: many
+    values: [a, b, c]
+    multi: true
+---
+
+\`\`\`promql title="Users" step=1d
+max(jupyterhub_active_users{period="24h", namespace="$hub"})
+\`\`\`
+`;
+
+test('a share link\'s variable values are checked like --var: a value the variable cannot take is said and not used', async ({ page }) => {
+  await page.goto(shareLink({ source: ONE_HUB, from: 'now-7d', to: 'now', vars: { hub: ['prod', 'staging'], many: ['a', 'c'] } }));
+  await expect(page.getByTestId('report-title')).toHaveText('One hub');
+  await expect(page.getByTestId('error')).toContainText("Some of the link's variable values were not used");
+  await expect(page.getByTestId('error')).toContainText('$hub takes one value, not 2');
+  // The values the variables can take are used.
+  expect(await page.locator('[data-testid=variable][data-name=many]').evaluate((s) => [...s.selectedOptions].map((o) => o.value))).toEqual(['a', 'c']);
+  await page.goto(shareLink({ source: ONE_HUB, from: 'now-7d', to: 'now', vars: { hub: ['$__all'] } }));
+  await expect(page.getByTestId('error')).toContainText('$hub does not offer All; give its values');
+});
+
+test('edits that this browser cannot keep are said, and the report goes on', async ({ page }) => {
+  await page.addInitScript(() => {
+    Storage.prototype.setItem = function () {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+  });
+  await page.goto(`${SITE}#/hub-activity`);
+  await expect(page.getByTestId('save-failed')).toHaveCount(0);
+  await page.getByTestId('time-from').fill('now-7d');
+  await page.getByTestId('time-from').press('Enter');
+  await expect(page.getByTestId('save-failed')).toContainText('Your edits could not be kept in this browser');
+  await expect(page.getByTestId('save-failed')).toContainText('quota');
+  await expect(page.getByTestId('save-failed')).toContainText('Download .md');
+  await expect(page.getByTestId('time-from')).toHaveValue('now-7d');
+});
+
+test('prose nested thousands deep renders to a limit with a note, and the page keeps working', async ({ page }) => {
+  const source = `---\nformat: 1\ntitle: Deep\n---\n\n${'>'.repeat(20000)} deep\n\n- ${'- '.repeat(5000)}list\n`;
+  const link = shareLink({ source, from: 'now-1d', to: 'now', vars: {} });
+  expect(link.length).toBeLessThan(2000);
+  await page.goto(link);
+  await expect(page.getByTestId('report-title')).toHaveText('Deep');
+  await expect(page.getByTestId('prose').first()).toContainText('deep');
+  await expect(page.getByTestId('prose').first()).toContainText('nested more than');
+  const depth = await page.evaluate(() => {
+    let deepest = 0;
+    for (const el of document.querySelectorAll('.prose *')) {
+      let d = 0;
+      for (let e = el; e && !e.classList?.contains('prose'); e = e.parentElement) d += 1;
+      deepest = Math.max(deepest, d);
+    }
+    return deepest;
+  });
+  expect(depth).toBeLessThan(80);
+  await page.getByTestId('demo').click();
+  await expect(page.getByTestId('report-title')).toHaveText('Deep');
 });
 
 test('a hand-written report file loads from disk and runs; its HTML stays text', async ({ page }) => {

@@ -64,10 +64,22 @@ pub fn safe_href(href: &str) -> Option<String> {
     ok.then(|| href.to_owned())
 }
 
+/// How deep elements may nest. Deeper levels are shown flat, inside the last one: a
+/// share link of a few dozen bytes can hold 20,000 nested quotes, and a tree that deep
+/// would exhaust the stack of whatever walks it (the page, `Drop`).
+pub const MAX_DEPTH: usize = 32;
+
+/// Said after prose that nests deeper than [`MAX_DEPTH`].
+pub const TOO_DEEP: &str =
+    "(This text is nested more than 32 levels deep: the deeper levels are shown flat.)";
+
 /// Renders prose into nodes.
 pub fn render(markdown: &str) -> Vec<Node> {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut stack: Vec<(Option<Kind>, Vec<Node>)> = vec![(None, Vec::new())];
+    // Elements open on the stack (entries with a kind), and whether any was flattened.
+    let mut depth = 0;
+    let mut flattened = false;
     let push = |stack: &mut Vec<(Option<Kind>, Vec<Node>)>, node: Node| {
         if let Some((_, children)) = stack.last_mut() {
             // Adjacent text merges, so raw HTML split into pieces reads as one string.
@@ -99,10 +111,19 @@ pub fn render(markdown: &str) -> Vec<Node> {
                     // Images: their alt text only. Anything else: its content, unwrapped.
                     _ => None,
                 };
+                let kind = match kind {
+                    Some(_) if depth >= MAX_DEPTH => {
+                        flattened = true;
+                        None
+                    }
+                    other => other,
+                };
+                depth += usize::from(kind.is_some());
                 stack.push((kind, Vec::new()));
             }
             Event::End(end) => {
                 let Some((kind, children)) = stack.pop() else { continue };
+                depth -= usize::from(kind.is_some());
                 match kind {
                     Some(kind) => push(&mut stack, Node::Element(kind, children)),
                     None => {
@@ -132,7 +153,11 @@ pub fn render(markdown: &str) -> Vec<Node> {
             }
         }
     }
-    stack.pop().map(|(_, nodes)| nodes).unwrap_or_default()
+    let mut nodes = stack.into_iter().next().map(|(_, nodes)| nodes).unwrap_or_default();
+    if flattened {
+        nodes.push(Node::Element(Kind::Paragraph, vec![Node::Text(TOO_DEEP.into())]));
+    }
+    nodes
 }
 
 /// The plain text of nodes (for titles and tests).
@@ -208,5 +233,30 @@ mod tests {
     fn images_are_not_loaded() {
         let nodes = render("![a chart](https://tracker.example/pixel.png)");
         assert_eq!(plain_text(&nodes), "[image: a chart]");
+    }
+
+    #[test]
+    fn nesting_stops_at_a_limit_with_a_note() {
+        fn depth(nodes: &[Node]) -> usize {
+            nodes
+                .iter()
+                .map(|n| match n {
+                    Node::Element(_, c) => 1 + depth(c),
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        let quotes = format!("{} deep", ">".repeat(20_000));
+        let nodes = render(&quotes);
+        assert!(depth(&nodes) <= MAX_DEPTH, "{}", depth(&nodes));
+        let text = plain_text(&nodes);
+        assert!(text.contains("deep") && text.ends_with(TOO_DEEP), "{text}");
+        let lists = format!("- {}list\n", "- ".repeat(5_000));
+        assert!(depth(&render(&lists)) <= MAX_DEPTH);
+        // Ordinary nesting is untouched, with no note.
+        let nodes = render("> > quoted\n\n- a\n  - b\n");
+        assert_eq!(depth(&nodes), 4);
+        assert!(!plain_text(&nodes).contains(TOO_DEEP));
     }
 }
