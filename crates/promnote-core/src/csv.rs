@@ -122,13 +122,13 @@ fn tidy_rows<W: fmt::Write>(
     // A cell of several queries says which query each sample answers (A, B, …).
     let with_query = cells.iter().any(|(_, series)| series.iter().any(|s| s.query > 0));
     let header = with_cell
-        .then_some("cell")
+        .then_some("cell".to_owned())
         .into_iter()
-        .chain(["time", "datasource"])
-        .chain(with_query.then_some("query"))
-        .chain(names.iter().copied())
-        .chain(["value"]);
-    push_row(out, header.map(text_field))?;
+        .chain(["time".to_owned(), "datasource".to_owned()])
+        .chain(with_query.then(|| "query".to_owned()))
+        .chain(label_columns(&names))
+        .chain(["value".to_owned()]);
+    push_row(out, header.map(|name| text_field(&name)))?;
     for (title, series) in &cells {
         let title = title.map(text_field);
         for s in series {
@@ -154,6 +154,32 @@ fn tidy_rows<W: fmt::Write>(
         }
     }
     Ok(())
+}
+
+/// The columns the tidy layout writes itself: a label of the same name is written as
+/// `label_<name>`.
+pub const TIDY_COLUMNS: [&str; 5] = ["cell", "time", "datasource", "query", "value"];
+
+/// The header of each label's column: its name, or, where that is one of
+/// [`TIDY_COLUMNS`] (or taken by another label), its name prefixed with `label_` until
+/// it is unique. A label named `value` never makes two `value` columns.
+fn label_columns(names: &BTreeSet<&str>) -> Vec<String> {
+    let mut taken: BTreeSet<String> = TIDY_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    taken.extend(names.iter().filter(|n| !TIDY_COLUMNS.contains(n)).map(|n| (*n).to_owned()));
+    names
+        .iter()
+        .map(|name| {
+            if !TIDY_COLUMNS.contains(name) {
+                return (*name).to_owned();
+            }
+            let mut column = format!("label_{name}");
+            while taken.contains(&column) {
+                column = format!("label_{column}");
+            }
+            taken.insert(column.clone());
+            column
+        })
+        .collect()
 }
 
 /// The wide layout: one row per table row, one column per series; gaps are empty.
@@ -282,5 +308,29 @@ mod tests {
             text,
             "cell,time,datasource,namespace,portnum,value\r\nUsers,1970-01-01T00:00:00+00:00,north,prod,,1.5\r\n'=Ports,1970-01-01T00:00:00+00:00,north,,3,1.5\r\n"
         );
+    }
+
+    #[test]
+    fn labels_named_like_the_layout_s_own_columns_get_a_prefix() {
+        let s = series(
+            "north",
+            &[
+                ("value", "v"),
+                ("time", "t"),
+                ("datasource", "d"),
+                ("cell", "c"),
+                ("query", "q"),
+                ("label_value", "x"),
+            ],
+            &[(0, 1.0)],
+        );
+        let text = tidy(&[Arrival { range: vec![s], ..Arrival::default() }], &TimeZone::UTC);
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "time,datasource,label_cell,label_datasource,label_value,label_query,label_time,label_label_value,value"
+        );
+        // A label already called label_value keeps its name; the one called value goes round it.
+        assert_eq!(lines[1], "1970-01-01T00:00:00+00:00,north,c,d,x,q,t,v,1");
     }
 }
