@@ -427,7 +427,8 @@ fn ConnectForm(
                     <label><input type="radio" name="keep" data-testid="keep-tab" prop:checked=move || keep_choice.get() == Keep::Tab on:change=move |_| keep_choice.set(Keep::Tab) />"for this tab"</label>
                     <label><input type="radio" name="keep" data-testid="keep-device" prop:checked=move || keep_choice.get() == Keep::Device on:change=move |_| keep_choice.set(Keep::Device) />"on this device"</label>
                     <Show when=move || keep_choice.get() == Keep::Device>
-                        <p class="warning">"The token will be stored unencrypted in this browser profile until you press Forget. Anyone who can use this browser, and any script that runs on this page's origin, can read it."</p>
+                        <p class="warning">"The token will be stored unencrypted in this browser profile until you press Forget. Anyone who can use this browser, and any script that runs on this page's origin, can read it: on GitHub Pages that is every project site of the same account (they all share "
+                            <code>"account.github.io"</code>"). Keep it only on a site with an origin of its own."</p>
                     </Show>
                 </fieldset>
                 <div class="actions">
