@@ -12,11 +12,15 @@ use std::fmt;
 use std::rc::Rc;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use promnote_core::error::{self, ApiError};
-use promnote_core::grafana::{self, ApiRequest, Body, Datasource};
-use promnote_core::replay::{taken_at_text, Recording, Snapshot, SnapshotIndex};
-use promnote_core::run::{Machine, Next, Reply, Sent, NOT_RECORDED, REQUEST_TIMEOUT_S};
-use promnote_core::secret::{Servers, Target};
+use promnote_core::api::encoding::text_from_bytes;
+use promnote_core::api::error;
+use promnote_core::api::replay::{Recording, Snapshot, SnapshotIndex};
+use promnote_core::api::reply::NOT_RECORDED;
+use promnote_core::api::servers::{Servers, Target};
+use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
+use promnote_core::run::machine::REQUEST_TIMEOUT_S;
+use promnote_core::run::{Machine, Next};
+use promnote_core::time::clock::taken_at_text;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
 
@@ -175,20 +179,13 @@ async fn read(response: Response, what: &str, user_abort: &AbortSignal, deadline
     // The body as bytes, copied once into wasm memory: `text()` would decode it to UTF-16 in
     // the browser only for wasm-bindgen to encode it back to UTF-8 character by character.
     match response.binary().await {
-        Ok(bytes) => Ok(Reply { status, content_type, body: body_text(bytes) }),
+        Ok(bytes) => Ok(Reply { status, content_type, body: text_from_bytes(bytes) }),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
         Err(_) if deadline.passed() => {
             Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
         }
         Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
     }
-}
-
-/// A body's bytes as text, without a copy when they are UTF-8 (as JSON must be); anything
-/// else is kept readable for the error message.
-pub fn body_text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 /// One request's abort signal: it aborts when the user's does, or when the request has
@@ -305,7 +302,7 @@ pub async fn load_snapshot_index(abort: &AbortSignal) -> Result<Option<SnapshotI
 
 /// One snapshot of this site, by its file name in the index.
 pub async fn load_snapshot(file: &str, abort: &AbortSignal) -> Result<Snapshot, ApiError> {
-    let url = format!("snapshots/{}", grafana::encode_component(file));
+    let url = format!("snapshots/{}", promnote_core::api::encoding::encode_component(file));
     load_json(&url, "The report's snapshot", abort, Snapshot::parse).await
 }
 

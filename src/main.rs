@@ -4,17 +4,13 @@
 
 mod api;
 mod app;
-mod cell;
-mod chart_view;
-mod doc;
 mod download;
-mod import;
 mod keep;
-mod notebook;
 mod perf;
-mod prose;
 mod regex;
-mod run;
+mod session;
+mod state;
+mod ui;
 mod zone;
 
 fn main() {
@@ -31,7 +27,7 @@ fn main() {
     // or the demo, and the first draw waits for it.
     leptos::task::spawn_local(async {
         perf::sleep_ms(0).await;
-        let _ = chart_view::load_plotly();
+        let _ = ui::chart::load_plotly();
     });
 }
 
@@ -58,7 +54,7 @@ fn show_crash_banner() {
 /// Benchmark hooks, called by `dev/bench` through trunk's `window.wasmBindings`: they
 /// time the core's decode + pivot in the browser on the shipped release build.
 pub mod bench {
-    use promnote_core::synthetic;
+    use promnote_core::data::synthetic;
     use wasm_bindgen::prelude::wasm_bindgen;
 
     /// A synthetic `query_range` answer of about `megabytes` MB, as UTF-8 bytes.
@@ -72,6 +68,7 @@ pub mod bench {
     /// as the app does; returns the number of cells.
     #[wasm_bindgen(js_name = promnoteBenchDecode)]
     pub fn decode(body: Vec<u8>) -> u32 {
-        synthetic::decode_and_pivot(&crate::api::body_text(body)).map_or(0, |cells| cells as u32)
+        synthetic::decode_and_pivot(&promnote_core::api::encoding::text_from_bytes(body))
+            .map_or(0, |cells| cells as u32)
     }
 }

@@ -2,7 +2,7 @@
 //! dashboard's regex means here what it means in Grafana, whose regexes are JavaScript's.
 
 use js_sys::{Array, Reflect, RegExp};
-use promnote_core::vars::{Found, RegexEngine};
+use promnote_core::report::variables::{Found, RegexEngine};
 use wasm_bindgen::JsValue;
 
 /// `RegExp`, compiled once per pattern (a variable applies one regex to all its values).

@@ -4,7 +4,8 @@
 //! handed to the core, which builds the `jiff` zone the day arithmetic uses.
 
 use jiff::tz::TimeZone;
-use promnote_core::time::{self, OffsetChange, TimeError};
+use promnote_core::time::zones::{self, is_utc, parse_gmt_offset, OffsetChange};
+use promnote_core::time::TimeError;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The first instant probed: 2000-01-01T00:00:00Z (reports before it use its offset).
@@ -26,10 +27,10 @@ pub fn is_known(name: &str) -> bool {
 
 /// `UTC`, or an IANA zone as the browser knows it.
 pub fn zone(name: &str) -> Result<TimeZone, TimeError> {
-    let name = name.trim();
-    if name.eq_ignore_ascii_case("utc") || name == "Z" {
+    if is_utc(name) {
         return Ok(TimeZone::UTC);
     }
+    let name = name.trim();
     let unknown = || TimeError::Zone(name.to_owned());
     let offsets = formatter(name, "longOffset").ok_or_else(unknown)?;
     let names = formatter(name, "short").ok_or_else(unknown)?;
@@ -65,7 +66,7 @@ pub fn zone(name: &str) -> Result<TimeZone, TimeError> {
         }
         t += PROBE_STEP_S;
     }
-    time::zone_from_offsets(name, &initial, &changes)
+    zones::zone_from_offsets(name, &initial, &changes)
 }
 
 /// An `Intl.DateTimeFormat` for `zone` showing only its name in `style`; `None` when
@@ -89,22 +90,4 @@ fn zone_part(format: &js_sys::Intl::DateTimeFormat, date: &js_sys::Date) -> Opti
             .then(|| js_sys::Reflect::get(&part, &"value".into()).ok()?.as_string())
             .flatten()
     })
-}
-
-/// `GMT`, `GMT+01:00`, `GMT-03:30` (or `UTC…`) → seconds east of UTC.
-fn parse_gmt_offset(text: &str) -> Option<i32> {
-    let rest = text.strip_prefix("GMT").or_else(|| text.strip_prefix("UTC"))?;
-    if rest.is_empty() {
-        return Some(0);
-    }
-    let (sign, rest) = match rest.as_bytes().first()? {
-        b'+' => (1, &rest[1..]),
-        b'-' | 0xE2 => (-1, rest.trim_start_matches(['-', '\u{2212}'])),
-        _ => return None,
-    };
-    let mut parts = rest.split(':');
-    let hours: i32 = parts.next()?.parse().ok()?;
-    let minutes: i32 = parts.next().map_or(Some(0), |m| m.parse().ok())?;
-    let seconds: i32 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
-    Some(sign * (hours * 3600 + minutes * 60 + seconds))
 }

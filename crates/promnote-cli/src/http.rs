@@ -9,11 +9,10 @@ use std::io::Read as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use promnote_core::error::ApiError;
-use promnote_core::grafana::{ApiRequest, Body, Datasource};
-use promnote_core::replay::Recording;
-use promnote_core::run::{Reply, Sent};
-use promnote_core::secret::{Servers, Target};
+use promnote_core::api::encoding::text_from_bytes;
+use promnote_core::api::replay::Recording;
+use promnote_core::api::servers::{Servers, Target};
+use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
 
 /// Answers larger than this are refused rather than read into memory.
 const MAX_BODY_BYTES: u64 = 1 << 30;
@@ -124,8 +123,7 @@ impl Live {
         let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         response.body_mut().with_config().limit(MAX_BODY_BYTES).reader().read_to_end(&mut bytes)?;
         self.received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let body = String::from_utf8(bytes)
-            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+        let body = text_from_bytes(bytes);
         Ok(Reply { status, content_type, body })
     }
 }

@@ -6,10 +6,13 @@ use std::io::{self, Write as _};
 use std::path::Path;
 
 use jiff::tz::TimeZone;
-use promnote_core::chart::file_name;
-use promnote_core::csv;
-use promnote_core::run::Arrival;
-use promnote_core::table::WideTable;
+use promnote_core::api::prom::format_value;
+use promnote_core::data::chart::file_name;
+use promnote_core::data::csv;
+use promnote_core::data::series::Arrival;
+use promnote_core::data::table::WideTable;
+use promnote_core::report::format::query_letter;
+use promnote_core::time::clock::iso_time;
 use serde_json::{json, Value};
 
 use crate::cli::Format;
@@ -94,7 +97,7 @@ impl<W: io::Write> fmt::Write for Sink<W> {
 
 /// A value as JSON: a number, or Prometheus' text for NaN and ±Inf (JSON has none).
 fn number(value: f64) -> Value {
-    serde_json::Number::from_f64(value).map_or_else(|| Value::String(csv::number(value)), Value::Number)
+    serde_json::Number::from_f64(value).map_or_else(|| Value::String(format_value(value)), Value::Number)
 }
 
 fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
@@ -107,8 +110,8 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
         .flat_map(Arrival::series)
         .map(|s| {
             let points: Vec<Value> =
-                s.points.iter().map(|p| json!([csv::iso_time(p.t_ms, zone), number(p.value)])).collect();
-            let query = promnote_core::notebook::query_letter(s.query).to_string();
+                s.points.iter().map(|p| json!([iso_time(p.t_ms, zone), number(p.value)])).collect();
+            let query = query_letter(s.query).to_string();
             json!({ "datasource": s.datasource_name, "datasource_uid": s.datasource_uid, "query": query, "labels": s.labels, "points": points })
         })
         .collect();
@@ -118,7 +121,7 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
             .iter()
             .map(|c| {
                 let values: Vec<Value> = c.values.iter().map(|v| v.map_or(Value::Null, number)).collect();
-                let query = promnote_core::notebook::query_letter(c.query).to_string();
+                let query = query_letter(c.query).to_string();
                 json!({ "name": c.name, "datasource": c.datasource_name, "query": query, "labels": c.labels, "values": values })
             })
             .collect();
@@ -131,7 +134,7 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
         "title": run.title,
         "query": prepared.queries.first(),
         "queries": prepared.queries,
-        "evaluated_at": csv::iso_time(prepared.plan.evaluated_ms(), zone),
+        "evaluated_at": iso_time(prepared.plan.evaluated_ms(), zone),
         "series": series,
         "table": table,
         "notes": notes,

@@ -10,18 +10,23 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
-use promnote_core::error::ApiError;
-use promnote_core::grafana::{ApiRequest, Datasource};
-use promnote_core::notebook::{Cell, Notebook};
-use promnote_core::replay::{RecordedAnswer, Recording};
-use promnote_core::report;
-use promnote_core::run::{
-    self, Arrival, DatasourceQuery, Datasources, Listing, Machine, Next, Outcome, PreparedCell, Route,
+use promnote_core::api::replay::Recording;
+use promnote_core::api::{ApiError, Datasource, Route};
+use promnote_core::data::plan::CellPlan;
+use promnote_core::data::series::Arrival;
+use promnote_core::report::substitute::Bindings;
+use promnote_core::report::variables::{Selection, Source, VarQuery};
+use promnote_core::report::{Cell, Report};
+use promnote_core::run::cell::{
+    after_health, prepare_cell, DatasourceQuery, Outcome, PreparedCell, Start, Then,
 };
-use promnote_core::vars::{Bindings, Found, RegexEngine, Selection, Source, VarQuery};
+use promnote_core::run::connect::{self, Datasources, Health, Listing};
+use promnote_core::run::variables as var_rules;
+use promnote_core::run::{Machine, Next};
 
 use crate::http::Transport;
 use crate::progress::Progress;
+use crate::regex::RustRegex;
 
 /// The transport, the run's "now", how many requests go at once, and, for a snapshot,
 /// the recording every answer goes into.
@@ -46,7 +51,7 @@ pub struct Connection {
 
 /// One cell's run.
 pub struct CellRun {
-    /// The cell's title (or "Query").
+    /// The cell's title ([`Cell::title`]).
     pub title: String,
     /// The cell as run.
     pub cell: Cell,
@@ -116,30 +121,19 @@ impl Session {
     /// Lists the datasources and checks every Prometheus one. An error that stops
     /// everything (the list refused, the token refused) comes back as `Err`.
     pub fn connect(&self) -> Result<Connection, ApiError> {
-        let direct = self.transport.direct_datasources();
-        let mut listing_error = None;
-        let listed = if self.transport.has_grafana() {
-            match self.drive(Listing::new()) {
-                Ok(list) => Some(list),
-                Err(e) if direct.is_empty() => return Err(e),
-                Err(e) => {
-                    eprintln!(
-                        "promnote: warning: {}; going on with the servers called directly",
-                        self.transport.describe(&e)
-                    );
-                    listing_error = Some(e);
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        let datasources = Datasources::new(listed, direct);
+        let listed = self.transport.has_grafana().then(|| self.drive(Listing::new()));
+        let connect::Connected { datasources, listing_error } =
+            connect::connected(listed, self.transport.direct_datasources())?;
+        if let Some(e) = &listing_error {
+            eprintln!(
+                "promnote: warning: {}; going on with the servers called directly",
+                self.transport.describe(e)
+            );
+        }
         if let Some(problem) = &datasources.problem {
             return Err(ApiError::Worded { message: problem.clone() });
         }
-        let health =
-            self.parallel(&datasources.prometheus, |ds| self.drive(run::Health::new(ds, self.now_ms)));
+        let health = self.parallel(&datasources.prometheus, |ds| self.drive(Health::new(ds, self.now_ms)));
         Ok(Connection { datasources, health, listing_error })
     }
 
@@ -153,43 +147,55 @@ impl Session {
     pub fn selections(
         &self,
         conn: &Connection,
-        notebook: &Notebook,
+        report: &Report,
         given: &BTreeMap<String, Selection>,
         every_value: bool,
     ) -> (BTreeMap<String, Selection>, Bindings) {
-        let variables = &notebook.front.variables;
+        let variables = &report.front.variables;
         let mut selections: BTreeMap<String, Selection> = variables
             .iter()
-            .map(|v| (v.name.clone(), run::initial_selection(v, given.get(&v.name))))
+            .map(|v| (v.name.clone(), var_rules::initial_selection(v, given.get(&v.name))))
             .collect();
-        let undetermined: Vec<String> =
-            run::undetermined(variables, &selections).into_iter().map(str::to_owned).collect();
+        let to_read = var_rules::to_read(variables, &selections, every_value);
+        let needed: Vec<String> =
+            var_rules::undetermined(variables, &selections).into_iter().map(str::to_owned).collect();
         let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for variable in variables {
-            let needed = undetermined.contains(&variable.name);
-            let Source::Query(query) = &variable.source else { continue };
-            if !needed && !every_value {
-                continue;
-            }
-            let bindings = run::bindings(variables, &selections, &values);
-            let found = self
-                .variable_values(conn, query, &bindings)
-                .and_then(|list| run::listed_values(variable, list, &RustRegex::default()));
-            match found {
-                Ok(list) => {
-                    if let Some(first) =
-                        needed.then(|| run::decided(selections.get(&variable.name), &list)).flatten()
-                    {
-                        selections.insert(variable.name.clone(), first);
+        for wave in var_rules::load_order(variables, &to_read) {
+            let bindings = var_rules::bindings(variables, &selections, &values);
+            let found = self.parallel(&wave, |variable| {
+                let Source::Query(query) = &variable.source else { return Ok(Vec::new()) };
+                self.variable_values(conn, query, &bindings)
+                    .and_then(|list| var_rules::listed_values(variable, list, &RustRegex::default()))
+            });
+            for (variable, found) in wave.iter().zip(found) {
+                match found {
+                    Ok(list) => {
+                        let chosen = needed
+                            .contains(&variable.name)
+                            .then(|| {
+                                var_rules::after_reading(
+                                    variable,
+                                    selections.get(&variable.name),
+                                    &list,
+                                    false,
+                                )
+                            })
+                            .flatten();
+                        if let Some(first) = chosen {
+                            selections.insert(variable.name.clone(), first);
+                        }
+                        values.insert(variable.name.clone(), list);
                     }
-                    values.insert(variable.name.clone(), list);
-                }
-                Err(e) => {
-                    eprintln!("promnote: warning: the values of ${} could not be read: {e}", variable.name)
+                    Err(e) => {
+                        eprintln!(
+                            "promnote: warning: the values of ${} could not be read: {e}",
+                            variable.name
+                        )
+                    }
                 }
             }
         }
-        let bindings = run::bindings(variables, &selections, &values);
+        let bindings = var_rules::bindings(variables, &selections, &values);
         (selections, bindings)
     }
 
@@ -205,12 +211,12 @@ impl Session {
             conn.datasources.prometheus.iter().zip(&conn.health).collect();
         let answers = self.parallel(&pairs, |(ds, health)| match health {
             Ok(route) if route.has_metadata() => self
-                .drive(run::VariableValues::new(query, ds, bindings, self.now_ms))
+                .drive(var_rules::VariableValues::new(query, ds, bindings, self.now_ms))
                 .map_err(|e| self.transport.describe(&e)),
             Ok(_) => Ok(Vec::new()),
             Err(e) => Err(self.transport.describe(e)),
         });
-        run::union_names(answers)
+        var_rules::union_names(answers)
     }
 
     /// Runs `cells` over the range, zone and selections: every cell on every datasource
@@ -226,9 +232,7 @@ impl Session {
     ) -> Vec<CellRun> {
         let prepared: Vec<Result<PreparedCell, String>> = cells
             .iter()
-            .map(|cell| {
-                run::prepare_cell(cell, range, bindings, self.now_ms, zone, &conn.datasources.prometheus)
-            })
+            .map(|cell| prepare_cell(cell, range, bindings, self.now_ms, zone, &conn.datasources.prometheus))
             .collect();
         // One job per cell and datasource it asks: (cell, datasource index, its plan).
         let jobs: Vec<(usize, usize, &PreparedCell)> = prepared
@@ -255,7 +259,7 @@ impl Session {
             .iter()
             .zip(prepared)
             .map(|(cell, prepared)| CellRun {
-                title: cell.options.title.clone().unwrap_or_else(|| "Query".into()),
+                title: cell.title().to_owned(),
                 cell: cell.clone(),
                 prepared,
                 arrivals: Vec::new(),
@@ -276,82 +280,28 @@ impl Session {
         runs
     }
 
-    /// One cell's query on one datasource, as the page does it: a Prometheus datasource
-    /// is asked through the proxy whatever its health check said, and the two together
-    /// decide ([`run::settle`]: an answer counts even when the check failed); the others
-    /// by their route.
+    /// One cell's query on one datasource, by the core's route rule ([`Start`],
+    /// [`after_health`]): a Prometheus datasource is asked through the proxy whatever its
+    /// health check said; the others by the route their check found.
     fn query(
         &self,
         ds: &Datasource,
         health: &Result<Route, ApiError>,
         queries: &[String],
-        plan: &report::CellPlan,
+        plan: &CellPlan,
     ) -> Outcome {
         let via = |route| {
             let planned = DatasourceQuery::new(ds, route, queries, plan);
             let answers: Vec<_> = planned.exchanges().into_iter().map(|e| self.drive(e)).collect();
             planned.finish(answers)
         };
-        if ds.needs_ds_query() {
-            return match health {
-                Ok(route) => via(*route).into(),
-                Err(e) => Outcome::Failed(e.clone()),
-            };
+        let then = match Start::of(ds) {
+            Start::BesideHealth => after_health(health.clone(), Some(via(Route::Proxy))),
+            Start::AfterHealth => after_health(health.clone(), None),
+        };
+        match then {
+            Then::Done(outcome, _) => outcome,
+            Then::Query(route) => via(route).into(),
         }
-        match run::settle(health.clone(), via(Route::Proxy)) {
-            Outcome::QueryViaDsQuery => via(Route::DsQuery).into(),
-            outcome => outcome,
-        }
-    }
-}
-
-/// The datasource list a snapshot carries: uid, name and type of each datasource as the
-/// run used it (including servers called directly), and nothing of Grafana's settings
-/// (URLs, users, database names) that `/api/datasources` also lists.
-pub fn published_listing(datasources: &Datasources) -> RecordedAnswer {
-    let list: Vec<serde_json::Value> = datasources
-        .prometheus
-        .iter()
-        .chain(&datasources.others)
-        .map(|ds| serde_json::json!({ "uid": ds.uid, "name": ds.name, "type": ds.kind, "isDefault": ds.is_default }))
-        .collect();
-    RecordedAnswer {
-        status: 200,
-        content_type: Some("application/json".into()),
-        body: serde_json::Value::Array(list).to_string(),
-        error: None,
-    }
-}
-
-/// The replay key of the datasource list, and of its fallback, which a snapshot replaces
-/// with [`published_listing`].
-pub fn listing_keys() -> [String; 2] {
-    [ApiRequest::datasources().replay_key(), ApiRequest::frontend_settings().replay_key()]
-}
-
-/// The command line's regex engine for variable regexes: the `regex` crate, with
-/// JavaScript's `i`, `m` and `s` flags as inline flags (Grafana's regexes are JavaScript's;
-/// lookaround and backreferences, which this engine lacks, are refused with its message).
-/// The last pattern is kept compiled: a variable applies one regex to all its values.
-#[derive(Default)]
-pub struct RustRegex {
-    last: std::cell::RefCell<Option<(String, regex::Regex)>>,
-}
-
-impl RegexEngine for RustRegex {
-    fn find(&self, pattern: &str, flags: &str, text: &str) -> Result<Option<Found>, String> {
-        let inline: String = flags.chars().filter(|c| "ims".contains(*c)).collect();
-        let pattern = if inline.is_empty() { pattern.to_owned() } else { format!("(?{inline}){pattern}") };
-        let mut last = self.last.borrow_mut();
-        if last.as_ref().is_none_or(|(p, _)| *p != pattern) {
-            let compiled = regex::Regex::new(&pattern).map_err(|e| e.to_string())?;
-            *last = Some((pattern, compiled));
-        }
-        let Some((_, re)) = last.as_ref() else { return Ok(None) };
-        Ok(re.captures(text).map(|c| Found {
-            group: c.get(1).map(|m| m.as_str().to_owned()),
-            value: c.name("value").map(|m| m.as_str().to_owned()),
-            text: c.name("text").map(|m| m.as_str().to_owned()),
-        }))
     }
 }

@@ -4,7 +4,7 @@
 //! token along. The runs against the real stack are in e2e/cli.spec.mjs.
 
 // A test that cannot set itself up should stop there: panics are its failures.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, reason = "a test: a panic is its failure")]
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;

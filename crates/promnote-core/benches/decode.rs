@@ -1,11 +1,10 @@
 //! Decode + pivot throughput on `query_range` answers of 1, 10 and 100 MB (native).
 //! The same work is measured in the browser by `dev/bench` through the app's bench hook.
 
-// criterion_group! generates an undocumented public function.
-#![allow(missing_docs)]
+#![allow(missing_docs, reason = "criterion_group! generates an undocumented public function")]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use promnote_core::synthetic::{decode_and_pivot, matrix_answer, shape_for_bytes};
+use promnote_core::data::synthetic::{decode_and_pivot, matrix_answer, shape_for_bytes};
 
 fn decode_pivot(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode+pivot");

@@ -1,13 +1,16 @@
 //! Peak heap used to decode and pivot a `query_range` answer, as a multiple of the
 //! answer's size (goal: ≤ 3×). Usage: cargo run --release --example decode_memory [MB]
 
-// A measuring tool: it prints its result and reads the native clock.
-#![allow(clippy::print_stdout, clippy::disallowed_methods)]
+#![allow(
+    clippy::print_stdout,
+    clippy::disallowed_methods,
+    reason = "a measuring tool: it prints its result and reads the native clock"
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use promnote_core::synthetic::{decode_and_pivot, matrix_answer, shape_for_bytes};
+use promnote_core::data::synthetic::{decode_and_pivot, matrix_answer, shape_for_bytes};
 
 struct Counting;
 
@@ -15,7 +18,7 @@ static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: forwards to the system allocator and only counts bytes.
-#[allow(unsafe_code)]
+#[allow(unsafe_code, reason = "a global allocator is unsafe to implement; this one only counts")]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();

@@ -1,12 +1,12 @@
 //! Real, public dashboards that nobody here wrote (see `tests/dashboards/SOURCES.md`),
 //! converted: each parses back as a report, round-trips, and holds every Prometheus
 //! target of every panel, in a cell of its own panel.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, reason = "a test: a panic is its failure")]
 
 use std::path::Path;
 
-use promnote_core::dashboard::{convert, Known};
-use promnote_core::notebook::{self, Block};
+use promnote_core::report::dashboard::{convert, Known};
+use promnote_core::report::format::{self, Block};
 use serde_json::Value;
 
 /// Every panel's Prometheus expressions, in the dashboard's JSON: (panel title, exprs).
@@ -64,9 +64,9 @@ fn community_dashboards_convert_whole() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let json = std::fs::read_to_string(&path).unwrap();
         let conversion = convert(&json, &Known::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let nb = &conversion.notebook;
+        let nb = &conversion.report;
         let text = nb.to_markdown();
-        let back = notebook::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+        let back = format::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
         assert_eq!(&back, nb, "{name} round-trips");
         assert_eq!(back.to_markdown(), text, "{name}: the text is stable");
         let value: Value = serde_json::from_str(&json).unwrap();

@@ -4,13 +4,13 @@
 //! browser-side half, hostile label values in legend, hover, table and titles, is
 //! `e2e/hostile.spec.mjs`.)
 
-use promnote_core::grafana::BaseUrl;
-use promnote_core::markdown::{self, Kind, Node};
-use promnote_core::notebook;
-use promnote_core::prom::{self, QueryData};
-use promnote_core::share;
-use promnote_core::table::{self, PivotOptions};
-use promnote_core::vars;
+use promnote_core::api::prom::{self, QueryData};
+use promnote_core::api::url::BaseUrl;
+use promnote_core::data::table::{self, PivotOptions};
+use promnote_core::report::format;
+use promnote_core::report::prose::{self as markdown, Kind, Node};
+use promnote_core::report::share;
+use promnote_core::report::substitute as vars;
 
 /// What an input must lead to.
 enum Outcome {
@@ -87,7 +87,7 @@ fn prometheus_answers() {
     // The odd-but-valid answers give correct tables: gaps, order, no duplicates.
     let odd = prom::decode(&matrix(r#"[[3,"3"],[1,"NaN"],[1,"1"],[2,"+Inf"]]"#)).unwrap();
     let QueryData::Matrix(series) = odd.data else { panic!("matrix expected") };
-    let tidy = table::from_matrix("u", "n", series);
+    let tidy = promnote_core::data::series::from_matrix("u", "n", series);
     let wide = table::pivot_times(
         &[1000, 2000, 3000],
         vec!["1".into(), "2".into(), "3".into()],
@@ -100,10 +100,10 @@ fn prometheus_answers() {
 #[test]
 fn a_big_answer_decodes() {
     // 5,000 series × 24 points (~2.7 MB) and one series of 11,000 points.
-    let body = promnote_core::synthetic::matrix_answer(5_000, 24, 1_790_000_000, 3600);
+    let body = promnote_core::data::synthetic::matrix_answer(5_000, 24, 1_790_000_000, 3600);
     let QueryData::Matrix(series) = prom::decode(&body).expect("decodes").data else { panic!() };
     assert_eq!(series.len(), 5_000);
-    let long = promnote_core::synthetic::matrix_answer(1, 11_000, 1_790_000_000, 60);
+    let long = promnote_core::data::synthetic::matrix_answer(1, 11_000, 1_790_000_000, 60);
     let QueryData::Matrix(series) = prom::decode(&long).expect("decodes").data else { panic!() };
     assert_eq!(series[0].values.len(), 11_000);
 }
@@ -125,7 +125,7 @@ fn report_files_and_links() {
     ];
     for (label, text, want) in cases {
         let text = if *label == "huge file" { "x".repeat(600 * 1024) } else { (*text).to_owned() };
-        check(label, notebook::parse(&text), want);
+        check(label, format::parse(&text), want);
     }
     let links: &[(&str, &str, Outcome)] = &[
         ("not a share link", "#/hub-activity", Refused("no report in it")),
@@ -153,11 +153,14 @@ fn prose_and_variables_stay_inert() {
     // A variable value cannot end the PromQL string or widen the regex.
     let values = [(
         "v".to_owned(),
-        vars::Selection::Values(vec![r#"a"}) or vector(1) #"#.to_owned(), ".*".to_owned()]),
+        promnote_core::report::variables::Selection::Values(vec![
+            r#"a"}) or vector(1) #"#.to_owned(),
+            ".*".to_owned(),
+        ]),
     )];
     let query = vars::substitute(
         r#"up{ns=~"$v"}"#,
-        &promnote_core::run::regex_bindings(&values.into_iter().collect()),
+        &values.into_iter().map(|(name, selection)| (name, vars::Binding::regex(selection))).collect(),
     );
     assert_eq!(query, r#"up{ns=~"(a\"\\}\\) or vector\\(1\\) #|\\.\\*)"}"#);
 }

@@ -6,12 +6,17 @@
 //! except where the notebook was wrong, listed in `DOCUMENTED_DIFFERENCES`.
 
 // A test: a failed unwrap is a failed test, and the differences are printed for the log.
-#![allow(clippy::unwrap_used, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a test: a panic is its failure; it prints the differences it documents"
+)]
 
 use std::collections::BTreeMap;
 
-use promnote_core::prom::{decode, QueryData};
-use promnote_core::table::{from_matrix, pivot_floored, Column, PivotOptions, WideTable};
+use promnote_core::api::prom::{decode, QueryData};
+use promnote_core::data::series::from_matrix;
+use promnote_core::data::table::{pivot_floored, Column, PivotOptions, WideTable};
 
 /// Where the core deliberately differs from the notebook.
 const DOCUMENTED_DIFFERENCES: &[&str] =

@@ -2,15 +2,15 @@
 //! generated inputs.
 
 // A test: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, reason = "a test: a panic is its failure")]
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use promnote_core::csv;
-use promnote_core::grafana::BaseUrl;
-use promnote_core::prom::{self, QueryData};
-use promnote_core::step::{choose_step, format_duration, parse_duration, points, StepSpec, MAX_POINTS};
-use promnote_core::time::{parse_time, Edge};
+use promnote_core::api::prom::format_value;
+use promnote_core::api::prom::{self, QueryData};
+use promnote_core::api::url::BaseUrl;
+use promnote_core::time::parse::{parse_time, Edge};
+use promnote_core::time::step::{choose_step, format_duration, parse_duration, points, StepSpec, MAX_POINTS};
 use proptest::prelude::*;
 
 proptest! {
@@ -74,7 +74,7 @@ proptest! {
             let values: Vec<String> = samples
                 .iter()
                 .map(|(s, ms, v)| {
-                    let text = csv::number(*v);
+                    let text = format_value(*v);
                     let t = if *ms == 0 { s.to_string() } else { format!("{s}.{ms:03}") };
                     format!(r#"[{t},"{text}"]"#)
                 })

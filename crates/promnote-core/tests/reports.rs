@@ -1,6 +1,6 @@
 //! The built-in reports in `reports/` are valid, and survive a write-back unchanged.
 
-use promnote_core::notebook::{self, Block};
+use promnote_core::report::format::{self, Block};
 
 #[test]
 fn built_in_reports_parse_and_round_trip() {
@@ -12,10 +12,10 @@ fn built_in_reports_parse_and_round_trip() {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("readable report");
-        let nb = notebook::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let nb = format::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(nb.cells().count() >= 1, "{} has no cell", path.display());
         assert!(nb.blocks.iter().any(|b| matches!(b, Block::Prose(_))), "{} has no prose", path.display());
-        assert_eq!(notebook::parse(&nb.to_markdown()).as_ref(), Ok(&nb), "{}", path.display());
+        assert_eq!(format::parse(&nb.to_markdown()).as_ref(), Ok(&nb), "{}", path.display());
         seen += 1;
     }
     assert_eq!(seen, 3);

@@ -4,9 +4,9 @@
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use libfuzzer_sys::fuzz_target;
-use promnote_core::grafana::BaseUrl;
-use promnote_core::step::{choose_step, parse_duration, parse_step};
-use promnote_core::time::{parse_time, Edge, TimeRange};
+use promnote_core::api::url::BaseUrl;
+use promnote_core::time::step::{choose_step, parse_duration, parse_step};
+use promnote_core::time::parse::{parse_time, Edge, TimeRange};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(ms) = parse_duration(text) {
-        let _ = choose_step(promnote_core::step::StepSpec::Fixed(ms), ms.saturating_mul(1000), 1200);
+        let _ = choose_step(promnote_core::time::step::StepSpec::Fixed(ms), ms.saturating_mul(1000), 1200);
     }
     let _ = parse_step(text);
     if let Ok(url) = BaseUrl::parse(text) {

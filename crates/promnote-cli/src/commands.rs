@@ -1,0 +1,247 @@
+//! The commands but `snapshot`: `datasources`, `query`, `run` and `import-dashboard`,
+//! each from checked flags to what it writes and the exit code it makes.
+
+use std::fmt::Write as _;
+
+use promnote_core::api::ApiError;
+use promnote_core::report::dashboard::{self, Known};
+use promnote_core::report::options::{CellOptions, TOP_ALL};
+use promnote_core::report::Cell;
+use promnote_core::run::machine::Exchange;
+
+use crate::args::{check_range, given_selections, load_report, picked_cells, read, zone};
+use crate::cli::{Format, ImportArgs, ListFormat, QueryArgs, RunArgs};
+use crate::output::{self, Sink};
+use crate::progress::Progress;
+use crate::session::{CellRun, Connection, Session};
+use crate::{Exit, Fail};
+
+/// `import-dashboard`: a dashboard (a file, or Grafana's by uid) as a report, by the
+/// core's converter, with the connected Grafana's Prometheus datasources as the ones a
+/// panel may keep; or the list of Grafana's dashboards.
+pub fn import_dashboard(session: Option<&Session>, args: &ImportArgs) -> Result<Exit, Fail> {
+    let conn = session.map(connect).transpose()?;
+    let known = Known::from_datasources(conn.iter().flat_map(|c| &c.datasources.prometheus));
+    // A uid Grafana does not have is the user's typo; anything else, Grafana's refusal.
+    let fetch_failed = |session: &Session, e: &ApiError| Fail {
+        code: if matches!(e, ApiError::NotFound { .. }) { Exit::Input } else { Exit::Unreachable },
+        message: session.transport.describe(e),
+    };
+    let json = match (&args.file, &args.uid, session) {
+        (Some(path), _, _) => read(path)?,
+        (None, _, Some(session)) if args.list => {
+            let hits = session.drive(Exchange::dashboards()).map_err(|e| fetch_failed(session, &e))?;
+            emit(|out| {
+                for hit in &hits {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}",
+                        hit.uid,
+                        hit.folder.as_deref().unwrap_or("General"),
+                        hit.title
+                    )?;
+                }
+                Ok(())
+            })?;
+            return Ok(Exit::Ok);
+        }
+        (None, Some(uid), Some(session)) => {
+            session.drive(Exchange::dashboard(uid)).map_err(|e| fetch_failed(session, &e))?
+        }
+        _ => return Err(Fail::input("--uid and --list need --grafana URL (and its token)")),
+    };
+    let conversion = dashboard::convert(&json, &known).map_err(|e| Fail::input(e.to_string()))?;
+    for dropped in &conversion.dropped {
+        match &dropped.panel {
+            Some(panel) => eprintln!("promnote: not carried over from the panel {panel:?}: {}", dropped.what),
+            None => eprintln!("promnote: not carried over: {}", dropped.what),
+        }
+    }
+    let text = conversion.report.to_markdown();
+    match &args.out {
+        Some(path) => output::write_atomically(path, |out| out.write_str(&text))
+            .map_err(|e| Fail::input(format!("cannot write {}: {e}", path.display())))?,
+        None => emit(|out| out.write_str(&text))?,
+    }
+    Ok(Exit::Ok)
+}
+
+/// Connects; an error that stops everything is exit code 3.
+pub fn connect(session: &Session) -> Result<Connection, Fail> {
+    session.connect().map_err(|e| Fail { code: Exit::Unreachable, message: session.transport.describe(&e) })
+}
+
+/// The exit code a connection's own problems make, whatever the queries give: Grafana's
+/// list refused beside servers called directly (3 when it refused the token, else 1).
+pub fn connection_code(conn: &Connection) -> Exit {
+    match &conn.listing_error {
+        Some(ApiError::Unauthorized { .. }) => Exit::Unreachable,
+        Some(_) => Exit::Partial,
+        None => Exit::Ok,
+    }
+}
+
+pub fn datasources(session: &Session, format: ListFormat) -> Result<Exit, Fail> {
+    let conn = connect(session)?;
+    let rows: Vec<[String; 5]> = conn
+        .datasources
+        .prometheus
+        .iter()
+        .zip(&conn.health)
+        .map(|(ds, health)| {
+            let (route, status) = match health {
+                Ok(route) => (route.label(ds).to_owned(), "ok".to_owned()),
+                Err(e) => ("-".to_owned(), format!("failed: {}", session.transport.describe(e))),
+            };
+            [ds.name.clone(), ds.uid.clone(), ds.kind.clone(), route, status]
+        })
+        .chain(conn.datasources.others.iter().map(|ds| {
+            [
+                ds.name.clone(),
+                ds.uid.clone(),
+                ds.kind.clone(),
+                "-".into(),
+                "not queried: not Prometheus".into(),
+            ]
+        }))
+        .collect();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|[name, uid, kind, route, health]| {
+                    serde_json::json!({ "name": name, "uid": uid, "type": kind, "route": route, "health": health })
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            emit(|out| writeln!(out, "{text}"))?;
+        }
+        ListFormat::Table => {
+            let header = ["NAME", "UID", "TYPE", "ROUTE", "HEALTH"].map(str::to_owned);
+            let widths: Vec<usize> = (0..4)
+                .map(|i| {
+                    std::iter::once(&header).chain(&rows).map(|r| r[i].chars().count()).max().unwrap_or(0)
+                })
+                .collect();
+            let mut text = String::new();
+            for row in std::iter::once(&header).chain(&rows) {
+                for (i, width) in widths.iter().enumerate() {
+                    text.push_str(&format!("{:<width$}  ", row[i]));
+                }
+                text.push_str(&row[4]);
+                text.push('\n');
+            }
+            emit(|out| out.write_str(&text))?;
+        }
+    }
+    let failed = conn.health.iter().filter(|h| h.is_err()).count();
+    let code = match failed {
+        0 => Exit::Ok,
+        n if n == conn.health.len() => Exit::Unreachable,
+        _ => Exit::Partial,
+    };
+    Ok(code.max(connection_code(&conn)))
+}
+
+pub fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, Fail> {
+    let zone = zone(&args.range.tz)?;
+    let options = CellOptions {
+        step: Some(args.step.clone()),
+        legend: args.legend.clone(),
+        datasources: (!args.datasources.is_empty()).then(|| args.datasources.clone()),
+        // Every series, as a script wants them (the page's charts keep 40 by default).
+        top: Some(TOP_ALL),
+        ..CellOptions::default()
+    };
+    let cell = Cell::new(args.query.clone(), options);
+    let range = (args.range.from.as_deref().unwrap_or("now-1M"), args.range.to.as_deref().unwrap_or("now"));
+    check_range(range, &zone, session.now_ms)?;
+    let conn = connect(session)?;
+    let progress = Progress::new("query", quiet);
+    let runs = session.run_cells(&conn, &[cell], range, &Default::default(), &zone, &progress);
+    if let Err(e) = &runs[0].prepared {
+        return Err(Fail::input(e.clone()));
+    }
+    emit(|out| output::cell(out, &runs[0], args.format, &zone))?;
+    Ok(report_problems(&runs).max(connection_code(&conn)))
+}
+
+/// Writes data to stdout as `write` makes it; a reader that stopped early (`| head`) is
+/// no error.
+pub fn emit(
+    write: impl FnOnce(&mut Sink<std::io::StdoutLock<'static>>) -> std::fmt::Result,
+) -> Result<(), Fail> {
+    let mut out = Sink::new(std::io::stdout().lock());
+    let _ = write(&mut out);
+    match out.finish() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Fail { code: Exit::Input, message: format!("cannot write to stdout: {e}") })
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit, Fail> {
+    let report = load_report(&args.report)?;
+    let given = given_selections(&report, &args.vars, &args.report)?;
+    let cells = picked_cells(&report, args.cell.as_deref())?;
+    if args.out.is_none() && args.format == Format::CsvWide && cells.len() > 1 {
+        return Err(Fail::input(
+            "csv-wide is one table per cell: pick one with --cell, or write one file per cell with --out DIR",
+        ));
+    }
+    let zone = zone(&args.range.tz)?;
+    let range = (
+        args.range.from.as_deref().unwrap_or(&report.front.from),
+        args.range.to.as_deref().unwrap_or(&report.front.to),
+    );
+    check_range(range, &zone, session.now_ms)?;
+    let conn = connect(session)?;
+    let (_, bindings) = session.selections(&conn, &report, &given, false);
+    let progress = Progress::new(&report.front.title, quiet);
+    let runs = session.run_cells(&conn, &cells, range, &bindings, &zone, &progress);
+    match &args.out {
+        Some(dir) => {
+            let written = output::write_folder(dir, &runs, args.format, &zone).map_err(Fail::input)?;
+            if !quiet {
+                eprintln!(
+                    "promnote: wrote {} files to {}: {}",
+                    written.len(),
+                    dir.display(),
+                    written.join(", ")
+                );
+            }
+        }
+        None if args.cell.is_some() || args.format == Format::CsvWide => {
+            emit(|out| output::cell(out, &runs[0], args.format, &zone))?;
+        }
+        None if args.format == Format::Json => {
+            emit(|out| output::report_json(out, &report.front.title, &runs, &zone))?
+        }
+        None => emit(|out| output::report_csv(out, &runs, &zone))?,
+    }
+    Ok(report_problems(&runs).max(connection_code(&conn)))
+}
+
+/// Tells what failed on stderr, and what exit code that makes.
+pub fn report_problems(runs: &[CellRun]) -> Exit {
+    let mut code = Exit::Ok;
+    let mut answered = false;
+    for run in runs {
+        if let Err(e) = &run.prepared {
+            eprintln!("promnote: {}: {e}", run.title);
+            code = code.max(Exit::Input);
+        }
+        answered |= !run.arrivals.is_empty();
+        for (_, error, message) in &run.failures {
+            eprintln!("promnote: warning: {}: {message}", run.title);
+            let refused = matches!(error, ApiError::Unauthorized { .. });
+            code = code.max(if refused { Exit::Unreachable } else { Exit::Partial });
+        }
+    }
+    let failed = runs.iter().any(|r| !r.failures.is_empty());
+    if failed && !answered {
+        return Exit::Unreachable;
+    }
+    code
+}

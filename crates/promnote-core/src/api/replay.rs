@@ -1,0 +1,276 @@
+//! Recorded answers, and the snapshots built on them. A [`Recording`] maps each request
+//! (its [`ApiRequest::replay_key`]: method, path, body) to the answer it got, so the same
+//! run logic can replay it with no server at all: the site's demo data, and the
+//! [`Snapshot`]s that `promnote snapshot` writes for a published site whose readers have
+//! no token. Requests carry no credential (the transport adds those), so neither can a
+//! recording; a snapshot names its servers by host only.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::reply::{Reply, Sent, NOT_RECORDED};
+use super::request::ApiRequest;
+use crate::time::clock::taken_at_text;
+
+/// The version of the recording and snapshot files this build writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// One recorded answer: an HTTP answer, or the reason there was none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedAnswer {
+    /// The status code (0 when there was no answer).
+    pub status: u16,
+    /// The `Content-Type` header.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// The body.
+    #[serde(default)]
+    pub body: String,
+    /// Why no answer came (the server was unreachable, the request timed out), as the
+    /// message the user saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Answers keyed by [`ApiRequest::replay_key`], and the "now" they were asked at (a
+/// replay runs at that time, so that it sends the very same requests).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Recording {
+    /// The file's version.
+    #[serde(default = "format_one")]
+    pub format: u32,
+    /// When the recorded reports were evaluated (ms since the epoch).
+    pub recorded_at_ms: i64,
+    /// The answers.
+    pub answers: BTreeMap<String, RecordedAnswer>,
+}
+
+fn format_one() -> u32 {
+    FORMAT
+}
+
+impl Recording {
+    /// An empty recording of runs evaluated at `recorded_at_ms`.
+    pub fn new(recorded_at_ms: i64) -> Self {
+        Self { format: FORMAT, recorded_at_ms, answers: BTreeMap::new() }
+    }
+
+    /// The recorded answer to `request`, as a transport would give it.
+    pub fn sent(&self, request: &ApiRequest, what: &str) -> Sent {
+        match self.answers.get(&request.replay_key()) {
+            None => {
+                Err(ApiError::Status { what: what.to_owned(), status: 404, message: NOT_RECORDED.into() })
+            }
+            Some(RecordedAnswer { error: Some(message), .. }) => {
+                Err(ApiError::Worded { message: message.clone() })
+            }
+            Some(answer) => Ok(Reply {
+                status: answer.status,
+                content_type: answer.content_type.clone(),
+                body: answer.body.clone(),
+            }),
+        }
+    }
+
+    /// Keeps what `request` got (the last answer wins: a 502 retried into a 200 is
+    /// recorded as the 200). A cancelled request is not an answer and is not kept.
+    pub fn record(&mut self, request: &ApiRequest, sent: &Sent) {
+        let answer = match sent {
+            Ok(reply) => RecordedAnswer {
+                status: reply.status,
+                content_type: reply.content_type.clone(),
+                body: reply.body.clone(),
+                error: None,
+            },
+            Err(ApiError::Cancelled) => return,
+            Err(e) => RecordedAnswer {
+                status: 0,
+                content_type: None,
+                body: String::new(),
+                error: Some(e.to_string()),
+            },
+        };
+        self.answers.insert(request.replay_key(), answer);
+    }
+}
+
+/// A report's run, kept so that a page without a token can draw it later: the report's
+/// Markdown, the range, zone and variable values it ran with, when and against which
+/// servers it ran, and every answer it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The file's version.
+    pub format: u32,
+    /// The report's id (its file name without `.md`), also the snapshot's file name.
+    pub id: String,
+    /// The report's title.
+    pub title: String,
+    /// When it was taken (ms since the epoch); the replay's "now".
+    pub taken_at_ms: i64,
+    /// The servers it ran against, by host (`grafana.example.org`); never a credential.
+    pub servers: Vec<String>,
+    /// The report's Markdown.
+    pub report: String,
+    /// The range start, as typed (`now-1M`).
+    pub from: String,
+    /// The range end, as typed.
+    pub to: String,
+    /// The zone whose midnights cut the days (an IANA name, or `UTC`).
+    pub zone: String,
+    /// Each variable's selection, as a list of values (`$__all` for all).
+    pub variables: BTreeMap<String, Vec<String>>,
+    /// The datasources that failed, each with its message, when it was taken.
+    #[serde(default)]
+    pub failed: Vec<String>,
+    /// Every answer the run got.
+    pub recording: Recording,
+}
+
+impl Snapshot {
+    /// "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC."
+    pub fn banner(&self) -> String {
+        let servers = if self.servers.is_empty() {
+            "the recorded servers".to_owned()
+        } else {
+            self.servers.join(" and ")
+        };
+        format!("Snapshot of {servers}, taken {}.", taken_at_text(self.taken_at_ms))
+    }
+}
+
+/// The file name a report's snapshot is written to: its id, with anything but letters,
+/// digits, `-` and `_` replaced, so a report name can never reach outside the folder.
+pub fn snapshot_file_name(id: &str) -> String {
+    let safe: String =
+        id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    format!("{}.json", if safe.is_empty() { "report" } else { &safe })
+}
+
+/// The snapshots a site carries (`snapshots/index.json`), in gallery order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SnapshotIndex {
+    /// The file's version.
+    pub format: u32,
+    /// One entry per snapshot.
+    pub snapshots: Vec<SnapshotEntry>,
+}
+
+/// One snapshot of the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotEntry {
+    /// The report's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its file, relative to the index.
+    pub file: String,
+    /// When it was taken.
+    pub taken_at_ms: i64,
+    /// The servers, by host.
+    pub servers: Vec<String>,
+}
+
+impl SnapshotIndex {
+    /// Reads an index, refusing a version this build does not know.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        parse_versioned(text, "snapshot index", |index: &Self| index.format)
+    }
+
+    /// Adds or replaces the entry of `snapshot` (same id).
+    pub fn insert(&mut self, snapshot: &Snapshot) {
+        let entry = SnapshotEntry {
+            id: snapshot.id.clone(),
+            title: snapshot.title.clone(),
+            file: snapshot_file_name(&snapshot.id),
+            taken_at_ms: snapshot.taken_at_ms,
+            servers: snapshot.servers.clone(),
+        };
+        match self.snapshots.iter_mut().find(|e| e.id == entry.id) {
+            Some(existing) => *existing = entry,
+            None => self.snapshots.push(entry),
+        }
+    }
+}
+
+impl Snapshot {
+    /// Reads a snapshot, refusing a version this build does not know.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        parse_versioned(text, "snapshot", |snapshot: &Self| snapshot.format)
+    }
+}
+
+/// Reads a file of ours whose `format` this build must know.
+fn parse_versioned<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+    format: fn(&T) -> u32,
+) -> Result<T, String> {
+    let value: T = serde_json::from_str(text).map_err(|e| format!("The {what} cannot be read: {e}."))?;
+    match format(&value) {
+        FORMAT => Ok(value),
+        other => Err(format!(
+            "The {what} has format {other}, and this page reads format {FORMAT}: publish the site and its snapshots with the same promnote."
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::request::Body;
+
+    #[test]
+    fn recordings_replay_what_they_recorded_and_nothing_else() {
+        let mut recording = Recording::new(1_000);
+        let list = ApiRequest::datasources();
+        let query = ApiRequest::prometheus("a", "api/v1/query", Body::Form("query=up".into()));
+        let reply = Reply { status: 200, content_type: Some("application/json".into()), body: "[]".into() };
+        recording.record(&list, &Err(ApiError::BadGateway { what: "x".into() }));
+        recording.record(&list, &Ok(reply.clone()));
+        recording.record(&query, &Err(ApiError::Unreachable { origin: "http://p".into() }));
+        recording.record(&ApiRequest::health(), &Err(ApiError::Cancelled));
+        assert_eq!(recording.sent(&list, "x"), Ok(reply));
+        let Err(ApiError::Worded { message }) = recording.sent(&query, "x") else { panic!() };
+        assert!(message.starts_with("Could not reach http://p"), "{message}");
+        let missing = recording.sent(&ApiRequest::health(), "Grafana").unwrap_err();
+        assert!(missing.to_string().contains(NOT_RECORDED), "{missing}");
+        let text = serde_json::to_string(&recording).unwrap();
+        assert_eq!(serde_json::from_str::<Recording>(&text).unwrap(), recording);
+        // The demo data's older files have no error fields.
+        let old = r#"{"format":1,"recorded_at_ms":5,"answers":{"GET api/datasources":{"status":200,"content_type":null,"body":"[]"}}}"#;
+        assert!(serde_json::from_str::<Recording>(old).unwrap().sent(&list, "x").is_ok());
+    }
+
+    #[test]
+    fn snapshot_names_and_banner() {
+        assert_eq!(snapshot_file_name("hub-activity"), "hub-activity.json");
+        assert_eq!(snapshot_file_name("../../etc/passwd"), "------etc-passwd.json");
+        assert_eq!(taken_at_text(1_796_104_800_000), "2026-12-01 06:00 UTC");
+        let mut index = SnapshotIndex { format: FORMAT, snapshots: Vec::new() };
+        let snapshot = Snapshot {
+            format: FORMAT,
+            id: "a".into(),
+            title: "A".into(),
+            taken_at_ms: 1_796_104_800_000,
+            servers: vec!["grafana.example.org".into()],
+            report: String::new(),
+            from: "now-1M".into(),
+            to: "now".into(),
+            zone: "UTC".into(),
+            variables: BTreeMap::new(),
+            failed: Vec::new(),
+            recording: Recording::new(1_796_104_800_000),
+        };
+        assert_eq!(snapshot.banner(), "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC.");
+        index.insert(&snapshot);
+        index.insert(&snapshot);
+        assert_eq!(index.snapshots.len(), 1);
+        let text = serde_json::to_string(&index).unwrap();
+        assert_eq!(SnapshotIndex::parse(&text).unwrap(), index);
+        let future = text.replace("\"format\":1", "\"format\":9");
+        assert!(SnapshotIndex::parse(&future).unwrap_err().contains("format 9"));
+        assert!(Snapshot::parse(&serde_json::to_string(&snapshot).unwrap()).is_ok());
+    }
+}

@@ -1,0 +1,451 @@
+//! Charts as data: a [`WideTable`] becomes a `plotly::Plot` here, with no browser
+//! involved, so the figure is tested by comparing its JSON. The web app hands the
+//! result to plotly.js in exactly one place.
+//!
+//! Every piece of text that comes from Prometheus (label values become trace names
+//! and hover text) passes through [`escape_text`]: plotly.js renders a subset of
+//! HTML in those strings, and label values are untrusted.
+
+use plotly::color::Rgba;
+use plotly::common::{Fill, Font, Line, Marker, Mode, Title};
+use plotly::configuration::{ImageButtonFormats, ToImageButtonOptions};
+use plotly::layout::{Axis, AxisType, BarMode, BarNorm, GroupClick, HoverMode, Legend, Margin};
+use plotly::traces::scatter::GroupNorm;
+use plotly::{Bar, Configuration, Layout, Plot, Scatter};
+
+use super::table::WideTable;
+use crate::report::options::{ChartKind, Unit};
+
+/// Light or dark page; the chart's text and grid follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorScheme {
+    /// Dark text on a light page.
+    #[default]
+    Light,
+    /// Light text on a dark page.
+    Dark,
+}
+
+/// How a chart looks, apart from its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartStyle {
+    /// Page colour scheme.
+    pub scheme: ColorScheme,
+    /// Height in CSS pixels; the width follows the container.
+    pub height: usize,
+    /// The value axis' title, e.g. "active users".
+    pub value_label: String,
+    /// Hover text of a partial last bar, e.g. "so far (until 14:05 UTC)".
+    pub partial_label: String,
+    /// Bars, lines, areas…
+    pub kind: ChartKind,
+    /// How values are formatted on the axis and in hover text.
+    pub unit: Unit,
+    /// File name (without extension) of the modebar's PNG download.
+    pub image_name: String,
+}
+
+/// A chart's text summary, its caption for people who cannot see it: "Stacked bar
+/// chart of 8 series, daily from 2026-11-02 to 2026-12-02 (the last day so far); the
+/// largest is jupyterhub-prod." Plain text: render it as text, never as markup.
+pub fn summary(kind: ChartKind, table: &WideTable) -> String {
+    let series = table.columns.len();
+    let mut text = format!("{} of {series} series", kind.words());
+    match (table.row_labels.first(), table.row_labels.last()) {
+        (Some(first), Some(last)) if first == last => text.push_str(&format!(", at {first}")),
+        (Some(first), Some(last)) => {
+            let every = if table.rows_are_days { "daily " } else { "" };
+            text.push_str(&format!(", {every}from {first} to {last}"));
+            if table.partial_last && table.rows_are_days {
+                text.push_str(" (the last day so far)");
+            }
+        }
+        _ => {}
+    }
+    if table.folded > 0 {
+        text.push_str(&format!(" ({} smaller ones summed as \"other\")", table.folded));
+    }
+    let largest = table
+        .columns
+        .iter()
+        .filter(|c| !c.labels.is_empty() || !c.datasource_uid.is_empty())
+        .max_by(|a, b| a.total().total_cmp(&b.total()));
+    if let Some(largest) = largest.filter(|_| series > 1) {
+        text.push_str(&format!("; the largest is {}", largest.name));
+    }
+    text.push('.');
+    text
+}
+
+impl Default for ChartStyle {
+    fn default() -> Self {
+        Self {
+            scheme: ColorScheme::Light,
+            height: 520,
+            value_label: String::new(),
+            partial_label: "so far".into(),
+            kind: ChartKind::default(),
+            unit: Unit::default(),
+            image_name: "chart".into(),
+        }
+    }
+}
+
+/// Colour-blind-safe qualitative palette (Okabe–Ito, then Tol's muted colours).
+const PALETTE: [(u8, u8, u8); 12] = [
+    (0, 114, 178),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (86, 180, 233),
+    (213, 94, 0),
+    (240, 228, 66),
+    (136, 34, 85),
+    (68, 170, 153),
+    (153, 153, 51),
+    (51, 34, 136),
+    (170, 68, 153),
+];
+
+/// Opacity of the partial (today's) bar.
+pub const PARTIAL_OPACITY: f64 = 0.45;
+
+/// Escapes text for plotly.js, which interprets `<br>`, `<b>`, `<a href>`… in names
+/// and hover text. Only `<`, `>` and `&` need it (quotes matter only inside a tag, and
+/// plotly.js would show `&quot;` literally: it decodes few named entities).
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Draws `table` as `style.kind` says: one trace per column, rows on x, a partial last
+/// row lighter (bars) or marked in the hover text. [`ChartKind::Table`] has no figure;
+/// it is drawn as bars here if asked.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one figure's layout read top to bottom: traces, then axes, legend and modebar"
+)]
+pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
+    let rows = table.row_labels.len();
+    let so_far = format!(" — {}", escape_text(&style.partial_label));
+    let (tick_format, hover_format, suffix) = match style.kind {
+        ChartKind::Percent => (".4~g", ".3~g", "%"),
+        _ => unit_format(style.unit),
+    };
+    let x_format = if table.rows_are_days { "%a %d %b %Y" } else { "%a %d %b %Y %H:%M" };
+    let hover_template =
+        format!("%{{hovertext}}<br>%{{x|{x_format}}}: <b>%{{y:{hover_format}}}{suffix}</b><extra></extra>");
+    let mut plot = Plot::new();
+    for (i, column) in table.columns.iter().enumerate() {
+        let (r, g, b) = PALETTE[i % PALETTE.len()];
+        // The legend gets a short name (a long one would squeeze the plot away); the
+        // hover shows it whole.
+        let name = escape_text(&shorten(&column.name, LEGEND_CHARS));
+        let mut hover: Vec<String> = vec![escape_text(&column.name); rows];
+        if table.partial_last {
+            if let Some(last) = hover.last_mut() {
+                last.push_str(&so_far);
+            }
+        }
+        let x = table.row_labels.clone();
+        let y = column.values.clone();
+        match style.kind {
+            ChartKind::StackedBar
+            | ChartKind::Bar
+            | ChartKind::Percent
+            | ChartKind::Table
+            | ChartKind::Stat => {
+                let colors: Vec<Rgba> = (0..rows)
+                    .map(|row| {
+                        let partial = table.partial_last && row + 1 == rows;
+                        Rgba::new(r, g, b, if partial { PARTIAL_OPACITY } else { 1.0 })
+                    })
+                    .collect();
+                plot.add_trace(
+                    Bar::new(x, y)
+                        .name(&name)
+                        .marker(Marker::new().color_array(colors))
+                        .hover_text_array(hover)
+                        .hover_template(&hover_template),
+                );
+            }
+            ChartKind::Line | ChartKind::Area => {
+                let color = Rgba::new(r, g, b, 1.0);
+                let mut trace = Scatter::new(x, y)
+                    .name(&name)
+                    .mode(Mode::Lines)
+                    .line(Line::new().color(color).width(1.5))
+                    .hover_text_array(hover)
+                    .hover_template(&hover_template);
+                if style.kind == ChartKind::Area {
+                    trace = trace.stack_group("stack").fill(Fill::ToNextY).group_norm(GroupNorm::Default);
+                }
+                plot.add_trace(trace);
+            }
+        }
+    }
+    let (text, grid) = match style.scheme {
+        ColorScheme::Light => ("#1f2328", "#d0d7de"),
+        ColorScheme::Dark => ("#e6edf3", "#3d444d"),
+    };
+    let mut layout = Layout::new()
+        .auto_size(true)
+        .height(style.height)
+        .margin(Margin::new().left(64).right(16).top(16).bottom(48))
+        .paper_background_color("rgba(0,0,0,0)")
+        .plot_background_color("rgba(0,0,0,0)")
+        .font(Font::new().color(text))
+        .hover_mode(HoverMode::Closest)
+        .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
+        .x_axis(Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(if table.rows_are_days {
+            "%d %b"
+        } else {
+            ""
+        }))
+        // The left margin is a minimum: plotly.js widens it to fit the longest tick
+        // label ("1,234,567 req/s"), which a fixed margin would cut off.
+        .y_axis(
+            Axis::new()
+                .auto_margin(true)
+                .grid_color(grid)
+                .zero_line_color(grid)
+                .tick_format(tick_format)
+                .tick_suffix(suffix)
+                .title(Title::with_text(escape_text(&style.value_label))),
+        );
+    layout = match style.kind {
+        ChartKind::StackedBar | ChartKind::Table | ChartKind::Stat => layout.bar_mode(BarMode::Stack),
+        ChartKind::Bar => layout.bar_mode(BarMode::Group),
+        ChartKind::Percent => layout.bar_mode(BarMode::Stack).bar_norm(BarNorm::Percent),
+        ChartKind::Line | ChartKind::Area => layout,
+    };
+    plot.set_layout(layout);
+    let image = ToImageButtonOptions::new()
+        .format(ImageButtonFormats::Png)
+        .filename(&file_name(&style.image_name))
+        .scale(2);
+    plot.set_configuration(
+        Configuration::new()
+            .responsive(true)
+            .display_logo(false)
+            .typeset_math(false)
+            .to_image_button_options(image),
+    );
+    plot
+}
+
+/// The most characters of a series name shown in the legend.
+pub const LEGEND_CHARS: usize = 48;
+
+/// `text` cut to `max` characters, ending in "…" when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A safe file name: letters, digits, `-` and `_` only.
+pub fn file_name(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "chart".into()
+    } else {
+        out.chars().take(60).collect()
+    }
+}
+
+/// d3-format for the axis ticks and the hover value, and the suffix after both.
+/// Ticks carry as many digits as the tick value has (`~s`, not `.3~s`, which writes
+/// "24.1GB" twice for ticks 24.10 and 24.15 GB apart); the hover four.
+/// Bytes, bits and seconds take SI prefixes (kB, Mb/s, ms); counts per second are
+/// plain decimals as Grafana writes them (0.4 req/s, 12,500 pkt/s: "400m req/s"
+/// is not how anyone reads a rate): ticks with d3's default precision (as many digits
+/// as the tick has), the hover to four significant digits (`r` stays decimal at any
+/// size, where `g` would switch to exponents).
+fn unit_format(unit: Unit) -> (&'static str, &'static str, &'static str) {
+    match unit {
+        Unit::None => ("", ",.6~g", ""),
+        Unit::Bytes => ("~s", ".4~s", "B"),
+        Unit::BytesPerSecond => ("~s", ".4~s", "B/s"),
+        Unit::Seconds => ("~s", ".4~s", "s"),
+        Unit::Percent => (",", ",.4~r", "%"),
+        Unit::PercentUnit => ("~%", ".2~%", ""),
+        Unit::RequestsPerSecond => (",", ",.4~r", " req/s"),
+        Unit::PacketsPerSecond => (",", ",.4~r", " pkt/s"),
+        Unit::Milliseconds => (",", ",.4~r", " ms"),
+        Unit::BitsPerSecond => ("~s", ".4~s", "b/s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::prom::Labels;
+    use crate::data::table::Column;
+    use serde_json::{json, Value};
+
+    fn table(names: &[(&str, f64)]) -> WideTable {
+        WideTable {
+            row_labels: vec!["2026-11-01".into(), "2026-11-02".into(), "2026-11-03".into()],
+            row_times_ms: vec![0, 1, 2],
+            partial_last: true,
+            rows_are_days: true,
+            folded: 0,
+            columns: names
+                .iter()
+                .map(|(name, v)| Column {
+                    name: name.to_string(),
+                    datasource_uid: "c1".into(),
+                    datasource_name: "c1".into(),
+                    query: 0,
+                    labels: Labels::new(),
+                    values: vec![Some(*v), None, Some(v / 2.0)],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_summary_says_kind_count_range_and_the_largest_series() {
+        let t = table(&[("small", 1.0), ("big <b>", 10.0)]);
+        assert_eq!(
+            summary(ChartKind::StackedBar, &t),
+            "Stacked bar chart of 2 series, daily from 2026-11-01 to 2026-11-03 (the last day so far); the largest is big <b>."
+        );
+        let mut one = table(&[("only", 1.0)]);
+        one.row_labels.truncate(1);
+        one.rows_are_days = false;
+        assert_eq!(summary(ChartKind::Line, &one), "Line chart of 1 series, at 2026-11-01.");
+        let mut folded = table(&[("a", 3.0), ("other", 1.0)]);
+        folded.folded = 5;
+        folded.partial_last = false;
+        assert!(summary(ChartKind::Bar, &folded)
+            .contains("to 2026-11-03 (5 smaller ones summed as \"other\"); the largest is a."));
+    }
+
+    fn json_of(plot: &Plot) -> Value {
+        serde_json::from_str(&plot.to_json()).unwrap()
+    }
+
+    #[test]
+    fn one_stacked_trace_per_series_with_a_lighter_partial_day() {
+        let style = ChartStyle { partial_label: "so far (until 14:05 UTC)".into(), ..ChartStyle::default() };
+        let plot = figure(&table(&[("big", 10.0), ("small", 1.0)]), &style);
+        let v = json_of(&plot);
+        assert_eq!(v["layout"]["barmode"], "stack");
+        assert_eq!(v["layout"]["legend"]["groupclick"], "toggleitem");
+        assert_eq!(v["config"]["responsive"], true);
+        let data = v["data"].as_array().unwrap();
+        assert_eq!(data.len(), 2);
+        assert_eq!(data[0]["type"], "bar");
+        assert_eq!(data[0]["name"], "big");
+        assert_eq!(data[0]["x"], json!(["2026-11-01", "2026-11-02", "2026-11-03"]));
+        assert_eq!(data[0]["y"], json!([10.0, null, 5.0]), "a gap stays null, never zero");
+        let colors = data[0]["marker"]["color"].as_array().unwrap();
+        assert_eq!(colors[0], "rgba(0, 114, 178, 1)");
+        assert_eq!(colors[2], "rgba(0, 114, 178, 0.45)");
+        assert_eq!(data[0]["hovertext"][2], "big — so far (until 14:05 UTC)");
+    }
+
+    #[test]
+    fn label_values_cannot_become_markup() {
+        let hostile = r#"<img src=x onerror="window.__xss=1">&<b>"#;
+        let plot = figure(&table(&[(hostile, 1.0)]), &ChartStyle::default());
+        let text = plot.to_json();
+        assert!(!text.contains("<img"), "{text}");
+        let v = json_of(&plot);
+        assert_eq!(v["data"][0]["name"], r#"&lt;img src=x onerror="window.__xss=1"&gt;&amp;&lt;b&gt;"#);
+    }
+
+    #[test]
+    fn dark_scheme_uses_light_text() {
+        let style = ChartStyle { scheme: ColorScheme::Dark, ..ChartStyle::default() };
+        let v = json_of(&figure(&table(&[("a", 1.0)]), &style));
+        assert_eq!(v["layout"]["font"]["color"], "#e6edf3");
+        assert_eq!(v["layout"]["paper_bgcolor"], "rgba(0,0,0,0)");
+    }
+
+    #[test]
+    fn kinds_and_units_shape_the_figure() {
+        let t = table(&[("a", 1.0), ("b", 2.0)]);
+        let style = |kind, unit| ChartStyle {
+            kind,
+            unit,
+            image_name: "Daily users / hub".into(),
+            ..ChartStyle::default()
+        };
+        let v = json_of(&figure(&t, &style(ChartKind::Line, Unit::Bytes)));
+        assert_eq!(v["data"][0]["type"], "scatter");
+        assert_eq!(v["data"][0]["mode"], "lines");
+        assert_eq!(v["layout"]["yaxis"]["tickformat"], "~s");
+        assert_eq!(v["layout"]["yaxis"]["ticksuffix"], "B");
+        assert!(v["data"][0]["hovertemplate"].as_str().unwrap().contains("%{y:.4~s}B"));
+        assert_eq!(v["config"]["toImageButtonOptions"]["filename"], "daily-users-hub");
+        let v = json_of(&figure(&t, &style(ChartKind::Area, Unit::None)));
+        assert_eq!(v["data"][1]["stackgroup"], "stack");
+        let v = json_of(&figure(&t, &style(ChartKind::Percent, Unit::None)));
+        assert_eq!(v["layout"]["barnorm"], "percent");
+        assert_eq!(v["layout"]["yaxis"]["ticksuffix"], "%");
+        let v = json_of(&figure(&t, &style(ChartKind::Bar, Unit::Seconds)));
+        assert_eq!(v["layout"]["barmode"], "group");
+        for name in ChartKind::names() {
+            assert_eq!(ChartKind::parse(name).map(ChartKind::name), Some(name));
+        }
+        for name in Unit::names() {
+            assert_eq!(Unit::parse(name).map(Unit::name), Some(name));
+        }
+    }
+
+    #[test]
+    fn every_unit_fits_its_ticks_and_rates_are_plain_decimals() {
+        let t = table(&[("a", 0.4), ("b", 1_234_567.0)]);
+        for unit in Unit::ALL {
+            let v = json_of(&figure(&t, &ChartStyle { unit, ..ChartStyle::default() }));
+            let axis = &v["layout"]["yaxis"];
+            assert_eq!(axis["automargin"], true, "{}: long tick labels widen the margin", unit.name());
+            // No fixed precision on a tick: two ticks never read the same.
+            let tick = axis["tickformat"].as_str().unwrap_or_default();
+            assert!(!tick.contains('.'), "{}: {tick}", unit.name());
+            let per_second_count = matches!(unit, Unit::RequestsPerSecond | Unit::PacketsPerSecond);
+            if per_second_count {
+                assert_eq!(axis["tickformat"], ",", "{}: plain decimals, no SI prefix", unit.name());
+                let hover = v["data"][0]["hovertemplate"].as_str().unwrap();
+                assert!(
+                    hover.contains("%{y:,.4~r}"),
+                    "{}: decimal notation at any size: {hover}",
+                    unit.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn long_names_are_short_in_the_legend_and_whole_in_the_hover() {
+        let long = "x".repeat(300);
+        let v = json_of(&figure(&table(&[(&long, 1.0)]), &ChartStyle::default()));
+        let name = v["data"][0]["name"].as_str().unwrap();
+        assert_eq!(name.chars().count(), LEGEND_CHARS);
+        assert!(name.ends_with('…'));
+        assert_eq!(v["data"][0]["hovertext"][0].as_str().unwrap(), long);
+        assert_eq!(shorten("short", 10), "short");
+    }
+}

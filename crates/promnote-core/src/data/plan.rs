@@ -1,0 +1,339 @@
+//! A cell's plan: when Prometheus evaluates it and which requests that takes. A cell with
+//! `step=1d` is a *daily* cell, as the flagship hub-activity report: one bar per calendar
+//! day in the report's zone, each the query's value at the midnight that ends the day
+//! (one `query_range` per daylight-saving segment), plus an instant query at the range's
+//! end for today so far. Any other step is an ordinary range query on a grid of
+//! multiples of the step. The plan also pivots the answers into the cell's table.
+
+use jiff::tz::TimeZone;
+
+use super::series::Series;
+use super::table::{pivot_days, pivot_times, Order, PivotOptions, WideTable};
+use crate::api::encoding::form;
+use crate::api::request::{ds_query_request, ApiRequest, Body, Window};
+use crate::report::format::Cell;
+use crate::report::options::{CellOptions, DEFAULT_TOP, TOP_ALL};
+use crate::time::clock::{clock, zone_abbreviation};
+use crate::time::days::DayPlan;
+use crate::time::step::{self, choose_step, parse_step, StepSpec};
+use crate::time::TimeRange;
+
+/// The `query_range` requests for the plan's midnights (form POST, as Grafana sends):
+/// one per segment of evenly spaced midnights (more than one across a DST change).
+pub fn range_requests(uid: &str, query: &str, plan: &DayPlan) -> Vec<ApiRequest> {
+    plan.segments()
+        .iter()
+        .map(|s| {
+            let (start, end, step) = (s.start_s.to_string(), s.end_s.to_string(), s.step_s.to_string());
+            let body = form(&[("query", query), ("start", &start), ("end", &end), ("step", &step)]);
+            ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))
+        })
+        .collect()
+}
+
+/// The instant `query` request for the partial day, evaluated at the plan's end.
+pub fn instant_request(uid: &str, query: &str, plan: &DayPlan) -> ApiRequest {
+    let time = format!("{:.3}", plan.now_ms as f64 / 1000.0);
+    ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", query), ("time", &time)])))
+}
+
+/// When a cell is evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Grid {
+    /// Calendar days (`step=1d`).
+    Days(DayPlan),
+    /// Evenly spaced times.
+    Times {
+        /// First evaluation, ms (a multiple of the step).
+        start_ms: i64,
+        /// Last evaluation, ms.
+        end_ms: i64,
+        /// Step, ms.
+        step_ms: i64,
+        /// The zone the row labels are written in.
+        zone: TimeZone,
+    },
+}
+
+/// A cell's evaluation plan, with a note when the step had to change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellPlan {
+    /// The evaluation times.
+    pub grid: Grid,
+    /// E.g. "step raised to 2h: 11,000 points per series at most".
+    pub note: Option<String>,
+}
+
+impl CellPlan {
+    /// Plans a cell over `range`; `width_px` sizes the `auto` step.
+    pub fn new(
+        options: &CellOptions,
+        range: &TimeRange,
+        zone: &TimeZone,
+        width_px: u32,
+    ) -> Result<Self, String> {
+        if options.daily() {
+            return Ok(Self { grid: Grid::Days(DayPlan::for_range(range, zone)), note: None });
+        }
+        let spec = match options.step.as_deref() {
+            None => StepSpec::Auto,
+            Some(text) => parse_step(text).map_err(|e| e.to_string())?,
+        };
+        let (from_ms, to_ms) = (range.from.as_millisecond(), range.to.as_millisecond());
+        let choice = choose_step(spec, to_ms - from_ms, width_px);
+        let start_ms = step::aligned_start(from_ms, choice.step_ms);
+        let end_ms = if to_ms < start_ms {
+            start_ms
+        } else {
+            start_ms + (to_ms - start_ms) / choice.step_ms * choice.step_ms
+        };
+        Ok(Self {
+            grid: Grid::Times { start_ms, end_ms, step_ms: choice.step_ms, zone: zone.clone() },
+            note: choice.note,
+        })
+    }
+
+    /// The range-query requests for one datasource.
+    pub fn range_requests(&self, uid: &str, query: &str) -> Vec<ApiRequest> {
+        match &self.grid {
+            Grid::Days(plan) => range_requests(uid, query, plan),
+            Grid::Times { start_ms, end_ms, step_ms, .. } => {
+                let seconds = |ms: i64| format!("{:.3}", ms as f64 / 1000.0);
+                let (start, end, step) = (seconds(*start_ms), seconds(*end_ms), seconds(*step_ms));
+                let body = form(&[("query", query), ("start", &start), ("end", &end), ("step", &step)]);
+                vec![ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))]
+            }
+        }
+    }
+
+    /// The instant request for today's partial bar (daily cells only).
+    pub fn instant_request(&self, uid: &str, query: &str) -> Option<ApiRequest> {
+        match &self.grid {
+            Grid::Days(plan) if plan.partial.is_some() => Some(instant_request(uid, query, plan)),
+            _ => None,
+        }
+    }
+
+    /// The time at which the cell counts as evaluated (the range's end).
+    pub fn evaluated_ms(&self) -> i64 {
+        match &self.grid {
+            Grid::Days(plan) => plan.now_ms,
+            Grid::Times { end_ms, .. } => *end_ms,
+        }
+    }
+
+    /// What a daily cell's partial last bar is called in its hover: "so far (until
+    /// 14:05 UTC)"; empty for other cells.
+    pub fn partial_label(&self) -> String {
+        match &self.grid {
+            Grid::Days(p) => format!(
+                "so far (until {} {})",
+                clock(p.now_ms, &p.zone),
+                zone_abbreviation(p.now_ms, &p.zone)
+            ),
+            Grid::Times { .. } => String::new(),
+        }
+    }
+
+    /// The zone of the row labels.
+    pub fn zone(&self) -> &TimeZone {
+        match &self.grid {
+            Grid::Days(plan) => &plan.zone,
+            Grid::Times { zone, .. } => zone,
+        }
+    }
+
+    /// The step and the length of the range, in ms, for Grafana's macros (`$__interval`,
+    /// `$__range`): a day for calendar-day cells.
+    pub fn step_and_range_ms(&self, range: &TimeRange) -> (i64, i64) {
+        let range_ms = range.to.as_millisecond() - range.from.as_millisecond();
+        match &self.grid {
+            Grid::Days(_) => (86_400_000, range_ms),
+            Grid::Times { step_ms, .. } => (*step_ms, range_ms),
+        }
+    }
+
+    /// Pivots the answers of every datasource into the cell's table.
+    pub fn table<'a>(
+        &self,
+        range: impl IntoIterator<Item = &'a Series>,
+        instant: impl IntoIterator<Item = &'a Series>,
+        cell: &Cell,
+    ) -> WideTable {
+        let options = &cell.options;
+        let pivot = PivotOptions {
+            legends: cell.legends(),
+            queries: cell.queries().map(|(q, _)| q.to_owned()).collect(),
+            order: Order::Total,
+            top_n: match options.top {
+                None => Some(DEFAULT_TOP),
+                Some(TOP_ALL) => None,
+                n => n,
+            },
+            // Gaps stay gaps: a day without data is not a zero (plotly.js stacks around them).
+            fill_zero: false,
+        };
+        match &self.grid {
+            Grid::Days(plan) => pivot_days(plan, range, instant, &pivot),
+            Grid::Times { start_ms, end_ms, step_ms, zone } => {
+                let times: Vec<i64> =
+                    (0..=(end_ms - start_ms) / step_ms).map(|i| start_ms + i * step_ms).collect();
+                let labels = times.iter().map(|t| wall_clock(*t, zone)).collect();
+                pivot_times(&times, labels, range, &pivot)
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in `zone`: what plotly.js reads as a date axis position.
+fn wall_clock(t_ms: i64, zone: &TimeZone) -> String {
+    crate::time::WallClock::at(t_ms, zone).map(|clock| clock.date_time()).unwrap_or_default()
+}
+
+impl CellPlan {
+    /// The `/api/ds/query` requests for one datasource: one range query per segment (or
+    /// the grid), and the instant query for today's partial bar if there is one.
+    pub fn ds_query_requests(
+        &self,
+        uid: &str,
+        kind: &str,
+        query: &str,
+    ) -> (Vec<ApiRequest>, Option<ApiRequest>) {
+        match &self.grid {
+            Grid::Days(plan) => {
+                let ranges = plan
+                    .segments()
+                    .iter()
+                    .map(|s| {
+                        // Grafana aligns the range down to multiples of the step in the
+                        // clock of utcOffsetSec: the segment's own offset (a segment never
+                        // spans a daylight-saving change) keeps it on local midnights.
+                        let offset = jiff::Timestamp::from_second(s.start_s)
+                            .map_or(0, |t| i64::from(plan.zone.to_offset(t).seconds()));
+                        let window = Window {
+                            utc_offset_s: offset,
+                            ..Window::range(s.start_s * 1000, s.end_s * 1000, s.step_s * 1000)
+                        };
+                        ds_query_request(uid, kind, query, window)
+                    })
+                    .collect();
+                let instant =
+                    plan.partial.map(|_| ds_query_request(uid, kind, query, Window::instant(plan.now_ms)));
+                (ranges, instant)
+            }
+            Grid::Times { start_ms, end_ms, step_ms, .. } => {
+                (vec![ds_query_request(uid, kind, query, Window::range(*start_ms, *end_ms, *step_ms))], None)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flagship report's PromQL, as the notebook ran it.
+    const HUB_ACTIVITY_QUERY: &str =
+        r#"max(jupyterhub_active_users{period="24h", namespace=~".*"}) by (namespace)"#;
+
+    #[test]
+    fn requests_evaluate_at_midnights_and_now() {
+        let now_ms = 1_795_399_726_500; // 2026-11-23T02:08:46.500Z
+        let plan = DayPlan::last_month(now_ms);
+        let ranges = range_requests("prom-a", HUB_ACTIVITY_QUERY, &plan);
+        assert_eq!(ranges.len(), 1);
+        assert_eq!(ranges[0].path, "api/datasources/proxy/uid/prom-a/api/v1/query_range");
+        let Body::Form(body) = &ranges[0].body else { panic!("POST expected") };
+        assert!(body.ends_with("&start=1792800000&end=1795392000&step=86400"), "{body}");
+        let instant = instant_request("prom-a", HUB_ACTIVITY_QUERY, &plan);
+        let Body::Form(body) = &instant.body else { panic!("POST expected") };
+        assert!(body.ends_with("&time=1795399726.500"), "{body}");
+    }
+
+    #[test]
+    fn fixed_steps_query_an_aligned_grid() {
+        let now = jiff::Timestamp::from_second(1_795_399_726).unwrap();
+        let range =
+            TimeRange { from: now.checked_sub(jiff::SignedDuration::from_hours(6)).unwrap(), to: now };
+        let options = CellOptions { step: Some("1h".into()), ..CellOptions::default() };
+        let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
+        let requests = plan.range_requests("u", "up");
+        let Body::Form(body) = &requests[0].body else { panic!() };
+        assert!(body.ends_with("&start=1795381200.000&end=1795399200.000&step=3600.000"), "{body}");
+        assert_eq!(plan.instant_request("u", "up"), None);
+        let series = Series {
+            datasource_uid: "u".into(),
+            datasource_name: "n".into(),
+            query: 0,
+            labels: Default::default(),
+            points: vec![crate::api::prom::Sample { t_ms: 1_795_399_200_000, value: 2.0 }],
+        };
+        let table = plan.table([&series], [], &Cell::new("x", options));
+        assert_eq!(table.row_labels.len(), 6);
+        assert_eq!(table.row_labels[5], "2026-11-23 02:00:00");
+        assert_eq!(table.columns[0].values[5], Some(2.0));
+        assert_eq!(plan.partial_label(), "");
+        let daily = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
+        assert!(matches!(CellPlan::new(&daily, &range, &TimeZone::UTC, 800).unwrap().grid, Grid::Days(_)));
+    }
+
+    #[test]
+    fn charts_fold_all_but_the_largest_series_unless_the_cell_asks_for_all() {
+        let now = jiff::Timestamp::from_second(1_795_399_726).unwrap();
+        let range =
+            TimeRange { from: now.checked_sub(jiff::SignedDuration::from_hours(2)).unwrap(), to: now };
+        let many: Vec<Series> = (0..100)
+            .map(|i| Series {
+                datasource_uid: "u".into(),
+                datasource_name: "n".into(),
+                query: 0,
+                labels: [("hub".to_owned(), format!("h{i:03}"))].into_iter().collect(),
+                points: vec![crate::api::prom::Sample { t_ms: 1_795_399_200_000, value: f64::from(i) }],
+            })
+            .collect();
+        let table_for = |top: Option<usize>| {
+            let options = CellOptions { step: Some("1h".into()), top, ..CellOptions::default() };
+            let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
+            plan.table(&many, [], &Cell::new("x", options))
+        };
+        let default = table_for(None);
+        assert_eq!((default.columns.len(), default.folded), (DEFAULT_TOP + 1, 60));
+        assert_eq!(default.columns[0].name, "h099");
+        let other = default.columns.last().unwrap();
+        assert_eq!(other.name, "other (60 series)");
+        assert_eq!(other.values[1], Some((0..60).map(f64::from).sum()));
+        let all = table_for(Some(TOP_ALL));
+        assert_eq!((all.columns.len(), all.folded), (100, 0));
+        assert_eq!(table_for(Some(5)).folded, 95);
+    }
+
+    #[test]
+    fn daily_ds_query_ranges_carry_their_zones_offset() {
+        // St John's is 3:30 behind UTC in winter and 2:30 behind in summer (a DST change
+        // on 2026-11-01 lies in this month).
+        let zone = crate::time::zone("America/St_Johns").unwrap();
+        let now_ms = 1_795_399_726_500;
+        let plan = CellPlan { grid: Grid::Days(DayPlan::last_month_in(now_ms, &zone)), note: None };
+        let (ranges, instant) = plan.ds_query_requests("u", "grafana-amazonprometheus-datasource", "up");
+        let offsets: Vec<(i64, i64)> = ranges
+            .iter()
+            .map(|r| {
+                let Body::Json(json) = &r.body else { panic!() };
+                let v: serde_json::Value = serde_json::from_str(json).unwrap();
+                let from_s = v["from"].as_str().unwrap().parse::<i64>().unwrap() / 1000;
+                (v["queries"][0]["utcOffsetSec"].as_i64().unwrap(), from_s)
+            })
+            .collect();
+        assert_eq!(offsets.len(), 2, "one segment on each side of the change");
+        for (offset, from_s) in &offsets {
+            assert!([-9000, -12600].contains(offset), "{offset}");
+            // Aligned as Grafana aligns it, the start stays a local midnight.
+            let aligned = (from_s + offset).div_euclid(86_400) * 86_400 - offset;
+            assert_eq!(aligned, *from_s);
+        }
+        assert_ne!(offsets[0].0, offsets[1].0);
+        let Some(instant) = instant else { panic!("today's partial bar") };
+        let Body::Json(json) = &instant.body else { panic!() };
+        assert!(json.contains("\"utcOffsetSec\":0"), "{json}");
+    }
+}

@@ -1,0 +1,467 @@
+//! The conversion itself: the dashboard's panels, old and new rows, text panels and
+//! targets walked in order into cells and prose, each title unique, each target a query.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use super::panels::*;
+use super::read::*;
+use super::variables::variables;
+use crate::report::format::{self, Block, Cell, Query, Report, MAX_QUERIES};
+use crate::report::front::FrontMatter;
+use crate::report::options::CellOptions;
+
+/// Converts a dashboard's JSON text: the dashboard itself, or the `{ "dashboard": …,
+/// "meta": … }` that Grafana's API answers.
+pub fn convert(json: &str, known: &Known) -> Result<Conversion, DashboardError> {
+    if json.len() > MAX_DASHBOARD_BYTES {
+        return Err(fail(format!(
+            "the dashboard is {} MB; the most promnote reads is {} MB",
+            json.len() / (1024 * 1024),
+            MAX_DASHBOARD_BYTES / (1024 * 1024)
+        )));
+    }
+    let value: Value = serde_json::from_str(json).map_err(|e| {
+        fail(format!("this is not a Grafana dashboard's JSON: {e}. Export the dashboard from Grafana (Share → Export → Save to file) and open that file."))
+    })?;
+    let root =
+        value.as_object().ok_or_else(|| fail("a dashboard's JSON is an object ({ … }); this is not one"))?;
+    let dashboard = match root.get("dashboard").and_then(Value::as_object) {
+        Some(inner) if !root.contains_key("panels") && !root.contains_key("rows") => inner,
+        _ => root,
+    };
+    if !dashboard.contains_key("panels")
+        && !dashboard.contains_key("rows")
+        && !dashboard.contains_key("templating")
+    {
+        return Err(fail(
+            "this JSON has no panels, rows or variables: it is not a Grafana dashboard. Export the dashboard from Grafana (Share → Export → Save to file) and open that file.",
+        ));
+    }
+    Converter::new(dashboard, known).run()
+}
+
+struct Converter<'a> {
+    dashboard: &'a Map<String, Value>,
+    known: &'a Known,
+    /// Names of datasource variables and `__inputs` (`DS_PROMETHEUS`): a panel using one
+    /// asks every Prometheus datasource.
+    datasource_names: BTreeSet<String>,
+    blocks: Vec<Block>,
+    dropped: Vec<Dropped>,
+    panels: usize,
+    titles: BTreeSet<String>,
+}
+
+impl<'a> Converter<'a> {
+    fn new(dashboard: &'a Map<String, Value>, known: &'a Known) -> Self {
+        let mut datasource_names = BTreeSet::new();
+        for input in objects(dashboard, "__inputs") {
+            if text(input, "type") == Some("datasource") {
+                if let Some(name) = text(input, "name") {
+                    datasource_names.insert(name.to_owned());
+                }
+            }
+        }
+        if let Some(templating) = dashboard.get("templating").and_then(Value::as_object) {
+            for v in objects(templating, "list") {
+                if text(v, "type") == Some("datasource") {
+                    if let Some(name) = text(v, "name") {
+                        datasource_names.insert(name.to_owned());
+                    }
+                }
+            }
+        }
+        Self {
+            dashboard,
+            known,
+            datasource_names,
+            blocks: Vec::new(),
+            dropped: Vec::new(),
+            panels: 0,
+            titles: BTreeSet::new(),
+        }
+    }
+
+    fn drop(&mut self, panel: Option<&str>, what: impl Into<String>) {
+        self.dropped.push(Dropped { panel: panel.map(str::to_owned), what: what.into() });
+    }
+
+    fn run(mut self) -> Result<Conversion, DashboardError> {
+        let title = text(self.dashboard, "title").map(one_line).unwrap_or_else(|| "Grafana dashboard".into());
+        let mut front = FrontMatter { title: title.clone(), ..FrontMatter::default() };
+        front.description = text(self.dashboard, "description").map(one_line);
+        if let Some(time) = self.dashboard.get("time").and_then(Value::as_object) {
+            let check = |s: &str| {
+                crate::time::parse::parse_time(
+                    s,
+                    jiff::Timestamp::UNIX_EPOCH,
+                    &jiff::tz::TimeZone::UTC,
+                    crate::time::Edge::From,
+                )
+                .is_ok()
+            };
+            match (text(time, "from"), text(time, "to")) {
+                (Some(from), Some(to)) if check(from) && check(to) => {
+                    front.from = from.to_owned();
+                    front.to = to.to_owned();
+                }
+                (Some(from), Some(to)) => {
+                    self.drop(None, format!("the time range {from} to {to}, which promnote cannot read; the report shows the last 6 hours"));
+                    front.from = "now-6h".into();
+                }
+                _ => front.from = "now-6h".into(),
+            }
+        }
+        if let Some(refresh) = text(self.dashboard, "refresh") {
+            self.drop(None, format!("the refresh every {refresh}: press Run all (or re-run the snapshot) to update the report"));
+        }
+        front.variables = variables(self.dashboard, &mut self.dropped);
+        if self.dashboard.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty()) {
+            self.drop(None, "the dashboard's links");
+        }
+        if self.dashboard.get("annotations").and_then(Value::as_object).is_some_and(|a| {
+            objects(a, "list")
+                .any(|an| !boolean(an, "builtIn") && an.get("builtIn").and_then(Value::as_i64) != Some(1))
+        }) {
+            self.drop(None, "annotations");
+        }
+        if self.dashboard.contains_key("rows") && !self.dashboard.contains_key("panels") {
+            self.old_rows()?;
+        } else {
+            let panels: Vec<&Map<String, Value>> = objects(self.dashboard, "panels").collect();
+            self.panel_list(panels, 0)?;
+        }
+        let mut blocks = Vec::new();
+        let mut intro = format!(
+            "Converted from the Grafana dashboard *{}* by promnote: each panel with Prometheus queries is a cell below.",
+            escape_markdown(&title)
+        );
+        if !self.dropped.is_empty() {
+            intro.push_str("\n\n**Not carried over:**\n");
+            // The dashboard's own items, then each kind of item with the panels it was in.
+            let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+            for d in &self.dropped {
+                match &d.panel {
+                    None => intro.push_str(&format!("\n- {}", escape_markdown(&d.what))),
+                    Some(panel) => match kinds.iter_mut().find(|(what, _)| *what == d.what) {
+                        Some((_, panels)) => panels.push(panel),
+                        None => kinds.push((&d.what, vec![panel])),
+                    },
+                }
+            }
+            for (what, panels) in kinds {
+                let names: Vec<String> = panels.iter().map(|p| format!("*{}*", escape_markdown(p))).collect();
+                let label = if panels.len() == 1 { "panel" } else { "panels" };
+                intro.push_str(&format!("\n- {} ({label} {})", escape_markdown(what), names.join(", ")));
+            }
+        }
+        blocks.push(Block::Prose(intro));
+        // Prose next to prose is one block, as a report reads back.
+        for block in self.blocks.drain(..) {
+            match (blocks.last_mut(), block) {
+                (Some(Block::Prose(before)), Block::Prose(text)) => {
+                    before.push_str("\n\n");
+                    before.push_str(&text);
+                }
+                (_, block) => blocks.push(block),
+            }
+        }
+        let report = Report { front, blocks };
+        let size = report.to_markdown().len();
+        if size > format::MAX_SOURCE_BYTES {
+            return Err(fail(format!(
+                "the converted report would be {} KB; the most a report holds is {} KB. Export a smaller dashboard, or split it.",
+                size / 1024,
+                format::MAX_SOURCE_BYTES / 1024
+            )));
+        }
+        Ok(Conversion { report, dropped: self.dropped })
+    }
+
+    /// Current dashboards: panels in grid order; a row is a heading, and the panels of a
+    /// collapsed row are inside it.
+    fn panel_list(
+        &mut self,
+        mut panels: Vec<&Map<String, Value>>,
+        depth: usize,
+    ) -> Result<(), DashboardError> {
+        let position = |p: &Map<String, Value>| {
+            let grid = p.get("gridPos").and_then(Value::as_object);
+            let at = |k: &str| grid.and_then(|g| g.get(k)).and_then(Value::as_i64).unwrap_or(i64::MAX);
+            (at("y"), at("x"))
+        };
+        panels.sort_by_key(|p| position(p));
+        for panel in panels {
+            if text(panel, "type") == Some("row") {
+                let title = text(panel, "title").map(one_line).unwrap_or_else(|| "Row".into());
+                self.blocks.push(Block::Prose(format!("## {}", escape_markdown(&title))));
+                if depth == 0 {
+                    if text(panel, "repeat").is_some() {
+                        self.drop(Some(&title), "the row's repeat for each value of a variable: its panels appear once, for every value chosen");
+                    }
+                    let inner: Vec<&Map<String, Value>> = objects(panel, "panels").collect();
+                    self.panel_list(inner, depth + 1)?;
+                }
+                continue;
+            }
+            self.panel(panel)?;
+        }
+        Ok(())
+    }
+
+    /// Old dashboards (before Grafana 5): `rows[].panels`.
+    fn old_rows(&mut self) -> Result<(), DashboardError> {
+        let rows: Vec<&Map<String, Value>> = objects(self.dashboard, "rows").collect();
+        for row in rows {
+            let title = text(row, "title").map(one_line);
+            let shown = row.get("showTitle").and_then(Value::as_bool).unwrap_or(false) || rows_titled(row);
+            if let (Some(title), true) = (&title, shown) {
+                self.blocks.push(Block::Prose(format!("## {}", escape_markdown(title))));
+            }
+            if text(row, "repeat").is_some() {
+                self.drop(title.as_deref(), "the row's repeat for each value of a variable: its panels appear once, for every value chosen");
+            }
+            let panels: Vec<&Map<String, Value>> = objects(row, "panels").collect();
+            for panel in panels {
+                self.panel(panel)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn panel(&mut self, panel: &Map<String, Value>) -> Result<(), DashboardError> {
+        self.panels += 1;
+        if self.panels > MAX_PANELS {
+            return Err(fail(format!(
+                "the dashboard has more than {MAX_PANELS} panels; promnote converts at most {MAX_PANELS}"
+            )));
+        }
+        let kind = text(panel, "type").unwrap_or("graph");
+        let title = text(panel, "title").map(one_line).unwrap_or_else(|| {
+            match panel.get("id").and_then(Value::as_i64) {
+                Some(id) => format!("Panel {id}"),
+                None => "Panel".into(),
+            }
+        });
+        let title = self.unique_title(title);
+        if kind == "text" {
+            let options = panel.get("options").and_then(Value::as_object);
+            let content = options.and_then(|o| text(o, "content")).or_else(|| text(panel, "content"));
+            let mode =
+                options.and_then(|o| text(o, "mode")).or_else(|| text(panel, "mode")).unwrap_or("markdown");
+            if let Some(content) = content {
+                if mode == "html" {
+                    self.drop(Some(&title), "HTML: the text panel's HTML is shown as text");
+                }
+                let heading = text(panel, "title")
+                    .map(|t| format!("### {}\n\n", escape_markdown(&one_line(t))))
+                    .unwrap_or_default();
+                self.blocks.push(Block::Prose(format!("{heading}{}", content.replace("\r\n", "\n"))));
+            }
+            return Ok(());
+        }
+        let mut notes: Vec<String> = Vec::new();
+        let (queries, datasource) = self.targets(panel, &mut notes);
+        if let Some(description) = text(panel, "description") {
+            self.blocks.push(Block::Prose(description.replace("\r\n", "\n")));
+        }
+        let chart = chart_kind(panel, kind, &mut notes);
+        let (unit, axis) = unit_of(panel);
+        let mut options =
+            CellOptions { title: Some(title.clone()), chart, unit, axis, ..CellOptions::default() };
+        options.datasources = datasource;
+        if let Some(step) = step_of(panel) {
+            options.step = Some(step);
+        }
+        self.panel_range(panel, &mut options, &title);
+        for (what, present) in [
+            (
+                "transformations",
+                panel.get("transformations").and_then(Value::as_array).is_some_and(|t| !t.is_empty()),
+            ),
+            (
+                "field overrides",
+                panel
+                    .get("fieldConfig")
+                    .and_then(|f| f.get("overrides"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|o| !o.is_empty()),
+            ),
+            ("thresholds", has_thresholds(panel, kind)),
+            ("links", panel.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty())),
+            ("an alert rule", panel.contains_key("alert")),
+            (
+                "value mappings",
+                panel
+                    .get("fieldConfig")
+                    .and_then(|f| f.get("defaults"))
+                    .and_then(|d| d.get("mappings"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|m| !m.is_empty()),
+            ),
+        ] {
+            if present {
+                notes.push(what.to_owned());
+            }
+        }
+        if let Some(var) = text(panel, "repeat") {
+            notes.push(format!("the repeat for each value of ${var}: one cell shows every value chosen"));
+        }
+        for note in &notes {
+            self.drop(Some(&title), note.clone());
+        }
+        let Some((first, rest)) = queries.split_first() else {
+            if notes.is_empty() {
+                self.drop(Some(&title), format!("the panel (type {kind}) has no Prometheus query"));
+                notes.push(format!("the panel (type {kind}) has no Prometheus query"));
+            }
+            self.blocks.push(Block::Prose(note_text(&title, &notes)));
+            return Ok(());
+        };
+        options.legend = first.legend.clone();
+        if !notes.is_empty() {
+            self.blocks.push(Block::Prose(note_text(&title, &notes)));
+        }
+        self.blocks.push(Block::Cell(Cell { query: first.query.clone(), options, also: rest.to_vec() }));
+        Ok(())
+    }
+
+    /// A title no other cell has (reports name files and CSV rows by title).
+    fn unique_title(&mut self, title: String) -> String {
+        let mut candidate = title;
+        let title = candidate.clone();
+        let mut n = 2;
+        while !self.titles.insert(candidate.clone()) {
+            candidate = format!("{title} ({n})");
+            n += 1;
+        }
+        candidate
+    }
+
+    /// The panel's Prometheus targets as queries, and the datasource the cell asks
+    /// (`None`: every Prometheus datasource).
+    fn targets(
+        &mut self,
+        panel: &Map<String, Value>,
+        notes: &mut Vec<String>,
+    ) -> (Vec<Query>, Option<Vec<String>>) {
+        let panel_ds = panel.get("datasource");
+        let mut queries = Vec::new();
+        let mut pinned: BTreeSet<String> = BTreeSet::new();
+        let mut unknown_pin = None;
+        for (i, target) in objects(panel, "targets").enumerate() {
+            let letter = text(target, "refId")
+                .map(str::to_owned)
+                .unwrap_or_else(|| format::query_letter(i).to_string());
+            let ds = target.get("datasource").filter(|d| !is_mixed(d)).or(panel_ds);
+            match self.datasource_kind(ds) {
+                DsKind::Other(kind) => {
+                    notes.push(format!("query {letter}, which asks a {kind} datasource"));
+                    continue;
+                }
+                DsKind::Pinned(id) => match self.known_datasource(&id) {
+                    Some(uid) => {
+                        pinned.insert(uid);
+                    }
+                    None => unknown_pin = Some(id),
+                },
+                DsKind::Any => {}
+            }
+            let Some(expr) = text(target, "expr")
+                .or_else(|| text(target, "query").filter(|_| target.contains_key("expr")))
+            else {
+                if !target.is_empty()
+                    && !target.keys().all(|k| matches!(k.as_str(), "refId" | "datasource" | "hide"))
+                {
+                    notes.push(format!("query {letter}, which has no PromQL expression"));
+                }
+                continue;
+            };
+            if queries.len() >= MAX_QUERIES {
+                notes.push(format!("query {letter}: a cell holds at most {MAX_QUERIES} queries"));
+                continue;
+            }
+            if boolean(target, "hide") {
+                notes.push(format!("query {letter} is hidden in Grafana; promnote draws it"));
+            }
+            let legend = text(target, "legendFormat").filter(|l| *l != "__auto").map(one_line);
+            queries.push(Query { query: expr.replace("\r\n", "\n").trim().to_owned(), legend });
+        }
+        if let Some(id) = unknown_pin {
+            notes.push(format!(
+                "the datasource {id}, which this Grafana does not have: the cell asks every Prometheus datasource"
+            ));
+        }
+        let datasource =
+            (!pinned.is_empty() && unknown_pin_is_none(notes)).then(|| pinned.into_iter().collect());
+        (queries, datasource)
+    }
+
+    fn known_datasource(&self, id: &str) -> Option<String> {
+        self.known.datasources.iter().find(|(uid, name)| uid == id || name == id).map(|(uid, _)| uid.clone())
+    }
+
+    fn datasource_kind(&self, ds: Option<&Value>) -> DsKind {
+        let is_variable = |s: &str| {
+            let name = s.trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
+            s.starts_with('$')
+                && (self.datasource_names.contains(name) || name.starts_with("DS_") || name == "datasource")
+        };
+        match ds {
+            None | Some(Value::Null) => DsKind::Any,
+            Some(Value::String(s))
+                if s.is_empty() || s == "default" || s == "-- Grafana --" || is_variable(s) =>
+            {
+                DsKind::Any
+            }
+            Some(Value::String(s)) if s.starts_with('$') => DsKind::Any,
+            Some(Value::String(s)) => DsKind::Pinned(s.clone()),
+            Some(Value::Object(o)) => {
+                let kind = text(o, "type");
+                let uid = text(o, "uid");
+                match kind {
+                    Some(k) if !is_prometheus_type(k) && k != "datasource" => DsKind::Other(k.to_owned()),
+                    _ => match uid {
+                        None => DsKind::Any,
+                        Some(u) if u.starts_with('$') => DsKind::Any,
+                        Some(u) => DsKind::Pinned(u.to_owned()),
+                    },
+                }
+            }
+            Some(_) => DsKind::Any,
+        }
+    }
+
+    /// `timeFrom` (the panel's own last N) and `timeShift` (N earlier) as the cell's range.
+    fn panel_range(&mut self, panel: &Map<String, Value>, options: &mut CellOptions, title: &str) {
+        let duration = |key: &str| {
+            text(panel, key).map(|s| s.trim_start_matches("now-").to_owned()).filter(|s| !s.is_empty())
+        };
+        let (from, shift) = (duration("timeFrom"), duration("timeShift"));
+        let valid = |d: &str| crate::time::step::parse_duration(d).is_ok();
+        if let Some(bad) = [&from, &shift].into_iter().flatten().find(|d| !valid(d)) {
+            self.drop(Some(title), format!("the panel's own time range ({bad}), which promnote cannot read"));
+            return;
+        }
+        match (from, shift) {
+            (None, None) => {}
+            (Some(from), None) => options.from = Some(format!("now-{from}")),
+            (from, Some(shift)) => {
+                let front_from = text(
+                    self.dashboard.get("time").and_then(Value::as_object).unwrap_or(&Map::new()),
+                    "from",
+                )
+                .map(str::to_owned);
+                let start = match (from, front_from) {
+                    (Some(from), _) => format!("now-{shift}-{from}"),
+                    (None, Some(f)) if f.starts_with("now-") => format!("{f}-{shift}"),
+                    _ => format!("now-{shift}-6h"),
+                };
+                options.from = Some(start);
+                options.to = Some(format!("now-{shift}"));
+            }
+        }
+    }
+}

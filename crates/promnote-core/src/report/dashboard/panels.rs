@@ -1,0 +1,193 @@
+//! A panel's settings as a cell's options: its chart kind from its type, draw style and
+//! stacking, its unit, its step, which datasources it names, and the notes beside it.
+
+use serde_json::{Map, Value};
+
+use super::read::{boolean, objects, one_line, text};
+use crate::report::options::{ChartKind, Unit};
+
+pub fn rows_titled(row: &Map<String, Value>) -> bool {
+    text(row, "title").is_some_and(|t| t != "Dashboard Row" && t != "New row" && t != "Row")
+        && row.get("showTitle").is_none()
+}
+
+pub fn unknown_pin_is_none(notes: &[String]) -> bool {
+    !notes.iter().any(|n| n.contains("which this Grafana does not have"))
+}
+
+pub enum DsKind {
+    /// Every Prometheus datasource (the default, a variable, an input).
+    Any,
+    /// One datasource, by uid or name.
+    Pinned(String),
+    /// Not Prometheus.
+    Other(String),
+}
+
+pub fn is_mixed(ds: &Value) -> bool {
+    match ds {
+        Value::String(s) => s == "-- Mixed --",
+        Value::Object(o) => {
+            text(o, "uid") == Some("-- Mixed --")
+                || text(o, "type") == Some("datasource") && text(o, "uid") == Some("-- Mixed --")
+        }
+        _ => false,
+    }
+}
+
+pub fn is_prometheus_type(kind: &str) -> bool {
+    matches!(
+        kind,
+        "prometheus"
+            | "grafana-amazonprometheus-datasource"
+            | "grafana-azureprometheus-datasource"
+            | "victoriametrics-datasource"
+            | "victoriametrics-metrics-datasource"
+    )
+}
+
+/// The chart kind for a panel type and its draw style.
+pub fn chart_kind(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String>) -> ChartKind {
+    let custom = panel
+        .get("fieldConfig")
+        .and_then(|f| f.get("defaults"))
+        .and_then(|d| d.get("custom"))
+        .and_then(Value::as_object);
+    let stacking = custom
+        .and_then(|c| c.get("stacking"))
+        .and_then(|s| s.get("mode"))
+        .and_then(Value::as_str)
+        .or_else(|| panel.get("options").and_then(|o| o.get("stacking")).and_then(Value::as_str))
+        .unwrap_or("none");
+    match kind {
+        "timeseries" | "trend" => {
+            let draw = custom.and_then(|c| text(c, "drawStyle")).unwrap_or("line");
+            match (draw, stacking) {
+                (_, "percent") => ChartKind::Percent,
+                ("bars", "normal") => ChartKind::StackedBar,
+                ("bars", _) => ChartKind::Bar,
+                (_, "normal") => ChartKind::Area,
+                _ => ChartKind::Line,
+            }
+        }
+        "graph" => {
+            let stack = boolean(panel, "stack");
+            if boolean(panel, "percentage") && stack {
+                ChartKind::Percent
+            } else if boolean(panel, "bars") && !boolean(panel, "lines") {
+                if stack {
+                    ChartKind::StackedBar
+                } else {
+                    ChartKind::Bar
+                }
+            } else if stack {
+                ChartKind::Area
+            } else {
+                ChartKind::Line
+            }
+        }
+        "barchart" => match stacking {
+            "percent" => ChartKind::Percent,
+            "normal" => ChartKind::StackedBar,
+            _ => ChartKind::Bar,
+        },
+        "stat" | "gauge" | "bargauge" | "singlestat" => ChartKind::Stat,
+        "table" | "table-old" => ChartKind::Table,
+        other => {
+            notes.push(format!("the {other} panel's drawing: drawn as lines"));
+            ChartKind::Line
+        }
+    }
+}
+
+/// Grafana's unit as promnote's, or as the value axis' title when promnote does not
+/// format it.
+pub fn unit_of(panel: &Map<String, Value>) -> (Unit, Option<String>) {
+    let unit = panel
+        .get("fieldConfig")
+        .and_then(|f| f.get("defaults"))
+        .and_then(|d| d.get("unit"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            // Old graph panels: the left axis' format.
+            panel
+                .get("yaxes")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(|a| a.get("format"))
+                .and_then(Value::as_str)
+        })
+        .or_else(|| panel.get("format").and_then(Value::as_str))
+        .map(str::trim)
+        .unwrap_or("");
+    let ours = match unit {
+        "" | "none" | "short" | "locale" | "sishort" => Some(Unit::None),
+        "bytes" | "decbytes" => Some(Unit::Bytes),
+        "Bps" | "binBps" | "decBps" => Some(Unit::BytesPerSecond),
+        "bps" | "binbps" | "decbps" => Some(Unit::BitsPerSecond),
+        "s" | "dtdurations" => Some(Unit::Seconds),
+        "ms" => Some(Unit::Milliseconds),
+        "percent" => Some(Unit::Percent),
+        "percentunit" => Some(Unit::PercentUnit),
+        "reqps" => Some(Unit::RequestsPerSecond),
+        "pps" => Some(Unit::PacketsPerSecond),
+        _ => None,
+    };
+    match ours {
+        Some(u) => (u, None),
+        None => (Unit::None, Some(one_line(unit))),
+    }
+}
+
+/// A panel's (or its first target's) interval of one day is promnote's calendar days.
+pub fn step_of(panel: &Map<String, Value>) -> Option<String> {
+    let interval =
+        text(panel, "interval").or_else(|| objects(panel, "targets").find_map(|t| text(t, "interval")));
+    interval.map(|i| i.trim_start_matches('>')).filter(|i| *i == "1d" || *i == "24h").map(|_| "1d".to_owned())
+}
+
+/// Whether the panel shows thresholds: lines or areas on a time series, colours on a
+/// stat or gauge (every new panel carries Grafana's default green-red steps, unseen).
+pub fn has_thresholds(panel: &Map<String, Value>, kind: &str) -> bool {
+    let defaults = panel.get("fieldConfig").and_then(|f| f.get("defaults"));
+    let style = defaults
+        .and_then(|d| d.get("custom"))
+        .and_then(|c| c.get("thresholdsStyle"))
+        .and_then(|t| t.get("mode"))
+        .and_then(Value::as_str);
+    if matches!(kind, "timeseries" | "barchart" | "trend") {
+        return style.is_some_and(|m| m != "off");
+    }
+    if !matches!(kind, "stat" | "gauge" | "bargauge" | "graph" | "singlestat") {
+        return false;
+    }
+    let steps = panel
+        .get("fieldConfig")
+        .and_then(|f| f.get("defaults"))
+        .and_then(|d| d.get("thresholds"))
+        .and_then(|t| t.get("steps"))
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    (kind != "graph" && steps > 1)
+        || panel.get("thresholds").is_some_and(|t| {
+            t.as_array().is_some_and(|a| !a.is_empty()) || t.as_str().is_some_and(|s| !s.is_empty())
+        })
+}
+
+/// The note beside a panel's place.
+pub fn note_text(title: &str, notes: &[String]) -> String {
+    let items: Vec<String> = notes.iter().map(|n| escape_markdown(n)).collect();
+    format!("> Not carried over from the panel *{}*: {}.", escape_markdown(title), items.join("; "))
+}
+
+/// Text for Markdown prose: characters that would start markup get a backslash.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_[]<>#|~!".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,305 @@
+//! The converter, tested on small dashboards of every shape (the fourteen real ones are
+//! in `tests/dashboards.rs`).
+
+use super::read::*;
+use super::*;
+use crate::report::format::{self, Block, Cell};
+use crate::report::options::{ChartKind, Unit};
+use crate::report::variables::{AllValue, Selection, Source, VarQuery};
+use serde_json::{json, Value};
+
+fn convert_value(v: &Value) -> Conversion {
+    convert(&v.to_string(), &Known::default()).unwrap()
+}
+
+fn cells(c: &Conversion) -> Vec<&Cell> {
+    c.report.cells().collect()
+}
+
+fn timeseries(title: &str, custom: &Value, unit: &str) -> Value {
+    json!({ "type": "timeseries", "title": title,
+        "fieldConfig": { "defaults": { "unit": unit, "custom": custom } },
+        "targets": [{ "refId": "A", "expr": "up", "legendFormat": "{{job}}" }] })
+}
+
+#[test]
+fn panel_types_and_draw_styles_become_chart_kinds() {
+    let d = json!({ "title": "T", "panels": [
+        timeseries("a", &json!({ "drawStyle": "bars", "stacking": { "mode": "normal" } }), "bytes"),
+        timeseries("b", &json!({ "drawStyle": "line", "stacking": { "mode": "normal" } }), "s"),
+        timeseries("c", &json!({ "drawStyle": "line", "stacking": { "mode": "percent" } }), "percent"),
+        timeseries("d", &json!({ "drawStyle": "bars" }), "percentunit"),
+        timeseries("e", &json!({ "drawStyle": "points" }), "kbytes"),
+        { "type": "graph", "title": "f", "stack": true, "bars": true, "lines": false, "targets": [{ "expr": "up" }], "yaxes": [{ "format": "reqps" }] },
+        { "type": "graph", "title": "g", "stack": true, "lines": true, "targets": [{ "expr": "up" }] },
+        { "type": "graph", "title": "h", "stack": true, "percentage": true, "targets": [{ "expr": "up" }] },
+        { "type": "barchart", "title": "i", "options": { "stacking": "normal" }, "targets": [{ "expr": "up" }] },
+        { "type": "stat", "title": "j", "targets": [{ "expr": "up" }], "fieldConfig": { "defaults": { "unit": "ms" } } },
+        { "type": "gauge", "title": "k", "targets": [{ "expr": "up" }] },
+        { "type": "bargauge", "title": "l", "targets": [{ "expr": "up" }] },
+        { "type": "table", "title": "m", "targets": [{ "expr": "up" }] },
+        { "type": "heatmap", "title": "n", "targets": [{ "expr": "up" }] }
+    ]});
+    let c = convert_value(&d);
+    let kinds: Vec<(ChartKind, Unit, Option<&str>)> =
+        cells(&c).iter().map(|c| (c.options.chart, c.options.unit, c.options.axis.as_deref())).collect();
+    use ChartKind::*;
+    assert_eq!(
+        kinds,
+        [
+            (StackedBar, Unit::Bytes, None),
+            (Area, Unit::Seconds, None),
+            (Percent, Unit::Percent, None),
+            (Bar, Unit::PercentUnit, None),
+            (Line, Unit::None, Some("kbytes")),
+            (StackedBar, Unit::RequestsPerSecond, None),
+            (Area, Unit::None, None),
+            (Percent, Unit::None, None),
+            (StackedBar, Unit::None, None),
+            (Stat, Unit::Milliseconds, None),
+            (Stat, Unit::None, None),
+            (Stat, Unit::None, None),
+            (Table, Unit::None, None),
+            (Line, Unit::None, None),
+        ]
+    );
+    assert!(c.dropped.iter().any(|d| d.panel.as_deref() == Some("n") && d.what.contains("heatmap")));
+    assert_eq!(cells(&c)[0].options.legend.as_deref(), Some("{{job}}"));
+}
+
+#[test]
+fn every_target_rows_text_and_what_does_not_carry_over() {
+    let d = json!({ "title": "T", "panels": [
+        { "type": "row", "title": "Open row", "collapsed": false, "gridPos": { "y": 0, "x": 0 } },
+        { "type": "timeseries", "title": "Three", "gridPos": { "y": 1, "x": 0 }, "description": "What it shows.",
+          "transformations": [{ "id": "merge" }],
+          "targets": [
+            { "refId": "A", "expr": "a", "legendFormat": "__auto" },
+            { "refId": "B", "expr": "b", "legendFormat": "" },
+            { "refId": "C", "expr": "c", "legendFormat": "{{x}} c", "hide": true },
+            { "refId": "D", "datasource": { "type": "loki", "uid": "l" }, "expr": "{job=\"x\"}" }
+          ] },
+        { "type": "text", "title": "Notes", "gridPos": { "y": 2, "x": 0 }, "options": { "mode": "markdown", "content": "# Hello\n\n*world*" } },
+        { "type": "row", "title": "Closed row", "collapsed": true, "gridPos": { "y": 3, "x": 0 }, "panels": [
+            { "type": "timeseries", "title": "Inside", "targets": [{ "expr": "inside" }] }
+        ] },
+        { "type": "news", "title": "Plugin", "gridPos": { "y": 4, "x": 0 } }
+    ]});
+    let c = convert_value(&d);
+    let all = cells(&c);
+    let three: Vec<(&str, Option<&str>)> = all[0].queries().collect();
+    assert_eq!(three, [("a", None), ("b", None), ("c", Some("{{x}} c"))]);
+    assert_eq!(all[1].query, "inside");
+    let text = c.report.to_markdown();
+    for needle in
+        ["## Open row", "What it shows.", "# Hello\n\n*world*", "## Closed row", "```promql+\nb\n```"]
+    {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let said: Vec<String> = c.dropped.iter().map(|d| format!("{:?}: {}", d.panel, d.what)).collect();
+    for needle in ["transformations", "query D, which asks a loki datasource", "query C is hidden", "Plugin"]
+    {
+        assert!(said.iter().any(|s| s.contains(needle)), "{needle}: {said:?}");
+    }
+    // Beside the panel, too.
+    assert!(text.contains("> Not carried over from the panel *Three*"), "{text}");
+}
+
+#[test]
+fn variables_keep_their_kind_choices_and_all() {
+    let d = json!({ "title": "T", "panels": [], "templating": { "list": [
+        { "type": "datasource", "name": "ds", "query": "prometheus" },
+        { "type": "query", "name": "job", "query": "label_values(up, job)", "multi": true, "includeAll": true, "allValue": null,
+          "current": { "value": ["$__all"] }, "regex": "/node.*/" },
+        { "type": "query", "name": "node", "query": { "query": "label_values(up{job=~\"$job\"}, instance)", "refId": "A" },
+          "current": { "value": "a:9100" } },
+        { "type": "query", "name": "metric", "query": { "qryType": 2, "metric": "node_.*" }, "includeAll": true, "allValue": ".*" },
+        { "type": "query", "name": "top", "query": "query_result(topk(3, up))", "includeAll": true, "allValue": ".+" },
+        { "type": "custom", "name": "show", "query": "Show : 1,Hide : 0", "current": { "value": "1" } },
+        { "type": "interval", "name": "every", "query": "1m,10m,1h", "auto": true },
+        { "type": "constant", "name": "cluster", "query": "north" },
+        { "type": "textbox", "name": "filter", "query": "x", "current": { "value": "typed" } },
+        { "type": "adhoc", "name": "filters" },
+        { "type": "query", "name": "series", "query": "up{job=\"x\"}", "current": { "value": "up" } },
+        { "type": "query", "name": "bad name" }
+    ]}});
+    let c = convert_value(&d);
+    let v = &c.report.front.variables;
+    let names: Vec<&str> = v.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["job", "node", "metric", "top", "show", "every", "cluster", "filter", "series"]);
+    assert_eq!(
+        (v[0].all_value.clone(), v[0].default.clone(), v[0].regex.as_deref()),
+        (AllValue::Listed, Some(Selection::All), Some("/node.*/"))
+    );
+    assert!(
+        v[1].source == Source::Query(VarQuery::parse(r#"label_values(up{job=~"$job"}, instance)"#).unwrap())
+    );
+    assert_eq!(v[1].default, Some(Selection::Values(vec!["a:9100".into()])));
+    assert_eq!(
+        (v[2].source.clone(), v[2].all_value.clone()),
+        (Source::Query(VarQuery::Metrics("node_.*".into())), AllValue::Any)
+    );
+    assert_eq!(v[3].all_value, AllValue::Raw(".+".into()));
+    assert_eq!(v[4].source, Source::Values(vec!["1".into(), "0".into()]));
+    assert_eq!(v[5].source, Source::Values(vec!["1m".into(), "10m".into(), "1h".into()]));
+    assert_eq!(v[6].source, Source::Constant("north".into()));
+    assert_eq!(v[7].source, Source::Text("typed".into()));
+    assert_eq!(v[8].source, Source::Text("up".into()), "a series query is a text box of its value");
+    let said: Vec<&str> = c.dropped.iter().map(|d| d.what.as_str()).collect();
+    for needle in [
+        "datasource variable $ds",
+        "ad hoc filters $filters",
+        "auto option of $every",
+        "the query of $series",
+        "not a variable name",
+    ] {
+        assert!(said.iter().any(|s| s.contains(needle)), "{needle}: {said:?}");
+    }
+    let back = format::parse(&c.report.to_markdown()).unwrap();
+    assert_eq!(back, c.report);
+}
+
+#[test]
+fn datasources_inputs_and_pins() {
+    let d = json!({ "title": "T", "__inputs": [{ "name": "DS_PROMETHEUS", "type": "datasource", "pluginId": "prometheus" }],
+        "panels": [
+            { "type": "timeseries", "title": "input", "datasource": "${DS_PROMETHEUS}", "targets": [{ "expr": "a" }] },
+            { "type": "timeseries", "title": "pinned", "datasource": { "type": "prometheus", "uid": "prom-north" }, "targets": [{ "expr": "b" }] },
+            { "type": "timeseries", "title": "foreign", "datasource": { "type": "prometheus", "uid": "somebody-elses" }, "targets": [{ "expr": "c" }] },
+            { "type": "timeseries", "title": "by name", "datasource": "cluster-north", "targets": [{ "expr": "d" }] },
+            { "type": "timeseries", "title": "mixed", "datasource": { "uid": "-- Mixed --" }, "targets": [
+                { "expr": "e", "datasource": { "type": "prometheus", "uid": "$ds" } },
+                { "expr": "f", "datasource": { "type": "elasticsearch", "uid": "es" } } ] },
+            { "type": "timeseries", "title": "loki", "datasource": { "type": "loki", "uid": "l" }, "targets": [{ "expr": "{a=\"b\"}" }] }
+        ] });
+    let known = Known { datasources: vec![("prom-north".into(), "cluster-north".into())] };
+    let c = convert(&d.to_string(), &known).unwrap();
+    let pins: Vec<(&str, Option<Vec<String>>)> =
+        cells(&c).iter().map(|c| (c.query.as_str(), c.options.datasources.clone())).collect();
+    let north = Some(vec!["prom-north".to_owned()]);
+    assert_eq!(pins, [("a", None), ("b", north.clone()), ("c", None), ("d", north), ("e", None)]);
+    let said: Vec<String> = c.dropped.iter().map(|d| format!("{:?}: {}", d.panel, d.what)).collect();
+    assert!(said.iter().any(|s| s.contains("foreign") && s.contains("somebody-elses")), "{said:?}");
+    assert!(said.iter().any(|s| s.contains("elasticsearch")), "{said:?}");
+    assert!(said.iter().any(|s| s.contains("loki")), "{said:?}");
+}
+
+#[test]
+fn time_ranges_of_the_dashboard_and_its_panels() {
+    let d = json!({ "title": "T", "time": { "from": "now-7d", "to": "now" }, "refresh": "30s", "panels": [
+        { "type": "timeseries", "title": "last hour", "timeFrom": "1h", "targets": [{ "expr": "a" }] },
+        { "type": "timeseries", "title": "a day ago", "timeShift": "1d", "targets": [{ "expr": "b" }] },
+        { "type": "timeseries", "title": "both", "timeFrom": "now-2h", "timeShift": "1w", "targets": [{ "expr": "c" }] },
+        { "type": "timeseries", "title": "daily", "interval": "1d", "targets": [{ "expr": "d" }] },
+        { "type": "timeseries", "title": "bad", "timeFrom": "fortnight", "targets": [{ "expr": "e" }] }
+    ]});
+    let c = convert_value(&d);
+    assert_eq!((c.report.front.from.as_str(), c.report.front.to.as_str()), ("now-7d", "now"));
+    let ranges: Vec<(Option<&str>, Option<&str>, Option<&str>)> = cells(&c)
+        .iter()
+        .map(|c| (c.options.from.as_deref(), c.options.to.as_deref(), c.options.step.as_deref()))
+        .collect();
+    assert_eq!(
+        ranges,
+        [
+            (Some("now-1h"), None, None),
+            (Some("now-7d-1d"), Some("now-1d"), None),
+            (Some("now-1w-2h"), Some("now-1w"), None),
+            (None, None, Some("1d")),
+            (None, None, None)
+        ]
+    );
+    let said: Vec<&str> = c.dropped.iter().map(|d| d.what.as_str()).collect();
+    assert!(said.iter().any(|s| s.contains("refresh every 30s")));
+    assert!(said.iter().any(|s| s.contains("fortnight")));
+    // Every range and step reads.
+    let nb = format::parse(&c.report.to_markdown()).unwrap();
+    let now = jiff::Timestamp::from_millisecond(1_795_399_726_500).unwrap();
+    for cell in nb.cells() {
+        let (from, to) = (cell.options.from.as_deref(), cell.options.to.as_deref());
+        let range = crate::time::TimeRange::parse(
+            from.unwrap_or("now-7d"),
+            to.unwrap_or("now"),
+            now,
+            &jiff::tz::TimeZone::UTC,
+        );
+        assert!(range.is_ok(), "{:?}: {range:?}", cell.options.title);
+        if let Some(step) = &cell.options.step {
+            assert!(crate::time::step::parse_step(step).is_ok(), "{step}");
+        }
+    }
+}
+
+#[test]
+fn old_dashboards_with_rows_and_bracket_variables() {
+    let d = json!({ "title": "Old", "schemaVersion": 14, "rows": [
+        { "title": "CPU", "showTitle": true, "panels": [
+            { "type": "graph", "title": "cpu", "targets": [{ "expr": "rate(node_cpu{instance=~\"[[node]]\"}[5m])", "legendFormat": "{{mode}}" }] },
+            { "type": "singlestat", "title": "up", "targets": [{ "expr": "up{instance=\"[[node]]\"}" }], "format": "percent" } ] },
+        { "title": "Dashboard Row", "panels": [ { "type": "graph", "title": "mem", "targets": [{ "expr": "node_memory_MemFree" }] } ] }
+    ], "templating": { "list": [ { "type": "query", "name": "node", "query": "label_values(node_boot_time, instance)" } ] } });
+    let c = convert_value(&d);
+    let all = cells(&c);
+    assert_eq!(all.len(), 3);
+    assert_eq!((all[1].options.chart, all[1].options.unit), (ChartKind::Stat, Unit::Percent));
+    let text = c.report.to_markdown();
+    assert!(text.contains("## CPU") && !text.contains("## Dashboard Row"), "{text}");
+    let one = Selection::Values(vec!["10.0.0.1:9100".into()]);
+    let bindings: crate::report::substitute::Bindings = [(
+        "node".to_owned(),
+        crate::report::substitute::Binding::Variable {
+            selection: one,
+            regex: false,
+            all: AllValue::Any,
+            listed: Vec::new(),
+        },
+    )]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        crate::report::substitute::substitute(&all[1].query, &bindings),
+        "up{instance=\"10.0.0.1:9100\"}"
+    );
+}
+
+#[test]
+fn hostile_dashboards_are_clear_errors_or_inert_text() {
+    let refused = |text: &str| convert(text, &Known::default()).unwrap_err().0;
+    assert!(refused("not json").contains("not a Grafana dashboard"));
+    assert!(refused("[1, 2]").contains("object"));
+    assert!(refused("{\"hello\": 1}").contains("no panels"));
+    let deep = format!("{{\"panels\": {}{}}}", "[".repeat(5000), "]".repeat(5000));
+    assert!(refused(&deep).contains("not a Grafana dashboard"));
+    let huge = format!("{{\"panels\": [], \"title\": \"{}\"}}", "x".repeat(MAX_DASHBOARD_BYTES));
+    assert!(refused(&huge).contains("MB"));
+    let many: Vec<Value> = (0..=MAX_PANELS).map(|_| json!({ "type": "timeseries" })).collect();
+    assert!(refused(&json!({ "panels": many }).to_string()).contains("more than"));
+    // Wrong types are skipped, not trusted.
+    let odd = json!({ "title": 7, "panels": [ "x", 5, { "type": 3, "title": ["t"], "targets": 5 },
+        { "type": "timeseries", "targets": [ 1, { "expr": 2 }, { "expr": "up", "legendFormat": 9 } ] } ],
+        "templating": { "list": [ 1, { "name": "v", "type": "custom", "query": 5 } ] }, "time": { "from": 1 } });
+    let c = convert_value(&odd);
+    assert_eq!(c.report.front.title, "Grafana dashboard");
+    assert_eq!(cells(&c).len(), 1);
+    // Markup in titles and text stays text: escaped in prose, inert in the page's Markdown.
+    let script = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let d = json!({ "title": script, "panels": [
+        { "type": "row", "title": script },
+        { "type": "text", "options": { "mode": "html", "content": script } },
+        { "type": "timeseries", "title": script, "description": script, "targets": [{ "expr": "up", "legendFormat": script }] } ] });
+    let c = convert_value(&d);
+    let text = c.report.to_markdown();
+    let back = format::parse(&text).unwrap();
+    assert_eq!(back.cells().next().unwrap().options.title.as_deref(), Some(script), "a title is text");
+    // The page's prose has no node kind for HTML: what shows is the text itself.
+    let shown: String = back
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Prose(p) => Some(crate::report::prose::plain_text(&crate::report::prose::render(p))),
+            Block::Cell(_) => None,
+        })
+        .collect();
+    assert!(shown.contains(script), "{shown}");
+    assert!(c.dropped.iter().any(|d| d.what.contains("HTML")));
+}

@@ -1,0 +1,390 @@
+//! A cell's options, the `key=value` pairs of its info string (` ```promql title="…"
+//! chart=line step=1d `): what each may be, how they are read (an unknown option or a bad
+//! value names what is allowed) and written back, and the values of `chart=` and
+//! `unit=`.
+
+use crate::time::step::{parse_step, StepSpec};
+
+/// How many series a chart draws when its cell sets no `top`: beyond this, the smallest
+/// are summed into one "other" series, so a fleet of hundreds of hubs stays readable
+/// (the tidy CSV has every series, and `top=all` draws them all).
+pub const DEFAULT_TOP: usize = 40;
+
+/// `top=all`: every series is drawn.
+pub const TOP_ALL: usize = usize::MAX;
+
+/// A cell's options (the info string's `key=value` pairs).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CellOptions {
+    /// Chart title.
+    pub title: Option<String>,
+    /// Legend template, e.g. `{{namespace}}`.
+    pub legend: Option<String>,
+    /// Chart kind.
+    pub chart: ChartKind,
+    /// Step as typed: `1d` (calendar days), a duration, or `auto` (the default).
+    pub step: Option<String>,
+    /// Unit of the values.
+    pub unit: Unit,
+    /// The value axis' title (a unit promnote does not format, such as Grafana's
+    /// `kbytes`, is kept here).
+    pub axis: Option<String>,
+    /// Keep the largest N series and sum the rest into "other"; `None` keeps
+    /// [`DEFAULT_TOP`], and [`TOP_ALL`] (`top=all`) keeps every series.
+    pub top: Option<usize>,
+    /// Which datasources (names or uids); `None` means every Prometheus datasource.
+    pub datasources: Option<Vec<String>>,
+    /// Range start override.
+    pub from: Option<String>,
+    /// Range end override.
+    pub to: Option<String>,
+}
+
+/// The cell options [`parse`] knows, in the order they are written.
+pub const CELL_OPTIONS: [&str; 10] =
+    ["title", "chart", "legend", "step", "unit", "axis", "top", "datasources", "from", "to"];
+
+impl CellOptions {
+    /// How the cell is evaluated, in a sentence or two for the line under its query:
+    /// its step, and its own range if it has one.
+    pub fn evaluation(&self) -> String {
+        let when = if self.daily() {
+            "Evaluated at each midnight of the range (one query per daylight-saving segment) and once at its end for today.".to_owned()
+        } else {
+            format!("Step {}.", self.step.as_deref().unwrap_or("auto"))
+        };
+        match (&self.from, &self.to) {
+            (None, None) => when,
+            (from, to) => format!(
+                "{when} This cell's range: {} to {}.",
+                from.as_deref().unwrap_or("the report's start"),
+                to.as_deref().unwrap_or("the report's end")
+            ),
+        }
+    }
+
+    /// Whether the step asks for calendar-day bars (`1d`).
+    pub fn daily(&self) -> bool {
+        self.step.as_deref().is_some_and(|s| s.trim() == "1d")
+    }
+
+    /// Reads the options as written after ` ```promql ` (`title="Daily users" step=1d`).
+    pub fn parse(info: &str) -> Result<Self, String> {
+        let mut options = Self::default();
+        for (key, value) in parse_info(info)? {
+            options.set(&key, &value)?;
+        }
+        Ok(options)
+    }
+
+    /// Sets one option from its text; the error says what is allowed.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let text = || (!value.is_empty()).then(|| value.to_owned());
+        match key {
+            "title" => self.title = text(),
+            "legend" => self.legend = text(),
+            "chart" => {
+                self.chart = ChartKind::parse(value).ok_or_else(|| {
+                    format!("`{value}` is not a chart kind; use one of {}", ChartKind::names().join(", "))
+                })?;
+            }
+            "step" => {
+                if value != "1d" {
+                    parse_step(value).map_err(|e| format!("step: {e}"))?;
+                }
+                self.step = text().filter(|_| parse_step(value) != Ok(StepSpec::Auto));
+            }
+            "unit" => {
+                self.unit = Unit::parse(value).ok_or_else(|| {
+                    format!("`{value}` is not a unit; use one of {}", Unit::names().join(", "))
+                })?;
+            }
+            "axis" => self.axis = text(),
+            "top" => {
+                self.top = match value.parse::<usize>() {
+                    _ if value == "all" => Some(TOP_ALL),
+                    Ok(0) | Err(_) => {
+                        return Err(format!(
+                            "top must be a whole number of series, at least 1, or `all`, not `{value}`"
+                        ))
+                    }
+                    Ok(n) => Some(n),
+                };
+            }
+            "datasources" => {
+                let names: Vec<String> =
+                    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+                self.datasources = (!names.is_empty() && names != ["*"]).then_some(names);
+            }
+            "from" => self.from = text(),
+            "to" => self.to = text(),
+            _ => {
+                return Err(format!(
+                    "unknown cell option `{key}`; the options are {}",
+                    CELL_OPTIONS.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The options as `key=value` pairs, in [`CELL_OPTIONS`] order, defaults left out.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut push = |key, value: Option<String>| {
+            if let Some(v) = value {
+                out.push((key, v));
+            }
+        };
+        push("title", self.title.clone());
+        push("chart", (self.chart != ChartKind::default()).then(|| self.chart.name().to_owned()));
+        push("legend", self.legend.clone());
+        push("step", self.step.clone());
+        push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
+        push("axis", self.axis.clone());
+        push("top", self.top.map(|n| if n == TOP_ALL { "all".to_owned() } else { n.to_string() }));
+        push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
+        push("from", self.from.clone());
+        push("to", self.to.clone());
+        out
+    }
+
+    /// The info string after ` ```promql `.
+    pub fn info_string(&self) -> String {
+        let mut out = String::from("promql");
+        for (key, value) in self.pairs() {
+            out.push(' ');
+            out.push_str(key);
+            out.push('=');
+            out.push_str(&quote_option(&value));
+        }
+        out
+    }
+}
+
+/// Quotes an option value when it has spaces, quotes, backticks, `=` or braces (a
+/// legend template reads better quoted).
+pub fn quote_option(value: &str) -> String {
+    if !value.is_empty() && !value.contains([' ', '"', '\\', '`', '=', '\t', '{', '}']) {
+        return value.to_owned();
+    }
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        // A backtick would end the fence's info string; there is no escape for it.
+        out.push(if c == '`' { '\'' } else { c });
+    }
+    out.push('"');
+    out
+}
+
+/// Splits an info string (after `promql`) into `key=value` pairs.
+pub fn parse_info(info: &str) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    let mut rest = info.trim();
+    while !rest.is_empty() {
+        let Some(eq) = rest.find('=') else {
+            let word = rest.split_whitespace().next().unwrap_or(rest);
+            return Err(format!("`{word}` is not an option; write key=value, e.g. title=\"Daily users\""));
+        };
+        let key = &rest[..eq];
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            let word = key.split_whitespace().next().unwrap_or(key);
+            return Err(format!("`{word}` is not an option; write key=value, e.g. title=\"Daily users\""));
+        }
+        let after = &rest[eq + 1..];
+        let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => match chars.next() {
+                        Some((_, c)) => value.push(c),
+                        None => break,
+                    },
+                    '"' => {
+                        end = Some(i + 1);
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            let end = end.ok_or_else(|| format!("the value of `{key}` has no closing quote"))?;
+            (value, &quoted[end..])
+        } else {
+            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+            (after[..end].to_owned(), &after[end..])
+        };
+        if !(remaining.is_empty() || remaining.starts_with(char::is_whitespace)) {
+            return Err(format!("put a space after the value of `{key}`"));
+        }
+        pairs.push((key.to_owned(), value));
+        rest = remaining.trim_start();
+    }
+    Ok(pairs)
+}
+
+/// How a cell's table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartKind {
+    /// Bars stacked on each other (totals per time).
+    #[default]
+    StackedBar,
+    /// Bars side by side.
+    Bar,
+    /// Lines.
+    Line,
+    /// Stacked filled areas.
+    Area,
+    /// Stacked to 100 %: each series' share.
+    Percent,
+    /// No chart: the numbers in a table.
+    Table,
+    /// No chart: each series' last value (Grafana's stat, gauge and bar gauge panels).
+    Stat,
+}
+
+impl ChartKind {
+    /// Every kind, in the order the README lists them.
+    pub const ALL: [ChartKind; 7] = [
+        ChartKind::StackedBar,
+        ChartKind::Bar,
+        ChartKind::Line,
+        ChartKind::Area,
+        ChartKind::Percent,
+        ChartKind::Table,
+        ChartKind::Stat,
+    ];
+
+    /// The name used in reports (`chart=stacked-bar`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::StackedBar => "stacked-bar",
+            ChartKind::Bar => "bar",
+            ChartKind::Line => "line",
+            ChartKind::Area => "area",
+            ChartKind::Percent => "percent",
+            ChartKind::Table => "table",
+            ChartKind::Stat => "stat",
+        }
+    }
+
+    /// Every name, for error messages and pickers.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|k| k.name()).collect()
+    }
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name.trim())
+    }
+
+    /// Whether it is drawn as numbers rather than a chart.
+    pub fn is_table(self) -> bool {
+        matches!(self, ChartKind::Table | ChartKind::Stat)
+    }
+
+    /// Whether gaps are filled with zero so that stacks stay whole.
+    pub fn stacks(self) -> bool {
+        matches!(self, ChartKind::StackedBar | ChartKind::Area | ChartKind::Percent)
+    }
+
+    /// What it is, in words: "Stacked bar chart".
+    pub fn words(self) -> &'static str {
+        match self {
+            ChartKind::StackedBar => "Stacked bar chart",
+            ChartKind::Bar => "Bar chart",
+            ChartKind::Line => "Line chart",
+            ChartKind::Area => "Stacked area chart",
+            ChartKind::Percent => "100 % stacked area chart",
+            ChartKind::Table => "Table",
+            ChartKind::Stat => "Last values",
+        }
+    }
+}
+
+/// The unit of a cell's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// Plain numbers, with thousands separators.
+    #[default]
+    None,
+    /// Bytes (SI prefixes: kB, MB, GB).
+    Bytes,
+    /// Bytes per second.
+    BytesPerSecond,
+    /// Seconds (ms, µs below one).
+    Seconds,
+    /// Percent, values 0–100.
+    Percent,
+    /// A ratio 0–1 shown as percent.
+    PercentUnit,
+    /// Requests per second.
+    RequestsPerSecond,
+    /// Packets per second.
+    PacketsPerSecond,
+    /// Milliseconds.
+    Milliseconds,
+    /// Bits per second (network traffic).
+    BitsPerSecond,
+}
+
+impl Unit {
+    /// Every unit, in the order the README lists them.
+    pub const ALL: [Unit; 10] = [
+        Unit::None,
+        Unit::Bytes,
+        Unit::BytesPerSecond,
+        Unit::Seconds,
+        Unit::Percent,
+        Unit::PercentUnit,
+        Unit::RequestsPerSecond,
+        Unit::PacketsPerSecond,
+        Unit::Milliseconds,
+        Unit::BitsPerSecond,
+    ];
+
+    /// The name used in reports (`unit=bytes`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::None => "none",
+            Unit::Bytes => "bytes",
+            Unit::BytesPerSecond => "bytes/s",
+            Unit::Seconds => "seconds",
+            Unit::Percent => "percent",
+            Unit::PercentUnit => "percentunit",
+            Unit::RequestsPerSecond => "req/s",
+            Unit::PacketsPerSecond => "packets/s",
+            Unit::Milliseconds => "ms",
+            Unit::BitsPerSecond => "bits/s",
+        }
+    }
+
+    /// Every name.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|u| u.name()).collect()
+    }
+
+    /// From its name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.name() == name.trim())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_says_how_it_is_evaluated() {
+        let daily = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
+        assert!(daily.evaluation().starts_with("Evaluated at each midnight"));
+        assert_eq!(CellOptions::default().evaluation(), "Step auto.");
+        let own =
+            CellOptions { step: Some("5m".into()), from: Some("now-1h".into()), ..CellOptions::default() };
+        assert_eq!(own.evaluation(), "Step 5m. This cell's range: now-1h to the report's end.");
+    }
+}

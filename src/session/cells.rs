@@ -1,0 +1,230 @@
+//! Every cell's run, in the page: which cells run now and which wait for the variables
+//! they use ([`run_all`]), and one cell on every datasource it asks ([`run_cell`]), by
+//! the core's route rule ([`Start`], [`after_health`]), at most six datasources at once,
+//! its answers drawn in paced batches.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use futures::StreamExt;
+use leptos::prelude::*;
+use promnote_core::api::{ApiError, Datasource, Route};
+use promnote_core::data::plan::CellPlan;
+use promnote_core::data::series::Arrival;
+use promnote_core::run::cell::{
+    after_health, prepare_cell, DatasourceQuery, Outcome, Phase, PreparedCell, Start, Then,
+    PARALLEL_DATASOURCES,
+};
+use promnote_core::run::variables::{to_read, undetermined};
+use web_sys::AbortSignal;
+
+use super::variables::{bindings, load_variables};
+use super::Connection;
+use crate::api::Transport;
+use crate::perf;
+use crate::state::{CellRun, CellState, OpenReport};
+
+/// Runs every cell of the open report. Cells that use a variable whose value must come
+/// from the datasources (no "All", no default) wait for its values; the others start at
+/// once. Every query variable's values are read, to fill the controls.
+pub fn run_all(conn: Connection, report: OpenReport) {
+    if conn.transport().is_none() || conn.listing.get_untracked() {
+        return;
+    }
+    report.runs.update(|n| *n += 1);
+    let front = report.front.get_untracked();
+    let selections = report.vars.get_untracked();
+    let waiting = undetermined(&front.variables, &selections);
+    let mut deferred = Vec::new();
+    for cell in report.cells() {
+        if waiting.iter().any(|name| cell.uses(name)) {
+            cell.run.reset(Phase::Running);
+            deferred.push(cell);
+        } else {
+            run_cell(conn, report, cell);
+        }
+    }
+    let asked = to_read(&front.variables, &selections, true);
+    if asked.is_empty() {
+        return;
+    }
+    let Some((_, signal)) = conn.abort_signal() else { return };
+    leptos::task::spawn_local(async move {
+        load_variables(conn, report, &asked, false, &signal).await;
+        if signal.aborted() {
+            return;
+        }
+        for cell in deferred {
+            run_cell(conn, report, cell);
+        }
+    });
+}
+
+/// Retry after a datasource failed: list and check the datasources again, then run
+/// the report (through [`Connection::ready`]).
+pub fn retry(conn: Connection) {
+    perf::mark("promnote:click");
+    conn.reconnect();
+}
+
+/// Runs one cell now, aborting its previous run. Problems with the cell itself (its
+/// range, step, datasources) show on the cell; a datasource's failure shows beside it.
+pub fn run_cell(conn: Connection, report: OpenReport, cell: CellState) {
+    let run = cell.run;
+    run.reset(Phase::Idle);
+    let Some(transport) = conn.transport() else { return };
+    let datasources: Vec<Datasource> =
+        conn.rows.with_untracked(|rows| rows.iter().map(|r| r.ds.clone()).collect());
+    let prepared = prepare_cell(
+        &cell.to_cell(),
+        (&report.from.get_untracked(), &report.to.get_untracked()),
+        &bindings(report),
+        conn.now_ms(),
+        &conn.zone.get_untracked(),
+        &datasources,
+    );
+    let PreparedCell { plan, queries, datasources } = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            run.phase.set(Phase::Invalid(e));
+            return;
+        }
+    };
+    let Some((controller, signal)) = conn.abort_signal() else { return };
+    run.abort.set_value(Some(controller));
+    if let Some(note) = &plan.note {
+        run.arrived.set(vec![Arrival { notes: vec![note.clone()], ..Default::default() }]);
+    }
+    run.plan.set(Some(plan.clone()));
+    run.sent.set(queries.join("\n"));
+    run.phase.set(Phase::Running);
+    let batch = Rc::new(Batch::default());
+    leptos::task::spawn_local(async move {
+        futures::stream::iter(datasources)
+            .for_each_concurrent(PARALLEL_DATASOURCES, |ds| {
+                let (transport, plan, signal, queries, batch) =
+                    (transport.clone(), plan.clone(), signal.clone(), queries.clone(), batch.clone());
+                async move {
+                    let started = perf::now_ms();
+                    let query = |route| query_datasource(&transport, &ds, route, &queries, &plan, &signal);
+                    let then = match Start::of(&ds) {
+                        Start::BesideHealth => {
+                            let (health, proxied) =
+                                futures::join!(conn.healthy(&ds.uid), query(Route::Proxy));
+                            after_health(health, Some(proxied))
+                        }
+                        Start::AfterHealth => after_health(conn.healthy(&ds.uid).await, None),
+                    };
+                    let (outcome, route) = match then {
+                        Then::Done(outcome, route) => (outcome, route),
+                        Then::Query(route) => (query(route).await.into(), route),
+                    };
+                    if signal.aborted() {
+                        return;
+                    }
+                    // The datasource's badge follows what this run found.
+                    match outcome.datasource_state() {
+                        Some(Ok(())) => {
+                            let millis = (perf::now_ms() - started).max(0.0) as u32;
+                            conn.ran(&ds.uid, Ok((millis, route)));
+                        }
+                        Some(Err(e)) => conn.ran(&ds.uid, Err(transport.describe(e))),
+                        None => {}
+                    }
+                    match outcome {
+                        Outcome::Arrived(arrival) => batch.push(arrival, run, &signal),
+                        Outcome::Failed(ApiError::Cancelled) | Outcome::QueryViaDsQuery => {}
+                        Outcome::Failed(e) => {
+                            let message = transport.describe(&e);
+                            // Grafana refusing the token mid-session (revoked, expired) is
+                            // the whole connection's problem: say it at the top too.
+                            if matches!(e, ApiError::Unauthorized { .. }) {
+                                conn.fatal.set(Some(message.clone()));
+                            }
+                            run.failures.update(|f| f.push(message));
+                        }
+                    }
+                }
+            })
+            .await;
+        if !signal.aborted() {
+            batch.flush(run);
+            run.phase.set(Phase::Finished);
+        }
+    });
+}
+
+/// How often, at most, a running cell redraws while answers arrive: every redraw
+/// re-pivots all the series so far and redraws the chart, which for fifty datasources is
+/// most of the work.
+const REDRAW_EVERY_MS: f64 = 250.0;
+
+/// Redraws while a run goes on take at most about a fifth of the main thread: the pause
+/// between them is at least this many times the last draw's duration.
+const REDRAW_PAUSE_PER_DRAW: f64 = 4.0;
+
+/// The first answers wait this long for the others, which on a healthy fleet come within
+/// tens of milliseconds: one first draw of them all, not a draw of the first answer that
+/// the next one has to wait for (a first Plotly draw takes about 100 ms).
+const FIRST_DRAW_AFTER_MS: f64 = 120.0;
+
+/// Answers that arrived but are not on screen yet. The first are shown shortly after the
+/// first arrives ([`FIRST_DRAW_AFTER_MS`]); later ones after a pause ([`REDRAW_EVERY_MS`],
+/// longer when drawing is slow; a timer shows what is left), and the rest when the run ends.
+#[derive(Default)]
+struct Batch {
+    pending: RefCell<Vec<Arrival>>,
+    first_arrival_ms: Cell<Option<f64>>,
+    last_flush_ms: Cell<Option<f64>>,
+    timer_armed: Cell<bool>,
+}
+
+impl Batch {
+    fn push(self: &Rc<Self>, arrival: Arrival, run: CellRun, signal: &AbortSignal) {
+        self.pending.borrow_mut().push(arrival);
+        let now = perf::now_ms();
+        let first = self.first_arrival_ms.get().unwrap_or(now);
+        self.first_arrival_ms.set(Some(first));
+        let (since, pause) = match self.last_flush_ms.get() {
+            Some(last) => (now - last, REDRAW_EVERY_MS.max(REDRAW_PAUSE_PER_DRAW * perf::last_draw_ms())),
+            None => (now - first, FIRST_DRAW_AFTER_MS),
+        };
+        if since >= pause {
+            self.flush(run);
+        } else if !self.timer_armed.replace(true) {
+            let (batch, signal) = (self.clone(), signal.clone());
+            let wait = (pause - since).ceil() as i32;
+            leptos::task::spawn_local(async move {
+                perf::sleep_ms(wait).await;
+                batch.timer_armed.set(false);
+                if !signal.aborted() {
+                    batch.flush(run);
+                }
+            });
+        }
+    }
+
+    fn flush(&self, run: CellRun) {
+        let mut pending = self.pending.borrow_mut();
+        if !pending.is_empty() {
+            run.arrived.update(|all| all.append(&mut pending));
+            self.last_flush_ms.set(Some(perf::now_ms()));
+        }
+    }
+}
+
+/// Runs a cell's `queries` on one datasource as `plan` says, by `route`: every request of the
+/// core's [`DatasourceQuery`] at the same time, then its answers put together.
+pub async fn query_datasource(
+    transport: &Transport,
+    ds: &Datasource,
+    route: Route,
+    queries: &[String],
+    plan: &CellPlan,
+    signal: &AbortSignal,
+) -> Result<Arrival, ApiError> {
+    let planned = DatasourceQuery::new(ds, route, queries, plan);
+    let answers =
+        futures::future::join_all(planned.exchanges().into_iter().map(|e| transport.drive(e, signal))).await;
+    planned.finish(answers)
+}

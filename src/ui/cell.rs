@@ -1,0 +1,333 @@
+//! One query cell on the page: its query, its result (a Plotly chart, a table or its last
+//! values, CSV and PNG downloads) and the problems of each datasource beside it. Cells
+//! render independently: a cell that fails shows why, and every other cell goes on.
+
+use leptos::prelude::*;
+use promnote_core::api::prom::format_value;
+use promnote_core::data::chart::{self, figure, ChartStyle, ColorScheme};
+use promnote_core::data::csv;
+use promnote_core::data::plan::CellPlan;
+use promnote_core::data::table::WideTable;
+use promnote_core::report::format::query_letter;
+use promnote_core::report::options::{CellOptions, ChartKind, DEFAULT_TOP};
+use promnote_core::time::clock::rfc3339_utc;
+
+use crate::download;
+use crate::session::cells::{retry, run_cell};
+use crate::session::Connection;
+use crate::state::{CellState, OpenReport};
+use crate::ui::cell_editor::CellEditor;
+use crate::ui::chart::{prefers_dark, Chart, FigureJson};
+
+/// At most this many rows are shown in a table view; the CSV has them all.
+const TABLE_ROWS_SHOWN: usize = 500;
+
+/// The cell's table, pivoted from every datasource's answer.
+fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
+    Memo::new(move |_| {
+        let plan = cell.run.plan.get()?;
+        // The typed query names label-less series of a cell of several queries; it counts
+        // from the next run, not at every keystroke.
+        let now = promnote_core::report::Cell {
+            query: cell.query.get_untracked(),
+            options: cell.options.get(),
+            also: cell.also.get(),
+        };
+        cell.run.arrived.with(|all| {
+            Some(plan.table(all.iter().flat_map(|a| &a.range), all.iter().flat_map(|a| &a.instant), &now))
+        })
+    })
+}
+
+fn style_for(options: &CellOptions, plan: &CellPlan, title: &str) -> ChartStyle {
+    let partial_label = plan.partial_label();
+    ChartStyle {
+        scheme: if prefers_dark() { ColorScheme::Dark } else { ColorScheme::Light },
+        height: 440,
+        kind: options.chart,
+        unit: options.unit,
+        value_label: options.axis.clone().unwrap_or_default(),
+        partial_label,
+        image_name: title.to_owned(),
+    }
+}
+
+/// One cell on the page.
+#[component]
+#[expect(
+    clippy::too_many_lines,
+    reason = "a cell's view! markup: head, query, chart or table, downloads, problems"
+)]
+pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl IntoView {
+    let run = cell.run;
+    let table = cell_table(cell);
+    // The reader's choice to see a chart cell as a table, without editing the cell.
+    let as_table = RwSignal::new(false);
+    let show_table = move || as_table.get() || cell.options.with(|o| o.chart.is_table());
+    let stat = move || cell.options.with(|o| o.chart == ChartKind::Stat);
+    let figure_json = Memo::new(move |_| {
+        let table = table.get()?;
+        let options = cell.options.get();
+        if table.columns.is_empty() || show_table() {
+            return None;
+        }
+        let plan = run.plan.get_untracked()?;
+        let title = cell.title();
+        Some(FigureJson::from(&figure(&table, &style_for(&options, &plan, &title))))
+    });
+    let draw_error = RwSignal::new(None::<String>);
+    // The figure last drawn: a cell has settled only when the figure it shows now is on
+    // screen, not an earlier one drawn from the first datasources to answer.
+    let drawn = RwSignal::new(None::<FigureJson>);
+    let on_drawn = move |figure: FigureJson| drawn.set(Some(figure));
+    let has_rows = move || table.with(|t| t.as_ref().is_some_and(|t| !t.columns.is_empty()));
+    let state = move || {
+        let shown = show_table() || figure_json.with(Option::is_some);
+        run.phase.with(|phase| phase.state(run.plan.with(Option::is_some), has_rows(), shown))
+    };
+    // Settled: the run finished and its chart (if any) is on screen.
+    Effect::new(move |_| {
+        let g = run.generation.get();
+        let finished = !run.running();
+        let waiting_for_draw = figure_json.with(|figure| figure.is_some() && drawn.with(|d| d != figure))
+            && draw_error.with(Option::is_none);
+        if finished && !waiting_for_draw {
+            run.settled.set(g);
+        }
+    });
+    let run_now = move || run_cell(conn, report, cell);
+    let notes = move || {
+        let mut notes = run.arrived.with(|all| all.iter().flat_map(|a| a.notes.clone()).collect::<Vec<_>>());
+        let folded = table.with(|t| t.as_ref().map_or(0, |t| t.folded));
+        if folded > 0 && !show_table() && cell.options.with(|o| o.top.is_none()) {
+            notes.push(format!(
+                "The chart shows the {DEFAULT_TOP} largest series; the other {folded} are summed as \"other\". Add top=all to the cell's options to draw every series; the CSV (one row per sample) has them all."
+            ));
+        }
+        notes
+    };
+    let key = cell.key;
+    let title_id = format!("cell-{key}-title");
+    let summary_id = format!("cell-{key}-summary");
+    let chart_summary = move || {
+        let kind = cell.options.with(|o| o.chart);
+        let drawn = figure_json.with(Option::is_some);
+        table
+            .with(|t| t.as_ref().filter(|_| drawn).map(|t| chart::summary(kind, t)))
+            .map(|text| format!("{text} Show table lists every value."))
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="cell" data-testid="cell" data-state=state data-runs=move || run.generation.get().to_string()
+            data-settled=move || (run.settled.get() == run.generation.get()).to_string()
+            data-evaluated-at=move || run.plan.with(|p| p.as_ref().map(|p| p.evaluated_ms().to_string()).unwrap_or_default())>
+            <div class="cell-head">
+                <h3 data-testid="cell-title" id=title_id.clone()>{move || cell.title()}</h3>
+                <div class="cell-tools no-print">
+                    <button type="button" class="secondary" data-testid="run-cell" title="Run this cell (Ctrl+Enter in the editor)"
+                        on:click=move |_| run_now()>"Run"</button>
+                    <button type="button" class="secondary" data-testid="edit-cell" aria-pressed=move || cell.editing.get().to_string()
+                        on:click=move |_| cell.editing.update(|e| *e = !*e)>{move || if cell.editing.get() { "Close editor" } else { "Edit" }}</button>
+                    <button type="button" class="icon" data-testid="move-up" title="Move up" aria-label="Move cell up" on:click=move |_| report.shift(key, -1)><span aria-hidden="true">"↑"</span></button>
+                    <button type="button" class="icon" data-testid="move-down" title="Move down" aria-label="Move cell down" on:click=move |_| report.shift(key, 1)><span aria-hidden="true">"↓"</span></button>
+                    <button type="button" class="icon" data-testid="delete-cell" title="Delete cell" aria-label="Delete cell" on:click=move |_| report.remove(key)><span aria-hidden="true">"✕"</span></button>
+                </div>
+            </div>
+            <Show when=move || cell.editing.get()>
+                <CellEditor conn cell on_run=Callback::new(move |()| run_now()) />
+            </Show>
+            <Show when=move || !cell.editing.get()>
+                <details class="query">
+                    <summary>"Query"</summary>
+                    <pre><code>{move || cell.query.get()}</code></pre>
+                    {move || cell.also.get().into_iter().enumerate().map(|(i, q)| view! {
+                        <p class="muted query-more">{format!("Query {}{}", query_letter(i + 1), q.legend.map(|l| format!(", legend {l}")).unwrap_or_default())}</p>
+                        <pre><code>{q.query}</code></pre>
+                    }).collect_view()}
+                    <p class="muted">{move || describe(&cell.options.get(), &run.sent.get(), &typed(cell))}</p>
+                </details>
+            </Show>
+            <div class="cell-body">
+                <div class="chart-area">
+                    <Show when=move || !show_table()>
+                        // A labelled figure: the cell's title names it, the caption sums it
+                        // up in words, and the table view is its text alternative.
+                        <figure class="chart-figure" aria-labelledby=title_id.clone() aria-describedby=summary_id.clone()>
+                            <Chart figure=figure_json.into() on_drawn draw_error />
+                            <figcaption id=summary_id.clone() data-testid="chart-summary">{chart_summary}</figcaption>
+                        </figure>
+                    </Show>
+                    <Show when=move || show_table() && has_rows() && !stat()>
+                        <TableView table=table.into() caption=Signal::derive(move || cell.title()) />
+                    </Show>
+                    <Show when=move || stat() && has_rows()>
+                        <StatView table=table.into() unit=Signal::derive(move || cell.options.with(|o| o.axis.clone().unwrap_or_else(|| o.unit.name().to_owned()))) caption=Signal::derive(move || cell.title()) />
+                    </Show>
+                    {move || match state() {
+                        "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this cell."</p> }.into_any()),
+                        "loading" if !has_rows() => Some(view! { <p class="placeholder">"Querying…"</p> }.into_any()),
+                        "cancelled" => Some(view! { <p class="notice" data-testid="cancelled">"Cancelled before every datasource answered. Press Run to run this cell again."</p> }.into_any()),
+                        "empty" if run.failures.with(Vec::is_empty) && conn.fatal.with(Option::is_none) => Some(view! {
+                            <p class="notice" data-testid="error">"No data for this range: no datasource has series for this query. Check the query and the time range."</p>
+                        }.into_any()),
+                        _ => None,
+                    }}
+                    {move || run.phase.with(|p| p.invalid().map(str::to_owned)).map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+                    {move || draw_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
+                    <Show when=has_rows>
+                        <div class="downloads no-print">
+                            <Show when=move || cell.options.with(|o| !o.chart.is_table())>
+                                <button type="button" class="secondary" data-testid="table-view" aria-pressed=move || as_table.get().to_string()
+                                    on:click=move |_| as_table.update(|t| *t = !*t)>
+                                    {move || if as_table.get() { "Show chart" } else { "Show table" }}
+                                </button>
+                            </Show>
+                            // The modebar's camera and zoom reset, for the keyboard.
+                            <Show when=move || !show_table() && drawn.with(Option::is_some)>
+                                <button type="button" class="secondary" data-testid="download-png" on:click=move |ev| {
+                                    let name = chart::file_name(&cell.title());
+                                    if let Some(chart) = chart_of(&ev) {
+                                        if let Err(e) = crate::ui::chart::download_png(&chart, &name) {
+                                            draw_error.set(Some(e));
+                                        }
+                                    }
+                                }>"PNG"</button>
+                                <button type="button" class="secondary" data-testid="reset-zoom" on:click=move |ev| {
+                                    if let Some(chart) = chart_of(&ev) {
+                                        crate::ui::chart::reset_zoom(&chart);
+                                    }
+                                }>"Reset zoom"</button>
+                            </Show>
+                            <button type="button" class="secondary" data-testid="download-csv" on:click=move |_| {
+                                let (Some(t), Some(p)) = (table.get_untracked(), run.plan.get_untracked()) else { return };
+                                let name = format!("{}.csv", chart::file_name(&cell.title()));
+                                if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::wide(&t, p.zone())) {
+                                    draw_error.set(Some(e));
+                                }
+                            }>"CSV (one column per series)"</button>
+                            <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
+                                let Some(p) = run.plan.get_untracked() else { return };
+                                let name = format!("{}-tidy.csv", chart::file_name(&cell.title()));
+                                let text = run.arrived.with_untracked(|all| csv::tidy(all, p.zone()));
+                                if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &text) {
+                                    draw_error.set(Some(e));
+                                }
+                            }>"CSV (one row per sample)"</button>
+                        </div>
+                    </Show>
+                    {move || run.plan.get().map(|p| view! {
+                        <p class="muted evaluated">"Evaluated at " {rfc3339_utc(p.evaluated_ms())}</p>
+                    })}
+                </div>
+                <aside class="cell-side" aria-label="Problems with this cell">
+                    <For each=move || run.failures.get().into_iter().enumerate() key=|(i, m)| (*i, m.clone()) let:((_, message))>
+                        <p class="error" data-testid="error" role="alert">
+                            {message}
+                            <button type="button" class="link no-print" data-testid="retry" on:click=move |_| {
+                                retry(conn);
+                            }>"Retry"</button>
+                        </p>
+                    </For>
+                    <For each=move || notes().into_iter().enumerate() key=|(i, n)| (*i, n.clone()) let:((_, note))>
+                        <p class="note">{note}</p>
+                    </For>
+                </aside>
+            </div>
+        </section>
+    }
+}
+
+/// The chart of the cell whose button sent `ev`.
+fn chart_of(ev: &leptos::ev::MouseEvent) -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let button: web_sys::Element = ev.target()?.dyn_into().ok()?;
+    let cell = button.closest("section.cell").ok()??;
+    cell.query_selector("[data-testid=chart]").ok()??.dyn_into().ok()
+}
+
+/// Every query of the cell as typed, one per line (as [`CellRun::sent`] holds them sent).
+fn typed(cell: CellState) -> String {
+    let first = cell.query.get();
+    cell.also.with(|also| {
+        std::iter::once(first.as_str())
+            .chain(also.iter().map(|q| q.query.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// One line under the query: how it is evaluated, and the query as sent when variables
+/// or macros changed it.
+fn describe(options: &CellOptions, sent: &str, typed: &str) -> String {
+    let evaluation = options.evaluation();
+    if !sent.is_empty() && sent != typed {
+        format!("{evaluation} Sent as: {sent}")
+    } else {
+        evaluation
+    }
+}
+
+/// A stat cell: each series' last value, as Grafana's stat, gauge and bar gauge panels
+/// show it.
+#[component]
+pub fn StatView(
+    table: Signal<Option<WideTable>>,
+    #[prop(into)] unit: Signal<String>,
+    /// The cell's title, which the caption repeats.
+    caption: Signal<String>,
+) -> impl IntoView {
+    move || {
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let rows = t
+                .columns
+                .iter()
+                .map(|c| view! { <tr><th scope="row">{c.name.clone()}</th><td>{c.last().map(format_value).unwrap_or_default()}</td></tr> })
+                .collect_view();
+            let unit = unit.get();
+            let head = if unit == "none" { "last value".to_owned() } else { format!("last value ({unit})") };
+            Some(view! {
+                <div class="table-wrap" data-testid="table">
+                    <table class="data"><caption>{caption.get()}" (last values)"</caption><thead><tr><th scope="col">"series"</th><th scope="col">{head}</th></tr></thead><tbody>{rows}</tbody></table>
+                </div>
+            })
+        })
+    }
+}
+
+/// A table view of a cell: rows are times, columns series; the latest rows first.
+#[component]
+pub fn TableView(
+    table: Signal<Option<WideTable>>,
+    /// The cell's title, which the caption repeats.
+    caption: Signal<String>,
+) -> impl IntoView {
+    move || {
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let total = t.row_labels.len();
+            let shown: Vec<usize> = (0..total).rev().take(TABLE_ROWS_SHOWN).collect();
+            let head = t.columns.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view();
+            let rows = shown
+                .iter()
+                .map(|&r| {
+                    let cells = t
+                        .columns
+                        .iter()
+                        .map(|c| view! { <td>{c.values[r].map(format_value).unwrap_or_default()}</td> })
+                        .collect_view();
+                    view! { <tr><th scope="row">{t.row_labels[r].clone()}</th>{cells}</tr> }
+                })
+                .collect_view();
+            let more = (total > TABLE_ROWS_SHOWN).then(|| {
+                view! { <p class="muted">{format!("Showing the latest {TABLE_ROWS_SHOWN} of {total} rows; the CSV has all of them.")}</p> }
+            });
+            Some(view! {
+                <div class="table-wrap" data-testid="table">
+                    <table class="data"><caption>{caption.get()}" (latest first)"</caption><thead><tr><th scope="col">"time"</th>{head}</tr></thead><tbody>{rows}</tbody></table>
+                </div>
+                {more}
+            })
+        })
+    }
+}

@@ -1,0 +1,175 @@
+//! The gallery of reports (the built-in ones, or a published site's snapshots; the
+//! reader's own; new; from a file or a dropped dashboard), and what opens a report: a
+//! link to one, a share link, a file.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use promnote_core::api::replay::SnapshotEntry;
+use promnote_core::report::format::{self, Block, Cell, Report};
+use promnote_core::report::share;
+use promnote_core::report::{CellOptions, ChartKind, FrontMatter};
+use promnote_core::time::clock::taken_at_text;
+
+use crate::session::cells::run_all;
+use crate::session::Connection;
+use crate::state::{built_in, OpenReport, BUILT_IN, MINE};
+
+/// The gallery: the built-in reports (or, while the page shows a published site's
+/// snapshots, those), the user's own, a new one, one from a file.
+#[component]
+pub fn Gallery(
+    report: OpenReport,
+    conn: Connection,
+    problem: RwSignal<Option<String>>,
+    /// The snapshots to list instead of the built-in reports.
+    #[prop(into)]
+    snapshots: Signal<Option<Vec<SnapshotEntry>>>,
+) -> impl IntoView {
+    let built_ins: Vec<(String, String, Option<String>)> = BUILT_IN
+        .iter()
+        .filter_map(|b| {
+            format::parse(b.source).ok().map(|nb| (b.id.to_owned(), nb.front.title, nb.front.description))
+        })
+        .collect();
+    let reports = move || match snapshots.get() {
+        Some(entries) => entries
+            .into_iter()
+            .map(|e| (e.id, e.title, Some(format!("Snapshot taken {}", taken_at_text(e.taken_at_ms)))))
+            .collect(),
+        None => built_ins.clone(),
+    };
+    let new_report = move |_| {
+        let template = Report {
+            front: FrontMatter { title: "My report".into(), ..Default::default() },
+            blocks: vec![
+                Block::Prose(
+                    "Write what this report shows. Cells below run on every Prometheus datasource.".into(),
+                ),
+                Block::Cell(Cell::new(
+                    "sum by (job) (up)",
+                    CellOptions {
+                        title: Some("Targets up, per job".into()),
+                        chart: ChartKind::Line,
+                        ..Default::default()
+                    },
+                )),
+            ],
+        };
+        open_mine(report, conn, template);
+    };
+    let import_open = RwSignal::new(false);
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    // A report (.md) or a Grafana dashboard's JSON, from the file picker or dropped here.
+    let open_file = move |file: web_sys::File| {
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            match text.ok().and_then(|t| t.as_string()) {
+                Some(text) if crate::ui::import::looks_like_json(&name, &text) => {
+                    crate::ui::import::open_dashboard(report, conn, problem, &text, &name);
+                }
+                Some(text) => match format::parse(&text) {
+                    Ok(nb) => {
+                        problem.set(None);
+                        open_mine(report, conn, nb);
+                    }
+                    Err(e) => problem.set(Some(format!("{name} is not a report promnote can read: {e}"))),
+                },
+                None => problem.set(Some(format!(
+                    "{name} could not be read as text: open a report (.md) or a Grafana dashboard (.json)."
+                ))),
+            }
+        });
+    };
+    let on_file = move |_| {
+        let Some(input) = file_input.get_untracked() else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        open_file(file);
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            open_file(file);
+        }
+    };
+    view! {
+        <nav class="gallery no-print" aria-label="Reports"
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
+            <ul>
+                {move || reports().into_iter().map(|(id, title, description)| {
+                    let href = format!("#/{id}");
+                    let current = id.clone();
+                    view! {
+                        <li>
+                            <a href=href data-testid="report-link" data-report=id title=description.unwrap_or_default()
+                                aria-current=move || (report.id.get() == current).then_some("page")>{title}</a>
+                        </li>
+                    }
+                }).collect_view()}
+                <Show when=move || report.id.get() == MINE || crate::state::has_mine()>
+                    <li><a href="#/my-report" data-testid="report-link" data-report="my-report"
+                        aria-current=move || (report.id.get() == MINE).then_some("page")>"My report"</a></li>
+                </Show>
+            </ul>
+            <div class="gallery-actions">
+                <button type="button" class="secondary" data-testid="new-report" on:click=new_report>"New report"</button>
+                <label class="file-button secondary">
+                    "Open a file"
+                    <input type="file" accept=".md,.markdown,.json,text/markdown,text/plain,application/json" data-testid="open-file"
+                        aria-label="Open a report (.md) or a Grafana dashboard (.json)" node_ref=file_input on:change=on_file />
+                </label>
+                <crate::ui::import::ImportButton open=import_open />
+            </div>
+        </nav>
+        <crate::ui::import::DashboardImport report conn problem open=import_open />
+        {move || problem.get().map(|p| view! { <p class="error" data-testid="error" role="alert">{p}</p> })}
+    }
+}
+
+/// Makes `nb` the user's own report, opens it and runs it.
+pub fn open_mine(report: OpenReport, conn: Connection, nb: Report) {
+    report.load(MINE, nb, None, &BTreeMap::new());
+    report.save();
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash("/my-report");
+    }
+    run_all(conn, report);
+}
+
+/// What opening a share link gives: the Grafana URL it points at, and what the reader
+/// should know about values it held that the report's variables cannot take.
+pub struct Opened {
+    /// The Grafana address in the link.
+    pub grafana: Option<String>,
+    /// Why some of the link's variable values were not used (empty when all were).
+    pub refused: Option<String>,
+}
+
+/// Opens a share link's report, with the link's variable values where the variables
+/// can take them ([`Report::requested`]).
+pub fn open_shared(report: OpenReport, fragment: &str) -> Result<Opened, String> {
+    let shared = share::decode(fragment).map_err(|e| e.to_string())?;
+    let nb = format::parse(&shared.source).map_err(|e| format!("The shared report cannot be read: {e}"))?;
+    let (vars, refused) = nb.requested(shared.vars);
+    let refused = (!refused.is_empty()).then(|| {
+        format!(
+            "Some of the link's variable values were not used, so those variables start as the report sets them: {}.",
+            refused.join("; ")
+        )
+    });
+    report.load(MINE, nb, Some((shared.from, shared.to)), &vars);
+    report.save();
+    Ok(Opened { grafana: shared.grafana, refused })
+}
+
+/// The report id in `#/<id>`, if the fragment is a report link.
+pub fn route(fragment: &str) -> Option<String> {
+    fragment.strip_prefix("#/").filter(|id| !id.is_empty()).map(str::to_owned)
+}
+
+/// Whether `id` names a report that can be opened.
+pub fn known(id: &str) -> bool {
+    built_in(id).is_some() || id == MINE
+}
