@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { stackState, watchConsole, ReportPage, expectedName, fillRecipe, waitForServer, runCaddy, connectDirect as connectTo } from './support.mjs';
+import { stackState, watchConsole, watchAuthorization, ReportPage, expectedName, fillRecipe, waitForServer, runCaddy, connectDirect as connectTo } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PAGE_ORIGIN = `http://127.0.0.1:${GRAFANA_PORT}`;
@@ -24,14 +24,15 @@ test.afterEach(async () => {
   console_.assertNoPanic();
 });
 
-/** Every request that carried an Authorization header: its origin and the header. */
-function authorizedRequests(page) {
-  const seen = [];
-  page.on('request', async (r) => {
-    const auth = (await r.allHeaders()).authorization;
-    if (auth) seen.push({ origin: new URL(r.url()).origin, auth });
-  });
-  return seen;
+/**
+ * The requests that carried an Authorization header, once every header read is done;
+ * a request whose headers could not be read went nowhere but the page's own origin or
+ * `allowed` (where credentials may go).
+ */
+async function authorizedRequests(watched, allowed) {
+  const { authorized, unread } = await watched.settled();
+  for (const url of unread) expect([new URL(SITE).origin, allowed]).toContain(new URL(url).origin);
+  return authorized.map(({ origin, auth }) => ({ origin, auth }));
 }
 
 function hashPassword(password) {
@@ -42,7 +43,7 @@ test('a Prometheus alone, called directly from another origin, draws the report 
   const state = stackState();
   const north = state.prometheus[0];
   const url = `http://127.0.0.1:${north.port}/`;
-  const authorized = authorizedRequests(page);
+  const watched = watchAuthorization(page);
   const report = await connectDirect(page, url);
   await expect(report.datasources).toHaveCount(1);
   await report.waitDrawn();
@@ -62,6 +63,7 @@ test('a Prometheus alone, called directly from another origin, draws the report 
     });
   }
   expect(checked).toBeGreaterThan(50);
+  const authorized = await authorizedRequests(watched, new URL(url).origin);
   expect(authorized, 'no credentials were configured, none are sent').toEqual([]);
 });
 
@@ -98,7 +100,7 @@ test('Basic sign-in through the tested Caddy recipe: a wrong password is named a
   const stop = await runCaddy(recipe, port);
   try {
     const url = `http://127.0.0.1:${port}/`;
-    const authorized = authorizedRequests(page);
+    const watched = watchAuthorization(page);
     let report = await connectDirect(page, url, { auth: 'basic', user: 'promnote', secret: 'wrong' });
     await expect(report.datasources.first()).toHaveAttribute('data-status', 'error');
     await expect(report.errors.first()).toContainText('refused the credentials given for it (HTTP 401)');
@@ -109,6 +111,7 @@ test('Basic sign-in through the tested Caddy recipe: a wrong password is named a
     const south = state.expected.series.filter((s) => s.datasource === state.prometheus[1].name);
     expect((await report.traces()).length).toBe(south.length);
     const right = `Basic ${Buffer.from('promnote:pa ss:wörd').toString('base64')}`;
+    const authorized = await authorizedRequests(watched, `http://127.0.0.1:${port}`);
     expect(authorized.filter((r) => r.auth === right).length).toBeGreaterThan(2);
     for (const { origin } of authorized) expect(origin).toBe(`http://127.0.0.1:${port}`);
     const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
@@ -139,7 +142,7 @@ test('bearer sign-in: the token goes only to that Prometheus, and is kept for th
 `, port);
   try {
     const url = `http://127.0.0.1:${port}/`;
-    const authorized = authorizedRequests(page);
+    const watched = watchAuthorization(page);
     const report = new ReportPage(page);
     await report.open(SITE);
     await page.locator('details.direct summary').click();
@@ -149,6 +152,7 @@ test('bearer sign-in: the token goes only to that Prometheus, and is kept for th
     await page.getByTestId('keep-tab').check();
     await report.connectButton.click();
     await report.waitDrawn();
+    const authorized = await authorizedRequests(watched, `http://127.0.0.1:${port}`);
     expect(authorized.length).toBeGreaterThan(2);
     for (const r of authorized) expect(r).toEqual({ origin: `http://127.0.0.1:${port}`, auth: `Bearer ${token}` });
     expect(await page.evaluate(() => localStorage.length)).toBe(0);

@@ -29,6 +29,31 @@ export function watchConsole(page) {
   };
 }
 
+/**
+ * Every request the page sends, with its Authorization header (if any), read as each
+ * request goes out. `settled()` stops listening and waits for every read, so that no
+ * read is still pending when the test ends (Playwright fails a test whose listener is
+ * cut short). A read that cannot finish (the request was torn down) is listed by URL in
+ * `unread`, so a test can still check where it went.
+ */
+export function watchAuthorization(page) {
+  const reads = [];
+  const listener = (r) => {
+    reads.push(r.allHeaders().then((headers) => ({ url: r.url(), auth: headers.authorization }), () => ({ url: r.url(), unread: true })));
+  };
+  page.on('request', listener);
+  return {
+    async settled() {
+      page.off('request', listener);
+      const all = await Promise.all(reads);
+      return {
+        authorized: all.filter((r) => r.auth).map(({ url, auth }) => ({ url, origin: new URL(url).origin, auth })),
+        unread: all.filter((r) => r.unread).map((r) => r.url),
+      };
+    },
+  };
+}
+
 export class ReportPage {
   constructor(page) {
     this.page = page;
