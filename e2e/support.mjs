@@ -21,9 +21,10 @@ export function watchConsole(page) {
   return {
     messages,
     assertNoPanic() {
-      // A panic, or any wasm trap or stack overflow (which, inside a task, leaves it
-      // half-run: a later panic then names only the symptom).
-      const panics = messages.filter((m) => /panicked at|RuntimeError|Maximum call stack|closure invoked/.test(m));
+      // A panic, any wasm trap or stack overflow, or any exception the page did not catch
+      // (thrown inside a task's poll, it leaves the task half-run: a later wake-up then
+      // panics with 'RefCell already borrowed', which names only the symptom).
+      const panics = messages.filter((m) => /^pageerror:|panicked at|RuntimeError|Maximum call stack|closure invoked/.test(m));
       // On a panic, everything the page said before it: what led there.
       expect(panics, `console must not contain a panic; the whole console:\n${messages.join('\n')}`).toEqual([]);
       const csp = messages.filter((m) => m.includes('Content Security Policy'));

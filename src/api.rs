@@ -21,7 +21,7 @@ use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
 use promnote_core::run::machine::REQUEST_TIMEOUT_S;
 use promnote_core::run::{Machine, Next};
 use promnote_core::time::clock::taken_at_text;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, AbortSignal, RequestCredentials, RequestMode, RequestRedirect, ResponseType};
 
 /// What a replay answers from: the site's demo data, or a published report's snapshot.
@@ -203,9 +203,13 @@ struct Deadline {
 impl Deadline {
     fn start(user: &AbortSignal, seconds: u32) -> Self {
         let controller = AbortController::new().ok();
+        // `abort` with its reason bound to `undefined`: called as the user's signal's
+        // listener, it would otherwise take the event as the reason, and the fetch would
+        // reject with an Event, which gloo-net cannot turn into an error (it throws a JS
+        // exception inside the poll, and the task is left half-run).
         let abort = controller.as_ref().and_then(|c| {
             let method = js_sys::Reflect::get(c, &"abort".into()).ok()?;
-            Some(method.dyn_into::<js_sys::Function>().ok()?.bind0(c))
+            Some(method.dyn_into::<js_sys::Function>().ok()?.bind1(c, &JsValue::UNDEFINED).unchecked_into())
         });
         let mut timer = None;
         if let (Some(abort), Some(controller)) = (&abort, &controller) {
