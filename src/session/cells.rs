@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use promnote_core::api::{ApiError, Datasource, Route};
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
+use promnote_core::report::substitute::Query;
 use promnote_core::run::cell::{
     after_health, prepare_cell, DatasourceQuery, Outcome, Phase, PreparedCell, Start, Then,
     PARALLEL_DATASOURCES,
@@ -96,7 +97,7 @@ pub fn run_cell(conn: Connection, report: OpenReport, cell: CellState) {
         run.arrived.set(vec![Arrival { notes: vec![note.clone()], ..Default::default() }]);
     }
     run.plan.set(Some(plan.clone()));
-    run.sent.set(queries.join("\n"));
+    run.sent.set(queries.iter().map(Query::text).collect::<Vec<_>>().join("\n"));
     run.phase.set(Phase::Running);
     let batch = Rc::new(Batch::default());
     leptos::task::spawn_local(async move {
@@ -219,7 +220,7 @@ pub async fn query_datasource(
     transport: &Transport,
     ds: &Datasource,
     route: Route,
-    queries: &[String],
+    queries: &[Query],
     plan: &CellPlan,
     signal: &AbortSignal,
 ) -> Result<Arrival, ApiError> {

@@ -41,6 +41,7 @@ fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
 
 fn style_for(options: &CellOptions, plan: &CellPlan, title: &str) -> ChartStyle {
     let partial_label = plan.partial_label();
+    let clipped_label = plan.clipped_label();
     ChartStyle {
         scheme: if prefers_dark() { ColorScheme::Dark } else { ColorScheme::Light },
         height: 440,
@@ -48,6 +49,7 @@ fn style_for(options: &CellOptions, plan: &CellPlan, title: &str) -> ChartStyle 
         unit: options.unit,
         value_label: options.axis.clone().unwrap_or_default(),
         partial_label,
+        clipped_label,
         image_name: title.to_owned(),
     }
 }
@@ -208,7 +210,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                             <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
                                 let Some(p) = run.plan.get_untracked() else { return };
                                 let name = format!("{}-tidy.csv", chart::file_name(&cell.title()));
-                                let text = run.arrived.with_untracked(|all| csv::tidy(all, p.zone()));
+                                let text = run.arrived.with_untracked(|all| csv::tidy(all, p.periods(), p.zone()));
                                 if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &text) {
                                     draw_error.set(Some(e));
                                 }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use promnote_core::data::chart::file_name;
 use promnote_core::data::csv;
+use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
 use promnote_core::report::share::{self, Shared};
 use promnote_core::report::{Cell, CellOptions};
@@ -144,8 +145,8 @@ pub fn ReportView(
                 }>"Download .md"</button>
                 <button type="button" class="secondary" data-testid="download-report-csv" on:click=move |_| {
                     let zone = conn.zone.get_untracked();
-                    let cells: Vec<(String, Vec<Arrival>)> = report.cells().iter().map(|c| (c.title(), c.run.arrived.get_untracked())).collect();
-                    let parts: Vec<(&str, &[Arrival])> = cells.iter().map(|(title, arrived)| (title.as_str(), arrived.as_slice())).collect();
+                    let cells: Vec<(String, Vec<Arrival>, Option<CellPlan>)> = report.cells().iter().map(|c| (c.title(), c.run.arrived.get_untracked(), c.run.plan.get_untracked())).collect();
+                    let parts: Vec<csv::ReportCell<'_>> = cells.iter().map(|(title, arrived, plan)| (title.as_str(), arrived.as_slice(), plan.as_ref().and_then(CellPlan::periods))).collect();
                     let name = format!("{}.csv", file_name(&report.front.get_untracked().title));
                     if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::report_tidy(&parts, &zone)) {
                         report_error.set(Some(e));

@@ -109,7 +109,8 @@ pub enum Command {
     /// Run one PromQL query on every Prometheus datasource and print the merged answer.
     ///
     /// Series are told apart by datasource and labels (two clusters' `staging` hubs stay
-    /// two series); `--step 1d` gives whole calendar days in `--tz`.
+    /// two series); `--step 1d`, `1w`, `1M` and `1y` give whole calendar days, ISO weeks,
+    /// months and years in `--tz`, each evaluated at the midnight that ends it.
     Query(QueryArgs),
     /// Run every cell of a report notebook (Markdown with ```promql cells).
     ///
@@ -161,8 +162,8 @@ pub struct RangeArgs {
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub to: Option<String>,
 
-    /// The IANA time zone whose midnights cut calendar days and in which times are
-    /// written, e.g. Europe/Berlin.
+    /// The IANA time zone whose midnights cut calendar days, weeks, months and years,
+    /// and in which times are written, e.g. Europe/Berlin.
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub tz: String,
 }

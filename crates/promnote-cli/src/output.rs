@@ -12,7 +12,9 @@ use promnote_core::data::csv;
 use promnote_core::data::series::Arrival;
 use promnote_core::data::table::WideTable;
 use promnote_core::report::format::query_letter;
+use promnote_core::report::substitute::Query;
 use promnote_core::time::clock::iso_time;
+use promnote_core::time::periods::{Calendar, PeriodPlan};
 use serde_json::{json, Value};
 
 use crate::cli::Format;
@@ -26,11 +28,16 @@ pub fn table(run: &CellRun) -> Option<WideTable> {
     Some(prepared.plan.table(range, instant, &run.cell))
 }
 
+/// The calendar weeks, months or years the cell reports on, for the tidy CSV's `period`.
+fn periods(run: &CellRun) -> Option<&PeriodPlan> {
+    run.prepared.as_ref().ok()?.plan.periods()
+}
+
 /// One cell in `format`: tidy CSV (the page's "CSV, one row per sample"), wide CSV (the
 /// page's "CSV"), or JSON, written to `out` as it goes.
 pub fn cell<W: fmt::Write>(out: &mut W, run: &CellRun, format: Format, zone: &TimeZone) -> fmt::Result {
     match format {
-        Format::Csv => csv::write_tidy(out, &run.arrivals, zone),
+        Format::Csv => csv::write_tidy(out, &run.arrivals, periods(run), zone),
         Format::CsvWide => match table(run) {
             Some(t) => csv::write_wide(out, &t, zone),
             None => Ok(()),
@@ -44,8 +51,8 @@ pub fn cell<W: fmt::Write>(out: &mut W, run: &CellRun, format: Format, zone: &Ti
 
 /// The whole report's tidy CSV, with a `cell` column (the page's "Report CSV").
 pub fn report_csv<W: fmt::Write>(out: &mut W, runs: &[CellRun], zone: &TimeZone) -> fmt::Result {
-    let parts: Vec<(&str, &[Arrival])> =
-        runs.iter().map(|r| (r.title.as_str(), r.arrivals.as_slice())).collect();
+    let parts: Vec<csv::ReportCell<'_>> =
+        runs.iter().map(|r| (r.title.as_str(), r.arrivals.as_slice(), periods(r))).collect();
     csv::write_report_tidy(out, &parts, zone)
 }
 
@@ -125,15 +132,23 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
                 json!({ "name": c.name, "datasource": c.datasource_name, "query": query, "labels": c.labels, "values": values })
             })
             .collect();
-        json!({ "rows": t.row_labels, "rows_are_days": t.rows_are_days, "partial_last": t.partial_last, "columns": columns })
+        let period = t.calendar.map(|unit| unit.word());
+        json!({
+            "rows": t.row_labels,
+            "rows_are_days": t.calendar == Some(Calendar::Day),
+            "period": period,
+            "keys": t.row_keys,
+            "partial_last": t.partial_last,
+            "columns": columns,
+        })
     });
     let notes: Vec<&String> = run.arrivals.iter().flat_map(|a| &a.notes).collect();
     let failures: Vec<Value> =
         run.failures.iter().map(|(ds, _, message)| json!({ "datasource": ds, "error": message })).collect();
     json!({
         "title": run.title,
-        "query": prepared.queries.first(),
-        "queries": prepared.queries,
+        "query": prepared.queries.first().map(Query::text),
+        "queries": prepared.queries.iter().map(Query::text).collect::<Vec<_>>(),
         "evaluated_at": iso_time(prepared.plan.evaluated_ms(), zone),
         "series": series,
         "table": table,

@@ -14,7 +14,7 @@ use promnote_core::api::replay::Recording;
 use promnote_core::api::{ApiError, Datasource, Route};
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
-use promnote_core::report::substitute::Bindings;
+use promnote_core::report::substitute::{Bindings, Query};
 use promnote_core::report::variables::{Selection, Source, VarQuery};
 use promnote_core::report::{Cell, Report};
 use promnote_core::run::cell::{
@@ -287,7 +287,7 @@ impl Session {
         &self,
         ds: &Datasource,
         health: &Result<Route, ApiError>,
-        queries: &[String],
+        queries: &[Query],
         plan: &CellPlan,
     ) -> Outcome {
         let via = |route| {

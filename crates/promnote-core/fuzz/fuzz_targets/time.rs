@@ -7,6 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use promnote_core::api::url::BaseUrl;
 use promnote_core::time::step::{choose_step, parse_duration, parse_step};
 use promnote_core::time::parse::{parse_time, Edge, TimeRange};
+use promnote_core::time::periods::{Calendar, PeriodPlan};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -17,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = parse_time(text, now, zone, Edge::To);
         if let Some((from, to)) = text.split_once("..") {
             if let Ok(range) = TimeRange::parse(from, to, now, zone) {
-                let _ = promnote_core::days::DayPlan::for_range(&range, zone).segments();
+                for unit in [Calendar::Day, Calendar::Week, Calendar::Month, Calendar::Year] {
+                    let plan = PeriodPlan::for_range(unit, &range, zone);
+                    let _ = (plan.segments(false), plan.segments(true), plan.labels());
+                }
             }
         }
     }

@@ -15,6 +15,7 @@ use plotly::{Bar, Configuration, Layout, Plot, Scatter};
 
 use super::table::WideTable;
 use crate::report::options::{ChartKind, Unit};
+use crate::time::periods::Calendar;
 
 /// Light or dark page; the chart's text and grid follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,6 +38,9 @@ pub struct ChartStyle {
     pub value_label: String,
     /// Hover text of a partial last bar, e.g. "so far (until 14:05 UTC)".
     pub partial_label: String,
+    /// Hover text of a first bar whose period began before the range, e.g. "the whole
+    /// month; the range starts 2026-11-14 10:30 CET"; empty when it did not.
+    pub clipped_label: String,
     /// Bars, lines, areas…
     pub kind: ChartKind,
     /// How values are formatted on the axis and in hover text.
@@ -54,10 +58,16 @@ pub fn summary(kind: ChartKind, table: &WideTable) -> String {
     match (table.row_labels.first(), table.row_labels.last()) {
         (Some(first), Some(last)) if first == last => text.push_str(&format!(", at {first}")),
         (Some(first), Some(last)) => {
-            let every = if table.rows_are_days { "daily " } else { "" };
+            let every = match table.calendar {
+                Some(Calendar::Day) => "daily ",
+                Some(Calendar::Week) => "weekly ",
+                Some(Calendar::Month) => "monthly ",
+                Some(Calendar::Year) => "yearly ",
+                None => "",
+            };
             text.push_str(&format!(", {every}from {first} to {last}"));
-            if table.partial_last && table.rows_are_days {
-                text.push_str(" (the last day so far)");
+            if let Some(unit) = table.calendar.filter(|_| table.partial_last) {
+                text.push_str(&format!(" (the last {} so far)", unit.word()));
             }
         }
         _ => {}
@@ -84,6 +94,7 @@ impl Default for ChartStyle {
             height: 520,
             value_label: String::new(),
             partial_label: "so far".into(),
+            clipped_label: String::new(),
             kind: ChartKind::default(),
             unit: Unit::default(),
             image_name: "chart".into(),
@@ -140,9 +151,16 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         ChartKind::Percent => (".4~g", ".3~g", "%"),
         _ => unit_format(style.unit),
     };
-    let x_format = if table.rows_are_days { "%a %d %b %Y" } else { "%a %d %b %Y %H:%M" };
+    // Days and instants sit on a date axis; weeks, months and years are named as people
+    // say them (`2026-W47`, `Nov 2026`, `2026`), one category each.
+    let x = match table.calendar {
+        Some(Calendar::Day) => "%{x|%a %d %b %Y}",
+        Some(_) => "%{x}",
+        None => "%{x|%a %d %b %Y %H:%M}",
+    };
     let hover_template =
-        format!("%{{hovertext}}<br>%{{x|{x_format}}}: <b>%{{y:{hover_format}}}{suffix}</b><extra></extra>");
+        format!("%{{hovertext}}<br>{x}: <b>%{{y:{hover_format}}}{suffix}</b><extra></extra>");
+    let clipped = format!(" — {}", escape_text(&style.clipped_label));
     let mut plot = Plot::new();
     for (i, column) in table.columns.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
@@ -153,6 +171,11 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         if table.partial_last {
             if let Some(last) = hover.last_mut() {
                 last.push_str(&so_far);
+            }
+        }
+        if !style.clipped_label.is_empty() {
+            if let Some(first) = hover.first_mut() {
+                first.push_str(&clipped);
             }
         }
         let x = table.row_labels.clone();
@@ -205,11 +228,11 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         .font(Font::new().color(text))
         .hover_mode(HoverMode::Closest)
         .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
-        .x_axis(Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(if table.rows_are_days {
-            "%d %b"
-        } else {
-            ""
-        }))
+        .x_axis(match table.calendar {
+            Some(Calendar::Day) => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b"),
+            Some(_) => Axis::new().type_(AxisType::Category).grid_color(grid),
+            None => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(""),
+        })
         // The left margin is a minimum: plotly.js widens it to fit the longest tick
         // label ("1,234,567 req/s"), which a fixed margin would cut off.
         .y_axis(
@@ -308,7 +331,8 @@ mod tests {
             row_labels: vec!["2026-11-01".into(), "2026-11-02".into(), "2026-11-03".into()],
             row_times_ms: vec![0, 1, 2],
             partial_last: true,
-            rows_are_days: true,
+            calendar: Some(Calendar::Day),
+            row_keys: Vec::new(),
             folded: 0,
             columns: names
                 .iter()
@@ -333,7 +357,7 @@ mod tests {
         );
         let mut one = table(&[("only", 1.0)]);
         one.row_labels.truncate(1);
-        one.rows_are_days = false;
+        one.calendar = None;
         assert_eq!(summary(ChartKind::Line, &one), "Line chart of 1 series, at 2026-11-01.");
         let mut folded = table(&[("a", 3.0), ("other", 1.0)]);
         folded.folded = 5;

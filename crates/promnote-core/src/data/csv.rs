@@ -1,7 +1,8 @@
 //! CSV export (RFC 4180, UTF-8, CRLF line ends) in two layouts: *tidy*
 //! (`time,datasource,<label columns…>,value`, one row per sample) and *wide*
 //! (`time,<one column per series>`). Times are ISO 8601 in the chosen zone with their
-//! offset. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+//! offset; a sample of a calendar week, month or year is written at its period's first
+//! midnight, with a `period` column. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 //! `@`, tab or carriage return) is prefixed with `'`: label values are untrusted.
 
 use std::collections::BTreeSet;
@@ -13,6 +14,7 @@ use super::series::{Arrival, Series};
 use super::table::WideTable;
 use crate::api::prom::format_value as number;
 use crate::time::clock::iso_time;
+use crate::time::periods::{Calendar, PeriodPlan};
 
 /// One text field: formula-escaped, then quoted if it has a comma, quote or line break.
 pub fn text_field(value: &str) -> String {
@@ -43,21 +45,31 @@ fn push_row<W: fmt::Write>(out: &mut W, fields: impl IntoIterator<Item = String>
 /// The tidy layout of one cell's answers: one row per sample; label columns are the
 /// union of all label names, sorted, and empty where a series lacks the label. Rows come
 /// by datasource, then label set, then time: the same bytes whatever order the
-/// datasources answered in.
-pub fn tidy(arrivals: &[Arrival], zone: &TimeZone) -> String {
+/// datasources answered in. A cell of calendar weeks, months or years (`periods`) writes
+/// each sample at its period's start, with the period's name in a `period` column.
+pub fn tidy(arrivals: &[Arrival], periods: Option<&PeriodPlan>, zone: &TimeZone) -> String {
     let mut out = String::new();
-    let _ = write_tidy(&mut out, arrivals, zone);
+    let _ = write_tidy(&mut out, arrivals, periods, zone);
     out
 }
 
 /// [`tidy`], written to `out` as it goes (the command line streams it to stdout).
-pub fn write_tidy<W: fmt::Write>(out: &mut W, arrivals: &[Arrival], zone: &TimeZone) -> fmt::Result {
-    tidy_rows(out, &[(None, arrivals.iter().flat_map(Arrival::series).collect())], zone)
+pub fn write_tidy<W: fmt::Write>(
+    out: &mut W,
+    arrivals: &[Arrival],
+    periods: Option<&PeriodPlan>,
+    zone: &TimeZone,
+) -> fmt::Result {
+    let cell = TidyCell { title: None, periods, series: arrivals.iter().flat_map(Arrival::series).collect() };
+    tidy_rows(out, vec![cell], zone)
 }
+
+/// One cell of a report's tidy CSV: its title, answers and calendar periods (if any).
+pub type ReportCell<'a> = (&'a str, &'a [Arrival], Option<&'a PeriodPlan>);
 
 /// The tidy layout of a whole report: a first `cell` column names each sample's cell
 /// (its title), then as [`tidy`], with the label columns of every cell.
-pub fn report_tidy(cells: &[(&str, &[Arrival])], zone: &TimeZone) -> String {
+pub fn report_tidy(cells: &[ReportCell<'_>], zone: &TimeZone) -> String {
     let mut out = String::new();
     let _ = write_report_tidy(&mut out, cells, zone);
     out
@@ -66,55 +78,61 @@ pub fn report_tidy(cells: &[(&str, &[Arrival])], zone: &TimeZone) -> String {
 /// [`report_tidy`], written to `out` as it goes.
 pub fn write_report_tidy<W: fmt::Write>(
     out: &mut W,
-    cells: &[(&str, &[Arrival])],
+    cells: &[ReportCell<'_>],
     zone: &TimeZone,
 ) -> fmt::Result {
-    let named: Vec<(Option<&str>, Vec<&Series>)> = cells
+    let cells = cells
         .iter()
-        .map(|(title, arrivals)| (Some(*title), arrivals.iter().flat_map(Arrival::series).collect()))
-        .collect();
-    tidy_rows(out, &named, zone)
-}
-
-fn tidy_rows<W: fmt::Write>(
-    out: &mut W,
-    cells: &[(Option<&str>, Vec<&Series>)],
-    zone: &TimeZone,
-) -> fmt::Result {
-    let cells: Vec<(Option<&str>, Vec<&Series>)> = cells
-        .iter()
-        .map(|(title, series)| {
-            let mut series = series.clone();
-            // Stable: a label set's range samples stay before its instant sample.
-            series.sort_by(|a, b| {
-                (&a.datasource_name, &a.datasource_uid, a.query, &a.labels).cmp(&(
-                    &b.datasource_name,
-                    &b.datasource_uid,
-                    b.query,
-                    &b.labels,
-                ))
-            });
-            (*title, series)
+        .map(|(title, arrivals, periods)| TidyCell {
+            title: Some(*title),
+            periods: *periods,
+            series: arrivals.iter().flat_map(Arrival::series).collect(),
         })
         .collect();
+    tidy_rows(out, cells, zone)
+}
+
+struct TidyCell<'a> {
+    title: Option<&'a str>,
+    periods: Option<&'a PeriodPlan>,
+    series: Vec<&'a Series>,
+}
+
+fn tidy_rows<W: fmt::Write>(out: &mut W, mut cells: Vec<TidyCell<'_>>, zone: &TimeZone) -> fmt::Result {
+    for cell in &mut cells {
+        // Stable: a label set's range samples stay before its instant sample.
+        cell.series.sort_by(|a, b| {
+            (&a.datasource_name, &a.datasource_uid, a.query, &a.labels).cmp(&(
+                &b.datasource_name,
+                &b.datasource_uid,
+                b.query,
+                &b.labels,
+            ))
+        });
+    }
     let names: BTreeSet<&str> = cells
         .iter()
-        .flat_map(|(_, series)| series.iter().flat_map(|s| s.labels.keys().map(String::as_str)))
+        .flat_map(|cell| cell.series.iter().flat_map(|s| s.labels.keys().map(String::as_str)))
         .collect();
-    let with_cell = cells.iter().any(|(title, _)| title.is_some());
+    let with_cell = cells.iter().any(|cell| cell.title.is_some());
+    let with_period = cells.iter().any(|cell| cell.periods.is_some());
     // A cell of several queries says which query each sample answers (A, B, …).
-    let with_query = cells.iter().any(|(_, series)| series.iter().any(|s| s.query > 0));
+    let with_query = cells.iter().any(|cell| cell.series.iter().any(|s| s.query > 0));
     let header = with_cell
         .then_some("cell".to_owned())
         .into_iter()
-        .chain(["time".to_owned(), "datasource".to_owned()])
+        .chain(["time".to_owned()])
+        .chain(with_period.then(|| "period".to_owned()))
+        .chain(["datasource".to_owned()])
         .chain(with_query.then(|| "query".to_owned()))
-        .chain(label_columns(&names))
+        .chain(label_columns(&names, with_period))
         .chain(["value".to_owned()]);
     push_row(out, header.map(|name| text_field(&name)))?;
-    for (title, series) in &cells {
-        let title = title.map(text_field);
-        for s in series {
+    for cell in &cells {
+        let title = cell.title.map(text_field);
+        let starts = cell.periods.map(PeriodPlan::starts_ms);
+        let keys = cell.periods.map(PeriodPlan::keys);
+        for s in &cell.series {
             // The fields every row of this series shares: its datasource and labels.
             let mut shared = text_field(&s.datasource_name);
             if with_query {
@@ -132,7 +150,15 @@ fn tidy_rows<W: fmt::Write>(
                     out.write_str(title)?;
                     out.write_char(',')?;
                 }
-                write!(out, "{},{shared},{}\r\n", iso_time(p.t_ms, zone), number(p.value))?;
+                let bucket = cell.periods.and_then(|plan| plan.bucket_of(p.t_ms));
+                match (bucket, &starts, &keys) {
+                    (Some(i), Some(starts), Some(keys)) => {
+                        write!(out, "{},{}", iso_time(starts[i], zone), keys[i])?
+                    }
+                    _ if with_period => write!(out, "{},", iso_time(p.t_ms, zone))?,
+                    _ => out.write_str(&iso_time(p.t_ms, zone))?,
+                }
+                write!(out, ",{shared},{}\r\n", number(p.value))?;
             }
         }
     }
@@ -144,15 +170,18 @@ fn tidy_rows<W: fmt::Write>(
 pub const TIDY_COLUMNS: [&str; 5] = ["cell", "time", "datasource", "query", "value"];
 
 /// The header of each label's column: its name, or, where that is one of
-/// [`TIDY_COLUMNS`] (or taken by another label), its name prefixed with `label_` until
-/// it is unique. A label named `value` never makes two `value` columns.
-fn label_columns(names: &BTreeSet<&str>) -> Vec<String> {
+/// [`TIDY_COLUMNS`] (or `period`, when the layout writes it; or taken by another label),
+/// its name prefixed with `label_` until it is unique. A label named `value` never makes
+/// two `value` columns.
+fn label_columns(names: &BTreeSet<&str>, with_period: bool) -> Vec<String> {
+    let own = |name: &str| TIDY_COLUMNS.contains(&name) || (with_period && name == "period");
     let mut taken: BTreeSet<String> = TIDY_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-    taken.extend(names.iter().filter(|n| !TIDY_COLUMNS.contains(n)).map(|n| (*n).to_owned()));
+    taken.extend(with_period.then(|| "period".to_owned()));
+    taken.extend(names.iter().filter(|n| !own(n)).map(|n| (*n).to_owned()));
     names
         .iter()
         .map(|name| {
-            if !TIDY_COLUMNS.contains(name) {
+            if !own(name) {
                 return (*name).to_owned();
             }
             let mut column = format!("label_{name}");
@@ -166,7 +195,10 @@ fn label_columns(names: &BTreeSet<&str>) -> Vec<String> {
 }
 
 /// The wide layout: one row per table row, one column per series; gaps are empty.
-/// Rows of calendar days are keyed by their date (`day`), others by their time.
+/// Rows of calendar days are keyed by their date (`day`), instants by their time. Weeks,
+/// months and years by the period's first midnight with its offset (`start`), its name
+/// (`period`: `2026-W47`, `2026-11`, `2026`) and whether it had ended (`status`:
+/// `complete`, or `so far` for the one still running).
 pub fn wide(table: &WideTable, zone: &TimeZone) -> String {
     let mut out = String::new();
     let _ = write_wide(&mut out, table, zone);
@@ -175,11 +207,24 @@ pub fn wide(table: &WideTable, zone: &TimeZone) -> String {
 
 /// [`wide`], written to `out` as it goes.
 pub fn write_wide<W: fmt::Write>(out: &mut W, table: &WideTable, zone: &TimeZone) -> fmt::Result {
-    let key = if table.rows_are_days { "day" } else { "time" };
-    push_row(out, std::iter::once(key.to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name))))?;
+    let keys: &[&str] = match table.calendar {
+        Some(Calendar::Day) => &["day"],
+        Some(_) => &["start", "period", "status"],
+        None => &["time"],
+    };
+    let header =
+        keys.iter().map(|k| (*k).to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name)));
+    push_row(out, header)?;
+    let rows = table.row_times_ms.len();
     for (row, t_ms) in table.row_times_ms.iter().enumerate() {
-        let when = if table.rows_are_days { table.row_labels[row].clone() } else { iso_time(*t_ms, zone) };
-        out.write_str(&when)?;
+        match table.calendar {
+            Some(Calendar::Day) => out.write_str(&table.row_keys[row])?,
+            Some(_) => {
+                let status = if table.partial_last && row + 1 == rows { "so far" } else { "complete" };
+                write!(out, "{},{},{status}", iso_time(*t_ms, zone), table.row_keys[row])?;
+            }
+            None => out.write_str(&iso_time(*t_ms, zone))?,
+        }
         for column in &table.columns {
             out.write_char(',')?;
             if let Some(v) = column.values[row] {
@@ -220,9 +265,9 @@ mod tests {
             &[(1_790_000_000_500, -1.5)],
         );
         let arrival = |range: Vec<Series>| Arrival { range, ..Arrival::default() };
-        let text = tidy(&[arrival(vec![north.clone()]), arrival(vec![south.clone()])], &TimeZone::UTC);
+        let text = tidy(&[arrival(vec![north.clone()]), arrival(vec![south.clone()])], None, &TimeZone::UTC);
         // The order the datasources answered in does not matter.
-        assert_eq!(tidy(&[arrival(vec![south]), arrival(vec![north])], &TimeZone::UTC), text);
+        assert_eq!(tidy(&[arrival(vec![south]), arrival(vec![north])], None, &TimeZone::UTC), text);
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines[0], "time,datasource,namespace,pod,value");
         assert_eq!(lines[1], "2026-09-21T14:13:20+00:00,north,prod,,3");
@@ -252,6 +297,49 @@ mod tests {
         let all = [series("north", &[("namespace", "x")], &[(86_400_000, 4.0), (2 * 86_400_000, 5.0)])];
         let table = crate::data::table::pivot_floored(&all, 86_400_000, &PivotOptions::default());
         assert_eq!(wide(&table, &TimeZone::UTC), "day,x\r\n1970-01-02,4\r\n1970-01-03,5\r\n");
+    }
+
+    #[test]
+    fn months_are_written_at_their_first_midnight_with_their_name_and_status() {
+        use crate::data::table::pivot_periods;
+        use crate::time::periods::Calendar;
+        let berlin = crate::time::zone("Europe/Berlin").unwrap();
+        let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+        // From mid-September to 20 November: September (clipped), October (31 days and an
+        // hour: the clocks went back), November so far.
+        let range =
+            crate::time::TimeRange { from: at("2026-09-14T08:00:00Z"), to: at("2026-11-20T10:00:00Z") };
+        let plan = PeriodPlan::for_range(Calendar::Month, &range, &berlin);
+        let ends = [at("2026-09-30T22:00:00Z").as_millisecond(), at("2026-10-31T23:00:00Z").as_millisecond()];
+        let now = range.to.as_millisecond();
+        // A label called `period` makes way for the layout's own column.
+        let labels = [("namespace", "prod"), ("period", "24h")];
+        let range_series = series("north", &labels, &[(ends[0], 10.0), (ends[1], 12.0)]);
+        let instant_series = series("north", &labels, &[(now, 7.0)]);
+        let table = pivot_periods(&plan, [&range_series], [&instant_series], &PivotOptions::default());
+        let text = wide(&table, &berlin);
+        let (header, rows) = text.split_once("\r\n").unwrap();
+        assert_eq!(header, format!("start,period,status,{}", text_field(&table.columns[0].name)));
+        assert_eq!(
+            rows,
+            "2026-09-01T00:00:00+02:00,2026-09,complete,10\r\n\
+             2026-10-01T00:00:00+02:00,2026-10,complete,12\r\n\
+             2026-11-01T00:00:00+01:00,2026-11,so far,7\r\n"
+        );
+        let arrivals =
+            [Arrival { range: vec![range_series], instant: vec![instant_series], notes: Vec::new() }];
+        assert_eq!(
+            tidy(&arrivals, Some(&plan), &berlin),
+            "time,period,datasource,namespace,label_period,value\r\n\
+             2026-09-01T00:00:00+02:00,2026-09,north,prod,24h,10\r\n\
+             2026-10-01T00:00:00+02:00,2026-10,north,prod,24h,12\r\n\
+             2026-11-01T00:00:00+01:00,2026-11,north,prod,24h,7\r\n"
+        );
+        // Without periods, the label keeps its name and samples their times.
+        let plain = tidy(&arrivals, None, &TimeZone::UTC);
+        assert!(plain.starts_with(
+            "time,datasource,namespace,period,value\r\n2026-09-30T22:00:00+00:00,north,prod,24h,10\r\n"
+        ));
     }
 
     #[test]
@@ -286,7 +374,7 @@ mod tests {
             Arrival { range: vec![a], ..Arrival::default() },
             Arrival { range: vec![b], ..Arrival::default() },
         );
-        let text = report_tidy(&[("Users", &[a][..]), ("=Ports", &[b][..])], &TimeZone::UTC);
+        let text = report_tidy(&[("Users", &[a][..], None), ("=Ports", &[b][..], None)], &TimeZone::UTC);
         assert_eq!(
             text,
             "cell,time,datasource,namespace,portnum,value\r\nUsers,1970-01-01T00:00:00+00:00,north,prod,,1.5\r\n'=Ports,1970-01-01T00:00:00+00:00,north,,3,1.5\r\n"
@@ -307,7 +395,7 @@ mod tests {
             ],
             &[(0, 1.0)],
         );
-        let text = tidy(&[Arrival { range: vec![s], ..Arrival::default() }], &TimeZone::UTC);
+        let text = tidy(&[Arrival { range: vec![s], ..Arrival::default() }], None, &TimeZone::UTC);
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(
             lines[0],

@@ -1,47 +1,54 @@
-//! A cell's plan: when Prometheus evaluates it and which requests that takes. A cell with
-//! `step=1d` is a *daily* cell, as the flagship hub-activity report: one bar per calendar
-//! day in the report's zone, each the query's value at the midnight that ends the day
-//! (one `query_range` per daylight-saving segment), plus an instant query at the range's
-//! end for today so far. Any other step is an ordinary range query on a grid of
-//! multiples of the step. The plan also pivots the answers into the cell's table.
+//! A cell's plan: when Prometheus evaluates it and which requests that takes. A cell
+//! whose step names a calendar period (`1d`, `1w`, `1M`, `1y`) is a *calendar* cell, as
+//! the flagship hub-activity report is daily: one bucket per period in the report's
+//! zone, each the query's value at the midnight that ends the period (one `query_range`
+//! per run of evenly spaced period ends), plus an instant query at the range's end for
+//! the period so far; `$__period` is written per request as the periods' length. Any
+//! other step is an ordinary range query on a grid of multiples of the step. The plan
+//! also pivots the answers into the cell's table.
 
 use jiff::tz::TimeZone;
 
 use super::series::Series;
-use super::table::{pivot_days, pivot_times, Order, PivotOptions, WideTable};
+use super::table::{pivot_periods, pivot_times, Order, PivotOptions, WideTable};
 use crate::api::encoding::form;
 use crate::api::request::{ds_query_request, ApiRequest, Body, Window};
 use crate::report::format::Cell;
 use crate::report::options::{CellOptions, DEFAULT_TOP, TOP_ALL};
-use crate::time::clock::{clock, zone_abbreviation};
-use crate::time::days::DayPlan;
+use crate::report::substitute::Query;
+use crate::time::clock::{clock, zone_abbreviation, WallClock};
+use crate::time::periods::{period_duration, Calendar, PeriodPlan, DAY_MS};
 use crate::time::step::{self, choose_step, parse_step, StepSpec};
 use crate::time::TimeRange;
 
-/// The `query_range` requests for the plan's midnights (form POST, as Grafana sends):
-/// one per segment of evenly spaced midnights (more than one across a DST change).
-pub fn range_requests(uid: &str, query: &str, plan: &DayPlan) -> Vec<ApiRequest> {
-    plan.segments()
+/// The `query_range` requests for the plan's period ends (form POST, as Grafana sends):
+/// one per segment of evenly spaced ends, each with its periods' `$__period`.
+pub fn range_requests(uid: &str, query: &Query, plan: &PeriodPlan) -> Vec<ApiRequest> {
+    plan.segments(query.uses_period())
         .iter()
         .map(|s| {
             let (start, end, step) = (s.start_s.to_string(), s.end_s.to_string(), s.step_s.to_string());
-            let body = form(&[("query", query), ("start", &start), ("end", &end), ("step", &step)]);
+            let text = query.with_period(&period_duration(s.period_ms));
+            let body = form(&[("query", &text), ("start", &start), ("end", &end), ("step", &step)]);
             ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))
         })
         .collect()
 }
 
-/// The instant `query` request for the partial day, evaluated at the plan's end.
-pub fn instant_request(uid: &str, query: &str, plan: &DayPlan) -> ApiRequest {
+/// The instant request for the partial period, evaluated at the plan's end, with
+/// `$__period` as long as the period has run.
+pub fn instant_request(uid: &str, query: &Query, plan: &PeriodPlan) -> ApiRequest {
     let time = format!("{:.3}", plan.now_ms as f64 / 1000.0);
-    ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", query), ("time", &time)])))
+    let text =
+        query.with_period(&period_duration(plan.partial_length_ms().unwrap_or(plan.unit.nominal_ms())));
+    ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", &text), ("time", &time)])))
 }
 
 /// When a cell is evaluated.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Grid {
-    /// Calendar days (`step=1d`).
-    Days(DayPlan),
+    /// Calendar periods (`1d`, `1w`, `1M`, `1y`).
+    Periods(PeriodPlan),
     /// Evenly spaced times.
     Times {
         /// First evaluation, ms (a multiple of the step).
@@ -72,8 +79,8 @@ impl CellPlan {
         zone: &TimeZone,
         width_px: u32,
     ) -> Result<Self, String> {
-        if options.daily() {
-            return Ok(Self { grid: Grid::Days(DayPlan::for_range(range, zone)), note: None });
+        if let Some(unit) = options.calendar() {
+            return Ok(Self { grid: Grid::Periods(PeriodPlan::for_range(unit, range, zone)), note: None });
         }
         let spec = match options.step.as_deref() {
             None => StepSpec::Auto,
@@ -94,22 +101,23 @@ impl CellPlan {
     }
 
     /// The range-query requests for one datasource.
-    pub fn range_requests(&self, uid: &str, query: &str) -> Vec<ApiRequest> {
+    pub fn range_requests(&self, uid: &str, query: &Query) -> Vec<ApiRequest> {
         match &self.grid {
-            Grid::Days(plan) => range_requests(uid, query, plan),
+            Grid::Periods(plan) => range_requests(uid, query, plan),
             Grid::Times { start_ms, end_ms, step_ms, .. } => {
                 let seconds = |ms: i64| format!("{:.3}", ms as f64 / 1000.0);
                 let (start, end, step) = (seconds(*start_ms), seconds(*end_ms), seconds(*step_ms));
-                let body = form(&[("query", query), ("start", &start), ("end", &end), ("step", &step)]);
+                let text = query.with_period(&period_duration(*step_ms));
+                let body = form(&[("query", &text), ("start", &start), ("end", &end), ("step", &step)]);
                 vec![ApiRequest::prometheus(uid, "api/v1/query_range", Body::Form(body))]
             }
         }
     }
 
-    /// The instant request for today's partial bar (daily cells only).
-    pub fn instant_request(&self, uid: &str, query: &str) -> Option<ApiRequest> {
+    /// The instant request for the partial period (calendar cells only).
+    pub fn instant_request(&self, uid: &str, query: &Query) -> Option<ApiRequest> {
         match &self.grid {
-            Grid::Days(plan) if plan.partial.is_some() => Some(instant_request(uid, query, plan)),
+            Grid::Periods(plan) if plan.partial.is_some() => Some(instant_request(uid, query, plan)),
             _ => None,
         }
     }
@@ -117,16 +125,16 @@ impl CellPlan {
     /// The time at which the cell counts as evaluated (the range's end).
     pub fn evaluated_ms(&self) -> i64 {
         match &self.grid {
-            Grid::Days(plan) => plan.now_ms,
+            Grid::Periods(plan) => plan.now_ms,
             Grid::Times { end_ms, .. } => *end_ms,
         }
     }
 
-    /// What a daily cell's partial last bar is called in its hover: "so far (until
+    /// What a calendar cell's partial last bucket is called in its hover: "so far (until
     /// 14:05 UTC)"; empty for other cells.
     pub fn partial_label(&self) -> String {
         match &self.grid {
-            Grid::Days(p) => format!(
+            Grid::Periods(p) => format!(
                 "so far (until {} {})",
                 clock(p.now_ms, &p.zone),
                 zone_abbreviation(p.now_ms, &p.zone)
@@ -135,20 +143,45 @@ impl CellPlan {
         }
     }
 
+    /// What a calendar cell's first bucket says when the range starts inside it: "the
+    /// range starts 2026-11-14 10:30 CET"; empty otherwise.
+    pub fn clipped_label(&self) -> String {
+        let Grid::Periods(plan) = &self.grid else { return String::new() };
+        let Some(from_ms) = plan.clipped_from_ms else { return String::new() };
+        let when = WallClock::at(from_ms, &plan.zone)
+            .map(|c| format!("{} {}", c.date(), c.hour_minute()))
+            .unwrap_or_default();
+        format!(
+            "the whole {}; the range starts {when} {}",
+            plan.unit.word(),
+            zone_abbreviation(from_ms, &plan.zone)
+        )
+    }
+
+    /// The calendar weeks, months or years the cell reports on (`None` for days, whose
+    /// rows are keyed by their date, and for evenly spaced times).
+    pub fn periods(&self) -> Option<&PeriodPlan> {
+        match &self.grid {
+            Grid::Periods(plan) if plan.unit != Calendar::Day => Some(plan),
+            _ => None,
+        }
+    }
+
     /// The zone of the row labels.
     pub fn zone(&self) -> &TimeZone {
         match &self.grid {
-            Grid::Days(plan) => &plan.zone,
+            Grid::Periods(plan) => &plan.zone,
             Grid::Times { zone, .. } => zone,
         }
     }
 
     /// The step and the length of the range, in ms, for Grafana's macros (`$__interval`,
-    /// `$__range`): a day for calendar-day cells.
+    /// `$__range`): a calendar period's usual length (a day, 7 days, 30 days, 365 days;
+    /// `$__period` is the exact one).
     pub fn step_and_range_ms(&self, range: &TimeRange) -> (i64, i64) {
         let range_ms = range.to.as_millisecond() - range.from.as_millisecond();
         match &self.grid {
-            Grid::Days(_) => (86_400_000, range_ms),
+            Grid::Periods(plan) => (plan.unit.nominal_ms(), range_ms),
             Grid::Times { step_ms, .. } => (*step_ms, range_ms),
         }
     }
@@ -174,7 +207,7 @@ impl CellPlan {
             fill_zero: false,
         };
         match &self.grid {
-            Grid::Days(plan) => pivot_days(plan, range, instant, &pivot),
+            Grid::Periods(plan) => pivot_periods(plan, range, instant, &pivot),
             Grid::Times { start_ms, end_ms, step_ms, zone } => {
                 let times: Vec<i64> =
                     (0..=(end_ms - start_ms) / step_ms).map(|i| start_ms + i * step_ms).collect();
@@ -187,42 +220,52 @@ impl CellPlan {
 
 /// `YYYY-MM-DD HH:MM:SS` in `zone`: what plotly.js reads as a date axis position.
 fn wall_clock(t_ms: i64, zone: &TimeZone) -> String {
-    crate::time::WallClock::at(t_ms, zone).map(|clock| clock.date_time()).unwrap_or_default()
+    WallClock::at(t_ms, zone).map(|clock| clock.date_time()).unwrap_or_default()
 }
 
 impl CellPlan {
     /// The `/api/ds/query` requests for one datasource: one range query per segment (or
-    /// the grid), and the instant query for today's partial bar if there is one.
+    /// the grid), and the instant query for the partial period if there is one.
     pub fn ds_query_requests(
         &self,
         uid: &str,
         kind: &str,
-        query: &str,
+        query: &Query,
     ) -> (Vec<ApiRequest>, Option<ApiRequest>) {
         match &self.grid {
-            Grid::Days(plan) => {
+            Grid::Periods(plan) => {
                 let ranges = plan
-                    .segments()
+                    .segments(query.uses_period())
                     .iter()
                     .map(|s| {
                         // Grafana aligns the range down to multiples of the step in the
-                        // clock of utcOffsetSec: the segment's own offset (a segment never
-                        // spans a daylight-saving change) keeps it on local midnights.
+                        // clock of utcOffsetSec. A day is the one step whose multiples
+                        // are local midnights in the segment's own offset (a segment never
+                        // spans a daylight-saving change), so longer periods are asked
+                        // daily too: the midnights between two period ends fall in the
+                        // later period, whose own end (the last of them) is what it keeps.
                         let offset = jiff::Timestamp::from_second(s.start_s)
                             .map_or(0, |t| i64::from(plan.zone.to_offset(t).seconds()));
                         let window = Window {
                             utc_offset_s: offset,
-                            ..Window::range(s.start_s * 1000, s.end_s * 1000, s.step_s * 1000)
+                            ..Window::range(s.start_s * 1000, s.end_s * 1000, DAY_MS)
                         };
-                        ds_query_request(uid, kind, query, window)
+                        ds_query_request(uid, kind, &query.with_period(&period_duration(s.period_ms)), window)
                     })
                     .collect();
-                let instant =
-                    plan.partial.map(|_| ds_query_request(uid, kind, query, Window::instant(plan.now_ms)));
+                let instant = plan.partial_length_ms().map(|so_far| {
+                    ds_query_request(
+                        uid,
+                        kind,
+                        &query.with_period(&period_duration(so_far)),
+                        Window::instant(plan.now_ms),
+                    )
+                });
                 (ranges, instant)
             }
             Grid::Times { start_ms, end_ms, step_ms, .. } => {
-                (vec![ds_query_request(uid, kind, query, Window::range(*start_ms, *end_ms, *step_ms))], None)
+                let text = query.with_period(&period_duration(*step_ms));
+                (vec![ds_query_request(uid, kind, &text, Window::range(*start_ms, *end_ms, *step_ms))], None)
             }
         }
     }
@@ -239,13 +282,13 @@ mod tests {
     #[test]
     fn requests_evaluate_at_midnights_and_now() {
         let now_ms = 1_795_399_726_500; // 2026-11-23T02:08:46.500Z
-        let plan = DayPlan::last_month(now_ms);
-        let ranges = range_requests("prom-a", HUB_ACTIVITY_QUERY, &plan);
+        let plan = PeriodPlan::last_month(now_ms);
+        let ranges = range_requests("prom-a", &Query::plain(HUB_ACTIVITY_QUERY), &plan);
         assert_eq!(ranges.len(), 1);
         assert_eq!(ranges[0].path, "api/datasources/proxy/uid/prom-a/api/v1/query_range");
         let Body::Form(body) = &ranges[0].body else { panic!("POST expected") };
         assert!(body.ends_with("&start=1792800000&end=1795392000&step=86400"), "{body}");
-        let instant = instant_request("prom-a", HUB_ACTIVITY_QUERY, &plan);
+        let instant = instant_request("prom-a", &Query::plain(HUB_ACTIVITY_QUERY), &plan);
         let Body::Form(body) = &instant.body else { panic!("POST expected") };
         assert!(body.ends_with("&time=1795399726.500"), "{body}");
     }
@@ -257,10 +300,10 @@ mod tests {
             TimeRange { from: now.checked_sub(jiff::SignedDuration::from_hours(6)).unwrap(), to: now };
         let options = CellOptions { step: Some("1h".into()), ..CellOptions::default() };
         let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
-        let requests = plan.range_requests("u", "up");
+        let requests = plan.range_requests("u", &Query::plain("up"));
         let Body::Form(body) = &requests[0].body else { panic!() };
         assert!(body.ends_with("&start=1795381200.000&end=1795399200.000&step=3600.000"), "{body}");
-        assert_eq!(plan.instant_request("u", "up"), None);
+        assert_eq!(plan.instant_request("u", &Query::plain("up")), None);
         let series = Series {
             datasource_uid: "u".into(),
             datasource_name: "n".into(),
@@ -274,7 +317,7 @@ mod tests {
         assert_eq!(table.columns[0].values[5], Some(2.0));
         assert_eq!(plan.partial_label(), "");
         let daily = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
-        assert!(matches!(CellPlan::new(&daily, &range, &TimeZone::UTC, 800).unwrap().grid, Grid::Days(_)));
+        assert!(matches!(CellPlan::new(&daily, &range, &TimeZone::UTC, 800).unwrap().grid, Grid::Periods(_)));
     }
 
     #[test]
@@ -308,13 +351,52 @@ mod tests {
     }
 
     #[test]
+    fn monthly_cells_send_each_run_of_months_its_own_period() {
+        let now = "2026-11-20T12:00:00Z".parse::<jiff::Timestamp>().unwrap();
+        let range = TimeRange::parse("2025-11-01", "now", now, &TimeZone::UTC).unwrap();
+        let options = CellOptions { step: Some("1M".into()), ..CellOptions::default() };
+        let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
+        let query = Query::new("sum(increase(x[$__period]))", &Default::default());
+        let bodies: Vec<String> = plan
+            .range_requests("u", &query)
+            .into_iter()
+            .map(|r| match r.body {
+                Body::Form(body) => body,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(bodies.len(), 10, "one per run of months of one length");
+        assert!(bodies[0].contains("x%5B30d%5D") && bodies[0].ends_with("&step=2592000"), "{}", bodies[0]);
+        assert!(bodies[1].contains("x%5B31d%5D") && bodies[1].ends_with("&step=2678400"), "{}", bodies[1]);
+        assert!(bodies[2].contains("x%5B28d%5D"), "{}", bodies[2]);
+        // This month so far: 19 days and 12 hours, evaluated now.
+        let Some(instant) = plan.instant_request("u", &query) else { panic!("November so far") };
+        let Body::Form(body) = &instant.body else { panic!() };
+        assert!(body.contains("x%5B19d12h%5D") && body.ends_with("&time=1795176000.000"), "{body}");
+        // A query without $__period: runs of evenly spaced month ends, fewer requests.
+        assert_eq!(plan.range_requests("u", &Query::plain("up")).len(), 5);
+        // Through /api/ds/query, asked daily (Grafana aligns to the step) with the period.
+        let (ranges, instant) = plan.ds_query_requests("u", "prometheus", &query);
+        assert_eq!((ranges.len(), instant.is_some()), (10, true));
+        let Body::Json(json) = &ranges[1].body else { panic!() };
+        assert!(json.contains("\"intervalMs\":86400000") && json.contains("x[31d]"), "{json}");
+        let Grid::Periods(periods) = &plan.grid else { panic!() };
+        assert_eq!(periods.labels().first().map(String::as_str), Some("Nov 2025"));
+        assert_eq!(plan.clipped_label(), "");
+        let mid = TimeRange::parse("2025-11-14T10:30:00Z", "now", now, &TimeZone::UTC).unwrap();
+        let clipped = CellPlan::new(&options, &mid, &TimeZone::UTC, 800).unwrap();
+        assert_eq!(clipped.clipped_label(), "the whole month; the range starts 2025-11-14 10:30 UTC");
+    }
+
+    #[test]
     fn daily_ds_query_ranges_carry_their_zones_offset() {
         // St John's is 3:30 behind UTC in winter and 2:30 behind in summer (a DST change
         // on 2026-11-01 lies in this month).
         let zone = crate::time::zone("America/St_Johns").unwrap();
         let now_ms = 1_795_399_726_500;
-        let plan = CellPlan { grid: Grid::Days(DayPlan::last_month_in(now_ms, &zone)), note: None };
-        let (ranges, instant) = plan.ds_query_requests("u", "grafana-amazonprometheus-datasource", "up");
+        let plan = CellPlan { grid: Grid::Periods(PeriodPlan::last_month_in(now_ms, &zone)), note: None };
+        let (ranges, instant) =
+            plan.ds_query_requests("u", "grafana-amazonprometheus-datasource", &Query::plain("up"));
         let offsets: Vec<(i64, i64)> = ranges
             .iter()
             .map(|r| {

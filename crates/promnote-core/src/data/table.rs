@@ -8,8 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::series::Series;
-use crate::api::prom::{Labels, Sample};
-use crate::time::days::DayPlan;
+use crate::api::prom::Labels;
+#[cfg(any(test, feature = "test-support"))]
+use crate::api::prom::Sample;
+use crate::time::periods::{Calendar, PeriodPlan};
 
 /// How the columns of a wide table are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,41 +75,45 @@ impl Column {
 /// One row per time bucket, one column per series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WideTable {
-    /// Row labels, e.g. `2026-11-22` for days.
+    /// Row labels as people say them: `2026-11-22`, `2026-W47`, `Nov 2026`, `2026`, or an
+    /// instant's wall-clock time.
     pub row_labels: Vec<String>,
-    /// Each row's time (a day's start, or the evaluation time), ms since the epoch.
+    /// Each row's time (a period's start, or the evaluation time), ms since the epoch.
     pub row_times_ms: Vec<i64>,
-    /// Whether the last row is a partial bucket (today so far).
+    /// Whether the last row is a partial period (this month so far).
     pub partial_last: bool,
-    /// Whether rows are calendar days (labels `YYYY-MM-DD`) rather than instants.
-    pub rows_are_days: bool,
+    /// The calendar period of each row, when rows are periods rather than instants.
+    pub calendar: Option<Calendar>,
+    /// Each period row's key as files write it (`2026-11-23`, `2026-W47`, `2026-11`,
+    /// `2026`); empty for rows of instants.
+    pub row_keys: Vec<String>,
     /// Columns, in the chosen order.
     pub columns: Vec<Column>,
     /// How many series the last column ("other") sums up; 0 when none were folded.
     pub folded: usize,
 }
 
-/// Pivots day-bucketed answers: `range` evaluated at the plan's midnights fills the
-/// complete days, `instant` (evaluated at the plan's end) fills the partial day.
+/// Pivots period-bucketed answers: `range` evaluated at the plan's period ends fills the
+/// complete periods, `instant` (evaluated at the plan's end) fills the partial one.
 /// Samples are placed by timestamp, never by position, so missing leading or inner
-/// points stay gaps; a later sample for the same day replaces an earlier one.
+/// points stay gaps; a later sample for the same period replaces an earlier one.
 ///
 /// Both take any iterator of borrowed series, so callers holding answers from many
 /// datasources need not copy them into one list.
-pub fn pivot_days<'a>(
-    plan: &DayPlan,
+pub fn pivot_periods<'a>(
+    plan: &PeriodPlan,
     range: impl IntoIterator<Item = &'a Series>,
     instant: impl IntoIterator<Item = &'a Series>,
     options: &PivotOptions,
 ) -> WideTable {
-    let rows = plan.days.len() + usize::from(plan.partial.is_some());
+    let rows = plan.starts.len() + usize::from(plan.partial.is_some());
     let mut by_key: BTreeMap<(&str, usize, &Labels), usize> = BTreeMap::new();
     let mut columns: Vec<Column> = Vec::new();
     for series in range {
         let c = column_index(&mut by_key, &mut columns, series, rows);
         for p in &series.points {
-            if let Some(day) = plan.day_index(p.t_ms) {
-                columns[c].values[day] = p.value.is_finite().then_some(p.value);
+            if let Some(period) = plan.period_index(p.t_ms) {
+                columns[c].values[period] = p.value.is_finite().then_some(p.value);
             }
         }
     }
@@ -119,11 +125,9 @@ pub fn pivot_days<'a>(
             }
         }
     }
-    let starts = plan.days.iter().chain(plan.partial.as_ref());
-    let row_times_ms =
-        starts.map(|d| d.to_zoned(plan.zone.clone()).map_or(0, |z| z.timestamp().as_millisecond())).collect();
-    let mut table = finish(plan.labels(), row_times_ms, plan.partial.is_some(), columns, options);
-    table.rows_are_days = true;
+    let mut table = finish(plan.labels(), plan.starts_ms(), plan.partial.is_some(), columns, options);
+    table.calendar = Some(plan.unit);
+    table.row_keys = plan.keys();
     table
 }
 
@@ -220,7 +224,10 @@ pub fn pivot_floored(series: &[Series], bucket_ms: i64, options: &PivotOptions) 
         })
         .collect();
     let mut table = pivot_times(&starts, labels, &floored, options);
-    table.rows_are_days = bucket_ms % 86_400_000 == 0;
+    if bucket_ms % 86_400_000 == 0 {
+        table.row_keys = table.row_labels.clone();
+        table.calendar = Some(Calendar::Day);
+    }
     table
 }
 
@@ -264,7 +271,15 @@ fn finish(
             }
         }
     }
-    WideTable { row_labels, row_times_ms, partial_last, rows_are_days: false, columns, folded }
+    WideTable {
+        row_labels,
+        row_times_ms,
+        partial_last,
+        calendar: None,
+        row_keys: Vec::new(),
+        columns,
+        folded,
+    }
 }
 
 fn sort_columns(columns: &mut Vec<Column>, order: Order) {
@@ -397,9 +412,9 @@ mod tests {
 
     const DAY: i64 = 86_400_000;
 
-    fn plan() -> DayPlan {
+    fn plan() -> PeriodPlan {
         // now = 2026-11-23T10:00Z; days 2026-10-23 ..= 2026-11-22, today partial.
-        DayPlan::last_month("2026-11-23T10:00:00Z".parse::<Timestamp>().unwrap().as_millisecond())
+        PeriodPlan::last_month("2026-11-23T10:00:00Z".parse::<Timestamp>().unwrap().as_millisecond())
     }
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -416,8 +431,8 @@ mod tests {
         }
     }
 
-    fn end_of(plan: &DayPlan, day: usize) -> i64 {
-        plan.days[day].to_zoned(plan.zone.clone()).unwrap().timestamp().as_millisecond() + DAY
+    fn end_of(plan: &PeriodPlan, day: usize) -> i64 {
+        plan.starts[day].to_zoned(plan.zone.clone()).unwrap().timestamp().as_millisecond() + DAY
     }
 
     #[test]
@@ -426,7 +441,7 @@ mod tests {
         // A hub born mid-month: its first sample ends day 20; day 25 is missing.
         let points: Vec<(i64, f64)> =
             (20..31).filter(|d| *d != 25).map(|d| (end_of(&plan, d), d as f64)).collect();
-        let table = pivot_days(
+        let table = pivot_periods(
             &plan,
             &[series("a", labels(&[("namespace", "new")]), &points)],
             &[],
@@ -448,7 +463,7 @@ mod tests {
         let points =
             [(end_of(&plan, 0), f64::NAN), (end_of(&plan, 1), f64::INFINITY), (end_of(&plan, 2), 1.0)];
         let s = series("a", labels(&[("a", "x")]), &points);
-        let table = pivot_days(&plan, &[s], &[], &PivotOptions::default());
+        let table = pivot_periods(&plan, &[s], &[], &PivotOptions::default());
         assert_eq!(&table.columns[0].values[..3], &[None, None, Some(1.0)]);
         let matrix = vec![RangeSeries {
             metric: labels(&[]),
@@ -470,7 +485,7 @@ mod tests {
             series("a", labels(&[("namespace", "prod")]), &[(t, 100.0)]),
             series("b", labels(&[("namespace", "staging")]), &[(t, 2.0)]),
         ];
-        let table = pivot_days(&plan, &all, &[], &PivotOptions::default());
+        let table = pivot_periods(&plan, &all, &[], &PivotOptions::default());
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["prod", "cluster-b / staging", "cluster-a / staging"]);
     }
@@ -479,7 +494,7 @@ mod tests {
     fn instant_answers_fill_the_partial_day() {
         let plan = plan();
         let today = [series("a", labels(&[("namespace", "x")]), &[(plan.now_ms, 7.0)])];
-        let table = pivot_days(&plan, &[], &today, &PivotOptions::default());
+        let table = pivot_periods(&plan, &[], &today, &PivotOptions::default());
         assert_eq!(table.columns[0].values.last(), Some(&Some(7.0)));
         assert_eq!(table.columns[0].total(), 7.0);
     }
@@ -586,9 +601,12 @@ mod tests {
         // The fixtures' range ends at a midnight and the instant query was an hour or so later.
         let now = Timestamp::from_millisecond(last + 3_600_000).unwrap();
         let first = Timestamp::from_millisecond(range[0].points[0].t_ms - DAY).unwrap();
-        let plan =
-            DayPlan::for_range(&crate::time::TimeRange { from: first, to: now }, &jiff::tz::TimeZone::UTC);
-        let table = pivot_days(&plan, &range, &instant, &PivotOptions::default());
+        let plan = PeriodPlan::for_range(
+            Calendar::Day,
+            &crate::time::TimeRange { from: first, to: now },
+            &jiff::tz::TimeZone::UTC,
+        );
+        let table = pivot_periods(&plan, &range, &instant, &PivotOptions::default());
         assert_eq!(table.columns.len(), 10);
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert!(names.contains(&"cluster-north / staging") && names.contains(&"cluster-south / staging"));

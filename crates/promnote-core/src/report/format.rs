@@ -421,7 +421,7 @@ sum by (portnum) (buffer_level_bytes)
         assert_eq!(cells.len(), 2);
         assert_eq!(cells[0].options.title.as_deref(), Some("Daily users"));
         assert_eq!(cells[0].options.legend.as_deref(), Some("{{namespace}}"));
-        assert!(cells[0].options.daily());
+        assert_eq!(cells[0].options.calendar(), Some(crate::time::periods::Calendar::Day));
         assert!(cells[0].query.starts_with("max(jupyterhub_active_users"));
         let o = &cells[1].options;
         assert_eq!((o.chart, o.unit, o.top), (ChartKind::Line, Unit::Bytes, Some(5)));

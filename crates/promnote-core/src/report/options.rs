@@ -3,6 +3,7 @@
 //! value names what is allowed) and written back, and the values of `chart=` and
 //! `unit=`.
 
+use crate::time::periods::Calendar;
 use crate::time::step::{parse_step, StepSpec};
 
 /// How many series a chart draws when its cell sets no `top`: beyond this, the smallest
@@ -48,10 +49,13 @@ impl CellOptions {
     /// How the cell is evaluated, in a sentence or two for the line under its query:
     /// its step, and its own range if it has one.
     pub fn evaluation(&self) -> String {
-        let when = if self.daily() {
-            "Evaluated at each midnight of the range (one query per daylight-saving segment) and once at its end for today.".to_owned()
-        } else {
-            format!("Step {}.", self.step.as_deref().unwrap_or("auto"))
+        let when = match self.calendar() {
+            Some(Calendar::Day) => "Evaluated at each midnight of the range (one query per daylight-saving segment) and once at its end for today.".to_owned(),
+            Some(unit) => format!(
+                "One bar per calendar {word}, evaluated at the midnight that ends it (one query per run of {word}s of the same length) and once at the range's end for this {word} so far; $__period is each {word}'s length.",
+                word = unit.word()
+            ),
+            None => format!("Step {}.", self.step.as_deref().unwrap_or("auto")),
         };
         match (&self.from, &self.to) {
             (None, None) => when,
@@ -63,9 +67,9 @@ impl CellOptions {
         }
     }
 
-    /// Whether the step asks for calendar-day bars (`1d`).
-    pub fn daily(&self) -> bool {
-        self.step.as_deref().is_some_and(|s| s.trim() == "1d")
+    /// The calendar period the step names (`1d`, `1w`, `1M`, `1y`), if it names one.
+    pub fn calendar(&self) -> Option<Calendar> {
+        self.step.as_deref().and_then(Calendar::from_step)
     }
 
     /// Reads the options as written after ` ```promql ` (`title="Daily users" step=1d`).
@@ -89,8 +93,9 @@ impl CellOptions {
                 })?;
             }
             "step" => {
-                if value != "1d" {
-                    parse_step(value).map_err(|e| format!("step: {e}"))?;
+                if Calendar::from_step(value).is_none() {
+                    parse_step(value)
+                        .map_err(|e| format!("step: {e} (or a calendar period: 1d, 1w, 1M, 1y)"))?;
                 }
                 self.step = text().filter(|_| parse_step(value) != Ok(StepSpec::Auto));
             }

@@ -185,6 +185,62 @@ pub fn substitute(query: &str, bindings: &Bindings) -> String {
     out
 }
 
+/// The macro a cell's plan writes in itself, per request: `$__period`, the length of the
+/// periods the request evaluates (a calendar month's `31d`; the step otherwise).
+pub const PERIOD_MACRO: &str = "__period";
+
+/// A query with its variables and macros written in, cut where `$__period` stands: the
+/// plan writes each request's period length there ([`Query::with_period`]), so a value
+/// that happens to contain the text `$__period` is never touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    parts: Vec<String>,
+}
+
+impl Query {
+    /// Substitutes `bindings` into `query`, leaving `$__period` (in any of its forms) for
+    /// the plan.
+    pub fn new(query: &str, bindings: &Bindings) -> Self {
+        let mut parts = Vec::new();
+        let mut out = String::with_capacity(query.len());
+        let mut last = 0;
+        for r in references(query) {
+            if r.name == PERIOD_MACRO {
+                out.push_str(&query[last..r.range.start]);
+                parts.push(std::mem::take(&mut out));
+                last = r.range.end;
+            } else if let Some(binding) = bindings.get(r.name) {
+                out.push_str(&query[last..r.range.start]);
+                out.push_str(&binding.write(r.format));
+                last = r.range.end;
+            }
+        }
+        out.push_str(&query[last..]);
+        parts.push(out);
+        Self { parts }
+    }
+
+    /// A query sent as it is.
+    pub fn plain(text: impl Into<String>) -> Self {
+        Self { parts: vec![text.into()] }
+    }
+
+    /// Whether it uses `$__period`.
+    pub fn uses_period(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    /// The query as sent for periods `period` long (`31d`).
+    pub fn with_period(&self, period: &str) -> String {
+        self.parts.join(period)
+    }
+
+    /// The query as shown to people: `$__period` still written as a macro.
+    pub fn text(&self) -> String {
+        self.parts.join("$__period")
+    }
+}
+
 /// The scrape interval `$__rate_interval` assumes when the datasource's is not known
 /// (Grafana's default).
 pub const SCRAPE_INTERVAL_MS: i64 = 15_000;
@@ -312,6 +368,18 @@ mod tests {
         assert_eq!(substitute("$__interval", &macros(90_000, 1)), "1m");
         assert_eq!(substitute("$__interval $__rate_interval", &macros(500, 1)), "500ms 1m0s");
         assert_eq!(go_duration(1500), "1.5s");
+    }
+
+    #[test]
+    fn the_period_is_left_for_the_plan_and_never_written_into_values() {
+        let vars = values(&[("hub", Selection::Values(vec!["$__period".into()]))]);
+        let q = Query::new(r#"increase(x{hub=~"$hub"}[$__period]) / ${__period}"#, &vars);
+        assert!(q.uses_period());
+        assert_eq!(q.with_period("31d"), r#"increase(x{hub=~"\\$__period"}[31d]) / 31d"#);
+        assert_eq!(q.text(), r#"increase(x{hub=~"\\$__period"}[$__period]) / $__period"#);
+        let plain = Query::new("up", &vars);
+        assert!(!plain.uses_period());
+        assert_eq!(plain.with_period("1d"), "up");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::api::request::ApiRequest;
 use crate::data::plan::CellPlan;
 use crate::data::series::{self, Arrival};
 use crate::report::format::{query_letter, Cell};
-use crate::report::substitute::{self, Bindings};
+use crate::report::substitute::{self, Bindings, Query};
 use crate::time::TimeRange;
 
 use super::machine::{Exchange, Machine, Next};
@@ -114,7 +114,7 @@ pub struct DatasourceQuery {
 
 impl DatasourceQuery {
     /// `queries` (variables substituted) on `ds` by `route`, as `plan` says.
-    pub fn new(ds: &Datasource, route: Route, queries: &[String], plan: &CellPlan) -> Self {
+    pub fn new(ds: &Datasource, route: Route, queries: &[Query], plan: &CellPlan) -> Self {
         let queries = queries
             .iter()
             .map(|query| match route {
@@ -357,8 +357,9 @@ impl Phase {
 pub struct PreparedCell {
     /// When it is evaluated.
     pub plan: CellPlan,
-    /// The PromQL as sent, one per query of the cell.
-    pub queries: Vec<String>,
+    /// The PromQL with variables and macros written in, one per query of the cell;
+    /// `$__period` is written per request by the plan.
+    pub queries: Vec<Query>,
     /// The datasources it queries, in the connection's order.
     pub datasources: Vec<Datasource>,
 }
@@ -403,7 +404,7 @@ pub fn prepare_cell(
     let (step_ms, range_ms) = plan.step_and_range_ms(&range);
     let mut bindings = bindings.clone();
     bindings.extend(substitute::macros(step_ms, range_ms));
-    let queries = cell.queries().map(|(query, _)| substitute::substitute(query, &bindings)).collect();
+    let queries = cell.queries().map(|(query, _)| Query::new(query, &bindings)).collect();
     Ok(PreparedCell { plan, queries, datasources: chosen })
 }
 
@@ -418,11 +419,11 @@ mod tests {
     fn a_daily_query_is_range_plus_instant_and_finishes_into_an_arrival() {
         let now_ms = 1_795_399_726_500;
         let plan = CellPlan {
-            grid: crate::data::plan::Grid::Days(crate::time::days::DayPlan::last_month(now_ms)),
+            grid: crate::data::plan::Grid::Periods(crate::time::periods::PeriodPlan::last_month(now_ms)),
             note: None,
         };
         let d = ds("a", "prometheus");
-        let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned()], &plan);
+        let q = DatasourceQuery::new(&d, Route::Proxy, &[Query::plain("up")], &plan);
         let exchanges = q.exchanges();
         assert_eq!(exchanges.len(), 2);
         assert!(exchanges[0].request().path.ends_with("query_range"));
@@ -437,7 +438,7 @@ mod tests {
         assert!(matches!(failed, Err(ApiError::BadGateway { .. })));
         let swapped = q.finish(vec![decode(vector), decode(vector)]);
         assert!(matches!(swapped, Err(ApiError::Unreadable { .. })));
-        let via = DatasourceQuery::new(&d, Route::DsQuery, &["up".to_owned()], &plan);
+        let via = DatasourceQuery::new(&d, Route::DsQuery, &[Query::plain("up")], &plan);
         let Body::Json(_) = &via.exchanges()[0].request().body else { panic!("JSON expected") };
         let arrival = via
             .finish(vec![Ok(Decoded::Frames(Frames::default())), Ok(Decoded::Frames(Frames::default()))])
@@ -462,7 +463,7 @@ mod tests {
     fn partial_answers_and_their_warnings_and_infos_are_said_on_the_cell() {
         let plan = one_minute();
         let d = ds("a", "prometheus");
-        let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned()], &plan);
+        let q = DatasourceQuery::new(&d, Route::Proxy, &[Query::plain("up")], &plan);
         let decode = |body: &str| Ok(Decoded::Prometheus(crate::api::prom::decode(body).unwrap()));
         // VictoriaMetrics cluster, with a vmstorage node down (-search.denyPartialResponse off).
         let vm = r#"{"status":"success","isPartial":true,"data":{"resultType":"matrix","result":[{"metric":{"job":"x"},"values":[[0,"1"]]}]}}"#;
@@ -487,7 +488,7 @@ mod tests {
     fn a_cell_of_several_queries_asks_each_and_tags_their_series() {
         let plan = one_minute();
         let d = ds("a", "prometheus");
-        let q = DatasourceQuery::new(&d, Route::Proxy, &["up".to_owned(), "down".to_owned()], &plan);
+        let q = DatasourceQuery::new(&d, Route::Proxy, &[Query::plain("up"), Query::plain("down")], &plan);
         let exchanges = q.exchanges();
         assert_eq!(exchanges.len(), 2);
         let Body::Form(second) = &exchanges[1].request().body else { panic!("a form") };
@@ -585,7 +586,7 @@ mod tests {
         let now = 1_795_399_726_500;
         let prepared =
             prepare_cell(&cell, ("now-6h", "now"), &selections, now, &TimeZone::UTC, &all).unwrap();
-        assert_eq!(prepared.queries, [r#"up{x=~"a\\.b"}"#]);
+        assert_eq!(prepared.queries, [Query::plain(r#"up{x=~"a\\.b"}"#)]);
         assert_eq!(prepared.datasources, [all[1].clone()]);
         let err =
             prepare_cell(&cell, ("now-6h", "now"), &selections, now, &TimeZone::UTC, &all[..1]).unwrap_err();

@@ -4,11 +4,11 @@
 //! - [`zones`]: time-zone names, the native lookup, zones built from browser offsets;
 //! - [`clock`]: instants written out (ISO 8601, RFC 3339, `HH:MM`, zone names);
 //! - [`step`]: Prometheus durations, `auto` steps, the 11,000-points limit;
-//! - [`days`]: calendar-day buckets and when Prometheus evaluates them.
+//! - [`periods`]: calendar days, weeks, months and years, and when Prometheus evaluates them.
 
 pub mod clock;
-pub mod days;
 pub mod parse;
+pub mod periods;
 pub mod step;
 pub mod zones;
 
