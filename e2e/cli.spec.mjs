@@ -76,6 +76,113 @@ test('promnote query does the notebook in one line: every cluster, calendar days
   expect(new Set(staging.map((r) => r.datasource))).toEqual(new Set(['cluster-north', 'cluster-south']));
 });
 
+/** Calendar arithmetic on ISO dates (`YYYY-MM-DD`), the same in every zone. */
+function addDays(date, days) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The ISO 8601 week of a date (`2026-W47`): the week of its Thursday. */
+function isoWeek(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 3 - ((d.getUTCDay() + 6) % 7));
+  const year = d.getUTCFullYear();
+  const week = 1 + Math.floor((d - Date.UTC(year, 0, 1)) / 86_400_000 / 7);
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** The wall-clock date and time of an instant in a zone, as `YYYY-MM-DD HH:MM`. */
+function wallClock(iso, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+/** Wide CSV rows of a calendar cell, checked: each starts at midnight in `zone` on the
+ * first day of its period, is named after it, and all are complete but the last. */
+function periodRows(stdout, step, zone) {
+  const [header, ...lines] = stdout.split('\r\n').filter(Boolean).map((l) => l.split(','));
+  expect(header.slice(0, 3)).toEqual(['start', 'period', 'status']);
+  expect(lines.map((l) => l[2])).toEqual([...Array(lines.length - 1).fill('complete'), 'so far']);
+  for (const [start, period] of lines) {
+    const first = start.slice(0, 10);
+    expect(wallClock(start, zone), `${period} starts at midnight in ${zone}`).toBe(`${first} 00:00`);
+    if (step === '1w') {
+      expect(new Date(`${first}T00:00:00Z`).getUTCDay(), `${period} starts on a Monday`).toBe(1);
+      expect(period).toBe(isoWeek(first));
+    } else {
+      expect(first.endsWith('-01'), `${period} starts on the 1st`).toBe(true);
+      expect(period).toBe(first.slice(0, 7));
+    }
+  }
+  return { header, lines };
+}
+
+for (const zone of ['UTC', 'Europe/Berlin']) {
+  test(`calendar weeks and months in ${zone}: a complete one is the generator's value at its end, the current one so far`, () => {
+    const state = stackState();
+    const expected = zone === 'UTC' ? state.expected.series : state.expected.europe_berlin;
+    for (const step of ['1w', '1M']) {
+      const out = promnote(['--grafana', state.grafana_url, 'query', HUBS, '--from', 'now-35d', '--step', step, '--tz', zone, '--legend', '{{namespace}}', '--format', 'csv-wide'], { token: state.token });
+      expect(out.code, out.stderr).toBe(0);
+      const { header, lines } = periodRows(out.stdout, step, zone);
+      expect(lines.length).toBeGreaterThanOrEqual(step === '1w' ? 6 : 2);
+      expect(header.slice(3).sort()).toEqual(expected.map((s) => expectedName(s, expected)).sort());
+      // The days the generator wrote values for (in the zone); data runs a little before them.
+      const firstDay = expected.flatMap((s) => Object.keys(s.daily)).sort()[0];
+      let checked = 0;
+      for (const [i, line] of lines.slice(0, -1).entries()) {
+        // The period's value is the one at the midnight after its last day: the daily bar of that day.
+        const lastDay = addDays(lines[i + 1][0].slice(0, 10), -1);
+        if (lastDay < firstDay) continue;
+        checked += 1;
+        for (const series of expected) {
+          const column = header.indexOf(expectedName(series, expected));
+          expect(line[column] === '' ? undefined : Number(line[column]), `${header[column]} in ${line[1]}`).toBe(series.daily[lastDay]);
+        }
+      }
+      expect(checked, `complete ${step} periods checked`).toBeGreaterThanOrEqual(step === '1w' ? 4 : 1);
+      // The period so far has a value for every hub that exists today.
+      const today = lines[lines.length - 1];
+      expect(today.slice(3).filter((v) => v !== '').length).toBeGreaterThan(0);
+    }
+    // The tidy layout writes each sample at its period's start, with the period's name.
+    const tidy = rows(promnote(['--grafana', state.grafana_url, 'query', HUBS, '--from', 'now-35d', '--step', '1M', '--tz', zone, '--legend', '{{namespace}}'], { token: state.token }).stdout);
+    const wide = periodRows(promnote(['--grafana', state.grafana_url, 'query', HUBS, '--from', 'now-35d', '--step', '1M', '--tz', zone, '--legend', '{{namespace}}', '--format', 'csv-wide'], { token: state.token }).stdout, '1M', zone);
+    const prod = tidy.filter((r) => r.datasource === 'cluster-north' && r.namespace === 'prod');
+    const column = wide.header.indexOf(expectedName(expected.find((s) => s.datasource === 'cluster-north' && s.namespace === 'prod'), expected));
+    expect(prod.map((r) => [r.time, r.period, r.value])).toEqual(wide.lines.map((l) => [l[0], l[1], l[column]]));
+  });
+}
+
+test('$__period is each bucket\'s own length: an hourly count over it is the hours of the week or month (DST included)', () => {
+  const state = stackState();
+  // One point per hour over the period: its length in hours, plus one where the window holds both ends.
+  const COUNT = 'count_over_time(vector(1)[$__period:1h])';
+  for (const step of ['1w', '1M']) {
+    const before = Date.now();
+    const out = promnote(['--grafana', state.grafana_url, 'query', COUNT, '--datasource', 'cluster-north', '--from', 'now-35d', '--step', step, '--tz', 'Europe/Berlin', '--format', 'csv-wide'], { token: state.token });
+    const after = Date.now();
+    expect(out.code, out.stderr).toBe(0);
+    const { header, lines } = periodRows(out.stdout, step, 'Europe/Berlin');
+    expect(header.length).toBe(4);
+    const HOUR = 3_600_000;
+    for (const [i, [start, period, , count]] of lines.entries()) {
+      const from = Date.parse(start);
+      if (i + 1 < lines.length) {
+        const hours = (Date.parse(lines[i + 1][0]) - from) / HOUR;
+        expect([hours, hours + 1], `${period}: ${hours} hours`).toContain(Number(count));
+      } else {
+        // So far: the time since the period began, when the query ran.
+        expect(Number(count), `${period} so far`).toBeGreaterThanOrEqual(Math.floor((before - from) / HOUR));
+        expect(Number(count), `${period} so far`).toBeLessThanOrEqual(Math.floor((after - from) / HOUR) + 1);
+      }
+    }
+  }
+});
+
 test('a wrong token is exit code 3 with Grafana\'s reason, and no data', () => {
   const state = stackState();
   const out = promnote(['--grafana', state.grafana_url, 'run', 'reports/hub-activity.md'], { token: 'glsa_not_a_real_token' });

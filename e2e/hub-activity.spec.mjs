@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT, STATIC_PORT } from '../playwright.config.mjs';
-import { ReportPage, stackState, watchConsole, watchAuthorization, stopPrometheus, extraGrafana, expectedName } from './support.mjs';
+import { ReportPage, stackState, watchConsole, watchAuthorization, stopPrometheus, extraGrafana, expectedName, expectDrawn } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 
@@ -254,6 +254,68 @@ test('the CSV download holds the values the generator wrote (wide) and every sam
   const [someDay, value] = Object.entries(north.daily)[5];
   const end = new Date(Date.parse(`${someDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 19);
   expect(tidy).toContain(`${end}+00:00,cluster-north,prod,${value}`);
+});
+
+const PERIODS_REPORT = `---
+format: 1
+title: Weeks and months
+time:
+  from: now-35d
+  to: now
+---
+
+\`\`\`promql title="Weekly active users" legend="{{namespace}}" step=1w
+max(jupyterhub_active_users{period="24h"}) by (namespace)
+\`\`\`
+
+\`\`\`promql title="Monthly active users" legend="{{namespace}}" step=1M
+max(jupyterhub_active_users{period="24h"}) by (namespace)
+\`\`\`
+`;
+
+test('calendar weeks and months: bars named as people say them, each the value at the midnight that ends it, the current one so far', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+  await page.getByTestId('open-file').setInputFiles({ name: 'periods.md', mimeType: 'text/markdown', buffer: Buffer.from(PERIODS_REPORT) });
+  await expect(page.getByTestId('report-title')).toHaveText('Weeks and months');
+  const cells = page.getByTestId('cell');
+  await expectDrawn(cells.nth(0), { timeout: 30_000 });
+  await expectDrawn(cells.nth(1));
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const expected = state.expected.series;
+  const firstDay = expected.flatMap((s) => Object.keys(s.daily)).sort()[0];
+  for (const [i, unit] of [[0, 'week'], [1, 'month']]) {
+    const chart = cells.nth(i).getByTestId('chart');
+    const traces = await chart.evaluate((el) => el.data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y], hover: [...t.hovertext] })));
+    expect(traces.map((t) => t.name).sort()).toEqual(expected.map((s) => expectedName(s, expected)).sort());
+    // The wide CSV names each bar's first day: the value is the daily bar of the day before the next one starts.
+    const [csv] = await Promise.all([page.waitForEvent('download'), cells.nth(i).getByTestId('download-csv').click()]);
+    const lines = readFileSync(await csv.path(), 'utf8').split('\r\n').filter(Boolean).slice(1).map((l) => l.split(','));
+    const labels = lines.map(([start, period]) => (unit === 'week' ? period : `${MONTHS[Number(start.slice(5, 7)) - 1]} ${start.slice(0, 4)}`));
+    expect(traces[0].x).toEqual(labels);
+    let checked = 0;
+    for (const series of expected) {
+      const trace = traces.find((t) => t.name === expectedName(series, expected));
+      for (let row = 0; row + 1 < lines.length; row += 1) {
+        const next = new Date(`${lines[row + 1][0].slice(0, 10)}T00:00:00Z`);
+        const lastDay = new Date(next - 86_400_000).toISOString().slice(0, 10);
+        if (lastDay < firstDay) continue;
+        expect(trace.y[row], `${trace.name} in ${trace.x[row]}`).toBe(series.daily[lastDay] ?? null);
+        checked += 1;
+      }
+      expect(trace.hover.at(-1), `${trace.name}: the last ${unit} is so far`).toContain('so far');
+    }
+    expect(checked).toBeGreaterThanOrEqual(expected.length);
+    await expect(cells.nth(i).getByTestId('chart-summary')).toContainText(`${unit === 'week' ? 'weekly' : 'monthly'} from ${traces[0].x[0]} to ${traces[0].x.at(-1)} (the last ${unit} so far)`);
+  }
+  // The range starts 35 days ago, inside a month: its first bar is the whole month, and says so.
+  const first = await cells.nth(1).getByTestId('chart').evaluate((el) => el.data[0].hovertext[0]);
+  expect(first).toMatch(/the whole month; the range starts \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  await cells.nth(1).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'target/e2e-results/periods.png', fullPage: true });
 });
 
 test.describe('in a browser set to Europe/Berlin', () => {
