@@ -318,6 +318,63 @@ test('calendar weeks and months: bars named as people say them, each the value a
   await page.screenshot({ path: 'target/e2e-results/periods.png', fullPage: true });
 });
 
+const LOG_REPORT = `---
+format: 1
+title: Log scale
+time:
+  from: now-7d
+  to: now
+---
+
+\`\`\`promql title="Users above 20" chart=line legend="{{namespace}}" step=6h scale=log
+max(jupyterhub_active_users{period="24h"}) by (namespace) - 20
+\`\`\`
+`;
+
+test('a log scale: the toggle switches the axis and back, and values at or below zero are gaps, counted beside the chart', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+  const axisType = (cell) => cell.getByTestId('chart').evaluate((el) => el._fullLayout.yaxis.type);
+
+  // The flagship is linear; the reader switches it to log and back, by keyboard.
+  const toggle = report.cell.getByTestId('log-scale');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  expect(await axisType(report.cell)).toBe('linear');
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(() => axisType(report.cell)).toBe('log');
+  await expect(report.cell.getByTestId('chart-summary')).toContainText('Values on a log scale.');
+  await toggle.press('Enter');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  await expect.poll(() => axisType(report.cell)).toBe('linear');
+
+  // A cell that asks for log: its values at or below zero are not drawn, and the note counts them.
+  await page.getByTestId('open-file').setInputFiles({ name: 'log.md', mimeType: 'text/markdown', buffer: Buffer.from(LOG_REPORT) });
+  await expect(page.getByTestId('report-title')).toHaveText('Log scale');
+  const cell = page.getByTestId('cell').first();
+  await expectDrawn(cell, { timeout: 30_000 });
+  expect(await axisType(cell)).toBe('log');
+  await expect(cell.getByTestId('log-scale')).toHaveAttribute('aria-pressed', 'true');
+  const [csv] = await Promise.all([page.waitForEvent('download'), cell.getByTestId('download-csv').click()]);
+  const values = readFileSync(await csv.path(), 'utf8').split('\r\n').filter(Boolean).slice(1).flatMap((l) => l.split(',').slice(1)).filter((v) => v !== '').map(Number);
+  const hidden = values.filter((v) => v <= 0).length;
+  expect(hidden, 'the query has values at or below zero').toBeGreaterThan(0);
+  expect(values.length - hidden, 'and above').toBeGreaterThan(0);
+  await expect(cell).toContainText(`${hidden} values at or below zero are not drawn: a log scale has no zero`);
+  const drawn = await cell.getByTestId('chart').evaluate((el) => el.data.flatMap((t) => t.y).filter((v) => v !== null && v !== undefined));
+  expect(drawn.every((v) => v > 0)).toBe(true);
+  expect(drawn.length).toBe(values.length - hidden);
+  await page.screenshot({ path: 'target/e2e-results/log-scale.png', fullPage: true });
+  // Linear draws them all, and the note goes.
+  await cell.getByTestId('log-scale').click();
+  await expect.poll(() => axisType(cell)).toBe('linear');
+  await expect(cell).not.toContainText('at or below zero');
+});
+
 test.describe('in a browser set to Europe/Berlin', () => {
   test.use({ timezoneId: 'Europe/Berlin' });
 

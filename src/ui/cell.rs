@@ -9,7 +9,7 @@ use promnote_core::data::csv;
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::table::WideTable;
 use promnote_core::report::format::query_letter;
-use promnote_core::report::options::{CellOptions, ChartKind, DEFAULT_TOP};
+use promnote_core::report::options::{CellOptions, ChartKind, Scale, DEFAULT_TOP};
 use promnote_core::time::clock::rfc3339_utc;
 
 use crate::download;
@@ -39,13 +39,14 @@ fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
     })
 }
 
-fn style_for(options: &CellOptions, plan: &CellPlan, title: &str) -> ChartStyle {
+fn style_for(options: &CellOptions, scale: Scale, plan: &CellPlan, title: &str) -> ChartStyle {
     let partial_label = plan.partial_label();
     let clipped_label = plan.clipped_label();
     ChartStyle {
         scheme: if prefers_dark() { ColorScheme::Dark } else { ColorScheme::Light },
         height: 440,
         kind: options.chart,
+        scale,
         unit: options.unit,
         value_label: options.axis.clone().unwrap_or_default(),
         partial_label,
@@ -67,6 +68,11 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
     let as_table = RwSignal::new(false);
     let show_table = move || as_table.get() || cell.options.with(|o| o.chart.is_table());
     let stat = move || cell.options.with(|o| o.chart == ChartKind::Stat);
+    // The reader's Linear / Log choice, without editing the cell; until then, its `scale=`.
+    let chosen_scale = RwSignal::new(None::<Scale>);
+    let scale = move || chosen_scale.get().unwrap_or_else(|| cell.options.with(|o| o.scale));
+    let has_log = move || cell.options.with(|o| chart::has_log_scale(o.chart));
+    let log_shown = move || scale() == Scale::Log && has_log() && !show_table();
     let figure_json = Memo::new(move |_| {
         let table = table.get()?;
         let options = cell.options.get();
@@ -75,7 +81,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
         }
         let plan = run.plan.get_untracked()?;
         let title = cell.title();
-        Some(FigureJson::from(&figure(&table, &style_for(&options, &plan, &title))))
+        Some(FigureJson::from(&figure(&table, &style_for(&options, scale(), &plan, &title))))
     });
     let draw_error = RwSignal::new(None::<String>);
     // The figure last drawn: a cell has settled only when the figure it shows now is on
@@ -106,6 +112,9 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                 "The chart shows the {DEFAULT_TOP} largest series; the other {folded} are summed as \"other\". Add top=all to the cell's options to draw every series; the CSV (one row per sample) has them all."
             ));
         }
+        if log_shown() {
+            notes.extend(table.with(|t| t.as_ref().and_then(chart::log_note)));
+        }
         notes
     };
     let key = cell.key;
@@ -116,7 +125,10 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
         let drawn = figure_json.with(Option::is_some);
         table
             .with(|t| t.as_ref().filter(|_| drawn).map(|t| chart::summary(kind, t)))
-            .map(|text| format!("{text} Show table lists every value."))
+            .map(|text| {
+                let log = if log_shown() { " Values on a log scale." } else { "" };
+                format!("{text}{log} Show table lists every value.")
+            })
             .unwrap_or_default()
     };
     view! {
@@ -183,6 +195,11 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                                     on:click=move |_| as_table.update(|t| *t = !*t)>
                                     {move || if as_table.get() { "Show chart" } else { "Show table" }}
                                 </button>
+                            </Show>
+                            <Show when=move || !show_table() && has_log()>
+                                <button type="button" class="secondary" data-testid="log-scale" aria-pressed=move || (scale() == Scale::Log).to_string()
+                                    title="Draw the values on a logarithmic axis: small series stay visible beside large ones"
+                                    on:click=move |_| chosen_scale.set(Some(scale().toggled()))>"Log scale"</button>
                             </Show>
                             // The modebar's camera and zoom reset, for the keyboard.
                             <Show when=move || !show_table() && drawn.with(Option::is_some)>

@@ -14,7 +14,7 @@ use plotly::traces::scatter::GroupNorm;
 use plotly::{Bar, Configuration, Layout, Plot, Scatter};
 
 use super::table::WideTable;
-use crate::report::options::{ChartKind, Unit};
+use crate::report::options::{ChartKind, Scale, Unit};
 use crate::time::periods::Calendar;
 
 /// Light or dark page; the chart's text and grid follow it.
@@ -43,6 +43,8 @@ pub struct ChartStyle {
     pub clipped_label: String,
     /// Bars, lines, areas…
     pub kind: ChartKind,
+    /// The value axis: linear, or log (where the kind has one: see [`has_log_scale`]).
+    pub scale: Scale,
     /// How values are formatted on the axis and in hover text.
     pub unit: Unit,
     /// File name (without extension) of the modebar's PNG download.
@@ -87,6 +89,24 @@ pub fn summary(kind: ChartKind, table: &WideTable) -> String {
     text
 }
 
+/// Whether a chart of `kind` has a value axis that can be logarithmic: not a share of
+/// 100 % nor a table or stat.
+pub fn has_log_scale(kind: ChartKind) -> bool {
+    !matches!(kind, ChartKind::Percent | ChartKind::Table | ChartKind::Stat)
+}
+
+/// What a log scale leaves out of `table`: "3 values at or below zero are not drawn: a
+/// log scale has no zero (switch to Linear to see them)"; `None` when every value is
+/// drawn.
+pub fn log_note(table: &WideTable) -> Option<String> {
+    let hidden = table.columns.iter().flat_map(|c| &c.values).filter(|v| v.is_some_and(|v| v <= 0.0)).count();
+    match hidden {
+        0 => None,
+        1 => Some("1 value at or below zero is not drawn: a log scale has no zero (switch to Linear to see it).".to_owned()),
+        n => Some(format!("{n} values at or below zero are not drawn: a log scale has no zero (switch to Linear to see them).")),
+    }
+}
+
 impl Default for ChartStyle {
     fn default() -> Self {
         Self {
@@ -96,6 +116,7 @@ impl Default for ChartStyle {
             partial_label: "so far".into(),
             clipped_label: String::new(),
             kind: ChartKind::default(),
+            scale: Scale::default(),
             unit: Unit::default(),
             image_name: "chart".into(),
         }
@@ -161,6 +182,7 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
     let hover_template =
         format!("%{{hovertext}}<br>{x}: <b>%{{y:{hover_format}}}{suffix}</b><extra></extra>");
     let clipped = format!(" — {}", escape_text(&style.clipped_label));
+    let log = style.scale == Scale::Log && has_log_scale(style.kind);
     let mut plot = Plot::new();
     for (i, column) in table.columns.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
@@ -179,7 +201,12 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
             }
         }
         let x = table.row_labels.clone();
-        let y = column.values.clone();
+        // A log axis has no zero: such values are gaps (see [`log_note`]).
+        let y: Vec<Option<f64>> = if log {
+            column.values.iter().map(|v| v.filter(|v| *v > 0.0)).collect()
+        } else {
+            column.values.clone()
+        };
         match style.kind {
             ChartKind::StackedBar
             | ChartKind::Bar
@@ -235,15 +262,20 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         })
         // The left margin is a minimum: plotly.js widens it to fit the longest tick
         // label ("1,234,567 req/s"), which a fixed margin would cut off.
-        .y_axis(
-            Axis::new()
+        .y_axis({
+            let axis = Axis::new()
                 .auto_margin(true)
                 .grid_color(grid)
                 .zero_line_color(grid)
                 .tick_format(tick_format)
                 .tick_suffix(suffix)
-                .title(Title::with_text(escape_text(&style.value_label))),
-        );
+                .title(Title::with_text(escape_text(&style.value_label)));
+            if log {
+                axis.type_(AxisType::Log)
+            } else {
+                axis
+            }
+        });
     layout = match style.kind {
         ChartKind::StackedBar | ChartKind::Table | ChartKind::Stat => layout.bar_mode(BarMode::Stack),
         ChartKind::Bar => layout.bar_mode(BarMode::Group),
@@ -437,6 +469,33 @@ mod tests {
         for name in Unit::names() {
             assert_eq!(Unit::parse(name).map(Unit::name), Some(name));
         }
+    }
+
+    #[test]
+    fn a_log_scale_leaves_out_what_it_cannot_draw_and_says_so() {
+        let mut t = table(&[("a", 1.0), ("b", 2.0)]);
+        t.columns[0].values = vec![Some(100.0), Some(0.0), None];
+        t.columns[1].values = vec![Some(-3.0), Some(0.5), Some(2.0)];
+        let style = |kind, scale| ChartStyle { kind, scale, ..ChartStyle::default() };
+        let v = json_of(&figure(&t, &style(ChartKind::Line, Scale::Log)));
+        assert_eq!(v["layout"]["yaxis"]["type"], "log");
+        assert_eq!(v["data"][0]["y"], serde_json::json!([100.0, null, null]));
+        assert_eq!(v["data"][1]["y"], serde_json::json!([null, 0.5, 2.0]));
+        assert_eq!(
+            log_note(&t).as_deref(),
+            Some("2 values at or below zero are not drawn: a log scale has no zero (switch to Linear to see them).")
+        );
+        // Linear draws every value, and says nothing of the axis type.
+        let v = json_of(&figure(&t, &style(ChartKind::Line, Scale::Linear)));
+        assert!(v["layout"]["yaxis"].get("type").is_none());
+        assert_eq!(v["data"][1]["y"], serde_json::json!([-3.0, 0.5, 2.0]));
+        // A share of 100 % has no log scale.
+        assert!(!has_log_scale(ChartKind::Percent));
+        let v = json_of(&figure(&t, &style(ChartKind::Percent, Scale::Log)));
+        assert!(v["layout"]["yaxis"].get("type").is_none());
+        assert_eq!(Scale::Log.toggled(), Scale::Linear);
+        t.columns[1].values[0] = Some(1.0);
+        assert!(log_note(&t).unwrap().starts_with("1 value at or below zero is not drawn"));
     }
 
     #[test]

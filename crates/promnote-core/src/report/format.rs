@@ -364,7 +364,7 @@ fn fence_for(query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::options::{ChartKind, Unit, TOP_ALL};
+    use crate::report::options::{ChartKind, Scale, Unit, TOP_ALL};
     use crate::report::variables::VarQuery;
 
     const REPORT: &str = r#"---
@@ -393,7 +393,7 @@ max(jupyterhub_active_users{period="24h", namespace=~"$hub"}) by (namespace)
 
 Between.
 
-```promql chart=line unit=bytes top=5 datasources=cluster-north,prom-south from=now-7d
+```promql chart=line unit=bytes scale=log top=5 datasources=cluster-north,prom-south from=now-7d
 sum by (portnum) (buffer_level_bytes)
 ```
 
@@ -425,6 +425,7 @@ sum by (portnum) (buffer_level_bytes)
         assert!(cells[0].query.starts_with("max(jupyterhub_active_users"));
         let o = &cells[1].options;
         assert_eq!((o.chart, o.unit, o.top), (ChartKind::Line, Unit::Bytes, Some(5)));
+        assert_eq!((o.scale, cells[0].options.scale), (Scale::Log, Scale::Linear));
         let all = CellOptions::parse("top=all").unwrap();
         assert_eq!(all.top, Some(TOP_ALL));
         assert_eq!(o.datasources, Some(vec!["cluster-north".to_owned(), "prom-south".to_owned()]));
@@ -539,6 +540,7 @@ variables:
             (cell("colour=red"), 7, "unknown cell option `colour`"),
             (cell("chart=pie"), 7, "not a chart kind"),
             (cell("unit=furlongs"), 7, "not a unit"),
+            (cell("scale=ln"), 7, "use linear or log"),
             (cell("top=0"), 7, "at least 1"),
             (cell("top=some"), 7, "or `all`"),
             (cell("step=5x"), 7, "step"),

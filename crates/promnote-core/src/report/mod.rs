@@ -29,4 +29,4 @@ pub mod yaml;
 
 pub use format::{parse, Block, Cell, Query, Report};
 pub use front::{FrontMatter, Variable};
-pub use options::{CellOptions, ChartKind, Unit};
+pub use options::{CellOptions, ChartKind, Scale, Unit};

@@ -39,11 +39,43 @@ pub struct CellOptions {
     pub from: Option<String>,
     /// Range end override.
     pub to: Option<String>,
+    /// The value axis: linear (the default) or logarithmic (`scale=log`).
+    pub scale: Scale,
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 10] =
-    ["title", "chart", "legend", "step", "unit", "axis", "top", "datasources", "from", "to"];
+pub const CELL_OPTIONS: [&str; 11] =
+    ["title", "chart", "legend", "step", "unit", "axis", "scale", "top", "datasources", "from", "to"];
+
+/// A chart's value axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scale {
+    /// Evenly spaced values.
+    #[default]
+    Linear,
+    /// Evenly spaced powers of ten: a few large series no longer flatten the rest. Zero
+    /// and negative values have no place on it.
+    Log,
+}
+
+impl Scale {
+    /// The name used in reports (`scale=log`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Linear => "linear",
+            Scale::Log => "log",
+        }
+    }
+
+    /// The other one (the chart toolbar's Linear / Log toggle).
+    #[must_use]
+    pub fn toggled(self) -> Self {
+        match self {
+            Scale::Linear => Scale::Log,
+            Scale::Log => Scale::Linear,
+        }
+    }
+}
 
 impl CellOptions {
     /// How the cell is evaluated, in a sentence or two for the line under its query:
@@ -105,6 +137,13 @@ impl CellOptions {
                 })?;
             }
             "axis" => self.axis = text(),
+            "scale" => {
+                self.scale = match value {
+                    "linear" => Scale::Linear,
+                    "log" => Scale::Log,
+                    _ => return Err(format!("`{value}` is not a scale; use linear or log")),
+                };
+            }
             "top" => {
                 self.top = match value.parse::<usize>() {
                     _ if value == "all" => Some(TOP_ALL),
@@ -147,6 +186,7 @@ impl CellOptions {
         push("step", self.step.clone());
         push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
         push("axis", self.axis.clone());
+        push("scale", (self.scale != Scale::default()).then(|| self.scale.name().to_owned()));
         push("top", self.top.map(|n| if n == TOP_ALL { "all".to_owned() } else { n.to_string() }));
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());

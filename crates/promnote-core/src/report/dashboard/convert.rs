@@ -269,8 +269,9 @@ impl<'a> Converter<'a> {
         }
         let chart = chart_kind(panel, kind, &mut notes);
         let (unit, axis) = unit_of(panel);
+        let scale = scale_of(panel, &mut notes);
         let mut options =
-            CellOptions { title: Some(title.clone()), chart, unit, axis, ..CellOptions::default() };
+            CellOptions { title: Some(title.clone()), chart, unit, axis, scale, ..CellOptions::default() };
         options.datasources = datasource;
         if let Some(step) = step_of(panel) {
             options.step = Some(step);

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::read::{boolean, objects, one_line, text};
-use crate::report::options::{ChartKind, Unit};
+use crate::report::options::{ChartKind, Scale, Unit};
 
 pub fn rows_titled(row: &Map<String, Value>) -> bool {
     text(row, "title").is_some_and(|t| t != "Dashboard Row" && t != "New row" && t != "Row")
@@ -44,6 +44,37 @@ pub fn is_prometheus_type(kind: &str) -> bool {
             | "victoriametrics-datasource"
             | "victoriametrics-metrics-datasource"
     )
+}
+
+/// The value axis: Grafana's log scale (`custom.scaleDistribution` of a time series,
+/// `yaxes[0].logBase` of an old graph) is promnote's, which is base 10; another base
+/// gets a note.
+pub fn scale_of(panel: &Map<String, Value>, notes: &mut Vec<String>) -> Scale {
+    let distribution = panel
+        .get("fieldConfig")
+        .and_then(|f| f.get("defaults"))
+        .and_then(|d| d.get("custom"))
+        .and_then(|c| c.get("scaleDistribution"));
+    let base = match distribution {
+        Some(d) if d.get("type").and_then(Value::as_str) == Some("log") => {
+            d.get("log").and_then(Value::as_f64).or(Some(10.0))
+        }
+        _ => panel
+            .get("yaxes")
+            .and_then(|y| y.get(0))
+            .and_then(|y| y.get("logBase"))
+            .and_then(Value::as_f64)
+            .filter(|b| *b > 1.0),
+    };
+    match base {
+        None => Scale::Linear,
+        Some(base) => {
+            if base != 10.0 {
+                notes.push(format!("the log scale's base {base}: drawn in base 10"));
+            }
+            Scale::Log
+        }
+    }
 }
 
 /// The chart kind for a panel type and its draw style.

@@ -4,7 +4,7 @@
 use super::read::*;
 use super::*;
 use crate::report::format::{self, Block, Cell};
-use crate::report::options::{ChartKind, Unit};
+use crate::report::options::{ChartKind, Scale, Unit};
 use crate::report::variables::{AllValue, Selection, Source, VarQuery};
 use serde_json::{json, Value};
 
@@ -65,6 +65,26 @@ fn panel_types_and_draw_styles_become_chart_kinds() {
     );
     assert!(c.dropped.iter().any(|d| d.panel.as_deref() == Some("n") && d.what.contains("heatmap")));
     assert_eq!(cells(&c)[0].options.legend.as_deref(), Some("{{job}}"));
+}
+
+#[test]
+fn log_scales_carry_over() {
+    let d = json!({ "title": "T", "panels": [
+        timeseries("ten", &json!({ "scaleDistribution": { "type": "log", "log": 10 } }), "short"),
+        timeseries("two", &json!({ "scaleDistribution": { "type": "log", "log": 2 } }), "short"),
+        timeseries("linear", &json!({ "scaleDistribution": { "type": "linear" } }), "short"),
+        { "type": "graph", "title": "old", "targets": [{ "expr": "up" }], "yaxes": [{ "logBase": 10 }, { "logBase": 1 }] },
+        { "type": "graph", "title": "old linear", "targets": [{ "expr": "up" }], "yaxes": [{ "logBase": 1 }] }
+    ]});
+    let c = convert_value(&d);
+    let scales: Vec<Scale> = cells(&c).iter().map(|c| c.options.scale).collect();
+    assert_eq!(scales, [Scale::Log, Scale::Log, Scale::Linear, Scale::Log, Scale::Linear]);
+    assert!(
+        c.dropped.iter().any(|d| d.panel.as_deref() == Some("two") && d.what.contains("base 2")),
+        "{:?}",
+        c.dropped
+    );
+    assert!(c.report.to_markdown().contains("scale=log"));
 }
 
 #[test]
