@@ -120,14 +120,4 @@ mod tests {
         assert!(fragment.len() < 10_000);
         assert!(matches!(decode(&fragment), Err(ShareError::Damaged(m)) if m.contains("1 MB")));
     }
-
-    #[test]
-    fn base64url_round_trips_every_length() {
-        for len in 0..40u8 {
-            let bytes: Vec<u8> = (0..len).map(|i| i.wrapping_mul(37).wrapping_add(250)).collect();
-            assert_eq!(unbase64url(&base64url(&bytes)).as_deref(), Some(&bytes[..]), "{len}");
-        }
-        assert_eq!(base64url(b"hi?>"), "aGk_Pg");
-        assert_eq!(unbase64url("a"), None);
-    }
 }
