@@ -183,6 +183,70 @@ test('$__period is each bucket\'s own length: an hourly count over it is the hou
   }
 });
 
+/** CSV rows as arrays of fields (no quoted commas in these reports). */
+function fields(csv) {
+  return csv.split('\r\n').filter(Boolean).map((l) => l.split(','));
+}
+
+test('a table\'s totals and a summary\'s reducers are the arithmetic of the values it shows', () => {
+  const state = stackState();
+  const run = (cell) => {
+    const out = promnote(['--grafana', state.grafana_url, 'run', 'e2e/fixtures/totals.md', '--cell', String(cell), '--format', 'csv-wide'], { token: state.token });
+    expect(out.code, out.stderr).toBe(0);
+    return fields(out.stdout);
+  };
+  const [header, ...lines] = run(1);
+  const series = header.slice(3, -2);
+  expect(header.slice(0, 3)).toEqual(['start', 'period', 'status']);
+  expect(header.slice(-2)).toEqual(['Total', 'Total values']);
+  expect(series.length).toBe(stackState().expected.series.length);
+  const weeks = lines.slice(0, -1);
+  const total = lines.at(-1);
+  expect(total[0]).toBe('Total (sum)');
+  const value = (v) => (v === '' ? null : Number(v));
+  const column = (i) => weeks.map((w) => value(w[3 + i]));
+  for (const week of weeks) {
+    const present = week.slice(3, -2).filter((v) => v !== '').map(Number);
+    expect(present.length, `${week[1]}: some hubs answered`).toBeGreaterThan(0);
+    expect(Number(week.at(-2)), `${week[1]}'s total`).toBe(present.reduce((a, v) => a + v, 0));
+    expect(Number(week.at(-1)), `${week[1]}'s count`).toBe(present.length);
+  }
+  series.forEach((name, i) => {
+    const present = column(i).filter((v) => v !== null);
+    expect(value(total[3 + i]), `${name} over the weeks`).toBe(present.length ? present.reduce((a, v) => a + v, 0) : null);
+  });
+  expect(Number(total.at(-2))).toBe(weeks.reduce((a, w) => a + Number(w.at(-2)), 0));
+
+  // The summary: a row per hub, mean, max and last of the same weekly values.
+  const [sumHeader, ...rows] = run(2);
+  expect(sumHeader[0]).toBe('series');
+  expect(sumHeader.slice(-3)).toEqual(['mean', 'max', 'last']);
+  expect(rows.map((r) => r[0]).sort()).toEqual([...series].sort());
+  for (const row of rows) {
+    const present = column(series.indexOf(row[0])).filter((v) => v !== null);
+    const [mean, max, last] = row.slice(-3).map(Number);
+    expect(mean, `${row[0]}'s mean`).toBeCloseTo(present.reduce((a, v) => a + v, 0) / present.length, 9);
+    expect(max, `${row[0]}'s max`).toBe(Math.max(...present));
+    expect(last, `${row[0]}'s last`).toBe(present.at(-1));
+  }
+  // A stat with reduce=max: each hub's peak week.
+  const [statHeader, ...stats] = run(3);
+  expect(statHeader.at(-1)).toBe('max');
+  for (const stat of stats) expect(Number(stat.at(-1)), stat[0]).toBe(Math.max(...column(series.indexOf(stat[0])).filter((v) => v !== null)));
+  // A histogram of the hubs' means: each bin counts the hubs whose mean is in it.
+  const [binHeader, ...bins] = run(4);
+  expect(binHeader).toEqual(['bin', 'from', 'to', 'series']);
+  const means = series.map((_, i) => {
+    const present = column(i).filter((v) => v !== null);
+    return present.reduce((a, v) => a + v, 0) / present.length;
+  });
+  for (const [label, from, to, count] of bins) {
+    const inside = means.filter((m) => (from === '' || m >= Number(from)) && (to === '' || m < Number(to)));
+    expect(Number(count), `hubs with a mean in ${label}`).toBe(inside.length);
+  }
+  expect(bins.reduce((a, b) => a + Number(b[3]), 0)).toBe(series.length);
+});
+
 test('a wrong token is exit code 3 with Grafana\'s reason, and no data', () => {
   const state = stackState();
   const out = promnote(['--grafana', state.grafana_url, 'run', 'reports/hub-activity.md'], { token: 'glsa_not_a_real_token' });

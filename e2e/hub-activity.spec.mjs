@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT, STATIC_PORT } from '../playwright.config.mjs';
-import { ReportPage, stackState, watchConsole, watchAuthorization, stopPrometheus, extraGrafana, expectedName, expectDrawn } from './support.mjs';
+import { ReportPage, stackState, watchConsole, watchAuthorization, stopPrometheus, extraGrafana, expectedName, expectDrawn, allCellsSettled } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 
@@ -316,6 +316,73 @@ test('calendar weeks and months: bars named as people say them, each the value a
   expect(first).toMatch(/the whole month; the range starts \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
   await cells.nth(1).scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'target/e2e-results/periods.png', fullPage: true });
+});
+
+test('a table with totals and a summary show exactly what their CSV buttons write', async ({ page }) => {
+  const state = stackState();
+  const report = new ReportPage(page);
+  await report.open(SITE);
+  await report.connect(state.grafana_url, state.token);
+  await report.waitDrawn();
+  await page.getByTestId('open-file').setInputFiles('e2e/fixtures/totals.md');
+  await expect(page.getByTestId('report-title')).toHaveText('Weekly totals');
+  await allCellsSettled(page);
+  const cells = page.getByTestId('cell');
+  const csvOf = async (cell) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), cell.getByTestId('download-csv').click()]);
+    return readFileSync(await file.path(), 'utf8').split('\r\n').filter(Boolean).map((l) => l.split(','));
+  };
+  const tableOf = (cell) => cell.getByTestId('table').evaluate((t) => ({
+    head: [...t.querySelectorAll('thead th')].map((c) => c.textContent),
+    body: [...t.querySelectorAll('tbody tr')].map((r) => [...r.children].map((c) => c.textContent)),
+    foot: [...t.querySelectorAll('tfoot tr')].map((r) => [...r.children].map((c) => c.textContent)),
+  }));
+
+  // The table: weeks latest first, a Total column saying how many hubs it added when some had no value.
+  const [header, ...lines] = await csvOf(cells.nth(0));
+  const shown = await tableOf(cells.nth(0));
+  const series = header.slice(3, -2);
+  expect(shown.head).toEqual(['time', ...series, 'Total']);
+  const weeks = lines.slice(0, -1);
+  expect(shown.body.map((r) => r[0])).toEqual(weeks.map((w) => w[1]).reverse());
+  // Computed numbers read with separators and at most two decimals; the file keeps every digit.
+  const read = (text) => (text === '' ? null : Number(text.replaceAll(',', '')));
+  const near = (shownText, fileText, what) => {
+    if (fileText === '') expect(shownText, what).toBe('');
+    else expect(read(shownText), what).toBeCloseTo(Number(fileText), 1);
+  };
+  for (const week of weeks) {
+    const row = shown.body.find((r) => r[0] === week[1]);
+    const values = Number(week.at(-1));
+    expect(row.slice(1, -1), week[1]).toEqual(week.slice(3, -2));
+    const [total, note] = row.at(-1).split(' (');
+    near(total, week.at(-2), `${week[1]}'s total`);
+    expect(note ? `(${note}` : '', `${week[1]}: how many it added`).toBe(values < series.length ? `(${values} of ${series.length})` : '');
+  }
+  const [foot] = shown.foot;
+  expect(foot[0]).toBe(lines.at(-1)[0]);
+  lines.at(-1).slice(3, -1).forEach((v, i) => near(foot[1 + i], v, `Total row, column ${i + 1}`));
+
+  // The summary: a row per hub with its labels, one column per reducer.
+  const [sumHeader, ...rows] = await csvOf(cells.nth(1));
+  const summary = await tableOf(cells.nth(1));
+  expect(summary.head).toEqual(sumHeader);
+  expect(summary.body.map((r) => r.slice(0, 2))).toEqual(rows.map((r) => r.slice(0, 2)));
+  summary.body.forEach((r, i) => r.slice(2).forEach((v, j) => near(v, rows[i][2 + j], `${r[0]}'s ${sumHeader[2 + j]}`)));
+
+  // The histogram: a bar per bin, as tall as its CSV count, its hover naming the largest hubs.
+  const [, ...bins] = await csvOf(cells.nth(3));
+  const bars = await cells.nth(3).getByTestId('chart').evaluate((el) => ({ x: [...el.data[0].x], y: [...el.data[0].y], hover: [...el.data[0].hovertext] }));
+  expect(bars.x).toEqual(bins.map((b) => b[0]));
+  expect(bars.y).toEqual(bins.map((b) => Number(b[3])));
+  bins.forEach((b, i) => {
+    const n = Number(b[3]);
+    const lines = bars.hover[i] === '' ? 0 : bars.hover[i].split('<br>').length;
+    expect(lines, `${b[0]}: the five largest, then how many more`).toBe(Math.min(n, 5) + (n > 5 ? 1 : 0));
+  });
+  await expect(cells.nth(3).getByTestId('chart-summary')).toContainText(`Histogram of ${series.length} series by their mean`);
+  await cells.nth(0).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'target/e2e-results/totals.png', fullPage: true });
 });
 
 const LOG_REPORT = `---

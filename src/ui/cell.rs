@@ -3,9 +3,9 @@
 //! render independently: a cell that fails shows why, and every other cell goes on.
 
 use leptos::prelude::*;
-use promnote_core::api::prom::format_value;
-use promnote_core::data::chart::{self, figure, ChartStyle, ColorScheme};
+use promnote_core::data::chart::{self, ChartStyle, ColorScheme};
 use promnote_core::data::csv;
+use promnote_core::data::histogram;
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::table::WideTable;
 use promnote_core::report::format::query_letter;
@@ -18,9 +18,7 @@ use crate::session::Connection;
 use crate::state::{CellState, OpenReport};
 use crate::ui::cell_editor::CellEditor;
 use crate::ui::chart::{prefers_dark, Chart, FigureJson};
-
-/// At most this many rows are shown in a table view; the CSV has them all.
-const TABLE_ROWS_SHOWN: usize = 500;
+use crate::ui::tables::{SummaryView, TableView};
 
 /// The cell's table, pivoted from every datasource's answer.
 fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
@@ -67,7 +65,8 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
     // The reader's choice to see a chart cell as a table, without editing the cell.
     let as_table = RwSignal::new(false);
     let show_table = move || as_table.get() || cell.options.with(|o| o.chart.is_table());
-    let stat = move || cell.options.with(|o| o.chart == ChartKind::Stat);
+    // A stat or summary: one row per series, one column per reducer.
+    let summarised = move || cell.options.with(|o| matches!(o.chart, ChartKind::Stat | ChartKind::Summary));
     // The reader's Linear / Log choice, without editing the cell; until then, its `scale=`.
     let chosen_scale = RwSignal::new(None::<Scale>);
     let scale = move || chosen_scale.get().unwrap_or_else(|| cell.options.with(|o| o.scale));
@@ -81,7 +80,11 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
         }
         let plan = run.plan.get_untracked()?;
         let title = cell.title();
-        Some(FigureJson::from(&figure(&table, &style_for(&options, scale(), &plan, &title))))
+        Some(FigureJson::from(&chart::cell_figure(
+            &table,
+            &options,
+            &style_for(&options, scale(), &plan, &title),
+        )))
     });
     let draw_error = RwSignal::new(None::<String>);
     // The figure last drawn: a cell has settled only when the figure it shows now is on
@@ -112,7 +115,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                 "The chart shows the {DEFAULT_TOP} largest series; the other {folded} are summed as \"other\". Add top=all to the cell's options to draw every series; the CSV (one row per sample) has them all."
             ));
         }
-        if log_shown() {
+        if log_shown() && cell.options.with(|o| o.chart != ChartKind::Histogram) {
             notes.extend(table.with(|t| t.as_ref().and_then(chart::log_note)));
         }
         notes
@@ -121,10 +124,15 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
     let title_id = format!("cell-{key}-title");
     let summary_id = format!("cell-{key}-summary");
     let chart_summary = move || {
-        let kind = cell.options.with(|o| o.chart);
+        let options = cell.options.get();
         let drawn = figure_json.with(Option::is_some);
         table
-            .with(|t| t.as_ref().filter(|_| drawn).map(|t| chart::summary(kind, t)))
+            .with(|t| {
+                t.as_ref().filter(|_| drawn).map(|t| match options.chart {
+                    ChartKind::Histogram => chart::histogram_summary(&histogram::for_cell(t, &options)),
+                    kind => chart::summary(kind, t),
+                })
+            })
             .map(|text| {
                 let log = if log_shown() { " Values on a log scale." } else { "" };
                 format!("{text}{log} Show table lists every value.")
@@ -171,11 +179,11 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                             <figcaption id=summary_id.clone() data-testid="chart-summary">{chart_summary}</figcaption>
                         </figure>
                     </Show>
-                    <Show when=move || show_table() && has_rows() && !stat()>
-                        <TableView table=table.into() caption=Signal::derive(move || cell.title()) />
+                    <Show when=move || show_table() && has_rows() && !summarised()>
+                        <TableView table=table.into() options=cell.options.into() caption=Signal::derive(move || cell.title()) />
                     </Show>
-                    <Show when=move || stat() && has_rows()>
-                        <StatView table=table.into() unit=Signal::derive(move || cell.options.with(|o| o.axis.clone().unwrap_or_else(|| o.unit.name().to_owned()))) caption=Signal::derive(move || cell.title()) />
+                    <Show when=move || summarised() && has_rows()>
+                        <SummaryView table=table.into() options=cell.options.into() caption=Signal::derive(move || cell.title()) />
                     </Show>
                     {move || match state() {
                         "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this cell."</p> }.into_any()),
@@ -220,10 +228,14 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                             <button type="button" class="secondary" data-testid="download-csv" on:click=move |_| {
                                 let (Some(t), Some(p)) = (table.get_untracked(), run.plan.get_untracked()) else { return };
                                 let name = format!("{}.csv", chart::file_name(&cell.title()));
-                                if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::wide(&t, p.zone())) {
+                                if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::shown(&t, &cell.options.get_untracked(), p.zone())) {
                                     draw_error.set(Some(e));
                                 }
-                            }>"CSV (one column per series)"</button>
+                            }>{move || match cell.options.with(|o| o.chart) {
+                                ChartKind::Stat | ChartKind::Summary => "CSV (one row per series)",
+                                ChartKind::Histogram => "CSV (bins and counts)",
+                                _ => "CSV (one column per series)",
+                            }}</button>
                             <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
                                 let Some(p) = run.plan.get_untracked() else { return };
                                 let name = format!("{}-tidy.csv", chart::file_name(&cell.title()));
@@ -283,70 +295,5 @@ fn describe(options: &CellOptions, sent: &str, typed: &str) -> String {
         format!("{evaluation} Sent as: {sent}")
     } else {
         evaluation
-    }
-}
-
-/// A stat cell: each series' last value, as Grafana's stat, gauge and bar gauge panels
-/// show it.
-#[component]
-pub fn StatView(
-    table: Signal<Option<WideTable>>,
-    #[prop(into)] unit: Signal<String>,
-    /// The cell's title, which the caption repeats.
-    caption: Signal<String>,
-) -> impl IntoView {
-    move || {
-        table.with(|t| {
-            let t = t.as_ref()?;
-            let rows = t
-                .columns
-                .iter()
-                .map(|c| view! { <tr><th scope="row">{c.name.clone()}</th><td>{c.last().map(format_value).unwrap_or_default()}</td></tr> })
-                .collect_view();
-            let unit = unit.get();
-            let head = if unit == "none" { "last value".to_owned() } else { format!("last value ({unit})") };
-            Some(view! {
-                <div class="table-wrap" data-testid="table">
-                    <table class="data"><caption>{caption.get()}" (last values)"</caption><thead><tr><th scope="col">"series"</th><th scope="col">{head}</th></tr></thead><tbody>{rows}</tbody></table>
-                </div>
-            })
-        })
-    }
-}
-
-/// A table view of a cell: rows are times, columns series; the latest rows first.
-#[component]
-pub fn TableView(
-    table: Signal<Option<WideTable>>,
-    /// The cell's title, which the caption repeats.
-    caption: Signal<String>,
-) -> impl IntoView {
-    move || {
-        table.with(|t| {
-            let t = t.as_ref()?;
-            let total = t.row_labels.len();
-            let shown: Vec<usize> = (0..total).rev().take(TABLE_ROWS_SHOWN).collect();
-            let head = t.columns.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view();
-            let rows = shown
-                .iter()
-                .map(|&r| {
-                    let cells = t
-                        .columns
-                        .iter()
-                        .map(|c| view! { <td>{c.values[r].map(format_value).unwrap_or_default()}</td> })
-                        .collect_view();
-                    view! { <tr><th scope="row">{t.row_labels[r].clone()}</th>{cells}</tr> }
-                })
-                .collect_view();
-            let more = (total > TABLE_ROWS_SHOWN).then(|| {
-                view! { <p class="muted">{format!("Showing the latest {TABLE_ROWS_SHOWN} of {total} rows; the CSV has all of them.")}</p> }
-            });
-            Some(view! {
-                <div class="table-wrap" data-testid="table">
-                    <table class="data"><caption>{caption.get()}" (latest first)"</caption><thead><tr><th scope="col">"time"</th>{head}</tr></thead><tbody>{rows}</tbody></table>
-                </div>
-                {more}
-            })
-        })
     }
 }

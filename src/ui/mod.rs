@@ -9,7 +9,8 @@
 //! - [`import`]: Grafana dashboards, pasted or picked from Grafana;
 //! - [`report`]: the open report: toolbar, prose, cells;
 //! - [`variables`]: the report's variables as controls;
-//! - [`cell`]: one cell's result; [`cell_editor`]: its editor;
+//! - [`cell`]: one cell's result; [`cell_editor`]: its editor; [`tables`]: a cell drawn
+//!   as numbers (a table with its totals, a stat's or summary's reducers);
 //! - [`chart`]: the one place that hands figures to plotly.js;
 //! - [`prose`]: report prose as elements and text nodes.
 
@@ -23,4 +24,5 @@ pub mod gallery;
 pub mod import;
 pub mod prose;
 pub mod report;
+pub mod tables;
 pub mod variables;

@@ -144,7 +144,8 @@ pub enum ListFormat {
 pub enum Format {
     /// Tidy CSV: one row per sample (time, datasource, labels…, value).
     Csv,
-    /// Wide CSV: one row per time, one column per series (the chart's table).
+    /// Wide CSV: what the cell shows: one row per time, one column per series (the
+    /// chart's table, with a table's totals); a stat's or summary's series and reducers.
     CsvWide,
     /// JSON: each cell's series with labels and samples, and its wide table.
     Json,

@@ -39,7 +39,7 @@ pub fn cell<W: fmt::Write>(out: &mut W, run: &CellRun, format: Format, zone: &Ti
     match format {
         Format::Csv => csv::write_tidy(out, &run.arrivals, periods(run), zone),
         Format::CsvWide => match table(run) {
-            Some(t) => csv::write_wide(out, &t, zone),
+            Some(t) => csv::write_shown(out, &t, &run.cell.options, zone),
             None => Ok(()),
         },
         Format::Json => {

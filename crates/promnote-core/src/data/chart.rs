@@ -13,8 +13,9 @@ use plotly::layout::{Axis, AxisType, BarMode, BarNorm, GroupClick, HoverMode, Le
 use plotly::traces::scatter::GroupNorm;
 use plotly::{Bar, Configuration, Layout, Plot, Scatter};
 
+use super::histogram::{for_cell, Histogram, HOVER_MEMBERS};
 use super::table::WideTable;
-use crate::report::options::{ChartKind, Scale, Unit};
+use crate::report::options::{CellOptions, ChartKind, Scale, Unit};
 use crate::time::periods::Calendar;
 
 /// Light or dark page; the chart's text and grid follow it.
@@ -92,7 +93,7 @@ pub fn summary(kind: ChartKind, table: &WideTable) -> String {
 /// Whether a chart of `kind` has a value axis that can be logarithmic: not a share of
 /// 100 % nor a table or stat.
 pub fn has_log_scale(kind: ChartKind) -> bool {
-    !matches!(kind, ChartKind::Percent | ChartKind::Table | ChartKind::Stat)
+    !matches!(kind, ChartKind::Percent | ChartKind::Table | ChartKind::Stat | ChartKind::Summary)
 }
 
 /// What a log scale leaves out of `table`: "3 values at or below zero are not drawn: a
@@ -212,7 +213,9 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
             | ChartKind::Bar
             | ChartKind::Percent
             | ChartKind::Table
-            | ChartKind::Stat => {
+            | ChartKind::Stat
+            | ChartKind::Summary
+            | ChartKind::Histogram => {
                 let colors: Vec<Rgba> = (0..rows)
                     .map(|row| {
                         let partial = table.partial_last && row + 1 == rows;
@@ -242,18 +245,8 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
             }
         }
     }
-    let (text, grid) = match style.scheme {
-        ColorScheme::Light => ("#1f2328", "#d0d7de"),
-        ColorScheme::Dark => ("#e6edf3", "#3d444d"),
-    };
-    let mut layout = Layout::new()
-        .auto_size(true)
-        .height(style.height)
-        .margin(Margin::new().left(64).right(16).top(16).bottom(48))
-        .paper_background_color("rgba(0,0,0,0)")
-        .plot_background_color("rgba(0,0,0,0)")
-        .font(Font::new().color(text))
-        .hover_mode(HoverMode::Closest)
+    let grid = grid_color(style.scheme);
+    let mut layout = base_layout(style)
         .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
         .x_axis(match table.calendar {
             Some(Calendar::Day) => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b"),
@@ -277,24 +270,152 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
             }
         });
     layout = match style.kind {
-        ChartKind::StackedBar | ChartKind::Table | ChartKind::Stat => layout.bar_mode(BarMode::Stack),
-        ChartKind::Bar => layout.bar_mode(BarMode::Group),
+        ChartKind::StackedBar | ChartKind::Table | ChartKind::Stat | ChartKind::Summary => {
+            layout.bar_mode(BarMode::Stack)
+        }
+        ChartKind::Bar | ChartKind::Histogram => layout.bar_mode(BarMode::Group),
         ChartKind::Percent => layout.bar_mode(BarMode::Stack).bar_norm(BarNorm::Percent),
         ChartKind::Line | ChartKind::Area => layout,
     };
     plot.set_layout(layout);
+    plot.set_configuration(configuration(style));
+    plot
+}
+
+/// The grid's colour on a light or dark page.
+fn grid_color(scheme: ColorScheme) -> &'static str {
+    match scheme {
+        ColorScheme::Light => "#d0d7de",
+        ColorScheme::Dark => "#3d444d",
+    }
+}
+
+/// What every figure's layout shares: size, margins, a transparent background, the
+/// page's text colour, the closest point on hover.
+fn base_layout(style: &ChartStyle) -> Layout {
+    let text = match style.scheme {
+        ColorScheme::Light => "#1f2328",
+        ColorScheme::Dark => "#e6edf3",
+    };
+    Layout::new()
+        .auto_size(true)
+        .height(style.height)
+        .margin(Margin::new().left(64).right(16).top(16).bottom(48))
+        .paper_background_color("rgba(0,0,0,0)")
+        .plot_background_color("rgba(0,0,0,0)")
+        .font(Font::new().color(text))
+        .hover_mode(HoverMode::Closest)
+}
+
+/// Every figure's configuration: responsive, no logo, no MathJax, a PNG named after it.
+fn configuration(style: &ChartStyle) -> Configuration {
     let image = ToImageButtonOptions::new()
         .format(ImageButtonFormats::Png)
         .filename(&file_name(&style.image_name))
         .scale(2);
-    plot.set_configuration(
-        Configuration::new()
-            .responsive(true)
-            .display_logo(false)
-            .typeset_math(false)
-            .to_image_button_options(image),
+    Configuration::new()
+        .responsive(true)
+        .display_logo(false)
+        .typeset_math(false)
+        .to_image_button_options(image)
+}
+
+/// The figure of a cell: a histogram of its series' reduced values (`chart=histogram`), or
+/// its table drawn as [`figure`] does.
+pub fn cell_figure(table: &WideTable, options: &CellOptions, style: &ChartStyle) -> Plot {
+    if options.chart == ChartKind::Histogram {
+        histogram_figure(&for_cell(table, options), style)
+    } else {
+        figure(table, style)
+    }
+}
+
+/// One bar per bin, its height the number of series in it; the hover names the largest
+/// members with their values. A log scale draws empty bins as gaps.
+pub fn histogram_figure(h: &Histogram, style: &ChartStyle) -> Plot {
+    let log = style.scale == Scale::Log;
+    let (_, _, suffix) = unit_format(style.unit);
+    let x: Vec<String> = h.bins.iter().map(|b| escape_text(&b.label)).collect();
+    let y: Vec<Option<f64>> =
+        h.bins.iter().map(|b| Some(b.members.len() as f64).filter(|n| !log || *n > 0.0)).collect();
+    let hover: Vec<String> = h
+        .bins
+        .iter()
+        .map(|b| {
+            let mut text: Vec<String> = b
+                .members
+                .iter()
+                .take(HOVER_MEMBERS)
+                .map(|(name, v)| {
+                    format!("{}: {}", escape_text(&shorten(name, LEGEND_CHARS)), format_hover(*v, suffix))
+                })
+                .collect();
+            if b.members.len() > HOVER_MEMBERS {
+                text.push(format!("and {} more", b.members.len() - HOVER_MEMBERS));
+            }
+            text.join("<br>")
+        })
+        .collect();
+    let (r, g, b) = PALETTE[0];
+    let mut plot = Plot::new();
+    plot.add_trace(
+        Bar::new(x, y)
+            .name(escape_text(&format!("series by {}", h.reducer.name())))
+            .marker(Marker::new().color(Rgba::new(r, g, b, 1.0)))
+            .hover_text_array(hover)
+            .hover_template("%{x}: <b>%{y} series</b><br>%{hovertext}<extra></extra>"),
     );
+    let grid = grid_color(style.scheme);
+    let y_axis = Axis::new()
+        .auto_margin(true)
+        .grid_color(grid)
+        .zero_line_color(grid)
+        .tick_format(",d")
+        .title(Title::with_text("series"));
+    // Counts are whole: a tick per series while there are few (no "1, 1, 2, 2").
+    let fullest = h.bins.iter().map(|b| b.members.len()).max().unwrap_or(0);
+    let y_axis = if fullest <= 10 && !log { y_axis.dtick(1.0) } else { y_axis };
+    plot.set_layout(
+        base_layout(style)
+            .show_legend(false)
+            .x_axis(
+                Axis::new()
+                    .type_(AxisType::Category)
+                    .grid_color(grid)
+                    .title(Title::with_text(escape_text(&format!("{} of each series", h.reducer.name())))),
+            )
+            .y_axis(if log { y_axis.type_(AxisType::Log) } else { y_axis }),
+    );
+    plot.set_configuration(configuration(style));
     plot
+}
+
+/// A histogram in words: "Histogram of 10 series by their mean, in 6 bins; the fullest is
+/// 0–5 (4 series)."
+pub fn histogram_summary(h: &Histogram) -> String {
+    let counted: usize = h.bins.iter().map(|b| b.members.len()).sum();
+    let mut text =
+        format!("Histogram of {counted} series by their {}, in {} bins", h.reducer.name(), h.bins.len());
+    let mut fullest: Option<&super::histogram::Bin> = None;
+    for bin in &h.bins {
+        if fullest.is_none_or(|f| bin.members.len() > f.members.len()) {
+            fullest = Some(bin);
+        }
+    }
+    if let Some(fullest) = fullest {
+        text.push_str(&format!("; the fullest is {} ({} series)", fullest.label, fullest.members.len()));
+    }
+    if h.without_value > 0 {
+        text.push_str(&format!("; {} series had no value to count", h.without_value));
+    }
+    text.push('.');
+    text
+}
+
+/// A member's value as its bin's hover writes it (plotly.js formats only the bar's own
+/// height): whole numbers with separators, others to six decimals, then the unit.
+fn format_hover(value: f64, suffix: &str) -> String {
+    format!("{}{suffix}", super::histogram::edge(value))
 }
 
 /// The most characters of a series name shown in the legend.
@@ -496,6 +617,37 @@ mod tests {
         assert_eq!(Scale::Log.toggled(), Scale::Linear);
         t.columns[1].values[0] = Some(1.0);
         assert!(log_note(&t).unwrap().starts_with("1 value at or below zero is not drawn"));
+    }
+
+    #[test]
+    fn a_histogram_is_a_bar_per_bin_with_its_largest_members_in_the_hover() {
+        let mut t = table(&[("<b>x</b>", 1.0), ("b", 2.0), ("c", 3.0)]);
+        t.columns[0].values = vec![Some(1.0), Some(3.0), None];
+        t.columns[1].values = vec![Some(20.0), Some(40.0), Some(30.0)];
+        t.columns[2].values = vec![Some(4.0), Some(4.0), Some(4.0)];
+        let options = CellOptions::parse("chart=histogram reduce=mean bins=0,5,10,25").unwrap();
+        let v = json_of(&cell_figure(&t, &options, &ChartStyle::default()));
+        assert_eq!(v["data"][0]["x"], json!(["0–5", "5–10", "10–25", "≥ 25"]));
+        assert_eq!(v["data"][0]["y"], json!([2.0, 0.0, 0.0, 1.0]));
+        // Largest first, names escaped.
+        assert_eq!(v["data"][0]["hovertext"][0], "c: 4<br>&lt;b&gt;x&lt;/b&gt;: 2");
+        assert_eq!(v["layout"]["xaxis"]["title"]["text"], "mean of each series");
+        let h = crate::data::histogram::for_cell(&t, &options);
+        assert_eq!(
+            histogram_summary(&h),
+            "Histogram of 3 series by their mean, in 4 bins; the fullest is 0–5 (2 series)."
+        );
+        // On a log scale an empty bin is a gap.
+        let log = ChartStyle { scale: Scale::Log, ..ChartStyle::default() };
+        let v = json_of(&cell_figure(&t, &options, &log));
+        assert_eq!(v["data"][0]["y"], json!([2.0, null, null, 1.0]));
+        assert_eq!(v["layout"]["yaxis"]["type"], "log");
+        // Any other kind is the table's figure.
+        let line = CellOptions::parse("chart=line").unwrap();
+        assert_eq!(
+            json_of(&cell_figure(&t, &line, &ChartStyle::default()))["data"].as_array().unwrap().len(),
+            3
+        );
     }
 
     #[test]

@@ -10,9 +10,13 @@ use std::fmt;
 
 use jiff::tz::TimeZone;
 
+use super::histogram::{self, Histogram};
+use super::reduce::{column_totals, row_totals, summary, Summary};
 use super::series::{Arrival, Series};
 use super::table::WideTable;
 use crate::api::prom::format_value as number;
+use crate::report::options::{CellOptions, ChartKind};
+use crate::report::reducer::{Reducer, Totals};
 use crate::time::clock::iso_time;
 use crate::time::periods::{Calendar, PeriodPlan};
 
@@ -207,14 +211,92 @@ pub fn wide(table: &WideTable, zone: &TimeZone) -> String {
 
 /// [`wide`], written to `out` as it goes.
 pub fn write_wide<W: fmt::Write>(out: &mut W, table: &WideTable, zone: &TimeZone) -> fmt::Result {
+    write_table(out, table, None, zone)
+}
+
+/// What a cell shows, as CSV: a stat's or summary's rows (one per series, with its labels)
+/// and columns (one per reducer); a table with its `Total` column (and `Total values`,
+/// how many values each total added) and `Total` row; a histogram's bins and counts;
+/// otherwise the wide layout.
+pub fn shown(table: &WideTable, options: &CellOptions, zone: &TimeZone) -> String {
+    let mut out = String::new();
+    let _ = write_shown(&mut out, table, options, zone);
+    out
+}
+
+/// [`shown`], written to `out` as it goes.
+pub fn write_shown<W: fmt::Write>(
+    out: &mut W,
+    table: &WideTable,
+    options: &CellOptions,
+    zone: &TimeZone,
+) -> fmt::Result {
+    match options.chart {
+        ChartKind::Stat | ChartKind::Summary => write_summary(out, &summary(table, &options.reducers())),
+        ChartKind::Table => {
+            write_table(out, table, options.total.map(|t| (t, options.total_reducer())), zone)
+        }
+        ChartKind::Histogram => write_histogram(out, &histogram::for_cell(table, options)),
+        _ => write_table(out, table, None, zone),
+    }
+}
+
+/// A histogram: each bin (`0–5`), its edges (empty where it is open) and how many series
+/// it counts; a last row counts the series without a value.
+fn write_histogram<W: fmt::Write>(out: &mut W, h: &Histogram) -> fmt::Result {
+    push_row(out, ["bin", "from", "to", "series"].map(str::to_owned))?;
+    for bin in &h.bins {
+        let edge = |e: Option<f64>| e.map(number).unwrap_or_default();
+        push_row(out, [text_field(&bin.label), edge(bin.from), edge(bin.to), bin.members.len().to_string()])?;
+    }
+    if h.without_value > 0 {
+        push_row(out, ["no value".to_owned(), String::new(), String::new(), h.without_value.to_string()])?;
+    }
+    Ok(())
+}
+
+/// A summary: `series`, its labels, then one column per reducer. A label named like one
+/// of those columns is written as `label_<name>`.
+fn write_summary<W: fmt::Write>(out: &mut W, summary: &Summary) -> fmt::Result {
+    let own: Vec<&str> = std::iter::once("series").chain(summary.reducers.iter().map(|r| r.name())).collect();
+    let labels = summary.label_names.iter().map(|name| {
+        let mut column = name.clone();
+        while own.contains(&column.as_str()) || (column != *name && summary.label_names.contains(&column)) {
+            column = format!("label_{column}");
+        }
+        column
+    });
+    let header = std::iter::once("series".to_owned())
+        .chain(labels)
+        .chain(summary.reducers.iter().map(|r| r.name().to_owned()));
+    push_row(out, header.map(|h| text_field(&h)))?;
+    for row in &summary.rows {
+        let fields = std::iter::once(text_field(&row.name))
+            .chain(row.labels.iter().map(|l| text_field(l)))
+            .chain(row.values.iter().map(|v| v.map(number).unwrap_or_default()));
+        push_row(out, fields)?;
+    }
+    Ok(())
+}
+
+fn write_table<W: fmt::Write>(
+    out: &mut W,
+    table: &WideTable,
+    totals: Option<(Totals, Reducer)>,
+    zone: &TimeZone,
+) -> fmt::Result {
     let keys: &[&str] = match table.calendar {
         Some(Calendar::Day) => &["day"],
         Some(_) => &["start", "period", "status"],
         None => &["time"],
     };
+    let total_column = totals.is_some_and(|(t, _)| t.column());
     let header =
-        keys.iter().map(|k| (*k).to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name)));
+        keys.iter().map(|k| (*k).to_owned()).chain(table.columns.iter().map(|c| text_field(&c.name))).chain(
+            total_column.then(|| ["Total".to_owned(), "Total values".to_owned()]).into_iter().flatten(),
+        );
     push_row(out, header)?;
+    let sums = row_totals(table);
     let rows = table.row_times_ms.len();
     for (row, t_ms) in table.row_times_ms.iter().enumerate() {
         match table.calendar {
@@ -230,6 +312,26 @@ pub fn write_wide<W: fmt::Write>(out: &mut W, table: &WideTable, zone: &TimeZone
             if let Some(v) = column.values[row] {
                 out.write_str(&number(v))?;
             }
+        }
+        if total_column {
+            write!(out, ",{},{}", sums[row].value.map(number).unwrap_or_default(), sums[row].values)?;
+        }
+        out.write_str("\r\n")?;
+    }
+    if let Some((t, reducer)) = totals.filter(|(t, _)| t.row()) {
+        // The key columns say `Total` and how the series were reduced.
+        out.write_str(&format!("Total ({})", reducer.name()))?;
+        for _ in 1..keys.len() {
+            out.write_char(',')?;
+        }
+        for value in column_totals(table, reducer) {
+            out.write_char(',')?;
+            out.write_str(&value.map(number).unwrap_or_default())?;
+        }
+        if t.column() {
+            let of_totals: Vec<Option<f64>> = sums.iter().map(|s| s.value).collect();
+            let values: usize = sums.iter().map(|s| s.values).sum();
+            write!(out, ",{},{values}", reducer.apply(&of_totals).map(number).unwrap_or_default())?;
         }
         out.write_str("\r\n")?;
     }
@@ -340,6 +442,68 @@ mod tests {
         assert!(plain.starts_with(
             "time,datasource,namespace,period,value\r\n2026-09-30T22:00:00+00:00,north,prod,24h,10\r\n"
         ));
+    }
+
+    #[test]
+    fn a_table_writes_its_totals_and_how_many_values_each_added() {
+        let all = [
+            series("north", &[("namespace", "a")], &[(86_400_000, 4.0), (2 * 86_400_000, 5.0)]),
+            series("north", &[("namespace", "b")], &[(2 * 86_400_000, 1.5)]),
+        ];
+        let table = crate::data::table::pivot_floored(&all, 86_400_000, &PivotOptions::default());
+        let options = |info: &str| CellOptions::parse(info).unwrap();
+        assert_eq!(
+            shown(&table, &options("chart=table total=both"), &TimeZone::UTC),
+            "day,a,b,Total,Total values\r\n\
+             1970-01-02,4,,4,1\r\n\
+             1970-01-03,5,1.5,6.5,2\r\n\
+             Total (sum),9,1.5,10.5,3\r\n"
+        );
+        assert_eq!(
+            shown(&table, &options("chart=table total=row reduce=max"), &TimeZone::UTC),
+            "day,a,b\r\n1970-01-02,4,\r\n1970-01-03,5,1.5\r\nTotal (max),5,1.5\r\n"
+        );
+        // Without total=, and for a chart, the wide layout as it was.
+        assert_eq!(shown(&table, &options("chart=table"), &TimeZone::UTC), wide(&table, &TimeZone::UTC));
+        assert_eq!(
+            shown(&table, &options("chart=line total=both"), &TimeZone::UTC),
+            wide(&table, &TimeZone::UTC)
+        );
+    }
+
+    #[test]
+    fn a_summary_writes_a_row_per_series_and_a_column_per_reducer() {
+        let all = [
+            series("north", &[("namespace", "a"), ("max", "label")], &[(0, 4.0), (1, 2.0)]),
+            series("north", &[("namespace", "=b")], &[(1, 1.0)]),
+        ];
+        let table = pivot_times(&[0, 1], vec!["x".into(), "y".into()], &all, &PivotOptions::default());
+        let names: Vec<String> = table.columns.iter().map(|c| text_field(&c.name)).collect();
+        let options = CellOptions::parse("chart=summary reduce=mean,max,last").unwrap();
+        assert_eq!(
+            shown(&table, &options, &TimeZone::UTC),
+            format!(
+                "series,label_max,namespace,mean,max,last\r\n{},label,a,3,4,2\r\n{},,'=b,1,1,1\r\n",
+                names[0], names[1]
+            )
+        );
+        // A stat is a summary of its last values unless reduce= says otherwise.
+        let stat = CellOptions::parse("chart=stat").unwrap();
+        assert!(shown(&table, &stat, &TimeZone::UTC).starts_with("series,max,namespace,last\r\n"));
+    }
+
+    #[test]
+    fn a_histogram_writes_its_bins_and_counts() {
+        let all = [
+            series("north", &[("namespace", "a")], &[(0, 4.0), (1, 2.0)]),
+            series("north", &[("namespace", "b")], &[(1, 30.0)]),
+        ];
+        let table = pivot_times(&[0, 1], vec!["x".into(), "y".into()], &all, &PivotOptions::default());
+        let options = CellOptions::parse("chart=histogram reduce=max bins=0,5,10").unwrap();
+        assert_eq!(
+            shown(&table, &options, &TimeZone::UTC),
+            "bin,from,to,series\r\n0–5,0,5,1\r\n5–10,5,10,0\r\n≥ 10,10,,1\r\n"
+        );
     }
 
     #[test]

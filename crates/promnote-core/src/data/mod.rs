@@ -4,13 +4,17 @@
 //!   what one datasource contributed to a cell;
 //! - [`plan`]: a cell's plan: calendar days or a fixed grid, its requests, its table;
 //! - [`table`]: the wide pivot: naming, ordering, top-N and "other";
+//! - [`reduce`]: what a table adds: its `Total` column and row, and a summary's rows;
 //! - [`chart`]: tables turned into Plotly figures, as data;
+//! - [`histogram`]: series reduced to one number and counted per bin;
 //! - [`csv`]: tidy and wide CSV, formula-safe;
 //! - [`synthetic`]: answers of any size, for benchmarks (feature `test-support`).
 
 pub mod chart;
 pub mod csv;
+pub mod histogram;
 pub mod plan;
+pub mod reduce;
 pub mod series;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;

@@ -4,6 +4,7 @@
 //! - [`format`]: reading and writing a report (prose and cells, in order);
 //! - [`front`]: its front matter (title, range, variables) and a variable's checks;
 //! - [`options`]: a cell's options (`chart=`, `unit=`, `step=`, …);
+//! - [`reducer`]: how a series becomes one number (`reduce=`), and a table's totals;
 //! - [`error`]: why a report could not be read, by line;
 //! - [`yaml`]: the YAML subset front matter is written in;
 //! - [`prose`]: prose as a tree of known, inert node kinds;
@@ -21,6 +22,7 @@ pub mod format;
 pub mod front;
 pub mod options;
 pub mod prose;
+pub mod reducer;
 pub mod references;
 pub mod share;
 pub mod substitute;

@@ -3,6 +3,7 @@
 //! value names what is allowed) and written back, and the values of `chart=` and
 //! `unit=`.
 
+use super::reducer::{parse_reducers, Reducer, Totals};
 use crate::time::periods::Calendar;
 use crate::time::step::{parse_step, StepSpec};
 
@@ -41,11 +42,32 @@ pub struct CellOptions {
     pub to: Option<String>,
     /// The value axis: linear (the default) or logarithmic (`scale=log`).
     pub scale: Scale,
+    /// How a series becomes one number, in order (`reduce=mean,max`): a stat's and a
+    /// summary's columns, and a table's `Total` row. Empty: the kind's default.
+    pub reduce: Vec<Reducer>,
+    /// The totals a table adds (`total=column`, `row` or `both`).
+    pub total: Option<Totals>,
+    /// A histogram's bin edges (`bins=0,5,10,25`); `None`: chosen for the values.
+    pub bins: Option<Vec<f64>>,
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 11] =
-    ["title", "chart", "legend", "step", "unit", "axis", "scale", "top", "datasources", "from", "to"];
+pub const CELL_OPTIONS: [&str; 14] = [
+    "title",
+    "chart",
+    "legend",
+    "step",
+    "unit",
+    "axis",
+    "scale",
+    "reduce",
+    "total",
+    "bins",
+    "top",
+    "datasources",
+    "from",
+    "to",
+];
 
 /// A chart's value axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,6 +121,20 @@ impl CellOptions {
         }
     }
 
+    /// The reducers a stat's or summary's columns show: `reduce=`, or `last`.
+    pub fn reducers(&self) -> Vec<Reducer> {
+        if self.reduce.is_empty() {
+            vec![Reducer::Last]
+        } else {
+            self.reduce.clone()
+        }
+    }
+
+    /// How a table's `Total` row reduces each series: the first of `reduce=`, or `sum`.
+    pub fn total_reducer(&self) -> Reducer {
+        self.reduce.first().copied().unwrap_or(Reducer::Sum)
+    }
+
     /// The calendar period the step names (`1d`, `1w`, `1M`, `1y`), if it names one.
     pub fn calendar(&self) -> Option<Calendar> {
         self.step.as_deref().and_then(Calendar::from_step)
@@ -144,6 +180,15 @@ impl CellOptions {
                     _ => return Err(format!("`{value}` is not a scale; use linear or log")),
                 };
             }
+            "reduce" => self.reduce = parse_reducers(value).map_err(|e| format!("reduce: {e}"))?,
+            "total" => {
+                self.total = Some(Totals::parse(value).ok_or_else(|| {
+                    format!(
+                        "`{value}` is not a total; use column (a Total column), row (a Total row) or both"
+                    )
+                })?);
+            }
+            "bins" => self.bins = Some(parse_bins(value)?),
             "top" => {
                 self.top = match value.parse::<usize>() {
                     _ if value == "all" => Some(TOP_ALL),
@@ -187,6 +232,16 @@ impl CellOptions {
         push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
         push("axis", self.axis.clone());
         push("scale", (self.scale != Scale::default()).then(|| self.scale.name().to_owned()));
+        push(
+            "reduce",
+            (!self.reduce.is_empty())
+                .then(|| self.reduce.iter().map(|r| r.name()).collect::<Vec<_>>().join(",")),
+        );
+        push("total", self.total.map(|t| t.name().to_owned()));
+        push(
+            "bins",
+            self.bins.as_ref().map(|b| b.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
+        );
         push("top", self.top.map(|n| if n == TOP_ALL { "all".to_owned() } else { n.to_string() }));
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());
@@ -205,6 +260,25 @@ impl CellOptions {
         }
         out
     }
+}
+
+/// Reads `bins=0,5,10,25`: at least two edges, ascending.
+pub fn parse_bins(text: &str) -> Result<Vec<f64>, String> {
+    let edges: Vec<f64> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("`{s}` is not a number"))
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("bins: {e}; write the edges in order, e.g. bins=0,5,10,25,50,100"))?;
+    if edges.len() < 2 || edges.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(
+            "bins: write at least two edges, each larger than the one before, e.g. bins=0,5,10,25".into()
+        );
+    }
+    Ok(edges)
 }
 
 /// Quotes an option value when it has spaces, quotes, backticks, `=` or braces (a
@@ -288,13 +362,19 @@ pub enum ChartKind {
     Percent,
     /// No chart: the numbers in a table.
     Table,
-    /// No chart: each series' last value (Grafana's stat, gauge and bar gauge panels).
+    /// No chart: each series' last value, or what `reduce=` says (Grafana's stat, gauge
+    /// and bar gauge panels).
     Stat,
+    /// No chart: one row per series with its labels, one column per reducer
+    /// (`reduce=mean,max,last`).
+    Summary,
+    /// Each series reduced to one number (`reduce=`) and counted per bin (`bins=`).
+    Histogram,
 }
 
 impl ChartKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [ChartKind; 7] = [
+    pub const ALL: [ChartKind; 9] = [
         ChartKind::StackedBar,
         ChartKind::Bar,
         ChartKind::Line,
@@ -302,6 +382,8 @@ impl ChartKind {
         ChartKind::Percent,
         ChartKind::Table,
         ChartKind::Stat,
+        ChartKind::Summary,
+        ChartKind::Histogram,
     ];
 
     /// The name used in reports (`chart=stacked-bar`).
@@ -314,6 +396,8 @@ impl ChartKind {
             ChartKind::Percent => "percent",
             ChartKind::Table => "table",
             ChartKind::Stat => "stat",
+            ChartKind::Summary => "summary",
+            ChartKind::Histogram => "histogram",
         }
     }
 
@@ -329,7 +413,7 @@ impl ChartKind {
 
     /// Whether it is drawn as numbers rather than a chart.
     pub fn is_table(self) -> bool {
-        matches!(self, ChartKind::Table | ChartKind::Stat)
+        matches!(self, ChartKind::Table | ChartKind::Stat | ChartKind::Summary)
     }
 
     /// Whether gaps are filled with zero so that stacks stay whole.
@@ -347,6 +431,8 @@ impl ChartKind {
             ChartKind::Percent => "100 % stacked area chart",
             ChartKind::Table => "Table",
             ChartKind::Stat => "Last values",
+            ChartKind::Summary => "Summary",
+            ChartKind::Histogram => "Histogram",
         }
     }
 }
@@ -422,6 +508,14 @@ impl Unit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bins_are_read_in_order() {
+        assert_eq!(parse_bins("0, 5,10"), Ok(vec![0.0, 5.0, 10.0]));
+        assert!(parse_bins("0,x").unwrap_err().contains("`x` is not a number"));
+        assert!(parse_bins("5,0").unwrap_err().contains("larger than the one before"));
+        assert!(parse_bins("5").unwrap_err().contains("at least two"));
+    }
 
     #[test]
     fn a_cell_says_how_it_is_evaluated() {

@@ -267,11 +267,8 @@ impl<'a> Converter<'a> {
         if let Some(description) = text(panel, "description") {
             self.blocks.push(Block::Prose(description.replace("\r\n", "\n")));
         }
-        let chart = chart_kind(panel, kind, &mut notes);
-        let (unit, axis) = unit_of(panel);
-        let scale = scale_of(panel, &mut notes);
-        let mut options =
-            CellOptions { title: Some(title.clone()), chart, unit, axis, scale, ..CellOptions::default() };
+        let mut options = drawing(panel, kind, &mut notes);
+        options.title = Some(title.clone());
         options.datasources = datasource;
         if let Some(step) = step_of(panel) {
             options.step = Some(step);

@@ -4,7 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::read::{boolean, objects, one_line, text};
-use crate::report::options::{ChartKind, Scale, Unit};
+use crate::report::options::{CellOptions, ChartKind, Scale, Unit};
+use crate::report::reducer::Reducer;
 
 pub fn rows_titled(row: &Map<String, Value>) -> bool {
     text(row, "title").is_some_and(|t| t != "Dashboard Row" && t != "New row" && t != "Row")
@@ -75,6 +76,39 @@ pub fn scale_of(panel: &Map<String, Value>, notes: &mut Vec<String>) -> Scale {
             Scale::Log
         }
     }
+}
+
+/// How a stat, gauge or bar gauge reduces its series (`options.reduceOptions.calcs`, or
+/// an old singlestat's `valueName`) as `reduce=`; a calculation promnote does not have
+/// gets a note and is left out (the default, last, then stands). Empty: the default.
+pub fn reducers_of(panel: &Map<String, Value>, notes: &mut Vec<String>) -> Vec<Reducer> {
+    let calcs: Vec<&str> =
+        match panel.get("options").and_then(|o| o.get("reduceOptions")).and_then(|r| r.get("calcs")) {
+            Some(Value::Array(calcs)) => calcs.iter().filter_map(Value::as_str).collect(),
+            _ => panel.get("valueName").and_then(Value::as_str).into_iter().collect(),
+        };
+    let mut out = Vec::new();
+    for calc in calcs {
+        match Reducer::parse(calc) {
+            Some(r) if !out.contains(&r) => out.push(r),
+            Some(_) => {}
+            None => notes.push(format!("the {} calculation: shown as last", one_line(calc))),
+        }
+    }
+    if out == [Reducer::Last] {
+        out.clear();
+    }
+    out
+}
+
+/// How a panel draws, as a cell's options: its kind, unit, scale and (for a stat) its
+/// calculation.
+pub fn drawing(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String>) -> CellOptions {
+    let chart = chart_kind(panel, kind, notes);
+    let (unit, axis) = unit_of(panel);
+    let scale = scale_of(panel, notes);
+    let reduce = if chart == ChartKind::Stat { reducers_of(panel, notes) } else { Vec::new() };
+    CellOptions { chart, unit, axis, scale, reduce, ..CellOptions::default() }
 }
 
 /// The chart kind for a panel type and its draw style.

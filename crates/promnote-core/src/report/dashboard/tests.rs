@@ -5,6 +5,7 @@ use super::read::*;
 use super::*;
 use crate::report::format::{self, Block, Cell};
 use crate::report::options::{ChartKind, Scale, Unit};
+use crate::report::reducer::Reducer;
 use crate::report::variables::{AllValue, Selection, Source, VarQuery};
 use serde_json::{json, Value};
 
@@ -85,6 +86,26 @@ fn log_scales_carry_over() {
         c.dropped
     );
     assert!(c.report.to_markdown().contains("scale=log"));
+}
+
+#[test]
+fn a_stat_s_calculation_becomes_reduce() {
+    let stat = |title: &str, options: Value| json!({ "type": "stat", "title": title, "targets": [{ "expr": "up" }], "options": options });
+    let d = json!({ "title": "T", "panels": [
+        stat("mean", json!({ "reduceOptions": { "calcs": ["mean"] } })),
+        stat("last", json!({ "reduceOptions": { "calcs": ["lastNotNull"] } })),
+        stat("two", json!({ "reduceOptions": { "calcs": ["max", "p95", "max"] } })),
+        { "type": "singlestat", "title": "old", "targets": [{ "expr": "up" }], "valueName": "avg" }
+    ]});
+    let c = convert_value(&d);
+    let reduce: Vec<Vec<Reducer>> = cells(&c).iter().map(|c| c.options.reduce.clone()).collect();
+    assert_eq!(reduce, [vec![Reducer::Mean], vec![], vec![Reducer::Max], vec![Reducer::Mean]]);
+    assert!(
+        c.dropped.iter().any(|d| d.panel.as_deref() == Some("two") && d.what.contains("the p95 calculation")),
+        "{:?}",
+        c.dropped
+    );
+    assert!(c.report.to_markdown().contains("chart=stat reduce=mean"));
 }
 
 #[test]

@@ -1,0 +1,147 @@
+//! A cell drawn as numbers: the table view (times down, series across, with the cell's
+//! `Total` column and row) and the summary view (a stat's or summary's series, one column
+//! per reducer). The numbers come from the core (`data::reduce`), as the CSV button's
+//! (`csv::shown`) do: what is on screen is what the file holds, computed numbers rounded
+//! for reading (`data::reduce::readable`) where the file keeps every digit.
+
+use leptos::prelude::*;
+use promnote_core::api::prom::format_value;
+use promnote_core::data::reduce::{column_totals, readable, row_totals, summary, Summed};
+use promnote_core::data::table::WideTable;
+use promnote_core::report::options::{CellOptions, ChartKind, Unit};
+
+/// At most this many rows are shown in a table view; the CSV has them all.
+const TABLE_ROWS_SHOWN: usize = 500;
+
+/// A total that added fewer values than there were places says how many it added.
+fn total_text(total: &Summed) -> String {
+    let value = total.value.map(readable).unwrap_or_default();
+    if total.has_gaps() {
+        format!("{value} ({} of {})", total.values, total.of)
+    } else {
+        value
+    }
+}
+
+/// The unit after a column's name, as the cell names it: ` (bytes)`.
+fn unit_suffix(options: &CellOptions) -> String {
+    match (&options.axis, options.unit) {
+        (Some(axis), _) => format!(" ({axis})"),
+        (None, Unit::None) => String::new(),
+        (None, unit) => format!(" ({})", unit.name()),
+    }
+}
+
+/// A stat or summary cell: one row per series (a summary adds its labels), one column per
+/// reducer (a stat's is its last value unless `reduce=` says otherwise).
+#[component]
+pub fn SummaryView(
+    table: Signal<Option<WideTable>>,
+    options: Signal<CellOptions>,
+    /// The cell's title, which the caption repeats.
+    caption: Signal<String>,
+) -> impl IntoView {
+    move || {
+        let options = options.get();
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let s = summary(t, &options.reducers());
+            let with_labels = options.chart == ChartKind::Summary;
+            let suffix = unit_suffix(&options);
+            let label_heads = with_labels.then(|| {
+                s.label_names.iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view()
+            });
+            let value_heads = s
+                .reducers
+                .iter()
+                .map(|r| view! { <th scope="col">{format!("{}{suffix}", r.name())}</th> })
+                .collect_view();
+            let rows = s
+                .rows
+                .iter()
+                .map(|row| {
+                    let labels = with_labels
+                        .then(|| row.labels.iter().map(|l| view! { <td>{l.clone()}</td> }).collect_view());
+                    let values = row
+                        .values
+                        .iter()
+                        .map(|v| view! { <td>{v.map(readable).unwrap_or_default()}</td> })
+                        .collect_view();
+                    view! { <tr><th scope="row">{row.name.clone()}</th>{labels}{values}</tr> }
+                })
+                .collect_view();
+            let what = s.reducers.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
+            Some(view! {
+                <div class="table-wrap" data-testid="table">
+                    <table class="data">
+                        <caption>{format!("{} ({what})", caption.get())}</caption>
+                        <thead><tr><th scope="col">"series"</th>{label_heads}{value_heads}</tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            })
+        })
+    }
+}
+
+/// A table view of a cell: rows are times, columns series; the latest rows first. With
+/// `total=`, a `Total` column (each row's sum) and a `Total` row (each series reduced).
+#[component]
+pub fn TableView(
+    table: Signal<Option<WideTable>>,
+    options: Signal<CellOptions>,
+    /// The cell's title, which the caption repeats.
+    caption: Signal<String>,
+) -> impl IntoView {
+    move || {
+        let options = options.get();
+        // Totals are what a table cell asks for; a chart seen as a table shows its values.
+        let totals = options.total.filter(|_| options.chart == ChartKind::Table);
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let count = t.row_labels.len();
+            let shown: Vec<usize> = (0..count).rev().take(TABLE_ROWS_SHOWN).collect();
+            let sums = totals.filter(|t| t.column()).map(|_| row_totals(t));
+            let head = t.columns.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view();
+            let total_head = sums.is_some().then(|| view! { <th scope="col" class="total">"Total"</th> });
+            let rows = shown
+                .iter()
+                .map(|&r| {
+                    let cells = t
+                        .columns
+                        .iter()
+                        .map(|c| view! { <td>{c.values[r].map(format_value).unwrap_or_default()}</td> })
+                        .collect_view();
+                    let total = sums.as_ref().map(|s| view! { <td class="total">{total_text(&s[r])}</td> });
+                    view! { <tr><th scope="row">{t.row_labels[r].clone()}</th>{cells}{total}</tr> }
+                })
+                .collect_view();
+            let foot = totals.filter(|t| t.row()).map(|_| {
+                let reducer = options.total_reducer();
+                let cells = column_totals(t, reducer)
+                    .into_iter()
+                    .map(|v| view! { <td>{v.map(readable).unwrap_or_default()}</td> })
+                    .collect_view();
+                let grand = sums.as_ref().map(|s| {
+                    let of_rows: Vec<Option<f64>> = s.iter().map(|s| s.value).collect();
+                    view! { <td class="total">{reducer.apply(&of_rows).map(readable).unwrap_or_default()}</td> }
+                });
+                view! { <tfoot><tr class="total"><th scope="row">{format!("Total ({})", reducer.name())}</th>{cells}{grand}</tr></tfoot> }
+            });
+            let more = (count > TABLE_ROWS_SHOWN).then(|| {
+                view! { <p class="muted">{format!("Showing the latest {TABLE_ROWS_SHOWN} of {count} rows; the CSV has all of them.")}</p> }
+            });
+            Some(view! {
+                <div class="table-wrap" data-testid="table">
+                    <table class="data">
+                        <caption>{caption.get()}" (latest first)"</caption>
+                        <thead><tr><th scope="col">"time"</th>{head}{total_head}</tr></thead>
+                        <tbody>{rows}</tbody>
+                        {foot}
+                    </table>
+                </div>
+                {more}
+            })
+        })
+    }
+}
