@@ -370,11 +370,15 @@ pub fn histogram_figure(h: &Histogram, style: &ChartStyle) -> Plot {
         .auto_margin(true)
         .grid_color(grid)
         .zero_line_color(grid)
-        .tick_format(",d")
         .title(Title::with_text("series"));
-    // Counts are whole: a tick per series while there are few (no "1, 1, 2, 2").
+    // Counts are whole: a tick per series while there are few (no "1, 1, 2, 2"); a log
+    // axis places its own ticks, which a whole-number format would write twice.
     let fullest = h.bins.iter().map(|b| b.members.len()).max().unwrap_or(0);
-    let y_axis = if fullest <= 10 && !log { y_axis.dtick(1.0) } else { y_axis };
+    let y_axis = match (log, fullest <= 10) {
+        (true, _) => y_axis.type_(AxisType::Log),
+        (false, true) => y_axis.tick_format(",d").dtick(1.0),
+        (false, false) => y_axis.tick_format(",d"),
+    };
     plot.set_layout(
         base_layout(style)
             .show_legend(false)
@@ -384,7 +388,7 @@ pub fn histogram_figure(h: &Histogram, style: &ChartStyle) -> Plot {
                     .grid_color(grid)
                     .title(Title::with_text(escape_text(&format!("{} of each series", h.reducer.name())))),
             )
-            .y_axis(if log { y_axis.type_(AxisType::Log) } else { y_axis }),
+            .y_axis(y_axis),
     );
     plot.set_configuration(configuration(style));
     plot
