@@ -318,19 +318,10 @@ impl PeriodPlan {
 /// seconds and milliseconds (`7d`, `31d`, `23h`, `30d23h`, `4d10h30m15s`); never weeks
 /// or years, whose length Prometheus fixes.
 pub fn period_duration(ms: i64) -> String {
-    const UNITS: [(&str, i64); 5] = [("d", DAY_MS), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)];
     if ms <= 0 {
         return "1ms".into();
     }
-    let mut rest = ms;
-    let mut out = String::new();
-    for (name, size) in UNITS {
-        if rest >= size {
-            out.push_str(&format!("{}{name}", rest / size));
-            rest %= size;
-        }
-    }
-    out
+    super::step::compound(ms, &[("d", DAY_MS), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)])
 }
 
 fn start_ms(day: Date, zone: &TimeZone) -> i64 {

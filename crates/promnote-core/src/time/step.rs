@@ -101,12 +101,19 @@ pub fn format_duration(ms: i64) -> String {
     if ms <= 0 {
         return "0s".into();
     }
-    let units: [(&str, i64); 7] =
-        [("y", YEAR), ("w", WEEK), ("d", DAY), ("h", HOUR), ("m", MINUTE), ("s", SECOND), ("ms", 1)];
+    compound(
+        ms,
+        &[("y", YEAR), ("w", WEEK), ("d", DAY), ("h", HOUR), ("m", MINUTE), ("s", SECOND), ("ms", 1)],
+    )
+}
+
+/// `ms` written in `units` (largest first, each with its length in ms), every unit that
+/// is not zero: `1d2h`, `30d23h`. Empty for 0.
+pub fn compound(ms: i64, units: &[(&str, i64)]) -> String {
     let mut rest = ms;
     let mut out = String::new();
     for (name, size) in units {
-        if rest >= size {
+        if rest >= *size {
             out.push_str(&format!("{}{name}", rest / size));
             rest %= size;
         }
