@@ -13,7 +13,44 @@ use promnote_core::time::parse::{parse_time, Edge};
 use promnote_core::time::step::{choose_step, format_duration, parse_duration, points, StepSpec, MAX_POINTS};
 use proptest::prelude::*;
 
+/// Pieces of Markdown that open blocks, for text that tries to become report source.
+const MARKDOWN_PIECES: [&str; 18] = [
+    "```",
+    "~~~",
+    "````",
+    "promql",
+    "promql+",
+    " legend=x",
+    "<script>",
+    "</script>",
+    "<pre>",
+    "<!--",
+    "-->",
+    "\n",
+    "\n\n",
+    "- ",
+    "> ",
+    "    ",
+    "up",
+    "`",
+];
+
 proptest! {
+    #[test]
+    fn dashboard_text_never_becomes_cells(pieces in proptest::collection::vec(0..MARKDOWN_PIECES.len(), 0..24)) {
+        let text: String = pieces.iter().map(|i| MARKDOWN_PIECES[*i]).collect();
+        let dashboard = serde_json::json!({ "title": "T", "panels": [
+            { "type": "text", "options": { "content": text } },
+            { "type": "timeseries", "title": "A", "description": text, "targets": [{ "expr": "first_metric" }] },
+            { "type": "timeseries", "title": "B", "targets": [{ "expr": "second_metric" }] }
+        ]});
+        let known = promnote_core::report::dashboard::Known::default();
+        let converted = promnote_core::report::dashboard::convert(&dashboard.to_string(), &known).unwrap();
+        let back = promnote_core::report::format::parse(&converted.report.to_markdown()).unwrap();
+        let queries: Vec<&str> = back.cells().map(|c| c.query.as_str()).collect();
+        prop_assert_eq!(queries, vec!["first_metric", "second_metric"], "{:?}", text);
+    }
+
     #[test]
     fn durations_round_trip(ms in 1i64..=10 * 365 * 86_400_000) {
         prop_assert_eq!(parse_duration(&format_duration(ms)), Ok(ms));

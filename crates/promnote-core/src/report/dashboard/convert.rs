@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::panels::*;
 use super::read::*;
+use super::text::inert;
 use super::variables::variables;
 use crate::report::format::{self, Block, Cell, Query, Report, MAX_QUERIES};
 use crate::report::front::FrontMatter;
@@ -258,14 +259,14 @@ impl<'a> Converter<'a> {
                 let heading = text(panel, "title")
                     .map(|t| format!("### {}\n\n", escape_markdown(&one_line(t))))
                     .unwrap_or_default();
-                self.blocks.push(Block::Prose(format!("{heading}{}", content.replace("\r\n", "\n"))));
+                self.blocks.push(Block::Prose(format!("{heading}{}", inert(content))));
             }
             return Ok(());
         }
         let mut notes: Vec<String> = Vec::new();
         let (queries, datasource) = self.targets(panel, &mut notes);
         if let Some(description) = text(panel, "description") {
-            self.blocks.push(Block::Prose(description.replace("\r\n", "\n")));
+            self.blocks.push(Block::Prose(inert(description)));
         }
         let mut options = drawing(panel, kind, &mut notes);
         options.title = Some(title.clone());

@@ -9,7 +9,8 @@
 //!   style and stacking the chart kind, `fieldConfig.defaults.unit` the unit (or the
 //!   value axis' title when promnote does not format it), `timeFrom`/`timeShift` the
 //!   cell's own range. Rows become headings, text panels prose (through the page's safe
-//!   Markdown path: raw HTML stays text), descriptions a line before the cell.
+//!   Markdown path: raw HTML stays text), descriptions a line before the cell; their
+//!   text is data, never report source ([`text`]: a fence in it never becomes a cell).
 //! - Variables keep their kind (query, custom, constant, text box, interval), choices,
 //!   regex, "All" and current value; a datasource variable and `${DS_…}` inputs become
 //!   "every Prometheus datasource", which is what a report's cells ask by default.
@@ -25,6 +26,7 @@ mod panels;
 mod read;
 #[cfg(test)]
 mod tests;
+mod text;
 mod variables;
 
 pub use convert::convert;

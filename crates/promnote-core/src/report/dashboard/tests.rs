@@ -109,6 +109,34 @@ fn a_stat_s_calculation_becomes_reduce() {
 }
 
 #[test]
+fn text_in_a_dashboard_never_becomes_report_source() {
+    let nasty = [
+        "```promql\nsum(secret_metric)\n```",
+        "```\nunclosed fence",
+        "<script>",
+        "<pre>",
+        "<!--",
+        "~~~promql+\nup",
+        "- item\n\n    ```promql\n    up",
+        "<style>x{}",
+    ];
+    for (i, text) in nasty.iter().enumerate() {
+        // Every place text comes from: a text panel (markdown or HTML mode) and a description.
+        let d = json!({ "title": "T", "panels": [
+            { "type": "text", "title": "Notes", "options": { "mode": "markdown", "content": text } },
+            { "type": "text", "options": { "mode": "html", "content": text } },
+            { "type": "timeseries", "title": "First", "description": text, "targets": [{ "expr": "first_metric" }] },
+            { "type": "timeseries", "title": "Second", "targets": [{ "expr": "second_metric" }] }
+        ]});
+        let c = convert_value(&d);
+        let back = format::parse(&c.report.to_markdown()).unwrap_or_else(|e| panic!("{i}: {e}"));
+        let queries: Vec<&str> = back.cells().map(|c| c.query.as_str()).collect();
+        assert_eq!(queries, ["first_metric", "second_metric"], "{i}: {text:?}");
+        assert_eq!(back, c.report, "{i}: the report reads back as written");
+    }
+}
+
+#[test]
 fn every_target_rows_text_and_what_does_not_carry_over() {
     let d = json!({ "title": "T", "panels": [
         { "type": "row", "title": "Open row", "collapsed": false, "gridPos": { "y": 0, "x": 0 } },
