@@ -11,6 +11,7 @@ use promnote_core::api::credentials::{Credentials, Token};
 use promnote_core::api::replay::{Recording, Snapshot};
 use promnote_core::api::servers::{Direct, Grafana, Servers};
 use promnote_core::api::{BaseUrl, Datasource};
+use promnote_core::report::format::MAX_SOURCE_BYTES;
 use promnote_core::report::references::is_name;
 use promnote_core::report::variables::Selection;
 use promnote_core::report::{self, Cell, Report};
@@ -23,7 +24,7 @@ use crate::Fail;
 /// The servers (or the recording) the flags name, and the run's "now".
 pub fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), Fail> {
     if let Some(path) = &args.replay {
-        let text = read(path)?;
+        let text = read(path, MAX_RECORDING_BYTES)?;
         let recording = match Snapshot::parse(&text) {
             Ok(snapshot) => snapshot.recording,
             Err(_) => serde_json::from_str::<Recording>(&text).map_err(|e| {
@@ -69,7 +70,7 @@ pub fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), 
 /// The Grafana token: from `--token-file`, else `GRAFANA_TOKEN` (never from a flag).
 pub fn grafana_token(args: &ConnectArgs) -> Result<Token, Fail> {
     let (raw, source) = match &args.token_file {
-        Some(path) => (read(path)?, format!("the token file {}", path.display())),
+        Some(path) => (read(path, MAX_TOKEN_FILE_BYTES)?, format!("the token file {}", path.display())),
         None => match std::env::var("GRAFANA_TOKEN") {
             Ok(raw) => (raw, "GRAFANA_TOKEN".to_owned()),
             Err(_) => {
@@ -104,8 +105,45 @@ pub fn prometheus_credentials() -> Result<Credentials, Fail> {
     }
 }
 
-pub fn read(path: &Path) -> Result<String, Fail> {
-    std::fs::read_to_string(path).map_err(|e| Fail::input(format!("cannot read {}: {e}", path.display())))
+/// The largest recording or snapshot `--replay` reads.
+const MAX_RECORDING_BYTES: usize = 1024 * 1024 * 1024;
+
+/// The largest token file read (a token is a line).
+const MAX_TOKEN_FILE_BYTES: usize = 64 * 1024;
+
+/// A size as the messages write it: `9 MB`, `600 KB`.
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes.div_ceil(1024 * 1024))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// Reads a text file of at most `limit` bytes, refusing a larger one before reading it
+/// whole (and a stream that never ends, such as a device, after `limit` bytes).
+pub fn read(path: &Path, limit: usize) -> Result<String, Fail> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| Fail::input(format!("cannot read {}: {e}", path.display()));
+    let too_big = |bytes: u64| {
+        Fail::input(format!(
+            "{} is {}; the most promnote reads is {}",
+            path.display(),
+            size_text(bytes),
+            size_text(limit as u64)
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let size = file.metadata().map_err(cannot)?.len();
+    if size > limit as u64 {
+        return Err(too_big(size));
+    }
+    let mut text = String::new();
+    file.take(limit as u64 + 1).read_to_string(&mut text).map_err(cannot)?;
+    if text.len() > limit {
+        return Err(too_big(text.len() as u64));
+    }
+    Ok(text)
 }
 
 pub fn zone(name: &str) -> Result<TimeZone, Fail> {
@@ -122,7 +160,7 @@ pub fn check_range(range: (&str, &str), zone: &TimeZone, now_ms: i64) -> Result<
 
 /// A report read and parsed; its errors name the file and line.
 pub fn load_report(path: &Path) -> Result<Report, Fail> {
-    let text = read(path)?;
+    let text = read(path, MAX_SOURCE_BYTES)?;
     report::parse(&text).map_err(|e| Fail::input(format!("{}: {e}", path.display())))
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use promnote_core::api::ApiError;
-use promnote_core::report::dashboard::{self, Known};
+use promnote_core::report::dashboard::{self, Known, MAX_DASHBOARD_BYTES};
 use promnote_core::report::options::{CellOptions, TOP_ALL};
 use promnote_core::report::Cell;
 use promnote_core::run::machine::Exchange;
@@ -28,7 +28,7 @@ pub fn import_dashboard(session: Option<&Session>, args: &ImportArgs) -> Result<
         message: session.transport.describe(e),
     };
     let json = match (&args.file, &args.uid, session) {
-        (Some(path), _, _) => read(path)?,
+        (Some(path), _, _) => read(path, MAX_DASHBOARD_BYTES)?,
         (None, _, Some(session)) if args.list => {
             let hits = session.drive(Exchange::dashboards()).map_err(|e| fetch_failed(session, &e))?;
             emit(|out| {

@@ -285,3 +285,23 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn a_dashboard_file_with_a_byte_order_mark_converts_and_an_oversized_one_is_refused_unread() {
+    let dir = tempdir("import");
+    let bom = dir.join("bom.json");
+    std::fs::write(&bom, "\u{feff}{\"title\":\"With a BOM\",\"panels\":[{\"type\":\"timeseries\",\"targets\":[{\"expr\":\"up\"}]}]}").unwrap();
+    let out = promnote(&["import-dashboard", bom.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("title: With a BOM"), "{}", text(&out.stdout));
+    // A sparse file of 9 MB: refused by its size, before a byte of it is read.
+    let big = dir.join("big.json");
+    std::fs::File::create(&big).unwrap().set_len(9 * 1024 * 1024).unwrap();
+    let out = promnote(&["import-dashboard", big.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("big.json is 9 MB; the most promnote reads is 8 MB"),
+        "{}",
+        text(&out.stderr)
+    );
+}

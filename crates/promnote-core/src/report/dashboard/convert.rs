@@ -16,6 +16,8 @@ use crate::report::options::CellOptions;
 /// Converts a dashboard's JSON text: the dashboard itself, or the `{ "dashboard": …,
 /// "meta": … }` that Grafana's API answers.
 pub fn convert(json: &str, known: &Known) -> Result<Conversion, DashboardError> {
+    // Some editors save JSON with a UTF-8 byte-order mark, which JSON does not allow.
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     if json.len() > MAX_DASHBOARD_BYTES {
         return Err(fail(format!(
             "the dashboard is {} MB; the most promnote reads is {} MB",

@@ -109,6 +109,13 @@ fn a_stat_s_calculation_becomes_reduce() {
 }
 
 #[test]
+fn a_byte_order_mark_is_not_part_of_the_json() {
+    let d = json!({ "title": "T", "panels": [{ "type": "timeseries", "targets": [{ "expr": "up" }] }] });
+    let c = convert(&format!("\u{feff}{d}"), &Known::default()).unwrap();
+    assert_eq!(c.report.front.title, "T");
+}
+
+#[test]
 fn text_in_a_dashboard_never_becomes_report_source() {
     let nasty = [
         "```promql\nsum(secret_metric)\n```",
