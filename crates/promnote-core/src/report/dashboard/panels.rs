@@ -102,12 +102,26 @@ pub fn reducers_of(panel: &Map<String, Value>, notes: &mut Vec<String>) -> Vec<R
 }
 
 /// How a panel draws, as a cell's options: its kind, unit, scale and (for a stat) its
-/// calculation.
+/// calculation; a stat that shows every value (`reduceOptions.values`) is a table.
 pub fn drawing(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String>) -> CellOptions {
-    let chart = chart_kind(panel, kind, notes);
+    let mut chart = chart_kind(panel, kind, notes);
     let (unit, axis) = unit_of(panel);
     let scale = scale_of(panel, notes);
-    let reduce = if chart == ChartKind::Stat { reducers_of(panel, notes) } else { Vec::new() };
+    let every_value = panel
+        .get("options")
+        .and_then(|o| o.get("reduceOptions"))
+        .and_then(|r| r.get("values"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    let reduce = match chart {
+        // "Show: All values": every value, not one per series: a table.
+        ChartKind::Stat if every_value => {
+            chart = ChartKind::Table;
+            Vec::new()
+        }
+        ChartKind::Stat => reducers_of(panel, notes),
+        _ => Vec::new(),
+    };
     CellOptions { chart, unit, axis, scale, reduce, ..CellOptions::default() }
 }
 

@@ -95,11 +95,13 @@ fn a_stat_s_calculation_becomes_reduce() {
         stat("mean", json!({ "reduceOptions": { "calcs": ["mean"] } })),
         stat("last", json!({ "reduceOptions": { "calcs": ["lastNotNull"] } })),
         stat("two", json!({ "reduceOptions": { "calcs": ["max", "p95", "max"] } })),
-        { "type": "singlestat", "title": "old", "targets": [{ "expr": "up" }], "valueName": "avg" }
+        { "type": "singlestat", "title": "old", "targets": [{ "expr": "up" }], "valueName": "avg" },
+        stat("every", json!({ "reduceOptions": { "values": true, "calcs": ["mean"] } }))
     ]});
     let c = convert_value(&d);
     let reduce: Vec<Vec<Reducer>> = cells(&c).iter().map(|c| c.options.reduce.clone()).collect();
-    assert_eq!(reduce, [vec![Reducer::Mean], vec![], vec![Reducer::Max], vec![Reducer::Mean]]);
+    assert_eq!(reduce, [vec![Reducer::Mean], vec![], vec![Reducer::Max], vec![Reducer::Mean], vec![]]);
+    assert_eq!(cells(&c)[4].options.chart, ChartKind::Table, "every value is a table");
     assert!(
         c.dropped.iter().any(|d| d.panel.as_deref() == Some("two") && d.what.contains("the p95 calculation")),
         "{:?}",
