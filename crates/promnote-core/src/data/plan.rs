@@ -87,7 +87,11 @@ impl CellPlan {
             Some(text) => parse_step(text).map_err(|e| e.to_string())?,
         };
         let (from_ms, to_ms) = (range.from.as_millisecond(), range.to.as_millisecond());
-        let choice = choose_step(spec, to_ms - from_ms, width_px);
+        let mut choice = choose_step(spec, to_ms - from_ms, width_px);
+        // Never shorter than the cell's smallest step (Grafana's min interval).
+        if let Some(Ok(StepSpec::Fixed(min))) = options.min_step.as_deref().map(parse_step) {
+            choice.step_ms = choice.step_ms.max(min);
+        }
         let start_ms = step::aligned_start(from_ms, choice.step_ms);
         let end_ms = if to_ms < start_ms {
             start_ms
@@ -318,6 +322,25 @@ mod tests {
         assert_eq!(plan.partial_label(), "");
         let daily = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
         assert!(matches!(CellPlan::new(&daily, &range, &TimeZone::UTC, 800).unwrap().grid, Grid::Periods(_)));
+    }
+
+    #[test]
+    fn a_min_step_is_the_shortest_step_and_interval() {
+        let now = jiff::Timestamp::from_second(1_795_399_726).unwrap();
+        let range =
+            TimeRange { from: now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap(), to: now };
+        let step_of = |info: &str| {
+            let plan =
+                CellPlan::new(&CellOptions::parse(info).unwrap(), &range, &TimeZone::UTC, 800).unwrap();
+            plan.step_and_range_ms(&range).0
+        };
+        // An hour 800 px wide: a 30 s step, unless the cell asks for at least 1 m.
+        assert_eq!(step_of(""), 30_000);
+        assert_eq!(step_of("min_step=1m"), 60_000);
+        assert_eq!(step_of("step=5m min_step=1m"), 300_000);
+        assert_eq!(step_of("min_step=1s"), 30_000);
+        assert!(CellOptions::parse("min_step=auto").unwrap_err().contains("not a duration"));
+        assert_eq!(CellOptions::parse("min_step=1m").unwrap().info_string(), "promql min_step=1m");
     }
 
     #[test]

@@ -49,14 +49,18 @@ pub struct CellOptions {
     pub total: Option<Totals>,
     /// A histogram's bin edges (`bins=0,5,10,25`); `None`: chosen for the values.
     pub bins: Option<Vec<f64>>,
+    /// The smallest step (`min_step=1m`, Grafana's "min interval"): the step, and with
+    /// it `$__interval` and `$__rate_interval`, is never shorter.
+    pub min_step: Option<String>,
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 14] = [
+pub const CELL_OPTIONS: [&str; 15] = [
     "title",
     "chart",
     "legend",
     "step",
+    "min_step",
     "unit",
     "axis",
     "scale",
@@ -167,6 +171,10 @@ impl CellOptions {
                 }
                 self.step = text().filter(|_| parse_step(value) != Ok(StepSpec::Auto));
             }
+            "min_step" => match parse_step(value) {
+                Ok(StepSpec::Fixed(_)) => self.min_step = text(),
+                _ => return Err(format!("min_step: `{value}` is not a duration; write e.g. min_step=1m")),
+            },
             "unit" => {
                 self.unit = Unit::parse(value).ok_or_else(|| {
                     format!("`{value}` is not a unit; use one of {}", Unit::names().join(", "))
@@ -229,6 +237,7 @@ impl CellOptions {
         push("chart", (self.chart != ChartKind::default()).then(|| self.chart.name().to_owned()));
         push("legend", self.legend.clone());
         push("step", self.step.clone());
+        push("min_step", self.min_step.clone());
         push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
         push("axis", self.axis.clone());
         push("scale", (self.scale != Scale::default()).then(|| self.scale.name().to_owned()));

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use super::read::{boolean, objects, one_line, text};
 use crate::report::options::{CellOptions, ChartKind, Scale, Unit};
 use crate::report::reducer::Reducer;
+use crate::time::step::{parse_step, StepSpec};
 
 pub fn rows_titled(row: &Map<String, Value>) -> bool {
     text(row, "title").is_some_and(|t| t != "Dashboard Row" && t != "New row" && t != "Row")
@@ -122,7 +123,8 @@ pub fn drawing(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String>) 
         ChartKind::Stat => reducers_of(panel, notes),
         _ => Vec::new(),
     };
-    CellOptions { chart, unit, axis, scale, reduce, ..CellOptions::default() }
+    let min_step = min_step_of(panel, notes);
+    CellOptions { chart, unit, axis, scale, reduce, min_step, ..CellOptions::default() }
 }
 
 /// The chart kind for a panel type and its draw style.
@@ -220,9 +222,39 @@ pub fn unit_of(panel: &Map<String, Value>) -> (Unit, Option<String>) {
 
 /// A panel's (or its first target's) interval of one day is promnote's calendar days.
 pub fn step_of(panel: &Map<String, Value>) -> Option<String> {
+    min_interval(panel).filter(|i| *i == "1d" || *i == "24h").map(|_| "1d".to_owned())
+}
+
+/// The panel's or its first target's min interval (`10s`, `>1m`), as written.
+fn min_interval(panel: &Map<String, Value>) -> Option<&str> {
     let interval =
         text(panel, "interval").or_else(|| objects(panel, "targets").find_map(|t| text(t, "interval")));
-    interval.map(|i| i.trim_start_matches('>')).filter(|i| *i == "1d" || *i == "24h").map(|_| "1d".to_owned())
+    interval.map(|i| i.trim().trim_start_matches('>')).filter(|i| !i.is_empty())
+}
+
+/// The smallest step a panel allows (its min interval, where it is not a calendar day):
+/// `min_step=`, so that `$__interval` and `$__rate_interval` come out as in Grafana. An
+/// interval promnote cannot read (a variable) and what else shapes Grafana's step
+/// (`intervalFactor`, `maxDataPoints`) get a note.
+pub fn min_step_of(panel: &Map<String, Value>, notes: &mut Vec<String>) -> Option<String> {
+    let interval = min_interval(panel).filter(|i| *i != "1d" && *i != "24h");
+    let step = interval.and_then(|i| match parse_step(i) {
+        Ok(StepSpec::Fixed(_)) => Some(i.to_owned()),
+        _ => {
+            notes.push(format!("the min interval {}: not a duration promnote reads", one_line(i)));
+            None
+        }
+    });
+    let factor = objects(panel, "targets")
+        .find_map(|t| t.get("intervalFactor").and_then(Value::as_f64))
+        .filter(|f| *f > 1.0);
+    if let Some(factor) = factor {
+        notes.push(format!("the resolution 1/{factor} (intervalFactor): the step is not multiplied"));
+    }
+    if let Some(points) = panel.get("maxDataPoints").and_then(Value::as_f64) {
+        notes.push(format!("max data points {points}: the step follows the chart's width"));
+    }
+    step
 }
 
 /// Whether the panel shows thresholds: lines or areas on a time series, colours on a

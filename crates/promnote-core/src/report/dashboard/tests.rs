@@ -111,6 +111,27 @@ fn a_stat_s_calculation_becomes_reduce() {
 }
 
 #[test]
+fn a_min_interval_becomes_min_step_and_what_else_shapes_the_step_is_said() {
+    let d = json!({ "title": "T", "panels": [
+        { "type": "timeseries", "title": "panel", "interval": ">1m", "targets": [{ "expr": "rate(x[$__rate_interval])" }] },
+        { "type": "timeseries", "title": "target", "targets": [{ "expr": "up", "interval": "30s", "intervalFactor": 2 }] },
+        { "type": "timeseries", "title": "variable", "interval": "$interval", "maxDataPoints": 100, "targets": [{ "expr": "up" }] },
+        { "type": "timeseries", "title": "daily", "interval": "1d", "targets": [{ "expr": "up" }] }
+    ]});
+    let c = convert_value(&d);
+    let steps: Vec<(Option<&str>, Option<&str>)> =
+        cells(&c).iter().map(|c| (c.options.min_step.as_deref(), c.options.step.as_deref())).collect();
+    assert_eq!(steps, [(Some("1m"), None), (Some("30s"), None), (None, None), (None, Some("1d"))]);
+    let said = |panel: &str, what: &str| {
+        c.dropped.iter().any(|d| d.panel.as_deref() == Some(panel) && d.what.contains(what))
+    };
+    assert!(said("target", "intervalFactor"), "{:?}", c.dropped);
+    assert!(said("variable", "the min interval $interval"), "{:?}", c.dropped);
+    assert!(said("variable", "max data points 100"), "{:?}", c.dropped);
+    assert!(c.report.to_markdown().contains("min_step=1m"));
+}
+
+#[test]
 fn a_byte_order_mark_is_not_part_of_the_json() {
     let d = json!({ "title": "T", "panels": [{ "type": "timeseries", "targets": [{ "expr": "up" }] }] });
     let c = convert(&format!("\u{feff}{d}"), &Known::default()).unwrap();
