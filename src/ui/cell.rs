@@ -109,10 +109,15 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
     let run_now = move || run_cell(conn, report, cell);
     let notes = move || {
         let mut notes = run.arrived.with(|all| all.iter().flat_map(|a| a.notes.clone()).collect::<Vec<_>>());
-        let folded = table.with(|t| t.as_ref().map_or(0, |t| t.folded));
+        let (folded, hidden) = table.with(|t| t.as_ref().map_or((0, 0), |t| (t.folded, t.hidden)));
         if folded > 0 && !show_table() && cell.options.with(|o| o.top.is_none()) {
             notes.push(format!(
                 "The chart shows the {DEFAULT_TOP} largest series; the other {folded} are summed as \"other\". Add top=all to the cell's options to draw every series; the CSV (one row per sample) has them all."
+            ));
+        }
+        if hidden > 0 && cell.options.with(|o| o.top.is_none()) {
+            notes.push(format!(
+                "The chart draws the {DEFAULT_TOP} largest series and leaves out the other {hidden} (their sum would not mean anything here). Add top=all to the cell's options to draw every series; the CSV (one row per sample) has them all."
             ));
         }
         if log_shown() && cell.options.with(|o| o.chart != ChartKind::Histogram) {

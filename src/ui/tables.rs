@@ -13,6 +13,17 @@ use promnote_core::report::options::{CellOptions, ChartKind, Unit};
 /// At most this many rows are shown in a table view; the CSV has them all.
 const TABLE_ROWS_SHOWN: usize = 500;
 
+/// At most this many series are shown (a summary's rows, a table's columns); the CSV
+/// has them all.
+const SERIES_SHOWN: usize = 2000;
+
+/// "Showing 2,000 of 2,345 series; the CSV has all of them.", where some are not shown.
+fn more_series(count: usize) -> Option<impl IntoView> {
+    (count > SERIES_SHOWN).then(|| {
+        view! { <p class="muted">{format!("Showing {} of {} series; the CSV has all of them.", readable(SERIES_SHOWN as f64), readable(count as f64))}</p> }
+    })
+}
+
 /// A total that added fewer values than there were places says how many it added.
 fn total_text(total: &Summed) -> String {
     let value = total.value.map(readable).unwrap_or_default();
@@ -59,6 +70,7 @@ pub fn SummaryView(
             let rows = s
                 .rows
                 .iter()
+                .take(SERIES_SHOWN)
                 .map(|row| {
                     let labels = with_labels
                         .then(|| row.labels.iter().map(|l| view! { <td>{l.clone()}</td> }).collect_view());
@@ -79,6 +91,7 @@ pub fn SummaryView(
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
+                {more_series(s.rows.len())}
             })
         })
     }
@@ -102,13 +115,13 @@ pub fn TableView(
             let count = t.row_labels.len();
             let shown: Vec<usize> = (0..count).rev().take(TABLE_ROWS_SHOWN).collect();
             let sums = totals.filter(|t| t.column()).map(|_| row_totals(t));
-            let head = t.columns.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view();
+            let columns = &t.columns[..t.columns.len().min(SERIES_SHOWN)];
+            let head = columns.iter().map(|c| view! { <th scope="col">{c.name.clone()}</th> }).collect_view();
             let total_head = sums.is_some().then(|| view! { <th scope="col" class="total">"Total"</th> });
             let rows = shown
                 .iter()
                 .map(|&r| {
-                    let cells = t
-                        .columns
+                    let cells = columns
                         .iter()
                         .map(|c| view! { <td>{c.values[r].map(format_value).unwrap_or_default()}</td> })
                         .collect_view();
@@ -120,6 +133,7 @@ pub fn TableView(
                 let reducer = options.total_reducer();
                 let cells = column_totals(t, reducer)
                     .into_iter()
+                    .take(SERIES_SHOWN)
                     .map(|v| view! { <td>{v.map(readable).unwrap_or_default()}</td> })
                     .collect_view();
                 let grand = sums.as_ref().map(|s| {
@@ -141,6 +155,7 @@ pub fn TableView(
                     </table>
                 </div>
                 {more}
+                {more_series(t.columns.len())}
             })
         })
     }

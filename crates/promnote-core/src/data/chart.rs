@@ -78,6 +78,9 @@ pub fn summary(kind: ChartKind, table: &WideTable) -> String {
     if table.folded > 0 {
         text.push_str(&format!(" ({} smaller ones summed as \"other\")", table.folded));
     }
+    if table.hidden > 0 {
+        text.push_str(&format!(" ({} smaller ones not drawn)", table.hidden));
+    }
     let largest = table
         .columns
         .iter()
@@ -491,6 +494,7 @@ mod tests {
             calendar: Some(Calendar::Day),
             row_keys: Vec::new(),
             folded: 0,
+            hidden: 0,
             columns: names
                 .iter()
                 .map(|(name, v)| Column {

@@ -179,6 +179,7 @@ mod tests {
             calendar: None,
             row_keys: Vec::new(),
             folded: 0,
+            hidden: 0,
             columns: values
                 .iter()
                 .map(|(name, v)| Column {

@@ -14,7 +14,7 @@ use super::table::{pivot_periods, pivot_times, Order, PivotOptions, WideTable};
 use crate::api::encoding::form;
 use crate::api::request::{ds_query_request, ApiRequest, Body, Window};
 use crate::report::format::Cell;
-use crate::report::options::{CellOptions, DEFAULT_TOP, TOP_ALL};
+use crate::report::options::{CellOptions, ChartKind, DEFAULT_TOP, TOP_ALL};
 use crate::report::substitute::Query;
 use crate::time::clock::{clock, zone_abbreviation, WallClock};
 use crate::time::periods::{period_duration, Calendar, PeriodPlan, DAY_MS};
@@ -198,15 +198,24 @@ impl CellPlan {
         cell: &Cell,
     ) -> WideTable {
         let options = &cell.options;
+        let queries: Vec<String> = cell.queries().map(|(q, _)| q.to_owned()).collect();
+        // Numbers show every series unless the cell says otherwise; charts the largest.
+        let numbers = matches!(
+            options.chart,
+            ChartKind::Table | ChartKind::Stat | ChartKind::Summary | ChartKind::Histogram
+        );
         let pivot = PivotOptions {
             legends: cell.legends(),
-            queries: cell.queries().map(|(q, _)| q.to_owned()).collect(),
             order: Order::Total,
             top_n: match options.top {
+                None if numbers => None,
                 None => Some(DEFAULT_TOP),
                 Some(TOP_ALL) => None,
                 n => n,
             },
+            // "other" only where a sum means something: one query's series, stacked.
+            leave_out_rest: !(options.chart.stacks() && queries.len() == 1),
+            queries,
             // Gaps stay gaps: a day without data is not a zero (plotly.js stacks around them).
             fill_zero: false,
         };
@@ -371,6 +380,19 @@ mod tests {
         let all = table_for(Some(TOP_ALL));
         assert_eq!((all.columns.len(), all.folded), (100, 0));
         assert_eq!(table_for(Some(5)).folded, 95);
+        // Lines do not add up: the rest are left out, not summed; numbers show every series.
+        let kind = |info: &str| {
+            let options = CellOptions::parse(&format!("step=1h {info}")).unwrap();
+            let plan = CellPlan::new(&options, &range, &TimeZone::UTC, 800).unwrap();
+            let t = plan.table(&many, [], &Cell::new("x", options));
+            (t.columns.len(), t.folded, t.hidden)
+        };
+        assert_eq!(kind("chart=line"), (DEFAULT_TOP, 0, 60));
+        assert_eq!(kind("chart=area"), (DEFAULT_TOP + 1, 60, 0));
+        for numbers in ["chart=table", "chart=stat", "chart=summary", "chart=histogram"] {
+            assert_eq!(kind(numbers), (100, 0, 0), "{numbers}");
+        }
+        assert_eq!(kind("chart=table top=5"), (5, 0, 95));
     }
 
     #[test]

@@ -37,8 +37,13 @@ pub struct PivotOptions {
     pub queries: Vec<String>,
     /// Column order.
     pub order: Order,
-    /// Keep this many columns and sum the rest into one "other" column.
+    /// Keep this many columns and sum the rest into one "other" column (or leave them
+    /// out: [`leave_out_rest`](Self::leave_out_rest)).
     pub top_n: Option<usize>,
+    /// Leave the columns past `top_n` out (counted in [`WideTable::hidden`]) instead of
+    /// summing them: for charts whose series do not add up (lines, grouped bars, series
+    /// of different queries).
+    pub leave_out_rest: bool,
     /// Fill gaps with zero (for stacking) instead of leaving them empty.
     pub fill_zero: bool,
 }
@@ -91,6 +96,8 @@ pub struct WideTable {
     pub columns: Vec<Column>,
     /// How many series the last column ("other") sums up; 0 when none were folded.
     pub folded: usize,
+    /// How many series past the top N were left out (not summed); 0 when none were.
+    pub hidden: usize,
 }
 
 /// Pivots period-bucketed answers: `range` evaluated at the plan's period ends fills the
@@ -241,9 +248,11 @@ fn finish(
     columns.retain(|c| c.values.iter().any(Option::is_some));
     name_columns(&mut columns, options);
     sort_columns(&mut columns, options.order);
-    let mut folded = 0;
+    let (mut folded, mut hidden) = (0, 0);
     if let Some(n) = options.top_n {
-        if columns.len() > n + 1 {
+        if options.leave_out_rest && columns.len() > n {
+            hidden = columns.split_off(n).len();
+        } else if columns.len() > n + 1 {
             let rest = columns.split_off(n);
             folded = rest.len();
             let mut other = Column {
@@ -279,6 +288,7 @@ fn finish(
         row_keys: Vec::new(),
         columns,
         folded,
+        hidden,
     }
 }
 
@@ -560,6 +570,14 @@ mod tests {
         assert_eq!(top.columns[2].name, "other (2 series)");
         assert_eq!(top.folded, 2);
         assert_eq!(top.columns[2].values, [Some(5.0), Some(0.5)]);
+        // Series that do not add up are left out, and counted.
+        let left_out = pivot_times(
+            &times,
+            vec!["1".into(), "2".into()],
+            &all,
+            &PivotOptions { top_n: Some(2), leave_out_rest: true, ..Default::default() },
+        );
+        assert_eq!((left_out.columns.len(), left_out.folded, left_out.hidden), (2, 0, 2));
         let filled = pivot_times(
             &times,
             vec!["1".into(), "2".into()],
