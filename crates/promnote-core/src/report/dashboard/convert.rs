@@ -1,7 +1,7 @@
 //! The conversion itself: the dashboard's panels, old and new rows, text panels and
 //! targets walked in order into cells and prose, each title unique, each target a query.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -48,9 +48,10 @@ pub fn convert(json: &str, known: &Known) -> Result<Conversion, DashboardError> 
 struct Converter<'a> {
     dashboard: &'a Map<String, Value>,
     known: &'a Known,
-    /// Names of datasource variables and `__inputs` (`DS_PROMETHEUS`): a panel using one
-    /// asks every Prometheus datasource.
-    datasource_names: BTreeSet<String>,
+    /// Datasource variables and `__inputs` (`DS_PROMETHEUS`) by name, with the plugin type
+    /// each picks when the dashboard says: a panel using a Prometheus one (or one of no
+    /// known type) asks every Prometheus datasource; one using another type is listed.
+    datasource_names: BTreeMap<String, Option<String>>,
     blocks: Vec<Block>,
     dropped: Vec<Dropped>,
     panels: usize,
@@ -59,11 +60,11 @@ struct Converter<'a> {
 
 impl<'a> Converter<'a> {
     fn new(dashboard: &'a Map<String, Value>, known: &'a Known) -> Self {
-        let mut datasource_names = BTreeSet::new();
+        let mut datasource_names = BTreeMap::new();
         for input in objects(dashboard, "__inputs") {
             if text(input, "type") == Some("datasource") {
                 if let Some(name) = text(input, "name") {
-                    datasource_names.insert(name.to_owned());
+                    datasource_names.insert(name.to_owned(), text(input, "pluginId").map(str::to_owned));
                 }
             }
         }
@@ -71,7 +72,8 @@ impl<'a> Converter<'a> {
             for v in objects(templating, "list") {
                 if text(v, "type") == Some("datasource") {
                     if let Some(name) = text(v, "name") {
-                        datasource_names.insert(name.to_owned());
+                        let plugin = text(v, "query").map(str::trim).filter(|q| !q.is_empty());
+                        datasource_names.insert(name.to_owned(), plugin.map(str::to_owned));
                     }
                 }
             }
@@ -404,20 +406,22 @@ impl<'a> Converter<'a> {
         self.known.datasources.iter().find(|(uid, name)| uid == id || name == id).map(|(uid, _)| uid.clone())
     }
 
+    /// What a `$name` or `${name}` datasource reference picks: another plugin type than
+    /// Prometheus when its variable or input says so, else every Prometheus datasource.
+    fn variable_kind(&self, reference: &str) -> DsKind {
+        let name = reference.trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
+        let name = name.split(':').next().unwrap_or(name);
+        match self.datasource_names.get(name) {
+            Some(Some(plugin)) if !is_prometheus_type(plugin) => DsKind::Other(plugin.clone()),
+            _ => DsKind::Any,
+        }
+    }
+
     fn datasource_kind(&self, ds: Option<&Value>) -> DsKind {
-        let is_variable = |s: &str| {
-            let name = s.trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
-            s.starts_with('$')
-                && (self.datasource_names.contains(name) || name.starts_with("DS_") || name == "datasource")
-        };
         match ds {
             None | Some(Value::Null) => DsKind::Any,
-            Some(Value::String(s))
-                if s.is_empty() || s == "default" || s == "-- Grafana --" || is_variable(s) =>
-            {
-                DsKind::Any
-            }
-            Some(Value::String(s)) if s.starts_with('$') => DsKind::Any,
+            Some(Value::String(s)) if s.is_empty() || s == "default" || s == "-- Grafana --" => DsKind::Any,
+            Some(Value::String(s)) if s.starts_with('$') => self.variable_kind(s),
             Some(Value::String(s)) => DsKind::Pinned(s.clone()),
             Some(Value::Object(o)) => {
                 let kind = text(o, "type");
@@ -426,7 +430,7 @@ impl<'a> Converter<'a> {
                     Some(k) if !is_prometheus_type(k) && k != "datasource" => DsKind::Other(k.to_owned()),
                     _ => match uid {
                         None => DsKind::Any,
-                        Some(u) if u.starts_with('$') => DsKind::Any,
+                        Some(u) if u.starts_with('$') => self.variable_kind(u),
                         Some(u) => DsKind::Pinned(u.to_owned()),
                     },
                 }

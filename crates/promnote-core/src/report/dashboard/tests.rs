@@ -132,6 +132,43 @@ fn a_min_interval_becomes_min_step_and_what_else_shapes_the_step_is_said() {
 }
 
 #[test]
+fn a_datasource_variable_of_another_type_keeps_its_panels_out() {
+    let d = json!({
+        "title": "Logs and metrics",
+        "__inputs": [
+            { "name": "DS_LOKI", "type": "datasource", "pluginId": "loki" },
+            { "name": "DS_PROM", "type": "datasource", "pluginId": "prometheus" }
+        ],
+        "templating": { "list": [
+            { "name": "loki_datasource", "type": "datasource", "query": "loki" },
+            { "name": "prom", "type": "datasource", "query": "prometheus" }
+        ] },
+        "panels": [
+            { "type": "logs", "title": "input", "datasource": "${DS_LOKI}", "targets": [{ "expr": "{app=\"x\"}" }] },
+            { "type": "timeseries", "title": "variable", "datasource": "$loki_datasource", "targets": [{ "expr": "count_over_time({app=\"x\"}[5m])" }] },
+            { "type": "timeseries", "title": "object", "datasource": { "uid": "${loki_datasource}" }, "targets": [{ "expr": "rate({app=\"x\"}[1m])" }] },
+            { "type": "timeseries", "title": "metrics", "datasource": "${DS_PROM}", "targets": [{ "expr": "up" }] },
+            { "type": "timeseries", "title": "chosen", "datasource": "$prom", "targets": [{ "expr": "rate(x[5m])" }] }
+        ]
+    });
+    let c = convert_value(&d);
+    let queries: Vec<&str> = cells(&c).iter().map(|c| c.query.as_str()).collect();
+    assert_eq!(queries, ["up", "rate(x[5m])"]);
+    for panel in ["input", "variable", "object"] {
+        assert!(
+            c.dropped.iter().any(|d| d.panel.as_deref() == Some(panel) && d.what.contains("loki datasource")),
+            "{panel}: {:?}",
+            c.dropped
+        );
+    }
+    assert!(c
+        .dropped
+        .iter()
+        .any(|d| d.panel.is_none() && d.what.contains("$loki_datasource, which picks a loki datasource")));
+    assert!(!c.dropped.iter().any(|d| d.what.contains("$loki_datasource: every cell asks every Prometheus")));
+}
+
+#[test]
 fn a_byte_order_mark_is_not_part_of_the_json() {
     let d = json!({ "title": "T", "panels": [{ "type": "timeseries", "targets": [{ "expr": "up" }] }] });
     let c = convert(&format!("\u{feff}{d}"), &Known::default()).unwrap();

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use super::panels::is_prometheus_type;
 use super::read::{boolean, objects, one_line, text, Dropped};
 use crate::report::front::Variable;
 use crate::report::references::is_name;
@@ -44,7 +45,15 @@ pub fn variables(dashboard: &Map<String, Value>, dropped: &mut Vec<Dropped>) -> 
         };
         let source = match kind {
             "datasource" => {
-                drop(None, format!("the datasource variable ${name}: every cell asks every Prometheus datasource (or those its datasources= option names)"));
+                // Its query is the plugin type it offers: only a Prometheus one stands for
+                // every Prometheus datasource; the panels that use another are listed.
+                match query_text.as_deref().filter(|t| !t.is_empty()) {
+                    Some(plugin) if !is_prometheus_type(plugin) => drop(
+                        None,
+                        format!("the datasource variable ${name}, which picks a {} datasource: the panels that use it are listed", one_line(plugin)),
+                    ),
+                    _ => drop(None, format!("the datasource variable ${name}: every cell asks every Prometheus datasource (or those its datasources= option names)")),
+                }
                 continue;
             }
             "adhoc" => {
