@@ -243,6 +243,7 @@ impl<'a> Converter<'a> {
                 "the dashboard has more than {MAX_PANELS} panels; promnote converts at most {MAX_PANELS}"
             )));
         }
+        let Some(panel) = self.resolve_library(panel) else { return Ok(()) };
         let kind = text(panel, "type").unwrap_or("graph");
         let title = text(panel, "title").map(one_line).unwrap_or_else(|| {
             match panel.get("id").and_then(Value::as_i64) {
@@ -329,6 +330,34 @@ impl<'a> Converter<'a> {
         }
         self.blocks.push(Block::Cell(Cell { query: first.query.clone(), options, also: rest.to_vec() }));
         Ok(())
+    }
+
+    /// The panel itself, or a library panel's model from the export's `__elements`; `None`
+    /// (said beside it) when that model lives only in Grafana.
+    fn resolve_library<'p>(&mut self, panel: &'p Map<String, Value>) -> Option<&'p Map<String, Value>>
+    where
+        'a: 'p,
+    {
+        let Some(library) = panel.get("libraryPanel").and_then(Value::as_object) else { return Some(panel) };
+        if let Some(model) = self.library_model(library) {
+            return Some(model);
+        }
+        let name = text(library, "name")
+            .or_else(|| text(panel, "title"))
+            .map_or_else(|| text(library, "uid").map(one_line).unwrap_or_else(|| "Panel".into()), one_line);
+        let title = self.unique_title(name.clone());
+        let note = format!("library panel {name}: its query lives in Grafana, not in this file (export the dashboard for sharing externally to include it)");
+        self.drop(Some(&title), note.clone());
+        self.blocks.push(Block::Prose(note_text(&title, &[note])));
+        None
+    }
+
+    /// A library panel's model, as an export for sharing externally carries it in
+    /// `__elements` (never one that is itself a library reference).
+    fn library_model(&self, library: &Map<String, Value>) -> Option<&'a Map<String, Value>> {
+        let uid = text(library, "uid")?;
+        let model = self.dashboard.get("__elements")?.get(uid)?.get("model")?.as_object()?;
+        (!model.contains_key("libraryPanel")).then_some(model)
     }
 
     /// A title no other cell has (reports name files and CSV rows by title).

@@ -169,6 +169,36 @@ fn a_datasource_variable_of_another_type_keeps_its_panels_out() {
 }
 
 #[test]
+fn library_panels_are_read_from_the_export_or_said_to_live_in_grafana() {
+    let d = json!({
+        "title": "T",
+        "__elements": {
+            "lib-1": { "name": "Shared CPU", "uid": "lib-1", "kind": 1, "model": {
+                "type": "timeseries", "title": "Shared CPU", "targets": [{ "expr": "rate(cpu[5m])" }] } },
+            "loop": { "name": "Loop", "uid": "loop", "model": { "libraryPanel": { "uid": "loop" } } }
+        },
+        "panels": [
+            { "id": 1, "gridPos": {}, "libraryPanel": { "uid": "lib-1", "name": "Shared CPU" } },
+            { "id": 2, "libraryPanel": { "uid": "elsewhere", "name": "Only in Grafana" } },
+            { "id": 3, "libraryPanel": { "uid": "loop", "name": "Loop" } }
+        ]
+    });
+    let c = convert_value(&d);
+    let cells: Vec<(&str, &str)> =
+        cells(&c).iter().map(|c| (c.options.title.as_deref().unwrap_or(""), c.query.as_str())).collect();
+    assert_eq!(cells, [("Shared CPU", "rate(cpu[5m])")]);
+    for (panel, name) in [("Only in Grafana", "Only in Grafana"), ("Loop", "Loop")] {
+        assert!(
+            c.dropped.iter().any(|d| d.panel.as_deref() == Some(panel)
+                && d.what.contains(&format!("library panel {name}: its query lives in Grafana"))),
+            "{:?}",
+            c.dropped
+        );
+    }
+    assert!(!c.dropped.iter().any(|d| d.what.contains("no Prometheus query")));
+}
+
+#[test]
 fn a_byte_order_mark_is_not_part_of_the_json() {
     let d = json!({ "title": "T", "panels": [{ "type": "timeseries", "targets": [{ "expr": "up" }] }] });
     let c = convert(&format!("\u{feff}{d}"), &Known::default()).unwrap();
