@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use promnote_core::data::chart::{self, ChartStyle, ColorScheme};
 use promnote_core::data::csv;
-use promnote_core::data::histogram;
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::table::WideTable;
 use promnote_core::report::format::query_letter;
@@ -120,8 +119,9 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                 "The chart draws the {DEFAULT_TOP} largest series and leaves out the other {hidden} (their sum would not mean anything here). Add top=all to the cell's options to draw every series; the CSV (one row per sample) has them all."
             ));
         }
-        if log_shown() && cell.options.with(|o| o.chart != ChartKind::Histogram) {
-            notes.extend(table.with(|t| t.as_ref().and_then(chart::log_note)));
+        if log_shown() {
+            let kind = cell.options.with(|o| o.chart);
+            notes.extend(table.with(|t| t.as_ref().and_then(|t| chart::log_note(kind, t))));
         }
         notes
     };
@@ -132,12 +132,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
         let options = cell.options.get();
         let drawn = figure_json.with(Option::is_some);
         table
-            .with(|t| {
-                t.as_ref().filter(|_| drawn).map(|t| match options.chart {
-                    ChartKind::Histogram => chart::histogram_summary(&histogram::for_cell(t, &options)),
-                    kind => chart::summary(kind, t),
-                })
-            })
+            .with(|t| t.as_ref().filter(|_| drawn).map(|t| chart::cell_summary(t, &options)))
             .map(|text| {
                 let log = if log_shown() { " Values on a log scale." } else { "" };
                 format!("{text}{log} Show table lists every value.")

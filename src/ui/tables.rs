@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use promnote_core::api::prom::format_value;
-use promnote_core::data::reduce::{column_totals, readable, row_totals, summary, Summed};
+use promnote_core::data::reduce::{column_totals, grand_total, readable, row_totals, summary, Summed};
 use promnote_core::data::table::WideTable;
 use promnote_core::report::options::{CellOptions, ChartKind, Unit};
 
@@ -137,8 +137,7 @@ pub fn TableView(
                     .map(|v| view! { <td>{v.map(readable).unwrap_or_default()}</td> })
                     .collect_view();
                 let grand = sums.as_ref().map(|s| {
-                    let of_rows: Vec<Option<f64>> = s.iter().map(|s| s.value).collect();
-                    view! { <td class="total">{reducer.apply(&of_rows).map(readable).unwrap_or_default()}</td> }
+                    view! { <td class="total">{grand_total(s, reducer).map(readable).unwrap_or_default()}</td> }
                 });
                 view! { <tfoot><tr class="total"><th scope="row">{format!("Total ({})", reducer.name())}</th>{cells}{grand}</tr></tfoot> }
             });

@@ -99,10 +99,13 @@ pub fn has_log_scale(kind: ChartKind) -> bool {
     !matches!(kind, ChartKind::Percent | ChartKind::Table | ChartKind::Stat | ChartKind::Summary)
 }
 
-/// What a log scale leaves out of `table`: "3 values at or below zero are not drawn: a
-/// log scale has no zero (switch to Linear to see them)"; `None` when every value is
-/// drawn.
-pub fn log_note(table: &WideTable) -> Option<String> {
+/// What a log scale leaves out of a chart of `kind`: "3 values at or below zero are not
+/// drawn: a log scale has no zero (switch to Linear to see them)"; `None` when every value
+/// is drawn, and for a histogram (its log axis counts series; an empty bin is no value).
+pub fn log_note(kind: ChartKind, table: &WideTable) -> Option<String> {
+    if kind == ChartKind::Histogram {
+        return None;
+    }
     let hidden = table.columns.iter().flat_map(|c| &c.values).filter(|v| v.is_some_and(|v| v <= 0.0)).count();
     match hidden {
         0 => None,
@@ -397,6 +400,14 @@ pub fn histogram_figure(h: &Histogram, style: &ChartStyle) -> Plot {
     plot
 }
 
+/// A cell's figure in words: a histogram's bins, or its table as [`summary`] says it.
+pub fn cell_summary(table: &WideTable, options: &CellOptions) -> String {
+    match options.chart {
+        ChartKind::Histogram => histogram_summary(&for_cell(table, options)),
+        kind => summary(kind, table),
+    }
+}
+
 /// A histogram in words: "Histogram of 10 series by their mean, in 6 bins; the fullest is
 /// 0–5 (4 series)."
 pub fn histogram_summary(h: &Histogram) -> String {
@@ -611,7 +622,7 @@ mod tests {
         assert_eq!(v["data"][0]["y"], serde_json::json!([100.0, null, null]));
         assert_eq!(v["data"][1]["y"], serde_json::json!([null, 0.5, 2.0]));
         assert_eq!(
-            log_note(&t).as_deref(),
+            log_note(ChartKind::Line, &t).as_deref(),
             Some("2 values at or below zero are not drawn: a log scale has no zero (switch to Linear to see them).")
         );
         // Linear draws every value, and says nothing of the axis type.
@@ -624,7 +635,9 @@ mod tests {
         assert!(v["layout"]["yaxis"].get("type").is_none());
         assert_eq!(Scale::Log.toggled(), Scale::Linear);
         t.columns[1].values[0] = Some(1.0);
-        assert!(log_note(&t).unwrap().starts_with("1 value at or below zero is not drawn"));
+        assert!(log_note(ChartKind::Line, &t).unwrap().starts_with("1 value at or below zero is not drawn"));
+        // A histogram's log axis counts series: the values themselves are not drawn on it.
+        assert_eq!(log_note(ChartKind::Histogram, &t), None);
     }
 
     #[test]
@@ -656,6 +669,8 @@ mod tests {
             json_of(&cell_figure(&t, &line, &ChartStyle::default()))["data"].as_array().unwrap().len(),
             3
         );
+        assert_eq!(cell_summary(&t, &options), histogram_summary(&h));
+        assert_eq!(cell_summary(&t, &line), summary(ChartKind::Line, &t));
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! (`time,datasource,<label columns…>,value`, one row per sample) and *wide*
 //! (`time,<one column per series>`). Times are ISO 8601 in the chosen zone with their
 //! offset; a sample of a calendar week, month or year is written at its period's first
-//! midnight, with a `period` column. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-//! `@`, tab or carriage return) is prefixed with `'`: label values are untrusted.
+//! midnight, with a `period` column. Text that a spreadsheet would run as a formula
+//! (starting with `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`:
+//! label values are untrusted.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -11,7 +12,7 @@ use std::fmt;
 use jiff::tz::TimeZone;
 
 use super::histogram::{self, Histogram};
-use super::reduce::{column_totals, row_totals, summary, Summary};
+use super::reduce::{column_totals, grand_total, row_totals, summary, Summary};
 use super::series::{Arrival, Series};
 use super::table::WideTable;
 use crate::api::prom::format_value as number;
@@ -129,7 +130,7 @@ fn tidy_rows<W: fmt::Write>(out: &mut W, mut cells: Vec<TidyCell<'_>>, zone: &Ti
         .chain(with_period.then(|| "period".to_owned()))
         .chain(["datasource".to_owned()])
         .chain(with_query.then(|| "query".to_owned()))
-        .chain(label_columns(&names, with_period))
+        .chain(label_columns(&names, if with_period { &TIDY_WITH_PERIOD } else { &TIDY_COLUMNS }))
         .chain(["value".to_owned()]);
     push_row(out, header.map(|name| text_field(&name)))?;
     for cell in &cells {
@@ -173,15 +174,17 @@ fn tidy_rows<W: fmt::Write>(out: &mut W, mut cells: Vec<TidyCell<'_>>, zone: &Ti
 /// `label_<name>`.
 pub const TIDY_COLUMNS: [&str; 5] = ["cell", "time", "datasource", "query", "value"];
 
-/// The header of each label's column: its name, or, where that is one of
-/// [`TIDY_COLUMNS`] (or `period`, when the layout writes it; or taken by another label),
-/// its name prefixed with `label_` until it is unique. A label named `value` never makes
-/// two `value` columns.
-fn label_columns(names: &BTreeSet<&str>, with_period: bool) -> Vec<String> {
-    let own = |name: &str| TIDY_COLUMNS.contains(&name) || (with_period && name == "period");
-    let mut taken: BTreeSet<String> = TIDY_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-    taken.extend(with_period.then(|| "period".to_owned()));
-    taken.extend(names.iter().filter(|n| !own(n)).map(|n| (*n).to_owned()));
+/// The tidy layout's own columns when it writes calendar periods.
+const TIDY_WITH_PERIOD: [&str; 6] = ["cell", "time", "period", "datasource", "query", "value"];
+
+/// The header of each label's column: its name, or, where that is one of the layout's
+/// `own` columns (or taken by another label), its name prefixed with `label_` until it is
+/// unique. A label named `value` never makes two `value` columns.
+fn label_columns(names: &BTreeSet<&str>, own: &[&str]) -> Vec<String> {
+    let own = |name: &str| own.contains(&name);
+    // A renamed column starts with `label_`, which no own column does: it can only meet
+    // another label's name, or a column renamed before it.
+    let mut taken: BTreeSet<String> = names.iter().map(|n| (*n).to_owned()).collect();
     names
         .iter()
         .map(|name| {
@@ -259,15 +262,9 @@ fn write_histogram<W: fmt::Write>(out: &mut W, h: &Histogram) -> fmt::Result {
 /// of those columns is written as `label_<name>`.
 fn write_summary<W: fmt::Write>(out: &mut W, summary: &Summary) -> fmt::Result {
     let own: Vec<&str> = std::iter::once("series").chain(summary.reducers.iter().map(|r| r.name())).collect();
-    let labels = summary.label_names.iter().map(|name| {
-        let mut column = name.clone();
-        while own.contains(&column.as_str()) || (column != *name && summary.label_names.contains(&column)) {
-            column = format!("label_{column}");
-        }
-        column
-    });
+    let names: BTreeSet<&str> = summary.label_names.iter().map(String::as_str).collect();
     let header = std::iter::once("series".to_owned())
-        .chain(labels)
+        .chain(label_columns(&names, &own))
         .chain(summary.reducers.iter().map(|r| r.name().to_owned()));
     push_row(out, header.map(|h| text_field(&h)))?;
     for row in &summary.rows {
@@ -296,7 +293,8 @@ fn write_table<W: fmt::Write>(
             total_column.then(|| ["Total".to_owned(), "Total values".to_owned()]).into_iter().flatten(),
         );
     push_row(out, header)?;
-    let sums = row_totals(table);
+    // Each row's sum, only where a total is written.
+    let sums = if totals.is_some() { row_totals(table) } else { Vec::new() };
     let rows = table.row_times_ms.len();
     for (row, t_ms) in table.row_times_ms.iter().enumerate() {
         match table.calendar {
@@ -329,9 +327,8 @@ fn write_table<W: fmt::Write>(
             out.write_str(&value.map(number).unwrap_or_default())?;
         }
         if t.column() {
-            let of_totals: Vec<Option<f64>> = sums.iter().map(|s| s.value).collect();
             let values: usize = sums.iter().map(|s| s.values).sum();
-            write!(out, ",{},{values}", reducer.apply(&of_totals).map(number).unwrap_or_default())?;
+            write!(out, ",{},{values}", grand_total(&sums, reducer).map(number).unwrap_or_default())?;
         }
         out.write_str("\r\n")?;
     }

@@ -51,6 +51,13 @@ pub fn column_totals(table: &WideTable, reducer: Reducer) -> Vec<Option<f64>> {
     table.columns.iter().map(|c| reducer.apply(&c.values)).collect()
 }
 
+/// The corner of a table with both totals: the `Total` column reduced as the `Total` row
+/// reduces each series (the grand sum, for `sum`).
+pub fn grand_total(row_totals: &[Summed], reducer: Reducer) -> Option<f64> {
+    let of_rows: Vec<Option<f64>> = row_totals.iter().map(|s| s.value).collect();
+    reducer.apply(&of_rows)
+}
+
 /// A summary: one row per series (its name and labels), one column per reducer — the
 /// table people paste into a slide, and what a stat shows.
 #[derive(Debug, Clone, PartialEq)]
