@@ -189,8 +189,10 @@ impl PeriodPlan {
     }
 
     /// Every period that starts in the range, or holds its start: the ones that end
-    /// within it are complete, the one still running at its end is partial. At most
-    /// [`MAX_PERIODS`], the latest ones: Prometheus refuses more points anyway.
+    /// within it are complete, the one still running at its end is partial. A range that
+    /// ends on a period's last millisecond (Grafana's `now-1M/M`, `now-1d/d` as the end:
+    /// "to the end of last month") holds that period whole. At most [`MAX_PERIODS`], the
+    /// latest ones: Prometheus refuses more points anyway.
     pub fn for_range(unit: Calendar, range: &TimeRange, zone: &TimeZone) -> Self {
         let now_ms = range.to.as_millisecond();
         let earliest = range
@@ -206,7 +208,7 @@ impl PeriodPlan {
         let mut partial = None;
         while let Some(next) = unit.next(start) {
             let end = start_ms(next, zone);
-            if end <= now_ms {
+            if end <= now_ms + 1 {
                 starts.push(start);
                 ends_ms.push(end);
             } else {
@@ -441,8 +443,9 @@ mod tests {
         let berlin = zone("Europe/Berlin").unwrap();
         let range = TimeRange::parse("2026-03-28", "2026-03-31", Timestamp::UNIX_EPOCH, &berlin).unwrap();
         let plan = PeriodPlan::for_range(Calendar::Day, &range, &berlin);
-        assert_eq!(plan.starts.len(), 3);
-        assert_eq!(plan.partial, Some(day("2026-03-31")));
+        // "To 2026-03-31" is to the end of that day: it is whole, evaluated at its midnight.
+        assert_eq!(plan.starts.len(), 4);
+        assert_eq!(plan.partial, None);
         let segments = plan.segments(false);
         assert_eq!(segments[0].start_s, ms("2026-03-28T23:00:00Z") / 1000);
         assert_eq!(segments[1].start_s, ms("2026-03-29T22:00:00Z") / 1000);
@@ -482,6 +485,12 @@ mod tests {
         assert_eq!(plan.period_index(ms("2028-03-01T00:00:00Z")), Some(1), "ends February");
         assert_eq!(plan.period_index(ms("2028-02-29T00:00:00Z")), None, "a midnight inside February");
         assert_eq!(plan.period_index(ms("2028-02-29T12:00:00Z")), Some(1), "within its last day");
+        // Grafana's "previous month" ends on its last millisecond: the month is whole.
+        let previous = plan_in(Calendar::Month, "2028-01-01", "2028-01-31T23:59:59.999Z", &TimeZone::UTC);
+        assert_eq!((previous.starts.len(), previous.partial), (1, None));
+        assert_eq!(previous.segments(false)[0].start_s * 1000, ms("2028-02-01T00:00:00Z"));
+        let short = plan_in(Calendar::Month, "2028-01-01", "2028-01-31T23:59:59.998Z", &TimeZone::UTC);
+        assert_eq!((short.starts.len(), short.partial.is_some()), (0, true));
         let unclipped = plan_in(Calendar::Month, "2028-01-01", "2028-02-01T00:00:00Z", &TimeZone::UTC);
         assert_eq!(unclipped.clipped_from_ms, None);
         assert_eq!((unclipped.starts.len(), unclipped.partial), (1, None));
