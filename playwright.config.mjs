@@ -31,7 +31,7 @@ export default defineConfig({
     {
       command: `python3 dev/stack.py up --site dist --port ${GRAFANA_PORT} --prom-port 19191 --name e2e --vm`,
       url: `http://127.0.0.1:${GRAFANA_PORT}/api/health`,
-      timeout: 240_000,
+      timeout: 480_000,
       reuseExistingServer: false,
       stdout: 'pipe',
     },

@@ -7,10 +7,17 @@ backfills into real Prometheus servers, and an `expected.json` that states, from
 the model alone (never from the code under test), what each daily bar must show.
 
 Model of `jupyterhub_active_users{period="24h"}`: each hub has a number of daily
-active users DAU(day) with a weekly rhythm, slow growth and deterministic noise.
-Within day D the 24h gauge moves linearly from DAU(D-1) to DAU(D), so the sample
-at the midnight that ends day D is exactly DAU(D) -- the users active on day D.
-The 7d and 30d gauges are larger multiples of the same signal.
+active users DAU(day) with a weekly rhythm, an academic year (quiet in August and
+over the new year), slow growth and deterministic noise. Within day D the 24h gauge
+moves linearly from DAU(D-1) to DAU(D), so the sample at the midnight that ends day D
+is exactly DAU(D) -- the users active on day D. The 7d and 30d gauges are larger
+multiples of the same signal.
+
+History: the last `--days` (35) days are sampled every 60 s for every family. Before
+them, `jupyterhub_active_users` alone goes back `--history-days` (430: thirteen whole
+months from any day) at one sample every 15 minutes, which still puts a sample on every
+midnight of every zone (all UTC offsets are whole quarter hours). Hubs are born and
+retired during that year; a hub retired before the last `--days` exports nothing else.
 
 Around that model, for query completion, variables and ad-hoc charts (expected.json
 says nothing about these), every hub also exports `jupyterhub_running_servers`, the
@@ -20,7 +27,7 @@ service (as the JupyterHub community's dashboards expect), and cluster-north run
 `payments-api` service (requests, latencies, and four network ports). All series are
 deterministic, sampled every 60 s, and counters never reset; see `write_openmetrics`.
 
-Usage: demo_data.py generate OUT_DIR [--now UNIX] [--days 35]
+Usage: demo_data.py generate OUT_DIR [--now UNIX] [--days 35] [--history-days 430]
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ from zoneinfo import ZoneInfo
 
 DAY = 86_400
 SAMPLE_INTERVAL = 60
+# Samples of `jupyterhub_active_users` before the last `--days`: every quarter hour.
+HISTORY_INTERVAL = 900
+HISTORY_DAYS = 430
 # Data runs a little past "now": Prometheus marks a series stale five minutes
 # after its last sample, and the demo may stay up for a while.
 FUTURE_DAYS = 2
@@ -51,6 +61,9 @@ class Hub:
     base_users: int
     # Days before "today" on which the hub was deployed; None = older than the data.
     born_days_ago: float | None = None
+    # Days before "today" on which it was shut down; None = still running. Only before
+    # the last `--days` (the other families do not model a hub going away).
+    retired_days_ago: float | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ CLUSTERS: tuple[Cluster, ...] = (
             Hub("staging", 9),
             Hub("climate-lab", 55),
             Hub("geo-school", 30, born_days_ago=17.4),
+            # A summer programme: deployed, used for three months, shut down.
+            Hub("summer-school", 70, born_days_ago=250.3, retired_days_ago=160.4),
         ),
     ),
     Cluster(
@@ -78,6 +93,8 @@ CLUSTERS: tuple[Cluster, ...] = (
             Hub("staging", 6),
             Hub("workshop", 80, born_days_ago=9.6),
             Hub("bio-course", 42),
+            # An old hub whose community moved to another one.
+            Hub("legacy-hub", 25, retired_days_ago=80.6),
         ),
     ),
     Cluster(
@@ -93,6 +110,9 @@ CLUSTERS: tuple[Cluster, ...] = (
 
 # Weekday factors, Monday first: classes and workshops run on weekdays.
 WEEKLY = (1.0, 1.08, 1.1, 1.04, 0.9, 0.38, 0.3)
+# Growth per day since GROWTH_FROM (a day index): +0.05 % a day, +18 % a year.
+GROWTH_FROM = 19_700
+GROWTH_PER_DAY = 0.0005
 
 
 def _noise(*parts: object) -> float:
@@ -106,9 +126,19 @@ def daily_active_users(cluster: Cluster, hub: Hub, day_start: int) -> int:
     """Users active on the UTC day that starts at `day_start` (a midnight)."""
     day_index = day_start // DAY
     weekday = (day_index + 3) % 7  # 1970-01-01 was a Thursday
-    growth = 1.0 + 0.004 * (day_index % 365)
+    growth = 1.0 + GROWTH_PER_DAY * (day_index - GROWTH_FROM)
     jitter = 0.85 + 0.3 * _noise(cluster.uid, hub.namespace, day_index)
-    return max(0, round(hub.base_users * WEEKLY[weekday] * growth * jitter))
+    return max(0, round(hub.base_users * WEEKLY[weekday] * season(day_start) * growth * jitter))
+
+
+@lru_cache(maxsize=None)
+def season(day_start: int) -> float:
+    """The academic year: fewer users in the summer break and between the holidays."""
+    day = datetime.fromtimestamp(day_start, timezone.utc).timetuple().tm_yday
+    summer = math.exp(-(((day - 215) / 22) ** 2))
+    # The holidays straddle the new year: measure the distance to 31 December both ways.
+    holidays = math.exp(-((min(abs(day - 365), day) / 7) ** 2))
+    return 1.0 - 0.45 * summer - 0.4 * holidays
 
 
 def birth_time(hub: Hub, now: int) -> int | None:
@@ -121,10 +151,53 @@ def birth_time(hub: Hub, now: int) -> int | None:
     return born - born % SAMPLE_INTERVAL
 
 
+def retire_time(hub: Hub, now: int) -> int | None:
+    """The time of a retired hub's last sample, at a quarter hour, or None."""
+    if hub.retired_days_ago is None:
+        return None
+    today = now - now % DAY
+    gone = today - int(hub.retired_days_ago * DAY)
+    return gone - gone % HISTORY_INTERVAL
+
+
+# The 7d and 30d gauges: users active in the period, from the mean of its daily numbers
+# (people come back, so a month has fewer distinct users than the sum of its days).
+ROLLING = {"7d": (7, 2.6), "30d": (30, 5.9)}
+
+
 def active_users(cluster: Cluster, hub: Hub, period: str, t: int, now: int) -> int | None:
-    """The gauge value at time t, or None when the hub did not exist yet."""
+    """The gauge value at time t, or None when the hub did not exist then.
+
+    A retired hub's last sample stays visible for Prometheus' five-minute lookback, so
+    it counts until five minutes after its retirement.
+    """
+    if period == "24h":
+        return daily_gauge(cluster, hub, t, now)
+    if daily_gauge(cluster, hub, t, now) is None:
+        return None
+    day_start = t - t % DAY
+    frac = (t - day_start) / DAY
+    before = rolling_users(cluster, hub, period, day_start, now)
+    after = rolling_users(cluster, hub, period, day_start + DAY, now)
+    return round(before * (1.0 - frac) + after * frac)
+
+
+@lru_cache(maxsize=None)
+def rolling_users(cluster: Cluster, hub: Hub, period: str, midnight: int, now: int) -> float:
+    """The `period` gauge at a UTC midnight: a multiple of the mean of the 24h gauge at the
+    midnights that end its days (a day without the hub counts as none)."""
+    days, factor = ROLLING[period]
+    values = [daily_gauge(cluster, hub, midnight - k * DAY, now) or 0 for k in range(days)]
+    return factor * sum(values) / days
+
+
+def daily_gauge(cluster: Cluster, hub: Hub, t: int, now: int) -> int | None:
+    """`jupyterhub_active_users{period="24h"}` at time t, or None (see `active_users`)."""
     born = birth_time(hub, now)
     if born is not None and t < born:
+        return None
+    gone = retire_time(hub, now)
+    if gone is not None and t > gone + 300:
         return None
     day_start = t - t % DAY
     frac = (t - day_start) / DAY
@@ -138,14 +211,33 @@ def active_users(cluster: Cluster, hub: Hub, period: str, t: int, now: int) -> i
             # Deployed yesterday: only part of yesterday counted.
             previous = previous * (day_start - born) / DAY
         value = previous * (1.0 - frac) + current * frac
-    factor = {"24h": 1.0, "7d": 2.6, "30d": 5.9}[period]
-    return round(value * factor)
+    return round(value)
 
 
 def data_range(now: int, days: int) -> tuple[int, int]:
     """[first, last] sample times: `days` whole days back, FUTURE_DAYS ahead."""
     today = now - now % DAY
     return today - days * DAY, now - now % SAMPLE_INTERVAL + FUTURE_DAYS * DAY
+
+
+def live_hubs(cluster: Cluster, now: int, days: int) -> tuple[Hub, ...]:
+    """The hubs that exist during the last `days` (the others have only history)."""
+    first, _ = data_range(now, days)
+    hubs = []
+    for hub in cluster.hubs:
+        gone = retire_time(hub, now)
+        if gone is None:
+            hubs.append(hub)
+        elif gone + 300 >= first:
+            raise ValueError(f"{hub.namespace} retires within the last {days} days: only history can hold a retirement")
+    return tuple(hubs)
+
+
+def active_users_times(now: int, days: int, history_days: int) -> list[int]:
+    """Sample times of `jupyterhub_active_users`: quarter hours, then every minute."""
+    first, last = data_range(now, days)
+    start = first - (history_days - days) * DAY
+    return list(range(start, first, HISTORY_INTERVAL)) + list(range(first, last + 1, SAMPLE_INTERVAL))
 
 
 # --------------------------------------------------------------------------------------
@@ -524,9 +616,11 @@ def _write_series(out, name: str, labels: str, times: range, values: list) -> in
     return len(values)
 
 
-def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[str, int]:
+def write_openmetrics(cluster: Cluster, path: str, now: int, days: int, history_days: int = HISTORY_DAYS) -> dict[str, int]:
     """Write one cluster's history; returns the number of samples per metric family."""
     first, last = data_range(now, days)
+    times = active_users_times(now, days, history_days)
+    live = live_hubs(cluster, now, days)
     counts = {}
     with open(path, "w", encoding="utf-8") as out:
         count = 0
@@ -539,7 +633,7 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[
                     f'namespace="{hub.namespace}",period="{period}"'
                 )
                 lines = []
-                for t in range(first, last + 1, SAMPLE_INTERVAL):
+                for t in times:
                     value = active_users(cluster, hub, period, t, now)
                     if value is not None:
                         lines.append(f"jupyterhub_active_users{{{labels}}} {value} {t}\n")
@@ -550,14 +644,14 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[
         family = "jupyterhub_running_servers"
         _write_family(out, family)
         counts[family] = 0
-        for hub in cluster.hubs:
+        for hub in live:
             times = hub_times(hub, now, days)
             counts[family] += _write_series(out, family, hub_labels(hub), times, running_servers(cluster, hub, times, now))
 
         family = "jupyterhub_server_spawn_duration_seconds"
         _write_family(out, family)
         counts[family] = 0
-        for hub in cluster.hubs:
+        for hub in live:
             times = hub_times(hub, now, days)
             for key, values in spawn_histogram(cluster, hub, times, now).items():
                 suffix, status, *le = key.split("|")
@@ -569,7 +663,7 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[
         family = "kube_service_labels"
         _write_family(out, family)
         counts[family] = 0
-        for hub in cluster.hubs:
+        for hub in live:
             times = hub_times(hub, now, days)
             labels = f'namespace="{hub.namespace}",service="hub",job="kube-state-metrics"'
             counts[family] += _write_series(out, family, labels, times, [1] * len(times))
@@ -577,7 +671,7 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int) -> dict[
         family = "kube_pod_container_info"
         _write_family(out, family)
         counts[family] = 0
-        for hub in cluster.hubs:
+        for hub in live:
             for image, pod, spans in notebook_pods(cluster, hub, now, days):
                 labels = (
                     f'namespace="{hub.namespace}",pod="{pod}",container="notebook",'
@@ -638,6 +732,8 @@ def expected_daily(now: int, days: int, zone: str | None = None) -> dict:
                 value = active_users(cluster, hub, "24h", int(end.timestamp()), now)
                 if value is not None:
                     points[day.isoformat()] = value
+            if not points:
+                continue  # retired before these days
             series.append(
                 {
                     "datasource_uid": cluster.uid,
@@ -649,6 +745,83 @@ def expected_daily(now: int, days: int, zone: str | None = None) -> dict:
     return {"generated_at": now, "zone": zone or "UTC", "series": series}
 
 
+def _periods(first: datetime, last: int, unit: str):
+    """(label, start, end) of every calendar period from the one holding `first` (an
+    aware datetime) to the one holding `last` (unix seconds)."""
+    tz = first.tzinfo
+    day = first.date()
+    if unit == "week":
+        start = day - timedelta(days=day.weekday())
+    elif unit == "month":
+        start = day.replace(day=1)
+    else:
+        start = day.replace(month=1, day=1)
+    while True:
+        if unit == "week":
+            following = start + timedelta(days=7)
+            iso = start.isocalendar()
+            label = f"{iso[0]}-W{iso[1]:02d}"
+        elif unit == "month":
+            following = (start + timedelta(days=32)).replace(day=1)
+            label = start.strftime("%Y-%m")
+        else:
+            following = start.replace(year=start.year + 1)
+            label = str(start.year)
+        begin = int(datetime.combine(start, datetime.min.time(), tz).timestamp())
+        end = int(datetime.combine(following, datetime.min.time(), tz).timestamp())
+        if begin > last:
+            return
+        yield label, begin, end
+        start = following
+
+
+def expected_history(now: int, days: int, history_days: int, zone: str) -> dict:
+    """What the Community usage report must show over the whole history, in `zone`.
+
+    Per cluster: `month_end_30d` (the 30d gauge summed over its hubs at the midnight that
+    ends each month), `week_end_7d` (the 7d gauge at the end of each ISO week) and
+    `year_hubs` (how many hubs have a sample in each year, its first and last instant
+    included, the current year so far); per hub, `daily` values as in `expected_daily`.
+    """
+    tz = ZoneInfo(zone)
+    first_fine, last = data_range(now, days)
+    first = first_fine - (history_days - days) * DAY
+    clusters = []
+    for cluster in CLUSTERS:
+        sums = {}
+        for unit, period in (("month", "30d"), ("week", "7d")):
+            values = {}
+            for label, _, end in _periods(datetime.fromtimestamp(first, tz), last, unit):
+                if end > last:
+                    break  # the current period: evaluated at "now", which only the page knows
+                present = [v for hub in cluster.hubs if (v := active_users(cluster, hub, period, end, now)) is not None]
+                if present:
+                    values[label] = sum(present)
+            sums[unit] = values
+        years = {}
+        # Counts do not depend on "now" within a day: the current year is here too.
+        for label, begin, end in _periods(datetime.fromtimestamp(first, tz), now, "year"):
+            count = 0
+            for hub in cluster.hubs:
+                born = birth_time(hub, now)
+                gone = retire_time(hub, now)
+                since = first if born is None else max(first, born)
+                until = last if gone is None else gone
+                count += since <= end and until >= begin
+            years[label] = count
+        clusters.append(
+            {
+                "datasource_uid": cluster.uid,
+                "datasource": cluster.name,
+                "month_end_30d": sums["month"],
+                "week_end_7d": sums["week"],
+                "year_hubs": years,
+            }
+        )
+    daily = expected_daily(now, history_days, zone)["series"]
+    return {"zone": zone, "first": first, "clusters": clusters, "series": daily}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -656,15 +829,16 @@ def main() -> None:
     gen.add_argument("out_dir")
     gen.add_argument("--now", type=int, default=None, help="unix seconds (default: now)")
     gen.add_argument("--days", type=int, default=35)
+    gen.add_argument("--history-days", type=int, default=HISTORY_DAYS)
     args = parser.parse_args()
 
     now = args.now if args.now is not None else int(time.time())
     os.makedirs(args.out_dir, exist_ok=True)
-    manifest = {"now": now, "days": args.days, "clusters": []}
+    manifest = {"now": now, "days": args.days, "history_days": args.history_days, "clusters": []}
     paths = [os.path.join(args.out_dir, f"{cluster.uid}.om") for cluster in CLUSTERS]
     # One process per cluster file (they are independent and each is deterministic).
     with ProcessPoolExecutor(max_workers=max(1, min(len(CLUSTERS), os.cpu_count() or 1))) as pool:
-        jobs = [pool.submit(write_openmetrics, cluster, path, now, args.days) for cluster, path in zip(CLUSTERS, paths)]
+        jobs = [pool.submit(write_openmetrics, cluster, path, now, args.days, args.history_days) for cluster, path in zip(CLUSTERS, paths)]
         for cluster, path, job in zip(CLUSTERS, paths, jobs):
             families = job.result()
             manifest["clusters"].append(
@@ -677,6 +851,8 @@ def main() -> None:
         # whole-hour alignment gets right.
         expected["america_st_johns"] = expected_daily(now, args.days, "America/St_Johns")["series"]
         expected["hostile_labels"] = list(HOSTILE_LABELS)
+        # Thirteen months and more, for the Community usage report.
+        expected["history"] = {zone: expected_history(now, args.days, args.history_days, zone) for zone in ("UTC", "Europe/Berlin")}
         json.dump(expected, out, indent=1, sort_keys=True)
     with open(os.path.join(args.out_dir, "manifest.json"), "w", encoding="utf-8") as out:
         json.dump(manifest, out, indent=1)

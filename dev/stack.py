@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Start the real demo stack on loopback: three Prometheus servers and a Grafana.
 
-Each Prometheus (Debian's `prometheus`) gets ~35 days of history from
+Each Prometheus (Debian's `prometheus`) gets 35 days of minute samples and 430 days of
+`jupyterhub_active_users` (quarter hours before the last 35 days) from
 `demo_data.py`, backfilled with `promtool tsdb create-blocks-from openmetrics`.
 The TSDB blocks are cached per day under target/demo-stack/cache, and every
 start works on a fresh copy. In front of them runs `grafana_compat.py`, which
@@ -314,7 +315,7 @@ def up(args: argparse.Namespace) -> None:
             prometheus,
             f"--config.file={empty_config}",
             f"--storage.tsdb.path={data}",
-            "--storage.tsdb.retention.time=400d",
+            "--storage.tsdb.retention.time=500d",
             f"--web.listen-address=127.0.0.1:{port}",
             "--log.level=warn",
         ]
