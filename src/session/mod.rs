@@ -20,7 +20,7 @@ use promnote_core::report::complete::Kind;
 use promnote_core::report::substitute::Bindings;
 use promnote_core::report::variables::VarQuery;
 use promnote_core::run::connect::{self, Badge, Health as HealthCheck, Listing};
-use promnote_core::run::variables::{union_names, VariableValues};
+use promnote_core::run::variables::{union_names, VariableValues, VariableWindow};
 use promnote_core::run::{Exchange, Machine};
 use web_sys::{AbortController, AbortSignal};
 
@@ -305,8 +305,8 @@ impl Connection {
                 continue;
             }
             let uid = &row.ds.uid;
-            let metrics = Exchange::names(label_values_request(uid, "__name__", None), &row.ds);
-            let labels = Exchange::names(labels_request(uid), &row.ds);
+            let metrics = Exchange::names(label_values_request(uid, "__name__", None, None), &row.ds);
+            let labels = Exchange::names(labels_request(uid, None), &row.ds);
             let (metrics, labels) =
                 futures::join!(transport.drive(metrics, &signal), transport.drive(labels, &signal));
             if let (Ok(metrics), Ok(labels)) = (metrics, labels) {
@@ -344,7 +344,7 @@ impl Connection {
                 let found = match label {
                     Some(label) => {
                         let selector = (!metric.is_empty()).then_some(metric.as_str());
-                        let request = |uid: &str| label_values_request(uid, &label, selector);
+                        let request = |uid: &str| label_values_request(uid, &label, selector, None);
                         this.union_of_names(|ds| Exchange::names(request(&ds.uid), ds), &signal)
                             .await
                             .unwrap_or_default()
@@ -372,17 +372,17 @@ impl Connection {
             .unwrap_or_default()
     }
 
-    /// A variable query's answers united over every healthy datasource, sorted (chained
-    /// variables' `$names` substituted from `bindings`). Datasources that fail are left
-    /// out; the error is returned only when all fail.
+    /// A variable query's answers over `window` united over every healthy datasource,
+    /// sorted (chained variables' `$names` substituted from `bindings`). Datasources that
+    /// fail are left out; the error is returned only when all fail.
     pub async fn variable_values(
         &self,
         query: &VarQuery,
         bindings: &Bindings,
+        window: VariableWindow,
         signal: &AbortSignal,
     ) -> Result<Vec<String>, String> {
-        let now_ms = self.now_ms();
-        self.union_of_names(|ds| VariableValues::new(query, ds, bindings, now_ms), signal).await
+        self.union_of_names(|ds| VariableValues::new(query, ds, bindings, window), signal).await
     }
 
     /// Asks every datasource whose route has the metadata API for a list of names

@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use promnote_core::report::front::Variable;
 use promnote_core::report::substitute::Bindings;
 use promnote_core::report::variables::{Selection, Source};
-use promnote_core::run::variables::{self as rules, after_reading, dependents, listed_values, load_order};
+use promnote_core::run::variables::{
+    self as rules, after_reading, dependents, listed_values, load_order, window as variable_window,
+};
 use web_sys::AbortSignal;
 
 use super::cells::run_cell;
@@ -38,13 +40,15 @@ pub async fn load_variables(
     signal: &AbortSignal,
 ) {
     let variables: Vec<Variable> = report.front.with_untracked(|f| f.variables.clone());
+    let range = (report.from.get_untracked(), report.to.get_untracked());
+    let window = variable_window((&range.0, &range.1), conn.now_ms(), &conn.zone.get_untracked());
     for wave in load_order(&variables, names) {
         let bound = bindings(report);
         let reads = wave.iter().map(|v| {
             let bound = &bound;
             async move {
                 match &v.source {
-                    Source::Query(query) => conn.variable_values(query, bound, signal).await,
+                    Source::Query(query) => conn.variable_values(query, bound, window, signal).await,
                     _ => Ok(Vec::new()),
                 }
             }

@@ -8,6 +8,7 @@ use promnote_core::report::dashboard::{self, Known, MAX_DASHBOARD_BYTES};
 use promnote_core::report::options::{CellOptions, TOP_ALL};
 use promnote_core::report::Cell;
 use promnote_core::run::machine::Exchange;
+use promnote_core::run::variables as var_rules;
 
 use crate::args::{check_range, given_selections, load_report, picked_cells, read, zone};
 use crate::cli::{Format, ImportArgs, ListFormat, QueryArgs, RunArgs};
@@ -197,7 +198,8 @@ pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit
     );
     check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;
-    let (_, bindings) = session.selections(&conn, &report, &given, false);
+    let window = var_rules::window(range, session.now_ms, &zone);
+    let (_, bindings) = session.selections(&conn, &report, &given, false, window);
     let progress = Progress::new(&report.front.title, quiet);
     let runs = session.run_cells(&conn, &cells, range, &bindings, &zone, &progress);
     match &args.out {

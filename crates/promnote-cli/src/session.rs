@@ -143,13 +143,15 @@ impl Session {
     /// metadata API, filtered by the variable's regex). Variables are read in order, so a
     /// chained one (`label_values(up{job="$job"}, instance)`) sees the ones before it.
     /// `every_value` asks for every variable's values even when none is needed (a
-    /// snapshot keeps them, as the page asks for them to fill its controls).
+    /// snapshot keeps them, as the page asks for them to fill its controls). Values are
+    /// those of the series with samples in `window` (the report's range), as in Grafana.
     pub fn selections(
         &self,
         conn: &Connection,
         report: &Report,
         given: &BTreeMap<String, Selection>,
         every_value: bool,
+        window: var_rules::VariableWindow,
     ) -> (BTreeMap<String, Selection>, Bindings) {
         let variables = &report.front.variables;
         let mut selections: BTreeMap<String, Selection> = variables
@@ -164,7 +166,7 @@ impl Session {
             let bindings = var_rules::bindings(variables, &selections, &values);
             let found = self.parallel(&wave, |variable| {
                 let Source::Query(query) = &variable.source else { return Ok(Vec::new()) };
-                self.variable_values(conn, query, &bindings)
+                self.variable_values(conn, query, &bindings, window)
                     .and_then(|list| var_rules::listed_values(variable, list, &RustRegex::default()))
             });
             for (variable, found) in wave.iter().zip(found) {
@@ -206,12 +208,13 @@ impl Session {
         conn: &Connection,
         query: &VarQuery,
         bindings: &Bindings,
+        window: var_rules::VariableWindow,
     ) -> Result<Vec<String>, String> {
         let pairs: Vec<(&Datasource, &Result<Route, ApiError>)> =
             conn.datasources.prometheus.iter().zip(&conn.health).collect();
         let answers = self.parallel(&pairs, |(ds, health)| match health {
             Ok(route) if route.has_metadata() => self
-                .drive(var_rules::VariableValues::new(query, ds, bindings, self.now_ms))
+                .drive(var_rules::VariableValues::new(query, ds, bindings, window))
                 .map_err(|e| self.transport.describe(&e)),
             Ok(_) => Ok(Vec::new()),
             Err(e) => Err(self.transport.describe(e)),

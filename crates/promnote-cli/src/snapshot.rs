@@ -9,6 +9,7 @@ use promnote_core::api::replay::{self, RecordedAnswer, Recording, Snapshot, Snap
 use promnote_core::api::ApiRequest;
 use promnote_core::report::{Cell, Report};
 use promnote_core::run::connect::Datasources;
+use promnote_core::run::variables as var_rules;
 
 use crate::args::{applicable, check_range, given_selections, load_report, report_id, zone};
 use crate::cli::SnapshotArgs;
@@ -53,7 +54,8 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
             }
         };
         session.start_recording(base.clone());
-        let (selections, bindings) = session.selections(&conn, report, &given, true);
+        let window = var_rules::window((&range.0, &range.1), session.now_ms, &zone);
+        let (selections, bindings) = session.selections(&conn, report, &given, true, window);
         let cells: Vec<Cell> = report.cells().cloned().collect();
         let progress = Progress::new(&report.front.title, quiet);
         let runs = session.run_cells(&conn, &cells, (&range.0, &range.1), &bindings, &zone, &progress);

@@ -176,20 +176,35 @@ pub fn ds_query_health_request(uid: &str, kind: &str, now_ms: i64) -> ApiRequest
     ds_query_request(uid, kind, HEALTH_QUERY, Window::instant(now_ms))
 }
 
-/// `GET api/v1/labels`: label names, for completion.
-pub fn labels_request(uid: &str) -> ApiRequest {
-    ApiRequest::prometheus(uid, "api/v1/labels", Body::None)
+/// `[start, end]` in unix seconds: the series a metadata request looks at. Without it,
+/// Prometheus answers from its whole retention.
+pub type Within = Option<(i64, i64)>;
+
+/// `GET api/v1/labels`: label names, for completion and `label_names()`.
+pub fn labels_request(uid: &str, within: Within) -> ApiRequest {
+    let mut path = String::from("api/v1/labels");
+    push_within(&mut path, within);
+    ApiRequest::prometheus(uid, &path, Body::None)
 }
 
-/// `GET api/v1/label/<label>/values`, optionally only of series matching `selector`:
-/// metric names (`__name__`) for completion, and a variable's values.
-pub fn label_values_request(uid: &str, label: &str, selector: Option<&str>) -> ApiRequest {
+/// `GET api/v1/label/<label>/values`, optionally only of series matching `selector` and
+/// only of series with samples `within` a window (as Grafana asks for a variable: over the
+/// dashboard's range): metric names (`__name__`) for completion, and a variable's values.
+pub fn label_values_request(uid: &str, label: &str, selector: Option<&str>, within: Within) -> ApiRequest {
     let mut path = format!("api/v1/label/{}/values", encode_component(label));
     if let Some(selector) = selector {
         path.push_str("?match%5B%5D=");
         path.push_str(&encode_component(selector));
     }
+    push_within(&mut path, within);
     ApiRequest::prometheus(uid, &path, Body::None)
+}
+
+fn push_within(path: &mut String, within: Within) {
+    if let Some((start, end)) = within {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        path.push_str(&format!("{sep}start={start}&end={end}"));
+    }
 }
 
 /// `GET api/v1/series?match[]=<selector>&start=&end=`: the series a selector matches in
@@ -261,9 +276,21 @@ mod tests {
 
     #[test]
     fn metadata_requests() {
-        let r = label_values_request("prom a", "namespace", Some(r#"up{job="x"}"#));
+        let r = label_values_request("prom a", "namespace", Some(r#"up{job="x"}"#), None);
         assert_eq!(r.path, "api/datasources/proxy/uid/prom%20a/api/v1/label/namespace/values?match%5B%5D=up%7Bjob%3D%22x%22%7D");
         assert_eq!(parse_names(r#"{"status":"success","data":["a","b"]}"#).unwrap(), ["a", "b"]);
+        let r = label_values_request("u", "job", Some("up"), Some((10, 20)));
+        assert_eq!(
+            r.path,
+            "api/datasources/proxy/uid/u/api/v1/label/job/values?match%5B%5D=up&start=10&end=20"
+        );
+        let r = label_values_request("u", "job", None, Some((10, 20)));
+        assert_eq!(r.path, "api/datasources/proxy/uid/u/api/v1/label/job/values?start=10&end=20");
+        assert_eq!(
+            labels_request("u", Some((10, 20))).path,
+            "api/datasources/proxy/uid/u/api/v1/labels?start=10&end=20"
+        );
+        assert_eq!(labels_request("u", None).path, "api/datasources/proxy/uid/u/api/v1/labels");
         let r = series_request("u", "up", 10, 20);
         assert_eq!(r.path, "api/datasources/proxy/uid/u/api/v1/series?match%5B%5D=up&start=10&end=20");
         let body = r#"{"status":"success","data":[{"__name__":"up","job":"a"},{"__name__":"up","job":"b","zone":"x"}]}"#;

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
 use crate::api::datasource::Datasource;
 use crate::api::encoding::form;
 use crate::api::error::ApiError;
@@ -14,6 +17,7 @@ use crate::api::request::{self, ApiRequest, Body};
 use crate::report::front::Variable;
 use crate::report::substitute::{self, Binding, Bindings};
 use crate::report::variables::{self, AllValue, RegexEngine, Selection, Source, VarQuery};
+use crate::time::TimeRange;
 
 use super::machine::{Exchange, Machine, Next};
 
@@ -192,6 +196,34 @@ pub fn listed_values(
     }
 }
 
+/// The window a report's variables read their values over: its range, as Grafana reads a
+/// Prometheus variable (so a hub retired before the range is not offered), and its end
+/// for `query_result`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariableWindow {
+    /// The range's start, whole seconds (rounded down).
+    pub start_s: i64,
+    /// Its end, whole seconds (rounded up).
+    pub end_s: i64,
+    /// Its end, ms: the instant of `query_result`.
+    pub end_ms: i64,
+}
+
+/// The variables' window for a report's range (`now-1M`, `now`) at `now_ms` in `zone`.
+/// A range that does not read falls back to the whole retention up to now: the cells
+/// report the range's own error.
+pub fn window(range: (&str, &str), now_ms: i64, zone: &TimeZone) -> VariableWindow {
+    let whole = VariableWindow { start_s: 0, end_s: now_ms.div_euclid(1000) + 1, end_ms: now_ms };
+    let Ok(now) = Timestamp::from_millisecond(now_ms) else { return whole };
+    match TimeRange::parse(range.0, range.1, now, zone) {
+        Ok(r) => {
+            let (from, to) = (r.from.as_millisecond(), r.to.as_millisecond());
+            VariableWindow { start_s: from.div_euclid(1000), end_s: -(-to).div_euclid(1000), end_ms: to }
+        }
+        Err(_) => whole,
+    }
+}
+
 /// A variable's values from one datasource, as its query says (chained variables' own
 /// `$names` substituted from `bindings`), filtered by its regex by the caller
 /// ([`variables::filter_values`]).
@@ -209,15 +241,17 @@ impl std::fmt::Debug for VariableValues {
 }
 
 impl VariableValues {
-    /// The exchange for `query` on `ds` at `now_ms`.
-    pub fn new(query: &VarQuery, ds: &Datasource, bindings: &Bindings, now_ms: i64) -> Self {
+    /// The exchange for `query` on `ds` over `window` ([`window`]): names of the series
+    /// with samples in it, or an instant query at its end.
+    pub fn new(query: &VarQuery, ds: &Datasource, bindings: &Bindings, window: VariableWindow) -> Self {
+        let within = Some((window.start_s, window.end_s));
         let uid = ds.uid.as_str();
         match query {
             VarQuery::LabelValues(lv) => {
                 let selector = lv.selector.as_deref().map(|s| substitute::substitute(s, bindings));
                 let selector = selector.filter(|s| !s.trim().is_empty() && s.trim() != "{}");
                 VariableValues::Names(Exchange::names(
-                    request::label_values_request(uid, &lv.label, selector.as_deref()),
+                    request::label_values_request(uid, &lv.label, selector.as_deref(), within),
                     ds,
                 ))
             }
@@ -225,14 +259,16 @@ impl VariableValues {
                 let re = substitute::substitute(re, bindings);
                 let selector = format!("{{__name__=~\"{}\"}}", re.replace('\\', "\\\\").replace('"', "\\\""));
                 VariableValues::Names(Exchange::names(
-                    request::label_values_request(uid, "__name__", Some(&selector)),
+                    request::label_values_request(uid, "__name__", Some(&selector), within),
                     ds,
                 ))
             }
-            VarQuery::LabelNames => VariableValues::Names(Exchange::names(request::labels_request(uid), ds)),
+            VarQuery::LabelNames => {
+                VariableValues::Names(Exchange::names(request::labels_request(uid, within), ds))
+            }
             VarQuery::QueryResult(expr) => {
                 let expr = substitute::substitute(expr, bindings);
-                let time = format!("{:.3}", now_ms as f64 / 1000.0);
+                let time = format!("{:.3}", window.end_ms as f64 / 1000.0);
                 let body = form(&[("query", &expr), ("time", &time)]);
                 VariableValues::Instant(Exchange::prometheus(
                     ApiRequest::prometheus(uid, "api/v1/query", Body::Form(body)),
@@ -323,6 +359,32 @@ pub fn union_names<E>(answers: impl IntoIterator<Item = Result<Vec<String>, E>>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_read_over_the_report_range() {
+        let now_ms = 1_700_000_000_500;
+        let w = window(("now-1h", "now"), now_ms, &TimeZone::UTC);
+        assert_eq!(w, VariableWindow { start_s: 1_699_996_400, end_s: 1_700_000_001, end_ms: now_ms });
+        // Calendar ranges are cut in the report's zone.
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        let w = window(("now-1M/M", "now-1M/M"), now_ms, &berlin);
+        assert_eq!((w.start_s, w.end_s), (1_696_111_200, 1_698_793_200)); // 1 Oct .. 1 Nov 2023, Berlin midnights
+                                                                          // A range that does not read: the whole retention up to now (the cells say what is wrong).
+        let w = window(("yesterday-ish", "now"), now_ms, &TimeZone::UTC);
+        assert_eq!(w, VariableWindow { start_s: 0, end_s: 1_700_000_001, end_ms: now_ms });
+        let ds = crate::run::machine::tests::ds("u", "prometheus");
+        let query = VarQuery::parse("label_values(up, job)").unwrap();
+        let values = VariableValues::new(
+            &query,
+            &ds,
+            &Bindings::default(),
+            window(("now-1h", "now"), now_ms, &TimeZone::UTC),
+        );
+        assert!(values
+            .request()
+            .path
+            .ends_with("api/v1/label/job/values?match%5B%5D=up&start=1699996400&end=1700000001"));
+    }
 
     #[test]
     fn chained_variables_and_what_all_stands_for() {
