@@ -1,11 +1,10 @@
 //! A cell drawn as numbers: the table view (times down, series across, with the cell's
 //! `Total` column and row) and the summary view (a stat's or summary's series, one column
 //! per reducer). The numbers come from the core (`data::reduce`), as the CSV button's
-//! (`csv::shown`) do: what is on screen is what the file holds, computed numbers rounded
+//! (`csv::shown`) do: what is on screen is what the file holds, every number rounded
 //! for reading (`data::reduce::readable`) where the file keeps every digit.
 
 use leptos::prelude::*;
-use promnote_core::api::prom::format_value;
 use promnote_core::data::reduce::{column_totals, grand_total, readable, row_totals, summary, Summed};
 use promnote_core::data::table::WideTable;
 use promnote_core::report::options::{CellOptions, ChartKind, Unit};
@@ -84,7 +83,7 @@ pub fn SummaryView(
                 .collect_view();
             let what = s.reducers.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
             Some(view! {
-                <div class="table-wrap" data-testid="table">
+                <div class="table-wrap" data-testid="table" tabindex="0" role="region" aria-label=caption.get()>
                     <table class="data">
                         <caption>{format!("{} ({what})", caption.get())}</caption>
                         <thead><tr><th scope="col">"series"</th>{label_heads}{value_heads}</tr></thead>
@@ -97,8 +96,10 @@ pub fn SummaryView(
     }
 }
 
-/// A table view of a cell: rows are times, columns series; the latest rows first. With
-/// `total=`, a `Total` column (each row's sum) and a `Total` row (each series reduced).
+/// A table view of a cell: rows are times, columns series; the latest rows first, the
+/// period still running marked "so far". Numbers read as people read them (`1,636`,
+/// `0.432`), like the totals beside them; the CSV keeps every digit. With `total=`, a
+/// `Total` column (each row's sum) and a `Total` row (each series reduced).
 #[component]
 pub fn TableView(
     table: Signal<Option<WideTable>>,
@@ -123,10 +124,15 @@ pub fn TableView(
                 .map(|&r| {
                     let cells = columns
                         .iter()
-                        .map(|c| view! { <td>{c.values[r].map(format_value).unwrap_or_default()}</td> })
+                        .map(|c| view! { <td>{c.values[r].map(readable).unwrap_or_default()}</td> })
                         .collect_view();
                     let total = sums.as_ref().map(|s| view! { <td class="total">{total_text(&s[r])}</td> });
-                    view! { <tr><th scope="row">{t.row_labels[r].clone()}</th>{cells}{total}</tr> }
+                    let label = if t.partial_last && r + 1 == count {
+                        format!("{} (so far)", t.row_labels[r])
+                    } else {
+                        t.row_labels[r].clone()
+                    };
+                    view! { <tr><th scope="row">{label}</th>{cells}{total}</tr> }
                 })
                 .collect_view();
             let foot = totals.filter(|t| t.row()).map(|_| {
@@ -145,7 +151,7 @@ pub fn TableView(
                 view! { <p class="muted">{format!("Showing the latest {TABLE_ROWS_SHOWN} of {count} rows; the CSV has all of them.")}</p> }
             });
             Some(view! {
-                <div class="table-wrap" data-testid="table">
+                <div class="table-wrap" data-testid="table" tabindex="0" role="region" aria-label=caption.get()>
                     <table class="data">
                         <caption>{caption.get()}" (latest first)"</caption>
                         <thead><tr><th scope="col">"time"</th>{head}{total_head}</tr></thead>
