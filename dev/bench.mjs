@@ -5,7 +5,10 @@
 // synchronous Plotly.react call. For the small scale it also measures the core's decode
 // + pivot in wasm on 1, 10 and 100 MB answers through the app's bench hooks.
 // Writes the figures as JSON to <out.json>.
-// Usage: node dev/bench.mjs <small|wide|dense> <site-url> <stack-state.json> <runs> <out.json>
+// The `monthly` mode runs on the small stack: the built-in Community usage report (thirteen
+// months of calendar months, weeks and years over the three datasources), counting the
+// queries it sends.
+// Usage: node dev/bench.mjs <small|wide|dense|monthly> <site-url> <stack-state.json> <runs> <out.json>
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
@@ -89,11 +92,18 @@ if (scale === 'small') {
 /** One measured run: Connect, with the hub-activity report (small, wide) or the dense one open. */
 async function once() {
   const answers = [];
+  const sent = { query_range: 0, query: 0 };
   const onResponse = async (r) => {
     // The JSON as decoded (transfers may be gzip-compressed).
     if (r.url().includes('/api/v1/query')) answers.push((await r.body().catch(() => Buffer.alloc(0))).length);
   };
-  await page.goto(siteUrl);
+  const onRequest = (r) => {
+    const kind = r.url().match(/\/api\/v1\/(query_range|query)(\?|$)/)?.[1];
+    if (kind && r.method() !== 'OPTIONS') sent[kind] += 1;
+  };
+  // A fresh document each run (a change of hash alone would keep the last run's marks).
+  await page.goto('about:blank');
+  await page.goto(scale === 'monthly' ? `${siteUrl}#/community-usage` : siteUrl);
   if (scale === 'dense') {
     await page.getByTestId('open-file').setInputFiles({ name: 'dense.md', mimeType: 'text/markdown', buffer: Buffer.from(DENSE_REPORT) });
     await page.getByTestId('report-title').filter({ hasText: 'Dense' }).waitFor();
@@ -101,9 +111,11 @@ async function once() {
   await page.getByTestId('grafana-url').fill(state.grafana_url);
   await page.getByTestId('grafana-token').fill(state.token);
   page.on('response', onResponse);
+  page.on('request', onRequest);
   await page.getByTestId('connect').click();
   await page.waitForFunction(() => performance.getEntriesByName('promnote:drawn').length > 0, null, { timeout: 120_000 });
   page.off('response', onResponse);
+  page.off('request', onRequest);
   const figures = await page.evaluate(() => {
     const click = performance.getEntriesByName('promnote:click').at(-1).startTime;
     const drawn = performance.getEntriesByName('promnote:drawn')[0].startTime;
@@ -129,6 +141,8 @@ async function once() {
     };
   });
   figures.bytes = answers.reduce((a, b) => a + b, 0);
+  figures.requests = sent;
+  figures.cells = await page.getByTestId('cell').count();
   return figures;
 }
 
@@ -148,6 +162,8 @@ results.answer_bytes = all[0].bytes;
 results.variable_options = all[0].variable_options;
 results.variable_filter = all[0].variable_filter;
 results.errors = all[0].errors;
+results.requests = all[0].requests;
+results.cells = all[0].cells;
 await browser.close();
 writeFileSync(outFile, JSON.stringify(results, null, 1));
 console.log(`bench ${scale}: click → drawn ${results.click_to_drawn_ms.toFixed(0)} ms (median of ${runs}), ${results.traces} traces, ${results.datasources} datasources, longest task ${results.longest_task_ms.toFixed(0)} ms (without Plotly's draw ${results.longest_own_task_ms.toFixed(0)} ms), longest Plotly.react ${results.longest_react_ms.toFixed(0)} ms`);

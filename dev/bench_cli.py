@@ -5,7 +5,10 @@ and the wide fleet with `promnote run` (50 datasources x 200 hubs, the report's 
 CSV), each run in a fresh process writing its CSV to a file. Records wall time, the
 process's peak memory (GNU time) and the bytes of the answers it read.
 
-Usage: bench_cli.py <wide|dense> <stack-state.json> <runs> <promnote binary> <out.json>
+`monthly` (small stack): the Community usage report's month-end table with `promnote run
+--cell 2 --format csv-wide`.
+
+Usage: bench_cli.py <wide|dense|monthly> <stack-state.json> <runs> <promnote binary> <out.json>
        (run with the bench venv's python: it shares bench_notebook's dense range)
 """
 
@@ -32,6 +35,9 @@ def command(scale: str, state: dict, binary: str) -> list[str]:
     if scale == "dense":
         start, end = dense_range()
         return base + ["query", DENSE_QUERY, "--from", str(int(start)), "--to", str(int(end)), "--step", "1h", "--format", "csv-wide"]
+    if scale == "monthly":
+        # The Community usage report's month-end table (thirteen months, a Total column).
+        return base + ["run", "reports/community-usage.md", "--cell", "2", "--format", "csv-wide"]
     return base + ["run", "reports/hub-activity.md"]
 
 

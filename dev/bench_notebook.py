@@ -6,7 +6,11 @@ serializing it for the browser, as Jupyter does before anything is drawn.
 
 Writes medians as JSON to OUT: query + frame, figure, and the total.
 
-Usage: bench_notebook.py <small|wide|dense> <stack-state.json> <runs> <out.json>
+`monthly` (on the small stack) is the month-end table of the Community usage report the
+pandas way: every datasource's users at a 1-day step over thirteen months, concatenated,
+`resample('M').last()` (the value at each month's last midnight), a Total column, CSV.
+
+Usage: bench_notebook.py <small|wide|dense|monthly> <stack-state.json> <runs> <out.json>
        (run with the bench venv's python)
 """
 
@@ -20,6 +24,7 @@ import statistics
 import sys
 import time
 
+import pandas as pd
 import plotly.graph_objects as go
 import requests
 
@@ -28,6 +33,7 @@ from notebook import notebook, query_each  # noqa: E402
 
 HUB_QUERY = 'max(jupyterhub_active_users{period="24h", namespace=~".*"}) by (namespace)'
 DENSE_QUERY = "promnote_dense"
+MONTHLY_QUERY = 'sum(jupyterhub_active_users{period="30d"})'
 
 
 def month_ago(now: float) -> float:
@@ -51,6 +57,39 @@ def hub_report(state: dict, with_figure: bool = True):
         fig.update_layout(barmode="stack")
         fig.to_json()
     return framed - began, time.perf_counter() - figured, len(df.columns), csv
+
+
+def months_ago(now: float, months: int) -> float:
+    """The first midnight (UTC) of the month `months` before now's: Grafana's now-13M/M."""
+    t = time.gmtime(now)
+    index = t.tm_year * 12 + t.tm_mon - 1 - months
+    return calendar.timegm((index // 12, index % 12 + 1, 1, 0, 0, 0))
+
+
+def monthly_report(state: dict, with_figure: bool = True):
+    """The month-end table: months down, datasources across, a Total column."""
+    now = time.time()
+    began = time.perf_counter()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {state['token']}"
+    names = {ds["uid"]: ds["name"] for ds in session.get(f"{state['grafana_url']}/api/datasources").json()}
+    frames = query_each(state["grafana_url"], state["token"], months_ago(now, 13) + 86400, now, "1d", MONTHLY_QUERY)
+    # One column per datasource (the query's series has no labels).
+    df = pd.concat([f.set_axis([name], axis=1) for f, name in zip(frames, names.values())], axis=1)
+    # A value at midnight D ends day D-1: shift to the day it describes, then each month's last.
+    df.index = (df.index - pd.Timedelta(days=1)).floor("D")
+    try:
+        table = df.resample("ME").last()
+    except ValueError:  # pandas before 2.2 spells month-end "M"
+        table = df.resample("M").last()
+    table["Total"] = table.sum(axis=1, min_count=1)
+    framed = time.perf_counter()
+    csv = to_csv(table)
+    figured = time.perf_counter()
+    if with_figure:
+        fig = go.Figure([go.Scatter(x=table.index, y=table[c], name=c, stackgroup="one") for c in table.columns[:-1]])
+        fig.to_json()
+    return framed - began, time.perf_counter() - figured, len(table.columns), csv
 
 
 def dense_range() -> tuple[float, float]:
@@ -101,7 +140,7 @@ def dense_fetch(state: dict) -> float:
 def main() -> None:
     scale, state_file, runs, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     state = json.load(open(state_file, encoding="utf-8"))
-    measure = dense_report if scale == "dense" else hub_report
+    measure = {"dense": dense_report, "monthly": monthly_report}.get(scale, hub_report)
     frame, figure, csv, columns = [], [], [], 0
     # The wide figure (10,000 bar traces) takes plotly minutes and gigabytes: it is built
     # in the first run only; query + frame is timed in every run.

@@ -6,7 +6,7 @@
 // Usage: node dev/record-demo.mjs target/demo-stack/<name>/state.json
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium, expect } from '@playwright/test';
-import { allCellsSettled } from '../e2e/support.mjs';
+import { allCellsSettled, BUILT_IN_REPORTS } from '../e2e/support.mjs';
 
 const state = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const base = state.grafana_url.replace(/\/?$/, '/');
@@ -32,7 +32,7 @@ const cell = page.getByTestId('cell').first();
 await cell.and(page.locator('[data-state=drawn]')).waitFor({ timeout: 60_000 });
 const recordedAt = Number(await cell.getAttribute('data-evaluated-at'));
 await allCellsSettled(page);
-for (const id of ['jupyterhub-usage', 'service-metrics']) {
+for (const id of BUILT_IN_REPORTS.slice(1)) {
   await page.locator(`[data-testid=report-link][data-report=${id}]`).click();
   await expect(page.getByTestId('report')).toHaveAttribute('data-report', id);
   await allCellsSettled(page);

@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test, expect } from '@playwright/test';
-import { allCellsSettled, stackState, watchConsole } from './support.mjs';
+import { BUILT_IN_REPORTS, allCellsSettled, stackState, watchConsole } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SITE = 'http://127.0.0.1:3100/';
-const REPORTS = ['hub-activity', 'jupyterhub-usage', 'service-metrics'];
+const REPORTS = BUILT_IN_REPORTS;
 const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 test.use({ bypassCSP: true });

@@ -7,10 +7,10 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { ReportPage, stackState, watchConsole, openAndConnect, allCellsSettled, expectDrawn } from './support.mjs';
+import { BUILT_IN_REPORTS, ReportPage, stackState, watchConsole, openAndConnect, allCellsSettled, expectDrawn } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
-const REPORTS = ['hub-activity', 'jupyterhub-usage', 'service-metrics'];
+const REPORTS = BUILT_IN_REPORTS;
 
 let console_;
 test.beforeEach(async ({ page }) => {
@@ -73,11 +73,14 @@ for (const id of REPORTS) {
 test('the gallery lists every built-in report and switches between them', async ({ page }) => {
   await page.goto(SITE);
   const links = page.getByTestId('report-link');
-  await expect(links).toHaveCount(3);
+  await expect(links).toHaveCount(REPORTS.length);
+  expect(await links.evaluateAll((all) => all.map((a) => a.dataset.report))).toEqual(REPORTS);
   await expect(page.getByTestId('report-title')).toHaveText('Hub activity');
   await links.nth(2).click();
   await expect(page.getByTestId('report-title')).toHaveText('Service metrics');
   expect(page.url()).toContain('#/service-metrics');
+  await links.nth(3).click();
+  await expect(page.getByTestId('report-title')).toHaveText('Community usage');
 });
 
 test('editing a cell query and running it draws the new query; the edit survives a reload', async ({ page }) => {

@@ -9,6 +9,10 @@ import { expect } from '@playwright/test';
 
 export const STATE_FILE = 'target/demo-stack/e2e/state.json';
 
+/** The ids of the site's built-in reports, in gallery order: read from the page's own list
+ * (src/state.rs), so that a report added there is tested, recorded and published everywhere. */
+export const BUILT_IN_REPORTS = [...readFileSync(new URL('../src/state.rs', import.meta.url), 'utf8').matchAll(/BuiltIn \{ id: "([a-z0-9-]+)"/g)].map((m) => m[1]);
+
 export function stackState() {
   return JSON.parse(readFileSync(STATE_FILE, 'utf8'));
 }

@@ -26,10 +26,11 @@ pub struct BuiltIn {
 }
 
 /// The gallery, in order: the flagship first.
-pub const BUILT_IN: [BuiltIn; 3] = [
+pub const BUILT_IN: [BuiltIn; 4] = [
     BuiltIn { id: "hub-activity", source: include_str!("../reports/hub-activity.md") },
     BuiltIn { id: "jupyterhub-usage", source: include_str!("../reports/jupyterhub-usage.md") },
     BuiltIn { id: "service-metrics", source: include_str!("../reports/service-metrics.md") },
+    BuiltIn { id: "community-usage", source: include_str!("../reports/community-usage.md") },
 ];
 
 /// The id of the report a user wrote, opened from a file, or received in a link.

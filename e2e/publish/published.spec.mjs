@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { PUBLISHED_DIR, PUBLISHED_PORT } from '../../playwright.publish.config.mjs';
-import { allCellsSettled, expectedName, watchConsole } from '../support.mjs';
+import { BUILT_IN_REPORTS, allCellsSettled, expectedName, watchConsole } from '../support.mjs';
 
 const SITE = `http://127.0.0.1:${PUBLISHED_PORT}/promnote/`;
 // The demo stack dev/publish snapshotted (stopped since): its token and the generator's
@@ -37,7 +37,7 @@ test('no server of the stack is running', async () => {
 });
 
 test('every built-in report has a snapshot and a PDF of one page or more', () => {
-  expect(INDEX.snapshots.map((s) => s.id).sort()).toEqual(['hub-activity', 'jupyterhub-usage', 'service-metrics']);
+  expect(INDEX.snapshots.map((s) => s.id).sort()).toEqual([...BUILT_IN_REPORTS].sort());
   for (const { file } of INDEX.snapshots) {
     const pdf = readFileSync(join(PUBLISHED_DIR, 'snapshots', file.replace(/\.json$/, '.pdf')));
     expect(pdf.subarray(0, 5).toString(), file).toBe('%PDF-');
