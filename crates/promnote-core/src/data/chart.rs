@@ -254,11 +254,18 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
     let grid = grid_color(style.scheme);
     let mut layout = base_layout(style)
         .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
-        .x_axis(match table.calendar {
-            Some(Calendar::Day) => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b"),
-            Some(_) => Axis::new().type_(AxisType::Category).grid_color(grid),
-            None => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(""),
-        })
+        // The bottom margin too: 58 weeks' labels ("2026-W47") turn on their side, and a
+        // fixed margin cut them to "2026-V".
+        .x_axis(
+            match table.calendar {
+                Some(Calendar::Day) => {
+                    Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b")
+                }
+                Some(_) => Axis::new().type_(AxisType::Category).grid_color(grid),
+                None => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(""),
+            }
+            .auto_margin(true),
+        )
         // The left margin is a minimum: plotly.js widens it to fit the longest tick
         // label ("1,234,567 req/s"), which a fixed margin would cut off.
         .y_axis({
@@ -391,6 +398,7 @@ pub fn histogram_figure(h: &Histogram, style: &ChartStyle) -> Plot {
             .x_axis(
                 Axis::new()
                     .type_(AxisType::Category)
+                    .auto_margin(true)
                     .grid_color(grid)
                     .title(Title::with_text(escape_text(&format!("{} of each series", h.reducer.name())))),
             )
@@ -680,6 +688,7 @@ mod tests {
             let v = json_of(&figure(&t, &ChartStyle { unit, ..ChartStyle::default() }));
             let axis = &v["layout"]["yaxis"];
             assert_eq!(axis["automargin"], true, "{}: long tick labels widen the margin", unit.name());
+            assert_eq!(v["layout"]["xaxis"]["automargin"], true, "{}: so do turned time labels", unit.name());
             // No fixed precision on a tick: two ticks never read the same.
             let tick = axis["tickformat"].as_str().unwrap_or_default();
             assert!(!tick.contains('.'), "{}: {tick}", unit.name());
