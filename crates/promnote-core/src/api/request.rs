@@ -200,6 +200,7 @@ pub fn label_values_request(uid: &str, label: &str, selector: Option<&str>, with
     ApiRequest::prometheus(uid, &path, Body::None)
 }
 
+/// Appends `start` and `end` to a metadata path, when there is a window.
 fn push_within(path: &mut String, within: Within) {
     if let Some((start, end)) = within {
         let sep = if path.contains('?') { '&' } else { '?' };
@@ -210,8 +211,8 @@ fn push_within(path: &mut String, within: Within) {
 /// `GET api/v1/series?match[]=<selector>&start=&end=`: the series a selector matches in
 /// a window, for completing the label names that one metric has.
 pub fn series_request(uid: &str, selector: &str, start_s: i64, end_s: i64) -> ApiRequest {
-    let path =
-        format!("api/v1/series?match%5B%5D={}&start={start_s}&end={end_s}", encode_component(selector));
+    let mut path = format!("api/v1/series?match%5B%5D={}", encode_component(selector));
+    push_within(&mut path, Some((start_s, end_s)));
     ApiRequest::prometheus(uid, &path, Body::None)
 }
 

@@ -365,11 +365,11 @@ mod tests {
         let now_ms = 1_700_000_000_500;
         let w = window(("now-1h", "now"), now_ms, &TimeZone::UTC);
         assert_eq!(w, VariableWindow { start_s: 1_699_996_400, end_s: 1_700_000_001, end_ms: now_ms });
-        // Calendar ranges are cut in the report's zone.
+        // Calendar ranges are cut in the report's zone: 1 Oct .. 1 Nov 2023, Berlin midnights.
         let berlin = TimeZone::get("Europe/Berlin").unwrap();
         let w = window(("now-1M/M", "now-1M/M"), now_ms, &berlin);
-        assert_eq!((w.start_s, w.end_s), (1_696_111_200, 1_698_793_200)); // 1 Oct .. 1 Nov 2023, Berlin midnights
-                                                                          // A range that does not read: the whole retention up to now (the cells say what is wrong).
+        assert_eq!((w.start_s, w.end_s), (1_696_111_200, 1_698_793_200));
+        // A range that does not read: the whole retention up to now (the cells say what is wrong).
         let w = window(("yesterday-ish", "now"), now_ms, &TimeZone::UTC);
         assert_eq!(w, VariableWindow { start_s: 0, end_s: 1_700_000_001, end_ms: now_ms });
         let ds = crate::run::machine::tests::ds("u", "prometheus");
