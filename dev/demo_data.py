@@ -141,23 +141,23 @@ def season(day_start: int) -> float:
     return 1.0 - 0.45 * summer - 0.4 * holidays
 
 
+def _days_before_today(now: int, days_ago: float | None, grid: int) -> int | None:
+    """The time `days_ago` days before today's midnight, down to a multiple of `grid`.
+    Anchored to today's midnight, so a day's data is the same whenever it is made."""
+    if days_ago is None:
+        return None
+    t = now - now % DAY - int(days_ago * DAY)
+    return t - t % grid
+
+
 def birth_time(hub: Hub, now: int) -> int | None:
     """First sample time of a hub born during the data range, on the minute grid."""
-    if hub.born_days_ago is None:
-        return None
-    # Anchored to today's midnight, so a day's data is the same whenever it is made.
-    today = now - now % DAY
-    born = today - int(hub.born_days_ago * DAY)
-    return born - born % SAMPLE_INTERVAL
+    return _days_before_today(now, hub.born_days_ago, SAMPLE_INTERVAL)
 
 
 def retire_time(hub: Hub, now: int) -> int | None:
     """The time of a retired hub's last sample, at a quarter hour, or None."""
-    if hub.retired_days_ago is None:
-        return None
-    today = now - now % DAY
-    gone = today - int(hub.retired_days_ago * DAY)
-    return gone - gone % HISTORY_INTERVAL
+    return _days_before_today(now, hub.retired_days_ago, HISTORY_INTERVAL)
 
 
 # The 7d and 30d gauges: users active in the period, from the mean of its daily numbers
