@@ -72,10 +72,13 @@ def monthly_report(state: dict, with_figure: bool = True):
     began = time.perf_counter()
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {state['token']}"
-    names = {ds["uid"]: ds["name"] for ds in session.get(f"{state['grafana_url']}/api/datasources").json()}
+    # The Prometheus datasources in listing order, as query_each asks them (a Loki one
+    # listed first would otherwise name the first cluster's column).
+    listing = session.get(f"{state['grafana_url']}/api/datasources").json()
+    names = [ds["name"] for ds in listing if ds["type"] == "prometheus"]
     frames = query_each(state["grafana_url"], state["token"], months_ago(now, 13) + 86400, now, "1d", MONTHLY_QUERY)
     # One column per datasource (the query's series has no labels).
-    df = pd.concat([f.set_axis([name], axis=1) for f, name in zip(frames, names.values())], axis=1)
+    df = pd.concat([f.set_axis([name], axis=1) for f, name in zip(frames, names, strict=True)], axis=1)
     # A value at midnight D ends day D-1: shift to the day it describes, then each month's last.
     df.index = (df.index - pd.Timedelta(days=1)).floor("D")
     try:
