@@ -294,6 +294,42 @@ test('a share link\'s variable values are checked like --var: a value the variab
   await expect(page.getByTestId('error')).toContainText('$hub does not offer All; give its values');
 });
 
+test('a file, a link or a new report never throws away "My report": it is kept as an earlier version to restore', async ({ page }) => {
+  await page.goto(SITE);
+  await page.getByTestId('open-file').setInputFiles('e2e/fixtures/handwritten.md');
+  await expect(page.getByTestId('report-title')).toHaveText('Capacity check');
+  await page.getByTestId('open-file').setInputFiles('e2e/fixtures/handwritten.md');
+  await expect(page.getByTestId('report-title')).toHaveText('Capacity check');
+  await expect(page.getByTestId('drafts')).toHaveCount(0); // the same report, nothing to keep
+  // An edit to My report (its range), then a share link replaces it.
+  await page.getByTestId('time-from').fill('now-5d');
+  await page.getByTestId('time-from').press('Enter');
+  await page.goto(shareLink({ source: ONE_HUB, from: 'now-7d', to: 'now', vars: {} }));
+  await expect(page.getByTestId('report-title')).toHaveText('One hub');
+  await expect(page.getByTestId('draft-note')).toContainText('Your earlier report “Capacity check” is kept');
+  const titles = () => page.getByTestId('draft').locator('.draft-title').allTextContents();
+  expect(await titles()).toEqual(['Capacity check']);
+  // New report replaces it in turn.
+  await page.getByTestId('new-report').click();
+  await expect(page.getByTestId('report-title')).toHaveText('My report');
+  await expect(page.getByTestId('draft')).toHaveCount(2);
+  expect(await titles()).toEqual(['One hub', 'Capacity check']);
+  // Kept across a reload; restoring brings back the edited range, and keeps the one it replaces.
+  await page.reload();
+  await expect(page.getByTestId('draft')).toHaveCount(2);
+  await page.getByTestId('drafts').locator('summary').click();
+  await page.getByRole('button', { name: 'Restore “Capacity check”' }).click();
+  await expect(page.getByTestId('report-title')).toHaveText('Capacity check');
+  await expect(page.getByTestId('time-from')).toHaveValue('now-5d');
+  await expect(page).toHaveURL(/#\/my-report$/);
+  expect(await titles()).toEqual(['My report', 'One hub']);
+  await page.getByTestId('open-file').setInputFiles('e2e/fixtures/handwritten.md');
+  await expect(page.getByTestId('time-from')).not.toHaveValue('now-5d');
+  expect(await titles()).toEqual(['Capacity check', 'My report', 'One hub']);
+  await page.getByRole('button', { name: 'Delete “My report”' }).click();
+  expect(await titles()).toEqual(['Capacity check', 'One hub']);
+});
+
 test('edits that this browser cannot keep are said, and the report goes on', async ({ page }) => {
   await page.addInitScript(() => {
     Storage.prototype.setItem = function () {

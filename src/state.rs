@@ -176,11 +176,61 @@ impl ReportBlock {
 }
 
 /// What is kept in localStorage for a report.
-#[derive(Serialize, Deserialize)]
+#[derive(PartialEq, Serialize, Deserialize)]
 struct Saved {
     source: String,
     from: String,
     to: String,
+}
+
+/// An earlier "My report", kept when a file, a link or a new report replaced it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// Its Markdown.
+    pub source: String,
+    /// Its range start as typed.
+    pub from: String,
+    /// Its range end as typed.
+    pub to: String,
+    /// When it was replaced (ms since the epoch).
+    pub kept_at_ms: i64,
+}
+
+impl Draft {
+    /// Its title, as the gallery lists it.
+    pub fn title(&self) -> String {
+        draft_title(&self.source)
+    }
+}
+
+/// How many earlier versions of "My report" are kept (the oldest goes first).
+pub const MAX_DRAFTS: usize = 10;
+
+const DRAFTS_KEY: &str = "promnote.drafts";
+
+fn draft_title(source: &str) -> String {
+    format::parse(source)
+        .map(|r| r.front.title)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| "My report".into())
+}
+
+fn load_drafts() -> Vec<Draft> {
+    storage()
+        .and_then(|s| s.get_item(DRAFTS_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+fn store_drafts(drafts: &[Draft]) -> Result<(), String> {
+    let storage = storage()
+        .ok_or("this browser does not let this page store data (private browsing, or storage turned off)")?;
+    if drafts.is_empty() {
+        return storage.remove_item(DRAFTS_KEY).map_err(|e| js_reason(&e));
+    }
+    let text = serde_json::to_string(drafts).map_err(|e| e.to_string())?;
+    storage.set_item(DRAFTS_KEY, &text).map_err(|e| js_reason(&e))
 }
 
 /// The open report.
@@ -209,6 +259,11 @@ pub struct OpenReport {
     /// Whether the report is a published snapshot's: its edits are not kept in the
     /// browser (they would stand in for the built-in report of the same id).
     pub snapshot: RwSignal<bool>,
+    /// Earlier versions of "My report" that a file, a link or a new report replaced,
+    /// newest first ([`OpenReport::replace_mine`]).
+    pub drafts: RwSignal<Vec<Draft>>,
+    /// What the latest replacement of "My report" did with the one it replaced.
+    pub draft_note: RwSignal<Option<String>>,
     /// The built-in report's own Markdown, as the page writes it (so edits can be told
     /// from the original without parsing it again on every keystroke).
     original: StoredValue<Option<String>>,
@@ -234,6 +289,8 @@ impl OpenReport {
             save_failed: RwSignal::new(None),
             runs: RwSignal::new(0),
             snapshot: RwSignal::new(false),
+            drafts: RwSignal::new(load_drafts()),
+            draft_note: RwSignal::new(None),
             original: StoredValue::new(None),
             next_key: StoredValue::new(0),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
@@ -313,6 +370,61 @@ impl OpenReport {
             built_in(id).and_then(|b| format::parse(b.source).ok()).map(|original| original.to_markdown()),
         );
         self.edited.set(built_in(id).is_some() && self.differs_from_original(&self.source_untracked()));
+    }
+
+    /// Makes `nb` the user's own report and saves it. The "My report" it replaces (the
+    /// open one with its latest edits, or the one saved in this browser) is never lost:
+    /// unless it is the same report, it is kept as a [`Draft`] to restore.
+    pub fn replace_mine(
+        &self,
+        nb: Report,
+        range: Option<(String, String)>,
+        vars: &BTreeMap<String, Selection>,
+    ) {
+        let incoming = Saved {
+            source: nb.to_markdown(),
+            from: range.as_ref().map_or_else(|| nb.front.from.clone(), |r| r.0.clone()),
+            to: range.as_ref().map_or_else(|| nb.front.to.clone(), |r| r.1.clone()),
+        };
+        let current = if self.id.get_untracked() == MINE && !self.snapshot.get_untracked() {
+            Some(Saved {
+                source: self.source_untracked(),
+                from: self.from.get_untracked(),
+                to: self.to.get_untracked(),
+            })
+        } else {
+            load_saved(MINE)
+        };
+        let note = current.filter(|c| *c != incoming).map(|c| {
+            let title = draft_title(&c.source);
+            let draft = Draft { source: c.source, from: c.from, to: c.to, kept_at_ms: js_sys::Date::now() as i64 };
+            let mut drafts = self.drafts.get_untracked();
+            drafts.retain(|d| d.source != draft.source);
+            drafts.insert(0, draft);
+            drafts.truncate(MAX_DRAFTS);
+            let kept = store_drafts(&drafts);
+            self.drafts.set(drafts);
+            match kept {
+                Ok(()) => format!("Your earlier report “{title}” is kept under Earlier versions of My report."),
+                Err(reason) => format!(
+                    "Your earlier report “{title}” could not be kept in this browser ({reason}): it is under Earlier versions of My report until you leave this page."
+                ),
+            }
+        });
+        self.load(MINE, nb, range, vars);
+        self.save();
+        self.draft_note.set(note);
+    }
+
+    /// Takes the draft at `index` out of the list of earlier versions.
+    pub fn take_draft(&self, index: usize) -> Option<Draft> {
+        let mut drafts = self.drafts.get_untracked();
+        (index < drafts.len()).then(|| {
+            let draft = drafts.remove(index);
+            let _ = store_drafts(&drafts);
+            self.drafts.set(drafts);
+            draft
+        })
     }
 
     /// Opens a snapshot's report with the range and variable values it was taken with.

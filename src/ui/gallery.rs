@@ -122,6 +122,7 @@ pub fn Gallery(
                 </label>
                 <crate::ui::import::ImportButton open=import_open />
             </div>
+            <Drafts report conn problem />
         </nav>
         <crate::ui::import::DashboardImport report conn problem open=import_open />
         {move || problem.get().map(|p| view! { <p class="error" data-testid="error" role="alert">{p}</p> })}
@@ -129,13 +130,65 @@ pub fn Gallery(
 }
 
 /// Makes `nb` the user's own report, opens it and runs it.
+/// The one it replaces is kept as a draft ([`OpenReport::replace_mine`]).
 pub fn open_mine(report: OpenReport, conn: Connection, nb: Report) {
-    report.load(MINE, nb, None, &BTreeMap::new());
-    report.save();
+    report.replace_mine(nb, None, &BTreeMap::new());
     if let Some(window) = web_sys::window() {
         let _ = window.location().set_hash("/my-report");
     }
     run_all(conn, report);
+}
+
+/// The earlier versions of "My report" that a file, a link or a new report replaced,
+/// each to restore (the report open then is kept in its place) or to delete.
+#[component]
+fn Drafts(report: OpenReport, conn: Connection, problem: RwSignal<Option<String>>) -> impl IntoView {
+    let restore = move |index: usize| {
+        let Some(draft) = report.take_draft(index) else { return };
+        match format::parse(&draft.source) {
+            Ok(nb) => {
+                report.replace_mine(nb, Some((draft.from, draft.to)), &BTreeMap::new());
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().set_hash("/my-report");
+                }
+                run_all(conn, report);
+            }
+            Err(e) => problem
+                .set(Some(format!("That earlier version cannot be read any more ({e}); it is removed."))),
+        }
+    };
+    let delete = move |index: usize| {
+        report.take_draft(index);
+        report.draft_note.set(None);
+    };
+    view! {
+        {move || report.draft_note.get().map(|note| view! {
+            <p class="draft-note" role="status" data-testid="draft-note">{note}</p>
+        })}
+        <Show when=move || report.drafts.with(|d| !d.is_empty())>
+            <details class="drafts" data-testid="drafts">
+                <summary>"Earlier versions of My report (" {move || report.drafts.with(Vec::len)} ")"</summary>
+                <ul>
+                    {move || report.drafts.get().into_iter().enumerate().map(|(index, draft)| {
+                        let title = draft.title();
+                        let when = format!("replaced {}", taken_at_text(draft.kept_at_ms));
+                        view! {
+                            <li data-testid="draft">
+                                <span class="draft-title">{title.clone()}</span>
+                                <span class="draft-when">{when}</span>
+                                <span class="draft-actions">
+                                    <button type="button" class="secondary" data-testid="restore-draft"
+                                        aria-label=format!("Restore “{title}”") on:click=move |_| restore(index)>"Restore"</button>
+                                    <button type="button" class="secondary" data-testid="delete-draft"
+                                        aria-label=format!("Delete “{title}”") on:click=move |_| delete(index)>"Delete"</button>
+                                </span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </details>
+        </Show>
+    }
 }
 
 /// What opening a share link gives: the Grafana URL it points at, and what the reader
@@ -159,8 +212,7 @@ pub fn open_shared(report: OpenReport, fragment: &str) -> Result<Opened, String>
             refused.join("; ")
         )
     });
-    report.load(MINE, nb, Some((shared.from, shared.to)), &vars);
-    report.save();
+    report.replace_mine(nb, Some((shared.from, shared.to)), &vars);
     Ok(Opened { grafana: shared.grafana, refused })
 }
 
