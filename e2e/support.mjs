@@ -160,12 +160,17 @@ export async function expectDrawn(cell, { timeout = 20_000 } = {}) {
 }
 
 /** Waits until every cell has finished (drawn, empty, cancelled or failed) and shows
- * its run's last figure. */
+ * its run's last figure, and every value in the prose is shown or failed. */
 export async function allCellsSettled(page) {
   await page.waitForFunction(
     () => {
       const cells = [...document.querySelectorAll('[data-testid=cell]')];
-      return cells.length > 0 && cells.every((c) => !['loading', 'idle'].includes(c.dataset.state) && c.dataset.settled === 'true');
+      const values = [...document.querySelectorAll('[data-testid=value] .value-text')];
+      return (
+        cells.length > 0 &&
+        cells.every((c) => !['loading', 'idle'].includes(c.dataset.state) && c.dataset.settled === 'true') &&
+        values.every((v) => ['shown', 'error'].includes(v.dataset.state))
+      );
     },
     null,
     { timeout: 60_000 },
@@ -279,4 +284,17 @@ async function waitFor(check, ms = 20_000) {
 export function expectedName(series, all) {
   const shared = all.filter((s) => s.namespace === series.namespace).length > 1;
   return shared ? `${series.datasource} / ${series.namespace}` : series.namespace;
+}
+
+/** Every value in the prose, in order: its state, its text, its number and when it was
+ * evaluated (ms). */
+export async function proseValues(page) {
+  return page.locator('[data-testid=value] .value-text').evaluateAll((spans) =>
+    spans.map((s) => ({
+      state: s.dataset.state,
+      text: s.textContent.trim(),
+      number: s.dataset.number === undefined ? null : Number(s.dataset.number),
+      at: s.dataset.at === undefined ? null : Number(s.dataset.at),
+    })),
+  );
 }

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
 use promnote_core::report::format::{self, Cell, Query, Report};
+use promnote_core::report::inline::ValueSpan;
 use promnote_core::report::references::uses;
 use promnote_core::report::variables::Selection;
 use promnote_core::report::{CellOptions, FrontMatter};
@@ -103,6 +104,120 @@ impl CellRun {
     /// Whether requests are in flight (tracked).
     pub fn running(&self) -> bool {
         self.phase.with(|p| *p == Phase::Running)
+    }
+}
+
+/// A value in prose (`` `{promql} EXPR` ``) as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueShown {
+    /// Its queries are in flight.
+    Loading,
+    /// Worked out.
+    Shown {
+        /// The number.
+        number: f64,
+        /// The number, written with its unit.
+        text: String,
+        /// The PromQL as sent.
+        query: String,
+        /// When it was evaluated (ms since the epoch).
+        at_ms: i64,
+        /// How many series it combines.
+        series: usize,
+    },
+    /// Why there is no value.
+    Failed(String),
+}
+
+/// The values in the open report's prose, by their span's code: what each shows, and
+/// the run in flight for each (a newer run aborts it, and an older one's answer is
+/// never shown).
+#[derive(Clone, Copy)]
+pub struct Values {
+    /// What each value shows; a span not in the map has not been run (not connected).
+    pub shown: RwSignal<BTreeMap<String, ValueShown>>,
+    runs: StoredValue<BTreeMap<String, (u32, Option<AbortController>)>, LocalStorage>,
+}
+
+impl Values {
+    fn new() -> Self {
+        Self { shown: RwSignal::new(BTreeMap::new()), runs: StoredValue::new_local(BTreeMap::new()) }
+    }
+
+    /// Starts a run of the value `code`: aborts the one in flight and returns the new
+    /// run's number, which [`Values::show`] needs.
+    pub fn start(&self, code: &str, controller: Option<AbortController>) -> u32 {
+        let mut run = 0;
+        self.runs.update_value(|runs| {
+            let entry = runs.entry(code.to_owned()).or_insert((0, None));
+            if let Some(previous) = entry.1.take() {
+                previous.abort();
+            }
+            entry.0 += 1;
+            entry.1 = controller;
+            run = entry.0;
+        });
+        run
+    }
+
+    /// Shows what run `run` of `code` found, unless a newer run started since.
+    pub fn show(&self, code: &str, run: u32, shown: ValueShown) {
+        let current = self.runs.with_value(|runs| runs.get(code).map(|r| r.0)) == Some(run);
+        if current {
+            if !matches!(shown, ValueShown::Loading) {
+                self.runs.update_value(|runs| {
+                    if let Some(entry) = runs.get_mut(code) {
+                        entry.1 = None;
+                    }
+                });
+            }
+            self.shown.update(|m| {
+                m.insert(code.to_owned(), shown);
+            });
+        }
+    }
+
+    /// Aborts every run and forgets every value (another report, another connection).
+    pub fn clear(&self) {
+        self.runs.update_value(|runs| {
+            for (run, controller) in runs.values_mut() {
+                *run += 1;
+                if let Some(c) = controller.take() {
+                    c.abort();
+                }
+            }
+        });
+        if self.shown.with_untracked(|m| !m.is_empty()) {
+            self.shown.set(BTreeMap::new());
+        }
+    }
+
+    /// Aborts every run in flight; a value that was loading says it was cancelled.
+    pub fn cancel(&self) {
+        let mut cancelled = Vec::new();
+        self.runs.update_value(|runs| {
+            for (code, (run, controller)) in runs.iter_mut() {
+                if let Some(c) = controller.take() {
+                    c.abort();
+                    *run += 1;
+                    cancelled.push(code.clone());
+                }
+            }
+        });
+        if !cancelled.is_empty() {
+            self.shown.update(|m| {
+                for code in cancelled {
+                    if m.get(&code) == Some(&ValueShown::Loading) {
+                        m.insert(code, ValueShown::Failed("cancelled: run the report again".into()));
+                    }
+                }
+            });
+        }
+    }
+
+    /// Whether any value is loading (tracked).
+    pub fn loading(&self) -> bool {
+        self.shown.with(|m| m.values().any(|v| *v == ValueShown::Loading))
     }
 }
 
@@ -259,6 +374,8 @@ pub struct OpenReport {
     /// Whether the report is a published snapshot's: its edits are not kept in the
     /// browser (they would stand in for the built-in report of the same id).
     pub snapshot: RwSignal<bool>,
+    /// The values in its prose.
+    pub values: Values,
     /// Earlier versions of "My report" that a file, a link or a new report replaced,
     /// newest first ([`OpenReport::replace_mine`]).
     pub drafts: RwSignal<Vec<Draft>>,
@@ -289,6 +406,7 @@ impl OpenReport {
             save_failed: RwSignal::new(None),
             runs: RwSignal::new(0),
             snapshot: RwSignal::new(false),
+            values: Values::new(),
             drafts: RwSignal::new(load_drafts()),
             draft_note: RwSignal::new(None),
             original: StoredValue::new(None),
@@ -345,6 +463,7 @@ impl OpenReport {
         vars: &BTreeMap<String, Selection>,
     ) {
         self.cancel_all();
+        self.values.clear();
         let blocks: Vec<ReportBlock> = nb
             .blocks
             .into_iter()
@@ -534,6 +653,23 @@ impl OpenReport {
         }
     }
 
+    /// The values in the prose as it is now (blocks being edited left out: their text
+    /// is half typed), once each, in order.
+    pub fn value_spans(&self) -> Vec<(String, Result<ValueSpan, String>)> {
+        let texts: Vec<String> = self
+            .blocks
+            .get_untracked()
+            .iter()
+            .filter_map(|b| match b {
+                ReportBlock::Prose { text, editing, .. } if !editing.get_untracked() => {
+                    Some(text.get_untracked())
+                }
+                _ => None,
+            })
+            .collect();
+        format::values_in(&texts)
+    }
+
     /// The cells, in order.
     pub fn cells(&self) -> Vec<CellState> {
         self.blocks
@@ -556,13 +692,15 @@ impl OpenReport {
         for c in self.cells() {
             c.run.reset(Phase::Idle);
         }
+        self.values.clear();
     }
 
-    /// Aborts every cell's run.
+    /// Aborts every cell's and value's run.
     pub fn cancel_all(&self) {
         for c in self.cells() {
             c.run.cancel();
         }
+        self.values.cancel();
     }
 
     /// Moves the block with `key` by `delta` places.

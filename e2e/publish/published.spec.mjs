@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { PUBLISHED_DIR, PUBLISHED_PORT } from '../../playwright.publish.config.mjs';
-import { BUILT_IN_REPORTS, allCellsSettled, expectedName, watchConsole } from '../support.mjs';
+import { BUILT_IN_REPORTS, allCellsSettled, expectedName, proseValues, watchConsole } from '../support.mjs';
 
 const SITE = `http://127.0.0.1:${PUBLISHED_PORT}/promnote/`;
 // The demo stack dev/publish snapshotted (stopped since): its token and the generator's
@@ -70,6 +70,9 @@ for (const { id } of INDEX.snapshots) {
     expect(states.length).toBeGreaterThan(0);
     expect(states.every((s) => s === 'drawn'), states.join(', ')).toBe(true);
     await expect(page.locator('[data-testid=cell] [data-testid=error]')).toHaveCount(0);
+    // The values in the prose are answered from the snapshot as well.
+    const values = await proseValues(page);
+    expect(values.map((v) => v.state)).toEqual(values.map(() => 'shown'));
     expect(requests.filter((u) => !u.startsWith(SITE))).toEqual([]);
     await page.screenshot({ path: `target/e2e-results/publish/${id}.png`, fullPage: true });
   });

@@ -9,7 +9,6 @@ use std::rc::Rc;
 use futures::StreamExt;
 use leptos::prelude::*;
 use promnote_core::api::{ApiError, Datasource, Route};
-use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
 use promnote_core::report::substitute::Query;
 use promnote_core::run::cell::{
@@ -25,7 +24,7 @@ use crate::api::Transport;
 use crate::perf;
 use crate::state::{CellRun, CellState, OpenReport};
 
-/// Runs every cell of the open report. Cells that use a variable whose value must come
+/// Runs every cell and every value in the prose of the open report. Cells and values that use a variable whose value must come
 /// from the datasources (no "All", no default) wait for its values; the others start at
 /// once. Every query variable's values are read, to fill the controls.
 pub fn run_all(conn: Connection, report: OpenReport) {
@@ -45,6 +44,7 @@ pub fn run_all(conn: Connection, report: OpenReport) {
             run_cell(conn, report, cell);
         }
     }
+    let deferred_values = super::values::start_all(conn, report, &waiting);
     let asked = to_read(&front.variables, &selections, true);
     if asked.is_empty() {
         return;
@@ -58,6 +58,7 @@ pub fn run_all(conn: Connection, report: OpenReport) {
         for cell in deferred {
             run_cell(conn, report, cell);
         }
+        super::values::run_codes(conn, report, &deferred_values);
     });
 }
 
@@ -106,32 +107,11 @@ pub fn run_cell(conn: Connection, report: OpenReport, cell: CellState) {
                 let (transport, plan, signal, queries, batch) =
                     (transport.clone(), plan.clone(), signal.clone(), queries.clone(), batch.clone());
                 async move {
-                    let started = perf::now_ms();
-                    let query = |route| query_datasource(&transport, &ds, route, &queries, &plan, &signal);
-                    let then = match Start::of(&ds) {
-                        Start::BesideHealth => {
-                            let (health, proxied) =
-                                futures::join!(conn.healthy(&ds.uid), query(Route::Proxy));
-                            after_health(health, Some(proxied))
-                        }
-                        Start::AfterHealth => after_health(conn.healthy(&ds.uid).await, None),
-                    };
-                    let (outcome, route) = match then {
-                        Then::Done(outcome, route) => (outcome, route),
-                        Then::Query(route) => (query(route).await.into(), route),
-                    };
-                    if signal.aborted() {
+                    let planned = |route| DatasourceQuery::new(&ds, route, &queries, &plan);
+                    let Some(outcome) = datasource_outcome(conn, &transport, &ds, &signal, planned).await
+                    else {
                         return;
-                    }
-                    // The datasource's badge follows what this run found.
-                    match outcome.datasource_state() {
-                        Some(Ok(())) => {
-                            let millis = (perf::now_ms() - started).max(0.0) as u32;
-                            conn.ran(&ds.uid, Ok((millis, route)));
-                        }
-                        Some(Err(e)) => conn.ran(&ds.uid, Err(transport.describe(e))),
-                        None => {}
-                    }
+                    };
                     match outcome {
                         Outcome::Arrived(arrival) => batch.push(arrival, run, &signal),
                         Outcome::Failed(ApiError::Cancelled) | Outcome::QueryViaDsQuery => {}
@@ -214,17 +194,50 @@ impl Batch {
     }
 }
 
-/// Runs a cell's `queries` on one datasource as `plan` says, by `route`: every request of the
-/// core's [`DatasourceQuery`] at the same time, then its answers put together.
-pub async fn query_datasource(
+/// What a cell's or a value's queries on `ds` come to (`planned` by a route), by the
+/// core's route rule ([`Start`], [`after_health`]); the datasource's badge follows what
+/// it found. `None` once the run was aborted.
+pub async fn datasource_outcome(
+    conn: Connection,
     transport: &Transport,
     ds: &Datasource,
-    route: Route,
-    queries: &[Query],
-    plan: &CellPlan,
+    signal: &AbortSignal,
+    planned: impl Fn(Route) -> DatasourceQuery,
+) -> Option<Outcome> {
+    let started = perf::now_ms();
+    let query = |route| query_datasource(transport, planned(route), signal);
+    let then = match Start::of(ds) {
+        Start::BesideHealth => {
+            let (health, proxied) = futures::join!(conn.healthy(&ds.uid), query(Route::Proxy));
+            after_health(health, Some(proxied))
+        }
+        Start::AfterHealth => after_health(conn.healthy(&ds.uid).await, None),
+    };
+    let (outcome, route) = match then {
+        Then::Done(outcome, route) => (outcome, route),
+        Then::Query(route) => (query(route).await.into(), route),
+    };
+    if signal.aborted() {
+        return None;
+    }
+    match outcome.datasource_state() {
+        Some(Ok(())) => {
+            let millis = (perf::now_ms() - started).max(0.0) as u32;
+            conn.ran(&ds.uid, Ok((millis, route)));
+        }
+        Some(Err(e)) => conn.ran(&ds.uid, Err(transport.describe(e))),
+        None => {}
+    }
+    Some(outcome)
+}
+
+/// Runs `planned` (one datasource's queries): every request of the core's
+/// [`DatasourceQuery`] at the same time, then its answers put together.
+async fn query_datasource(
+    transport: &Transport,
+    planned: DatasourceQuery,
     signal: &AbortSignal,
 ) -> Result<Arrival, ApiError> {
-    let planned = DatasourceQuery::new(ds, route, queries, plan);
     let answers =
         futures::future::join_all(planned.exchanges().into_iter().map(|e| transport.drive(e, signal))).await;
     planned.finish(answers)

@@ -1,12 +1,14 @@
 //! What runs when, in the page: the twin of the command line's `session.rs`. This
 //! module holds the connection (list the datasources, check each, load completion
-//! names), [`cells`] every cell's run and [`variables`] the variables' values, each by
+//! names), [`cells`] every cell's run, [`values`] the values in the prose and [`variables`]
+//! the variables' values, each by
 //! driving the core's machines and following its rules ([`promnote_core::run`]) over the
 //! page's [`Transport`]. One failing datasource never stops the rest, and one failing
 //! cell never stops the others: every cell has its own requests, abort signal and
 //! errors.
 
 pub mod cells;
+pub mod values;
 pub mod variables;
 
 use std::collections::{HashMap, HashSet};

@@ -76,7 +76,7 @@ pub async fn load_variables(
 
 /// The reader chose `selection` for the variable `name`: variables chained on it read
 /// their values again first (`label_values(up{job="$job"}, instance)`), then every cell
-/// that uses any of them runs again; the others keep what they show.
+/// and value that uses any of them runs again; the others keep what they show.
 pub fn changed(conn: Connection, report: OpenReport, name: String, selection: Selection) {
     report.vars.update(|m| {
         m.insert(name.clone(), selection);
@@ -90,6 +90,7 @@ pub fn changed(conn: Connection, report: OpenReport, name: String, selection: Se
                 run_cell(conn, report, cell);
             }
         }
+        super::values::run_values(conn, report, Some(&names));
     };
     if chained.is_empty() || conn.transport().is_none() {
         rerun(vec![name]);

@@ -1,26 +1,70 @@
 //! Report prose on the page: the core's tree of known node kinds becomes elements, and
-//! every piece of text a text node. No string from a report is ever parsed as HTML.
+//! every piece of text a text node. No string from a report is ever parsed as HTML, and
+//! a value in prose (`` `{promql} EXPR` ``) is shown as its number's text.
 
 use leptos::prelude::*;
 use promnote_core::report::prose::{self as markdown, Kind, Node};
+use promnote_core::time::clock::taken_at_text;
 
-/// Renders Markdown prose.
+use crate::state::{ValueShown, Values};
+
+/// Renders Markdown prose, with its values as `values` holds them.
 #[component]
-pub fn Prose(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    view! { <div class="prose">{move || text.with(|t| nodes(&markdown::render(t)))}</div> }
+pub fn Prose(#[prop(into)] text: Signal<String>, values: Values) -> impl IntoView {
+    view! { <div class="prose">{move || text.with(|t| nodes(&markdown::render(t), values))}</div> }
 }
 
-fn nodes(list: &[Node]) -> Vec<AnyView> {
-    list.iter().map(node).collect()
+fn nodes(list: &[Node], values: Values) -> Vec<AnyView> {
+    list.iter().map(|n| node(n, values)).collect()
 }
 
-fn node(n: &Node) -> AnyView {
+/// A value in prose: `…` until it is worked out, then its number (the query, the time
+/// and the series it combines in its title), or `—` with the reason beside it. Changes
+/// are announced (a polite live region).
+#[component]
+fn InlineValue(code: String, values: Values) -> impl IntoView {
+    let shown = move || values.shown.with(|m| m.get(&code).cloned());
+    let inner = move || {
+        match shown() {
+        None => view! {
+            <span class="value-text muted" data-state="idle" title="Connect to Grafana to see this value">"…"</span>
+        }
+        .into_any(),
+        Some(ValueShown::Loading) => {
+            view! { <span class="value-text muted" data-state="loading" aria-busy="true" title="Loading">"…"</span> }
+                .into_any()
+        }
+        Some(ValueShown::Shown { number, text, query, at_ms, series }) => {
+            let title = format!(
+                "{query} at {}, over {series} series",
+                taken_at_text(at_ms)
+            );
+            view! {
+                <span class="value-text" data-state="shown" data-number=number.to_string() data-at=at_ms.to_string()
+                    title=title>{text}</span>
+            }
+            .into_any()
+        }
+        Some(ValueShown::Failed(why)) => view! {
+            <span class="value-text failed" data-state="error">
+                <span aria-hidden="true">"—"</span><span class="sr-only">"no value"</span>
+                " "<span class="value-why" tabindex="0">"(" {why} ")"</span>
+            </span>
+        }
+        .into_any(),
+    }
+    };
+    view! { <span class="value" data-testid="value" aria-live="polite" aria-atomic="true">{inner}</span> }
+}
+
+fn node(n: &Node, values: Values) -> AnyView {
     match n {
         Node::Text(t) => t.clone().into_any(),
         Node::Code(t) => view! { <code>{t.clone()}</code> }.into_any(),
+        Node::Value(code) => view! { <InlineValue code=code.clone() values /> }.into_any(),
         Node::Break => view! { <br /> }.into_any(),
         Node::Element(kind, children) => {
-            let inner = nodes(children);
+            let inner = nodes(children, values);
             match kind {
                 Kind::Paragraph => view! { <p>{inner}</p> }.into_any(),
                 // Report headings sit below the report's own title.

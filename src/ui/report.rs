@@ -50,7 +50,8 @@ pub fn ReportView(
         report.track();
         report.save();
     });
-    // `promnote:drawn` once per run: when every cell has settled.
+    // `promnote:drawn` once per run: when every cell has settled and every value in the
+    // prose is worked out.
     let marked = StoredValue::new(0u32);
     Effect::new(move |_| {
         let run = report.runs.get();
@@ -62,7 +63,8 @@ pub fn ReportView(
                 .filter_map(|b| if let ReportBlock::Cell(c) = b { Some(*c) } else { None })
                 .collect::<Vec<_>>()
         });
-        let settled = cells.iter().all(|c| c.run.settled.get() == c.run.generation.get());
+        let settled =
+            cells.iter().all(|c| c.run.settled.get() == c.run.generation.get()) && !report.values.loading();
         if settled {
             marked.set_value(run);
             perf::mark("promnote:drawn");
@@ -170,7 +172,7 @@ pub fn ReportView(
             })}
             <Variables conn report frozen=Signal::derive(move || replay.get() && report.snapshot.get()) />
             <For each=move || report.blocks.get() key=ReportBlock::key children=move |block| match block {
-                ReportBlock::Prose { key, text, editing } => view! { <ProseBlock report key text editing /> }.into_any(),
+                ReportBlock::Prose { key, text, editing } => view! { <ProseBlock conn report key text editing /> }.into_any(),
                 ReportBlock::Cell(cell) => view! { <CellView conn report cell /> }.into_any(),
             } />
             <div class="add no-print">
@@ -184,6 +186,7 @@ pub fn ReportView(
 /// A prose block, shown rendered or, while editing, as its Markdown.
 #[component]
 pub fn ProseBlock(
+    conn: Connection,
     report: OpenReport,
     key: u32,
     text: RwSignal<String>,
@@ -191,12 +194,18 @@ pub fn ProseBlock(
 ) -> impl IntoView {
     view! {
         <section class="prose-block" data-testid="prose">
-            <Show when=move || editing.get() fallback=move || view! { <Prose text=text /> }>
+            <Show when=move || editing.get() fallback=move || view! { <Prose text=text values=report.values /> }>
                 <textarea class="prose-editor" data-testid="prose-source" rows="6" prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </Show>
             <div class="block-tools no-print">
-                <button type="button" class="link" data-testid="edit-text" on:click=move |_| editing.update(|e| *e = !*e)>
+                <button type="button" class="link" data-testid="edit-text" on:click=move |_| {
+                    editing.update(|e| *e = !*e);
+                    // Values written while editing are worked out once the text is done.
+                    if !editing.get_untracked() {
+                        crate::session::values::run_new_values(conn, report);
+                    }
+                }>
                     {move || if editing.get() { "Done" } else { "Edit text" }}</button>
                 <button type="button" class="icon" title="Move up" aria-label="Move text up" on:click=move |_| report.shift(key, -1)><span aria-hidden="true">"↑"</span></button>
                 <button type="button" class="icon" title="Move down" aria-label="Move text down" on:click=move |_| report.shift(key, 1)><span aria-hidden="true">"↓"</span></button>

@@ -14,7 +14,7 @@ use crate::args::{check_range, given_selections, load_report, picked_cells, read
 use crate::cli::{Format, ImportArgs, ListFormat, QueryArgs, RunArgs};
 use crate::output::{self, Sink};
 use crate::progress::Progress;
-use crate::session::{CellRun, Connection, Session};
+use crate::session::{CellRun, Connection, Session, ValueRun};
 use crate::{Exit, Fail};
 
 /// `import-dashboard`: a dashboard (a file, or Grafana's by uid) as a report, by the
@@ -202,6 +202,11 @@ pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit
     let (_, bindings) = session.selections(&conn, &report, &given, false, window);
     let progress = Progress::new(&report.front.title, quiet);
     let runs = session.run_cells(&conn, &cells, range, &bindings, &zone, &progress);
+    // The values in the prose belong to the whole report, not to one cell.
+    let values = match args.cell {
+        None => session.run_values(&conn, &report, range, &bindings, &zone),
+        Some(_) => Vec::new(),
+    };
     match &args.out {
         Some(dir) => {
             let written = output::write_folder(dir, &runs, args.format, &zone).map_err(Fail::input)?;
@@ -218,11 +223,24 @@ pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit
             emit(|out| output::cell(out, &runs[0], args.format, &zone))?;
         }
         None if args.format == Format::Json => {
-            emit(|out| output::report_json(out, &report.front.title, &runs, &zone))?
+            emit(|out| output::report_json(out, &report.front.title, &runs, &values, &zone))?
         }
         None => emit(|out| output::report_csv(out, &runs, &zone))?,
     }
-    Ok(report_problems(&runs).max(connection_code(&conn)))
+    Ok(report_problems(&runs).max(value_problems(&values)).max(connection_code(&conn)))
+}
+
+/// Tells which values in the prose could not be worked out, on stderr; any makes the
+/// run partial.
+pub fn value_problems(values: &[ValueRun]) -> Exit {
+    let mut code = Exit::Ok;
+    for value in values {
+        if let Err(e) = &value.result {
+            eprintln!("promnote: warning: the value `{}`: {e}", value.code);
+            code = Exit::Partial;
+        }
+    }
+    code
 }
 
 /// Tells what failed on stderr, and what exit code that makes.

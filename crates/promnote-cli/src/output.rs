@@ -18,7 +18,7 @@ use promnote_core::time::periods::{Calendar, PeriodPlan};
 use serde_json::{json, Value};
 
 use crate::cli::Format;
-use crate::session::CellRun;
+use crate::session::{CellRun, ValueRun};
 
 /// The cell's wide table, as the page pivots it for its chart and its CSV button.
 pub fn table(run: &CellRun) -> Option<WideTable> {
@@ -56,16 +56,32 @@ pub fn report_csv<W: fmt::Write>(out: &mut W, runs: &[CellRun], zone: &TimeZone)
     csv::write_report_tidy(out, &parts, zone)
 }
 
-/// Every cell as one JSON document.
+/// Every cell, and every value in the prose, as one JSON document.
 pub fn report_json<W: fmt::Write>(
     out: &mut W,
     title: &str,
     runs: &[CellRun],
+    values: &[ValueRun],
     zone: &TimeZone,
 ) -> fmt::Result {
     let cells: Vec<Value> = runs.iter().map(|r| cell_json(r, zone)).collect();
-    let text = serde_json::to_string_pretty(&json!({ "report": title, "cells": cells })).unwrap_or_default();
+    let values: Vec<Value> = values.iter().map(|v| value_json(v, zone)).collect();
+    let text = serde_json::to_string_pretty(&json!({ "report": title, "values": values, "cells": cells }))
+        .unwrap_or_default();
     writeln!(out, "{text}")
+}
+
+/// A value in prose: its span as written, the PromQL sent, the number and its text, or
+/// why there is none.
+fn value_json(run: &ValueRun, zone: &TimeZone) -> Value {
+    let (number, text, error) = match &run.result {
+        // JSON has no NaN: a non-finite number is written as Prometheus writes it.
+        Ok(v) if v.number.is_finite() => (json!(v.number), json!(v.text), Value::Null),
+        Ok(v) => (json!(format_value(v.number)), json!(v.text), Value::Null),
+        Err(e) => (Value::Null, Value::Null, json!(e)),
+    };
+    let at = run.at_ms.map(|t| iso_time(t, zone));
+    json!({ "span": run.code, "query": run.query, "evaluated_at": at, "value": number, "text": text, "error": error })
 }
 
 /// Text written to a byte stream (stdout, a file) through a buffer as it is made, so that

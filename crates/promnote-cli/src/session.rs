@@ -14,6 +14,7 @@ use promnote_core::api::replay::Recording;
 use promnote_core::api::{ApiError, Datasource, Route};
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
+use promnote_core::report::inline::ValueSpan;
 use promnote_core::report::substitute::{Bindings, Query};
 use promnote_core::report::variables::{Selection, Source, VarQuery};
 use promnote_core::report::{Cell, Report};
@@ -21,6 +22,7 @@ use promnote_core::run::cell::{
     after_health, prepare_cell, DatasourceQuery, Outcome, PreparedCell, Start, Then,
 };
 use promnote_core::run::connect::{self, Datasources, Health, Listing};
+use promnote_core::run::value::{self, Evaluated, PreparedValue};
 use promnote_core::run::variables as var_rules;
 use promnote_core::run::{Machine, Next};
 
@@ -47,6 +49,21 @@ pub struct Connection {
     pub health: Vec<Result<Route, ApiError>>,
     /// Why Grafana's list could not be read, when servers called directly went on without it.
     pub listing_error: Option<ApiError>,
+}
+
+/// A value's span and its preparation.
+type Ready = (ValueSpan, PreparedValue);
+
+/// One value in prose, worked out.
+pub struct ValueRun {
+    /// The span's code as written.
+    pub code: String,
+    /// The PromQL as sent, when it could be prepared.
+    pub query: Option<String>,
+    /// When it was evaluated (ms since the epoch), when it could be prepared.
+    pub at_ms: Option<i64>,
+    /// The value, or why there is none.
+    pub result: Result<Evaluated, String>,
 }
 
 /// One cell's run.
@@ -283,6 +300,65 @@ impl Session {
         runs
     }
 
+    /// Works out the values in `report`'s prose ([`value`]): each asked on every
+    /// datasource it names (or all), at most `parallel` requests at once.
+    pub fn run_values(
+        &self,
+        conn: &Connection,
+        report: &Report,
+        range: (&str, &str),
+        bindings: &Bindings,
+        zone: &TimeZone,
+    ) -> Vec<ValueRun> {
+        let all = &conn.datasources.prometheus;
+        let values: Vec<(String, Result<Ready, String>)> = report
+            .values()
+            .into_iter()
+            .map(|(code, span)| {
+                let prepared = span.and_then(|span| {
+                    let prepared = value::prepare_value(&span, range, bindings, self.now_ms, zone, all)?;
+                    Ok((span, prepared))
+                });
+                (code, prepared)
+            })
+            .collect();
+        let jobs: Vec<(usize, usize)> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(v, (_, p))| p.as_ref().ok().map(|(_, p)| (v, p)))
+            .flat_map(|(v, p)| {
+                p.datasources
+                    .iter()
+                    .filter_map(move |ds| Some((v, all.iter().position(|d| d.uid == ds.uid)?)))
+            })
+            .collect();
+        let outcomes = self.parallel(&jobs, |&(v, d)| match &values[v].1 {
+            Ok((_, prepared)) => self.outcome(&all[d], &conn.health[d], |route| prepared.on(&all[d], route)),
+            Err(_) => Outcome::QueryViaDsQuery,
+        });
+        let mut answered: Vec<(Vec<Arrival>, Vec<String>)> = vec![Default::default(); values.len()];
+        for (&(v, _), outcome) in jobs.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Arrived(arrival) => answered[v].0.push(arrival),
+                Outcome::Failed(e) => answered[v].1.push(self.transport.describe(&e)),
+                Outcome::QueryViaDsQuery => {}
+            }
+        }
+        values
+            .into_iter()
+            .zip(answered)
+            .map(|((code, prepared), (arrivals, failed))| match prepared {
+                Ok((span, prepared)) => ValueRun {
+                    code,
+                    query: Some(prepared.text()),
+                    at_ms: Some(prepared.at_ms),
+                    result: value::settle(&span, &arrivals, &failed),
+                },
+                Err(e) => ValueRun { code, query: None, at_ms: None, result: Err(e) },
+            })
+            .collect()
+    }
+
     /// One cell's query on one datasource, by the core's route rule ([`Start`],
     /// [`after_health`]): a Prometheus datasource is asked through the proxy whatever its
     /// health check said; the others by the route their check found.
@@ -293,8 +369,19 @@ impl Session {
         queries: &[Query],
         plan: &CellPlan,
     ) -> Outcome {
+        self.outcome(ds, health, |route| DatasourceQuery::new(ds, route, queries, plan))
+    }
+
+    /// What `planned` (one cell's or value's queries on `ds` by a route) comes to, by
+    /// the core's route rule.
+    fn outcome(
+        &self,
+        ds: &Datasource,
+        health: &Result<Route, ApiError>,
+        planned: impl Fn(Route) -> DatasourceQuery,
+    ) -> Outcome {
         let via = |route| {
-            let planned = DatasourceQuery::new(ds, route, queries, plan);
+            let planned = planned(route);
             let answers: Vec<_> = planned.exchanges().into_iter().map(|e| self.drive(e)).collect();
             planned.finish(answers)
         };

@@ -13,7 +13,7 @@ use promnote_core::run::variables as var_rules;
 
 use crate::args::{applicable, check_range, given_selections, load_report, report_id, zone};
 use crate::cli::SnapshotArgs;
-use crate::commands::{connect, report_problems};
+use crate::commands::{connect, report_problems, value_problems};
 use crate::output;
 use crate::progress::Progress;
 use crate::session::Session;
@@ -59,6 +59,8 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
         let cells: Vec<Cell> = report.cells().cloned().collect();
         let progress = Progress::new(&report.front.title, quiet);
         let runs = session.run_cells(&conn, &cells, (&range.0, &range.1), &bindings, &zone, &progress);
+        // The values in the prose are answered from the snapshot too.
+        let values = session.run_values(&conn, report, (&range.0, &range.1), &bindings, &zone);
         let mut failed: Vec<String> =
             runs.iter().flat_map(|r| &r.failures).map(|(_, _, message)| message.clone()).collect();
         failed.sort();
@@ -84,7 +86,7 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
         index.insert(&snapshot);
         // The snapshot records what failed: for the run as a whole that is partial (the
         // connection itself answered, or `connect` would have stopped it).
-        code = code.max(report_problems(&runs).min(Exit::Partial));
+        code = code.max(report_problems(&runs).max(value_problems(&values)).min(Exit::Partial));
         if !quiet {
             eprintln!("promnote: {} -> {}", path.display(), file.display());
         }

@@ -207,6 +207,14 @@ fn the_demo_recording_replays_into_the_same_csv_every_time() {
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(value["cells"][0]["title"], "Daily active users per hub");
     assert!(value["cells"][0]["table"]["columns"].as_array().unwrap().len() >= 10);
+    // The headline's values: the span, the query as sent, the number and its text.
+    let values = value["values"].as_array().unwrap();
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert!(values[0]["span"].as_str().unwrap().starts_with("{promql} sum(max by (namespace)"));
+    assert!(values[0]["query"].as_str().unwrap().contains(r#"namespace=~".*""#), "{values:?}");
+    assert!(values[0]["value"].as_f64().unwrap() > 0.0, "{values:?}");
+    assert_eq!(values[1]["value"].as_f64().unwrap().to_string(), values[1]["text"].as_str().unwrap());
+    assert_eq!(values[1]["error"], serde_json::Value::Null);
 }
 
 #[test]

@@ -171,6 +171,12 @@ pub fn ds_query_request(uid: &str, kind: &str, query: &str, window: Window) -> A
     ApiRequest { path: "api/ds/query".into(), body: Body::Json(body.to_string()) }
 }
 
+/// An instant query of `query` at `at_ms` through the proxy (form POST, as Grafana sends).
+pub fn instant_at(uid: &str, query: &str, at_ms: i64) -> ApiRequest {
+    let time = format!("{:.3}", at_ms as f64 / 1000.0);
+    ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", query), ("time", &time)])))
+}
+
 /// The health check through `/api/ds/query`: an instant query of a constant.
 pub fn ds_query_health_request(uid: &str, kind: &str, now_ms: i64) -> ApiRequest {
     ds_query_request(uid, kind, HEALTH_QUERY, Window::instant(now_ms))

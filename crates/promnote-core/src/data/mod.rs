@@ -8,6 +8,7 @@
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`histogram`]: series reduced to one number and counted per bin;
 //! - [`csv`]: tidy and wide CSV, formula-safe;
+//! - [`units`]: one number written with its unit, for people (values in prose);
 //! - [`synthetic`]: answers of any size, for benchmarks (feature `test-support`).
 
 pub mod chart;
@@ -19,3 +20,4 @@ pub mod series;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
 pub mod table;
+pub mod units;

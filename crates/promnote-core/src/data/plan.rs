@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 use super::series::Series;
 use super::table::{pivot_periods, pivot_times, Order, PivotOptions, WideTable};
 use crate::api::encoding::form;
-use crate::api::request::{ds_query_request, ApiRequest, Body, Window};
+use crate::api::request::{ds_query_request, instant_at, ApiRequest, Body, Window};
 use crate::report::format::Cell;
 use crate::report::options::{CellOptions, ChartKind, DEFAULT_TOP, TOP_ALL};
 use crate::report::substitute::Query;
@@ -38,10 +38,9 @@ pub fn range_requests(uid: &str, query: &Query, plan: &PeriodPlan) -> Vec<ApiReq
 /// The instant request for the partial period, evaluated at the plan's end, with
 /// `$__period` as long as the period has run.
 pub fn instant_request(uid: &str, query: &Query, plan: &PeriodPlan) -> ApiRequest {
-    let time = format!("{:.3}", plan.now_ms as f64 / 1000.0);
     let text =
         query.with_period(&period_duration(plan.partial_length_ms().unwrap_or(plan.unit.nominal_ms())));
-    ApiRequest::prometheus(uid, "api/v1/query", Body::Form(form(&[("query", &text), ("time", &time)])))
+    instant_at(uid, &text, plan.now_ms)
 }
 
 /// When a cell is evaluated.

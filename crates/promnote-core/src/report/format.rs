@@ -183,6 +183,12 @@ pub fn parse(source: &str) -> Result<Report, ParseError> {
                 }
                 prose_start = range.end;
             }
+            // A value in prose (`{promql} EXPR`) that cannot be read is the report's error.
+            Event::Code(code) if open.is_none() => {
+                if let Some(Err(message)) = super::inline::parse_span(&code) {
+                    return Err(error(line_of(range.start), message));
+                }
+            }
             Event::Start(tag) if is_container(&tag) => depth += 1,
             Event::End(tag) if is_container_end(tag) => depth = depth.saturating_sub(1),
             _ => {}
@@ -190,6 +196,19 @@ pub fn parse(source: &str) -> Result<Report, ParseError> {
     }
     push_prose(&mut blocks, &body[prose_start..]);
     Ok(Report { front, blocks })
+}
+
+/// The values in these prose texts, once each, in order ([`Report::values`]).
+pub fn values_in<'a>(
+    prose: impl IntoIterator<Item = &'a String>,
+) -> Vec<(String, Result<super::inline::ValueSpan, String>)> {
+    let mut seen = std::collections::BTreeSet::new();
+    prose
+        .into_iter()
+        .flat_map(|text| super::inline::spans(text))
+        .filter(|(_, code, _)| seen.insert(code.clone()))
+        .map(|(_, code, span)| (code, span))
+        .collect()
 }
 
 fn is_promql(info: &str) -> bool {
@@ -275,6 +294,16 @@ impl Report {
             Block::Cell(cell) => Some(cell),
             Block::Prose(_) => None,
         })
+    }
+
+    /// The values in its prose ([`super::inline`]), once each, in order: each span's code
+    /// as written (its key) and the span, or what is wrong with it.
+    pub fn values(&self) -> Vec<(String, Result<super::inline::ValueSpan, String>)> {
+        let prose = self.blocks.iter().filter_map(|b| match b {
+            Block::Prose(text) => Some(text),
+            Block::Cell(_) => None,
+        });
+        values_in(prose)
     }
 
     /// Writes the report back as Markdown that [`parse`] reads to the same notebook.
@@ -553,6 +582,8 @@ variables:
             ("---\nformat: 1\nvariables:\n  - name: x\n    query: label_values(a)\n    default: All\n---\n".into(), 4, "all: true"),
             ("---\nformat: 1\n".into(), 1, "no closing"),
             ("```promql\n\n```\n".into(), 1, "no query"),
+            ("---\nformat: 1\n---\n\nOne.\n\nTwo `{promql unit=x} up` and `{promql} up`.\n".into(), 7, "unknown unit `x`"),
+            ("Text\n\n- item `{promql aggregate=median} up`\n".into(), 3, "sum, max, min, mean, count"),
         ];
         for (text, line, needle) in cases {
             let e = parse(&text).unwrap_err();

@@ -8,6 +8,7 @@
 //! - [`error`]: why a report could not be read, by line;
 //! - [`yaml`]: the YAML subset front matter is written in;
 //! - [`prose`]: prose as a tree of known, inert node kinds;
+//! - [`inline`]: values in prose (`` `{promql} EXPR` ``) and how they combine;
 //! - [`references`]: where a query names variables;
 //! - [`variables`]: variables' sources, choices, "All" and regex;
 //! - [`substitute`]: variables and Grafana's macros written into queries;
@@ -20,6 +21,7 @@ pub mod dashboard;
 pub mod error;
 pub mod format;
 pub mod front;
+pub mod inline;
 pub mod options;
 pub mod prose;
 pub mod reducer;

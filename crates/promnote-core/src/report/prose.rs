@@ -14,6 +14,9 @@ pub enum Node {
     Text(String),
     /// Inline code.
     Code(String),
+    /// A value in prose (`` `{promql} EXPR` ``, [`super::inline`]): the span's code as
+    /// written, which is also the key its value is kept under.
+    Value(String),
     /// A hard line break.
     Break,
     /// An element with children.
@@ -140,7 +143,13 @@ pub fn render(markdown: &str) -> Vec<Node> {
             Event::Text(text) | Event::Html(text) | Event::InlineHtml(text) => {
                 push(&mut stack, Node::Text(text.into_string()))
             }
-            Event::Code(code) => push(&mut stack, Node::Code(code.into_string())),
+            Event::Code(code) => {
+                let node = match super::inline::parse_span(&code) {
+                    Some(_) => Node::Value(code.into_string()),
+                    None => Node::Code(code.into_string()),
+                };
+                push(&mut stack, node);
+            }
             Event::SoftBreak => push(&mut stack, Node::Text(" ".into())),
             Event::HardBreak => push(&mut stack, Node::Break),
             Event::Rule => push(&mut stack, Node::Element(Kind::Rule, Vec::new())),
@@ -165,7 +174,7 @@ pub fn plain_text(nodes: &[Node]) -> String {
     let mut out = String::new();
     for node in nodes {
         match node {
-            Node::Text(t) | Node::Code(t) => out.push_str(t),
+            Node::Text(t) | Node::Code(t) | Node::Value(t) => out.push_str(t),
             Node::Break => out.push('\n'),
             Node::Element(_, children) => out.push_str(&plain_text(children)),
         }
@@ -184,6 +193,10 @@ mod tests {
         let Node::Element(Kind::Paragraph, p) = &nodes[1] else { panic!("{nodes:?}") };
         assert_eq!(p[1], Node::Element(Kind::Emphasis, vec![Node::Text("em".into())]));
         assert_eq!(p[5], Node::Code("code".into()));
+        let value = render("Users: `{promql} sum(up)`, `{promql oops} up`.");
+        let Node::Element(Kind::Paragraph, p) = &value[0] else { panic!("{value:?}") };
+        assert_eq!(p[1], Node::Value("{promql} sum(up)".into()));
+        assert_eq!(p[3], Node::Value("{promql oops} up".into()));
         assert!(matches!(&nodes[2], Node::Element(Kind::List(None), items) if items.len() == 2));
         assert!(matches!(&nodes[3], Node::Element(Kind::List(Some(1)), _)));
     }

@@ -8,9 +8,9 @@ use jiff::tz::TimeZone;
 use crate::api::datasource::{Datasource, Route};
 use crate::api::error::ApiError;
 use crate::api::frames::Frames;
-use crate::api::prom::{QueryData, QueryResponse};
+use crate::api::prom::{InstantSeries, QueryData, QueryResponse};
 use crate::api::reply::Sent;
-use crate::api::request::ApiRequest;
+use crate::api::request::{ds_query_request, instant_at, ApiRequest, Window};
 use crate::data::plan::CellPlan;
 use crate::data::series::{self, Arrival};
 use crate::report::format::{query_letter, Cell};
@@ -125,6 +125,23 @@ impl DatasourceQuery {
         Self { ds: ds.clone(), route, queries }
     }
 
+    /// `queries` on `ds` by `route` as instant queries at `at_ms` (a value in prose),
+    /// `$__period` written as `period`.
+    pub fn instant(ds: &Datasource, route: Route, queries: &[Query], at_ms: i64, period: &str) -> Self {
+        let queries = queries
+            .iter()
+            .map(|query| {
+                let text = query.with_period(period);
+                let request = match route {
+                    Route::Proxy => instant_at(&ds.uid, &text, at_ms),
+                    Route::DsQuery => ds_query_request(&ds.uid, &ds.kind, &text, Window::instant(at_ms)),
+                };
+                (Vec::new(), Some(request))
+            })
+            .collect();
+        Self { ds: ds.clone(), route, queries }
+    }
+
     /// One exchange per request: for each query in turn, its range queries and then its
     /// instant query. The shell runs them at the same time and gives their outputs to
     /// [`Self::finish`] in this order.
@@ -197,8 +214,15 @@ impl DatasourceQuery {
             // An instant query's frame holds one sample per series: the partial day's value.
             Some(Decoded::Frames(frames)) => (Vec::new(), frames.series),
             Some(Decoded::Prometheus(answer)) => {
-                let QueryData::Vector(vector) = answer.data else {
-                    return Err(unexpected(name, "an instant query answered without a vector"));
+                let vector = match answer.data {
+                    QueryData::Vector(vector) => vector,
+                    // A scalar (`time()`, `scalar(…)`): one series without labels.
+                    QueryData::Scalar(sample) => vec![InstantSeries {
+                        metric: Default::default(),
+                        value: Some(sample),
+                        has_histograms: false,
+                    }],
+                    _ => return Err(unexpected(name, "an instant query answered without a vector")),
                 };
                 (vector, Vec::new())
             }
@@ -382,30 +406,42 @@ pub fn prepare_cell(
     let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let range = TimeRange::parse(from, to, now, zone).map_err(|e| format!("Time range: {e}"))?;
     let plan = CellPlan::new(&cell.options, &range, zone, AUTO_STEP_WIDTH_PX)?;
-    let chosen: Vec<Datasource> = match &cell.options.datasources {
-        None => datasources.to_vec(),
-        Some(names) => {
-            let chosen: Vec<Datasource> = datasources
-                .iter()
-                .filter(|ds| names.iter().any(|n| *n == ds.name || *n == ds.uid))
-                .cloned()
-                .collect();
-            if chosen.is_empty() && !datasources.is_empty() {
-                let known: Vec<&str> = datasources.iter().map(|ds| ds.name.as_str()).collect();
-                return Err(format!(
-                    "This cell asks for datasources {}, which Grafana does not list. Its Prometheus datasources are: {}. Fix `datasources=` in the cell's options.",
-                    names.join(", "),
-                    known.join(", ")
-                ));
-            }
-            chosen
-        }
-    };
+    let chosen = chosen_datasources(
+        cell.options.datasources.as_deref(),
+        datasources,
+        "This cell",
+        "the cell's options",
+    )?;
     let (step_ms, range_ms) = plan.step_and_range_ms(&range);
     let mut bindings = bindings.clone();
     bindings.extend(substitute::macros(step_ms, range_ms));
     let queries = cell.queries().map(|(query, _)| Query::new(query, &bindings)).collect();
     Ok(PreparedCell { plan, queries, datasources: chosen })
+}
+
+/// The datasources `names` (names or uids) pick, else all of them; `whose` asks for
+/// them ("This cell"), and `where_` is where `datasources=` is fixed.
+pub fn chosen_datasources(
+    names: Option<&[String]>,
+    datasources: &[Datasource],
+    whose: &str,
+    where_: &str,
+) -> Result<Vec<Datasource>, String> {
+    let Some(names) = names else { return Ok(datasources.to_vec()) };
+    let chosen: Vec<Datasource> = datasources
+        .iter()
+        .filter(|ds| names.iter().any(|n| *n == ds.name || *n == ds.uid))
+        .cloned()
+        .collect();
+    if chosen.is_empty() && !datasources.is_empty() {
+        let known: Vec<&str> = datasources.iter().map(|ds| ds.name.as_str()).collect();
+        return Err(format!(
+            "{whose} asks for datasources {}, which Grafana does not list. Its Prometheus datasources are: {}. Fix `datasources=` in {where_}.",
+            names.join(", "),
+            known.join(", ")
+        ));
+    }
+    Ok(chosen)
 }
 
 #[cfg(test)]

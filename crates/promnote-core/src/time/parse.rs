@@ -105,7 +105,6 @@ impl TimeRange {
     }
 
     /// The length in milliseconds.
-    #[cfg(test)]
     pub fn duration_ms(&self) -> i64 {
         self.to.as_millisecond() - self.from.as_millisecond()
     }
