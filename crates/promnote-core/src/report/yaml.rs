@@ -2,10 +2,10 @@
 //!
 //! Reports are untrusted text (they arrive in share links and files), and their front
 //! matter needs only a little of YAML: block mappings, block sequences (of scalars or
-//! of mappings), flow sequences of scalars (`[a, b]`), plain and quoted scalars and
-//! comments. That subset is read here, strictly: anything else (anchors, tags,
-//! multi-line scalars, flow mappings, tabs for indentation) is an error that names its
-//! line, instead of a 100 KB general YAML parser in the page. Every value stays text;
+//! of mappings), flow sequences of scalars (`[a, b]`), flow mappings of scalars
+//! (`{a: b, c: d}`), plain and quoted scalars and comments. That subset is read here,
+//! strictly: anything else (anchors, tags, multi-line scalars, nested flow collections,
+//! tabs for indentation) is an error that names its line, instead of a 100 KB general YAML parser in the page. Every value stays text;
 //! the caller decides what a key means.
 
 /// A front-matter value.
@@ -230,13 +230,65 @@ fn inline_value(text: &str, line: usize) -> Result<Yaml, YamlError> {
                 Err(error(format!("unexpected text after the quoted value: `{}`", after.trim())))
             }
         }
-        Some('{') => Err(error("`{ }` mappings are not supported; write one `key: value` per line".into())),
+        Some('{') => flow_mapping(text, line),
         Some('&' | '*' | '!') => Err(error("anchors, aliases and tags are not supported".into())),
         Some('|' | '>') => {
             Err(error("multi-line scalars are not supported; keep the value on one line".into()))
         }
         _ => Ok(Yaml::Scalar(text.to_owned())),
     }
+}
+
+/// A flow mapping of scalars on one line: `{datasource: utoronto, namespace: "a, b"}`.
+fn flow_mapping(text: &str, line: usize) -> Result<Yaml, YamlError> {
+    let error = |message: String| YamlError { line, message };
+    let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else {
+        return Err(error("a `{` mapping must end with `}` on the same line".into()));
+    };
+    let mut entries: Vec<(String, Node)> = Vec::new();
+    let mut rest = inner.trim();
+    while !rest.is_empty() {
+        let (key, after) = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => quoted(rest, q).map_err(error)?,
+            _ => {
+                let end = rest.find(':').ok_or_else(|| error(format!("expected `key: value` in `{{ }}`, found `{rest}`")))?;
+                (rest[..end].trim().to_owned(), &rest[end..])
+            }
+        };
+        let Some(after) = after.trim_start().strip_prefix(':') else {
+            return Err(error(format!("expected `:` after `{key}` in `{{ }}`")));
+        };
+        if key.is_empty() || key.contains(['[', ']', '{', '}', ',']) {
+            return Err(error(format!("`{key}` is not a key; write `{{key: value, …}}`")));
+        }
+        if entries.iter().any(|(k, _)| *k == key) {
+            return Err(error(format!("`{key}` is given twice")));
+        }
+        let after = after.trim_start();
+        let (value, after) = match after.chars().next() {
+            Some(q @ ('"' | '\'')) => quoted(after, q).map_err(error)?,
+            _ => {
+                let end = after.find(',').unwrap_or(after.len());
+                let value = after[..end].trim();
+                if value.contains(['[', ']', '{', '}']) {
+                    return Err(error("lists and mappings inside `{ }` are not supported".into()));
+                }
+                if let Some(colon) = value.find(": ") {
+                    let next = value[..colon].rsplit(' ').next().unwrap_or_default();
+                    return Err(error(format!("expected `,` between entries, before `{next}:`")));
+                }
+                (value.to_owned(), &after[end..])
+            }
+        };
+        entries.push((key, Node { value: Yaml::Scalar(value), line }));
+        let after = after.trim_start();
+        rest = match after.strip_prefix(',') {
+            Some(next) => next.trim_start(),
+            None if after.is_empty() => after,
+            None => return Err(error(format!("expected `,` between entries, found `{after}`"))),
+        };
+    }
+    Ok(Yaml::Map(entries))
 }
 
 /// A quoted scalar at the start of `text`: its value and the text after the closing quote.
@@ -331,6 +383,12 @@ mod tests {
         assert_eq!(values, [&s("All"), &s("it's"), &s("a,b")]);
         let Yaml::List(tags) = top[4].1 else { panic!() };
         assert_eq!(tags.len(), 2);
+        let flow = parse("mask: {datasource: utoronto, namespace: \"a, b\", empty: }\nnone: {}", 1).unwrap();
+        let top = map(&flow);
+        let Yaml::Map(mask) = top[0].1 else { panic!("{top:?}") };
+        let entries: Vec<(&str, &Yaml)> = mask.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
+        assert_eq!(entries, [("datasource", &s("utoronto")), ("namespace", &s("a, b")), ("empty", &s(""))]);
+        assert_eq!(top[1].1, &Yaml::Map(Vec::new()));
     }
 
     #[test]
@@ -339,7 +397,11 @@ mod tests {
             ("a: 1\na: 2", 2, "twice"),
             ("a: 1\n  b: 2", 2, "indentation"),
             ("a: [1, 2", 1, "must end"),
-            ("a: {b: 1}", 1, "not supported"),
+            ("a: {b: {c: 1}}", 1, "not supported"),
+            ("a: {b: 1", 1, "must end"),
+            ("a: {b: 1, b: 2}", 1, "twice"),
+            ("x: 1\na: {b}", 2, "key: value"),
+            ("a: {b: 1 c: 2}", 1, "`,` between"),
             ("a: |\n  x", 1, "multi-line"),
             ("a: &x 1", 1, "anchors"),
             ("a: 1\n\tb: 2", 2, "tabs"),
