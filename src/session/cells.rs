@@ -10,6 +10,7 @@ use futures::StreamExt;
 use leptos::prelude::*;
 use promnote_core::api::{ApiError, Datasource, Route};
 use promnote_core::data::series::Arrival;
+use promnote_core::data::timeline;
 use promnote_core::report::substitute::Query;
 use promnote_core::run::cell::{
     after_health, prepare_cell, DatasourceQuery, Outcome, Phase, PreparedCell, Start, Then,
@@ -101,11 +102,21 @@ pub fn run_cell(conn: Connection, report: OpenReport, cell: CellState) {
     run.sent.set(queries.iter().map(Query::text).collect::<Vec<_>>().join("\n"));
     run.phase.set(Phase::Running);
     let batch = Rc::new(Batch::default());
+    // The annotations' masking spans take their values out of every answer.
+    let marks = report
+        .front
+        .with_untracked(|f| timeline::resolve(&f.annotations, conn.now_ms(), &conn.zone.get_untracked()));
     leptos::task::spawn_local(async move {
         futures::stream::iter(datasources)
             .for_each_concurrent(PARALLEL_DATASOURCES, |ds| {
-                let (transport, plan, signal, queries, batch) =
-                    (transport.clone(), plan.clone(), signal.clone(), queries.clone(), batch.clone());
+                let (transport, plan, signal, queries, batch, marks) = (
+                    transport.clone(),
+                    plan.clone(),
+                    signal.clone(),
+                    queries.clone(),
+                    batch.clone(),
+                    marks.clone(),
+                );
                 async move {
                     let planned = |route| DatasourceQuery::new(&ds, route, &queries, &plan);
                     let Some(outcome) = datasource_outcome(conn, &transport, &ds, &signal, planned).await
@@ -113,7 +124,10 @@ pub fn run_cell(conn: Connection, report: OpenReport, cell: CellState) {
                         return;
                     };
                     match outcome {
-                        Outcome::Arrived(arrival) => batch.push(arrival, run, &signal),
+                        Outcome::Arrived(mut arrival) => {
+                            timeline::mask_arrival(&mut arrival, &marks, &plan);
+                            batch.push(arrival, run, &signal)
+                        }
                         Outcome::Failed(ApiError::Cancelled) | Outcome::QueryViaDsQuery => {}
                         Outcome::Failed(e) => {
                             let message = transport.describe(&e);

@@ -14,7 +14,7 @@ use crate::args::{check_range, given_selections, load_report, picked_cells, read
 use crate::cli::{Format, ImportArgs, ListFormat, QueryArgs, RunArgs};
 use crate::output::{self, Sink};
 use crate::progress::Progress;
-use crate::session::{CellRun, Connection, Session, ValueRun};
+use crate::session::{CellRun, Connection, Scope, Session, ValueRun};
 use crate::{Exit, Fail};
 
 /// `import-dashboard`: a dashboard (a file, or Grafana's by uid) as a report, by the
@@ -159,7 +159,12 @@ pub fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, F
     check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;
     let progress = Progress::new("query", quiet);
-    let runs = session.run_cells(&conn, &[cell], range, &Default::default(), &zone, &progress);
+    let runs = session.run_cells(
+        &conn,
+        &[cell],
+        &Scope { range, bindings: &Default::default(), zone: &zone, annotations: &[] },
+        &progress,
+    );
     if let Err(e) = &runs[0].prepared {
         return Err(Fail::input(e.clone()));
     }
@@ -201,10 +206,11 @@ pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit
     let window = var_rules::window(range, session.now_ms, &zone);
     let (_, bindings) = session.selections(&conn, &report, &given, false, window);
     let progress = Progress::new(&report.front.title, quiet);
-    let runs = session.run_cells(&conn, &cells, range, &bindings, &zone, &progress);
+    let scope = Scope { range, bindings: &bindings, zone: &zone, annotations: &report.front.annotations };
+    let runs = session.run_cells(&conn, &cells, &scope, &progress);
     // The values in the prose belong to the whole report, not to one cell.
     let values = match args.cell {
-        None => session.run_values(&conn, &report, range, &bindings, &zone),
+        None => session.run_values(&conn, &report, &scope),
         Some(_) => Vec::new(),
     };
     match &args.out {

@@ -14,6 +14,8 @@ use promnote_core::api::replay::Recording;
 use promnote_core::api::{ApiError, Datasource, Route};
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
+use promnote_core::data::timeline;
+use promnote_core::report::annotations::Annotation;
 use promnote_core::report::inline::ValueSpan;
 use promnote_core::report::substitute::{Bindings, Query};
 use promnote_core::report::variables::{Selection, Source, VarQuery};
@@ -49,6 +51,20 @@ pub struct Connection {
     pub health: Vec<Result<Route, ApiError>>,
     /// Why Grafana's list could not be read, when servers called directly went on without it.
     pub listing_error: Option<ApiError>,
+}
+
+/// What a report runs over: its range as typed, the variables' bindings, the zone, and
+/// the annotations whose spans mask series.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    /// From and to, as typed.
+    pub range: (&'a str, &'a str),
+    /// The variables' values, written into queries.
+    pub bindings: &'a Bindings,
+    /// The zone whose midnights cut calendar periods.
+    pub zone: &'a TimeZone,
+    /// The report's annotations.
+    pub annotations: &'a [Annotation],
 }
 
 /// A value's span and its preparation.
@@ -240,16 +256,17 @@ impl Session {
     }
 
     /// Runs `cells` over the range, zone and selections: every cell on every datasource
-    /// it asks, at most `parallel` at once.
+    /// it asks, at most `parallel` at once; the spans of `annotations` that mask series
+    /// take their values out of each answer.
     pub fn run_cells(
         &self,
         conn: &Connection,
         cells: &[Cell],
-        range: (&str, &str),
-        bindings: &Bindings,
-        zone: &TimeZone,
+        scope: &Scope<'_>,
         progress: &Progress,
     ) -> Vec<CellRun> {
+        let Scope { range, bindings, zone, annotations } = *scope;
+        let marks = timeline::resolve(annotations, self.now_ms, zone);
         let prepared: Vec<Result<PreparedCell, String>> = cells
             .iter()
             .map(|cell| prepare_cell(cell, range, bindings, self.now_ms, zone, &conn.datasources.prometheus))
@@ -289,7 +306,12 @@ impl Session {
         for (&(c, d), outcome) in jobs.iter().zip(outcomes) {
             let name = conn.datasources.prometheus[d].name.clone();
             match outcome {
-                Outcome::Arrived(arrival) => runs[c].arrivals.push(arrival),
+                Outcome::Arrived(mut arrival) => {
+                    if let Ok(prepared) = &runs[c].prepared {
+                        timeline::mask_arrival(&mut arrival, &marks, &prepared.plan);
+                    }
+                    runs[c].arrivals.push(arrival)
+                }
                 Outcome::Failed(e) => {
                     let message = self.transport.describe(&e);
                     runs[c].failures.push((name, e, message));
@@ -302,14 +324,8 @@ impl Session {
 
     /// Works out the values in `report`'s prose ([`value`]): each asked on every
     /// datasource it names (or all), at most `parallel` requests at once.
-    pub fn run_values(
-        &self,
-        conn: &Connection,
-        report: &Report,
-        range: (&str, &str),
-        bindings: &Bindings,
-        zone: &TimeZone,
-    ) -> Vec<ValueRun> {
+    pub fn run_values(&self, conn: &Connection, report: &Report, scope: &Scope<'_>) -> Vec<ValueRun> {
+        let Scope { range, bindings, zone, .. } = *scope;
         let all = &conn.datasources.prometheus;
         let values: Vec<(String, Result<Ready, String>)> = report
             .values()

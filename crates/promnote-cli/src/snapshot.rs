@@ -16,7 +16,7 @@ use crate::cli::SnapshotArgs;
 use crate::commands::{connect, report_problems, value_problems};
 use crate::output;
 use crate::progress::Progress;
-use crate::session::Session;
+use crate::session::{Scope, Session};
 use crate::{Exit, Fail};
 
 pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit, Fail> {
@@ -58,9 +58,15 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
         let (selections, bindings) = session.selections(&conn, report, &given, true, window);
         let cells: Vec<Cell> = report.cells().cloned().collect();
         let progress = Progress::new(&report.front.title, quiet);
-        let runs = session.run_cells(&conn, &cells, (&range.0, &range.1), &bindings, &zone, &progress);
+        let scope = Scope {
+            range: (&range.0, &range.1),
+            bindings: &bindings,
+            zone: &zone,
+            annotations: &report.front.annotations,
+        };
+        let runs = session.run_cells(&conn, &cells, &scope, &progress);
         // The values in the prose are answered from the snapshot too.
-        let values = session.run_values(&conn, report, (&range.0, &range.1), &bindings, &zone);
+        let values = session.run_values(&conn, report, &scope);
         let mut failed: Vec<String> =
             runs.iter().flat_map(|r| &r.failures).map(|(_, _, message)| message.clone()).collect();
         failed.sort();

@@ -8,6 +8,7 @@
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`histogram`]: series reduced to one number and counted per bin;
 //! - [`csv`]: tidy and wide CSV, formula-safe;
+//! - [`timeline`]: annotations at their times, and the values a masking span leaves out;
 //! - [`units`]: one number written with its unit, for people (values in prose);
 //! - [`synthetic`]: answers of any size, for benchmarks (feature `test-support`).
 
@@ -20,4 +21,5 @@ pub mod series;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
 pub mod table;
+pub mod timeline;
 pub mod units;

@@ -352,6 +352,7 @@ impl Report {
                 None => {}
             }
         }
+        super::annotations::write(&f.annotations, &mut out);
         out.push_str("---\n");
         for block in &self.blocks {
             out.push('\n');

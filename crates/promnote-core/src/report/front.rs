@@ -2,6 +2,7 @@
 //! range and variables, each key checked, each error naming its line; and a variable's
 //! checks of values asked for from outside the report ([`Variable::requested`]).
 
+use super::annotations::{self, Annotation};
 use super::error::{error, ParseError};
 use super::variables::{AllValue, Selection, Source, VarQuery};
 use super::yaml::{Node, Yaml};
@@ -22,6 +23,8 @@ pub struct FrontMatter {
     pub to: String,
     /// Variables, in order.
     pub variables: Vec<Variable>,
+    /// Notes on the timeline, in order.
+    pub annotations: Vec<Annotation>,
 }
 
 impl Default for FrontMatter {
@@ -32,6 +35,7 @@ impl Default for FrontMatter {
             from: "now-7d".into(),
             to: "now".into(),
             variables: Vec::new(),
+            annotations: Vec::new(),
         }
     }
 }
@@ -123,10 +127,11 @@ pub fn front_matter(root: &Node) -> Result<FrontMatter, ParseError> {
                     front.variables.push(variable);
                 }
             }
+            "annotations" => front.annotations = annotations::read(node)?,
             other => {
                 return Err(error(
                     node.line,
-                    format!("unknown front matter key `{other}`; the keys are format, title, description, time, variables"),
+                    format!("unknown front matter key `{other}`; the keys are format, title, description, time, variables, annotations"),
                 ))
             }
         }

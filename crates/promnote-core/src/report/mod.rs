@@ -3,6 +3,7 @@
 //!
 //! - [`format`]: reading and writing a report (prose and cells, in order);
 //! - [`front`]: its front matter (title, range, variables) and a variable's checks;
+//! - [`annotations`]: notes on the timeline (`at`, `from`/`to`) and the series they mask;
 //! - [`options`]: a cell's options (`chart=`, `unit=`, `step=`, …);
 //! - [`reducer`]: how a series becomes one number (`reduce=`), and a table's totals;
 //! - [`error`]: why a report could not be read, by line;
@@ -16,6 +17,7 @@
 //! - [`complete`]: what the query editor completes at the cursor;
 //! - [`dashboard`]: Grafana dashboards converted into reports.
 
+pub mod annotations;
 pub mod complete;
 pub mod dashboard;
 pub mod error;

@@ -251,7 +251,9 @@ fn flow_mapping(text: &str, line: usize) -> Result<Yaml, YamlError> {
         let (key, after) = match rest.chars().next() {
             Some(q @ ('"' | '\'')) => quoted(rest, q).map_err(error)?,
             _ => {
-                let end = rest.find(':').ok_or_else(|| error(format!("expected `key: value` in `{{ }}`, found `{rest}`")))?;
+                let end = rest
+                    .find(':')
+                    .ok_or_else(|| error(format!("expected `key: value` in `{{ }}`, found `{rest}`")))?;
                 (rest[..end].trim().to_owned(), &rest[end..])
             }
         };

@@ -1,0 +1,188 @@
+//! The report's notes on the timeline ([`crate::report::annotations`]) at their times,
+//! and what a masking span does to a cell's answers: the values of the series it names
+//! whose time falls in the span are taken out of the [`Arrival`] as soon as it arrives,
+//! so that the chart, the table, its totals, the reducers and the CSV all show gaps there,
+//! and a note says what was left out and why. Both shells call [`mask_arrival`] on every
+//! arrival of a cell.
+
+use jiff::tz::TimeZone;
+
+use super::plan::{CellPlan, Grid};
+use super::series::{Arrival, Series};
+use crate::report::annotations::{Annotation, Mask, When};
+use crate::time::clock::iso_time;
+use crate::time::parse::{parse_time, Edge};
+
+/// An annotation at its times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    /// Where it starts (ms since the epoch).
+    pub from_ms: i64,
+    /// Where it ends: `from_ms` for a moment.
+    pub to_ms: i64,
+    /// Whether it is a span (a band) rather than a moment (a line).
+    pub span: bool,
+    /// What it says.
+    pub text: String,
+    /// The series whose values inside the span are left out.
+    pub mask: Option<Mask>,
+}
+
+/// The annotations at their times, for a report evaluated at `now_ms` in `zone` (times
+/// that do not read are left out: the report's parse checked them).
+pub fn resolve(annotations: &[Annotation], now_ms: i64, zone: &TimeZone) -> Vec<Mark> {
+    let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let at = |text: &str, edge| parse_time(text, now, zone, edge).ok().map(|t| t.as_millisecond());
+    annotations
+        .iter()
+        .filter_map(|a| {
+            let (from_ms, to_ms, span) = match &a.when {
+                When::At(moment) => {
+                    let t = at(moment, Edge::From)?;
+                    (t, t, false)
+                }
+                When::Span { from, to } => (at(from, Edge::From)?, at(to, Edge::To)?, true),
+            };
+            Some(Mark {
+                from_ms,
+                to_ms: to_ms.max(from_ms),
+                span,
+                text: a.text.clone(),
+                mask: a.mask.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The time a sample stands for, as `[start, end)` ms: a calendar bucket's whole period
+/// (the sample at the midnight ending a day stands for that day), or the instant itself.
+fn interval(plan: &CellPlan, t_ms: i64) -> (i64, i64) {
+    let Grid::Periods(periods) = &plan.grid else { return (t_ms, t_ms + 1) };
+    let Some(bucket) = periods.bucket_of(t_ms) else { return (t_ms, t_ms + 1) };
+    let starts = periods.starts_ms();
+    let start = starts[bucket];
+    let end = if bucket < periods.starts.len() { start + periods.length_ms(bucket) } else { periods.now_ms };
+    (start, end.max(start + 1))
+}
+
+/// Takes the values of the masked series out of `arrival` where the sample's time
+/// overlaps a masking span, and notes, per annotation, how many values of which series
+/// were left out.
+pub fn mask_arrival(arrival: &mut Arrival, marks: &[Mark], plan: &CellPlan) {
+    for mark in marks {
+        let Some(mask) = &mark.mask else { continue };
+        let mut dropped = 0;
+        let mut names = Vec::new();
+        for series in arrival.range.iter_mut().chain(arrival.instant.iter_mut()) {
+            let labels = &series.labels;
+            if !mask.matches(&series.datasource_uid, &series.datasource_name, |k| {
+                labels.get(k).map(String::as_str)
+            }) {
+                continue;
+            }
+            let before = series.points.len();
+            series.points.retain(|p| {
+                let (start, end) = interval(plan, p.t_ms);
+                !(start <= mark.to_ms && end > mark.from_ms)
+            });
+            if series.points.len() < before {
+                dropped += before - series.points.len();
+                names.push(series_name(series));
+            }
+        }
+        if dropped > 0 {
+            names.sort();
+            names.dedup();
+            let zone = plan.zone();
+            arrival.notes.push(format!(
+                "{}: {dropped} value(s) of {} left out from {} to {}, as the report's annotation says.",
+                mark.text,
+                names.join(", "),
+                iso_time(mark.from_ms, zone),
+                iso_time(mark.to_ms, zone),
+            ));
+        }
+    }
+}
+
+fn series_name(series: &Series) -> String {
+    let labels: Vec<String> = series.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    format!("{} {{{}}}", series.datasource_name, labels.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::prom::Sample;
+    use crate::report::format::parse;
+    use crate::report::options::CellOptions;
+    use crate::time::TimeRange;
+
+    const REPORT: &str = "---\nformat: 1\nannotations:\n  - at: 2026-11-14\n    text: Term starts\n  - from: 2026-11-06\n    to: 2026-11-08\n    text: highmem double-counted\n    mask: {datasource: north, namespace: highmem}\n---\n";
+
+    fn daily_plan(now_ms: i64) -> CellPlan {
+        let now = jiff::Timestamp::from_millisecond(now_ms).unwrap();
+        let range = TimeRange::parse("now-30d", "now", now, &TimeZone::UTC).unwrap();
+        let options = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
+        CellPlan::new(&options, &range, &TimeZone::UTC, 900).unwrap()
+    }
+
+    fn series(ds: &str, namespace: &str, times: &[i64]) -> Series {
+        Series {
+            datasource_uid: ds.into(),
+            datasource_name: ds.into(),
+            query: 0,
+            labels: [("namespace".to_owned(), namespace.to_owned())].into(),
+            points: times.iter().map(|t| Sample { t_ms: *t, value: 1.0 }).collect(),
+        }
+    }
+
+    #[test]
+    fn a_span_masks_exactly_its_days_of_the_series_it_names() {
+        let now_ms = 1_795_399_726_500; // 2026-11-23T02:08:46.500Z
+        let report = parse(REPORT).unwrap();
+        let marks = resolve(&report.front.annotations, now_ms, &TimeZone::UTC);
+        assert_eq!(marks[0].from_ms, 1_794_614_400_000); // 2026-11-14T00:00Z
+        assert!(!marks[0].span && marks[1].span);
+        const DAY: i64 = 86_400_000;
+        let nov = |d: i64| 1_793_491_200_000 + (d - 1) * DAY; // 2026-11-dd 00:00Z
+                                                              // Day D's value is read at the midnight that ends it: Nov 5's at Nov 6 00:00.
+        let days: Vec<i64> = (5..=10).map(|d| nov(d + 1)).collect();
+        let mut arrival = Arrival {
+            range: vec![
+                series("north", "highmem", &days),
+                series("north", "prod", &days),
+                series("south", "highmem", &days),
+            ],
+            ..Arrival::default()
+        };
+        mask_arrival(&mut arrival, &marks, &daily_plan(now_ms));
+        // Nov 6, 7 and 8 are gone; Nov 5, 9 and 10 stay; other series are untouched.
+        assert_eq!(
+            arrival.range[0].points.iter().map(|p| p.t_ms).collect::<Vec<_>>(),
+            [nov(6), nov(10), nov(11)]
+        );
+        assert_eq!(arrival.range[1].points.len(), 6);
+        assert_eq!(arrival.range[2].points.len(), 6);
+        assert_eq!(
+            arrival.notes,
+            ["highmem double-counted: 3 value(s) of north {namespace=\"highmem\"} left out from 2026-11-06T00:00:00+00:00 to 2026-11-08T23:59:59.999+00:00, as the report's annotation says."]
+        );
+    }
+
+    #[test]
+    fn annotations_read_back_as_written_and_bad_ones_name_the_line() {
+        let report = parse(REPORT).unwrap();
+        assert_eq!(parse(&report.to_markdown()).unwrap(), report);
+        assert!(report.to_markdown().contains("    mask: {datasource: north, namespace: highmem}\n"));
+        let bad = |yaml: &str| parse(&format!("---\nformat: 1\nannotations:\n{yaml}---\n")).unwrap_err();
+        assert!(bad("  - at: 2026-11-14\n").message.contains("needs `text`"));
+        assert!(bad("  - from: 2026-11-14\n    text: x\n").message.contains("both `from` and `to`"));
+        assert!(bad("  - at: someday\n    text: x\n").message.contains("annotation time `someday`"));
+        assert!(bad("  - at: now\n    text: x\n    mask: {a: b}\n").message.contains("needs a span"));
+        let e = bad("  - at: now\n    text: x\n  - colour: red\n");
+        assert_eq!(e.line, 6);
+        assert!(e.message.contains("unknown annotation key `colour`"));
+        assert!(bad("  - query: up\n    text: x\n").message.contains("not supported yet"));
+    }
+}
