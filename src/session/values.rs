@@ -103,12 +103,12 @@ pub fn run_value(conn: Connection, report: OpenReport, code: String, span: Resul
     let run = report.values.start(&code, Some(controller));
     report.values.show(&code, run, ValueShown::Loading);
     leptos::task::spawn_local(async move {
-        let outcomes: Vec<Option<Outcome>> = futures::stream::iter(prepared.datasources.clone())
+        let outcomes: Vec<(String, Option<Outcome>)> = futures::stream::iter(prepared.datasources.clone())
             .map(|ds| {
                 let (transport, signal, prepared) = (transport.clone(), signal.clone(), prepared.clone());
                 async move {
                     let planned = |route| prepared.on(&ds, route);
-                    datasource_outcome(conn, &transport, &ds, &signal, planned).await
+                    (ds.name.clone(), datasource_outcome(conn, &transport, &ds, &signal, planned).await)
                 }
             })
             .buffered(PARALLEL_DATASOURCES)
@@ -118,11 +118,11 @@ pub fn run_value(conn: Connection, report: OpenReport, code: String, span: Resul
             return;
         }
         let (mut arrivals, mut failed) = (Vec::new(), Vec::new());
-        for outcome in outcomes {
+        for (name, outcome) in outcomes {
             match outcome {
                 Some(Outcome::Arrived(arrival)) => arrivals.push(arrival),
                 Some(Outcome::Failed(ApiError::Cancelled)) | None => return,
-                Some(Outcome::Failed(e)) => failed.push(transport.describe(&e)),
+                Some(Outcome::Failed(e)) => failed.push((name, transport.describe(&e))),
                 Some(Outcome::QueryViaDsQuery) => {}
             }
         }

@@ -7,6 +7,7 @@ use promnote_core::data::chart::{self, ChartStyle, ColorScheme};
 use promnote_core::data::csv;
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::table::WideTable;
+use promnote_core::data::timeline;
 use promnote_core::report::format::query_letter;
 use promnote_core::report::options::{CellOptions, ChartKind, Scale, DEFAULT_TOP};
 use promnote_core::time::clock::rfc3339_utc;
@@ -36,7 +37,13 @@ fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
     })
 }
 
-fn style_for(options: &CellOptions, scale: Scale, plan: &CellPlan, title: &str) -> ChartStyle {
+fn style_for(
+    options: &CellOptions,
+    scale: Scale,
+    plan: &CellPlan,
+    title: &str,
+    marks: Vec<timeline::Placed>,
+) -> ChartStyle {
     let partial_label = plan.partial_label();
     let clipped_label = plan.clipped_label();
     ChartStyle {
@@ -49,6 +56,7 @@ fn style_for(options: &CellOptions, scale: Scale, plan: &CellPlan, title: &str) 
         partial_label,
         clipped_label,
         image_name: title.to_owned(),
+        marks,
     }
 }
 
@@ -71,6 +79,18 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
     let scale = move || chosen_scale.get().unwrap_or_else(|| cell.options.with(|o| o.scale));
     let has_log = move || cell.options.with(|o| chart::has_log_scale(o.chart));
     let log_shown = move || scale() == Scale::Log && has_log() && !show_table();
+    // The report's notes on the timeline, placed on this cell's rows (none on a chart
+    // without a time axis, or with `annotations=off`).
+    let marks = Memo::new(move |_| {
+        let shown = cell.options.with(|o| !o.hide_annotations && chart::shows_marks(o.chart));
+        let plan = run.plan.get()?;
+        let annotations = report.front.with(|f| f.annotations.clone());
+        if !shown || annotations.is_empty() {
+            return Some(Vec::new());
+        }
+        let resolved = timeline::resolve(&annotations, plan.evaluated_ms(), plan.zone());
+        table.with(|t| t.as_ref().map(|t| timeline::place(t, &resolved, plan.zone())))
+    });
     let figure_json = Memo::new(move |_| {
         let table = table.get()?;
         let options = cell.options.get();
@@ -79,10 +99,11 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
         }
         let plan = run.plan.get_untracked()?;
         let title = cell.title();
+        let marks = marks.get().unwrap_or_default();
         Some(FigureJson::from(&chart::cell_figure(
             &table,
             &options,
-            &style_for(&options, scale(), &plan, &title),
+            &style_for(&options, scale(), &plan, &title, marks),
         )))
     });
     let draw_error = RwSignal::new(None::<String>);
@@ -135,7 +156,13 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
             .with(|t| t.as_ref().filter(|_| drawn).map(|t| chart::cell_summary(t, &options)))
             .map(|text| {
                 let log = if log_shown() { " Values on a log scale." } else { "" };
-                format!("{text}{log} Show table lists every value.")
+                let notes: Vec<String> =
+                    marks.with(|m| m.iter().flatten().map(|m| format!("{}: {}", m.when, m.text)).collect());
+                let notes = match notes.is_empty() {
+                    true => String::new(),
+                    false => format!(" Notes on the timeline: {}.", notes.join("; ")),
+                };
+                format!("{text}{log}{notes} Show table lists every value.")
             })
             .unwrap_or_default()
     };
@@ -178,6 +205,21 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                             <Chart figure=figure_json.into() on_drawn draw_error />
                             <figcaption id=summary_id.clone() data-testid="chart-summary">{chart_summary}</figcaption>
                         </figure>
+                        // The notes on the timeline as text too: readable without the chart.
+                        {move || {
+                            let list = marks.get().unwrap_or_default();
+                            (!list.is_empty()).then(|| view! {
+                                <ul class="timeline-notes" data-testid="timeline-notes" aria-label="Notes on the timeline">
+                                    {list.into_iter().enumerate().map(|(i, m)| view! {
+                                        <li data-testid="timeline-note" class:masks=m.masks>
+                                            <span class="mark-number" aria-hidden="true">{(i + 1).to_string()}</span>" "
+                                            <span class="when">{m.when}</span>" "{m.text}
+                                            {m.masks.then_some(" (its values are left out)")}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })
+                        }}
                     </Show>
                     <Show when=move || show_table() && has_rows() && !summarised()>
                         <TableView table=table.into() options=cell.options.into() caption=Signal::derive(move || cell.title()) />

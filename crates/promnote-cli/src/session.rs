@@ -67,6 +67,9 @@ pub struct Scope<'a> {
     pub annotations: &'a [Annotation],
 }
 
+/// What a value's datasources gave: their answers, and each failed one's name and message.
+type Answered = (Vec<Arrival>, Vec<(String, String)>);
+
 /// A value's span and its preparation.
 type Ready = (ValueSpan, PreparedValue);
 
@@ -352,11 +355,11 @@ impl Session {
             Ok((_, prepared)) => self.outcome(&all[d], &conn.health[d], |route| prepared.on(&all[d], route)),
             Err(_) => Outcome::QueryViaDsQuery,
         });
-        let mut answered: Vec<(Vec<Arrival>, Vec<String>)> = vec![Default::default(); values.len()];
-        for (&(v, _), outcome) in jobs.iter().zip(outcomes) {
+        let mut answered: Vec<Answered> = vec![Default::default(); values.len()];
+        for (&(v, d), outcome) in jobs.iter().zip(outcomes) {
             match outcome {
                 Outcome::Arrived(arrival) => answered[v].0.push(arrival),
-                Outcome::Failed(e) => answered[v].1.push(self.transport.describe(&e)),
+                Outcome::Failed(e) => answered[v].1.push((all[d].name.clone(), self.transport.describe(&e))),
                 Outcome::QueryViaDsQuery => {}
             }
         }

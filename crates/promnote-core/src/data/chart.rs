@@ -7,14 +7,18 @@
 //! HTML in those strings, and label values are untrusted.
 
 use plotly::color::Rgba;
-use plotly::common::{Fill, Font, Line, Marker, Mode, Title};
+use plotly::common::{Anchor, DashType, Fill, Font, Line, Marker, Mode, Title};
 use plotly::configuration::{ImageButtonFormats, ToImageButtonOptions};
-use plotly::layout::{Axis, AxisType, BarMode, BarNorm, GroupClick, HoverMode, Legend, Margin};
+use plotly::layout::{
+    Annotation, Axis, AxisType, BarMode, BarNorm, GroupClick, HoverMode, Legend, Margin, Shape, ShapeLayer,
+    ShapeLine, ShapeType,
+};
 use plotly::traces::scatter::GroupNorm;
 use plotly::{Bar, Configuration, Layout, Plot, Scatter};
 
 use super::histogram::{for_cell, Histogram, HOVER_MEMBERS};
 use super::table::WideTable;
+use super::timeline::{Placed, Position};
 use crate::report::options::{CellOptions, ChartKind, Scale, Unit};
 use crate::time::periods::Calendar;
 
@@ -50,6 +54,9 @@ pub struct ChartStyle {
     pub unit: Unit,
     /// File name (without extension) of the modebar's PNG download.
     pub image_name: String,
+    /// The report's notes on the timeline, placed on this chart's x axis (lines and
+    /// bands, drawn on time-based charts).
+    pub marks: Vec<Placed>,
 }
 
 /// A chart's text summary, its caption for people who cannot see it: "Stacked bar
@@ -126,6 +133,7 @@ impl Default for ChartStyle {
             scale: Scale::default(),
             unit: Unit::default(),
             image_name: "chart".into(),
+            marks: Vec::new(),
         }
     }
 }
@@ -290,9 +298,68 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         ChartKind::Percent => layout.bar_mode(BarMode::Stack).bar_norm(BarNorm::Percent),
         ChartKind::Line | ChartKind::Area => layout,
     };
+    if shows_marks(style.kind) && !style.marks.is_empty() {
+        layout = with_marks(layout, &style.marks, style.scheme);
+    }
     plot.set_layout(layout);
     plot.set_configuration(configuration(style));
     plot
+}
+
+/// Whether a chart of `kind` has a time axis to draw the report's annotations on.
+pub fn shows_marks(kind: ChartKind) -> bool {
+    !matches!(kind, ChartKind::Table | ChartKind::Stat | ChartKind::Summary | ChartKind::Histogram)
+}
+
+/// The annotations as shapes below the traces (a dashed line for a moment, a shaded band
+/// for a span, orange when it masks series), each numbered above the plot as the list
+/// beside the chart numbers it (a number never overlaps its neighbour, nor stretches the
+/// axis as a sentence would), with its whole text in the number's hover. All text
+/// escaped: annotations come from report files.
+fn with_marks(layout: Layout, marks: &[Placed], scheme: ColorScheme) -> Layout {
+    let (line, band, masked) = match scheme {
+        ColorScheme::Light => ("rgba(87,96,106,0.9)", "rgba(87,96,106,0.12)", "rgba(213,94,0,0.14)"),
+        ColorScheme::Dark => ("rgba(145,152,161,0.9)", "rgba(145,152,161,0.16)", "rgba(240,136,62,0.18)"),
+    };
+    let shapes = marks
+        .iter()
+        .map(|m| {
+            let shape = Shape::new().x_ref("x").y_ref("paper").y0(0).y1(1).layer(ShapeLayer::Below);
+            let shape = match (&m.x0, &m.x1) {
+                (Position::Date(a), Position::Date(b)) => shape.x0(a.clone()).x1(b.clone()),
+                (Position::Row(a), Position::Row(b)) => shape.x0(*a).x1(*b),
+                _ => shape,
+            };
+            match m.span {
+                true => shape
+                    .shape_type(ShapeType::Rect)
+                    .fill_color(if m.masks { masked } else { band })
+                    .line(ShapeLine::new().width(0.0)),
+                false => shape
+                    .shape_type(ShapeType::Line)
+                    .line(ShapeLine::new().color(line).width(1.5).dash(DashType::Dash)),
+            }
+        })
+        .collect();
+    let labels = marks
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let label = Annotation::new().x_ref("x").y_ref("paper");
+            match &m.x0 {
+                Position::Date(t) => label.x(t.clone()),
+                Position::Row(i) => label.x(*i),
+            }
+            .y(1)
+            .x_anchor(Anchor::Center)
+            .y_anchor(Anchor::Bottom)
+            .show_arrow(false)
+            .font(Font::new().size(11))
+            .text(format!("<b>{}</b>", i + 1))
+            .hover_text(escape_text(&format!("{}: {}", m.when, m.text)))
+        })
+        .collect();
+    layout.shapes(shapes).annotations(labels).margin(Margin::new().left(64).right(16).top(36).bottom(48))
 }
 
 /// The grid's colour on a light or dark page.
@@ -525,6 +592,39 @@ mod tests {
                     values: vec![Some(*v), None, Some(v / 2.0)],
                 })
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn annotations_are_lines_and_bands_with_inert_labels_on_time_charts_only() {
+        let t = table(&[("a", 1.0)]);
+        let mark = |span: bool, masks: bool| Placed {
+            x0: Position::Date("2026-11-01 12:00:00".into()),
+            x1: Position::Date(if span { "2026-11-02 12:00:00" } else { "2026-11-01 12:00:00" }.into()),
+            span,
+            masks,
+            text: "<img src=x onerror=alert(1)> term starts, a long sentence past the label's length".into(),
+            when: "2026-11-02".into(),
+        };
+        let style = ChartStyle { marks: vec![mark(false, false), mark(true, true)], ..ChartStyle::default() };
+        let v = json_of(&figure(&t, &style));
+        let shapes = v["layout"]["shapes"].as_array().unwrap();
+        assert_eq!(shapes[0]["type"], "line");
+        assert_eq!(shapes[0]["x0"], "2026-11-01 12:00:00");
+        assert_eq!((shapes[0]["yref"].as_str(), shapes[0]["y1"].as_i64()), (Some("paper"), Some(1)));
+        assert_eq!(shapes[1]["type"], "rect");
+        assert_eq!(shapes[1]["x1"], "2026-11-02 12:00:00");
+        assert_eq!(shapes[1]["layer"], "below");
+        let labels = v["layout"]["annotations"].as_array().unwrap();
+        assert_eq!(
+            (labels[0]["text"].as_str(), labels[1]["text"].as_str()),
+            (Some("<b>1</b>"), Some("<b>2</b>"))
+        );
+        assert!(labels[0]["hovertext"].as_str().unwrap().starts_with("2026-11-02: &lt;img"));
+        assert!(!v.to_string().contains("<img"));
+        for kind in [ChartKind::Stat, ChartKind::Summary, ChartKind::Table] {
+            let v = json_of(&figure(&t, &ChartStyle { kind, ..style.clone() }));
+            assert_eq!(v["layout"]["shapes"], Value::Null, "{kind:?}");
         }
     }
 

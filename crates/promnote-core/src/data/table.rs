@@ -78,7 +78,7 @@ impl Column {
 }
 
 /// One row per time bucket, one column per series.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct WideTable {
     /// Row labels as people say them: `2026-11-22`, `2026-W47`, `Nov 2026`, `2026`, or an
     /// instant's wall-clock time.

@@ -9,9 +9,11 @@ use jiff::tz::TimeZone;
 
 use super::plan::{CellPlan, Grid};
 use super::series::{Arrival, Series};
+use super::table::WideTable;
 use crate::report::annotations::{Annotation, Mask, When};
-use crate::time::clock::iso_time;
+use crate::time::clock::WallClock;
 use crate::time::parse::{parse_time, Edge};
+use crate::time::periods::{Calendar, DAY_MS};
 
 /// An annotation at its times.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,15 +95,105 @@ pub fn mask_arrival(arrival: &mut Arrival, marks: &[Mark], plan: &CellPlan) {
         if dropped > 0 {
             names.sort();
             names.dedup();
-            let zone = plan.zone();
             arrival.notes.push(format!(
-                "{}: {dropped} value(s) of {} left out from {} to {}, as the report's annotation says.",
+                "{}: {dropped} value(s) of {} left out ({}), as the report's annotation says.",
                 mark.text,
                 names.join(", "),
-                iso_time(mark.from_ms, zone),
-                iso_time(mark.to_ms, zone),
+                when(mark, plan.zone()),
             ));
         }
+    }
+}
+
+/// Where a mark sits on a chart's x axis: a date-axis position (`2026-11-14 00:00:00`, a
+/// wall-clock time as plotly.js reads it) or, on a category axis of weeks, months or
+/// years, a position in rows (row `i` is centred on `i`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Position {
+    /// A wall-clock time.
+    Date(String),
+    /// A place between rows.
+    Row(f64),
+}
+
+/// A mark placed on a chart: a line at `x0`, or a band from `x0` to `x1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// Start.
+    pub x0: Position,
+    /// End (`x0` for a line).
+    pub x1: Position,
+    /// Whether it is a band.
+    pub span: bool,
+    /// Whether it masks series.
+    pub masks: bool,
+    /// What it says.
+    pub text: String,
+    /// When, in words: `2026-11-14`, `2026-11-14 15:30`, `2026-02-06 to 2026-04-02`.
+    pub when: String,
+}
+
+/// The marks that fall on `table`'s rows (a span partly outside is cut to them), placed
+/// on its x axis; rows of instants and days are on a date axis, longer periods on a
+/// category axis.
+pub fn place(table: &WideTable, marks: &[Mark], zone: &TimeZone) -> Vec<Placed> {
+    let rows = &table.row_times_ms;
+    let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else { return Vec::new() };
+    // Where the chart's rows end: a period's end, or the last instant.
+    let end = match table.calendar {
+        Some(unit) => last + unit.nominal_ms(),
+        None => last,
+    };
+    let position = |t: i64| -> Position {
+        match table.calendar {
+            // A day's bar is centred on its midnight: half a day earlier is its left edge.
+            Some(Calendar::Day) => Position::Date(wall(t - DAY_MS / 2, zone)),
+            Some(unit) => {
+                let i = rows.partition_point(|start| *start <= t).saturating_sub(1);
+                let next = rows.get(i + 1).copied().unwrap_or(rows[i] + unit.nominal_ms());
+                let fraction = (t - rows[i]) as f64 / (next - rows[i]).max(1) as f64;
+                Position::Row(i as f64 - 0.5 + fraction.clamp(0.0, 1.0))
+            }
+            None => Position::Date(wall(t, zone)),
+        }
+    };
+    marks
+        .iter()
+        .filter(|m| m.to_ms >= first && m.from_ms <= end)
+        .map(|m| {
+            let (from, to) = (m.from_ms.max(first), m.to_ms.min(end));
+            Placed {
+                x0: position(from),
+                x1: position(if m.span { to } else { from }),
+                span: m.span,
+                masks: m.mask.is_some(),
+                text: m.text.clone(),
+                when: when(m, zone),
+            }
+        })
+        .collect()
+}
+
+/// `2026-11-14 15:30:00`, a date-axis position.
+fn wall(t_ms: i64, zone: &TimeZone) -> String {
+    WallClock::at(t_ms, zone).map_or_else(String::new, |c| c.date_time())
+}
+
+/// A mark's time in words, a day as its date.
+fn when(mark: &Mark, zone: &TimeZone) -> String {
+    let moment = |t: i64, end: bool| {
+        let Some(clock) = WallClock::at(t + i64::from(end), zone) else { return String::new() };
+        let day_edge = clock.time_of_day() == "00:00:00";
+        match (day_edge, end) {
+            // A span to the end of a day is written as that day.
+            (true, true) => WallClock::at(t, zone).map_or_else(String::new, |c| c.date()),
+            (true, false) => clock.date(),
+            _ => format!("{} {}", clock.date(), clock.hour_minute()),
+        }
+    };
+    match mark.span {
+        false => moment(mark.from_ms, false),
+        true => format!("{} to {}", moment(mark.from_ms, false), moment(mark.to_ms, true)),
     }
 }
 
@@ -166,8 +258,39 @@ mod tests {
         assert_eq!(arrival.range[2].points.len(), 6);
         assert_eq!(
             arrival.notes,
-            ["highmem double-counted: 3 value(s) of north {namespace=\"highmem\"} left out from 2026-11-06T00:00:00+00:00 to 2026-11-08T23:59:59.999+00:00, as the report's annotation says."]
+            ["highmem double-counted: 3 value(s) of north {namespace=\"highmem\"} left out (2026-11-06 to 2026-11-08), as the report's annotation says."]
         );
+    }
+
+    #[test]
+    fn marks_sit_on_the_rows_they_fall_on() {
+        let now_ms = 1_795_399_726_500; // 2026-11-23T02:08:46.500Z
+        let report = parse(REPORT).unwrap();
+        let marks = resolve(&report.front.annotations, now_ms, &TimeZone::UTC);
+        let nov = |d: i64| 1_793_491_200_000 + (d - 1) * 86_400_000;
+        let days = WideTable {
+            row_times_ms: (1..=22).map(nov).collect(),
+            calendar: Some(Calendar::Day),
+            ..WideTable::default()
+        };
+        let placed = place(&days, &marks, &TimeZone::UTC);
+        // A day's bar is centred on its midnight: Nov 14 starts at Nov 13 12:00.
+        assert_eq!(placed[0].x0, Position::Date("2026-11-13 12:00:00".into()));
+        assert_eq!((placed[0].span, placed[0].when.as_str()), (false, "2026-11-14"));
+        assert_eq!(placed[1].x0, Position::Date("2026-11-05 12:00:00".into()));
+        assert_eq!(placed[1].x1, Position::Date("2026-11-08 11:59:59".into()));
+        assert_eq!((placed[1].masks, placed[1].when.as_str()), (true, "2026-11-06 to 2026-11-08"));
+        // Months are categories: Nov 14 is about half way through the second row.
+        let months = WideTable {
+            row_times_ms: vec![1_790_812_800_000, nov(1)], // Oct 1, Nov 1
+            calendar: Some(Calendar::Month),
+            ..WideTable::default()
+        };
+        let Position::Row(row) = place(&months, &marks, &TimeZone::UTC)[0].x0 else { panic!() };
+        assert!((row - (0.5 + 13.0 / 30.0)).abs() < 1e-9, "{row}");
+        // Outside the rows: not drawn.
+        let later = WideTable { row_times_ms: vec![nov(20), nov(21)], ..days };
+        assert!(place(&later, &marks, &TimeZone::UTC).is_empty());
     }
 
     #[test]

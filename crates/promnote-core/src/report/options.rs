@@ -52,10 +52,13 @@ pub struct CellOptions {
     /// The smallest step (`min_step=1m`, Grafana's "min interval"): the step, and with
     /// it `$__interval` and `$__rate_interval`, is never shorter.
     pub min_step: Option<String>,
+    /// Whether the report's annotations are drawn on this cell's chart (`annotations=off`
+    /// leaves them off; a masking span still masks).
+    pub hide_annotations: bool,
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 15] = [
+pub const CELL_OPTIONS: [&str; 16] = [
     "title",
     "chart",
     "legend",
@@ -71,6 +74,7 @@ pub const CELL_OPTIONS: [&str; 15] = [
     "datasources",
     "from",
     "to",
+    "annotations",
 ];
 
 /// A chart's value axis.
@@ -215,6 +219,17 @@ impl CellOptions {
             }
             "from" => self.from = text(),
             "to" => self.to = text(),
+            "annotations" => {
+                self.hide_annotations = match value {
+                    "off" => true,
+                    "on" => false,
+                    _ => {
+                        return Err(format!(
+                            "annotations={value}: write annotations=off (or on, the default)"
+                        ))
+                    }
+                };
+            }
             _ => {
                 return Err(format!(
                     "unknown cell option `{key}`; the options are {}",
@@ -255,6 +270,7 @@ impl CellOptions {
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());
         push("to", self.to.clone());
+        push("annotations", self.hide_annotations.then(|| "off".to_owned()));
         out
     }
 

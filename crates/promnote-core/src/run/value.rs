@@ -91,12 +91,16 @@ pub struct Evaluated {
 }
 
 /// Combines what the datasources answered into the span's number; `failed` holds each
-/// failed datasource's message (a sentence that names it). A value that misses a datasource it asks is not shown
+/// failed datasource's name and message (a sentence that starts with its name). A value that misses a datasource it asks is not shown
 /// (a sum without one cluster would read as the whole), nor one without any sample
 /// (except a count, which is then 0): the reason comes back instead.
-pub fn settle(span: &ValueSpan, arrivals: &[Arrival], failed: &[String]) -> Result<Evaluated, String> {
+pub fn settle(
+    span: &ValueSpan,
+    arrivals: &[Arrival],
+    failed: &[(String, String)],
+) -> Result<Evaluated, String> {
     if !failed.is_empty() {
-        return Err(format!("{} The value needs every datasource it asks.", failed.join(" ")));
+        return Err(format!("{} The value needs every datasource it asks.", grouped(failed)));
     }
     let samples = arrivals.iter().flat_map(Arrival::series).flat_map(|s| &s.points);
     let (finite, skipped): (Vec<f64>, Vec<f64>) = samples.map(|p| p.value).partition(|v| v.is_finite());
@@ -113,6 +117,25 @@ pub fn settle(span: &ValueSpan, arrivals: &[Arrival], failed: &[String]) -> Resu
         series,
         skipped: skipped.len(),
     })
+}
+
+/// Failures said once per reason: three datasources refusing a query for the same
+/// reason read "a, b, c refused the query (…)", not the reason three times.
+fn grouped(failed: &[(String, String)]) -> String {
+    let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+    for (name, message) in failed {
+        let reason = message.strip_prefix(name.as_str()).filter(|_| !name.is_empty());
+        match reason {
+            Some(reason) => match groups.iter_mut().find(|(names, r)| !names.is_empty() && *r == reason) {
+                Some((names, _)) => names.push(name),
+                None => groups.push((vec![name], reason)),
+            },
+            None => groups.push((Vec::new(), message)),
+        }
+    }
+    let said: Vec<String> =
+        groups.into_iter().map(|(names, reason)| format!("{}{reason}", names.join(", "))).collect();
+    said.join(" ")
 }
 
 #[cfg(test)]
@@ -174,7 +197,17 @@ mod tests {
         assert_eq!(settle(&count, &[], &[]).unwrap().text, "0");
         assert!(settle(&span, &[Arrival::default()], &[]).unwrap_err().contains("matched nothing"));
         assert!(settle(&span, &[arrival(&[f64::INFINITY])], &[]).unwrap_err().contains("NaN or ±Inf"));
-        let failed = settle(&span, &both[..1], &["cluster-b did not answer.".into()]).unwrap_err();
-        assert_eq!(failed, "cluster-b did not answer. The value needs every datasource it asks.");
+        let failed = |name: &str, message: &str| (name.to_owned(), message.to_owned());
+        let e = settle(&span, &both[..1], &[failed("cluster-b", "cluster-b did not answer.")]).unwrap_err();
+        assert_eq!(e, "cluster-b did not answer. The value needs every datasource it asks.");
+        let same = [
+            failed("a", "a refused the query (bad_data): x."),
+            failed("b", "b timed out."),
+            failed("c", "c refused the query (bad_data): x."),
+        ];
+        assert_eq!(
+            settle(&span, &[], &same).unwrap_err(),
+            "a, c refused the query (bad_data): x. b timed out. The value needs every datasource it asks."
+        );
     }
 }
