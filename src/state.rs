@@ -238,11 +238,64 @@ pub struct CellState {
     pub options_error: RwSignal<Option<String>>,
     /// Whether the editor is open.
     pub editing: RwSignal<bool>,
-    /// The run.
+    /// The run (of a cell that does not repeat; a repeated one's plan, query and problems
+    /// with the cell itself).
     pub run: CellRun,
+    /// A repeated cell's runs (`repeat=`), one per value of its variable, in order.
+    pub repeats: RwSignal<Vec<Repeat>>,
+    /// Why a repeated cell draws fewer repeats than its variable has values.
+    pub repeat_note: RwSignal<Option<String>>,
+}
+
+/// One repeat of a repeated cell: the variable's value and its own run.
+#[derive(Clone, Copy)]
+pub struct Repeat {
+    /// Stable key for the view.
+    pub key: u32,
+    /// The value, kept in the report's owner like the cell's signals.
+    pub value: StoredValue<String>,
+    /// Its run.
+    pub run: CellRun,
+    /// What its run shows (`drawn`, `loading`, …), for the cell's own state.
+    pub shown: RwSignal<&'static str>,
 }
 
 impl CellState {
+    /// Whether the cell is a repeated one (`repeat=`; tracked).
+    pub fn repeating(&self) -> bool {
+        self.options.with(|o| o.repeat.is_some())
+    }
+
+    /// Whether requests of its run, or of a repeat's, are in flight (tracked).
+    pub fn running(&self) -> bool {
+        self.run.running() || self.repeats.with(|r| r.iter().any(|r| r.run.running()))
+    }
+
+    /// Aborts its runs in flight.
+    pub fn cancel(&self) {
+        self.run.cancel();
+        self.repeats.with_untracked(|r| r.iter().for_each(|r| r.run.cancel()));
+    }
+
+    /// Forgets what it found, its repeats too (another connection).
+    pub fn clear(&self) {
+        self.run.reset(Phase::Idle);
+        self.repeats.with_untracked(|r| r.iter().for_each(|r| r.run.reset(Phase::Idle)));
+        self.repeats.set(Vec::new());
+        self.repeat_note.set(None);
+    }
+
+    /// Whether its latest run has finished and what it shows is on screen (tracked): its
+    /// run's, or every repeat's.
+    pub fn settled(&self) -> bool {
+        let settled = |run: &CellRun| run.settled.get() == run.generation.get();
+        if self.repeating() {
+            !self.run.running() && self.repeats.with(|r| r.iter().all(|r| settled(&r.run)))
+        } else {
+            settled(&self.run)
+        }
+    }
+
     /// The cell as written in the report.
     pub fn to_cell(self) -> Cell {
         Cell {
@@ -432,6 +485,19 @@ impl OpenReport {
         })
     }
 
+    /// A new repeat's run, for `value`, owned by the page like the cell it belongs to.
+    pub fn repeat(&self, value: &str) -> Repeat {
+        let key = self.key();
+        self.owner.with_value(|owner| {
+            owner.with(|| Repeat {
+                key,
+                value: StoredValue::new(value.to_owned()),
+                run: CellRun::new(),
+                shown: RwSignal::new("idle"),
+            })
+        })
+    }
+
     /// A new cell.
     pub fn cell_block(&self, cell: Cell, editing: bool) -> ReportBlock {
         let key = self.key();
@@ -449,6 +515,8 @@ impl OpenReport {
                     options_error: RwSignal::new(None),
                     editing: RwSignal::new(editing),
                     run: CellRun::new(),
+                    repeats: RwSignal::new(Vec::new()),
+                    repeat_note: RwSignal::new(None),
                 })
             })
         })
@@ -684,13 +752,13 @@ impl OpenReport {
 
     /// Whether any cell is running (tracked).
     pub fn cells_running(&self) -> bool {
-        self.blocks.with(|b| b.iter().any(|b| matches!(b, ReportBlock::Cell(c) if c.run.running())))
+        self.blocks.with(|b| b.iter().any(|b| matches!(b, ReportBlock::Cell(c) if c.running())))
     }
 
     /// Clears every cell's results (a new connection must never show the old one's data).
     pub fn clear_runs(&self) {
         for c in self.cells() {
-            c.run.reset(Phase::Idle);
+            c.clear();
         }
         self.values.clear();
     }
@@ -698,7 +766,7 @@ impl OpenReport {
     /// Aborts every cell's and value's run.
     pub fn cancel_all(&self) {
         for c in self.cells() {
-            c.run.cancel();
+            c.cancel();
         }
         self.values.cancel();
     }
@@ -720,7 +788,7 @@ impl OpenReport {
         self.blocks.update(|blocks| {
             if let Some(i) = blocks.iter().position(|b| b.key() == key) {
                 if let ReportBlock::Cell(c) = blocks.remove(i) {
-                    c.run.cancel();
+                    c.cancel();
                 }
             }
         });

@@ -11,11 +11,13 @@ use leptos::prelude::*;
 use promnote_core::api::{ApiError, Datasource, Route};
 use promnote_core::data::series::Arrival;
 use promnote_core::data::timeline;
+use promnote_core::report::substitute::Bindings;
 use promnote_core::report::substitute::Query;
 use promnote_core::run::cell::{
     after_health, prepare_cell, DatasourceQuery, Outcome, Phase, PreparedCell, Start, Then,
     PARALLEL_DATASOURCES,
 };
+use promnote_core::run::repeat;
 use promnote_core::run::variables::{to_read, undetermined};
 use web_sys::AbortSignal;
 
@@ -23,7 +25,7 @@ use super::variables::{bindings, load_variables};
 use super::Connection;
 use crate::api::Transport;
 use crate::perf;
-use crate::state::{CellRun, CellState, OpenReport};
+use crate::state::{CellRun, CellState, OpenReport, Repeat};
 
 /// Runs every cell and every value in the prose of the open report. Cells and values that use a variable whose value must come
 /// from the datasources (no "All", no default) wait for its values; the others start at
@@ -37,8 +39,12 @@ pub fn run_all(conn: Connection, report: OpenReport) {
     let selections = report.vars.get_untracked();
     let waiting = undetermined(&front.variables, &selections);
     let mut deferred = Vec::new();
+    let asked = to_read(&front.variables, &selections, true);
     for cell in report.cells() {
-        if waiting.iter().any(|name| cell.uses(name)) {
+        // A repeated cell needs its variable's list (All is every listed value).
+        let repeats_over_read =
+            cell.options.with_untracked(|o| o.repeat.as_ref().is_some_and(|v| asked.contains(v)));
+        if waiting.iter().any(|name| cell.uses(name)) || repeats_over_read {
             cell.run.reset(Phase::Running);
             deferred.push(cell);
         } else {
@@ -46,7 +52,6 @@ pub fn run_all(conn: Connection, report: OpenReport) {
         }
     }
     let deferred_values = super::values::start_all(conn, report, &waiting);
-    let asked = to_read(&front.variables, &selections, true);
     if asked.is_empty() {
         return;
     }
@@ -70,10 +75,55 @@ pub fn retry(conn: Connection) {
     conn.reconnect();
 }
 
-/// Runs one cell now, aborting its previous run. Problems with the cell itself (its
+/// Runs one cell now, aborting its previous run: a repeated cell (`repeat=`) once per
+/// value of its variable, each repeat with its own run. Problems with the cell itself (its
 /// range, step, datasources) show on the cell; a datasource's failure shows beside it.
 pub fn run_cell(conn: Connection, report: OpenReport, cell: CellState) {
-    let run = cell.run;
+    let bindings = bindings(report);
+    let Some(variable) = cell.options.with_untracked(|o| o.repeat.clone()) else {
+        if cell.repeats.with_untracked(|r| !r.is_empty()) {
+            cell.clear();
+        }
+        run_into(conn, report, cell, cell.run, &bindings);
+        return;
+    };
+    cell.cancel();
+    cell.run.reset(Phase::Running);
+    let Some((values, note)) = repeat::values(&bindings, &variable) else {
+        cell.run.phase.set(Phase::Invalid(format!(
+            "This cell repeats over ${variable}, which the report does not have: fix repeat= in its options."
+        )));
+        return;
+    };
+    cell.repeat_note.set(note);
+    // Keep the runs of the values still chosen (their charts stay while they run again).
+    let before = cell.repeats.get_untracked();
+    let repeats: Vec<Repeat> = values
+        .iter()
+        .map(|value| {
+            before
+                .iter()
+                .find(|r| r.value.with_value(|v| v == value))
+                .copied()
+                .unwrap_or_else(|| report.repeat(value))
+        })
+        .collect();
+    cell.repeats.set(repeats.clone());
+    if values.is_empty() {
+        cell.run.phase.set(Phase::Invalid(format!(
+            "${variable} has no values for this range, so this repeated cell has nothing to draw."
+        )));
+        return;
+    }
+    for (repeat, value) in repeats.iter().zip(&values) {
+        run_into(conn, report, cell, repeat.run, &repeat::bindings_for(&bindings, &variable, value));
+    }
+    cell.run.phase.set(Phase::Finished);
+    cell.run.settled.set(cell.run.generation.get_untracked());
+}
+
+/// Runs `cell` into `run` with `bindings` (the report's, or a repeat's).
+fn run_into(conn: Connection, report: OpenReport, cell: CellState, run: CellRun, bindings: &Bindings) {
     run.reset(Phase::Idle);
     let Some(transport) = conn.transport() else { return };
     let datasources: Vec<Datasource> =
@@ -81,7 +131,7 @@ pub fn run_cell(conn: Connection, report: OpenReport, cell: CellState) {
     let prepared = prepare_cell(
         &cell.to_cell(),
         (&report.from.get_untracked(), &report.to.get_untracked()),
-        &bindings(report),
+        bindings,
         conn.now_ms(),
         &conn.zone.get_untracked(),
         &datasources,

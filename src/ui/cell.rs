@@ -10,20 +10,21 @@ use promnote_core::data::table::WideTable;
 use promnote_core::data::timeline;
 use promnote_core::report::format::query_letter;
 use promnote_core::report::options::{CellOptions, ChartKind, Scale, DEFAULT_TOP};
+use promnote_core::run::repeat;
 use promnote_core::time::clock::rfc3339_utc;
 
 use crate::download;
 use crate::session::cells::{retry, run_cell};
 use crate::session::Connection;
-use crate::state::{CellState, OpenReport};
+use crate::state::{CellRun, CellState, OpenReport};
 use crate::ui::cell_editor::CellEditor;
 use crate::ui::chart::{prefers_dark, Chart, FigureJson};
 use crate::ui::tables::{SummaryView, TableView};
 
 /// The cell's table, pivoted from every datasource's answer.
-fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
+fn cell_table(cell: CellState, run: CellRun) -> Memo<Option<WideTable>> {
     Memo::new(move |_| {
-        let plan = cell.run.plan.get()?;
+        let plan = run.plan.get()?;
         // The typed query names label-less series of a cell of several queries; it counts
         // from the next run, not at every keystroke.
         let now = promnote_core::report::Cell {
@@ -31,7 +32,7 @@ fn cell_table(cell: CellState) -> Memo<Option<WideTable>> {
             options: cell.options.get(),
             also: cell.also.get(),
         };
-        cell.run.arrived.with(|all| {
+        run.arrived.with(|all| {
             Some(plan.table(all.iter().flat_map(|a| &a.range), all.iter().flat_map(|a| &a.instant), &now))
         })
     })
@@ -60,15 +61,117 @@ fn style_for(
     }
 }
 
-/// One cell on the page.
+/// One cell on the page: its head, editor and query, then its run, or, for a repeated
+/// cell (`repeat=`), one run per value of its variable, each under its own title.
 #[component]
-#[expect(
-    clippy::too_many_lines,
-    reason = "a cell's view! markup: head, query, chart or table, downloads, problems"
-)]
 pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl IntoView {
     let run = cell.run;
-    let table = cell_table(cell);
+    let run_now = move || run_cell(conn, report, cell);
+    let key = cell.key;
+    let title_id = format!("cell-{key}-title");
+    let main_state = RwSignal::new("idle");
+    // A repeated cell's state sums up its repeats'.
+    let state = move || {
+        if !cell.repeating() {
+            return main_state.get();
+        }
+        let states: Vec<&'static str> = cell.repeats.with(|r| r.iter().map(|r| r.shown.get()).collect());
+        let invalid = run.phase.with(|p| p.invalid().is_some());
+        match () {
+            _ if run.running() || states.contains(&"loading") => "loading",
+            _ if invalid => "error",
+            _ if states.contains(&"drawn") => "drawn",
+            _ if states.is_empty() => run.phase.with(|p| p.state(false, false, false)),
+            _ if states.iter().all(|s| *s == "error") => "error",
+            _ => "empty",
+        }
+    };
+    let evaluated_at = move || {
+        let plan = if cell.repeating() {
+            cell.repeats.with(|r| r.first().and_then(|r| r.run.plan.get()))
+        } else {
+            run.plan.get()
+        };
+        plan.map(|p| p.evaluated_ms().to_string()).unwrap_or_default()
+    };
+    view! {
+        <section class="cell" data-testid="cell" data-state=state data-runs=move || run.generation.get().to_string()
+            data-settled=move || cell.settled().to_string() data-evaluated-at=evaluated_at>
+            <div class="cell-head">
+                <h3 data-testid="cell-title" id=title_id.clone()>{move || cell.title()}</h3>
+                <div class="cell-tools no-print">
+                    <button type="button" class="secondary" data-testid="run-cell" title="Run this cell (Ctrl+Enter in the editor)"
+                        on:click=move |_| run_now()>"Run"</button>
+                    <button type="button" class="secondary" data-testid="edit-cell" aria-pressed=move || cell.editing.get().to_string()
+                        on:click=move |_| cell.editing.update(|e| *e = !*e)>{move || if cell.editing.get() { "Close editor" } else { "Edit" }}</button>
+                    <button type="button" class="icon" data-testid="move-up" title="Move up" aria-label="Move cell up" on:click=move |_| report.shift(key, -1)><span aria-hidden="true">"↑"</span></button>
+                    <button type="button" class="icon" data-testid="move-down" title="Move down" aria-label="Move cell down" on:click=move |_| report.shift(key, 1)><span aria-hidden="true">"↓"</span></button>
+                    <button type="button" class="icon" data-testid="delete-cell" title="Delete cell" aria-label="Delete cell" on:click=move |_| report.remove(key)><span aria-hidden="true">"✕"</span></button>
+                </div>
+            </div>
+            <Show when=move || cell.editing.get()>
+                <CellEditor conn cell on_run=Callback::new(move |()| run_now()) />
+            </Show>
+            <Show when=move || !cell.editing.get()>
+                <details class="query">
+                    <summary>"Query"</summary>
+                    <pre><code>{move || cell.query.get()}</code></pre>
+                    {move || cell.also.get().into_iter().enumerate().map(|(i, q)| view! {
+                        <p class="muted query-more">{format!("Query {}{}", query_letter(i + 1), q.legend.map(|l| format!(", legend {l}")).unwrap_or_default())}</p>
+                        <pre><code>{q.query}</code></pre>
+                    }).collect_view()}
+                    <p class="muted">{move || describe(&cell.options.get(), &run.sent.get(), &typed(cell))}</p>
+                </details>
+            </Show>
+            <Show when=move || !cell.repeating() fallback=move || view! { <Repeats conn report cell /> }>
+                <RunView conn report cell run title=Signal::derive(move || cell.title()) title_id=title_id.clone()
+                    summary_id=format!("cell-{key}-summary") state_out=main_state />
+            </Show>
+        </section>
+    }
+}
+
+/// A repeated cell's runs, one per value, each titled `Title — value`.
+#[component]
+fn Repeats(conn: Connection, report: OpenReport, cell: CellState) -> impl IntoView {
+    view! {
+        {move || cell.repeat_note.get().map(|n| view! { <p class="note" data-testid="repeat-note">{n}</p> })}
+        {move || cell.run.phase.with(|p| p.invalid().map(str::to_owned)).map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+        <For each=move || cell.repeats.get() key=|r| r.key let:r>
+            {
+                let title = Signal::derive(move || repeat::title(&cell.title(), &r.value.get_value()));
+                let id = format!("cell-{}-repeat-{}", cell.key, r.key);
+                view! {
+                    <div class="repeat" data-testid="repeat" data-value=r.value.get_value() data-state=move || r.shown.get()
+                        data-settled=move || (r.run.settled.get() == r.run.generation.get()).to_string()>
+                        <h4 class="repeat-title" id=format!("{id}-title") data-testid="repeat-title">{title}</h4>
+                        <RunView conn report cell run=r.run title title_id=format!("{id}-title")
+                            summary_id=format!("{id}-summary") state_out=r.shown />
+                    </div>
+                }
+            }
+        </For>
+    }
+}
+
+/// One run of a cell (the cell's own, or a repeat's): its chart, table or last values,
+/// its downloads, and the problems of each datasource beside it.
+#[component]
+fn RunView(
+    conn: Connection,
+    report: OpenReport,
+    cell: CellState,
+    run: CellRun,
+    /// The run's title (the cell's, or `Title — value`).
+    title: Signal<String>,
+    /// The id of the element that titles it.
+    title_id: String,
+    /// The id its chart's text summary gets.
+    summary_id: String,
+    /// Where its state (`drawn`, `loading`, …) is reported to the cell.
+    state_out: RwSignal<&'static str>,
+) -> impl IntoView {
+    let table = cell_table(cell, run);
     // The reader's choice to see a chart cell as a table, without editing the cell.
     let as_table = RwSignal::new(false);
     let show_table = move || as_table.get() || cell.options.with(|o| o.chart.is_table());
@@ -98,7 +201,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
             return None;
         }
         let plan = run.plan.get_untracked()?;
-        let title = cell.title();
+        let title = title.get();
         let marks = marks.get().unwrap_or_default();
         Some(FigureJson::from(&chart::cell_figure(
             &table,
@@ -126,7 +229,6 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
             run.settled.set(g);
         }
     });
-    let run_now = move || run_cell(conn, report, cell);
     let notes = move || {
         let mut notes = run.arrived.with(|all| all.iter().flat_map(|a| a.notes.clone()).collect::<Vec<_>>());
         let (folded, hidden) = table.with(|t| t.as_ref().map_or((0, 0), |t| (t.folded, t.hidden)));
@@ -146,9 +248,6 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
         }
         notes
     };
-    let key = cell.key;
-    let title_id = format!("cell-{key}-title");
-    let summary_id = format!("cell-{key}-summary");
     let chart_summary = move || {
         let options = cell.options.get();
         let drawn = figure_json.with(Option::is_some);
@@ -166,37 +265,9 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
             })
             .unwrap_or_default()
     };
+    Effect::new(move |_| state_out.set(state()));
     view! {
-        <section class="cell" data-testid="cell" data-state=state data-runs=move || run.generation.get().to_string()
-            data-settled=move || (run.settled.get() == run.generation.get()).to_string()
-            data-evaluated-at=move || run.plan.with(|p| p.as_ref().map(|p| p.evaluated_ms().to_string()).unwrap_or_default())>
-            <div class="cell-head">
-                <h3 data-testid="cell-title" id=title_id.clone()>{move || cell.title()}</h3>
-                <div class="cell-tools no-print">
-                    <button type="button" class="secondary" data-testid="run-cell" title="Run this cell (Ctrl+Enter in the editor)"
-                        on:click=move |_| run_now()>"Run"</button>
-                    <button type="button" class="secondary" data-testid="edit-cell" aria-pressed=move || cell.editing.get().to_string()
-                        on:click=move |_| cell.editing.update(|e| *e = !*e)>{move || if cell.editing.get() { "Close editor" } else { "Edit" }}</button>
-                    <button type="button" class="icon" data-testid="move-up" title="Move up" aria-label="Move cell up" on:click=move |_| report.shift(key, -1)><span aria-hidden="true">"↑"</span></button>
-                    <button type="button" class="icon" data-testid="move-down" title="Move down" aria-label="Move cell down" on:click=move |_| report.shift(key, 1)><span aria-hidden="true">"↓"</span></button>
-                    <button type="button" class="icon" data-testid="delete-cell" title="Delete cell" aria-label="Delete cell" on:click=move |_| report.remove(key)><span aria-hidden="true">"✕"</span></button>
-                </div>
-            </div>
-            <Show when=move || cell.editing.get()>
-                <CellEditor conn cell on_run=Callback::new(move |()| run_now()) />
-            </Show>
-            <Show when=move || !cell.editing.get()>
-                <details class="query">
-                    <summary>"Query"</summary>
-                    <pre><code>{move || cell.query.get()}</code></pre>
-                    {move || cell.also.get().into_iter().enumerate().map(|(i, q)| view! {
-                        <p class="muted query-more">{format!("Query {}{}", query_letter(i + 1), q.legend.map(|l| format!(", legend {l}")).unwrap_or_default())}</p>
-                        <pre><code>{q.query}</code></pre>
-                    }).collect_view()}
-                    <p class="muted">{move || describe(&cell.options.get(), &run.sent.get(), &typed(cell))}</p>
-                </details>
-            </Show>
-            <div class="cell-body">
+            <div class="cell-body run-body" data-testid="run">
                 <div class="chart-area">
                     <Show when=move || !show_table()>
                         // A labelled figure: the cell's title names it, the caption sums it
@@ -222,10 +293,10 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                         }}
                     </Show>
                     <Show when=move || show_table() && has_rows() && !summarised()>
-                        <TableView table=table.into() options=cell.options.into() caption=Signal::derive(move || cell.title()) />
+                        <TableView table=table.into() options=cell.options.into() caption=title />
                     </Show>
                     <Show when=move || summarised() && has_rows()>
-                        <SummaryView table=table.into() options=cell.options.into() caption=Signal::derive(move || cell.title()) />
+                        <SummaryView table=table.into() options=cell.options.into() caption=title />
                     </Show>
                     {move || match state() {
                         "idle" => Some(view! { <p class="placeholder">"Connect to Grafana, or try the demo data, to run this cell."</p> }.into_any()),
@@ -254,7 +325,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                             // The modebar's camera and zoom reset, for the keyboard.
                             <Show when=move || !show_table() && drawn.with(Option::is_some)>
                                 <button type="button" class="secondary" data-testid="download-png" on:click=move |ev| {
-                                    let name = chart::file_name(&cell.title());
+                                    let name = chart::file_name(&title.get_untracked());
                                     if let Some(chart) = chart_of(&ev) {
                                         if let Err(e) = crate::ui::chart::download_png(&chart, &name) {
                                             draw_error.set(Some(e));
@@ -269,7 +340,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                             </Show>
                             <button type="button" class="secondary" data-testid="download-csv" on:click=move |_| {
                                 let (Some(t), Some(p)) = (table.get_untracked(), run.plan.get_untracked()) else { return };
-                                let name = format!("{}.csv", chart::file_name(&cell.title()));
+                                let name = format!("{}.csv", chart::file_name(&title.get_untracked()));
                                 if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::shown(&t, &cell.options.get_untracked(), p.zone())) {
                                     draw_error.set(Some(e));
                                 }
@@ -280,7 +351,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                             }}</button>
                             <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
                                 let Some(p) = run.plan.get_untracked() else { return };
-                                let name = format!("{}-tidy.csv", chart::file_name(&cell.title()));
+                                let name = format!("{}-tidy.csv", chart::file_name(&title.get_untracked()));
                                 let text = run.arrived.with_untracked(|all| csv::tidy(all, p.periods(), p.zone()));
                                 if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &text) {
                                     draw_error.set(Some(e));
@@ -306,7 +377,6 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                     </For>
                 </aside>
             </div>
-        </section>
     }
 }
 
@@ -314,7 +384,7 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
 fn chart_of(ev: &leptos::ev::MouseEvent) -> Option<web_sys::HtmlElement> {
     use wasm_bindgen::JsCast;
     let button: web_sys::Element = ev.target()?.dyn_into().ok()?;
-    let cell = button.closest("section.cell").ok()??;
+    let cell = button.closest(".run-body").ok()??;
     cell.query_selector("[data-testid=chart]").ok()??.dyn_into().ok()
 }
 

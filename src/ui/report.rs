@@ -17,7 +17,7 @@ use crate::download;
 use crate::perf;
 use crate::session::cells::run_all;
 use crate::session::Connection;
-use crate::state::{OpenReport, ReportBlock};
+use crate::state::{CellState, OpenReport, ReportBlock};
 use crate::ui::cell::CellView;
 use crate::ui::prose::Prose;
 use crate::ui::variables::Variables;
@@ -63,8 +63,7 @@ pub fn ReportView(
                 .filter_map(|b| if let ReportBlock::Cell(c) = b { Some(*c) } else { None })
                 .collect::<Vec<_>>()
         });
-        let settled =
-            cells.iter().all(|c| c.run.settled.get() == c.run.generation.get()) && !report.values.loading();
+        let settled = cells.iter().all(CellState::settled) && !report.values.loading();
         if settled {
             marked.set_value(run);
             perf::mark("promnote:drawn");
@@ -147,8 +146,8 @@ pub fn ReportView(
                 }>"Download .md"</button>
                 <button type="button" class="secondary" data-testid="download-report-csv" on:click=move |_| {
                     let zone = conn.zone.get_untracked();
-                    let cells: Vec<(String, Vec<Arrival>, Option<CellPlan>)> = report.cells().iter().map(|c| (c.title(), c.run.arrived.get_untracked(), c.run.plan.get_untracked())).collect();
-                    let parts: Vec<csv::ReportCell<'_>> = cells.iter().map(|(title, arrived, plan)| (title.as_str(), arrived.as_slice(), plan.as_ref().and_then(CellPlan::periods))).collect();
+                    let cells = report_cells(report);
+                    let parts: Vec<csv::ReportCell<'_>> = cells.iter().map(|(title, arrived, plan, repeat)| (title.as_str(), arrived.as_slice(), plan.as_ref().and_then(CellPlan::periods), repeat.as_deref())).collect();
                     let name = format!("{}.csv", file_name(&report.front.get_untracked().title));
                     if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::report_tidy(&parts, &zone)) {
                         report_error.set(Some(e));
@@ -181,6 +180,31 @@ pub fn ReportView(
             </div>
         </article>
     }
+}
+
+/// A cell's (or a repeat's) title, answers, plan and repeat value.
+type CellAnswers = (String, Vec<Arrival>, Option<CellPlan>, Option<String>);
+
+/// Every cell's (or repeat's) answers, for the Report CSV.
+fn report_cells(report: OpenReport) -> Vec<CellAnswers> {
+    let mut cells = Vec::new();
+    for c in report.cells() {
+        let repeats = c.repeats.get_untracked();
+        if c.options.with_untracked(|o| o.repeat.is_some()) {
+            for r in repeats {
+                let value = r.value.get_value();
+                cells.push((
+                    c.title(),
+                    r.run.arrived.get_untracked(),
+                    r.run.plan.get_untracked(),
+                    Some(value),
+                ));
+            }
+        } else {
+            cells.push((c.title(), c.run.arrived.get_untracked(), c.run.plan.get_untracked(), None));
+        }
+    }
+    cells
 }
 
 /// A prose block, shown rendered or, while editing, as its Markdown.

@@ -204,7 +204,9 @@ pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit
     check_range(range, &zone, session.now_ms)?;
     let conn = connect(session)?;
     let window = var_rules::window(range, session.now_ms, &zone);
-    let (_, bindings) = session.selections(&conn, &report, &given, false, window);
+    // A repeated cell is drawn for every listed value of its variable: read them.
+    let repeats = cells.iter().any(|c| c.options.repeat.is_some());
+    let (_, bindings) = session.selections(&conn, &report, &given, repeats, window);
     let progress = Progress::new(&report.front.title, quiet);
     let scope = Scope { range, bindings: &bindings, zone: &zone, annotations: &report.front.annotations };
     let runs = session.run_cells(&conn, &cells, &scope, &progress);
@@ -225,7 +227,20 @@ pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit
                 );
             }
         }
-        None if args.cell.is_some() || args.format == Format::CsvWide => {
+        None if runs.is_empty() => {
+            return Err(Fail::input(
+                "nothing to write: the cell repeats over a variable that has no values for this range",
+            ));
+        }
+        // A repeated cell is one table per value: one file each, or the report's layouts.
+        None if args.format == Format::CsvWide && runs.len() > 1 => {
+            return Err(Fail::input(format!(
+                "{} repeats over a variable ({} values): csv-wide is one table per repeat. Write one file per repeat with --out DIR, or pick one value with --var",
+                runs[0].cell.title(),
+                runs.len()
+            )));
+        }
+        None if (args.cell.is_some() && runs.len() == 1) || args.format == Format::CsvWide => {
             emit(|out| output::cell(out, &runs[0], args.format, &zone))?;
         }
         None if args.format == Format::Json => {

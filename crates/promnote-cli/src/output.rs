@@ -51,8 +51,14 @@ pub fn cell<W: fmt::Write>(out: &mut W, run: &CellRun, format: Format, zone: &Ti
 
 /// The whole report's tidy CSV, with a `cell` column (the page's "Report CSV").
 pub fn report_csv<W: fmt::Write>(out: &mut W, runs: &[CellRun], zone: &TimeZone) -> fmt::Result {
-    let parts: Vec<csv::ReportCell<'_>> =
-        runs.iter().map(|r| (r.title.as_str(), r.arrivals.as_slice(), periods(r))).collect();
+    // A repeat's cell column is the cell's own title; its value goes in `repeat`.
+    let parts: Vec<csv::ReportCell<'_>> = runs
+        .iter()
+        .map(|r| {
+            let title = if r.repeat.is_some() { r.cell.title() } else { r.title.as_str() };
+            (title, r.arrivals.as_slice(), periods(r), r.repeat.as_deref())
+        })
+        .collect();
     csv::write_report_tidy(out, &parts, zone)
 }
 
@@ -163,6 +169,7 @@ fn cell_json(run: &CellRun, zone: &TimeZone) -> Value {
         run.failures.iter().map(|(ds, _, message)| json!({ "datasource": ds, "error": message })).collect();
     json!({
         "title": run.title,
+        "repeat": run.repeat,
         "query": prepared.queries.first().map(Query::text),
         "queries": prepared.queries.iter().map(Query::text).collect::<Vec<_>>(),
         "evaluated_at": iso_time(prepared.plan.evaluated_ms(), zone),

@@ -24,6 +24,7 @@ use promnote_core::run::cell::{
     after_health, prepare_cell, DatasourceQuery, Outcome, PreparedCell, Start, Then,
 };
 use promnote_core::run::connect::{self, Datasources, Health, Listing};
+use promnote_core::run::repeat;
 use promnote_core::run::value::{self, Evaluated, PreparedValue};
 use promnote_core::run::variables as var_rules;
 use promnote_core::run::{Machine, Next};
@@ -87,8 +88,10 @@ pub struct ValueRun {
 
 /// One cell's run.
 pub struct CellRun {
-    /// The cell's title ([`Cell::title`]).
+    /// The cell's title ([`Cell::title`]); a repeat's is `Title — value`.
     pub title: String,
+    /// The value of the repeat's variable, when the cell repeats (`repeat=`).
+    pub repeat: Option<String>,
     /// The cell as run.
     pub cell: Cell,
     /// Its plan and query, or why it could not run.
@@ -270,42 +273,66 @@ impl Session {
     ) -> Vec<CellRun> {
         let Scope { range, bindings, zone, annotations } = *scope;
         let marks = timeline::resolve(annotations, self.now_ms, zone);
-        let prepared: Vec<Result<PreparedCell, String>> = cells
-            .iter()
-            .map(|cell| prepare_cell(cell, range, bindings, self.now_ms, zone, &conn.datasources.prometheus))
-            .collect();
-        // One job per cell and datasource it asks: (cell, datasource index, its plan).
-        let jobs: Vec<(usize, usize, &PreparedCell)> = prepared
+        // A repeated cell is one run per value of its variable, each titled with it.
+        let mut runs: Vec<CellRun> = Vec::new();
+        for cell in cells {
+            let run = |title: String, repeat: Option<String>, bindings: &Bindings| CellRun {
+                title,
+                repeat,
+                cell: cell.clone(),
+                prepared: prepare_cell(
+                    cell,
+                    range,
+                    bindings,
+                    self.now_ms,
+                    zone,
+                    &conn.datasources.prometheus,
+                ),
+                arrivals: Vec::new(),
+                failures: Vec::new(),
+            };
+            let repeats =
+                cell.options.repeat.as_deref().and_then(|v| Some((v, repeat::values(bindings, v)?)));
+            match repeats {
+                Some((variable, (values, note))) => {
+                    if let Some(note) = note {
+                        eprintln!("promnote: {}: {note}", cell.title());
+                    }
+                    if values.is_empty() {
+                        eprintln!(
+                            "promnote: {}: ${variable} has no values, so the cell is not drawn",
+                            cell.title()
+                        );
+                    }
+                    for value in values {
+                        let bound = repeat::bindings_for(bindings, variable, &value);
+                        runs.push(run(repeat::title(cell.title(), &value), Some(value), &bound));
+                    }
+                }
+                None => runs.push(run(cell.title().to_owned(), None, bindings)),
+            }
+        }
+        // One job per run and datasource it asks: (run, datasource index).
+        let jobs: Vec<(usize, usize)> = runs
             .iter()
             .enumerate()
-            .filter_map(|(c, p)| p.as_ref().ok().map(|p| (c, p)))
+            .filter_map(|(c, r)| r.prepared.as_ref().ok().map(|p| (c, p)))
             .flat_map(|(c, p)| {
                 p.datasources.iter().filter_map(move |ds| {
                     let index = conn.datasources.prometheus.iter().position(|d| d.uid == ds.uid)?;
-                    Some((c, index, p))
+                    Some((c, index))
                 })
             })
             .collect();
         progress.start(jobs.len());
-        let outcomes = self.parallel(&jobs, |&(_, d, cell)| {
+        let outcomes = self.parallel(&jobs, |&(c, d)| {
+            let Ok(cell) = &runs[c].prepared else { return Outcome::QueryViaDsQuery };
             let outcome =
                 self.query(&conn.datasources.prometheus[d], &conn.health[d], &cell.queries, &cell.plan);
             progress.answered(self.transport.received());
             outcome
         });
         progress.finish();
-        let jobs: Vec<(usize, usize)> = jobs.iter().map(|&(c, d, _)| (c, d)).collect();
-        let mut runs: Vec<CellRun> = cells
-            .iter()
-            .zip(prepared)
-            .map(|(cell, prepared)| CellRun {
-                title: cell.title().to_owned(),
-                cell: cell.clone(),
-                prepared,
-                arrivals: Vec::new(),
-                failures: Vec::new(),
-            })
-            .collect();
         for (&(c, d), outcome) in jobs.iter().zip(outcomes) {
             let name = conn.datasources.prometheus[d].name.clone();
             match outcome {

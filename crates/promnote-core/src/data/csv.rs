@@ -65,12 +65,18 @@ pub fn write_tidy<W: fmt::Write>(
     periods: Option<&PeriodPlan>,
     zone: &TimeZone,
 ) -> fmt::Result {
-    let cell = TidyCell { title: None, periods, series: arrivals.iter().flat_map(Arrival::series).collect() };
+    let cell = TidyCell {
+        title: None,
+        repeat: None,
+        periods,
+        series: arrivals.iter().flat_map(Arrival::series).collect(),
+    };
     tidy_rows(out, vec![cell], zone)
 }
 
-/// One cell of a report's tidy CSV: its title, answers and calendar periods (if any).
-pub type ReportCell<'a> = (&'a str, &'a [Arrival], Option<&'a PeriodPlan>);
+/// One cell of a report's tidy CSV: its title, answers, calendar periods (if any), and
+/// for a repeat (`repeat=`), its variable's value.
+pub type ReportCell<'a> = (&'a str, &'a [Arrival], Option<&'a PeriodPlan>, Option<&'a str>);
 
 /// The tidy layout of a whole report: a first `cell` column names each sample's cell
 /// (its title), then as [`tidy`], with the label columns of every cell.
@@ -88,8 +94,9 @@ pub fn write_report_tidy<W: fmt::Write>(
 ) -> fmt::Result {
     let cells = cells
         .iter()
-        .map(|(title, arrivals, periods)| TidyCell {
+        .map(|(title, arrivals, periods, repeat)| TidyCell {
             title: Some(*title),
+            repeat: *repeat,
             periods: *periods,
             series: arrivals.iter().flat_map(Arrival::series).collect(),
         })
@@ -99,6 +106,7 @@ pub fn write_report_tidy<W: fmt::Write>(
 
 struct TidyCell<'a> {
     title: Option<&'a str>,
+    repeat: Option<&'a str>,
     periods: Option<&'a PeriodPlan>,
     series: Vec<&'a Series>,
 }
@@ -120,12 +128,15 @@ fn tidy_rows<W: fmt::Write>(out: &mut W, mut cells: Vec<TidyCell<'_>>, zone: &Ti
         .flat_map(|cell| cell.series.iter().flat_map(|s| s.labels.keys().map(String::as_str)))
         .collect();
     let with_cell = cells.iter().any(|cell| cell.title.is_some());
+    // A report with repeated cells says which value each sample's repeat is for.
+    let with_repeat = cells.iter().any(|cell| cell.repeat.is_some());
     let with_period = cells.iter().any(|cell| cell.periods.is_some());
     // A cell of several queries says which query each sample answers (A, B, …).
     let with_query = cells.iter().any(|cell| cell.series.iter().any(|s| s.query > 0));
     let header = with_cell
         .then_some("cell".to_owned())
         .into_iter()
+        .chain(with_repeat.then(|| "repeat".to_owned()))
         .chain(["time".to_owned()])
         .chain(with_period.then(|| "period".to_owned()))
         .chain(["datasource".to_owned()])
@@ -135,6 +146,7 @@ fn tidy_rows<W: fmt::Write>(out: &mut W, mut cells: Vec<TidyCell<'_>>, zone: &Ti
     push_row(out, header.map(|name| text_field(&name)))?;
     for cell in &cells {
         let title = cell.title.map(text_field);
+        let repeat = with_repeat.then(|| text_field(cell.repeat.unwrap_or_default()));
         let starts = cell.periods.map(PeriodPlan::starts_ms);
         let keys = cell.periods.map(PeriodPlan::keys);
         for s in &cell.series {
@@ -155,6 +167,10 @@ fn tidy_rows<W: fmt::Write>(out: &mut W, mut cells: Vec<TidyCell<'_>>, zone: &Ti
                     out.write_str(title)?;
                     out.write_char(',')?;
                 }
+                if let Some(repeat) = &repeat {
+                    out.write_str(repeat)?;
+                    out.write_char(',')?;
+                }
                 let bucket = cell.periods.and_then(|plan| plan.bucket_of(p.t_ms));
                 match (bucket, &starts, &keys) {
                     (Some(i), Some(starts), Some(keys)) => {
@@ -172,10 +188,10 @@ fn tidy_rows<W: fmt::Write>(out: &mut W, mut cells: Vec<TidyCell<'_>>, zone: &Ti
 
 /// The columns the tidy layout writes itself: a label of the same name is written as
 /// `label_<name>`.
-pub const TIDY_COLUMNS: [&str; 5] = ["cell", "time", "datasource", "query", "value"];
+pub const TIDY_COLUMNS: [&str; 6] = ["cell", "repeat", "time", "datasource", "query", "value"];
 
 /// The tidy layout's own columns when it writes calendar periods.
-const TIDY_WITH_PERIOD: [&str; 6] = ["cell", "time", "period", "datasource", "query", "value"];
+const TIDY_WITH_PERIOD: [&str; 7] = ["cell", "repeat", "time", "period", "datasource", "query", "value"];
 
 /// The header of each label's column: its name, or, where that is one of the layout's
 /// `own` columns (or taken by another label), its name prefixed with `label_` until it is
@@ -535,10 +551,22 @@ mod tests {
             Arrival { range: vec![a], ..Arrival::default() },
             Arrival { range: vec![b], ..Arrival::default() },
         );
-        let text = report_tidy(&[("Users", &[a][..], None), ("=Ports", &[b][..], None)], &TimeZone::UTC);
+        let text = report_tidy(
+            &[("Users", &[a.clone()][..], None, None), ("=Ports", &[b][..], None, None)],
+            &TimeZone::UTC,
+        );
         assert_eq!(
             text,
             "cell,time,datasource,namespace,portnum,value\r\nUsers,1970-01-01T00:00:00+00:00,north,prod,,1.5\r\n'=Ports,1970-01-01T00:00:00+00:00,north,,3,1.5\r\n"
+        );
+        // A repeated cell says each repeat's value.
+        let text = report_tidy(
+            &[("Users", &[a.clone()][..], None, Some("prod")), ("Users", &[a][..], None, Some("=x"))],
+            &TimeZone::UTC,
+        );
+        assert_eq!(
+            text,
+            "cell,repeat,time,datasource,namespace,value\r\nUsers,prod,1970-01-01T00:00:00+00:00,north,prod,1.5\r\nUsers,'=x,1970-01-01T00:00:00+00:00,north,prod,1.5\r\n"
         );
     }
 

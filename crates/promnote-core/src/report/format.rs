@@ -178,6 +178,7 @@ pub fn parse(source: &str) -> Result<Report, ParseError> {
                 } else {
                     let info = info.trim_start().strip_prefix("promql").unwrap_or_default();
                     let options = CellOptions::parse(info).map_err(|m| error(line, m))?;
+                    check_repeat(&options, &front).map_err(|m| error(line, m))?;
                     push_prose(&mut blocks, &body[prose_start..start]);
                     blocks.push(Block::Cell(Cell { query, options, also: Vec::new() }));
                 }
@@ -196,6 +197,21 @@ pub fn parse(source: &str) -> Result<Report, ParseError> {
     }
     push_prose(&mut blocks, &body[prose_start..]);
     Ok(Report { front, blocks })
+}
+
+/// A `repeat=` names a variable of the report that can hold several values.
+fn check_repeat(options: &CellOptions, front: &FrontMatter) -> Result<(), String> {
+    let Some(name) = &options.repeat else { return Ok(()) };
+    match front.variables.iter().find(|v| v.name == *name) {
+        None => Err(format!(
+            "repeat={name}: the report has no variable ${name}; its variables are: {}",
+            front.variables.iter().map(|v| format!("${}", v.name)).collect::<Vec<_>>().join(", ")
+        )),
+        Some(v) if !v.multi && !v.include_all => Err(format!(
+            "repeat={name}: ${name} holds one value at a time, so there is nothing to repeat; give it multi: true or all: true"
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// The values in these prose texts, once each, in order ([`Report::values`]).
@@ -585,6 +601,8 @@ variables:
             ("```promql\n\n```\n".into(), 1, "no query"),
             ("---\nformat: 1\n---\n\nOne.\n\nTwo `{promql unit=x} up` and `{promql} up`.\n".into(), 7, "unknown unit `x`"),
             ("Text\n\n- item `{promql aggregate=median} up`\n".into(), 3, "sum, max, min, mean, count"),
+            (cell("repeat=hub"), 7, "no variable $hub"),
+            ("---\nformat: 1\nvariables:\n  - name: hub\n    values: [a, b]\n---\n\n```promql repeat=hub\nup\n```\n".into(), 8, "holds one value at a time"),
         ];
         for (text, line, needle) in cases {
             let e = parse(&text).unwrap_err();

@@ -55,10 +55,13 @@ pub struct CellOptions {
     /// Whether the report's annotations are drawn on this cell's chart (`annotations=off`
     /// leaves them off; a masking span still masks).
     pub hide_annotations: bool,
+    /// The variable (its name, without `$`) the cell is drawn once per selected value of
+    /// (`repeat=hub`), with `$hub` bound to that value alone.
+    pub repeat: Option<String>,
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 16] = [
+pub const CELL_OPTIONS: [&str; 17] = [
     "title",
     "chart",
     "legend",
@@ -74,6 +77,7 @@ pub const CELL_OPTIONS: [&str; 16] = [
     "datasources",
     "from",
     "to",
+    "repeat",
     "annotations",
 ];
 
@@ -219,6 +223,14 @@ impl CellOptions {
             }
             "from" => self.from = text(),
             "to" => self.to = text(),
+            "repeat" => {
+                let name = value.trim_start_matches('$');
+                let name = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')).unwrap_or(name);
+                if !name.is_empty() && !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(format!("repeat={value}: name a variable of the report, e.g. repeat=hub"));
+                }
+                self.repeat = (!name.is_empty()).then(|| name.to_owned());
+            }
             "annotations" => {
                 self.hide_annotations = match value {
                     "off" => true,
@@ -270,6 +282,7 @@ impl CellOptions {
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());
         push("to", self.to.clone());
+        push("repeat", self.repeat.clone());
         push("annotations", self.hide_annotations.then(|| "off".to_owned()));
         out
     }

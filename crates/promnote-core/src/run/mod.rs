@@ -10,12 +10,14 @@
 //! - [`connect`]: the datasource list, which datasources a connection queries, their
 //!   health checks and routes;
 //! - [`cell`]: a cell prepared, its queries on one datasource, and what they come to;
+//! - [`repeat`]: one cell per value of a variable (`repeat=`): its values and bindings;
 //! - [`value`]: a value in prose prepared, asked at the range's end, and combined;
 //! - [`variables`]: variables' starting choices, load order, values and bindings.
 
 pub mod cell;
 pub mod connect;
 pub mod machine;
+pub mod repeat;
 pub mod value;
 pub mod variables;
 

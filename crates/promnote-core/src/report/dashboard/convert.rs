@@ -56,6 +56,12 @@ struct Converter<'a> {
     dropped: Vec<Dropped>,
     panels: usize,
     titles: BTreeSet<String>,
+    /// The variables a cell can repeat over (several values, or All).
+    repeatable: BTreeSet<String>,
+    /// Every variable the report has.
+    converted: BTreeSet<String>,
+    /// The variable the row being converted repeats over, if it does.
+    row_repeat: Option<String>,
 }
 
 impl<'a> Converter<'a> {
@@ -86,6 +92,9 @@ impl<'a> Converter<'a> {
             dropped: Vec::new(),
             panels: 0,
             titles: BTreeSet::new(),
+            repeatable: BTreeSet::new(),
+            converted: BTreeSet::new(),
+            row_repeat: None,
         }
     }
 
@@ -123,6 +132,9 @@ impl<'a> Converter<'a> {
             self.drop(None, format!("the refresh every {refresh}: press Run all (or re-run the snapshot) to update the report"));
         }
         front.variables = variables(self.dashboard, &mut self.dropped);
+        self.repeatable =
+            front.variables.iter().filter(|v| v.multi || v.include_all).map(|v| v.name.clone()).collect();
+        self.converted = front.variables.iter().map(|v| v.name.clone()).collect();
         if self.dashboard.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty()) {
             self.drop(None, "the dashboard's links");
         }
@@ -203,11 +215,12 @@ impl<'a> Converter<'a> {
                 let title = text(panel, "title").map(one_line).unwrap_or_else(|| "Row".into());
                 self.blocks.push(Block::Prose(format!("## {}", escape_markdown(&title))));
                 if depth == 0 {
-                    if text(panel, "repeat").is_some() {
-                        self.drop(Some(&title), "the row's repeat for each value of a variable: its panels appear once, for every value chosen");
-                    }
+                    // A repeated row: each of its panels repeats over the row's variable.
+                    self.row_repeat = text(panel, "repeat").map(str::to_owned);
                     let inner: Vec<&Map<String, Value>> = objects(panel, "panels").collect();
-                    self.panel_list(inner, depth + 1)?;
+                    let converted = self.panel_list(inner, depth + 1);
+                    self.row_repeat = None;
+                    converted?;
                 }
                 continue;
             }
@@ -225,13 +238,12 @@ impl<'a> Converter<'a> {
             if let (Some(title), true) = (&title, shown) {
                 self.blocks.push(Block::Prose(format!("## {}", escape_markdown(title))));
             }
-            if text(row, "repeat").is_some() {
-                self.drop(title.as_deref(), "the row's repeat for each value of a variable: its panels appear once, for every value chosen");
-            }
+            self.row_repeat = text(row, "repeat").map(str::to_owned);
             let panels: Vec<&Map<String, Value>> = objects(row, "panels").collect();
             for panel in panels {
                 self.panel(panel)?;
             }
+            self.row_repeat = None;
         }
         Ok(())
     }
@@ -310,9 +322,7 @@ impl<'a> Converter<'a> {
                 notes.push(what.to_owned());
             }
         }
-        if let Some(var) = text(panel, "repeat") {
-            notes.push(format!("the repeat for each value of ${var}: one cell shows every value chosen"));
-        }
+        let repeat = self.repeat_of(panel, &mut notes);
         for note in &notes {
             self.drop(Some(&title), note.clone());
         }
@@ -325,6 +335,7 @@ impl<'a> Converter<'a> {
             return Ok(());
         };
         options.legend = first.legend.clone();
+        options.repeat = repeat;
         if !notes.is_empty() {
             self.blocks.push(Block::Prose(note_text(&title, &notes)));
         }
@@ -334,6 +345,20 @@ impl<'a> Converter<'a> {
 
     /// The panel itself, or a library panel's model from the export's `__elements`; `None`
     /// (said beside it) when that model lives only in Grafana.
+    /// Grafana's repeat (the panel's own, or its row's) as `repeat=`: over a variable of
+    /// one value it is the panel itself; over one promnote does not have (a datasource
+    /// variable), one cell shows every value, which `notes` says.
+    fn repeat_of(&self, panel: &Map<String, Value>, notes: &mut Vec<String>) -> Option<String> {
+        let var = text(panel, "repeat").map(str::to_owned).or_else(|| self.row_repeat.clone())?;
+        if self.repeatable.contains(&var) {
+            return Some(var);
+        }
+        if !self.converted.contains(&var) {
+            notes.push(format!("the repeat for each value of ${var}: one cell shows every value"));
+        }
+        None
+    }
+
     fn resolve_library<'p>(&mut self, panel: &'p Map<String, Value>) -> Option<&'p Map<String, Value>>
     where
         'a: 'p,

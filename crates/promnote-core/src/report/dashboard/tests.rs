@@ -469,3 +469,38 @@ fn hostile_dashboards_are_clear_errors_or_inert_text() {
     assert!(shown.contains(script), "{shown}");
     assert!(c.dropped.iter().any(|d| d.what.contains("HTML")));
 }
+
+#[test]
+fn repeated_panels_and_rows_become_repeated_cells() {
+    let var = |name: &str, multi: bool| json!({ "name": name, "type": "query", "query": "label_values(up, job)", "multi": multi, "includeAll": false });
+    let panel = |title: &str, repeat: Option<&str>| {
+        let mut p = timeseries(title, &json!({}), "short");
+        if let Some(r) = repeat {
+            p["repeat"] = json!(r);
+        }
+        p
+    };
+    let d = json!({ "title": "T",
+        "templating": { "list": [var("job", true), var("one", false),
+            { "name": "ds", "type": "datasource", "query": "prometheus" }] },
+        "panels": [
+            panel("per job", Some("job")),
+            panel("single", Some("one")),
+            panel("per ds", Some("ds")),
+            { "type": "row", "title": "Jobs", "repeat": "job", "gridPos": { "y": 10, "x": 0 },
+              "panels": [panel("in row", None)] },
+        ] });
+    let c = convert_value(&d);
+    let repeats: Vec<(&str, Option<&str>)> =
+        cells(&c).iter().map(|cell| (cell.title(), cell.options.repeat.as_deref())).collect();
+    // (Panels without a grid position come after the row that has one.)
+    assert_eq!(
+        repeats,
+        [("in row", Some("job")), ("per job", Some("job")), ("single", None), ("per ds", None)]
+    );
+    let dropped: Vec<&str> = c.dropped.iter().map(|d| d.what.as_str()).collect();
+    assert!(dropped.iter().any(|d| d.contains("the repeat for each value of $ds")), "{dropped:?}");
+    assert!(!dropped.iter().any(|d| d.contains("$job") || d.contains("$one")), "{dropped:?}");
+    // The report reads back: each repeat names a variable of several values.
+    assert_eq!(crate::report::format::parse(&c.report.to_markdown()).unwrap(), c.report);
+}
