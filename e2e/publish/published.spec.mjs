@@ -37,7 +37,7 @@ test('no server of the stack is running', async () => {
 });
 
 test('every built-in report has a snapshot and a PDF of one page or more', () => {
-  expect(INDEX.snapshots.map((s) => s.id).sort()).toEqual([...BUILT_IN_REPORTS].sort());
+  expect(INDEX.snapshots.filter((s) => !s.each).map((s) => s.id).sort()).toEqual([...BUILT_IN_REPORTS].sort());
   for (const { file } of INDEX.snapshots) {
     const pdf = readFileSync(join(PUBLISHED_DIR, 'snapshots', file.replace(/\.json$/, '.pdf')));
     expect(pdf.subarray(0, 5).toString(), file).toBe('%PDF-');
@@ -77,6 +77,36 @@ for (const { id } of INDEX.snapshots) {
     await page.screenshot({ path: `target/e2e-results/publish/${id}.png`, fullPage: true });
   });
 }
+
+test('hub activity per hub (snapshot --each): one snapshot per hub, grouped and filtered in the gallery, each with its hub\'s generated values', async ({ page }) => {
+  const each = INDEX.snapshots.filter((s) => s.each);
+  const hubs = [...new Set(STATE.expected.series.map((s) => s.namespace))];
+  // Every hub with data in the report's month (the two retired long ago have none).
+  expect(each.map((s) => s.each.value).sort()).toEqual(expect.arrayContaining(hubs.sort()));
+  expect(each.every((s) => s.id === `hub-activity--${s.each.value}` && s.title === `Hub activity — ${s.each.value}`)).toBe(true);
+  await page.goto(SITE);
+  const group = page.locator('[data-testid=report-group][data-report=hub-activity]');
+  await expect(group.locator('summary')).toHaveText(`Hub activity · ${each.length} × Hub`);
+  await group.locator('summary').click();
+  await group.getByTestId('group-filter').fill('stag');
+  await expect(group.getByTestId('report-link').filter({ visible: true })).toHaveText(['staging']);
+  await group.getByTestId('report-link').filter({ visible: true }).click();
+  await expect(page.getByTestId('report')).toHaveAttribute('data-report', 'hub-activity--staging');
+  // The list closes on a pick, and the entry says which hub is shown.
+  await expect(group).not.toHaveAttribute('open', '');
+  await expect(group.locator('summary')).toHaveText(`Hub activity — staging · ${each.length} × Hub`);
+  await allCellsSettled(page);
+  const traces = await page.evaluate(() =>
+    document.querySelector('[data-testid=chart]').data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
+  );
+  const staging = STATE.expected.series.filter((s) => s.namespace === 'staging');
+  expect(traces.map((t) => t.name).sort()).toEqual(staging.map((s) => `${s.datasource} / staging`).sort());
+  for (const series of staging) {
+    const trace = traces.find((t) => t.name === `${series.datasource} / staging`);
+    trace.x.slice(0, -1).forEach((day, i) => expect(trace.y[i], `${trace.name} on ${day}`).toBe(series.daily[day] ?? null));
+  }
+  expect(await page.locator('[data-testid=variable][data-name=hub]').evaluate((s) => [...s.selectedOptions].map((o) => o.value))).toEqual(['staging']);
+});
 
 test('hub activity from the snapshot shows the generated values, with variables frozen to the captured ones', async ({ page }) => {
   await page.goto(`${SITE}#/hub-activity`);

@@ -33,11 +33,12 @@ pub fn Gallery(
         })
         .collect();
     let reports = move || match snapshots.get() {
-        Some(entries) => entries
-            .into_iter()
-            .map(|e| (e.id, e.title, Some(format!("Snapshot taken {}", taken_at_text(e.taken_at_ms)))))
+        Some(entries) => items(entries),
+        None => built_ins
+            .iter()
+            .cloned()
+            .map(|(id, title, description)| Item::One { id, title, description })
             .collect(),
-        None => built_ins.clone(),
     };
     let new_report = move |_| {
         let template = Report {
@@ -98,14 +99,10 @@ pub fn Gallery(
         <nav class="gallery no-print" aria-label="Reports"
             on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
             <ul>
-                {move || reports().into_iter().map(|(id, title, description)| {
-                    let href = format!("#/{id}");
-                    let current = id.clone();
-                    view! {
-                        <li>
-                            <a href=href data-testid="report-link" data-report=id title=description.unwrap_or_default()
-                                aria-current=move || (report.id.get() == current).then_some("page")>{title}</a>
-                        </li>
+                {move || reports().into_iter().map(|item| match item {
+                    Item::One { id, title, description } => one_link(report, id, title, description),
+                    Item::Group { report: group, title, variable, members } => {
+                        view! { <GroupLinks report group title variable members /> }.into_any()
                     }
                 }).collect_view()}
                 <Show when=move || report.id.get() == MINE || crate::state::has_mine()>
@@ -137,6 +134,114 @@ pub fn open_mine(report: OpenReport, conn: Connection, nb: Report) {
         let _ = window.location().set_hash("/my-report");
     }
     run_all(conn, report);
+}
+
+/// A gallery entry: a report (or its snapshot), or a report's snapshots, one per value
+/// of a variable (`promnote snapshot --each`), listed together.
+enum Item {
+    One { id: String, title: String, description: Option<String> },
+    Group { report: String, title: String, variable: String, members: Vec<(String, String, String)> },
+}
+
+/// The snapshots as gallery entries: a report's snapshots per value grouped where the
+/// first of them is, each member as (id, value, "Snapshot taken …").
+fn items(entries: Vec<SnapshotEntry>) -> Vec<Item> {
+    let mut items: Vec<Item> = Vec::new();
+    for e in entries {
+        let taken = format!("Snapshot taken {}", taken_at_text(e.taken_at_ms));
+        let Some(each) = e.each else {
+            items.push(Item::One { id: e.id, title: e.title, description: Some(taken) });
+            continue;
+        };
+        let member = (e.id, each.value, taken);
+        let group = items.iter_mut().find_map(|item| match item {
+            Item::Group { report, members, .. } if *report == each.report => Some(members),
+            _ => None,
+        });
+        match group {
+            Some(members) => members.push(member),
+            None => items.push(Item::Group {
+                report: each.report,
+                title: each.title,
+                variable: each.variable,
+                members: vec![member],
+            }),
+        }
+    }
+    items
+}
+
+/// A report's (or its snapshot's) link in the gallery.
+fn one_link(report: OpenReport, id: String, title: String, description: Option<String>) -> AnyView {
+    let href = format!("#/{id}");
+    let current = id.clone();
+    view! {
+        <li>
+            <a href=href data-testid="report-link" data-report=id title=description.unwrap_or_default()
+                aria-current=move || (report.id.get() == current).then_some("page")>{title}</a>
+        </li>
+    }
+    .into_any()
+}
+
+/// A report's snapshots per value: "Hub activity · 12 × Hub", opened to a filterable list
+/// of the values.
+#[component]
+fn GroupLinks(
+    report: OpenReport,
+    group: String,
+    title: String,
+    variable: String,
+    members: Vec<(String, String, String)>,
+) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let details = NodeRef::<leptos::html::Details>::new();
+    let values: Vec<(String, String)> =
+        members.iter().map(|(id, value, _)| (id.clone(), value.clone())).collect();
+    let count = members.len();
+    // The value shown now, if it is one of these.
+    let current = move || {
+        let id = report.id.get();
+        values.iter().find(|(member, _)| *member == id).map(|(_, value)| value.clone())
+    };
+    let label = format!("Filter the {variable} values");
+    let summary = {
+        let current = current.clone();
+        move || match current() {
+            Some(value) => format!("{title} — {value} · {count} × {variable}"),
+            None => format!("{title} · {count} × {variable}"),
+        }
+    };
+    let chosen = move |_| {
+        // The list closes once a value is picked: it would cover the report.
+        if let Some(d) = details.get_untracked() {
+            d.set_open(false);
+        }
+    };
+    view! {
+        <li class="gallery-group">
+            <details data-testid="report-group" data-report=group node_ref=details>
+                <summary aria-current=move || current().is_some().then_some("page")>{summary}</summary>
+                <div class="group-panel">
+                    <input type="search" data-testid="group-filter" placeholder="Filter" aria-label=label
+                        on:input=move |ev| filter.set(event_target_value(&ev)) />
+                    <ul>
+                        {members.into_iter().map(|(id, value, taken)| {
+                            let href = format!("#/{id}");
+                            let here = id.clone();
+                            let lower = value.to_lowercase();
+                            view! {
+                                <li style:display=move || (!lower.contains(&filter.get().to_lowercase())).then_some("none")>
+                                    <a href=href data-testid="report-link" data-report=id title=taken on:click=chosen
+                                        aria-current=move || (report.id.get() == here).then_some("page")>{value}</a>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            </details>
+        </li>
+    }
 }
 
 /// The earlier versions of "My report" that a file, a link or a new report replaced,

@@ -244,6 +244,11 @@ pub struct SnapshotArgs {
     #[arg(long = "var", value_name = "NAME=VALUES")]
     pub vars: Vec<String>,
 
+    /// One snapshot per value of this variable (every value it lists, or those --var
+    /// picks), for each report that has it: OUT/<report>--<value>.json, listed together.
+    #[arg(long, value_name = "VAR")]
+    pub each: Option<String>,
+
     /// The time range and zone (default: each report's range, in UTC).
     #[command(flatten)]
     pub range: RangeArgs,

@@ -5,10 +5,16 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use promnote_core::api::replay::{self, RecordedAnswer, Recording, Snapshot, SnapshotIndex};
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
+use promnote_core::api::replay::{self, Each, RecordedAnswer, Recording, Snapshot, SnapshotIndex};
 use promnote_core::api::ApiRequest;
-use promnote_core::report::{Cell, Report};
+use promnote_core::report::substitute::{Binding, Bindings};
+use promnote_core::report::variables::Selection;
+use promnote_core::report::{Cell, Report, Variable};
 use promnote_core::run::connect::Datasources;
+use promnote_core::run::repeat;
 use promnote_core::run::variables as var_rules;
 
 use crate::args::{applicable, check_range, given_selections, load_report, report_id, zone};
@@ -16,7 +22,7 @@ use crate::cli::SnapshotArgs;
 use crate::commands::{connect, report_problems, value_problems};
 use crate::output;
 use crate::progress::Progress;
-use crate::session::{Scope, Session};
+use crate::session::{Connection, Scope, Session};
 use crate::{Exit, Fail};
 
 pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit, Fail> {
@@ -53,54 +59,179 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
                 continue;
             }
         };
+        let taker = Taker { session, conn: &conn, base: &base, args, zone: &zone, quiet };
+        let variable =
+            args.each.as_deref().and_then(|name| report.front.variables.iter().find(|v| v.name == name));
+        let Some(variable) = variable else {
+            match taker.take(path, report, &given, &range, None) {
+                Ok((snapshot, exit)) => {
+                    index.insert(&snapshot);
+                    code = code.max(exit);
+                }
+                Err(fail) => return Err(fail),
+            }
+            continue;
+        };
+        code = code.max(taker.take_each(path, report, &given, &range, variable, &mut index));
+    }
+    let text = serde_json::to_string_pretty(&index)
+        .map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
+    write_checked(session, &index_path, &text, "the snapshot index")?;
+    Ok(code)
+}
+
+/// The values a report's snapshots are taken for: those chosen, or every listed one.
+fn each_values(bindings: &Bindings, variable: &str) -> Vec<String> {
+    match bindings.get(variable) {
+        Some(Binding::Variable { selection: Selection::Values(values), .. }) => values.clone(),
+        Some(Binding::Variable { listed, .. }) => listed.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// What taking one snapshot needs.
+struct Taker<'a> {
+    session: &'a Session,
+    conn: &'a Connection,
+    base: &'a Recording,
+    args: &'a SnapshotArgs,
+    zone: &'a TimeZone,
+    quiet: bool,
+}
+
+impl Taker<'_> {
+    /// One snapshot of `report` per value of `variable` (those `given` picks, else every
+    /// value it lists): a value that fails is said and left out, the others are written,
+    /// and the index forgets values no longer there. The exit code their failures make.
+    fn take_each(
+        &self,
+        path: &Path,
+        report: &Report,
+        given: &BTreeMap<String, Selection>,
+        range: &(String, String),
+        variable: &Variable,
+        index: &mut SnapshotIndex,
+    ) -> Exit {
+        let mut code = Exit::Ok;
+        // One snapshot per value: the values --var picks, else every value it lists.
+        self.session.start_recording(self.base.clone());
+        let window = var_rules::window((&range.0, &range.1), self.session.now_ms, self.zone);
+        let (_, bindings) = self.session.selections(self.conn, report, given, true, window);
+        let _ = self.session.take_recording();
+        let values = each_values(&bindings, &variable.name);
+        if values.is_empty() {
+            eprintln!(
+                "promnote: {}: ${} has no values for this range; no snapshot is written",
+                path.display(),
+                variable.name
+            );
+            return Exit::Partial;
+        }
+        let id = report_id(path);
+        let mut written = Vec::new();
+        for value in &values {
+            let mut given = given.clone();
+            given.insert(variable.name.clone(), Selection::Values(vec![value.clone()]));
+            let each = Each {
+                report: id.clone(),
+                title: report.front.title.clone(),
+                variable: variable.label.clone().unwrap_or_else(|| variable.name.clone()),
+                value: value.clone(),
+            };
+            match self.take(path, report, &given, range, Some(each)) {
+                Ok((snapshot, exit)) => {
+                    index.insert(&snapshot);
+                    written.push(value.clone());
+                    code = code.max(exit);
+                }
+                // A value that fails is said and left out; the others are written.
+                Err(fail) => {
+                    eprintln!(
+                        "promnote: {} for ${} = {value}: {}",
+                        path.display(),
+                        variable.name,
+                        fail.message
+                    );
+                    code = code.max(fail.code.min(Exit::Partial));
+                }
+            }
+        }
+        index.keep_values(&id, &written);
+        if !self.quiet {
+            eprintln!(
+                "promnote: {}: {} of {} values of ${} written",
+                path.display(),
+                written.len(),
+                values.len(),
+                variable.name
+            );
+        }
+        code
+    }
+
+    /// Runs `report` with `given` over `range` and writes its snapshot (one of a report's
+    /// per value when `each` says which); the exit code its failures make.
+    fn take(
+        &self,
+        path: &Path,
+        report: &Report,
+        given: &BTreeMap<String, Selection>,
+        range: &(String, String),
+        each: Option<Each>,
+    ) -> Result<(Snapshot, Exit), Fail> {
+        let Self { session, conn, base, args, zone, quiet } = *self;
         session.start_recording(base.clone());
-        let window = var_rules::window((&range.0, &range.1), session.now_ms, &zone);
-        let (selections, bindings) = session.selections(&conn, report, &given, true, window);
+        let window = var_rules::window((&range.0, &range.1), session.now_ms, zone);
+        let (selections, bindings) = session.selections(conn, report, given, true, window);
         let cells: Vec<Cell> = report.cells().cloned().collect();
         let progress = Progress::new(&report.front.title, quiet);
         let scope = Scope {
             range: (&range.0, &range.1),
             bindings: &bindings,
-            zone: &zone,
+            zone,
             annotations: &report.front.annotations,
         };
-        let runs = session.run_cells(&conn, &cells, &scope, &progress);
+        let runs = session.run_cells(conn, &cells, &scope, &progress);
         // The values in the prose are answered from the snapshot too.
-        let values = session.run_values(&conn, report, &scope);
+        let values = session.run_values(conn, report, &scope);
         let mut failed: Vec<String> =
             runs.iter().flat_map(|r| &r.failures).map(|(_, _, message)| message.clone()).collect();
         failed.sort();
         failed.dedup();
+        let id = match &each {
+            Some(each) => replay::each_id(&each.report, &each.value),
+            None => report_id(path),
+        };
+        let title = match &each {
+            Some(each) => repeat::title(&report.front.title, &each.value),
+            None => report.front.title.clone(),
+        };
         let snapshot = Snapshot {
             format: replay::FORMAT,
-            id: report_id(path),
-            title: report.front.title.clone(),
+            id,
+            title,
             taken_at_ms: session.now_ms,
             servers: session.transport.servers(),
             report: report.to_markdown(),
-            from: range.0,
-            to: range.1,
+            from: range.0.clone(),
+            to: range.1.clone(),
             zone: args.range.tz.clone(),
             variables: selections.iter().map(|(name, s)| (name.clone(), s.to_values())).collect(),
             failed,
+            each,
             recording: published(session.take_recording().unwrap_or_default(), &conn.datasources),
         };
         let file = args.out.join(replay::snapshot_file_name(&snapshot.id));
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {}: {e}", snapshot.id)))?;
         write_checked(session, &file, &text, &format!("the snapshot of {}", snapshot.id))?;
-        index.insert(&snapshot);
-        // The snapshot records what failed: for the run as a whole that is partial (the
-        // connection itself answered, or `connect` would have stopped it).
-        code = code.max(report_problems(&runs).max(value_problems(&values)).min(Exit::Partial));
         if !quiet {
             eprintln!("promnote: {} -> {}", path.display(), file.display());
         }
+        // The snapshot records what failed: for the run as a whole that is partial (the
+        // connection itself answered, or `connect` would have stopped it).
+        Ok((snapshot, report_problems(&runs).max(value_problems(&values)).min(Exit::Partial)))
     }
-    let text = serde_json::to_string_pretty(&index)
-        .map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
-    write_checked(session, &index_path, &text, "the snapshot index")?;
-    Ok(code)
 }
 
 /// A report file and what it holds.
@@ -128,6 +259,11 @@ fn read_reports(args: &SnapshotArgs) -> Result<(Vec<ReportFile<'_>>, Exit), Fail
         let name = spec.split_once('=').map_or(spec.as_str(), |(name, _)| name);
         if !reports.iter().any(|(_, r)| r.front.variables.iter().any(|v| v.name == name)) {
             return Err(Fail::input(format!("--var {spec}: none of the reports has a variable ${name}")));
+        }
+    }
+    if let Some(name) = &args.each {
+        if !reports.iter().any(|(_, r)| r.front.variables.iter().any(|v| v.name == *name)) {
+            return Err(Fail::input(format!("--each {name}: none of the reports has a variable ${name}")));
         }
     }
     Ok((reports, code))

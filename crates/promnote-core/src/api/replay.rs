@@ -124,8 +124,43 @@ pub struct Snapshot {
     /// The datasources that failed, each with its message, when it was taken.
     #[serde(default)]
     pub failed: Vec<String>,
+    /// Set when it is one of a report's snapshots, one per value of a variable
+    /// (`promnote snapshot --each`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<Each>,
     /// Every answer the run got.
     pub recording: Recording,
+}
+
+/// Which of a report's snapshots, one per value of a variable, this is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Each {
+    /// The report's id: the gallery lists its snapshots together.
+    pub report: String,
+    /// The report's title.
+    pub title: String,
+    /// The variable (without `$`), and its label when it has one.
+    pub variable: String,
+    /// The variable's value for this snapshot.
+    pub value: String,
+}
+
+/// The id of a report's snapshot for one value of a variable: `hub-activity--prod`.
+/// A value whose characters a file name cannot hold gets a short hash of itself, so two
+/// values never share a file (`a.b` and `a-b`).
+pub fn each_id(report: &str, value: &str) -> String {
+    let safe: String = value
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    if safe == value && !value.is_empty() {
+        return format!("{report}--{value}");
+    }
+    // FNV-1a: stable across builds and platforms.
+    let hash = value
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{report}--{safe}-{:08x}", hash as u32)
 }
 
 impl Snapshot {
@@ -170,12 +205,23 @@ pub struct SnapshotEntry {
     pub taken_at_ms: i64,
     /// The servers, by host.
     pub servers: Vec<String>,
+    /// Which value of which variable, for one of a report's snapshots per value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<Each>,
 }
 
 impl SnapshotIndex {
     /// Reads an index, refusing a version this build does not know.
     pub fn parse(text: &str) -> Result<Self, String> {
         parse_versioned(text, "snapshot index", |index: &Self| index.format)
+    }
+
+    /// Forgets the snapshots of `report`'s values that are not in `kept` (a value no
+    /// longer listed).
+    pub fn keep_values(&mut self, report: &str, kept: &[String]) {
+        self.snapshots.retain(|e| {
+            e.each.as_ref().is_none_or(|each| each.report != report || kept.contains(&each.value))
+        });
     }
 
     /// Adds or replaces the entry of `snapshot` (same id).
@@ -186,6 +232,7 @@ impl SnapshotIndex {
             file: snapshot_file_name(&snapshot.id),
             taken_at_ms: snapshot.taken_at_ms,
             servers: snapshot.servers.clone(),
+            each: snapshot.each.clone(),
         };
         match self.snapshots.iter_mut().find(|e| e.id == entry.id) {
             Some(existing) => *existing = entry,
@@ -244,6 +291,31 @@ mod tests {
     }
 
     #[test]
+    fn one_snapshot_per_value_has_a_file_of_its_own() {
+        assert_eq!(each_id("hub-activity", "prod"), "hub-activity--prod");
+        let (dot, dash) = (each_id("r", "a.b"), each_id("r", "a-b"));
+        assert!(dot.starts_with("r--a-b-") && dash == "r--a-b" && dot != dash, "{dot} {dash}");
+        assert_eq!(snapshot_file_name(&each_id("r", "../x")).matches('/').count(), 0);
+        assert_ne!(each_id("r", ""), "r--");
+        let entry = |value: &str| SnapshotEntry {
+            id: each_id("r", value),
+            title: String::new(),
+            file: String::new(),
+            taken_at_ms: 0,
+            servers: Vec::new(),
+            each: Some(Each {
+                report: "r".into(),
+                title: "R".into(),
+                variable: "hub".into(),
+                value: value.into(),
+            }),
+        };
+        let mut index = SnapshotIndex { format: FORMAT, snapshots: vec![entry("a"), entry("gone")] };
+        index.keep_values("r", &["a".to_owned()]);
+        assert_eq!(index.snapshots, [entry("a")]);
+    }
+
+    #[test]
     fn snapshot_names_and_banner() {
         assert_eq!(snapshot_file_name("hub-activity"), "hub-activity.json");
         assert_eq!(snapshot_file_name("../../etc/passwd"), "------etc-passwd.json");
@@ -261,6 +333,7 @@ mod tests {
             zone: "UTC".into(),
             variables: BTreeMap::new(),
             failed: Vec::new(),
+            each: None,
             recording: Recording::new(1_796_104_800_000),
         };
         assert_eq!(snapshot.banner(), "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC.");
