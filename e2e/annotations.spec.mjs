@@ -166,3 +166,35 @@ test('promnote masks the same days: the wide CSV total and the tidy CSV', async 
   const sampled = north.map((r) => new Date(Date.parse(r[at('time')]) - DAY).toISOString().slice(0, 10));
   expect(sampled).toEqual(days.filter((d) => !MASKED.includes(d) && northProd.daily[d] !== undefined));
 });
+
+test('a query annotation draws each series\' non-zero stretches as events, titled from its labels', async ({ page }) => {
+  const report = `---
+format: 1
+title: Mondays
+time:
+  from: now-14d/d
+  to: now-1d/d
+annotations:
+  - query: max by (namespace) (jupyterhub_active_users{period="24h", namespace="prod"}) > 0 and on() (day_of_week() == 1)
+    title: "Monday on {{namespace}}"
+    step: 1h
+---
+
+\`\`\`promql title="Daily users" step=1d legend="{{namespace}}"
+${QUERY}
+\`\`\`
+`;
+  await openAndConnect(page, SITE);
+  await allCellsSettled(page);
+  await page.getByTestId('open-file').setInputFiles({ name: 'mondays.md', mimeType: 'text/markdown', buffer: Buffer.from(report) });
+  await expect(page.getByTestId('report-title')).toHaveText('Mondays');
+  await allCellsSettled(page);
+  // Every Monday of the two weeks: from its 00:00 to its 23:00 (the last hourly sample).
+  const mondays = Array.from({ length: 14 }, (_, i) => date(i - 14)).filter((d) => new Date(d).getUTCDay() === 1);
+  expect(mondays.length).toBe(2);
+  const notes = page.getByTestId('cell').first().getByTestId('timeline-note');
+  await expect(notes).toHaveText(mondays.map((d, i) => `${i + 1} ${d} to ${d} 23:00 Monday on prod`));
+  const shapes = await page.locator('[data-testid=chart]').first().evaluate((c) => c.layout.shapes.map((s) => [s.type, s.x0, s.x1]));
+  expect(shapes).toEqual(mondays.map((d) => ['rect', halfDayBefore(d), `${d} 11:00:00`]));
+  await expect(page.getByTestId('annotation-note')).toHaveCount(0);
+});

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use promnote_core::data::plan::CellPlan;
 use promnote_core::data::series::Arrival;
+use promnote_core::data::timeline::Mark;
 use promnote_core::report::format::{self, Cell, Query, Report};
 use promnote_core::report::inline::ValueSpan;
 use promnote_core::report::references::uses;
@@ -429,6 +430,9 @@ pub struct OpenReport {
     pub snapshot: RwSignal<bool>,
     /// The values in its prose.
     pub values: Values,
+    /// The marks its query annotations found in the latest run, and what to say of them
+    /// (a query that failed, events past the limit).
+    pub query_marks: RwSignal<(Vec<Mark>, Vec<String>)>,
     /// Earlier versions of "My report" that a file, a link or a new report replaced,
     /// newest first ([`OpenReport::replace_mine`]).
     pub drafts: RwSignal<Vec<Draft>>,
@@ -460,6 +464,7 @@ impl OpenReport {
             runs: RwSignal::new(0),
             snapshot: RwSignal::new(false),
             values: Values::new(),
+            query_marks: RwSignal::new((Vec::new(), Vec::new())),
             drafts: RwSignal::new(load_drafts()),
             draft_note: RwSignal::new(None),
             original: StoredValue::new(None),
@@ -532,6 +537,7 @@ impl OpenReport {
     ) {
         self.cancel_all();
         self.values.clear();
+        self.query_marks.set((Vec::new(), Vec::new()));
         let blocks: Vec<ReportBlock> = nb
             .blocks
             .into_iter()

@@ -52,6 +52,7 @@ pub fn run_all(conn: Connection, report: OpenReport) {
         }
     }
     let deferred_values = super::values::start_all(conn, report, &waiting);
+    run_annotations(conn, report);
     if asked.is_empty() {
         return;
     }
@@ -65,6 +66,60 @@ pub fn run_all(conn: Connection, report: OpenReport) {
             run_cell(conn, report, cell);
         }
         super::values::run_codes(conn, report, &deferred_values);
+    });
+}
+
+/// Runs the report's query annotations (each like a cell, on every datasource) and puts
+/// the events they find on every chart; a query that fails is said above the cells.
+pub fn run_annotations(conn: Connection, report: OpenReport) {
+    let annotations = report.front.with_untracked(|f| f.annotations.clone());
+    let queries: Vec<_> = annotations.iter().filter_map(timeline::query_cell).collect();
+    if queries.is_empty() {
+        if report.query_marks.with_untracked(|(m, n)| !m.is_empty() || !n.is_empty()) {
+            report.query_marks.set((Vec::new(), Vec::new()));
+        }
+        return;
+    }
+    let Some(transport) = conn.transport() else { return };
+    let Some((_, signal)) = conn.abort_signal() else { return };
+    let datasources: Vec<Datasource> =
+        conn.rows.with_untracked(|rows| rows.iter().map(|r| r.ds.clone()).collect());
+    let range = (report.from.get_untracked(), report.to.get_untracked());
+    let bindings = bindings(report);
+    let (now_ms, zone) = (conn.now_ms(), conn.zone.get_untracked());
+    leptos::task::spawn_local(async move {
+        let (mut marks, mut notes) = (Vec::new(), Vec::new());
+        for (cell, title, text) in queries {
+            let prepared = prepare_cell(&cell, (&range.0, &range.1), &bindings, now_ms, &zone, &datasources);
+            let PreparedCell { plan, queries, datasources } = match prepared {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    notes.push(format!("The annotation query `{}` cannot run: {e}", cell.query));
+                    continue;
+                }
+            };
+            let mut arrivals = Vec::new();
+            for ds in &datasources {
+                let planned = |route| DatasourceQuery::new(ds, route, &queries, &plan);
+                match datasource_outcome(conn, &transport, ds, &signal, planned).await {
+                    Some(Outcome::Arrived(arrival)) => arrivals.push(arrival),
+                    Some(Outcome::Failed(e)) => notes.push(format!(
+                        "The annotation query `{}` failed: {}",
+                        cell.query,
+                        transport.describe(&e)
+                    )),
+                    Some(Outcome::QueryViaDsQuery) => {}
+                    None => return,
+                }
+            }
+            let (found, note) =
+                timeline::events(&arrivals, timeline::step_ms(&plan), title.as_deref(), &text);
+            marks.extend(found);
+            notes.extend(note);
+        }
+        if !signal.aborted() {
+            report.query_marks.set((marks, notes));
+        }
     });
 }
 

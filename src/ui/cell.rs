@@ -191,7 +191,8 @@ fn RunView(
         if !shown || annotations.is_empty() {
             return Some(Vec::new());
         }
-        let resolved = timeline::resolve(&annotations, plan.evaluated_ms(), plan.zone());
+        let mut resolved = timeline::resolve(&annotations, plan.evaluated_ms(), plan.zone());
+        resolved.extend(report.query_marks.with(|(marks, _)| marks.clone()));
         table.with(|t| t.as_ref().map(|t| timeline::place(t, &resolved, plan.zone())))
     });
     let figure_json = Memo::new(move |_| {

@@ -161,6 +161,9 @@ pub fn ReportView(
             {move || report.save_failed.get().map(|e| view! { <p class="warning" data-testid="save-failed" role="status">{e}</p> })}
             {move || range_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
             {move || report_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+            {move || report.query_marks.with(|(_, notes)| notes.clone()).into_iter().map(|n| view! {
+                <p class="note" data-testid="annotation-note" role="status">{n}</p>
+            }).collect_view()}
             {move || share_text.get().map(|link| view! {
                 <div class="share no-print">
                     <label><span>"Share link (holds the report, range, variables and Grafana address; never the token)"</span>

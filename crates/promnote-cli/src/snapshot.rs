@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use jiff::tz::TimeZone;
 use promnote_core::api::replay::{self, Each, RecordedAnswer, Recording, Snapshot, SnapshotIndex};
 use promnote_core::api::ApiRequest;
+use promnote_core::data::timeline;
 use promnote_core::report::substitute::{Binding, Bindings};
 use promnote_core::report::variables::Selection;
 use promnote_core::report::{Cell, Report, Variable};
@@ -192,6 +193,12 @@ impl Taker<'_> {
             annotations: &report.front.annotations,
         };
         let runs = session.run_cells(conn, &cells, &scope, &progress);
+        // The query annotations' answers, so that the page draws their events too.
+        let marked: Vec<Cell> =
+            report.front.annotations.iter().filter_map(timeline::query_cell).map(|(cell, ..)| cell).collect();
+        if !marked.is_empty() {
+            session.run_cells(conn, &marked, &scope, &Progress::new("annotations", true));
+        }
         // The values in the prose are answered from the snapshot too.
         let values = session.run_values(conn, report, &scope);
         let mut failed: Vec<String> =

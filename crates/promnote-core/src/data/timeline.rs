@@ -9,8 +9,10 @@ use jiff::tz::TimeZone;
 
 use super::plan::{CellPlan, Grid};
 use super::series::{Arrival, Series};
-use super::table::WideTable;
+use super::table::{render_legend, WideTable};
 use crate::report::annotations::{Annotation, Mask, When};
+use crate::report::format::Cell;
+use crate::report::options::{CellOptions, TOP_ALL};
 use crate::time::clock::WallClock;
 use crate::time::parse::{parse_time, Edge};
 use crate::time::periods::{Calendar, DAY_MS};
@@ -44,6 +46,8 @@ pub fn resolve(annotations: &[Annotation], now_ms: i64, zone: &TimeZone) -> Vec<
                     (t, t, false)
                 }
                 When::Span { from, to } => (at(from, Edge::From)?, at(to, Edge::To)?, true),
+                // Found in its query's answers ([`events`]).
+                When::Query { .. } => return None,
             };
             Some(Mark {
                 from_ms,
@@ -54,6 +58,74 @@ pub fn resolve(annotations: &[Annotation], now_ms: i64, zone: &TimeZone) -> Vec<
             })
         })
         .collect()
+}
+
+/// The cell a query annotation runs as (both shells run it like any cell: its range is
+/// the report's, its step the annotation's or `auto`, every series kept), with its title
+/// and text templates; `None` for an annotation with its own times.
+pub fn query_cell(annotation: &Annotation) -> Option<(Cell, Option<String>, String)> {
+    let When::Query { query, title, step } = &annotation.when else { return None };
+    let options = CellOptions { step: step.clone(), top: Some(TOP_ALL), ..CellOptions::default() };
+    Some((Cell::new(query.clone(), options), title.clone(), annotation.text.clone()))
+}
+
+/// The step a plan evaluates at, ms (a calendar plan's usual period length).
+pub fn step_ms(plan: &CellPlan) -> i64 {
+    match &plan.grid {
+        Grid::Times { step_ms, .. } => *step_ms,
+        Grid::Periods(periods) => periods.unit.nominal_ms(),
+    }
+}
+
+/// The most events one query annotation draws; beyond, the first ones and a note.
+pub const MAX_EVENTS: usize = 1000;
+
+/// A query annotation's answers as marks, as Grafana's Prometheus annotations make them:
+/// each series' non-zero samples are events, joined while they continue (one `step_ms`
+/// apart) into a span; `title` and `text` are templates of the series' labels. At most
+/// [`MAX_EVENTS`], the earliest; the note says how many were left out.
+pub fn events(
+    arrivals: &[Arrival],
+    step_ms: i64,
+    title: Option<&str>,
+    text: &str,
+) -> (Vec<Mark>, Option<String>) {
+    let mut marks = Vec::new();
+    for series in arrivals.iter().flat_map(|a| &a.range) {
+        let words = |template: &str| render_legend(template, &series.labels, &series.datasource_name);
+        let said = match (title.map(words), text.is_empty()) {
+            (Some(title), true) => title,
+            (Some(title), false) => format!("{title}: {}", words(text)),
+            (None, _) => words(text),
+        };
+        let mut open: Option<(i64, i64)> = None;
+        for p in series.points.iter().filter(|p| p.value != 0.0 && !p.value.is_nan()) {
+            match open {
+                Some((from, to)) if p.t_ms - to <= step_ms => open = Some((from, p.t_ms)),
+                Some((from, to)) => {
+                    marks.push(event(from, to, &said));
+                    open = Some((p.t_ms, p.t_ms));
+                }
+                None => open = Some((p.t_ms, p.t_ms)),
+            }
+        }
+        if let Some((from, to)) = open {
+            marks.push(event(from, to, &said));
+        }
+    }
+    marks.sort_by(|a, b| (a.from_ms, &a.text).cmp(&(b.from_ms, &b.text)));
+    let note = (marks.len() > MAX_EVENTS).then(|| {
+        format!(
+            "The annotation query found {} events; the first {MAX_EVENTS} are drawn. Narrow the query or the range.",
+            marks.len()
+        )
+    });
+    marks.truncate(MAX_EVENTS);
+    (marks, note)
+}
+
+fn event(from_ms: i64, to_ms: i64, text: &str) -> Mark {
+    Mark { from_ms, to_ms, span: to_ms > from_ms, text: text.to_owned(), mask: None }
 }
 
 /// The time a sample stands for, as `[start, end)` ms: a calendar bucket's whole period
@@ -294,6 +366,28 @@ mod tests {
     }
 
     #[test]
+    fn a_query_annotation_joins_each_series_non_zero_stretches() {
+        let step = 60_000;
+        let at = |k: i64| 1_795_000_000_000 + k * step;
+        let values = [(0, 1.0), (1, 1.0), (2, 0.0), (3, 2.0), (5, 1.0), (6, 1.0), (7, f64::NAN)];
+        let mut deployed = series("north", "prod", &[]);
+        deployed.points = values.iter().map(|(k, v)| Sample { t_ms: at(*k), value: *v }).collect();
+        let arrival = Arrival { range: vec![deployed], ..Arrival::default() };
+        let (marks, note) = events(&[arrival], step, Some("Deployed {{namespace}}"), "on {{datasource}}");
+        let spans: Vec<(i64, i64, bool)> = marks.iter().map(|m| (m.from_ms, m.to_ms, m.span)).collect();
+        // 0–1 joined, 3 alone (2 is zero), 5–6 joined (4 is missing), NaN is no event.
+        assert_eq!(spans, [(at(0), at(1), true), (at(3), at(3), false), (at(5), at(6), true)]);
+        assert_eq!(marks[0].text, "Deployed prod: on north");
+        assert_eq!(note, None);
+        let many: Vec<Sample> = (0..2500).map(|k| Sample { t_ms: at(2 * k), value: 1.0 }).collect();
+        let mut busy = series("north", "x", &[]);
+        busy.points = many;
+        let (marks, note) = events(&[Arrival { range: vec![busy], ..Arrival::default() }], step, None, "x");
+        assert_eq!(marks.len(), MAX_EVENTS);
+        assert!(note.unwrap().contains("found 2500 events; the first 1000"));
+    }
+
+    #[test]
     fn annotations_read_back_as_written_and_bad_ones_name_the_line() {
         let report = parse(REPORT).unwrap();
         assert_eq!(parse(&report.to_markdown()).unwrap(), report);
@@ -306,6 +400,13 @@ mod tests {
         let e = bad("  - at: now\n    text: x\n  - colour: red\n");
         assert_eq!(e.line, 6);
         assert!(e.message.contains("unknown annotation key `colour`"));
-        assert!(bad("  - query: up\n    text: x\n").message.contains("not supported yet"));
+        assert!(bad("  - grafana: true\n    text: x\n").message.contains("not supported yet"));
+        assert!(bad("  - query: up\n").message.contains("needs `title` or `text`"));
+        assert!(bad("  - query: up\n    at: now\n    title: x\n").message.contains("finds its own times"));
+        assert!(bad("  - at: now\n    text: x\n    step: 5m\n")
+            .message
+            .contains("belong to a query annotation"));
+        let query = parse("---\nformat: 1\nannotations:\n  - query: changes(x[5m]) > 0\n    title: \"Deployed {{namespace}}\"\n    step: 5m\n---\n").unwrap();
+        assert_eq!(parse(&query.to_markdown()).unwrap(), query);
     }
 }

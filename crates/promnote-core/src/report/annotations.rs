@@ -11,7 +11,14 @@
 //!     to: 2026-04-02
 //!     text: highmem double-counted users
 //!     mask: {datasource: utoronto, namespace: highmem}
+//!   - query: changes(kube_deployment_status_observed_generation{namespace=~"$hub"}[5m]) > 0
+//!     title: "Deployed {{namespace}}"
+//!     step: 5m
 //! ```
+//!
+//! A `query` annotation is Grafana's Prometheus annotation: each series' non-zero samples
+//! are events, joined while they continue (one step apart), titled and described by
+//! `title` and `text` templates of its labels.
 //!
 //! Times are written as the report's range is (`2026-11-14`, `now-7d`, ISO times), in the
 //! report's zone; a bare date as `to` means the end of that day.
@@ -28,7 +35,8 @@ pub const MAX_ANNOTATIONS: usize = 1000;
 pub struct Annotation {
     /// When.
     pub when: When,
-    /// What it says (shown as text, never markup).
+    /// What it says (shown as text, never markup); for a query, a template of each
+    /// series' labels (`{{namespace}}`).
     pub text: String,
     /// The series whose values inside a span are left out.
     pub mask: Option<Mask>,
@@ -45,6 +53,16 @@ pub enum When {
         from: String,
         /// End (a bare date: the end of that day).
         to: String,
+    },
+    /// Grafana's Prometheus annotation: every non-zero stretch of each series of `query`
+    /// over the report's range, evaluated every `step`.
+    Query {
+        /// The PromQL (variables and macros as in cells).
+        query: String,
+        /// A title template of each series' labels (`Deployed {{namespace}}`).
+        title: Option<String>,
+        /// The evaluation step (`5m`); `auto` when absent.
+        step: Option<String>,
     },
 }
 
@@ -98,6 +116,7 @@ fn annotation(item: &Node) -> Result<Annotation, ParseError> {
         return Err(error(item.line, "an annotation is `key: value` lines: at (or from and to), text, mask"));
     };
     let (mut at, mut from, mut to, mut text, mut mask) = (None, None, None, None, None);
+    let (mut query, mut title, mut step) = (None, None, None);
     for (key, node) in entries {
         match key.as_str() {
             "at" => at = Some(scalar(node, key)?.to_owned()),
@@ -105,19 +124,52 @@ fn annotation(item: &Node) -> Result<Annotation, ParseError> {
             "to" => to = Some(scalar(node, key)?.to_owned()),
             "text" => text = Some(scalar(node, key)?.to_owned()),
             "mask" => mask = Some(read_mask(node)?),
-            "query" | "grafana" | "title" | "step" | "tags" => {
+            "query" => query = Some(scalar(node, key)?.to_owned()),
+            "title" => title = Some(scalar(node, key)?.to_owned()),
+            "step" => {
+                let value = scalar(node, key)?;
+                crate::time::step::parse_step(value)
+                    .map_err(|e| error(node.line, format!("annotation step: {e}")))?;
+                step = Some(value.to_owned());
+            }
+            "grafana" | "tags" => {
                 return Err(error(
                     node.line,
-                    format!("`{key}`: annotations from a query or from Grafana are not supported yet; write the moments with at (or from and to) and text"),
+                    format!("`{key}`: Grafana's own annotations are not supported yet; write them with at (or from and to) and text, or as a query"),
                 ))
             }
             other => {
                 return Err(error(
                     node.line,
-                    format!("unknown annotation key `{other}`; the keys are at, from, to, text, mask"),
+                    format!("unknown annotation key `{other}`; the keys are at, from, to, text, mask, query, title, step"),
                 ))
             }
         }
+    }
+    if let Some(query) = query {
+        if at.is_some() || from.is_some() || to.is_some() || mask.is_some() {
+            return Err(error(
+                item.line,
+                "a query annotation finds its own times: leave out at, from, to and mask",
+            ));
+        }
+        if query.trim().is_empty() {
+            return Err(error(item.line, "this query annotation has no query"));
+        }
+        if title.is_none() && text.is_none() {
+            return Err(error(
+                item.line,
+                "a query annotation needs `title` or `text`, e.g. title: \"Deployed {{namespace}}\"",
+            ));
+        }
+        return Ok(Annotation {
+            when: When::Query { query, title, step },
+            text: text.unwrap_or_default(),
+            mask: None,
+        });
+    }
+    if title.is_some() || step.is_some() {
+        return Err(error(item.line, "`title` and `step` belong to a query annotation (`query: …`)"));
     }
     let when = match (at, from, to) {
         (Some(at), None, None) => When::At(at),
@@ -133,6 +185,7 @@ fn annotation(item: &Node) -> Result<Annotation, ParseError> {
     let times = match &when {
         When::At(at) => vec![(at, Edge::From)],
         When::Span { from, to } => vec![(from, Edge::From), (to, Edge::To)],
+        When::Query { .. } => Vec::new(),
     };
     for (time, edge) in times {
         parse_time(time, jiff::Timestamp::UNIX_EPOCH, &jiff::tz::TimeZone::UTC, edge)
@@ -180,8 +233,19 @@ pub fn write(annotations: &[Annotation], out: &mut String) {
             When::Span { from, to } => {
                 out.push_str(&format!("  - from: {}\n    to: {}\n", yaml::scalar(from), yaml::scalar(to)))
             }
+            When::Query { query, title, step } => {
+                out.push_str(&format!("  - query: {}\n", yaml::scalar(query)));
+                if let Some(title) = title {
+                    out.push_str(&format!("    title: {}\n", yaml::scalar(title)));
+                }
+                if let Some(step) = step {
+                    out.push_str(&format!("    step: {}\n", yaml::scalar(step)));
+                }
+            }
         }
-        out.push_str(&format!("    text: {}\n", yaml::scalar(&a.text)));
+        if !a.text.is_empty() || !matches!(a.when, When::Query { .. }) {
+            out.push_str(&format!("    text: {}\n", yaml::scalar(&a.text)));
+        }
         if let Some(mask) = &a.mask {
             let pairs = mask
                 .datasource
