@@ -193,6 +193,7 @@ class Config:
             {**d, "path": os.path.join(base, d["path"])} for d in raw.get("dashboards", [])
         ]
         self.denied_dashboards: set[str] = set(args.deny_dashboard or [])
+        self.annotations: list[dict] = raw.get("annotations", [])
         self.post_refusal: str = args.post_refusal
         self.route_denied_uids: set[str] = set(args.route_denied_uid or [])
         self.site: str | None = os.path.realpath(args.site) if args.site else None
@@ -440,6 +441,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/search" and self.command in ("GET", "HEAD"):
             self.search(query)
             return
+        if path == "/api/annotations" and self.command in ("GET", "HEAD"):
+            self.annotations(query)
+            return
         dash_prefix = "/api/dashboards/uid/"
         if path.startswith(dash_prefix) and self.command in ("GET", "HEAD"):
             self.dashboard(urllib.parse.unquote(path[len(dash_prefix) :]))
@@ -450,6 +454,59 @@ class Handler(BaseHTTPRequestHandler):
             self.proxy(urllib.parse.unquote(uid), rest, query)
             return
         self.send_json(404, {"message": "Not found"})
+
+    # -- annotations ------------------------------------------------------
+
+    def annotations(self, query: str) -> None:
+        """`GET /api/annotations` as pkg/api/annotations.go answers it: those overlapping
+        [from, to] (ms), with every tag asked (`matchAny=true`: any of them), newest first,
+        at most `limit` (100 by default); a dashboard's annotations only when the token may
+        read that dashboard. `type=alert` asks for alert annotations, which there are none of."""
+        params = urllib.parse.parse_qs(query)
+        try:
+            start = int(params.get("from", ["0"])[0])
+            end = int(params.get("to", [str(2**62)])[0])
+            limit = int(params.get("limit", ["100"])[0])
+        except ValueError:
+            self.send_json(400, {"message": "bad request data"})
+            return
+        tags = params.get("tags", [])
+        match_any = params.get("matchAny", ["false"])[0] == "true"
+        found = []
+        for a in self.config.annotations:
+            if params.get("type", [""])[0] == "alert":
+                break
+            if a.get("dashboardUID") and a["dashboardUID"] in self.config.denied_dashboards:
+                continue
+            if a["time"] > end or max(a.get("timeEnd", a["time"]), a["time"]) < start:
+                continue
+            have = set(a.get("tags", []))
+            if tags and not (have & set(tags) if match_any else set(tags) <= have):
+                continue
+            found.append(
+                {
+                    "id": a["id"],
+                    "alertId": 0,
+                    "dashboardId": 0,
+                    "dashboardUID": a.get("dashboardUID", ""),
+                    "panelId": a.get("panelId", 0),
+                    "userId": 1,
+                    "newState": "",
+                    "prevState": "",
+                    "created": a["time"],
+                    "updated": a["time"],
+                    "time": a["time"],
+                    "timeEnd": a.get("timeEnd", a["time"]),
+                    "text": a.get("text", ""),
+                    "tags": a.get("tags", []),
+                    "login": "admin",
+                    "email": "admin@localhost",
+                    "avatarUrl": "/avatar/46d229b033af06a191ff2267bca9ae56",
+                    "data": {},
+                }
+            )
+        found.sort(key=lambda a: a["time"], reverse=True)
+        self.send_json(200, found[:limit])
 
     # -- dashboards -------------------------------------------------------
 

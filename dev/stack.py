@@ -254,6 +254,21 @@ DASHBOARDS = [
 ]
 
 
+def demo_annotations(now: int) -> list[dict]:
+    """Grafana's own annotations the stack's Grafana answers (`/api/annotations`), at times
+    relative to today (UTC, ms): a deploy (a moment), a maintenance window (a region), and
+    a note on a dashboard the token may not read when `--deny-dashboard` names it."""
+    today = (now - now % demo_data.DAY) * 1000
+    hour, day = 3_600_000, 86_400_000
+    def note(i: int, start: int, end: int, text: str, tags: list[str], dashboard: str = "") -> dict:
+        return {"id": i, "dashboardUID": dashboard, "panelId": 0, "time": start, "timeEnd": end, "text": text, "tags": tags}
+    return [
+        note(1, today - 3 * day + 10 * hour, today - 3 * day + 10 * hour, "Deployed hub <b>v2</b>", ["deploy"]),
+        note(2, today - 6 * day, today - 5 * day + 12 * hour, "Maintenance window", ["maintenance"]),
+        note(3, today - 2 * day + 8 * hour, today - 2 * day + 8 * hour, "Deployed on a private board", ["deploy"], "node-exporter-full"),
+    ]
+
+
 def up(args: argparse.Namespace) -> None:
     prometheus = require("prometheus")
     now = int(time.time())
@@ -437,6 +452,7 @@ def up(args: argparse.Namespace) -> None:
         "disabled_tokens": ["glsa_disabled_token"],
         "datasources": datasources,
         "dashboards": DASHBOARDS,
+        "annotations": demo_annotations(now),
     }
     config_path = os.path.join(run_dir, "grafana.json")
     with open(config_path, "w", encoding="utf-8") as f:

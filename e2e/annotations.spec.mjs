@@ -3,7 +3,7 @@
 // exactly its days, in the chart, the table's totals and both command-line CSVs.
 // Expected values come from the data generator (each hub's value at every midnight).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -197,4 +197,52 @@ ${QUERY}
   const shapes = await page.locator('[data-testid=chart]').first().evaluate((c) => c.layout.shapes.map((s) => [s.type, s.x0, s.x1]));
   expect(shapes).toEqual(mondays.map((d) => ['rect', halfDayBefore(d), `${d} 11:00:00`]));
   await expect(page.getByTestId('annotation-note')).toHaveCount(0);
+});
+
+test('Grafana\'s own annotations (grafana: true, by tags) are drawn at their times, their text kept as text', async ({ page }) => {
+  const report = `---
+format: 1
+title: From Grafana
+time:
+  from: now-14d/d
+  to: now-1d/d
+annotations:
+  - grafana: true
+    tags: [maintenance]
+  - grafana: true
+    tags: [deploy]
+---
+
+\`\`\`promql title="Daily users" step=1d legend="{{namespace}}"
+${QUERY}
+\`\`\`
+`;
+  const state = await openAndConnect(page, SITE);
+  await allCellsSettled(page);
+  await page.getByTestId('open-file').setInputFiles({ name: 'grafana.md', mimeType: 'text/markdown', buffer: Buffer.from(report) });
+  await expect(page.getByTestId('report-title')).toHaveText('From Grafana');
+  await allCellsSettled(page);
+  const config = JSON.parse(readFileSync(state.grafana_config, 'utf8'));
+  const byTag = (tag) => config.annotations.filter((a) => a.tags.includes(tag)).sort((a, b) => a.time - b.time);
+  const wall = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  const when = (a) => {
+    const at = (ms, end) => {
+      const text = wall(ms + (end ? 1 : 0));
+      return text.endsWith('00:00:00') ? wall(ms).slice(0, 10) : text.slice(0, 16);
+    };
+    return a.timeEnd > a.time ? `${at(a.time)} to ${at(a.timeEnd, true)}` : at(a.time);
+  };
+  const expected = [...byTag('maintenance'), ...byTag('deploy')];
+  expect(expected).toHaveLength(3);
+  const notes = page.getByTestId('cell').first().getByTestId('timeline-note');
+  await expect(notes).toHaveText(expected.map((a, i) => `${i + 1} ${when(a)} ${a.text}`));
+  const shapes = await page.locator('[data-testid=chart]').first().evaluate((c) => c.layout.shapes.map((s) => [s.type, s.x0, s.x1]));
+  // A day's bar is centred on its midnight: a time sits half a day to the left of it.
+  expect(shapes).toEqual(
+    expected.map((a) => [a.timeEnd > a.time ? 'rect' : 'line', wall(a.time - 43_200_000), wall(Math.max(a.timeEnd, a.time) - 43_200_000)]),
+  );
+  await expect(page.getByTestId('annotation-note')).toHaveCount(0);
+  // Grafana's markup stays text.
+  await expect(notes.nth(1)).toContainText('<b>v2</b>');
+  expect(await page.getByTestId('cell').first().locator('.timeline-notes b').count()).toBe(0);
 });

@@ -270,3 +270,40 @@ test('the Grafana-compatible server answers as Grafana does (bodies and statuses
     await forbidden.stop();
   }
 });
+
+test('the Grafana-compatible server answers /api/annotations as Grafana does: range, tags, newest first, dashboards the token may read', async () => {
+  const state = stackState();
+  const config = JSON.parse(readFileSync(state.grafana_config, 'utf8'));
+  const get = async (base, query, token = state.token) => {
+    const r = await fetch(`${base}api/annotations?${query}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    return [r.status, await r.json()];
+  };
+  const base = `${state.grafana_url}/`;
+  const ids = (body) => body.map((a) => a.id);
+  const all = [...config.annotations].sort((a, b) => b.time - a.time);
+  let [status, body] = await get(base, 'from=0&to=99999999999999');
+  expect([status, ids(body)]).toEqual([200, ids(all)]);
+  expect(Object.keys(body[0])).toEqual(expect.arrayContaining(['id', 'dashboardUID', 'time', 'timeEnd', 'text', 'tags']));
+  [status, body] = await get(base, 'from=0&to=99999999999999&tags=deploy');
+  expect(ids(body)).toEqual(ids(all.filter((a) => a.tags.includes('deploy'))));
+  [status, body] = await get(base, 'from=0&to=99999999999999&tags=deploy&tags=maintenance');
+  expect(ids(body)).toEqual([]);
+  [status, body] = await get(base, 'from=0&to=99999999999999&tags=deploy&tags=maintenance&matchAny=true');
+  expect(ids(body)).toEqual(ids(all));
+  // A region counts while it overlaps the range.
+  const region = config.annotations.find((a) => a.timeEnd > a.time);
+  [status, body] = await get(base, `from=${region.timeEnd - 1}&to=${region.timeEnd}&tags=maintenance`);
+  expect(ids(body)).toEqual([region.id]);
+  [status, body] = await get(base, 'from=0&to=99999999999999&limit=1');
+  expect(ids(body)).toEqual([all[0].id]);
+  [status, body] = await get(base, 'from=0&to=1', null);
+  expect([status, body.message]).toEqual([401, 'Unauthorized']);
+  // A note on a dashboard the token may not read is left out.
+  const denied = await extraGrafana(3133, ['--deny-dashboard', 'node-exporter-full']);
+  try {
+    [status, body] = await get(denied.url, 'from=0&to=99999999999999');
+    expect(ids(body)).toEqual(ids(all.filter((a) => a.dashboardUID !== 'node-exporter-full')));
+  } finally {
+    await denied.stop();
+  }
+});

@@ -19,6 +19,8 @@ use promnote_core::run::cell::{
 };
 use promnote_core::run::repeat;
 use promnote_core::run::variables::{to_read, undetermined};
+use promnote_core::run::Exchange;
+use promnote_core::time::TimeRange;
 use web_sys::AbortSignal;
 
 use super::variables::{bindings, load_variables};
@@ -74,7 +76,8 @@ pub fn run_all(conn: Connection, report: OpenReport) {
 pub fn run_annotations(conn: Connection, report: OpenReport) {
     let annotations = report.front.with_untracked(|f| f.annotations.clone());
     let queries: Vec<_> = annotations.iter().filter_map(timeline::query_cell).collect();
-    if queries.is_empty() {
+    let grafana = timeline::grafana_tags(&annotations);
+    if queries.is_empty() && grafana.is_empty() {
         if report.query_marks.with_untracked(|(m, n)| !m.is_empty() || !n.is_empty()) {
             report.query_marks.set((Vec::new(), Vec::new()));
         }
@@ -116,6 +119,19 @@ pub fn run_annotations(conn: Connection, report: OpenReport) {
                 timeline::events(&arrivals, timeline::step_ms(&plan), title.as_deref(), &text);
             marks.extend(found);
             notes.extend(note);
+        }
+        // Grafana's own annotations over the range, by their tags.
+        let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        if let Ok(window) = TimeRange::parse(&range.0, &range.1, now, &zone) {
+            let (from_ms, to_ms) = (window.from.as_millisecond(), window.to.as_millisecond());
+            for tags in grafana {
+                match transport.drive(Exchange::annotations(from_ms, to_ms, &tags), &signal).await {
+                    Ok(found) => marks.extend(timeline::grafana_marks(&found)),
+                    Err(ApiError::Cancelled) => return,
+                    Err(e) => notes
+                        .push(format!("Grafana's annotations could not be read: {}", transport.describe(&e))),
+                }
+            }
         }
         if !signal.aborted() {
             report.query_marks.set((marks, notes));

@@ -17,6 +17,8 @@ use promnote_core::report::{Cell, Report, Variable};
 use promnote_core::run::connect::Datasources;
 use promnote_core::run::repeat;
 use promnote_core::run::variables as var_rules;
+use promnote_core::run::Exchange;
+use promnote_core::time::TimeRange;
 
 use crate::args::{applicable, check_range, given_selections, load_report, report_id, zone};
 use crate::cli::SnapshotArgs;
@@ -198,6 +200,19 @@ impl Taker<'_> {
             report.front.annotations.iter().filter_map(timeline::query_cell).map(|(cell, ..)| cell).collect();
         if !marked.is_empty() {
             session.run_cells(conn, &marked, &scope, &Progress::new("annotations", true));
+        }
+        // And Grafana's own annotations (a failure is the page's to say, from the recording).
+        let grafana = timeline::grafana_tags(&report.front.annotations);
+        let now = jiff::Timestamp::from_millisecond(session.now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        if let (false, true, Ok(window)) = (
+            grafana.is_empty(),
+            session.transport.has_grafana(),
+            TimeRange::parse(&range.0, &range.1, now, zone),
+        ) {
+            let (from_ms, to_ms) = (window.from.as_millisecond(), window.to.as_millisecond());
+            for tags in grafana {
+                let _ = session.drive(Exchange::annotations(from_ms, to_ms, &tags));
+            }
         }
         // The values in the prose are answered from the snapshot too.
         let values = session.run_values(conn, report, &scope);

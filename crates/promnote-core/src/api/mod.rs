@@ -8,6 +8,7 @@
 //! - [`datasource`]: the datasource list, and how a datasource is queried ([`Route`]);
 //! - [`reply`]: an HTTP answer, or why there was none;
 //! - [`prom`]: Prometheus answers decoded into samples;
+//! - [`annotations`]: Grafana's own annotations, decoded;
 //! - [`frames`]: Grafana's `/api/ds/query` data frames, decoded like Prometheus answers;
 //! - [`error`]: every failure a user can hit, with a message that says what to do;
 //! - [`form`]: the page's connect form, checked into servers;
@@ -15,6 +16,7 @@
 //! - [`servers`]: which server a request goes to, with which credential;
 //! - [`replay`]: recorded answers (the demo data) and report snapshots.
 
+pub mod annotations;
 pub mod credentials;
 pub mod datasource;
 pub mod encoding;

@@ -41,6 +41,16 @@ impl ApiRequest {
         Self { path: "api/search?type=dash-db&limit=5000".into(), body: Body::None }
     }
 
+    /// `GET api/annotations`: Grafana's own annotations between two times (ms), with every
+    /// one of `tags` when given (a Viewer may read them), at most 1,000.
+    pub fn annotations(from_ms: i64, to_ms: i64, tags: &[String]) -> Self {
+        let mut path = format!("api/annotations?from={from_ms}&to={to_ms}&type=annotation&limit=1000");
+        for tag in tags {
+            path.push_str(&format!("&tags={}", encode_component(tag)));
+        }
+        Self { path, body: Body::None }
+    }
+
     /// `GET api/frontend/settings`: the fallback list any signed-in user can read.
     pub fn frontend_settings() -> Self {
         Self { path: "api/frontend/settings".into(), body: Body::None }

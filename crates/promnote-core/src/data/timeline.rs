@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 use super::plan::{CellPlan, Grid};
 use super::series::{Arrival, Series};
 use super::table::{render_legend, WideTable};
+use crate::api::annotations::GrafanaAnnotation;
 use crate::report::annotations::{Annotation, Mask, When};
 use crate::report::format::Cell;
 use crate::report::options::{CellOptions, TOP_ALL};
@@ -46,8 +47,8 @@ pub fn resolve(annotations: &[Annotation], now_ms: i64, zone: &TimeZone) -> Vec<
                     (t, t, false)
                 }
                 When::Span { from, to } => (at(from, Edge::From)?, at(to, Edge::To)?, true),
-                // Found in its query's answers ([`events`]).
-                When::Query { .. } => return None,
+                // Found in its query's answers ([`events`]), or Grafana's ([`grafana_marks`]).
+                When::Query { .. } | When::Grafana { .. } => return None,
             };
             Some(Mark {
                 from_ms,
@@ -75,6 +76,35 @@ pub fn step_ms(plan: &CellPlan) -> i64 {
         Grid::Times { step_ms, .. } => *step_ms,
         Grid::Periods(periods) => periods.unit.nominal_ms(),
     }
+}
+
+/// The tags of each `grafana: true` annotation of the report (one request each).
+pub fn grafana_tags(annotations: &[Annotation]) -> Vec<Vec<String>> {
+    annotations
+        .iter()
+        .filter_map(|a| match &a.when {
+            When::Grafana { tags } => Some(tags.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Grafana's own annotations as marks: a moment, or a span to its end; its text as text
+/// (Grafana lets it hold markup, which stays visible, never rendered).
+pub fn grafana_marks(found: &[GrafanaAnnotation]) -> Vec<Mark> {
+    let mut marks: Vec<Mark> = found
+        .iter()
+        .map(|a| {
+            let to_ms = a.time_end.max(a.time);
+            let text = match a.text.trim() {
+                "" => a.tags.join(", "),
+                text => text.to_owned(),
+            };
+            Mark { from_ms: a.time, to_ms, span: to_ms > a.time, text, mask: None }
+        })
+        .collect();
+    marks.sort_by(|a, b| (a.from_ms, &a.text).cmp(&(b.from_ms, &b.text)));
+    marks
 }
 
 /// The most events one query annotation draws; beyond, the first ones and a note.
@@ -388,6 +418,25 @@ mod tests {
     }
 
     #[test]
+    fn grafana_s_annotations_are_moments_or_spans_with_their_text_as_text() {
+        let found: Vec<GrafanaAnnotation> = serde_json::from_str(
+            r#"[{"id":2,"time":2000,"timeEnd":5000,"text":"Window","tags":["m"]},
+                {"id":1,"time":1000,"timeEnd":1000,"text":"<b>v2</b>","tags":["deploy"]},
+                {"id":3,"time":3000,"text":"","tags":["x","y"]}]"#,
+        )
+        .unwrap();
+        let marks = grafana_marks(&found);
+        let seen: Vec<(i64, i64, bool, &str)> =
+            marks.iter().map(|m| (m.from_ms, m.to_ms, m.span, m.text.as_str())).collect();
+        assert_eq!(
+            seen,
+            [(1000, 1000, false, "<b>v2</b>"), (2000, 5000, true, "Window"), (3000, 3000, false, "x, y")]
+        );
+        let request = crate::api::request::ApiRequest::annotations(1, 2, &["a b".into(), "c".into()]);
+        assert_eq!(request.path, "api/annotations?from=1&to=2&type=annotation&limit=1000&tags=a%20b&tags=c");
+    }
+
+    #[test]
     fn annotations_read_back_as_written_and_bad_ones_name_the_line() {
         let report = parse(REPORT).unwrap();
         assert_eq!(parse(&report.to_markdown()).unwrap(), report);
@@ -400,7 +449,13 @@ mod tests {
         let e = bad("  - at: now\n    text: x\n  - colour: red\n");
         assert_eq!(e.line, 6);
         assert!(e.message.contains("unknown annotation key `colour`"));
-        assert!(bad("  - grafana: true\n    text: x\n").message.contains("not supported yet"));
+        assert!(bad("  - grafana: true\n    at: now\n").message.contains("bring their own times"));
+        assert!(bad("  - at: now\n    text: x\n    tags: [a]\n").message.contains("add grafana: true"));
+        let grafana =
+            parse("---\nformat: 1\nannotations:\n  - grafana: true\n    tags: [deploy, \"a, b\"]\n---\n")
+                .unwrap();
+        assert_eq!(grafana_tags(&grafana.front.annotations), [vec!["deploy".to_owned(), "a, b".to_owned()]]);
+        assert_eq!(parse(&grafana.to_markdown()).unwrap(), grafana);
         assert!(bad("  - query: up\n").message.contains("needs `title` or `text`"));
         assert!(bad("  - query: up\n    at: now\n    title: x\n").message.contains("finds its own times"));
         assert!(bad("  - at: now\n    text: x\n    step: 5m\n")

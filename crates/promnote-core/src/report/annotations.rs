@@ -54,6 +54,12 @@ pub enum When {
         /// End (a bare date: the end of that day).
         to: String,
     },
+    /// Grafana's own annotations over the report's range (`grafana: true`), those with
+    /// every one of `tags` when given.
+    Grafana {
+        /// The tags an annotation must have.
+        tags: Vec<String>,
+    },
     /// Grafana's Prometheus annotation: every non-zero stretch of each series of `query`
     /// over the report's range, evaluated every `step`.
     Query {
@@ -111,40 +117,86 @@ pub fn read(node: &Node) -> Result<Vec<Annotation>, ParseError> {
     items.iter().map(annotation).collect()
 }
 
-fn annotation(item: &Node) -> Result<Annotation, ParseError> {
-    let Yaml::Map(entries) = &item.value else {
-        return Err(error(item.line, "an annotation is `key: value` lines: at (or from and to), text, mask"));
-    };
-    let (mut at, mut from, mut to, mut text, mut mask) = (None, None, None, None, None);
-    let (mut query, mut title, mut step) = (None, None, None);
+/// An annotation's keys as written, each checked alone.
+#[derive(Default)]
+struct Fields {
+    at: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    text: Option<String>,
+    mask: Option<Mask>,
+    query: Option<String>,
+    title: Option<String>,
+    step: Option<String>,
+    grafana: bool,
+    tags: Vec<String>,
+}
+
+fn fields(entries: &[(String, Node)]) -> Result<Fields, ParseError> {
+    let mut f = Fields::default();
     for (key, node) in entries {
+        let text = || scalar(node, key).map(str::to_owned);
         match key.as_str() {
-            "at" => at = Some(scalar(node, key)?.to_owned()),
-            "from" => from = Some(scalar(node, key)?.to_owned()),
-            "to" => to = Some(scalar(node, key)?.to_owned()),
-            "text" => text = Some(scalar(node, key)?.to_owned()),
-            "mask" => mask = Some(read_mask(node)?),
-            "query" => query = Some(scalar(node, key)?.to_owned()),
-            "title" => title = Some(scalar(node, key)?.to_owned()),
+            "at" => f.at = Some(text()?),
+            "from" => f.from = Some(text()?),
+            "to" => f.to = Some(text()?),
+            "text" => f.text = Some(text()?),
+            "mask" => f.mask = Some(read_mask(node)?),
+            "query" => f.query = Some(text()?),
+            "title" => f.title = Some(text()?),
             "step" => {
-                let value = scalar(node, key)?;
-                crate::time::step::parse_step(value)
+                let value = text()?;
+                crate::time::step::parse_step(&value)
                     .map_err(|e| error(node.line, format!("annotation step: {e}")))?;
-                step = Some(value.to_owned());
+                f.step = Some(value);
             }
-            "grafana" | "tags" => {
-                return Err(error(
-                    node.line,
-                    format!("`{key}`: Grafana's own annotations are not supported yet; write them with at (or from and to) and text, or as a query"),
-                ))
+            "grafana" => match scalar(node, key)? {
+                "true" | "yes" => f.grafana = true,
+                "false" | "no" => {}
+                other => return Err(error(node.line, format!("`grafana` must be true or false, not `{other}`"))),
+            },
+            "tags" => {
+                f.tags = match &node.value {
+                    Yaml::List(items) => {
+                        items.iter().map(|i| scalar(i, key).map(str::to_owned)).collect::<Result<_, _>>()?
+                    }
+                    Yaml::Scalar(one) => vec![one.clone()],
+                    Yaml::Map(_) => return Err(error(node.line, "`tags` is a list: tags: [deploy, release]")),
+                };
             }
             other => {
                 return Err(error(
                     node.line,
-                    format!("unknown annotation key `{other}`; the keys are at, from, to, text, mask, query, title, step"),
+                    format!("unknown annotation key `{other}`; the keys are at, from, to, text, mask, query, title, step, grafana, tags"),
                 ))
             }
         }
+    }
+    Ok(f)
+}
+
+fn annotation(item: &Node) -> Result<Annotation, ParseError> {
+    let Yaml::Map(entries) = &item.value else {
+        return Err(error(item.line, "an annotation is `key: value` lines: at (or from and to), text, mask"));
+    };
+    let Fields { at, from, to, text, mask, query, title, step, grafana, tags } = fields(entries)?;
+    if grafana {
+        if at.is_some()
+            || from.is_some()
+            || to.is_some()
+            || mask.is_some()
+            || query.is_some()
+            || title.is_some()
+        {
+            return Err(error(
+                item.line,
+                "Grafana's annotations (grafana: true) bring their own times and text: give only tags",
+            ));
+        }
+        return Ok(Annotation { when: When::Grafana { tags }, text: text.unwrap_or_default(), mask: None });
+    }
+    if !tags.is_empty() {
+        return Err(error(item.line, "`tags` pick Grafana's own annotations: add grafana: true"));
     }
     if let Some(query) = query {
         if at.is_some() || from.is_some() || to.is_some() || mask.is_some() {
@@ -185,7 +237,7 @@ fn annotation(item: &Node) -> Result<Annotation, ParseError> {
     let times = match &when {
         When::At(at) => vec![(at, Edge::From)],
         When::Span { from, to } => vec![(from, Edge::From), (to, Edge::To)],
-        When::Query { .. } => Vec::new(),
+        When::Query { .. } | When::Grafana { .. } => Vec::new(),
     };
     for (time, edge) in times {
         parse_time(time, jiff::Timestamp::UNIX_EPOCH, &jiff::tz::TimeZone::UTC, edge)
@@ -233,6 +285,13 @@ pub fn write(annotations: &[Annotation], out: &mut String) {
             When::Span { from, to } => {
                 out.push_str(&format!("  - from: {}\n    to: {}\n", yaml::scalar(from), yaml::scalar(to)))
             }
+            When::Grafana { tags } => {
+                out.push_str("  - grafana: true\n");
+                if !tags.is_empty() {
+                    let items: Vec<String> = tags.iter().map(|t| yaml::scalar(t)).collect();
+                    out.push_str(&format!("    tags: [{}]\n", items.join(", ")));
+                }
+            }
             When::Query { query, title, step } => {
                 out.push_str(&format!("  - query: {}\n", yaml::scalar(query)));
                 if let Some(title) = title {
@@ -243,7 +302,7 @@ pub fn write(annotations: &[Annotation], out: &mut String) {
                 }
             }
         }
-        if !a.text.is_empty() || !matches!(a.when, When::Query { .. }) {
+        if !a.text.is_empty() || !matches!(a.when, When::Query { .. } | When::Grafana { .. }) {
             out.push_str(&format!("    text: {}\n", yaml::scalar(&a.text)));
         }
         if let Some(mask) = &a.mask {

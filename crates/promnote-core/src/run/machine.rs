@@ -18,6 +18,7 @@
 //! }
 //! ```
 
+use crate::api::annotations::GrafanaAnnotation;
 use crate::api::datasource::Datasource;
 use crate::api::error::{self, ApiError};
 use crate::api::frames::{self, FrameError, Frames};
@@ -184,6 +185,25 @@ pub struct DashboardHit {
     /// Its folder's title (`None`: the General folder).
     #[serde(default, rename = "folderTitle")]
     pub folder: Option<String>,
+}
+
+impl Exchange<Vec<GrafanaAnnotation>> {
+    /// Grafana's own annotations between two times with every one of `tags`.
+    pub fn annotations(from_ms: i64, to_ms: i64, tags: &[String]) -> Self {
+        Self::new(
+            ApiRequest::annotations(from_ms, to_ms, tags),
+            "Grafana's annotations",
+            Server::Grafana,
+            |reply, what| {
+                read_json(reply, what, |body| {
+                    let all = serde_json::from_str::<Vec<serde_json::Value>>(body)?;
+                    Ok::<_, serde_json::Error>(
+                        all.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect(),
+                    )
+                })
+            },
+        )
+    }
 }
 
 impl Exchange<String> {
