@@ -246,3 +246,31 @@ ${QUERY}
   await expect(notes.nth(1)).toContainText('<b>v2</b>');
   expect(await page.getByTestId('cell').first().locator('.timeline-notes b').count()).toBe(0);
 });
+
+test('a mask that matches no series is said above the report, once every cell has run', async ({ page }) => {
+  const report = `---
+format: 1
+title: Typo
+time:
+  from: now-7d/d
+  to: now-1d/d
+annotations:
+  - from: ${date(-4)}
+    to: ${date(-3)}
+    text: leave out a hub
+    mask: {namespace: no-such-hub}
+---
+
+\`\`\`promql title="Daily users" step=1d legend="{{namespace}}"
+${QUERY}
+\`\`\`
+`;
+  await openAndConnect(page, SITE);
+  await allCellsSettled(page);
+  await page.getByTestId('open-file').setInputFiles({ name: 'typo.md', mimeType: 'text/markdown', buffer: Buffer.from(report) });
+  await expect(page.getByTestId('report-title')).toHaveText('Typo');
+  await allCellsSettled(page);
+  await expect(page.getByTestId('annotation-note')).toHaveText([
+    'The annotation “leave out a hub” masks no series of this report: check its mask {namespace: no-such-hub}.',
+  ]);
+});

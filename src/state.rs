@@ -433,6 +433,8 @@ pub struct OpenReport {
     /// The marks its query annotations found in the latest run, and what to say of them
     /// (a query that failed, events past the limit).
     pub query_marks: RwSignal<(Vec<Mark>, Vec<String>)>,
+    /// The masking annotations (by text) that matched a series in the latest run.
+    pub masked: RwSignal<Vec<String>>,
     /// Earlier versions of "My report" that a file, a link or a new report replaced,
     /// newest first ([`OpenReport::replace_mine`]).
     pub drafts: RwSignal<Vec<Draft>>,
@@ -465,6 +467,7 @@ impl OpenReport {
             snapshot: RwSignal::new(false),
             values: Values::new(),
             query_marks: RwSignal::new((Vec::new(), Vec::new())),
+            masked: RwSignal::new(Vec::new()),
             drafts: RwSignal::new(load_drafts()),
             draft_note: RwSignal::new(None),
             original: StoredValue::new(None),

@@ -37,6 +37,7 @@ pub fn run_all(conn: Connection, report: OpenReport) {
         return;
     }
     report.runs.update(|n| *n += 1);
+    report.masked.set(Vec::new());
     let front = report.front.get_untracked();
     let selections = report.vars.get_untracked();
     let waiting = undetermined(&front.variables, &selections);
@@ -246,7 +247,10 @@ fn run_into(conn: Connection, report: OpenReport, cell: CellState, run: CellRun,
                     };
                     match outcome {
                         Outcome::Arrived(mut arrival) => {
-                            timeline::mask_arrival(&mut arrival, &marks, &plan);
+                            let matched = timeline::mask_arrival(&mut arrival, &marks, &plan);
+                            if matched.iter().any(|m| report.masked.with_untracked(|all| !all.contains(m))) {
+                                report.masked.update(|all| all.extend(matched));
+                            }
                             batch.push(arrival, run, &signal)
                         }
                         Outcome::Failed(ApiError::Cancelled) | Outcome::QueryViaDsQuery => {}

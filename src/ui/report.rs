@@ -161,6 +161,9 @@ pub fn ReportView(
             {move || report.save_failed.get().map(|e| view! { <p class="warning" data-testid="save-failed" role="status">{e}</p> })}
             {move || range_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
             {move || report_error.get().map(|e| view! { <p class="error" data-testid="error" role="alert">{e}</p> })}
+            {move || unmatched_masks(conn, report).into_iter().map(|n| view! {
+                <p class="note" data-testid="annotation-note" role="status">{n}</p>
+            }).collect_view()}
             {move || report.query_marks.with(|(_, notes)| notes.clone()).into_iter().map(|n| view! {
                 <p class="note" data-testid="annotation-note" role="status">{n}</p>
             }).collect_view()}
@@ -183,6 +186,17 @@ pub fn ReportView(
             </div>
         </article>
     }
+}
+
+/// The masking annotations no series matched, once every cell of a run is done.
+fn unmatched_masks(conn: Connection, report: OpenReport) -> Vec<String> {
+    if report.runs.get() == 0 || report.cells_running() || conn.transport().is_none() {
+        return Vec::new();
+    }
+    let marks = report.front.with(|f| {
+        promnote_core::data::timeline::resolve(&f.annotations, conn.now_ms(), &conn.zone.get_untracked())
+    });
+    report.masked.with(|matched| promnote_core::data::timeline::unmatched_masks(&marks, matched))
 }
 
 /// A cell's (or a repeat's) title, answers, plan and repeat value.

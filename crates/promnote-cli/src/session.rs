@@ -333,12 +333,13 @@ impl Session {
             outcome
         });
         progress.finish();
+        let mut matched = Vec::new();
         for (&(c, d), outcome) in jobs.iter().zip(outcomes) {
             let name = conn.datasources.prometheus[d].name.clone();
             match outcome {
                 Outcome::Arrived(mut arrival) => {
                     if let Ok(prepared) = &runs[c].prepared {
-                        timeline::mask_arrival(&mut arrival, &marks, &prepared.plan);
+                        matched.extend(timeline::mask_arrival(&mut arrival, &marks, &prepared.plan));
                     }
                     runs[c].arrivals.push(arrival)
                 }
@@ -347,6 +348,11 @@ impl Session {
                     runs[c].failures.push((name, e, message));
                 }
                 Outcome::QueryViaDsQuery => {}
+            }
+        }
+        if !cells.is_empty() {
+            for note in timeline::unmatched_masks(&marks, &matched) {
+                eprintln!("promnote: warning: {note}");
             }
         }
         runs

@@ -172,7 +172,8 @@ fn interval(plan: &CellPlan, t_ms: i64) -> (i64, i64) {
 /// Takes the values of the masked series out of `arrival` where the sample's time
 /// overlaps a masking span, and notes, per annotation, how many values of which series
 /// were left out.
-pub fn mask_arrival(arrival: &mut Arrival, marks: &[Mark], plan: &CellPlan) {
+pub fn mask_arrival(arrival: &mut Arrival, marks: &[Mark], plan: &CellPlan) -> Vec<String> {
+    let mut matched = Vec::new();
     for mark in marks {
         let Some(mask) = &mark.mask else { continue };
         let mut dropped = 0;
@@ -183,6 +184,9 @@ pub fn mask_arrival(arrival: &mut Arrival, marks: &[Mark], plan: &CellPlan) {
                 labels.get(k).map(String::as_str)
             }) {
                 continue;
+            }
+            if !matched.contains(&mark.text) {
+                matched.push(mark.text.clone());
             }
             let before = series.points.len();
             series.points.retain(|p| {
@@ -205,6 +209,30 @@ pub fn mask_arrival(arrival: &mut Arrival, marks: &[Mark], plan: &CellPlan) {
             ));
         }
     }
+    matched
+}
+
+/// What to say of the masking annotations that matched no series of a whole run
+/// (`matched`: the texts [`mask_arrival`] returned): most likely a typo in the mask.
+pub fn unmatched_masks(marks: &[Mark], matched: &[String]) -> Vec<String> {
+    marks
+        .iter()
+        .filter(|m| m.mask.is_some() && !matched.contains(&m.text))
+        .map(|m| {
+            let mask = m.mask.as_ref().map(describe_mask).unwrap_or_default();
+            format!("The annotation “{}” masks no series of this report: check its mask {mask}.", m.text)
+        })
+        .collect()
+}
+
+fn describe_mask(mask: &Mask) -> String {
+    let pairs: Vec<String> = mask
+        .datasource
+        .iter()
+        .map(|d| format!("datasource: {d}"))
+        .chain(mask.labels.iter().map(|(k, v)| format!("{k}: {v}")))
+        .collect();
+    format!("{{{}}}", pairs.join(", "))
 }
 
 /// Where a mark sits on a chart's x axis: a date-axis position (`2026-11-14 00:00:00`, a
@@ -350,7 +378,13 @@ mod tests {
             ],
             ..Arrival::default()
         };
-        mask_arrival(&mut arrival, &marks, &daily_plan(now_ms));
+        let matched = mask_arrival(&mut arrival, &marks, &daily_plan(now_ms));
+        assert_eq!(matched, ["highmem double-counted"]);
+        assert!(unmatched_masks(&marks, &matched).is_empty());
+        assert_eq!(
+            unmatched_masks(&marks, &[]),
+            ["The annotation “highmem double-counted” masks no series of this report: check its mask {datasource: north, namespace: highmem}."]
+        );
         // Nov 6, 7 and 8 are gone; Nov 5, 9 and 10 stay; other series are untouched.
         assert_eq!(
             arrival.range[0].points.iter().map(|p| p.t_ms).collect::<Vec<_>>(),

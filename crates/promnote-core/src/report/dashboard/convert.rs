@@ -9,6 +9,7 @@ use super::panels::*;
 use super::read::*;
 use super::text::inert;
 use super::variables::variables;
+use crate::report::annotations::{Annotation, When};
 use crate::report::format::{self, Block, Cell, Query, Report, MAX_QUERIES};
 use crate::report::front::FrontMatter;
 use crate::report::options::CellOptions;
@@ -138,12 +139,7 @@ impl<'a> Converter<'a> {
         if self.dashboard.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty()) {
             self.drop(None, "the dashboard's links");
         }
-        if self.dashboard.get("annotations").and_then(Value::as_object).is_some_and(|a| {
-            objects(a, "list")
-                .any(|an| !boolean(an, "builtIn") && an.get("builtIn").and_then(Value::as_i64) != Some(1))
-        }) {
-            self.drop(None, "annotations");
-        }
+        front.annotations = self.annotations();
         if self.dashboard.contains_key("rows") && !self.dashboard.contains_key("panels") {
             self.old_rows()?;
         } else {
@@ -345,6 +341,56 @@ impl<'a> Converter<'a> {
 
     /// The panel itself, or a library panel's model from the export's `__elements`; `None`
     /// (said beside it) when that model lives only in Grafana.
+    /// The dashboard's annotations: a Prometheus query (`expr`, `titleFormat`,
+    /// `textFormat`, `step`) becomes a query annotation; Grafana's own annotations by tags
+    /// become `grafana: true`; the others (the built-in "this dashboard's annotations",
+    /// other datasources, disabled ones) are listed as not carried over.
+    fn annotations(&mut self) -> Vec<Annotation> {
+        let Some(list) = self.dashboard.get("annotations").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for an in objects(list, "list") {
+            let name = text(an, "name").map(one_line).unwrap_or_else(|| "an annotation".into());
+            let built_in = boolean(an, "builtIn") || an.get("builtIn").and_then(Value::as_i64) == Some(1);
+            let enabled = an.get("enable").and_then(Value::as_bool).unwrap_or(true);
+            let kind = self.datasource_kind(an.get("datasource"));
+            let target = an.get("target").and_then(Value::as_object);
+            let tags: Vec<String> = target
+                .into_iter()
+                .chain(Some(an))
+                .flat_map(|o| o.get("tags").and_then(Value::as_array).into_iter().flatten())
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect();
+            let by_tags =
+                target.and_then(|t| text(t, "type")) == Some("tags") || text(an, "type") == Some("tags");
+            if !enabled {
+                self.drop(None, format!("the annotation {name:?}, turned off in the dashboard"));
+            } else if built_in && !by_tags {
+                // Grafana's default "Annotations & Alerts": this dashboard's own notes.
+                if !tags.is_empty() || text(an, "name") != Some("Annotations & Alerts") {
+                    self.drop(None, format!("the annotation {name:?}: this dashboard's own annotations"));
+                }
+            } else if by_tags && !tags.is_empty() {
+                let when = When::Grafana { tags };
+                out.push(Annotation { when, text: String::new(), mask: None });
+            } else if let (DsKind::Any | DsKind::Pinned(_), Some(expr)) =
+                (kind, text(an, "expr").filter(|e| !e.trim().is_empty()))
+            {
+                let title = text(an, "titleFormat").filter(|t| !t.is_empty()).map(str::to_owned);
+                let text_format = text(an, "textFormat").unwrap_or_default().to_owned();
+                let title = title.or_else(|| text_format.is_empty().then(|| name.clone()));
+                let step =
+                    text(an, "step").filter(|s| crate::time::step::parse_step(s).is_ok()).map(str::to_owned);
+                let when = When::Query { query: expr.to_owned(), title, step };
+                out.push(Annotation { when, text: text_format, mask: None });
+            } else {
+                self.drop(None, format!("the annotation {name:?} (not a Prometheus query or Grafana tags)"));
+            }
+        }
+        out
+    }
+
     /// Grafana's repeat (the panel's own, or its row's) as `repeat=`: over a variable of
     /// one value it is the panel itself; over one promnote does not have (a datasource
     /// variable), one cell shows every value, which `notes` says.

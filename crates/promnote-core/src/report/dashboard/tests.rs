@@ -504,3 +504,38 @@ fn repeated_panels_and_rows_become_repeated_cells() {
     // The report reads back: each repeat names a variable of several values.
     assert_eq!(crate::report::format::parse(&c.report.to_markdown()).unwrap(), c.report);
 }
+
+#[test]
+fn dashboard_annotations_become_query_and_grafana_annotations() {
+    use crate::report::annotations::When;
+    let d = json!({ "title": "T", "panels": [timeseries("a", &json!({}), "short")],
+        "annotations": { "list": [
+            { "builtIn": 1, "datasource": { "type": "grafana", "uid": "-- Grafana --" }, "enable": true,
+              "name": "Annotations & Alerts", "type": "dashboard" },
+            { "datasource": { "type": "prometheus", "uid": "${DS_PROMETHEUS}" }, "enable": true,
+              "expr": "changes(kube_deployment_status_observed_generation[5m]) > 0", "step": "5m",
+              "titleFormat": "Deployed {{namespace}}", "textFormat": "{{deployment}}", "name": "Deploys" },
+            { "datasource": { "type": "grafana", "uid": "-- Grafana --" }, "enable": true, "name": "Releases",
+              "target": { "type": "tags", "tags": ["release", "prod"], "limit": 100 } },
+            { "datasource": { "type": "loki", "uid": "logs" }, "enable": true, "expr": "{app=\"x\"}", "name": "Logs" },
+            { "datasource": { "type": "prometheus", "uid": "p" }, "enable": false, "expr": "up", "name": "Off" },
+        ] } });
+    let c = convert_value(&d);
+    let annotations = &c.report.front.annotations;
+    assert_eq!(annotations.len(), 2, "{annotations:?}");
+    assert_eq!(
+        annotations[0].when,
+        When::Query {
+            query: "changes(kube_deployment_status_observed_generation[5m]) > 0".into(),
+            title: Some("Deployed {{namespace}}".into()),
+            step: Some("5m".into()),
+        }
+    );
+    assert_eq!(annotations[0].text, "{{deployment}}");
+    assert_eq!(annotations[1].when, When::Grafana { tags: vec!["release".into(), "prod".into()] });
+    let dropped: Vec<&str> = c.dropped.iter().map(|d| d.what.as_str()).collect();
+    assert!(dropped.iter().any(|d| d.contains("\"Logs\"")), "{dropped:?}");
+    assert!(dropped.iter().any(|d| d.contains("\"Off\", turned off")), "{dropped:?}");
+    assert!(!dropped.iter().any(|d| d.contains("Annotations & Alerts")), "{dropped:?}");
+    assert_eq!(format::parse(&c.report.to_markdown()).unwrap(), c.report);
+}
