@@ -11,7 +11,6 @@ use jiff::tz::TimeZone;
 use promnote_core::api::replay::{self, Each, RecordedAnswer, Recording, Snapshot, SnapshotIndex};
 use promnote_core::api::ApiRequest;
 use promnote_core::data::timeline;
-use promnote_core::report::substitute::{Binding, Bindings};
 use promnote_core::report::variables::Selection;
 use promnote_core::report::{Cell, Report, Variable};
 use promnote_core::run::connect::Datasources;
@@ -83,15 +82,6 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
     Ok(code)
 }
 
-/// The values a report's snapshots are taken for: those chosen, or every listed one.
-fn each_values(bindings: &Bindings, variable: &str) -> Vec<String> {
-    match bindings.get(variable) {
-        Some(Binding::Variable { selection: Selection::Values(values), .. }) => values.clone(),
-        Some(Binding::Variable { listed, .. }) => listed.clone(),
-        _ => Vec::new(),
-    }
-}
-
 /// What taking one snapshot needs.
 struct Taker<'a> {
     session: &'a Session,
@@ -121,7 +111,7 @@ impl Taker<'_> {
         let window = var_rules::window((&range.0, &range.1), self.session.now_ms, self.zone);
         let (_, bindings) = self.session.selections(self.conn, report, given, true, window);
         let _ = self.session.take_recording();
-        let values = each_values(&bindings, &variable.name);
+        let values = repeat::chosen(&bindings, &variable.name).unwrap_or_default();
         if values.is_empty() {
             eprintln!(
                 "promnote: {}: ${} has no values for this range; no snapshot is written",

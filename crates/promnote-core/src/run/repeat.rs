@@ -9,13 +9,13 @@ use crate::report::variables::Selection;
 /// The most repeats a cell draws.
 pub const MAX_REPEATS: usize = 50;
 
-/// The values a cell repeated over `variable` is drawn for, in the variable's order, and
-/// a note when there were more than [`MAX_REPEATS`]; `None` when the variable is not bound.
-pub fn values(bindings: &Bindings, variable: &str) -> Option<(Vec<String>, Option<String>)> {
+/// Every value chosen for `variable` (every listed one for "All"), once each, in the
+/// variable's order, then any chosen value it does not list; `None` when the variable is
+/// not bound. A report's snapshots per value (`snapshot --each`) are taken for these.
+pub fn chosen(bindings: &Bindings, variable: &str) -> Option<Vec<String>> {
     let Some(Binding::Variable { selection, listed, .. }) = bindings.get(variable) else { return None };
     let mut values: Vec<String> = match selection {
         Selection::All => listed.clone(),
-        // The variable's order where it lists them, then the others as chosen.
         Selection::Values(chosen) => listed
             .iter()
             .filter(|v| chosen.contains(v))
@@ -25,6 +25,13 @@ pub fn values(bindings: &Bindings, variable: &str) -> Option<(Vec<String>, Optio
     };
     let mut seen = std::collections::BTreeSet::new();
     values.retain(|v| seen.insert(v.clone()));
+    Some(values)
+}
+
+/// The values a cell repeated over `variable` is drawn for ([`chosen`]), at most
+/// [`MAX_REPEATS`], and a note when there were more; `None` when the variable is not bound.
+pub fn values(bindings: &Bindings, variable: &str) -> Option<(Vec<String>, Option<String>)> {
+    let mut values = chosen(bindings, variable)?;
     let note = (values.len() > MAX_REPEATS).then(|| {
         format!(
             "Drawn for the first {MAX_REPEATS} values of ${variable}, and {} more: pick fewer values.",
@@ -70,6 +77,7 @@ mod tests {
         assert_eq!(values(&all, "other"), None);
         let many: Vec<String> = (0..60).map(|i| format!("h{i}")).collect();
         let many = bound(Selection::All, &many.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(chosen(&many, "hub").unwrap().len(), 60, "snapshots per value are not capped");
         let (first, note) = values(&many, "hub").unwrap();
         assert_eq!(first.len(), 50);
         assert_eq!(note.unwrap(), "Drawn for the first 50 values of $hub, and 10 more: pick fewer values.");
