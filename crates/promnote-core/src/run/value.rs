@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 use crate::api::datasource::{Datasource, Route};
 use crate::data::series::Arrival;
 use crate::data::units::with_unit;
-use crate::report::inline::{Aggregate, ValueSpan};
+use crate::report::inline::ValueSpan;
 use crate::report::substitute::{self, Bindings, Query};
 use crate::time::periods::period_duration;
 use crate::time::step::{choose_step, StepSpec};
@@ -109,8 +109,6 @@ pub fn settle(
         0 => "no series at the end of the range: the query matched nothing then".to_owned(),
         n => format!("every sample ({n}) was NaN or ±Inf"),
     })?;
-    let number =
-        if span.aggregate == Aggregate::Count { series as f64 - skipped.len() as f64 } else { number };
     Ok(Evaluated {
         number,
         text: with_unit(number, span.unit, span.decimals),
@@ -192,7 +190,7 @@ mod tests {
         let both = [arrival(&[1e9, 2e8]), arrival(&[f64::NAN])];
         let v = settle(&span, &both, &[]).unwrap();
         assert_eq!((v.number, v.text.as_str(), v.series, v.skipped), (1.2e9, "1.2 GB", 3, 1));
-        let count = ValueSpan { aggregate: Aggregate::Count, ..ValueSpan::default() };
+        let count = ValueSpan { aggregate: crate::report::inline::Aggregate::Count, ..ValueSpan::default() };
         assert_eq!(settle(&count, &both, &[]).unwrap().number, 2.0);
         assert_eq!(settle(&count, &[], &[]).unwrap().text, "0");
         assert!(settle(&span, &[Arrival::default()], &[]).unwrap_err().contains("matched nothing"));
