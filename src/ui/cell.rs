@@ -117,10 +117,10 @@ pub fn CellView(conn: Connection, report: OpenReport, cell: CellState) -> impl I
                     <summary>"Query"</summary>
                     <pre><code>{move || cell.query.get()}</code></pre>
                     {move || cell.also.get().into_iter().enumerate().map(|(i, q)| view! {
-                        <p class="muted query-more">{format!("Query {}{}", query_letter(i + 1), q.legend.map(|l| format!(", legend {l}")).unwrap_or_default())}</p>
+                        <p class="muted query-more">{format!("Query {}{}{}", query_letter(i + 1), q.legend.map(|l| format!(", legend {l}")).unwrap_or_default(), if q.instant { ", instant" } else { "" })}</p>
                         <pre><code>{q.query}</code></pre>
                     }).collect_view()}
-                    <p class="muted">{move || describe(&cell.options.get(), &run.sent.get(), &typed(cell))}</p>
+                    <p class="muted">{move || describe(cell, &run.sent.get(), &typed(cell))}</p>
                 </details>
             </Show>
             <Show when=move || !cell.repeating() fallback=move || view! { <Repeats conn report cell /> }>
@@ -402,8 +402,9 @@ fn typed(cell: CellState) -> String {
 
 /// One line under the query: how it is evaluated, and the query as sent when variables
 /// or macros changed it.
-fn describe(options: &CellOptions, sent: &str, typed: &str) -> String {
-    let evaluation = options.evaluation();
+fn describe(cell: CellState, sent: &str, typed: &str) -> String {
+    let also: Vec<bool> = cell.also.with(|also| also.iter().map(|q| q.instant).collect());
+    let evaluation = cell.options.with(|o| o.evaluation(&also));
     if !sent.is_empty() && sent != typed {
         format!("{evaluation} Sent as: {sent}")
     } else {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use promnote_core::report::complete::{self, byte_offset, utf16_offset, Kind};
 use promnote_core::report::format::{query_letter, Query, MAX_QUERIES};
-use promnote_core::report::options::{CellOptions, ChartKind, Unit};
+use promnote_core::report::options::{CellOptions, ChartKind, Unit, CELL_OPTIONS};
 
 use crate::session::Connection;
 use crate::state::CellState;
@@ -101,7 +101,8 @@ pub fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> im
             {move || cell.options_error.get().map(|e| view! { <p class="error" data-testid="error">{e}</p> })}
             <MoreQueries cell />
             <p class="muted">{format!(
-                "Options: title, chart ({}), legend, step (1d = calendar days, or 5m, 1h, auto), unit ({}), axis (the value axis' title), top, datasources (names, comma-separated), from, to. Ctrl+Enter runs the cell.",
+                "Options: {}. chart: {}; step: 1d = calendar days, or 5m, 1h, auto; instant=true: evaluated once, at the end of the range; unit: {}. Ctrl+Enter runs the cell.",
+                CELL_OPTIONS.join(", "),
                 ChartKind::names().join(", "),
                 Unit::names().join(", ")
             )}</p>
@@ -109,7 +110,8 @@ pub fn CellEditor(conn: Connection, cell: CellState, on_run: Callback<()>) -> im
     }
 }
 
-/// The editor of a cell's further queries (B, C, …): each its PromQL and its legend, and
+/// The editor of a cell's further queries (B, C, …): each its PromQL, its legend and
+/// whether it is an instant query, and
 /// a button to add one or take it away.
 #[component]
 pub fn MoreQueries(cell: CellState) -> impl IntoView {
@@ -127,6 +129,7 @@ pub fn MoreQueries(cell: CellState) -> impl IntoView {
                 let letter = query_letter(i + 1);
                 let query = move || cell.also.with(|all| all.get(i).map(|q| q.query.clone()).unwrap_or_default());
                 let legend = move || cell.also.with(|all| all.get(i).and_then(|q| q.legend.clone()).unwrap_or_default());
+                let instant = move || cell.also.with(|all| all.get(i).is_some_and(|q| q.instant));
                 view! {
                     <fieldset class="editor-query-more" data-testid="more-query">
                         <legend>{format!("Query {letter}")}</legend>
@@ -136,6 +139,11 @@ pub fn MoreQueries(cell: CellState) -> impl IntoView {
                         <input type="text" spellcheck="false" autocomplete="off" aria-label=format!("Legend of query {letter}")
                             placeholder="legend, e.g. {{instance}}" prop:value=legend
                             on:change=move |ev| { let text = event_target_value(&ev); set(i, Box::new(move |q| q.legend = Some(text).filter(|t| !t.is_empty()))); } />
+                        <label>
+                            <input type="checkbox" prop:checked=instant
+                                on:change=move |ev| { let on = event_target_checked(&ev); set(i, Box::new(move |q| q.instant = on)); } />
+                            " Instant (evaluated once, at the end of the range)"
+                        </label>
                         <button type="button" class="secondary" on:click=move |_| cell.also.update(|all| { if i < all.len() { all.remove(i); } })>
                             {format!("Remove query {letter}")}
                         </button>

@@ -1,11 +1,13 @@
 //! A cell drawn as numbers: the table view (times down, series across, with the cell's
-//! `Total` column and row) and the summary view (a stat's or summary's series, one column
+//! `Total` column and row; for instant queries a row per series, as Grafana's table) and
+//! the summary view (a stat's or summary's series, one column
 //! per reducer). The numbers come from the core (`data::reduce`), as the CSV button's
 //! (`csv::shown`) do: what is on screen is what the file holds, every number rounded
 //! for reading (`data::reduce::readable`) where the file keeps every digit.
 
 use leptos::prelude::*;
 use promnote_core::data::reduce::{column_totals, grand_total, readable, row_totals, summary, Summed};
+use promnote_core::data::rows::{row_table, Field, Holds};
 use promnote_core::data::table::WideTable;
 use promnote_core::report::options::{CellOptions, ChartKind, Unit};
 
@@ -96,6 +98,55 @@ pub fn SummaryView(
     }
 }
 
+/// A table of instant queries, as Grafana shows one: a row per series, its labels as
+/// columns and a value column per query, arranged by `columns=`.
+fn rows_view(t: &WideTable, options: &CellOptions, caption: &str) -> impl IntoView {
+    let rows = row_table(t, &options.columns);
+    let suffix = unit_suffix(options);
+    let head = rows
+        .columns
+        .iter()
+        .map(|c| {
+            let text = match c.holds {
+                Holds::Value(_) => format!("{}{suffix}", c.shown),
+                _ => c.shown.clone(),
+            };
+            view! { <th scope="col">{text}</th> }
+        })
+        .collect_view();
+    let body = rows
+        .rows
+        .iter()
+        .take(SERIES_SHOWN)
+        .map(|row| {
+            let fields = row
+                .iter()
+                .map(|f| match f {
+                    Field::Text(text) => view! { <td>{text.clone()}</td> }.into_any(),
+                    Field::Number(v) => {
+                        view! { <td class="number">{v.map(readable).unwrap_or_default()}</td> }.into_any()
+                    }
+                })
+                .collect_view();
+            view! { <tr>{fields}</tr> }
+        })
+        .collect_view();
+    let unknown =
+        rows.unknown_note().map(|note| view! { <p class="muted" data-testid="columns-unknown">{note}</p> });
+    let at = t.row_labels.first().cloned().unwrap_or_default();
+    view! {
+        <div class="table-wrap" data-testid="table" data-rows="series" tabindex="0" role="region" aria-label=caption.to_owned()>
+            <table class="data">
+                <caption>{format!("{caption} (at {at})")}</caption>
+                <thead><tr>{head}</tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+        {unknown}
+        {more_series(rows.rows.len())}
+    }
+}
+
 /// A table view of a cell: rows are times, columns series; the latest rows first, the
 /// period still running marked "so far". Numbers read as people read them (`1,636`,
 /// `0.432`), like the totals beside them; the CSV keeps every digit. With `total=`, a
@@ -113,6 +164,9 @@ pub fn TableView(
         let totals = options.total.filter(|_| options.chart == ChartKind::Table);
         table.with(|t| {
             let t = t.as_ref()?;
+            if t.instant && options.chart == ChartKind::Table {
+                return Some(rows_view(t, &options, &caption.get()).into_any());
+            }
             let count = t.row_labels.len();
             let shown: Vec<usize> = (0..count).rev().take(TABLE_ROWS_SHOWN).collect();
             let sums = totals.filter(|t| t.column()).map(|_| row_totals(t));
@@ -161,7 +215,8 @@ pub fn TableView(
                 </div>
                 {more}
                 {more_series(t.columns.len())}
-            })
+            }
+            .into_any())
         })
     }
 }

@@ -248,7 +248,8 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
                 let color = Rgba::new(r, g, b, 1.0);
                 let mut trace = Scatter::new(x, y)
                     .name(&name)
-                    .mode(Mode::Lines)
+                    // One evaluation (an instant query) is a point, not a line.
+                    .mode(if rows == 1 { Mode::LinesMarkers } else { Mode::Lines })
                     .line(Line::new().color(color).width(1.5))
                     .hover_text_array(hover)
                     .hover_template(&hover_template);
@@ -581,6 +582,8 @@ mod tests {
             row_keys: Vec::new(),
             folded: 0,
             hidden: 0,
+            instant: false,
+            queries: 1,
             columns: names
                 .iter()
                 .map(|(name, v)| Column {

@@ -13,6 +13,7 @@ use jiff::tz::TimeZone;
 
 use super::histogram::{self, Histogram};
 use super::reduce::{column_totals, grand_total, row_totals, summary, Summary};
+use super::rows::{row_table, Field, RowTable};
 use super::series::{Arrival, Series};
 use super::table::WideTable;
 use crate::api::prom::format_value as number;
@@ -252,12 +253,28 @@ pub fn write_shown<W: fmt::Write>(
 ) -> fmt::Result {
     match options.chart {
         ChartKind::Stat | ChartKind::Summary => write_summary(out, &summary(table, &options.reducers())),
+        ChartKind::Table if table.instant => write_rows(out, &row_table(table, &options.columns)),
         ChartKind::Table => {
             write_table(out, table, options.total.map(|t| (t, options.total_reducer())), zone)
         }
         ChartKind::Histogram => write_histogram(out, &histogram::for_cell(table, options)),
         _ => write_table(out, table, None, zone),
     }
+}
+
+/// A table of instant queries: its columns as `columns=` arranged and named them.
+fn write_rows<W: fmt::Write>(out: &mut W, rows: &RowTable) -> fmt::Result {
+    push_row(out, rows.columns.iter().map(|c| text_field(&c.shown)))?;
+    for row in &rows.rows {
+        push_row(
+            out,
+            row.iter().map(|f| match f {
+                Field::Text(t) => text_field(t),
+                Field::Number(v) => v.map(number).unwrap_or_default(),
+            }),
+        )?;
+    }
+    Ok(())
 }
 
 /// A histogram: each bin (`0–5`), its edges (empty where it is open) and how many series

@@ -180,6 +180,8 @@ mod tests {
             row_keys: Vec::new(),
             folded: 0,
             hidden: 0,
+            instant: false,
+            queries: 1,
             columns: values
                 .iter()
                 .map(|(name, v)| Column {

@@ -4,6 +4,7 @@
 //!   what one datasource contributed to a cell;
 //! - [`plan`]: a cell's plan: calendar days or a fixed grid, its requests, its table;
 //! - [`table`]: the wide pivot: naming, ordering, top-N and "other";
+//! - [`rows`]: Grafana's table of instant queries: a row per series, joined across queries;
 //! - [`reduce`]: what a table adds: its `Total` column and row, and a summary's rows;
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`histogram`]: series reduced to one number and counted per bin;
@@ -17,6 +18,7 @@ pub mod csv;
 pub mod histogram;
 pub mod plan;
 pub mod reduce;
+pub mod rows;
 pub mod series;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;

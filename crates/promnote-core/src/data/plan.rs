@@ -11,6 +11,7 @@ use jiff::tz::TimeZone;
 
 use super::series::Series;
 use super::table::{pivot_periods, pivot_times, Order, PivotOptions, WideTable};
+use crate::api::datasource::Route;
 use crate::api::encoding::form;
 use crate::api::request::{ds_query_request, instant_at, ApiRequest, Body, Window};
 use crate::report::format::Cell;
@@ -68,6 +69,8 @@ pub struct CellPlan {
     pub grid: Grid,
     /// E.g. "step raised to 2h: 11,000 points per series at most".
     pub note: Option<String>,
+    /// The range's end, ms: when instant queries (`instant=true`) are evaluated.
+    pub to_ms: i64,
 }
 
 impl CellPlan {
@@ -79,7 +82,8 @@ impl CellPlan {
         width_px: u32,
     ) -> Result<Self, String> {
         if let Some(unit) = options.calendar() {
-            return Ok(Self { grid: Grid::Periods(PeriodPlan::for_range(unit, range, zone)), note: None });
+            let plan = PeriodPlan::for_range(unit, range, zone);
+            return Ok(Self { to_ms: plan.now_ms, grid: Grid::Periods(plan), note: None });
         }
         let spec = match options.step.as_deref() {
             None => StepSpec::Auto,
@@ -100,6 +104,7 @@ impl CellPlan {
         Ok(Self {
             grid: Grid::Times { start_ms, end_ms, step_ms: choice.step_ms, zone: zone.clone() },
             note: choice.note,
+            to_ms,
         })
     }
 
@@ -122,6 +127,25 @@ impl CellPlan {
         match &self.grid {
             Grid::Periods(plan) if plan.partial.is_some() => Some(instant_request(uid, query, plan)),
             _ => None,
+        }
+    }
+
+    /// The request of an instant query (`instant=true`) on `ds` by `route`: evaluated once,
+    /// at the range's end, with `$__period` as long as one step.
+    pub fn end_request(
+        &self,
+        ds: &crate::api::datasource::Datasource,
+        route: Route,
+        query: &Query,
+    ) -> ApiRequest {
+        let step_ms = match &self.grid {
+            Grid::Periods(plan) => plan.unit.nominal_ms(),
+            Grid::Times { step_ms, .. } => *step_ms,
+        };
+        let text = query.with_period(&period_duration(step_ms));
+        match route {
+            Route::Proxy => instant_at(&ds.uid, &text, self.to_ms),
+            Route::DsQuery => ds_query_request(&ds.uid, &ds.kind, &text, Window::instant(self.to_ms)),
         }
     }
 
@@ -189,7 +213,10 @@ impl CellPlan {
         }
     }
 
-    /// Pivots the answers of every datasource into the cell's table.
+    /// Pivots the answers of every datasource into the cell's table. An instant query's
+    /// series (`instant=true`) hold one value, at the range's end: the table's last row
+    /// (a calendar cell's last period); a cell of instant queries alone is one row, at
+    /// that time, and its table says so ([`WideTable::instant`]).
     pub fn table<'a>(
         &self,
         range: impl IntoIterator<Item = &'a Series>,
@@ -198,6 +225,7 @@ impl CellPlan {
     ) -> WideTable {
         let options = &cell.options;
         let queries: Vec<String> = cell.queries().map(|(q, _)| q.to_owned()).collect();
+        let instants = cell.instants();
         // Numbers show every series unless the cell says otherwise; charts the largest.
         let numbers = matches!(
             options.chart,
@@ -218,16 +246,54 @@ impl CellPlan {
             // Gaps stay gaps: a day without data is not a zero (plotly.js stacks around them).
             fill_zero: false,
         };
+        let is_instant = |s: &Series| instants.get(s.query).copied().unwrap_or(false);
+        // Each instant query's value, at the row that ends the range.
+        let (at_end, partial): (Vec<&Series>, Vec<&Series>) =
+            instant.into_iter().partition(|s| is_instant(s));
+        if instants.iter().all(|i| *i) {
+            let label = wall_clock(self.to_ms, self.zone());
+            let at_end = retimed(&at_end, self.to_ms);
+            let mut table = pivot_times(&[self.to_ms], vec![label], &at_end, &pivot);
+            table.instant = true;
+            return table;
+        }
         match &self.grid {
-            Grid::Periods(plan) => pivot_periods(plan, range, instant, &pivot),
+            Grid::Periods(plan) if plan.partial.is_some() => {
+                pivot_periods(plan, range, partial.into_iter().chain(at_end), &pivot)
+            }
+            Grid::Periods(plan) => {
+                let at_end = retimed(&at_end, plan.now_ms);
+                let mut all: Vec<&Series> = range.into_iter().collect();
+                all.extend(&at_end);
+                pivot_periods(plan, all, partial, &pivot)
+            }
             Grid::Times { start_ms, end_ms, step_ms, zone } => {
                 let times: Vec<i64> =
                     (0..=(end_ms - start_ms) / step_ms).map(|i| start_ms + i * step_ms).collect();
                 let labels = times.iter().map(|t| wall_clock(*t, zone)).collect();
-                pivot_times(&times, labels, range, &pivot)
+                let at_end = retimed(&at_end, *end_ms);
+                let mut all: Vec<&Series> = range.into_iter().collect();
+                all.extend(&at_end);
+                pivot_times(&times, labels, all, &pivot)
             }
         }
     }
+}
+
+/// Copies of instant series with their one value at `t_ms` (the row it belongs to).
+fn retimed(series: &[&Series], t_ms: i64) -> Vec<Series> {
+    series
+        .iter()
+        .map(|s| Series {
+            points: s
+                .points
+                .last()
+                .map(|p| crate::api::prom::Sample { t_ms, value: p.value })
+                .into_iter()
+                .collect(),
+            ..(*s).clone()
+        })
+        .collect()
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in `zone`: what plotly.js reads as a date axis position.
@@ -438,7 +504,11 @@ mod tests {
         // on 2026-11-01 lies in this month).
         let zone = crate::time::zone("America/St_Johns").unwrap();
         let now_ms = 1_795_399_726_500;
-        let plan = CellPlan { grid: Grid::Periods(PeriodPlan::last_month_in(now_ms, &zone)), note: None };
+        let plan = CellPlan {
+            grid: Grid::Periods(PeriodPlan::last_month_in(now_ms, &zone)),
+            note: None,
+            to_ms: now_ms,
+        };
         let (ranges, instant) =
             plan.ds_query_requests("u", "grafana-amazonprometheus-datasource", &Query::plain("up"));
         let offsets: Vec<(i64, i64)> = ranges

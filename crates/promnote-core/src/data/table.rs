@@ -98,6 +98,10 @@ pub struct WideTable {
     pub folded: usize,
     /// How many series past the top N were left out (not summed); 0 when none were.
     pub hidden: usize,
+    /// One row: every query of the cell is an instant query, evaluated at the range's end.
+    pub instant: bool,
+    /// How many queries the cell has (a table of instant queries has a value column each).
+    pub queries: usize,
 }
 
 /// Pivots period-bucketed answers: `range` evaluated at the plan's period ends fills the
@@ -289,6 +293,8 @@ fn finish(
         columns,
         folded,
         hidden,
+        instant: false,
+        queries: options.queries.len().max(1),
     }
 }
 

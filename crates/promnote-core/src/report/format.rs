@@ -79,6 +79,8 @@ pub struct Query {
     pub query: String,
     /// Legend template for its series.
     pub legend: Option<String>,
+    /// An instant query (`instant=true`): evaluated once, at the end of the range.
+    pub instant: bool,
 }
 
 /// The most queries one cell holds.
@@ -100,6 +102,17 @@ impl Cell {
     /// heading, file names, CSV's `cell` column and the command line's messages say.
     pub fn title(&self) -> &str {
         self.options.title.as_deref().unwrap_or(DEFAULT_TITLE)
+    }
+
+    /// Whether each query is an instant query, in order.
+    pub fn instants(&self) -> Vec<bool> {
+        std::iter::once(self.options.instant).chain(self.also.iter().map(|q| q.instant)).collect()
+    }
+
+    /// How the cell is evaluated, in a sentence or two ([`CellOptions::evaluation`]).
+    pub fn evaluation(&self) -> String {
+        let also: Vec<bool> = self.also.iter().map(|q| q.instant).collect();
+        self.options.evaluation(&also)
     }
 
     /// Every query's legend, in order (what names each query's series).
@@ -174,7 +187,8 @@ pub fn parse(source: &str) -> Result<Report, ParseError> {
                     if cell.also.len() + 1 >= MAX_QUERIES {
                         return Err(error(line, format!("a cell holds at most {MAX_QUERIES} queries")));
                     }
-                    cell.also.push(Query { query, legend: more_legend(info).map_err(|m| error(line, m))? });
+                    let (legend, instant) = more_options(info).map_err(|m| error(line, m))?;
+                    cell.also.push(Query { query, legend, instant });
                 } else {
                     let info = info.trim_start().strip_prefix("promql").unwrap_or_default();
                     let options = CellOptions::parse(info).map_err(|m| error(line, m))?;
@@ -235,18 +249,21 @@ fn is_more(info: &str) -> bool {
     info.split_whitespace().next() == Some("promql+")
 }
 
-/// The options of a ` ```promql+ ` query: only its legend.
-fn more_legend(info: &str) -> Result<Option<String>, String> {
-    let mut legend = None;
+/// The options of a ` ```promql+ ` query: its legend and whether it is an instant query.
+fn more_options(info: &str) -> Result<(Option<String>, bool), String> {
+    let (mut legend, mut instant) = (None, false);
     for (key, value) in parse_info(info)? {
-        if key != "legend" {
-            return Err(format!(
-                "a ```promql+ query takes only legend=…; `{key}` belongs on the cell's first ```promql fence"
-            ));
+        match key.as_str() {
+            "legend" => legend = (!value.is_empty()).then_some(value),
+            "instant" => instant = super::options::parse_instant(&value)?,
+            _ => {
+                return Err(format!(
+                    "a ```promql+ query takes only legend=… and instant=…; `{key}` belongs on the cell's first ```promql fence"
+                ))
+            }
         }
-        legend = (!value.is_empty()).then_some(value);
     }
-    Ok(legend)
+    Ok((legend, instant))
 }
 
 fn is_container(tag: &Tag<'_>) -> bool {
@@ -391,7 +408,8 @@ impl Report {
                             .as_ref()
                             .map(|l| format!(" legend={}", quote_option(l)))
                             .unwrap_or_default();
-                        out.push_str(&format!("{fence}promql+{legend}\n{}\n{fence}\n", more.query));
+                        let instant = if more.instant { " instant=true" } else { "" };
+                        out.push_str(&format!("{fence}promql+{legend}{instant}\n{}\n{fence}\n", more.query));
                     }
                 }
             }

@@ -52,6 +52,12 @@ pub struct CellOptions {
     /// The smallest step (`min_step=1m`, Grafana's "min interval"): the step, and with
     /// it `$__interval` and `$__rate_interval`, is never shorter.
     pub min_step: Option<String>,
+    /// The cell's first query is an instant query (`instant=true`, Grafana's "Instant"):
+    /// evaluated once, at the end of the range, rather than at every step.
+    pub instant: bool,
+    /// Grafana's `organize` for a table of instant queries (`columns="job,instance:Host,-pod"`):
+    /// which columns come first and in which order, renamed after `:`, hidden with `-`.
+    pub columns: Vec<ColumnRule>,
     /// Whether the report's annotations are drawn on this cell's chart (`annotations=off`
     /// leaves them off; a masking span still masks).
     pub hide_annotations: bool,
@@ -61,18 +67,20 @@ pub struct CellOptions {
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 17] = [
+pub const CELL_OPTIONS: [&str; 19] = [
     "title",
     "chart",
     "legend",
     "step",
     "min_step",
+    "instant",
     "unit",
     "axis",
     "scale",
     "reduce",
     "total",
     "bins",
+    "columns",
     "top",
     "datasources",
     "from",
@@ -114,14 +122,27 @@ impl Scale {
 impl CellOptions {
     /// How the cell is evaluated, in a sentence or two for the line under its query:
     /// its step, and its own range if it has one.
-    pub fn evaluation(&self) -> String {
+    ///
+    /// `also_instant` says, for each further query of the cell, whether it is an instant
+    /// query (the first query's is [`Self::instant`]).
+    pub fn evaluation(&self, also_instant: &[bool]) -> String {
+        let instants = also_instant.iter().filter(|i| **i).count() + usize::from(self.instant);
+        let queries = also_instant.len() + 1;
         let when = match self.calendar() {
+            _ if instants == queries => {
+                "Evaluated once, at the end of the range (an instant query).".to_owned()
+            }
             Some(Calendar::Day) => "Evaluated at each midnight of the range (one query per daylight-saving segment) and once at its end for today.".to_owned(),
             Some(unit) => format!(
                 "One bar per calendar {word}, evaluated at the midnight that ends it (one query per run of {word}s of the same length) and once at the range's end for this {word} so far; $__period is each {word}'s length.",
                 word = unit.word()
             ),
             None => format!("Step {}.", self.step.as_deref().unwrap_or("auto")),
+        };
+        let when = match instants {
+            0 => when,
+            _ if instants == queries => when,
+            _ => format!("{when} Its instant queries are evaluated once, at the end of the range."),
         };
         match (&self.from, &self.to) {
             (None, None) => when,
@@ -183,6 +204,8 @@ impl CellOptions {
                 Ok(StepSpec::Fixed(_)) => self.min_step = text(),
                 _ => return Err(format!("min_step: `{value}` is not a duration; write e.g. min_step=1m")),
             },
+            "instant" => self.instant = parse_instant(value)?,
+            "columns" => self.columns = parse_columns(value)?,
             "unit" => {
                 self.unit = Unit::parse(value).ok_or_else(|| {
                     format!("`{value}` is not a unit; use one of {}", Unit::names().join(", "))
@@ -265,6 +288,7 @@ impl CellOptions {
         push("legend", self.legend.clone());
         push("step", self.step.clone());
         push("min_step", self.min_step.clone());
+        push("instant", self.instant.then(|| "true".to_owned()));
         push("unit", (self.unit != Unit::default()).then(|| self.unit.name().to_owned()));
         push("axis", self.axis.clone());
         push("scale", (self.scale != Scale::default()).then(|| self.scale.name().to_owned()));
@@ -278,6 +302,7 @@ impl CellOptions {
             "bins",
             self.bins.as_ref().map(|b| b.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
         );
+        push("columns", (!self.columns.is_empty()).then(|| write_columns(&self.columns)));
         push("top", self.top.map(|n| if n == TOP_ALL { "all".to_owned() } else { n.to_string() }));
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());
@@ -298,6 +323,72 @@ impl CellOptions {
         }
         out
     }
+}
+
+/// Reads `instant=true` (or `false`, the default).
+pub fn parse_instant(value: &str) -> Result<bool, String> {
+    match value {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        _ => Err(format!(
+            "instant={value}: write instant=true (evaluated once, at the end of the range) or leave it out"
+        )),
+    }
+}
+
+/// One entry of `columns=`: a column of a table of instant queries, by the name promnote
+/// gives it (a label's name, `datasource`, `Value` or `Value #B`), shown as `shown` (or
+/// under its own name), or hidden.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRule {
+    /// The column's own name.
+    pub name: String,
+    /// What the header says instead (`instance:Host`).
+    pub shown: Option<String>,
+    /// Left out (`-pod`).
+    pub hidden: bool,
+}
+
+/// Reads `columns="job,instance:Host,-pod"`: listed columns first, in that order; `:` renames,
+/// a leading `-` hides.
+pub fn parse_columns(text: &str) -> Result<Vec<ColumnRule>, String> {
+    let mut rules: Vec<ColumnRule> = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (hidden, item) = match item.strip_prefix('-') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, item),
+        };
+        let (name, shown) = match item.split_once(':') {
+            Some((name, shown)) => (name.trim(), Some(shown.trim()).filter(|s| !s.is_empty())),
+            None => (item, None),
+        };
+        if name.is_empty() {
+            return Err(format!(
+                "columns: `{item}` names no column; write e.g. columns=\"job,instance:Host,-pod\""
+            ));
+        }
+        if hidden && shown.is_some() {
+            return Err(format!("columns: `-{item}` hides the column, so it has no new name"));
+        }
+        if rules.iter().any(|r| r.name == name) {
+            return Err(format!("columns: `{name}` is listed twice"));
+        }
+        rules.push(ColumnRule { name: name.to_owned(), shown: shown.map(str::to_owned), hidden });
+    }
+    Ok(rules)
+}
+
+/// `columns=` as written.
+pub fn write_columns(rules: &[ColumnRule]) -> String {
+    let items: Vec<String> = rules
+        .iter()
+        .map(|r| match (&r.shown, r.hidden) {
+            (_, true) => format!("-{}", r.name),
+            (Some(shown), false) => format!("{}:{shown}", r.name),
+            (None, false) => r.name.clone(),
+        })
+        .collect();
+    items.join(",")
 }
 
 /// Reads `bins=0,5,10,25`: at least two edges, ascending.
@@ -558,10 +649,10 @@ mod tests {
     #[test]
     fn a_cell_says_how_it_is_evaluated() {
         let daily = CellOptions { step: Some("1d".into()), ..CellOptions::default() };
-        assert!(daily.evaluation().starts_with("Evaluated at each midnight"));
-        assert_eq!(CellOptions::default().evaluation(), "Step auto.");
+        assert!(daily.evaluation(&[]).starts_with("Evaluated at each midnight"));
+        assert_eq!(CellOptions::default().evaluation(&[]), "Step auto.");
         let own =
             CellOptions { step: Some("5m".into()), from: Some("now-1h".into()), ..CellOptions::default() };
-        assert_eq!(own.evaluation(), "Step 5m. This cell's range: now-1h to the report's end.");
+        assert_eq!(own.evaluation(&[]), "Step 5m. This cell's range: now-1h to the report's end.");
     }
 }

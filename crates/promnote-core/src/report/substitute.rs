@@ -195,6 +195,8 @@ pub const PERIOD_MACRO: &str = "__period";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     parts: Vec<String>,
+    /// Evaluated once, at the end of the range (`instant=true`), not at every step.
+    pub instant: bool,
 }
 
 impl Query {
@@ -217,12 +219,18 @@ impl Query {
         }
         out.push_str(&query[last..]);
         parts.push(out);
-        Self { parts }
+        Self { parts, instant: false }
+    }
+
+    /// The same query, evaluated once at the end of the range when `instant`.
+    #[must_use]
+    pub fn instant(self, instant: bool) -> Self {
+        Self { instant, ..self }
     }
 
     /// A query sent as it is.
     pub fn plain(text: impl Into<String>) -> Self {
-        Self { parts: vec![text.into()] }
+        Self { parts: vec![text.into()], instant: false }
     }
 
     /// Whether it uses `$__period`.

@@ -118,6 +118,7 @@ impl DatasourceQuery {
         let queries = queries
             .iter()
             .map(|query| match route {
+                _ if query.instant => (Vec::new(), Some(plan.end_request(ds, route, query))),
                 Route::Proxy => (plan.range_requests(&ds.uid, query), plan.instant_request(&ds.uid, query)),
                 Route::DsQuery => plan.ds_query_requests(&ds.uid, &ds.kind, query),
             })
@@ -415,7 +416,11 @@ pub fn prepare_cell(
     let (step_ms, range_ms) = plan.step_and_range_ms(&range);
     let mut bindings = bindings.clone();
     bindings.extend(substitute::macros(step_ms, range_ms));
-    let queries = cell.queries().map(|(query, _)| Query::new(query, &bindings)).collect();
+    let queries = cell
+        .queries()
+        .zip(cell.instants())
+        .map(|((query, _), instant)| Query::new(query, &bindings).instant(instant))
+        .collect();
     Ok(PreparedCell { plan, queries, datasources: chosen })
 }
 
@@ -457,6 +462,7 @@ mod tests {
         let plan = CellPlan {
             grid: crate::data::plan::Grid::Periods(crate::time::periods::PeriodPlan::last_month(now_ms)),
             note: None,
+            to_ms: now_ms,
         };
         let d = ds("a", "prometheus");
         let q = DatasourceQuery::new(&d, Route::Proxy, &[Query::plain("up")], &plan);
@@ -492,6 +498,7 @@ mod tests {
                 zone: jiff::tz::TimeZone::UTC,
             },
             note: None,
+            to_ms: 60_000,
         }
     }
 
@@ -542,6 +549,85 @@ mod tests {
         // One query failing fails the datasource's answer, as a single query would.
         let failed = q.finish(vec![matrix("one"), Err(ApiError::BadGateway { what: "x".into() })]);
         assert!(matches!(failed, Err(ApiError::BadGateway { .. })));
+    }
+
+    #[test]
+    fn an_instant_query_is_asked_once_at_the_range_s_end_and_is_one_row() {
+        let cell = crate::report::format::parse(
+            "---\nformat: 1\n---\n\n```promql step=1m chart=table instant=true\nup\n```\n```promql+ instant=true\ncpu\n```\n",
+        )
+        .unwrap()
+        .cells()
+        .next()
+        .unwrap()
+        .clone();
+        assert_eq!(cell.instants(), [true, true]);
+        assert_eq!(cell.evaluation(), "Evaluated once, at the end of the range (an instant query).");
+        let d = ds("a", "prometheus");
+        let now = 1_795_399_726_500;
+        let prepared = prepare_cell(
+            &cell,
+            ("now-1h", "now"),
+            &Bindings::new(),
+            now,
+            &TimeZone::UTC,
+            std::slice::from_ref(&d),
+        )
+        .unwrap();
+        let q = DatasourceQuery::new(&d, Route::Proxy, &prepared.queries, &prepared.plan);
+        let requests: Vec<String> = q
+            .exchanges()
+            .iter()
+            .map(|e| match &e.request().body {
+                Body::Form(body) => format!("{} {body}", e.request().path),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(requests.len(), 2);
+        assert!(requests[0].contains("api/v1/query query=up&time=1795399726.500"), "{requests:?}");
+        let vector = |v: &str| {
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{"job":"x"}},"value":[1795399726.5,"{v}"]}}]}}}}"#
+            );
+            Ok(Decoded::Prometheus(crate::api::prom::decode(&body).unwrap()))
+        };
+        let arrival = q.finish(vec![vector("1"), vector("2")]).unwrap();
+        let table = prepared.plan.table(&arrival.range, &arrival.instant, &cell);
+        assert!(table.instant);
+        assert_eq!(
+            (table.row_labels.as_slice(), table.queries),
+            (&["2026-11-23 02:08:46".to_owned()][..], 2)
+        );
+        let values: Vec<Option<f64>> = table.columns.iter().map(|c| c.values[0]).collect();
+        assert_eq!(values, [Some(2.0), Some(1.0)]);
+        let csv = crate::data::csv::shown(&table, &cell.options, &TimeZone::UTC);
+        assert_eq!(csv, "job,Value #A,Value #B\r\nx,1,2\r\n");
+        // Beside a range query, an instant query's value is the last row's.
+        let mut mixed = cell;
+        mixed.options.instant = false;
+        let prepared = prepare_cell(
+            &mixed,
+            ("now-1h", "now"),
+            &Bindings::new(),
+            now,
+            &TimeZone::UTC,
+            std::slice::from_ref(&d),
+        )
+        .unwrap();
+        assert!(mixed
+            .evaluation()
+            .ends_with("Its instant queries are evaluated once, at the end of the range."));
+        let q = DatasourceQuery::new(&d, Route::Proxy, &prepared.queries, &prepared.plan);
+        assert_eq!(q.exchanges().len(), 2);
+        let matrix = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"y"},"values":[[1795399680,"5"]]}]}}"#;
+        let arrival = q
+            .finish(vec![Ok(Decoded::Prometheus(crate::api::prom::decode(matrix).unwrap())), vector("7")])
+            .unwrap();
+        let table = prepared.plan.table(&arrival.range, &arrival.instant, &mixed);
+        assert!(!table.instant);
+        assert_eq!(table.row_labels.len(), 60);
+        let last: Vec<Option<f64>> = table.columns.iter().map(|c| *c.values.last().unwrap()).collect();
+        assert_eq!(last, [Some(7.0), Some(5.0)]);
     }
 
     #[test]

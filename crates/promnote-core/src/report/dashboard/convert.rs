@@ -12,7 +12,7 @@ use super::variables::variables;
 use crate::report::annotations::{Annotation, When};
 use crate::report::format::{self, Block, Cell, Query, Report, MAX_QUERIES};
 use crate::report::front::FrontMatter;
-use crate::report::options::CellOptions;
+use crate::report::options::{CellOptions, ChartKind};
 
 /// Converts a dashboard's JSON text: the dashboard itself, or the `{ "dashboard": …,
 /// "meta": … }` that Grafana's API answers.
@@ -288,40 +288,23 @@ impl<'a> Converter<'a> {
             options.step = Some(step);
         }
         self.panel_range(panel, &mut options, &title);
-        for (what, present) in [
-            (
-                "transformations",
-                panel.get("transformations").and_then(Value::as_array).is_some_and(|t| !t.is_empty()),
-            ),
-            (
-                "field overrides",
-                panel
-                    .get("fieldConfig")
-                    .and_then(|f| f.get("overrides"))
-                    .and_then(Value::as_array)
-                    .is_some_and(|o| !o.is_empty()),
-            ),
-            ("thresholds", has_thresholds(panel, kind)),
-            ("links", panel.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty())),
-            ("an alert rule", panel.contains_key("alert")),
-            (
-                "value mappings",
-                panel
-                    .get("fieldConfig")
-                    .and_then(|f| f.get("defaults"))
-                    .and_then(|d| d.get("mappings"))
-                    .and_then(Value::as_array)
-                    .is_some_and(|m| !m.is_empty()),
-            ),
-        ] {
-            if present {
-                notes.push(what.to_owned());
-            }
+        let ref_ids: Vec<&str> = queries.iter().map(|(id, _)| id.as_str()).collect();
+        let instant = !queries.is_empty() && queries.iter().all(|(_, q)| q.instant);
+        transformations(panel, &ref_ids, instant, &mut options, &mut notes);
+        if options.chart == ChartKind::Table
+            && objects(panel, "targets").any(|t| text(t, "format") == Some("table") && !is_instant(t))
+        {
+            notes.push(
+                "the table format of a range query (a row per time and series): shown with times down and series across"
+                    .to_owned(),
+            );
         }
+        notes.extend(unsupported(panel, kind));
         let repeat = self.repeat_of(panel, &mut notes);
         for note in &notes {
             self.drop(Some(&title), note.clone());
         }
+        let queries: Vec<Query> = queries.into_iter().map(|(_, q)| q).collect();
         let Some((first, rest)) = queries.split_first() else {
             if notes.is_empty() {
                 self.drop(Some(&title), format!("the panel (type {kind}) has no Prometheus query"));
@@ -331,6 +314,7 @@ impl<'a> Converter<'a> {
             return Ok(());
         };
         options.legend = first.legend.clone();
+        options.instant = first.instant;
         options.repeat = repeat;
         if !notes.is_empty() {
             self.blocks.push(Block::Prose(note_text(&title, &notes)));
@@ -449,7 +433,7 @@ impl<'a> Converter<'a> {
         &mut self,
         panel: &Map<String, Value>,
         notes: &mut Vec<String>,
-    ) -> (Vec<Query>, Option<Vec<String>>) {
+    ) -> (Vec<(String, Query)>, Option<Vec<String>>) {
         let panel_ds = panel.get("datasource");
         let mut queries = Vec::new();
         let mut pinned: BTreeSet<String> = BTreeSet::new();
@@ -486,11 +470,18 @@ impl<'a> Converter<'a> {
                 notes.push(format!("query {letter}: a cell holds at most {MAX_QUERIES} queries"));
                 continue;
             }
+            if instant_and_range(target) {
+                notes.push(format!(
+                    "query {letter} runs both as a range and as an instant query in Grafana; promnote runs the range query"
+                ));
+            }
             if boolean(target, "hide") {
                 notes.push(format!("query {letter} is hidden in Grafana; promnote draws it"));
             }
             let legend = text(target, "legendFormat").filter(|l| *l != "__auto").map(one_line);
-            queries.push(Query { query: expr.replace("\r\n", "\n").trim().to_owned(), legend });
+            let instant = is_instant(target);
+            let query = expr.replace("\r\n", "\n").trim().to_owned();
+            queries.push((letter, Query { query, legend, instant }));
         }
         if let Some(id) = unknown_pin {
             notes.push(format!(

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::read::{boolean, objects, one_line, text};
-use crate::report::options::{CellOptions, ChartKind, Scale, Unit};
+use crate::report::options::{CellOptions, ChartKind, ColumnRule, Scale, Unit};
 use crate::report::reducer::Reducer;
 use crate::time::step::{parse_step, StepSpec};
 
@@ -255,6 +255,139 @@ pub fn min_step_of(panel: &Map<String, Value>, notes: &mut Vec<String>) -> Optio
         notes.push(format!("max data points {points}: the step follows the chart's width"));
     }
     step
+}
+
+/// A panel's transformations as the cell's options: `organize` (order, rename, hide) on
+/// a table of instant queries is `columns=`, `merge` is how such a table joins its
+/// queries anyway, `reduce` (series to rows) on range queries is a summary with those
+/// calculations; every other one (or these where they mean something else) is named in
+/// `notes`. Turned-off ones are skipped, as Grafana skips them. `ref_ids` are the refIds
+/// of the cell's queries, in order: Grafana's `Value #<refId>` is promnote's `Value #B`.
+pub fn transformations(
+    panel: &Map<String, Value>,
+    ref_ids: &[&str],
+    instant: bool,
+    options: &mut CellOptions,
+    notes: &mut Vec<String>,
+) {
+    for t in objects(panel, "transformations") {
+        if boolean(t, "disabled") {
+            continue;
+        }
+        let id = text(t, "id").unwrap_or("unnamed");
+        let settings = t.get("options").and_then(Value::as_object);
+        match id {
+            "organize" if instant && options.chart == ChartKind::Table => {
+                options.columns = organize_rules(settings, ref_ids);
+            }
+            "merge" if instant => {}
+            "reduce"
+                if !instant && settings.and_then(|o| text(o, "mode")).is_none_or(|m| m == "seriesToRows") =>
+            {
+                let calcs = Map::from_iter([(
+                    "options".to_owned(),
+                    serde_json::json!({ "reduceOptions": { "calcs": settings.and_then(|o| o.get("reducers")).cloned().unwrap_or_default() } }),
+                )]);
+                options.chart = ChartKind::Summary;
+                options.reduce = reducers_of(&calcs, notes);
+            }
+            other => notes.push(format!("the {} transformation", one_line(other))),
+        }
+    }
+}
+
+/// Grafana's `organize` options as `columns=`: the named columns by `indexByName`, then
+/// renamed (`renameByName`) and hidden (`excludeByName`) ones; `Time` has no column in
+/// promnote's table and is left out.
+fn organize_rules(settings: Option<&Map<String, Value>>, ref_ids: &[&str]) -> Vec<ColumnRule> {
+    let Some(settings) = settings else { return Vec::new() };
+    let ours = |name: &str| -> Option<String> {
+        if name == "Time" {
+            return None;
+        }
+        if let Some(id) = name.strip_prefix("Value #") {
+            let i = ref_ids.iter().position(|r| *r == id)?;
+            return Some(if ref_ids.len() == 1 {
+                "Value".to_owned()
+            } else {
+                format!("Value #{}", crate::report::format::query_letter(i))
+            });
+        }
+        Some(one_line(name).replace(", ", " ").replace(',', " "))
+    };
+    let map = |key: &str| settings.get(key).and_then(Value::as_object);
+    let mut order: Vec<(i64, &str)> = map("indexByName")
+        .map(|m| m.iter().filter_map(|(k, v)| Some((v.as_i64()?, k.as_str()))).collect())
+        .unwrap_or_default();
+    order.sort_unstable();
+    let mut names: Vec<&str> = order.into_iter().map(|(_, k)| k).collect();
+    for key in ["renameByName", "excludeByName"] {
+        for k in map(key).into_iter().flat_map(|m| m.keys()) {
+            if !names.contains(&k.as_str()) {
+                names.push(k);
+            }
+        }
+    }
+    let mut rules: Vec<ColumnRule> = Vec::new();
+    for name in names {
+        let Some(ours) = ours(name) else { continue };
+        if rules.iter().any(|r| r.name == ours) {
+            continue;
+        }
+        let hidden = map("excludeByName").and_then(|m| m.get(name)).and_then(Value::as_bool) == Some(true);
+        let shown = map("renameByName")
+            .and_then(|m| text(m, name))
+            .map(|s| one_line(s).replace(", ", " ").replace(',', " "))
+            .filter(|s| !s.is_empty() && !hidden);
+        rules.push(ColumnRule { name: ours, shown, hidden });
+    }
+    rules
+}
+
+/// What the panel has that promnote does not draw: field overrides, thresholds, links,
+/// an alert rule, value mappings.
+pub fn unsupported(panel: &Map<String, Value>, kind: &str) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (what, present) in [
+        (
+            "field overrides",
+            panel
+                .get("fieldConfig")
+                .and_then(|f| f.get("overrides"))
+                .and_then(Value::as_array)
+                .is_some_and(|o| !o.is_empty()),
+        ),
+        ("thresholds", has_thresholds(panel, kind)),
+        ("links", panel.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty())),
+        ("an alert rule", panel.contains_key("alert")),
+        (
+            "value mappings",
+            panel
+                .get("fieldConfig")
+                .and_then(|f| f.get("defaults"))
+                .and_then(|d| d.get("mappings"))
+                .and_then(Value::as_array)
+                .is_some_and(|m| !m.is_empty()),
+        ),
+    ] {
+        if present {
+            notes.push(what.to_owned());
+        }
+    }
+    notes
+}
+
+/// Whether a target is Grafana's instant query: `"instant": true` without `"range": true`
+/// (older dashboards write only `instant`), or `"range": false`.
+pub fn is_instant(target: &Map<String, Value>) -> bool {
+    let (instant, range) =
+        (target.get("instant").and_then(Value::as_bool), target.get("range").and_then(Value::as_bool));
+    matches!((instant, range), (Some(true), None | Some(false)) | (_, Some(false)))
+}
+
+/// Whether a target asks Grafana for both a range and an instant query ("Both").
+pub fn instant_and_range(target: &Map<String, Value>) -> bool {
+    boolean(target, "instant") && boolean(target, "range")
 }
 
 /// Whether the panel shows thresholds: lines or areas on a time series, colours on a

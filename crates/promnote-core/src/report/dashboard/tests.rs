@@ -263,7 +263,8 @@ fn every_target_rows_text_and_what_does_not_carry_over() {
         assert!(text.contains(needle), "{needle}: {text}");
     }
     let said: Vec<String> = c.dropped.iter().map(|d| format!("{:?}: {}", d.panel, d.what)).collect();
-    for needle in ["transformations", "query D, which asks a loki datasource", "query C is hidden", "Plugin"]
+    for needle in
+        ["the merge transformation", "query D, which asks a loki datasource", "query C is hidden", "Plugin"]
     {
         assert!(said.iter().any(|s| s.contains(needle)), "{needle}: {said:?}");
     }
@@ -538,4 +539,51 @@ fn dashboard_annotations_become_query_and_grafana_annotations() {
     assert!(dropped.iter().any(|d| d.contains("\"Off\", turned off")), "{dropped:?}");
     assert!(!dropped.iter().any(|d| d.contains("Annotations & Alerts")), "{dropped:?}");
     assert_eq!(format::parse(&c.report.to_markdown()).unwrap(), c.report);
+}
+
+#[test]
+fn instant_queries_tables_and_their_transformations_carry_over() {
+    let d = json!({ "title": "T", "panels": [
+        { "type": "table", "title": "Targets", "targets": [
+            { "refId": "up", "expr": "up", "instant": true, "range": false, "format": "table" },
+            { "refId": "cpu", "expr": "rate(cpu[5m])", "instant": true, "format": "table", "legendFormat": "{{job}}" }
+          ],
+          "transformations": [
+            { "id": "merge", "options": {} },
+            { "id": "organize", "options": {
+                "excludeByName": { "Time": true, "job": true },
+                "indexByName": { "Value #cpu": 0, "instance": 1, "Time": 2 },
+                "renameByName": { "Value #cpu": "CPU, cores", "instance": "Host" } } },
+            { "id": "sortBy", "options": {} },
+            { "id": "calculateField", "disabled": true }
+          ] },
+        { "type": "stat", "title": "Old", "targets": [{ "expr": "up", "instant": true }] },
+        { "type": "stat", "title": "Not range", "targets": [{ "expr": "up", "range": false }] },
+        { "type": "stat", "title": "Both", "targets": [{ "refId": "A", "expr": "up", "instant": true, "range": true }] },
+        { "type": "table", "title": "Reduced", "targets": [{ "expr": "up" }],
+          "transformations": [{ "id": "reduce", "options": { "reducers": ["mean", "max"] } }] },
+        { "type": "table", "title": "Range table", "targets": [{ "expr": "up", "format": "table" }] }
+    ]});
+    let c = convert_value(&d);
+    let all = cells(&c);
+    let instants: Vec<Vec<bool>> = all.iter().map(|c| c.instants()).collect();
+    assert_eq!(instants, [vec![true, true], vec![true], vec![true], vec![false], vec![false], vec![false]]);
+    let md = c.report.to_markdown();
+    assert!(
+        md.contains(r#"```promql title=Targets chart=table instant=true columns="Value #B:CPU cores,instance:Host,-job""#),
+        "{md}"
+    );
+    assert!(md.contains("```promql+ legend=\"{{job}}\" instant=true\nrate(cpu[5m])"), "{md}");
+    let dropped = |panel: &str| -> Vec<String> {
+        c.dropped.iter().filter(|d| d.panel.as_deref() == Some(panel)).map(|d| d.what.clone()).collect()
+    };
+    assert_eq!(dropped("Targets"), ["the sortBy transformation"]);
+    assert!(dropped("Both")[0].contains("both as a range and as an instant query"), "{:?}", dropped("Both"));
+    assert_eq!(all[4].options.chart, ChartKind::Summary);
+    assert_eq!(all[4].options.reduce, [Reducer::Mean, Reducer::Max]);
+    assert!(dropped("Range table")[0].starts_with("the table format of a range query"));
+    // Read back, the report is the same.
+    let back = format::parse(&md).unwrap();
+    assert_eq!(back.cells().map(Cell::instants).collect::<Vec<_>>(), instants);
+    assert_eq!(back.cells().next().unwrap().options.columns, all[0].options.columns);
 }
