@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { allCellsSettled, expectedName, openAndConnect, stackState, watchConsole } from './support.mjs';
+import { allCellsSettled, expectedName, openAndConnect, openFileAndSettle, openReportFile, stackState, watchConsole } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PROMNOTE = process.env.PROMNOTE_BIN ?? 'target/debug/promnote';
@@ -83,11 +83,7 @@ function expectMaskedTraces(traces) {
 }
 
 test('annotations are drawn as a line and a band, listed as text, and the mask leaves out exactly its days', async ({ page }) => {
-  await openAndConnect(page, SITE);
-  await allCellsSettled(page);
-  await page.getByTestId('open-file').setInputFiles({ name: 'notes.md', mimeType: 'text/markdown', buffer: Buffer.from(REPORT) });
-  await expect(page.getByTestId('report-title')).toHaveText('Notes on the timeline');
-  await allCellsSettled(page);
+  await openReportFile(page, SITE, { name: 'notes.md', markdown: REPORT, title: 'Notes on the timeline' });
   const figures = await page.locator('[data-testid=chart]').evaluateAll((charts) =>
     charts.map((c) => ({
       traces: c.data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
@@ -184,11 +180,7 @@ annotations:
 ${QUERY}
 \`\`\`
 `;
-  await openAndConnect(page, SITE);
-  await allCellsSettled(page);
-  await page.getByTestId('open-file').setInputFiles({ name: 'mondays.md', mimeType: 'text/markdown', buffer: Buffer.from(report) });
-  await expect(page.getByTestId('report-title')).toHaveText('Mondays');
-  await allCellsSettled(page);
+  await openReportFile(page, SITE, { name: 'mondays.md', markdown: report, title: 'Mondays' });
   // Every Monday of the two weeks: from its 00:00 to its 23:00 (the last hourly sample).
   const mondays = Array.from({ length: 14 }, (_, i) => date(i - 14)).filter((d) => new Date(d).getUTCDay() === 1);
   expect(mondays.length).toBe(2);
@@ -219,9 +211,7 @@ ${QUERY}
 `;
   const state = await openAndConnect(page, SITE);
   await allCellsSettled(page);
-  await page.getByTestId('open-file').setInputFiles({ name: 'grafana.md', mimeType: 'text/markdown', buffer: Buffer.from(report) });
-  await expect(page.getByTestId('report-title')).toHaveText('From Grafana');
-  await allCellsSettled(page);
+  await openFileAndSettle(page, { name: 'grafana.md', markdown: report, title: 'From Grafana' });
   const config = JSON.parse(readFileSync(state.grafana_config, 'utf8'));
   const byTag = (tag) => config.annotations.filter((a) => a.tags.includes(tag)).sort((a, b) => a.time - b.time);
   const wall = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -265,11 +255,7 @@ annotations:
 ${QUERY}
 \`\`\`
 `;
-  await openAndConnect(page, SITE);
-  await allCellsSettled(page);
-  await page.getByTestId('open-file').setInputFiles({ name: 'typo.md', mimeType: 'text/markdown', buffer: Buffer.from(report) });
-  await expect(page.getByTestId('report-title')).toHaveText('Typo');
-  await allCellsSettled(page);
+  await openReportFile(page, SITE, { name: 'typo.md', markdown: report, title: 'Typo' });
   await expect(page.getByTestId('annotation-note')).toHaveText([
     'The annotation “leave out a hub” masks no series of this report: check its mask {namespace: no-such-hub}.',
   ]);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { allCellsSettled, openAndConnect, stackState, watchConsole } from './support.mjs';
+import { allCellsSettled, openReportFile, stackState, watchConsole } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PROMNOTE = process.env.PROMNOTE_BIN ?? 'target/debug/promnote';
@@ -76,13 +76,7 @@ function expectHubs(shown) {
   expect(checked).toBeGreaterThan(0);
 }
 
-async function openReport(page) {
-  await openAndConnect(page, SITE);
-  await allCellsSettled(page);
-  await page.getByTestId('open-file').setInputFiles({ name: 'per-hub.md', mimeType: 'text/markdown', buffer: Buffer.from(REPORT) });
-  await expect(page.getByTestId('report-title')).toHaveText('Per hub');
-  await allCellsSettled(page);
-}
+const openReport = (page) => openReportFile(page, SITE, { name: 'per-hub.md', markdown: REPORT, title: 'Per hub' });
 
 test('a repeated cell draws one chart per value of its variable, each with exactly its hub\'s numbers', async ({ page }) => {
   await openReport(page);

@@ -177,6 +177,22 @@ export async function allCellsSettled(page) {
   );
 }
 
+/** Connects to the stack's Grafana at `site`, opens the report `markdown` as the file
+ * `name` and waits until its title reads `title` and every cell and value has settled. */
+export async function openReportFile(page, site, { name, markdown, title }) {
+  await openAndConnect(page, site);
+  await allCellsSettled(page);
+  await openFileAndSettle(page, { name, markdown, title });
+}
+
+/** Opens the report `markdown` as the file `name` on a connected page and waits until its
+ * title reads `title` and every cell and value has settled. */
+export async function openFileAndSettle(page, { name, markdown, title }) {
+  await page.getByTestId('open-file').setInputFiles({ name, mimeType: 'text/markdown', buffer: Buffer.from(markdown) });
+  await expect(page.getByTestId('report-title')).toHaveText(title);
+  await allCellsSettled(page);
+}
+
 /** Stops one of the stack's Prometheus servers (SIGKILL); returns a function that starts it again. */
 export async function stopPrometheus(uid) {
   const { control_url: control } = stackState();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { allCellsSettled, openAndConnect, proseValues, stackState, watchConsole } from './support.mjs';
+import { allCellsSettled, openAndConnect, openReportFile, proseValues, stackState, watchConsole } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PROMNOTE = process.env.PROMNOTE_BIN ?? 'target/debug/promnote';
@@ -94,13 +94,7 @@ function expectedValues(atMs, hubs) {
   ];
 }
 
-async function openReport(page) {
-  await openAndConnect(page, SITE);
-  await allCellsSettled(page);
-  await page.getByTestId('open-file').setInputFiles({ name: 'values.md', mimeType: 'text/markdown', buffer: Buffer.from(REPORT) });
-  await expect(page.getByTestId('report-title')).toHaveText('Values');
-  await allCellsSettled(page);
-}
+const openReport = (page) => openReportFile(page, SITE, { name: 'values.md', markdown: REPORT, title: 'Values' });
 
 test('values in prose equal the generator\'s numbers: aggregates, units, a datasource, and failures said beside them', async ({ page }) => {
   await openReport(page);

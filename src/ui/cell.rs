@@ -345,11 +345,7 @@ fn RunView(
                                 if let Err(e) = download::save_text(&name, "text/csv;charset=utf-8", &csv::shown(&t, &cell.options.get_untracked(), p.zone())) {
                                     draw_error.set(Some(e));
                                 }
-                            }>{move || match cell.options.with(|o| o.chart) {
-                                ChartKind::Stat | ChartKind::Summary => "CSV (one row per series)",
-                                ChartKind::Histogram => "CSV (bins and counts)",
-                                _ => "CSV (one column per series)",
-                            }}</button>
+                            }>{move || table.with(|t| cell.options.with(|o| csv::shown_label(t.as_ref(), o)))}</button>
                             <button type="button" class="secondary" data-testid="download-tidy-csv" on:click=move |_| {
                                 let Some(p) = run.plan.get_untracked() else { return };
                                 let name = format!("{}-tidy.csv", chart::file_name(&title.get_untracked()));

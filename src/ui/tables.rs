@@ -106,12 +106,11 @@ fn rows_view(t: &WideTable, options: &CellOptions, caption: &str) -> impl IntoVi
     let head = rows
         .columns
         .iter()
-        .map(|c| {
-            let text = match c.holds {
-                Holds::Value(_) => format!("{}{suffix}", c.shown),
-                _ => c.shown.clone(),
-            };
-            view! { <th scope="col">{text}</th> }
+        .map(|c| match c.holds {
+            Holds::Value(_) => {
+                view! { <th scope="col" class="number">{format!("{}{suffix}", c.shown)}</th> }.into_any()
+            }
+            _ => view! { <th scope="col">{c.shown.clone()}</th> }.into_any(),
         })
         .collect_view();
     let body = rows

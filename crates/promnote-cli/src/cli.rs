@@ -189,6 +189,11 @@ pub struct QueryArgs {
     #[arg(long, value_name = "TEMPLATE")]
     pub legend: Option<String>,
 
+    /// Evaluate once, at the range's end (an instant query); csv-wide is then Grafana's
+    /// table: one row per series, its labels as columns, then its value.
+    #[arg(long)]
+    pub instant: bool,
+
     /// Only these datasources, by name or uid (repeatable; default: every Prometheus
     /// datasource).
     #[arg(long = "datasource", value_name = "NAME")]

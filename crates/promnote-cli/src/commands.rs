@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use promnote_core::api::ApiError;
 use promnote_core::report::dashboard::{self, Known, MAX_DASHBOARD_BYTES};
-use promnote_core::report::options::{CellOptions, TOP_ALL};
+use promnote_core::report::options::{CellOptions, ChartKind, TOP_ALL};
 use promnote_core::report::Cell;
 use promnote_core::run::machine::Exchange;
 use promnote_core::run::variables as var_rules;
@@ -149,6 +149,8 @@ pub fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, F
     let options = CellOptions {
         step: Some(args.step.clone()),
         legend: args.legend.clone(),
+        instant: args.instant,
+        chart: if args.instant { ChartKind::Table } else { ChartKind::default() },
         datasources: (!args.datasources.is_empty()).then(|| args.datasources.clone()),
         // Every series, as a script wants them (the page's charts keep 40 by default).
         top: Some(TOP_ALL),

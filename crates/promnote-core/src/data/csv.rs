@@ -244,6 +244,16 @@ pub fn shown(table: &WideTable, options: &CellOptions, zone: &TimeZone) -> Strin
     out
 }
 
+/// What the file [`shown`] writes holds, for its button: "CSV (one row per series)".
+pub fn shown_label(table: Option<&WideTable>, options: &CellOptions) -> &'static str {
+    match options.chart {
+        ChartKind::Stat | ChartKind::Summary => "CSV (one row per series)",
+        ChartKind::Table if table.is_some_and(|t| t.instant) => "CSV (one row per series)",
+        ChartKind::Histogram => "CSV (bins and counts)",
+        _ => "CSV (one column per series)",
+    }
+}
+
 /// [`shown`], written to `out` as it goes.
 pub fn write_shown<W: fmt::Write>(
     out: &mut W,

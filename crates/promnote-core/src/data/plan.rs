@@ -69,8 +69,11 @@ pub struct CellPlan {
     pub grid: Grid,
     /// E.g. "step raised to 2h: 11,000 points per series at most".
     pub note: Option<String>,
-    /// The range's end, ms: when instant queries (`instant=true`) are evaluated.
+    /// When instant queries (`instant=true`) are evaluated: the range's end
+    /// ([`TimeRange::instant_ms`]).
     pub to_ms: i64,
+    /// Every query of the cell is an instant query: it is evaluated at `to_ms` alone.
+    pub instant: bool,
 }
 
 impl CellPlan {
@@ -83,7 +86,12 @@ impl CellPlan {
     ) -> Result<Self, String> {
         if let Some(unit) = options.calendar() {
             let plan = PeriodPlan::for_range(unit, range, zone);
-            return Ok(Self { to_ms: plan.now_ms, grid: Grid::Periods(plan), note: None });
+            return Ok(Self {
+                to_ms: range.instant_ms(),
+                grid: Grid::Periods(plan),
+                note: None,
+                instant: false,
+            });
         }
         let spec = match options.step.as_deref() {
             None => StepSpec::Auto,
@@ -104,7 +112,8 @@ impl CellPlan {
         Ok(Self {
             grid: Grid::Times { start_ms, end_ms, step_ms: choice.step_ms, zone: zone.clone() },
             note: choice.note,
-            to_ms,
+            to_ms: range.instant_ms(),
+            instant: false,
         })
     }
 
@@ -149,8 +158,12 @@ impl CellPlan {
         }
     }
 
-    /// The time at which the cell counts as evaluated (the range's end).
+    /// The time at which the cell counts as evaluated: its last row (a cell of instant
+    /// queries: the range's end).
     pub fn evaluated_ms(&self) -> i64 {
+        if self.instant {
+            return self.to_ms;
+        }
         match &self.grid {
             Grid::Periods(plan) => plan.now_ms,
             Grid::Times { end_ms, .. } => *end_ms,
@@ -508,6 +521,7 @@ mod tests {
             grid: Grid::Periods(PeriodPlan::last_month_in(now_ms, &zone)),
             note: None,
             to_ms: now_ms,
+            instant: false,
         };
         let (ranges, instant) =
             plan.ds_query_requests("u", "grafana-amazonprometheus-datasource", &Query::plain("up"));

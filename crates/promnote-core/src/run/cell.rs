@@ -406,7 +406,8 @@ pub fn prepare_cell(
     let to = cell.options.to.as_deref().unwrap_or(report_range.1);
     let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let range = TimeRange::parse(from, to, now, zone).map_err(|e| format!("Time range: {e}"))?;
-    let plan = CellPlan::new(&cell.options, &range, zone, AUTO_STEP_WIDTH_PX)?;
+    let mut plan = CellPlan::new(&cell.options, &range, zone, AUTO_STEP_WIDTH_PX)?;
+    plan.instant = cell.instants().iter().all(|i| *i);
     let chosen = chosen_datasources(
         cell.options.datasources.as_deref(),
         datasources,
@@ -463,6 +464,7 @@ mod tests {
             grid: crate::data::plan::Grid::Periods(crate::time::periods::PeriodPlan::last_month(now_ms)),
             note: None,
             to_ms: now_ms,
+            instant: false,
         };
         let d = ds("a", "prometheus");
         let q = DatasourceQuery::new(&d, Route::Proxy, &[Query::plain("up")], &plan);
@@ -499,6 +501,7 @@ mod tests {
             },
             note: None,
             to_ms: 60_000,
+            instant: false,
         }
     }
 
@@ -594,6 +597,7 @@ mod tests {
         let arrival = q.finish(vec![vector("1"), vector("2")]).unwrap();
         let table = prepared.plan.table(&arrival.range, &arrival.instant, &cell);
         assert!(table.instant);
+        assert_eq!(prepared.plan.evaluated_ms(), 1_795_399_726_500);
         assert_eq!(
             (table.row_labels.as_slice(), table.queries),
             (&["2026-11-23 02:08:46".to_owned()][..], 2)

@@ -67,10 +67,8 @@ pub fn prepare_value(
     let step_ms = choose_step(StepSpec::Auto, range_ms, AUTO_STEP_WIDTH_PX).step_ms;
     let mut bindings = bindings.clone();
     bindings.extend(substitute::macros(step_ms, range_ms));
-    let end_ms = range.to.as_millisecond();
-    let at_ms = if (end_ms + 1) % 1000 == 0 { end_ms + 1 } else { end_ms };
     Ok(PreparedValue {
-        at_ms,
+        at_ms: range.instant_ms(),
         query: Query::new(&span.expr, &bindings),
         period: period_duration(range_ms),
         datasources,

@@ -108,6 +108,19 @@ impl TimeRange {
     pub fn duration_ms(&self) -> i64 {
         self.to.as_millisecond() - self.from.as_millisecond()
     }
+
+    /// When an instant query over the range is evaluated (a value in prose, a cell's
+    /// `instant=true`): at its end, but an end on a second's last millisecond, as
+    /// `now-1d/d` ends yesterday, at the next second: the day's midnight, where yesterday's
+    /// last samples are.
+    pub fn instant_ms(&self) -> i64 {
+        let end_ms = self.to.as_millisecond();
+        if (end_ms + 1) % 1000 == 0 {
+            end_ms + 1
+        } else {
+            end_ms
+        }
+    }
 }
 
 /// Parses one time. `now` anchors relative times; `tz` gives days, weeks and months.
