@@ -3,6 +3,7 @@
 //! target of every panel, in a cell of its own panel.
 #![allow(clippy::unwrap_used, reason = "a test: a panic is its failure")]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use promnote_core::report::dashboard::{convert, Known};
@@ -92,4 +93,255 @@ fn community_dashboards_convert_whole() {
             conversion.dropped.len()
         );
     }
+}
+
+/// What the converter must say of one panel, worked out from its JSON alone, as kinds
+/// (`transformation:sortBy`, `hidden:B`, `overrides`, …): the oracle the top note is
+/// checked against, written apart from the converter.
+fn expected_kinds(panel: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let kind = panel.get("type").and_then(Value::as_str).unwrap_or("graph");
+    let defaults = panel.pointer("/fieldConfig/defaults");
+    let non_empty = |v: Option<&Value>| v.and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    if non_empty(panel.pointer("/fieldConfig/overrides")) {
+        out.insert("overrides".to_owned());
+    }
+    if non_empty(panel.get("links")) {
+        out.insert("links".to_owned());
+    }
+    if panel.get("alert").is_some() {
+        out.insert("alert".to_owned());
+    }
+    if non_empty(defaults.and_then(|d| d.get("mappings"))) {
+        out.insert("mappings".to_owned());
+    }
+    let style = defaults.and_then(|d| d.pointer("/custom/thresholdsStyle/mode")).and_then(Value::as_str);
+    let steps =
+        defaults.and_then(|d| d.pointer("/thresholds/steps")).and_then(Value::as_array).map_or(0, Vec::len);
+    let old = panel
+        .get("thresholds")
+        .is_some_and(|t| non_empty(Some(t)) || t.as_str().is_some_and(|s| !s.is_empty()));
+    let thresholds = match kind {
+        "timeseries" | "barchart" | "trend" => style.is_some_and(|m| m != "off"),
+        "stat" | "gauge" | "bargauge" | "singlestat" => steps > 1 || old,
+        "graph" => old,
+        _ => false,
+    };
+    if thresholds {
+        out.insert("thresholds".to_owned());
+    }
+    if !matches!(
+        kind,
+        "timeseries"
+            | "trend"
+            | "graph"
+            | "barchart"
+            | "stat"
+            | "gauge"
+            | "bargauge"
+            | "singlestat"
+            | "table"
+            | "table-old"
+    ) {
+        out.insert(format!("drawing:{kind}"));
+    }
+    let targets: Vec<&Value> = panel.get("targets").and_then(Value::as_array).into_iter().flatten().collect();
+    let instant = |t: &Value| {
+        let (i, r) = (t.get("instant").and_then(Value::as_bool), t.get("range").and_then(Value::as_bool));
+        matches!((i, r), (Some(true), None | Some(false)) | (_, Some(false)))
+    };
+    let all_instant = !targets.is_empty() && targets.iter().all(|t| instant(t));
+    for (i, t) in targets.iter().enumerate() {
+        let letter = t
+            .get("refId")
+            .and_then(Value::as_str)
+            .map_or_else(|| char::from(b'A' + i as u8).to_string(), str::to_owned);
+        if t.get("hide").and_then(Value::as_bool) == Some(true) {
+            out.insert(format!("hidden:{letter}"));
+        }
+        if t.get("instant").and_then(Value::as_bool) == Some(true)
+            && t.get("range").and_then(Value::as_bool) == Some(true)
+        {
+            out.insert(format!("both:{letter}"));
+        }
+    }
+    if let Some(f) =
+        targets.iter().find_map(|t| t.get("intervalFactor").and_then(Value::as_f64)).filter(|f| *f > 1.0)
+    {
+        out.insert(format!("intervalFactor:{f}"));
+    }
+    if panel.get("maxDataPoints").and_then(Value::as_f64).is_some() {
+        out.insert("maxDataPoints".to_owned());
+    }
+    let table = matches!(kind, "table" | "table-old");
+    if table
+        && targets.iter().any(|t| t.get("format").and_then(Value::as_str) == Some("table") && !instant(t))
+    {
+        out.insert("range-table".to_owned());
+    }
+    for t in panel.get("transformations").and_then(Value::as_array).into_iter().flatten() {
+        if t.get("disabled").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let id = t.get("id").and_then(Value::as_str).unwrap_or("unnamed");
+        let mode = t.pointer("/options/mode").and_then(Value::as_str).unwrap_or("seriesToRows");
+        let carried = match id {
+            "organize" => all_instant && table,
+            "merge" => all_instant,
+            "reduce" => !all_instant && mode == "seriesToRows",
+            _ => false,
+        };
+        if !carried {
+            out.insert(format!("transformation:{id}"));
+        }
+    }
+    out
+}
+
+/// The kind of one thing the converter said of a panel (as [`expected_kinds`] names
+/// them), or `None` for what the oracle does not work out (a variable's interval, a
+/// datasource variable).
+fn said_kind(what: &str) -> Option<String> {
+    let word = |prefix: &str, suffix: &str| {
+        what.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)).map(str::to_owned)
+    };
+    let plain = [
+        ("field overrides", "overrides"),
+        ("links", "links"),
+        ("an alert rule", "alert"),
+        ("value mappings", "mappings"),
+        ("thresholds", "thresholds"),
+    ];
+    if let Some((_, k)) = plain.iter().find(|(w, _)| *w == what) {
+        return Some((*k).to_owned());
+    }
+    if let Some(id) = word("the ", " transformation") {
+        return Some(format!("transformation:{id}"));
+    }
+    if let Some(kind) = word("the ", " panel's drawing: drawn as lines") {
+        return Some(format!("drawing:{kind}"));
+    }
+    if let Some(letter) = word("query ", " is hidden in Grafana; promnote draws it") {
+        return Some(format!("hidden:{letter}"));
+    }
+    if let Some(letter) = word(
+        "query ",
+        " runs both as a range and as an instant query in Grafana; promnote runs the range query",
+    ) {
+        return Some(format!("both:{letter}"));
+    }
+    if let Some(f) = word("the resolution 1/", " (intervalFactor): the step is not multiplied") {
+        return Some(format!("intervalFactor:{f}"));
+    }
+    if what.starts_with("max data points ") {
+        return Some("maxDataPoints".to_owned());
+    }
+    if what.starts_with("the table format of a range query") {
+        return Some("range-table".to_owned());
+    }
+    None
+}
+
+/// Every panel of a dashboard (inside rows and old rows too), by title.
+fn all_panels<'a>(dashboard: &'a Value, out: &mut Vec<&'a Value>) {
+    let nested = dashboard.get("rows").and_then(Value::as_array).into_iter().flatten();
+    for panel in dashboard
+        .get("panels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .chain(nested.flat_map(|r| r.get("panels").and_then(Value::as_array).into_iter().flatten()))
+    {
+        if panel.get("type").and_then(Value::as_str) == Some("row") {
+            all_panels(panel, out);
+        } else if panel.get("type").and_then(Value::as_str) != Some("text") {
+            out.push(panel);
+        }
+    }
+}
+
+#[test]
+fn the_top_note_is_true_for_every_fixture_and_the_readme_lists_every_kind() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let start = readme.find("**What converts:**").unwrap();
+    let end = start + readme[start..].find("## From the command line").unwrap();
+    let section = &readme[start..end];
+    // Where the README says each kind.
+    let readme_says = |kind: &str| -> &'static str {
+        match kind.split(':').next().unwrap() {
+            "overrides" => "field overrides",
+            "links" => "links",
+            "alert" => "alert rules",
+            "mappings" => "value mappings",
+            "thresholds" => "thresholds shown on a chart",
+            "transformation" => "transformations other than the three above",
+            "drawing" => "the drawing of panel types promnote has no chart for",
+            "hidden" => "targets **hidden** in Grafana",
+            "both" => "\"Both\" runs as a\n  range query, listed",
+            "intervalFactor" => "a target's `intervalFactor`",
+            "maxDataPoints" => "a panel's `maxDataPoints`",
+            "range-table" => "the table format of a range query",
+            other => panic!("no README words for {other}"),
+        }
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dashboards");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut checked = 0;
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let json = std::fs::read_to_string(&path).unwrap();
+        let conversion = convert(&json, &Known::default()).unwrap();
+        let value: Value = serde_json::from_str(&json).unwrap();
+        let dashboard = value.get("dashboard").filter(|d| d.is_object()).unwrap_or(&value);
+        let mut panels = Vec::new();
+        all_panels(dashboard, &mut panels);
+        // Per panel title (a repeated title's notes are read together).
+        let mut expected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for panel in &panels {
+            let title = panel
+                .get("title")
+                .and_then(Value::as_str)
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+            let title = title
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| format!("Panel {}", panel.get("id").and_then(Value::as_i64).unwrap_or(0)));
+            expected.entry(title).or_default().extend(expected_kinds(panel));
+        }
+        let mut said: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for d in &conversion.dropped {
+            let (Some(panel), Some(kind)) = (&d.panel, said_kind(&d.what)) else { continue };
+            // A title made unique ("CPU (2)") is its panel's title.
+            let base = match panel.rfind(" (") {
+                Some(i)
+                    if panel.ends_with(')')
+                        && panel[i + 2..panel.len() - 1].chars().all(|c| c.is_ascii_digit())
+                        && expected.contains_key(&panel[..i]) =>
+                {
+                    panel[..i].to_owned()
+                }
+                _ => panel.clone(),
+            };
+            said.entry(base).or_default().insert(kind);
+        }
+        expected.retain(|_, kinds| !kinds.is_empty());
+        assert_eq!(said, expected, "{name}: the notes beside panels and at the top");
+        let Some(Block::Prose(intro)) = conversion.report.blocks.first() else { panic!("{name}: no intro") };
+        let unescaped = intro.replace('\\', "");
+        for d in conversion.dropped.iter().filter(|d| !d.what.contains('\\')) {
+            assert!(unescaped.contains(&d.what), "{name}: {} is at the top", d.what);
+        }
+        for kind in said.values().flatten() {
+            let words = readme_says(kind);
+            assert!(section.contains(words), "README's What converts / What does not: {words:?} for {kind}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} notes checked");
 }
