@@ -58,6 +58,8 @@ fn style_for(
         clipped_label,
         image_name: title.to_owned(),
         marks,
+        thresholds: options.thresholds.clone(),
+        thresholds_style: options.thresholds_style,
     }
 }
 

@@ -10,6 +10,7 @@ use promnote_core::data::reduce::{column_totals, grand_total, readable, row_tota
 use promnote_core::data::rows::{row_table, Field, Holds};
 use promnote_core::data::table::WideTable;
 use promnote_core::report::options::{CellOptions, ChartKind, Unit};
+use promnote_core::report::thresholds;
 
 /// At most this many rows are shown in a table view; the CSV has them all.
 const TABLE_ROWS_SHOWN: usize = 500;
@@ -44,6 +45,22 @@ fn unit_suffix(options: &CellOptions) -> String {
     }
 }
 
+/// A value cell of a stat or table: a value mapping's text or the number written for
+/// reading, on the colour its mapping or the cell's thresholds give it, in black or white
+/// text, whichever keeps WCAG contrast (the colour is also named in `data-colour`).
+/// Mapped text is a text node, never markup.
+fn value_td(value: Option<f64>, options: &CellOptions, number: bool) -> AnyView {
+    let (text, colour) = thresholds::shown(value, readable, options.thresholds.as_ref(), &options.mappings);
+    let class = number.then_some("number");
+    match colour {
+        None => view! { <td class=class>{text}</td> }.into_any(),
+        Some(c) => view! {
+            <td class=class data-colour=c.hex() style:background-color=c.hex() style:color=c.text_on()>{text}</td>
+        }
+        .into_any(),
+    }
+}
+
 /// A stat or summary cell: one row per series (a summary adds its labels), one column per
 /// reducer (a stat's is its last value unless `reduce=` says otherwise).
 #[component]
@@ -75,11 +92,7 @@ pub fn SummaryView(
                 .map(|row| {
                     let labels = with_labels
                         .then(|| row.labels.iter().map(|l| view! { <td>{l.clone()}</td> }).collect_view());
-                    let values = row
-                        .values
-                        .iter()
-                        .map(|v| view! { <td>{v.map(readable).unwrap_or_default()}</td> })
-                        .collect_view();
+                    let values = row.values.iter().map(|v| value_td(*v, &options, false)).collect_view();
                     view! { <tr><th scope="row">{row.name.clone()}</th>{labels}{values}</tr> }
                 })
                 .collect_view();
@@ -122,9 +135,7 @@ fn rows_view(t: &WideTable, options: &CellOptions, caption: &str) -> impl IntoVi
                 .iter()
                 .map(|f| match f {
                     Field::Text(text) => view! { <td>{text.clone()}</td> }.into_any(),
-                    Field::Number(v) => {
-                        view! { <td class="number">{v.map(readable).unwrap_or_default()}</td> }.into_any()
-                    }
+                    Field::Number(v) => value_td(*v, options, true),
                 })
                 .collect_view();
             view! { <tr>{fields}</tr> }
@@ -177,7 +188,7 @@ pub fn TableView(
                 .map(|&r| {
                     let cells = columns
                         .iter()
-                        .map(|c| view! { <td>{c.values[r].map(readable).unwrap_or_default()}</td> })
+                        .map(|c| value_td(c.values[r], &options, false))
                         .collect_view();
                     let total = sums.as_ref().map(|s| view! { <td class="total">{total_text(&s[r])}</td> });
                     let label = if t.partial_last && r + 1 == count {

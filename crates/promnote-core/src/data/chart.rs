@@ -20,6 +20,7 @@ use super::histogram::{for_cell, Histogram, HOVER_MEMBERS};
 use super::table::WideTable;
 use super::timeline::{Placed, Position};
 use crate::report::options::{CellOptions, ChartKind, Scale, Unit};
+use crate::report::thresholds::{Colour, Thresholds, ThresholdsStyle};
 use crate::time::periods::Calendar;
 
 /// Light or dark page; the chart's text and grid follow it.
@@ -57,6 +58,10 @@ pub struct ChartStyle {
     /// The report's notes on the timeline, placed on this chart's x axis (lines and
     /// bands, drawn on time-based charts).
     pub marks: Vec<Placed>,
+    /// The cell's threshold steps (`thresholds=`), drawn as [`Self::thresholds_style`] says.
+    pub thresholds: Option<Thresholds>,
+    /// Lines at the steps, bands between them, both, or neither (the default).
+    pub thresholds_style: ThresholdsStyle,
 }
 
 /// A chart's text summary, its caption for people who cannot see it: "Stacked bar
@@ -134,6 +139,8 @@ impl Default for ChartStyle {
             unit: Unit::default(),
             image_name: "chart".into(),
             marks: Vec::new(),
+            thresholds: None,
+            thresholds_style: ThresholdsStyle::Off,
         }
     }
 }
@@ -299,8 +306,17 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         ChartKind::Percent => layout.bar_mode(BarMode::Stack).bar_norm(BarNorm::Percent),
         ChartKind::Line | ChartKind::Area => layout,
     };
+    let mut shapes = Vec::new();
+    if shows_thresholds(style) {
+        if let Some(t) = &style.thresholds {
+            shapes.extend(threshold_shapes(t, style.thresholds_style, value_range(table)));
+        }
+    }
     if shows_marks(style.kind) && !style.marks.is_empty() {
-        layout = with_marks(layout, &style.marks, style.scheme);
+        layout = with_marks(layout, &mut shapes, &style.marks, style.scheme);
+    }
+    if !shapes.is_empty() {
+        layout = layout.shapes(shapes);
     }
     plot.set_layout(layout);
     plot.set_configuration(configuration(style));
@@ -317,31 +333,28 @@ pub fn shows_marks(kind: ChartKind) -> bool {
 /// beside the chart numbers it (a number never overlaps its neighbour, nor stretches the
 /// axis as a sentence would), with its whole text in the number's hover. All text
 /// escaped: annotations come from report files.
-fn with_marks(layout: Layout, marks: &[Placed], scheme: ColorScheme) -> Layout {
+fn with_marks(layout: Layout, shapes: &mut Vec<Shape>, marks: &[Placed], scheme: ColorScheme) -> Layout {
     let (line, band, masked) = match scheme {
         ColorScheme::Light => ("rgba(87,96,106,0.9)", "rgba(87,96,106,0.12)", "rgba(213,94,0,0.14)"),
         ColorScheme::Dark => ("rgba(145,152,161,0.9)", "rgba(145,152,161,0.16)", "rgba(240,136,62,0.18)"),
     };
-    let shapes = marks
-        .iter()
-        .map(|m| {
-            let shape = Shape::new().x_ref("x").y_ref("paper").y0(0).y1(1).layer(ShapeLayer::Below);
-            let shape = match (&m.x0, &m.x1) {
-                (Position::Date(a), Position::Date(b)) => shape.x0(a.clone()).x1(b.clone()),
-                (Position::Row(a), Position::Row(b)) => shape.x0(*a).x1(*b),
-                _ => shape,
-            };
-            match m.span {
-                true => shape
-                    .shape_type(ShapeType::Rect)
-                    .fill_color(if m.masks { masked } else { band })
-                    .line(ShapeLine::new().width(0.0)),
-                false => shape
-                    .shape_type(ShapeType::Line)
-                    .line(ShapeLine::new().color(line).width(1.5).dash(DashType::Dash)),
-            }
-        })
-        .collect();
+    shapes.extend(marks.iter().map(|m| {
+        let shape = Shape::new().x_ref("x").y_ref("paper").y0(0).y1(1).layer(ShapeLayer::Below);
+        let shape = match (&m.x0, &m.x1) {
+            (Position::Date(a), Position::Date(b)) => shape.x0(a.clone()).x1(b.clone()),
+            (Position::Row(a), Position::Row(b)) => shape.x0(*a).x1(*b),
+            _ => shape,
+        };
+        match m.span {
+            true => shape
+                .shape_type(ShapeType::Rect)
+                .fill_color(if m.masks { masked } else { band })
+                .line(ShapeLine::new().width(0.0)),
+            false => shape
+                .shape_type(ShapeType::Line)
+                .line(ShapeLine::new().color(line).width(1.5).dash(DashType::Dash)),
+        }
+    }));
     let labels = marks
         .iter()
         .enumerate()
@@ -360,7 +373,65 @@ fn with_marks(layout: Layout, marks: &[Placed], scheme: ColorScheme) -> Layout {
             .hover_text(escape_text(&format!("{}: {}", m.when, m.text)))
         })
         .collect();
-    layout.shapes(shapes).annotations(labels).margin(Margin::new().left(64).right(16).top(36).bottom(48))
+    layout.annotations(labels).margin(Margin::new().left(64).right(16).top(36).bottom(48))
+}
+
+/// Whether `style`'s chart draws its thresholds: a time chart of values (not shares of
+/// 100 %) whose cell asks for lines or bands.
+fn shows_thresholds(style: &ChartStyle) -> bool {
+    shows_marks(style.kind)
+        && style.kind != ChartKind::Percent
+        && style.thresholds_style != ThresholdsStyle::Off
+}
+
+/// The smallest and largest value in `table`, if it has one.
+fn value_range(table: &WideTable) -> Option<(f64, f64)> {
+    let values = table.columns.iter().flat_map(|c| c.values.iter().flatten()).filter(|v| v.is_finite());
+    values.fold(None, |range, &v| match range {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
+}
+
+/// The thresholds on a time chart, below the traces, across the whole plot: a line at
+/// each step in its colour, and (for `area`) each step's band, from its value to the
+/// next step's, faintly filled; the base band starts at the smallest value drawn and
+/// the last band ends at the largest (or at its step, when every value is below it), so
+/// the bands never stretch the axis past what is drawn and its steps.
+fn threshold_shapes(t: &Thresholds, style: ThresholdsStyle, values: Option<(f64, f64)>) -> Vec<Shape> {
+    let across = || Shape::new().x_ref("paper").x0(0).x1(1).y_ref("y").layer(ShapeLayer::Below);
+    let rgba = |c: &Colour, alpha: f64| format!("rgba({},{},{},{alpha})", c.rgb.0, c.rgb.1, c.rgb.2);
+    let mut shapes = Vec::new();
+    if style.areas() {
+        let first = t.steps.first().map(|(v, _)| *v);
+        let (lo, hi) = values.unwrap_or((first.unwrap_or(0.0), first.unwrap_or(0.0)));
+        let mut bands: Vec<(f64, f64, &Colour)> = Vec::new();
+        if let (Some(base), Some(first)) = (&t.base, first) {
+            bands.push((lo.min(first), first, base));
+        }
+        for (i, (from, colour)) in t.steps.iter().enumerate() {
+            let to = t.steps.get(i + 1).map_or(hi.max(*from), |(next, _)| *next);
+            bands.push((*from, to, colour));
+        }
+        shapes.extend(bands.into_iter().filter(|(from, to, _)| to > from).map(|(from, to, colour)| {
+            across()
+                .shape_type(ShapeType::Rect)
+                .y0(from)
+                .y1(to)
+                .fill_color(rgba(colour, 0.15))
+                .line(ShapeLine::new().width(0.0))
+        }));
+    }
+    if style.lines() {
+        shapes.extend(t.steps.iter().map(|(value, colour)| {
+            across()
+                .shape_type(ShapeType::Line)
+                .y0(*value)
+                .y1(*value)
+                .line(ShapeLine::new().color(colour.hex()).width(2.0))
+        }));
+    }
+    shapes
 }
 
 /// The grid's colour on a light or dark page.
@@ -478,9 +549,21 @@ pub fn histogram_figure(h: &Histogram, style: &ChartStyle) -> Plot {
 
 /// A cell's figure in words: a histogram's bins, or its table as [`summary`] says it.
 pub fn cell_summary(table: &WideTable, options: &CellOptions) -> String {
-    match options.chart {
+    let text = match options.chart {
         ChartKind::Histogram => histogram_summary(&for_cell(table, options)),
         kind => summary(kind, table),
+    };
+    let drawn = ChartStyle {
+        kind: options.chart,
+        thresholds_style: options.thresholds_style,
+        ..ChartStyle::default()
+    };
+    match &options.thresholds {
+        Some(t) if shows_thresholds(&drawn) && !t.steps.is_empty() => {
+            let steps: Vec<String> = t.steps.iter().map(|(v, c)| format!("{v} ({})", c.write())).collect();
+            format!("{text} Thresholds drawn at {}.", steps.join(", "))
+        }
+        _ => text,
     }
 }
 
@@ -629,6 +712,48 @@ mod tests {
             let v = json_of(&figure(&t, &ChartStyle { kind, ..style.clone() }));
             assert_eq!(v["layout"]["shapes"], Value::Null, "{kind:?}");
         }
+    }
+
+    #[test]
+    fn thresholds_are_lines_and_bands_on_time_charts_of_values_only() {
+        // Values 1 and 0.5.
+        let t = table(&[("a", 1.0)]);
+        let steps = Thresholds::parse("green,2:orange,5:red").unwrap();
+        let style = |kind, thresholds_style| ChartStyle {
+            kind,
+            thresholds: Some(steps.clone()),
+            thresholds_style,
+            ..ChartStyle::default()
+        };
+        let v = json_of(&figure(&t, &style(ChartKind::Line, ThresholdsStyle::LineArea)));
+        let shapes = v["layout"]["shapes"].as_array().unwrap();
+        let (lo, hi) = value_range(&t).unwrap();
+        // Bands: base from the smallest value to 2, 2 to 5, and 5 up to itself (every
+        // value is below it: no band, so the axis is not stretched); then the lines.
+        let bands: Vec<_> = shapes.iter().filter(|s| s["type"] == "rect").collect();
+        assert_eq!(bands.len(), 2);
+        assert_eq!((bands[0]["y0"].as_f64(), bands[0]["y1"].as_f64()), (Some(lo.min(2.0)), Some(2.0)));
+        assert_eq!(bands[0]["fillcolor"], "rgba(115,191,105,0.15)");
+        assert_eq!((bands[1]["y0"].as_f64(), bands[1]["y1"].as_f64()), (Some(2.0), Some(5.0)));
+        let lines: Vec<_> = shapes.iter().filter(|s| s["type"] == "line").collect();
+        assert_eq!(lines.iter().map(|l| l["y0"].as_f64().unwrap()).collect::<Vec<_>>(), [2.0, 5.0]);
+        assert_eq!(lines[1]["line"]["color"], "#f2495c");
+        assert_eq!((lines[0]["xref"].as_str(), lines[0]["yref"].as_str()), (Some("paper"), Some("y")));
+        assert!(hi < 5.0);
+        // Off by default, and never on shares of 100 % or charts without a time axis.
+        for (kind, s) in [
+            (ChartKind::Line, ThresholdsStyle::Off),
+            (ChartKind::Percent, ThresholdsStyle::Line),
+            (ChartKind::Stat, ThresholdsStyle::Line),
+        ] {
+            assert_eq!(json_of(&figure(&t, &style(kind, s)))["layout"]["shapes"], Value::Null, "{kind:?}");
+        }
+        let options = CellOptions {
+            thresholds: Some(steps.clone()),
+            thresholds_style: ThresholdsStyle::Line,
+            ..CellOptions::default()
+        };
+        assert!(cell_summary(&t, &options).ends_with(" Thresholds drawn at 2 (orange), 5 (red)."));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - [`front`]: its front matter (title, range, variables) and a variable's checks;
 //! - [`annotations`]: notes on the timeline (`at`, `from`/`to`) and the series they mask;
 //! - [`options`]: a cell's options (`chart=`, `unit=`, `step=`, …);
+//! - [`thresholds`]: colours from threshold steps, value mappings (`thresholds=`, `mappings=`);
 //! - [`reducer`]: how a series becomes one number (`reduce=`), and a table's totals;
 //! - [`error`]: why a report could not be read, by line;
 //! - [`yaml`]: the YAML subset front matter is written in;
@@ -30,6 +31,7 @@ pub mod reducer;
 pub mod references;
 pub mod share;
 pub mod substitute;
+pub mod thresholds;
 pub mod variables;
 pub mod yaml;
 

@@ -4,6 +4,7 @@
 //! `unit=`.
 
 use super::reducer::{parse_reducers, Reducer, Totals};
+use super::thresholds::{parse_mappings, write_mappings, Mapping, Thresholds, ThresholdsStyle};
 use crate::time::periods::Calendar;
 use crate::time::step::{parse_step, StepSpec};
 
@@ -58,6 +59,14 @@ pub struct CellOptions {
     /// Grafana's `organize` for a table of instant queries (`columns="job,instance:Host,-pod"`):
     /// which columns come first and in which order, renamed after `:`, hidden with `-`.
     pub columns: Vec<ColumnRule>,
+    /// Colours for values (`thresholds=green,80:orange,90:red`): a stat's and a table's
+    /// cells take the colour of the last step at or below their value.
+    pub thresholds: Option<Thresholds>,
+    /// How a time chart shows the thresholds (`thresholds_style=line`, `area`,
+    /// `line+area`; off by default).
+    pub thresholds_style: ThresholdsStyle,
+    /// Values shown as words (`mappings="0:Down:red,1:Up:green"`), in stats and tables.
+    pub mappings: Vec<Mapping>,
     /// Whether the report's annotations are drawn on this cell's chart (`annotations=off`
     /// leaves them off; a masking span still masks).
     pub hide_annotations: bool,
@@ -67,7 +76,7 @@ pub struct CellOptions {
 }
 
 /// The cell options [`parse`] knows, in the order they are written.
-pub const CELL_OPTIONS: [&str; 19] = [
+pub const CELL_OPTIONS: [&str; 22] = [
     "title",
     "chart",
     "legend",
@@ -81,6 +90,9 @@ pub const CELL_OPTIONS: [&str; 19] = [
     "total",
     "bins",
     "columns",
+    "thresholds",
+    "thresholds_style",
+    "mappings",
     "top",
     "datasources",
     "from",
@@ -206,6 +218,14 @@ impl CellOptions {
             },
             "instant" => self.instant = parse_instant(value)?,
             "columns" => self.columns = parse_columns(value)?,
+            "thresholds" => {
+                self.thresholds = (!value.trim().is_empty()).then(|| Thresholds::parse(value)).transpose()?
+            }
+            "thresholds_style" => {
+                self.thresholds_style = ThresholdsStyle::parse(value)
+                    .ok_or_else(|| format!("thresholds_style={value}: write off, line, area or line+area"))?;
+            }
+            "mappings" => self.mappings = parse_mappings(value)?,
             "unit" => {
                 self.unit = Unit::parse(value).ok_or_else(|| {
                     format!("`{value}` is not a unit; use one of {}", Unit::names().join(", "))
@@ -303,6 +323,12 @@ impl CellOptions {
             self.bins.as_ref().map(|b| b.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
         );
         push("columns", (!self.columns.is_empty()).then(|| write_columns(&self.columns)));
+        push("thresholds", self.thresholds.as_ref().map(Thresholds::write));
+        push(
+            "thresholds_style",
+            (self.thresholds_style != ThresholdsStyle::Off).then(|| self.thresholds_style.name().to_owned()),
+        );
+        push("mappings", (!self.mappings.is_empty()).then(|| write_mappings(&self.mappings)));
         push("top", self.top.map(|n| if n == TOP_ALL { "all".to_owned() } else { n.to_string() }));
         push("datasources", self.datasources.as_ref().map(|d| d.join(",")));
         push("from", self.from.clone());
@@ -654,5 +680,28 @@ mod tests {
         let own =
             CellOptions { step: Some("5m".into()), from: Some("now-1h".into()), ..CellOptions::default() };
         assert_eq!(own.evaluation(&[]), "Step 5m. This cell's range: now-1h to the report's end.");
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_and_mappings_are_options_that_round_trip() {
+        let info = r#"thresholds=green,80:orange,90:red thresholds_style=line+area mappings="0:Down:red,1:Up,null:No data""#;
+        let options = CellOptions::parse(info).unwrap();
+        let t = options.thresholds.as_ref().unwrap();
+        assert_eq!(t.steps.len(), 2);
+        assert_eq!(options.thresholds_style, ThresholdsStyle::LineArea);
+        assert_eq!(options.mappings.len(), 3);
+        let written = options.info_string();
+        assert_eq!(
+            written,
+            r#"promql thresholds=green,80:orange,90:red thresholds_style=line+area mappings="0:Down:red,1:Up,null:No data""#
+        );
+        assert_eq!(CellOptions::parse(written.trim_start_matches("promql")).unwrap(), options);
+        assert!(CellOptions::parse("thresholds_style=dots").unwrap_err().contains("line+area"));
+        assert!(CellOptions::parse("thresholds=90:red,80:orange").unwrap_err().contains("must go up"));
     }
 }
