@@ -95,13 +95,79 @@ fn community_dashboards_convert_whole() {
     }
 }
 
+/// What the oracle expects said of a panel's thresholds and value mappings.
+fn colour_kinds(panel: &Value, kind: &str, out: &mut BTreeSet<String>) {
+    let defaults = panel.pointer("/fieldConfig/defaults");
+    // Value mappings are shown on stats, gauges and tables; elsewhere (Grafana's hover)
+    // they are listed, as are regex mappings and mappings of text anywhere.
+    let mappings: Vec<&Value> =
+        defaults.and_then(|d| d.get("mappings")).and_then(Value::as_array).into_iter().flatten().collect();
+    let shows_mappings = matches!(kind, "stat" | "gauge" | "bargauge" | "table" | "singlestat");
+    if !mappings.is_empty() && !shows_mappings {
+        out.insert("mappings".to_owned());
+    }
+    if mappings.iter().any(|m| m.get("type").and_then(Value::as_str) == Some("regex")) {
+        out.insert("mappings-regex".to_owned());
+    }
+    let text_key = |k: &str| k != "null" && k != "NaN" && k != "nan" && k.trim().parse::<f64>().is_err();
+    let words = mappings.iter().any(|m| match m.get("type") {
+        Some(Value::String(t)) if t == "value" => {
+            m.get("options").and_then(Value::as_object).is_some_and(|o| o.keys().any(|k| text_key(k)))
+        }
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => {
+            m.get("value").and_then(Value::as_str).is_some_and(text_key)
+        }
+        _ => false,
+    });
+    if words {
+        out.insert("mappings-text".to_owned());
+    }
+    // Thresholds are carried where Grafana shows them, except steps in percent of the
+    // value range, the old graph's steps below a value, and styles promnote has no
+    // drawing for.
+    let style = defaults.and_then(|d| d.pointer("/custom/thresholdsStyle/mode")).and_then(Value::as_str);
+    let steps =
+        defaults.and_then(|d| d.pointer("/thresholds/steps")).and_then(Value::as_array).map_or(0, Vec::len);
+    let percent =
+        defaults.and_then(|d| d.pointer("/thresholds/mode")).and_then(Value::as_str) == Some("percentage");
+    let cell = defaults
+        .and_then(|d| d.pointer("/custom/cellOptions/type").or_else(|| d.pointer("/custom/displayMode")))
+        .and_then(Value::as_str);
+    let known_style = |m: &str| ["line", "area", "line+area", "dashed", "dashed+area"].contains(&m);
+    let shown = match kind {
+        "timeseries" | "barchart" | "trend" => {
+            if let Some(m) = style.filter(|m| *m != "off" && !known_style(m)) {
+                out.insert(format!("thresholds-style:{m}"));
+            }
+            style.is_some_and(known_style)
+        }
+        "stat" | "gauge" | "bargauge" => {
+            panel.pointer("/options/colorMode").and_then(Value::as_str) != Some("none")
+        }
+        "table" => cell.is_some_and(|c| c.starts_with("color-") || c.ends_with("gauge")),
+        _ => false,
+    };
+    if shown && percent && steps > 1 {
+        out.insert("thresholds-percent".to_owned());
+    }
+    if kind == "graph"
+        && panel.get("thresholds").and_then(Value::as_array).is_some_and(|a| {
+            a.iter().any(|t| {
+                t.get("op").and_then(Value::as_str) == Some("lt")
+                    && t.get("value").is_some_and(Value::is_number)
+            })
+        })
+    {
+        out.insert("thresholds-below".to_owned());
+    }
+}
+
 /// What the converter must say of one panel, worked out from its JSON alone, as kinds
 /// (`transformation:sortBy`, `hidden:B`, `overrides`, …): the oracle the top note is
 /// checked against, written apart from the converter.
 fn expected_kinds(panel: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let kind = panel.get("type").and_then(Value::as_str).unwrap_or("graph");
-    let defaults = panel.pointer("/fieldConfig/defaults");
     let non_empty = |v: Option<&Value>| v.and_then(Value::as_array).is_some_and(|a| !a.is_empty());
     if non_empty(panel.pointer("/fieldConfig/overrides")) {
         out.insert("overrides".to_owned());
@@ -112,24 +178,7 @@ fn expected_kinds(panel: &Value) -> BTreeSet<String> {
     if panel.get("alert").is_some() {
         out.insert("alert".to_owned());
     }
-    if non_empty(defaults.and_then(|d| d.get("mappings"))) {
-        out.insert("mappings".to_owned());
-    }
-    let style = defaults.and_then(|d| d.pointer("/custom/thresholdsStyle/mode")).and_then(Value::as_str);
-    let steps =
-        defaults.and_then(|d| d.pointer("/thresholds/steps")).and_then(Value::as_array).map_or(0, Vec::len);
-    let old = panel
-        .get("thresholds")
-        .is_some_and(|t| non_empty(Some(t)) || t.as_str().is_some_and(|s| !s.is_empty()));
-    let thresholds = match kind {
-        "timeseries" | "barchart" | "trend" => style.is_some_and(|m| m != "off"),
-        "stat" | "gauge" | "bargauge" | "singlestat" => steps > 1 || old,
-        "graph" => old,
-        _ => false,
-    };
-    if thresholds {
-        out.insert("thresholds".to_owned());
-    }
+    colour_kinds(panel, kind, &mut out);
     if !matches!(
         kind,
         "timeseries"
@@ -210,10 +259,18 @@ fn said_kind(what: &str) -> Option<String> {
         ("links", "links"),
         ("an alert rule", "alert"),
         ("value mappings", "mappings"),
-        ("thresholds", "thresholds"),
+        ("regex value mappings", "mappings-regex"),
+        ("thresholds in percent of the value range", "thresholds-percent"),
+        ("thresholds below a value", "thresholds-below"),
     ];
     if let Some((_, k)) = plain.iter().find(|(w, _)| *w == what) {
         return Some((*k).to_owned());
+    }
+    if what.starts_with("value mappings of text (") {
+        return Some("mappings-text".to_owned());
+    }
+    if let Some(mode) = word("thresholds drawn as ", "") {
+        return Some(format!("thresholds-style:{mode}"));
     }
     if let Some(id) = word("the ", " transformation") {
         return Some(format!("transformation:{id}"));
@@ -273,8 +330,12 @@ fn the_top_note_is_true_for_every_fixture_and_the_readme_lists_every_kind() {
             "overrides" => "field overrides",
             "links" => "links",
             "alert" => "alert rules",
-            "mappings" => "value mappings",
-            "thresholds" => "thresholds shown on a chart",
+            "mappings" => "value mappings on time charts",
+            "mappings-regex" => "regex value mappings",
+            "mappings-text" => "value mappings of text",
+            "thresholds-percent" => "thresholds in percent",
+            "thresholds-below" => "thresholds below a value",
+            "thresholds-style" => "other threshold styles",
             "transformation" => "transformations other than the three above",
             "drawing" => "the drawing of panel types promnote has no chart for",
             "hidden" => "targets **hidden** in Grafana",

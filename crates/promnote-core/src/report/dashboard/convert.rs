@@ -299,7 +299,7 @@ impl<'a> Converter<'a> {
                     .to_owned(),
             );
         }
-        notes.extend(unsupported(panel, kind));
+        notes.extend(unsupported(panel));
         let repeat = self.repeat_of(panel, &mut notes);
         for note in &notes {
             self.drop(Some(&title), note.clone());

@@ -14,13 +14,16 @@
 //! - Variables keep their kind (query, custom, constant, text box, interval), choices,
 //!   regex, "All" and current value; a datasource variable and `${DS_…}` inputs become
 //!   "every Prometheus datasource", which is what a report's cells ask by default.
+//! - Threshold steps, their lines and bands on time charts, and value mappings become
+//!   `thresholds=`, `thresholds_style=` and `mappings=` where Grafana shows them ([`colours`]).
 //! - What has no counterpart (other datasources' targets, transformations, overrides,
-//!   thresholds, links, alerts, repeats, unknown panel types) is listed at the top of the
+//!   thresholds in percent, links, alerts, unknown panel types) is listed at the top of the
 //!   report and beside the panel it came from: nothing is dropped in silence.
 //!
 //! The JSON is untrusted: every field is read as what it should be or skipped with a
 //! note; titles and text are kept as text (the page never renders them as markup).
 
+mod colours;
 mod convert;
 mod panels;
 mod read;

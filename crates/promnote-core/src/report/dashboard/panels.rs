@@ -124,7 +124,9 @@ pub fn drawing(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String>) 
         _ => Vec::new(),
     };
     let min_step = min_step_of(panel, notes);
-    CellOptions { chart, unit, axis, scale, reduce, min_step, ..CellOptions::default() }
+    let mut options = CellOptions { chart, unit, axis, scale, reduce, min_step, ..CellOptions::default() };
+    super::colours::apply(panel, kind, &mut options, notes);
+    options
 }
 
 /// The chart kind for a panel type and its draw style.
@@ -344,9 +346,8 @@ fn organize_rules(settings: Option<&Map<String, Value>>, ref_ids: &[&str]) -> Ve
     rules
 }
 
-/// What the panel has that promnote does not draw: field overrides, thresholds, links,
-/// an alert rule, value mappings.
-pub fn unsupported(panel: &Map<String, Value>, kind: &str) -> Vec<String> {
+/// What the panel has that promnote does not draw: field overrides, links, an alert rule.
+pub fn unsupported(panel: &Map<String, Value>) -> Vec<String> {
     let mut notes = Vec::new();
     for (what, present) in [
         (
@@ -357,18 +358,8 @@ pub fn unsupported(panel: &Map<String, Value>, kind: &str) -> Vec<String> {
                 .and_then(Value::as_array)
                 .is_some_and(|o| !o.is_empty()),
         ),
-        ("thresholds", has_thresholds(panel, kind)),
         ("links", panel.get("links").and_then(Value::as_array).is_some_and(|l| !l.is_empty())),
         ("an alert rule", panel.contains_key("alert")),
-        (
-            "value mappings",
-            panel
-                .get("fieldConfig")
-                .and_then(|f| f.get("defaults"))
-                .and_then(|d| d.get("mappings"))
-                .and_then(Value::as_array)
-                .is_some_and(|m| !m.is_empty()),
-        ),
     ] {
         if present {
             notes.push(what.to_owned());
@@ -388,34 +379,6 @@ pub fn is_instant(target: &Map<String, Value>) -> bool {
 /// Whether a target asks Grafana for both a range and an instant query ("Both").
 pub fn instant_and_range(target: &Map<String, Value>) -> bool {
     boolean(target, "instant") && boolean(target, "range")
-}
-
-/// Whether the panel shows thresholds: lines or areas on a time series, colours on a
-/// stat or gauge (every new panel carries Grafana's default green-red steps, unseen).
-pub fn has_thresholds(panel: &Map<String, Value>, kind: &str) -> bool {
-    let defaults = panel.get("fieldConfig").and_then(|f| f.get("defaults"));
-    let style = defaults
-        .and_then(|d| d.get("custom"))
-        .and_then(|c| c.get("thresholdsStyle"))
-        .and_then(|t| t.get("mode"))
-        .and_then(Value::as_str);
-    if matches!(kind, "timeseries" | "barchart" | "trend") {
-        return style.is_some_and(|m| m != "off");
-    }
-    if !matches!(kind, "stat" | "gauge" | "bargauge" | "graph" | "singlestat") {
-        return false;
-    }
-    let steps = panel
-        .get("fieldConfig")
-        .and_then(|f| f.get("defaults"))
-        .and_then(|d| d.get("thresholds"))
-        .and_then(|t| t.get("steps"))
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    (kind != "graph" && steps > 1)
-        || panel.get("thresholds").is_some_and(|t| {
-            t.as_array().is_some_and(|a| !a.is_empty()) || t.as_str().is_some_and(|s| !s.is_empty())
-        })
 }
 
 /// The note beside a panel's place.
