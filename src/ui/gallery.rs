@@ -67,7 +67,7 @@ pub fn Gallery(
         leptos::task::spawn_local(async move {
             let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
             match text.ok().and_then(|t| t.as_string()) {
-                Some(text) if crate::ui::import::looks_like_json(&name, &text) => {
+                Some(text) if crate::ui::import::is_dashboard_file(&name, &text) => {
                     crate::ui::import::open_dashboard(report, conn, problem, &text, &name);
                 }
                 Some(text) => match format::parse(&text) {

@@ -313,3 +313,20 @@ fn a_dashboard_file_with_a_byte_order_mark_converts_and_an_oversized_one_is_refu
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_grafana_notebook_export_imports_as_a_report() {
+    let dir = tempdir("notebook");
+    let file = dir.join("investigation.md");
+    std::fs::write(
+        &file,
+        "# Investigation\n\nText first.\n\n```json\n{\"title\": \"Up\", \"targets\": [{\"refId\": \"A\", \"datasource\": {\"type\": \"prometheus\"}, \"query\": {\"expr\": \"up\"}}, {\"refId\": \"B\", \"datasource\": {\"type\": \"loki\"}, \"query\": {\"expr\": \"{a=\\\"b\\\"}\"}}]}\n```\n",
+    )
+    .unwrap();
+    let out = promnote(&["import-dashboard", file.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("title: Investigation") && report.contains("Text first."), "{report}");
+    assert!(report.contains("```promql title=Up chart=line\nup\n```"), "{report}");
+    assert!(text(&out.stderr).contains("not carried over from the panel \"Up\""), "{}", text(&out.stderr));
+}

@@ -26,8 +26,16 @@ pub fn convert(json: &str, known: &Known) -> Result<Conversion, DashboardError> 
             MAX_DASHBOARD_BYTES / (1024 * 1024)
         )));
     }
+    // A Grafana Notebook's Markdown export: the dashboard it describes.
+    if !json.trim_start().starts_with(['{', '[']) {
+        if let Some(Value::Object(notebook)) = super::notebook::as_dashboard(json) {
+            let mut converter = Converter::new(&notebook, known);
+            converter.source = "notebook";
+            return converter.run();
+        }
+    }
     let value: Value = serde_json::from_str(json).map_err(|e| {
-        fail(format!("this is not a Grafana dashboard's JSON: {e}. Export the dashboard from Grafana (Share → Export → Save to file) and open that file."))
+        fail(format!("this is not a Grafana dashboard's JSON (nor a Grafana Notebook's Markdown export, which holds its panels as ```json blocks): {e}. Export the dashboard from Grafana (Share → Export → Save to file) and open that file."))
     })?;
     let root =
         value.as_object().ok_or_else(|| fail("a dashboard's JSON is an object ({ … }); this is not one"))?;
@@ -63,6 +71,9 @@ struct Converter<'a> {
     converted: BTreeSet<String>,
     /// The variable the row being converted repeats over, if it does.
     row_repeat: Option<String>,
+    /// What the report was converted from, as its first line names it: `dashboard`, or
+    /// `notebook` for a Grafana Notebook's export.
+    source: &'static str,
 }
 
 impl<'a> Converter<'a> {
@@ -96,6 +107,7 @@ impl<'a> Converter<'a> {
             repeatable: BTreeSet::new(),
             converted: BTreeSet::new(),
             row_repeat: None,
+            source: "dashboard",
         }
     }
 
@@ -148,7 +160,8 @@ impl<'a> Converter<'a> {
         }
         let mut blocks = Vec::new();
         let mut intro = format!(
-            "Converted from the Grafana dashboard *{}* by promnote: each panel with Prometheus queries is a cell below.",
+            "Converted from the Grafana {} *{}* by promnote: each panel with Prometheus queries is a cell below.",
+            self.source,
             escape_markdown(&title)
         );
         if !self.dropped.is_empty() {

@@ -20,11 +20,15 @@
 //!   thresholds in percent, links, alerts, unknown panel types) is listed at the top of the
 //!   report and beside the panel it came from: nothing is dropped in silence.
 //!
+//! - A Grafana Notebook's Markdown export ([`notebook`]) is read as the dashboard it
+//!   describes: its text as text panels, each ```` ```json ```` panel block as a panel.
+//!
 //! The JSON is untrusted: every field is read as what it should be or skipped with a
 //! note; titles and text are kept as text (the page never renders them as markup).
 
 mod colours;
 mod convert;
+mod notebook;
 mod panels;
 mod read;
 #[cfg(test)]
@@ -33,4 +37,5 @@ mod text;
 mod variables;
 
 pub use convert::convert;
+pub use notebook::is_notebook;
 pub use read::{Conversion, DashboardError, Dropped, Known, MAX_DASHBOARD_BYTES, MAX_PANELS};

@@ -587,3 +587,56 @@ fn instant_queries_tables_and_their_transformations_carry_over() {
     assert_eq!(back.cells().map(Cell::instants).collect::<Vec<_>>(), instants);
     assert_eq!(back.cells().next().unwrap().options.columns, all[0].options.columns);
 }
+
+#[test]
+fn a_grafana_notebook_export_opens_as_a_report_with_its_text_as_prose() {
+    let notebook = r#"---
+title: Checkout latency
+---
+
+We looked at **latency** first. A fence in the text is text:
+
+```promql
+up
+```
+
+```json
+{
+  "title": "p90 latency",
+  "type": "timeseries",
+  "targets": [
+    {"refId": "A", "datasource": {"type": "prometheus", "uid": "p1"}, "query": {"expr": "histogram_quantile(0.9, sum by (le) (rate(http_bucket[5m])))", "legendFormat": "p90"}},
+    {"refId": "B", "datasource": {"type": "loki", "uid": "l1"}, "query": {"expr": "{app=\"checkout\"}"}},
+    {"refId": "C", "type": "prometheus", "query": {"expr": "sum(rate(http_total[5m]))", "instant": true}}
+  ]
+}
+```
+
+Only logs here:
+
+```json
+{"title": "Logs", "type": "logs", "targets": [{"refId": "A", "datasource": {"type": "loki"}, "query": {"expr": "{app=\"x\"}"}}]}
+```
+"#;
+    let c = convert(notebook, &Known::default()).unwrap();
+    assert_eq!(c.report.front.title, "Checkout latency");
+    let text = c.report.to_markdown();
+    assert_eq!(format::parse(&text).unwrap(), c.report, "round-trips");
+    let cells = cells(&c);
+    assert_eq!(cells.len(), 1, "one cell per block with Prometheus targets:\n{text}");
+    let queries: Vec<&str> = cells[0].queries().map(|(q, _)| q).collect();
+    assert_eq!(
+        queries,
+        ["histogram_quantile(0.9, sum by (le) (rate(http_bucket[5m])))", "sum(rate(http_total[5m]))"]
+    );
+    assert!(text.contains("legend=p90"), "{text}");
+    assert_eq!(cells[0].instants(), [false, true]);
+    let Some(Block::Prose(intro)) = c.report.blocks.first() else { panic!("no intro") };
+    assert!(intro.starts_with("Converted from the Grafana notebook *Checkout latency*"), "{intro}");
+    assert!(intro.contains("panel *p90 latency*"), "{intro}");
+    assert!(intro.contains("*Logs*"), "{intro}");
+    assert!(text.contains("We looked at **latency** first."));
+    // Anything else is still read as JSON, with a message that names both formats.
+    let e = convert("# Just notes\n\nNo panels.", &Known::default()).unwrap_err();
+    assert!(e.to_string().contains("Grafana Notebook's Markdown export"), "{e}");
+}
