@@ -109,6 +109,47 @@ test('a dashboard file opens as a report, picked or dropped; a pasted one too; b
   await expect(page.getByTestId('prose').first()).toContainText("query A, which asks a loki datasource");
 });
 
+test('a Grafana Notebook\'s Markdown export opens as a report: its text prose, each panel block a cell drawing the generated hubs', async ({ page }) => {
+  const state = await openAndConnect(page, SITE);
+  await expect(page.getByTestId('datasource-summary')).toContainText('3 ok', { timeout: 30_000 });
+  const notebook = [
+    '# Hub <i>investigation</i>',
+    '',
+    'Who was **active**? A query in the notes stays text:',
+    '',
+    '```promql',
+    'up',
+    '```',
+    '',
+    '```json',
+    JSON.stringify({
+      title: 'Active users',
+      type: 'timeseries',
+      targets: [
+        { refId: 'A', datasource: { type: 'prometheus', uid: 'any' }, query: { expr: 'max by (namespace) (jupyterhub_active_users{period="24h"})', legendFormat: '{{namespace}}' } },
+        { refId: 'B', datasource: { type: 'loki', uid: 'logs' }, query: { expr: '{app="hub"}' } },
+      ],
+    }, null, 2),
+    '```',
+    '',
+  ].join('\n');
+  await page.getByTestId('open-file').setInputFiles({ name: 'investigation.md', mimeType: 'text/markdown', buffer: Buffer.from(notebook) });
+  await expect(page.getByTestId('report-title')).toHaveText('Hub <i>investigation</i>');
+  await allCellsSettled(page);
+  const cells = page.getByTestId('cell');
+  await expect(cells).toHaveCount(1);
+  await expect(cells.first()).toHaveAttribute('data-state', 'drawn');
+  await expect(page.getByTestId('prose').first()).toContainText('Converted from the Grafana notebook');
+  await expect(page.getByTestId('prose').first()).toContainText('query B, which asks a loki datasource');
+  // The fence in the notes is shown as the text it was, never a cell.
+  await expect(page.getByTestId('prose').filter({ hasText: 'Who was' })).toContainText('```promql up ```');
+  // One trace per cluster and hub of the last week, named by the legend.
+  const since = new Date(Date.now() - 8 * 86_400_000).toISOString().slice(0, 10);
+  const week = state.expected.series.filter((s) => Object.keys(s.daily).some((day) => day >= since));
+  const names = await cells.first().getByTestId('chart').evaluate((c) => c.data.map((t) => t.name).sort());
+  expect(names).toEqual(week.map((s) => expectedName(s, week)).sort());
+});
+
 test('a dashboard the token may not read is left out of Grafana\'s list, as Grafana leaves it out', async ({ page }) => {
   const denied = await extraGrafana(3131, ['--deny-dashboard', 'jupyterhub-usage', '--cors-origin', SITE.replace(/\/$/, '')]);
   try {
