@@ -309,7 +309,8 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
     let mut shapes = Vec::new();
     if shows_thresholds(style) {
         if let Some(t) = &style.thresholds {
-            shapes.extend(threshold_shapes(t, style.thresholds_style, value_range(table)));
+            let log = style.scale == Scale::Log && has_log_scale(style.kind);
+            shapes.extend(threshold_shapes(t, style.thresholds_style, value_range(table), log));
         }
     }
     if shows_marks(style.kind) && !style.marks.is_empty() {
@@ -397,8 +398,14 @@ fn value_range(table: &WideTable) -> Option<(f64, f64)> {
 /// each step in its colour, and (for `area`) each step's band, from its value to the
 /// next step's, faintly filled; the base band starts at the smallest value drawn and
 /// the last band ends at the largest (or at its step, when every value is below it), so
-/// the bands never stretch the axis past what is drawn and its steps.
-fn threshold_shapes(t: &Thresholds, style: ThresholdsStyle, values: Option<(f64, f64)>) -> Vec<Shape> {
+/// the bands never stretch the axis past what is drawn and its steps. A `transparent`
+/// step draws nothing; on a log axis nothing at or below zero is drawn.
+fn threshold_shapes(
+    t: &Thresholds,
+    style: ThresholdsStyle,
+    values: Option<(f64, f64)>,
+    log: bool,
+) -> Vec<Shape> {
     let across = || Shape::new().x_ref("paper").x0(0).x1(1).y_ref("y").layer(ShapeLayer::Below);
     let rgba = |c: &Colour, alpha: f64| format!("rgba({},{},{},{alpha})", c.rgb.0, c.rgb.1, c.rgb.2);
     let mut shapes = Vec::new();
@@ -413,7 +420,9 @@ fn threshold_shapes(t: &Thresholds, style: ThresholdsStyle, values: Option<(f64,
             let to = t.steps.get(i + 1).map_or(hi.max(*from), |(next, _)| *next);
             bands.push((*from, to, colour));
         }
-        shapes.extend(bands.into_iter().filter(|(from, to, _)| to > from).map(|(from, to, colour)| {
+        let drawn =
+            |(from, to, c): &(f64, f64, &Colour)| to > from && !c.is_transparent() && (!log || *from > 0.0);
+        shapes.extend(bands.into_iter().filter(drawn).map(|(from, to, colour)| {
             across()
                 .shape_type(ShapeType::Rect)
                 .y0(from)
@@ -423,7 +432,8 @@ fn threshold_shapes(t: &Thresholds, style: ThresholdsStyle, values: Option<(f64,
         }));
     }
     if style.lines() {
-        shapes.extend(t.steps.iter().map(|(value, colour)| {
+        let drawn = |(value, colour): &&(f64, Colour)| !colour.is_transparent() && (!log || *value > 0.0);
+        shapes.extend(t.steps.iter().filter(drawn).map(|(value, colour)| {
             across()
                 .shape_type(ShapeType::Line)
                 .y0(*value)
@@ -559,8 +569,13 @@ pub fn cell_summary(table: &WideTable, options: &CellOptions) -> String {
         ..ChartStyle::default()
     };
     match &options.thresholds {
-        Some(t) if shows_thresholds(&drawn) && !t.steps.is_empty() => {
-            let steps: Vec<String> = t.steps.iter().map(|(v, c)| format!("{v} ({})", c.write())).collect();
+        Some(t) if shows_thresholds(&drawn) && t.steps.iter().any(|(_, c)| !c.is_transparent()) => {
+            let steps: Vec<String> = t
+                .steps
+                .iter()
+                .filter(|(_, c)| !c.is_transparent())
+                .map(|(v, c)| format!("{v} ({})", c.write()))
+                .collect();
             format!("{text} Thresholds drawn at {}.", steps.join(", "))
         }
         _ => text,

@@ -78,6 +78,12 @@ impl Colour {
         format!("#{:02x}{:02x}{:02x}", self.rgb.0, self.rgb.1, self.rgb.2)
     }
 
+    /// Whether this is Grafana's `transparent`: no colour at all (a cell or band keeps the
+    /// page's own).
+    pub fn is_transparent(&self) -> bool {
+        self.name.as_deref() == Some("transparent")
+    }
+
     /// As a report writes it: its name, or `#rrggbb`.
     pub fn write(&self) -> String {
         self.name.clone().unwrap_or_else(|| self.hex())
@@ -115,6 +121,52 @@ impl Colour {
     }
 }
 
+/// `text` split at each `separator` that is neither escaped (`\,`) nor inside
+/// parentheses (`rgb(1, 2, 3)`), escapes kept for [`unescape`].
+fn split_outside(text: &str, separator: char) -> Vec<&str> {
+    let (mut parts, mut depth, mut start, mut escaped) = (Vec::new(), 0usize, 0, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if c == separator && depth == 0 => {
+                parts.push(&text[start..at]);
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// `text` without its escapes (`\:` is `:`).
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A mapping's text as written in `mappings=`: `\`, `,` and `:` escaped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | ',' | ':') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Threshold steps: the base colour below the first step, then each step's colour from
 /// its value up.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -131,7 +183,9 @@ impl Thresholds {
         let hint =
             "write the base colour, then value:colour steps in order, e.g. thresholds=green,80:orange,90:red";
         let mut out = Self::default();
-        for (i, item) in text.split(',').map(str::trim).filter(|s| !s.is_empty()).enumerate() {
+        for (i, item) in
+            split_outside(text, ',').into_iter().map(str::trim).filter(|s| !s.is_empty()).enumerate()
+        {
             match item.split_once(':') {
                 None if i == 0 => {
                     out.base = Some(
@@ -168,12 +222,14 @@ impl Thresholds {
         self.base.iter().map(Colour::write).chain(steps).collect::<Vec<_>>().join(",")
     }
 
-    /// The colour of `value`: the last step at or below it, else the base.
+    /// The colour of `value`: the last step at or below it, else the base (`None` where
+    /// that is `transparent`).
     pub fn colour_of(&self, value: f64) -> Option<&Colour> {
         if !value.is_finite() {
             return None;
         }
-        self.steps.iter().rev().find(|(from, _)| value >= *from).map(|(_, c)| c).or(self.base.as_ref())
+        let step = self.steps.iter().rev().find(|(from, _)| value >= *from);
+        step.map(|(_, c)| c).or(self.base.as_ref()).filter(|c| !c.is_transparent())
     }
 }
 
@@ -250,16 +306,22 @@ pub struct Mapping {
 pub fn parse_mappings(text: &str) -> Result<Vec<Mapping>, String> {
     let hint = "write match:text or match:text:colour, comma-separated, e.g. mappings=\"0:Down:red,1:Up:green,90..:High,null:No data\"";
     let mut out = Vec::new();
-    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let Some((when, rest)) = item.split_once(':') else {
+    for item in split_outside(text, ',').into_iter().map(str::trim).filter(|s| !s.is_empty()) {
+        let parts = split_outside(item, ':');
+        let [when, rest @ ..] = parts.as_slice() else { unreachable!("a split has a first part") };
+        if rest.is_empty() {
             return Err(format!("mappings: `{item}` has no text; {hint}"));
-        };
+        }
         let number = |s: &str| -> Result<Option<f64>, String> {
             let s = s.trim();
             if s.is_empty() {
                 return Ok(None);
             }
-            s.parse::<f64>().map(Some).map_err(|_| format!("mappings: `{s}` is not a number; {hint}"))
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(Some)
+                .ok_or_else(|| format!("mappings: `{s}` is not a number; {hint}"))
         };
         let when = match when.trim() {
             "null" => Match::Null,
@@ -271,12 +333,16 @@ pub fn parse_mappings(text: &str) -> Result<Vec<Mapping>, String> {
                 ),
             },
         };
-        // A last `:colour` is the mapping's colour when it reads as one.
-        let (text, colour) = match rest.rsplit_once(':') {
-            Some((text, c)) if Colour::parse(c).is_some() => (text, Colour::parse(c)),
-            _ => (rest, None),
+        // A last `:colour` is the mapping's colour when it reads as one; a colon the text
+        // holds is written `\:` (one left bare stays in the text).
+        let (text, colour) = match rest {
+            [text @ .., last] if !text.is_empty() && Colour::parse(last).is_some() => {
+                (text.join(":"), Colour::parse(last))
+            }
+            _ => (rest.join(":"), None),
         };
-        out.push(Mapping { when, text: text.trim().to_owned(), colour });
+        let text = unescape(text.trim());
+        out.push(Mapping { when, text, colour });
     }
     Ok(out)
 }
@@ -294,7 +360,7 @@ pub fn write_mappings(mappings: &[Mapping]) -> String {
                 Match::NaN => "nan".to_owned(),
             };
             let colour = m.colour.as_ref().map(|c| format!(":{}", c.write())).unwrap_or_default();
-            format!("{when}:{}{colour}", m.text.replace(',', " "))
+            format!("{when}:{}{colour}", escape(&m.text))
         })
         .collect::<Vec<_>>()
         .join(",")
@@ -327,9 +393,10 @@ pub fn shown<'a>(
         (_, Some(v)) => number(v),
         (_, None) => String::new(),
     };
-    let colour = mapping
-        .and_then(|m| m.colour.as_ref())
-        .or_else(|| value.and_then(|v| thresholds.and_then(|t| t.colour_of(v))));
+    let colour = match mapping.and_then(|m| m.colour.as_ref()) {
+        Some(c) => Some(c).filter(|c| !c.is_transparent()),
+        None => value.and_then(|v| thresholds.and_then(|t| t.colour_of(v))),
+    };
     (text, colour)
 }
 
@@ -405,7 +472,7 @@ mod tests {
         assert_eq!(text(Some(50.0)), "50");
         assert_eq!(
             write_mappings(&m),
-            "0:Down:red,1:Up:green,90..:High,..-1:Negative,null:No data,nan:Not a number,2:a: b"
+            "0:Down:red,1:Up:green,90..:High,..-1:Negative,null:No data,nan:Not a number,2:a\\: b"
         );
         assert_eq!(parse_mappings(&write_mappings(&m)).unwrap(), m);
         // Thresholds colour what no mapping colours.
@@ -415,6 +482,29 @@ mod tests {
             Some("#f2495c")
         );
         assert!(parse_mappings("Up").unwrap_err().contains("has no text"));
+        // Text with colons, commas and backslashes, negative ranges and rgb() colours all
+        // round-trip.
+        let tricky = vec![
+            Mapping { when: Match::Value(1.0), text: "State: red".into(), colour: None },
+            Mapping {
+                when: Match::Range(Some(-5.0), Some(-1.0)),
+                text: "1,000 req \\ s".into(),
+                colour: Colour::parse("rgb(255, 0, 0)"),
+            },
+            Mapping {
+                when: Match::Value(2.0),
+                text: "Code:#abc".into(),
+                colour: Colour::parse("transparent"),
+            },
+        ];
+        assert_eq!(parse_mappings(&write_mappings(&tricky)).unwrap(), tricky);
+        assert_eq!(shown(Some(-3.0), |v| v.to_string(), None, &tricky).0, "1,000 req \\ s");
+        // transparent is no colour, in a mapping as in a step.
+        assert_eq!(shown(Some(2.0), |v| v.to_string(), Some(&t), &tricky).1, None);
+        let clear = Thresholds::parse("green,50:transparent,80:rgb(255,0,0)").unwrap();
+        assert_eq!(clear.colour_of(60.0), None);
+        assert_eq!(clear.colour_of(90.0).map(Colour::hex).as_deref(), Some("#ff0000"));
+        assert!(parse_mappings("inf:x").unwrap_err().contains("not a number"));
         assert!(parse_mappings("x:Up").unwrap_err().contains("not a number"));
     }
 }
