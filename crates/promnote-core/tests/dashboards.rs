@@ -147,6 +147,17 @@ fn colour_kinds(panel: &Value, kind: &str, out: &mut BTreeSet<String>) {
         "table" => cell.is_some_and(|c| c.starts_with("color-") || c.ends_with("gauge")),
         _ => false,
     };
+    // Values coloured by another scheme than the thresholds' (a palette, a gradient, a
+    // fixed colour) are listed; the thresholds then colour nothing.
+    let scheme = defaults.and_then(|d| d.pointer("/color/mode")).and_then(Value::as_str);
+    let coloured = matches!(kind, "stat" | "gauge" | "bargauge" | "table") && shown;
+    let shown = match scheme {
+        Some(m) if m != "thresholds" && coloured => {
+            out.insert(format!("scheme:{m}"));
+            false
+        }
+        _ => shown,
+    };
     if shown && percent && steps > 1 {
         out.insert("thresholds-percent".to_owned());
     }
@@ -269,6 +280,9 @@ fn said_kind(what: &str) -> Option<String> {
     if what.starts_with("value mappings of text (") {
         return Some("mappings-text".to_owned());
     }
+    if let Some(mode) = word("the colour scheme ", "") {
+        return Some(format!("scheme:{mode}"));
+    }
     if let Some(mode) = word("thresholds drawn as ", "") {
         return Some(format!("thresholds-style:{mode}"));
     }
@@ -336,6 +350,7 @@ fn the_top_note_is_true_for_every_fixture_and_the_readme_lists_every_kind() {
             "thresholds-percent" => "thresholds in percent",
             "thresholds-below" => "thresholds below a value",
             "thresholds-style" => "other threshold styles",
+            "scheme" => "colour schemes other than",
             "transformation" => "transformations other than the three above",
             "drawing" => "the drawing of panel types promnote has no chart for",
             "hidden" => "targets **hidden** in Grafana",

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::read::{boolean, objects, text};
+use super::read::{boolean, objects, one_line, text};
 use crate::report::options::CellOptions;
 use crate::report::thresholds::{Colour, Mapping, Match, Thresholds, ThresholdsStyle};
 
@@ -16,6 +16,12 @@ use crate::report::thresholds::{Colour, Mapping, Match, Thresholds, ThresholdsSt
 pub fn apply(panel: &Map<String, Value>, kind: &str, options: &mut CellOptions, notes: &mut Vec<String>) {
     let defaults = panel.get("fieldConfig").and_then(|f| f.get("defaults")).and_then(Value::as_object);
     let custom = defaults.and_then(|d| d.get("custom")).and_then(Value::as_object);
+    // Values take the thresholds' colours only in the colour scheme "From thresholds"
+    // (Grafana's default for stats, gauges and tables); a fixed colour or a palette does not.
+    let scheme =
+        defaults.and_then(|d| d.get("color")).and_then(Value::as_object).and_then(|c| text(c, "mode"));
+    let by_steps = scheme.is_none_or(|m| m == "thresholds");
+    let other_scheme = || format!("the colour scheme {}", one_line(scheme.unwrap_or_default()));
     let mut unknown = Vec::new();
     match kind {
         "timeseries" | "barchart" | "trend" => {
@@ -31,7 +37,7 @@ pub fn apply(panel: &Map<String, Value>, kind: &str, options: &mut CellOptions, 
                         options.thresholds_style =
                             if options.thresholds.is_some() { style } else { ThresholdsStyle::Off };
                     }
-                    None => notes.push(format!("thresholds drawn as {mode}")),
+                    None => notes.push(format!("thresholds drawn as {}", one_line(mode))),
                 }
             }
         }
@@ -39,7 +45,11 @@ pub fn apply(panel: &Map<String, Value>, kind: &str, options: &mut CellOptions, 
             let colour_mode =
                 panel.get("options").and_then(Value::as_object).and_then(|o| text(o, "colorMode"));
             if colour_mode != Some("none") {
-                options.thresholds = field_thresholds(defaults, notes, &mut unknown);
+                if by_steps {
+                    options.thresholds = field_thresholds(defaults, notes, &mut unknown);
+                } else {
+                    notes.push(other_scheme());
+                }
             }
         }
         "table" => {
@@ -49,7 +59,11 @@ pub fn apply(panel: &Map<String, Value>, kind: &str, options: &mut CellOptions, 
                 .and_then(|c| text(c, "type"));
             let shown = cell.or_else(|| custom.and_then(|c| text(c, "displayMode")));
             if shown.is_some_and(|m| m.starts_with("color-") || m.ends_with("gauge")) {
-                options.thresholds = field_thresholds(defaults, notes, &mut unknown);
+                if by_steps {
+                    options.thresholds = field_thresholds(defaults, notes, &mut unknown);
+                } else {
+                    notes.push(other_scheme());
+                }
             }
         }
         "singlestat" => options.thresholds = singlestat_thresholds(panel, &mut unknown),
@@ -62,7 +76,11 @@ pub fn apply(panel: &Map<String, Value>, kind: &str, options: &mut CellOptions, 
         _ => {}
     }
     let mappings = defaults.map(|d| field_mappings(d, notes, &mut unknown)).unwrap_or_default();
-    let mappings = if kind == "singlestat" { singlestat_mappings(panel) } else { mappings };
+    let mut words = Vec::new();
+    let mappings = if kind == "singlestat" { singlestat_mappings(panel, &mut words) } else { mappings };
+    if !words.is_empty() {
+        notes.push(text_mappings_note(&words));
+    }
     if !mappings.is_empty() {
         if matches!(kind, "stat" | "gauge" | "bargauge" | "table" | "singlestat") {
             options.mappings = mappings;
@@ -73,18 +91,23 @@ pub fn apply(panel: &Map<String, Value>, kind: &str, options: &mut CellOptions, 
     unknown.sort();
     unknown.dedup();
     if !unknown.is_empty() {
-        notes.push(format!("the colours {} (unknown: left uncoloured)", unknown.join(", ")));
+        notes.push(format!(
+            "the colours {} (unknown to promnote: shown without a colour)",
+            unknown.join(", ")
+        ));
     }
 }
 
-/// A colour as Grafana writes it; `None` (with its name kept in `unknown`) when promnote
-/// does not know it.
+/// A colour as Grafana writes it; one promnote does not know is named in `unknown` and
+/// becomes `transparent` (no colour), so that its step or mapping still holds its place.
 fn colour(name: &str, unknown: &mut Vec<String>) -> Option<Colour> {
-    let parsed = Colour::parse(name);
-    if parsed.is_none() {
-        unknown.push(format!("`{}`", name.replace('`', "'")));
+    match Colour::parse(name) {
+        Some(c) => Some(c),
+        None => {
+            unknown.push(format!("`{}`", one_line(name).replace('`', "'")));
+            Colour::parse("transparent")
+        }
     }
-    parsed
 }
 
 /// The field config's steps (`thresholds.steps`: the first without a value is the base);
@@ -100,15 +123,33 @@ fn field_thresholds(
         notes.push("thresholds in percent of the value range".to_owned());
         return None;
     }
-    let mut out = Thresholds::default();
-    for step in steps {
-        let Some(c) = text(step, "color").and_then(|c| colour(c, unknown)) else { continue };
-        let transparent = c.name.as_deref() == Some("transparent");
-        match step.get("value").and_then(Value::as_f64) {
-            None => out.base = (!transparent).then_some(c),
-            Some(v) if out.steps.last().is_none_or(|(last, _)| *last < v) => out.steps.push((v, c)),
-            Some(_) => {}
+    // As Grafana reads them: in order of value, the first (its value is -Infinity, written
+    // null) the base, whatever value it holds; one value once.
+    let number = |v: Option<&Value>| v.and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()));
+    let mut read: Vec<(Option<f64>, Colour)> = steps
+        .iter()
+        .filter_map(|step| {
+            let value = number(step.get("value")).filter(|v: &f64| v.is_finite());
+            Some((value, colour(text(step, "color")?, unknown)?))
+        })
+        .collect();
+    read.sort_by(|a, b| match (a.0, b.0) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x.total_cmp(&y),
+    });
+    let mut read = read.into_iter();
+    let mut out = Thresholds { base: read.next().map(|(_, c)| c), steps: Vec::new() };
+    for (value, colour) in read {
+        let Some(value) = value else { continue };
+        match out.steps.last_mut() {
+            Some(last) if last.0 == value => last.1 = colour,
+            _ => out.steps.push((value, colour)),
         }
+    }
+    if out.base.as_ref().is_some_and(Colour::is_transparent) {
+        out.base = None;
     }
     (out.base.is_some() || !out.steps.is_empty()).then_some(out)
 }
@@ -149,7 +190,7 @@ fn graph_thresholds(
     let (mut lines, mut areas, mut below) = (false, false, false);
     let mut steps: Vec<(f64, Colour)> = Vec::new();
     for t in objects(panel, "thresholds") {
-        let Some(value) = t.get("value").and_then(Value::as_f64) else { continue };
+        let Some(value) = t.get("value").and_then(Value::as_f64).filter(|v| v.is_finite()) else { continue };
         if text(t, "op") == Some("lt") {
             below = true;
             continue;
@@ -191,7 +232,7 @@ fn field_mappings(
     for m in objects(defaults, "mappings") {
         let options = m.get("options").and_then(Value::as_object);
         let result = |r: Option<&Map<String, Value>>, unknown: &mut Vec<String>| {
-            let text = r.and_then(|r| r.get("text")).and_then(Value::as_str).unwrap_or("").trim().to_owned();
+            let text = one_line(r.and_then(|r| r.get("text")).and_then(Value::as_str).unwrap_or(""));
             let colour = r.and_then(|r| text_of(r, "color")).and_then(|c| colour(c, unknown));
             (text, colour)
         };
@@ -241,24 +282,22 @@ fn field_mappings(
                 }));
             }
             (Some(Value::String(t)), _) if t == "regex" => regex = true,
-            // Grafana 7: 1 is a value, 2 a range.
+            // Grafana 7: 1 is a value, 2 a range (both ends numbers, or both "null": no value).
             (Some(Value::Number(n)), _) => {
-                let text = text_of(m, "text").unwrap_or("").to_owned();
-                let number =
-                    |k: &str| m.get(k).and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()));
+                let text = one_line(text_of(m, "text").unwrap_or(""));
+                let end = |k: &str| {
+                    m.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), |s| s.trim().to_owned()))
+                };
                 match n.as_u64() {
-                    Some(1) => match text_of(m, "value") {
+                    Some(1) => match end("value").as_deref() {
                         Some("null") => out.push(Mapping { when: Match::Null, text, colour: None }),
-                        _ => match number("value") {
+                        Some(v) => match v.parse::<f64>().ok().filter(|v| v.is_finite()) {
                             Some(v) => out.push(Mapping { when: Match::Value(v), text, colour: None }),
-                            None => words.extend(text_of(m, "value").map(str::to_owned)),
+                            None => words.push(v.to_owned()),
                         },
+                        None => {}
                     },
-                    Some(2) => out.push(Mapping {
-                        when: Match::Range(number("from"), number("to")),
-                        text,
-                        colour: None,
-                    }),
+                    Some(2) => out.extend(old_range(end("from").as_deref(), end("to").as_deref(), text)),
                     _ => {}
                 }
             }
@@ -269,28 +308,60 @@ fn field_mappings(
         notes.push("regex value mappings".to_owned());
     }
     if !words.is_empty() {
-        let quoted: Vec<String> = words.iter().map(|w| format!("\"{}\"", w.replace('"', "'"))).collect();
-        notes.push(format!("value mappings of text ({})", quoted.join(", ")));
+        notes.push(text_mappings_note(&words));
     }
     out
 }
 
-/// Singlestat's `valueMaps` (`{op: "=", value, text}`) and `rangeMaps` (`{from, to, text}`).
-fn singlestat_mappings(panel: &Map<String, Value>) -> Vec<Mapping> {
-    let number = |m: &Map<String, Value>, k: &str| text_of(m, k).and_then(|v| v.trim().parse::<f64>().ok());
-    let values = objects(panel, "valueMaps").filter_map(|m| {
-        let text = text_of(m, "text")?.to_owned();
-        let when = match text_of(m, "value")?.trim() {
-            "null" => Match::Null,
-            v => Match::Value(v.parse().ok()?),
-        };
-        Some(Mapping { when, text, colour: None })
-    });
-    let ranges = objects(panel, "rangeMaps").filter_map(|m| {
-        let text = text_of(m, "text")?.to_owned();
-        Some(Mapping { when: Match::Range(number(m, "from"), number(m, "to")), text, colour: None })
-    });
-    values.chain(ranges).collect()
+/// "value mappings of text ("Up", "ok")": mappings of values a Prometheus answer never has.
+fn text_mappings_note(words: &[String]) -> String {
+    let quoted: Vec<String> =
+        words.iter().map(|w| format!("\"{}\"", one_line(w).replace('"', "'"))).collect();
+    format!("value mappings of text ({})", quoted.join(", "))
+}
+
+/// An old range mapping (Grafana 7's, singlestat's): both ends numbers, or both `null`
+/// (no value); any other end never matches there, so it is not carried.
+fn old_range(from: Option<&str>, to: Option<&str>, text: String) -> Option<Mapping> {
+    let number = |v: Option<&str>| v.and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite());
+    let when = match (from, to) {
+        (Some("null"), Some("null")) => Match::Null,
+        _ => Match::Range(Some(number(from)?), Some(number(to)?)),
+    };
+    Some(Mapping { when, text, colour: None })
+}
+
+/// Singlestat's `valueMaps` (`{op: "=", value, text}`) or `rangeMaps` (`{from, to, text}`),
+/// whichever its `mappingType` (1, the default, or 2) says it applies.
+fn singlestat_mappings(panel: &Map<String, Value>, words: &mut Vec<String>) -> Vec<Mapping> {
+    let owned = |m: &Map<String, Value>, k: &str| text_of(m, k).map(|v| v.trim().to_owned());
+    if panel.get("mappingType").and_then(Value::as_u64) == Some(2) {
+        return objects(panel, "rangeMaps")
+            .filter_map(|m| {
+                old_range(
+                    owned(m, "from").as_deref(),
+                    owned(m, "to").as_deref(),
+                    one_line(text_of(m, "text")?),
+                )
+            })
+            .collect();
+    }
+    objects(panel, "valueMaps")
+        .filter_map(|m| {
+            let text = one_line(text_of(m, "text")?);
+            let when = match text_of(m, "value")?.trim() {
+                "null" => Match::Null,
+                v => match v.parse::<f64>().ok().filter(|v| v.is_finite()) {
+                    Some(v) => Match::Value(v),
+                    None => {
+                        words.push(v.to_owned());
+                        return None;
+                    }
+                },
+            };
+            Some(Mapping { when, text, colour: None })
+        })
+        .collect()
 }
 
 /// A string field, untrimmed but present.
@@ -383,12 +454,36 @@ mod tests {
             "custom": {"cellOptions": {"type": "color-background"}},
             "thresholds": {"steps": [{"color": "green", "value": null}, {"color": "chartreuse", "value": 5}]},
             "mappings": [{"type": 1, "value": "0", "text": "Down"}, {"type": 1, "value": "ok", "text": "Fine"}]}}}));
-        assert_eq!(o.thresholds.unwrap().write(), "green");
+        // An unknown colour keeps its step, without a colour.
+        assert_eq!(o.thresholds.unwrap().write(), "green,5:transparent");
         assert_eq!(crate::report::thresholds::write_mappings(&o.mappings), "0:Down");
         assert_eq!(
             notes,
-            ["value mappings of text (\"ok\")", "the colours `chartreuse` (unknown: left uncoloured)"]
+            [
+                "value mappings of text (\"ok\")",
+                "the colours `chartreuse` (unknown to promnote: shown without a colour)"
+            ]
         );
+        // Singlestat's default range map (null to null: N/A) is a range map, which its
+        // default mapping type (1, values) does not apply; with type 2 it is "no value".
+        let stat = |kind: u64| {
+            converted(json!({"type": "singlestat", "mappingType": kind,
+                "valueMaps": [{"op": "=", "value": "null", "text": "N/A"}],
+                "rangeMaps": [{"from": "null", "to": "null", "text": "N/A"}, {"from": "1", "to": "x", "text": "never"}, {"from": "1", "to": "5", "text": "Few\nhubs"}]}))
+            .0
+            .mappings
+        };
+        assert_eq!(crate::report::thresholds::write_mappings(&stat(1)), "null:N/A");
+        assert_eq!(crate::report::thresholds::write_mappings(&stat(2)), "null:N/A,1..5:Few hubs");
+        // Steps in any order, the first the base whatever its value; a fixed colour scheme
+        // takes no colours from them.
+        let steps = json!({"steps": [{"color": "red", "value": 90}, {"color": "green", "value": 0}, {"color": "orange", "value": "80"}]});
+        let (o, _) = converted(json!({"type": "stat", "fieldConfig": {"defaults": {"thresholds": steps}}}));
+        assert_eq!(o.thresholds.unwrap().write(), "green,80:orange,90:red");
+        let (o, notes) = converted(
+            json!({"type": "stat", "fieldConfig": {"defaults": {"thresholds": steps, "color": {"mode": "fixed", "fixedColor": "blue"}}}}),
+        );
+        assert_eq!((o.thresholds, notes), (None, vec!["the colour scheme fixed".to_owned()]));
         // A time series' mappings are Grafana's hover text: listed.
         let (_, notes) = converted(json!({"type": "timeseries", "fieldConfig": {"defaults": {
             "mappings": [{"type": "value", "options": {"0": {"text": "Down"}}}]}}}));
