@@ -137,7 +137,7 @@ pub fn DashboardImport(
     view! {
         <Show when=move || open.get()>
             <section id="dashboard-import" class="dashboard-import" aria-label="Import a Grafana dashboard">
-                <p class="muted">"A dashboard becomes a report: each panel's queries a cell, its variables the report's. What a report cannot hold is listed at its top. Open a dashboard's .json file, or a Grafana Notebook's .md export, with \u{201c}Open a file\u{201d} (or drop it here), paste its JSON, or pick one from the connected Grafana."</p>
+                <p class="muted">"A dashboard becomes a report: each panel's queries a cell, its variables the report's. What a report cannot hold is listed at its top. Open a dashboard's .json file, or a Grafana Notebook's .md export, with \u{201c}Open a file\u{201d} (or drop it here), paste its JSON (or a notebook's Markdown), or pick one from the connected Grafana."</p>
                 <Show when=live_grafana fallback=|| view! { <p class="muted">"Connect to Grafana to pick one of its dashboards."</p> }>
                     <h3>"From Grafana"</h3>
                     <label class="variable">

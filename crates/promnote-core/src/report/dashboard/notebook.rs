@@ -71,14 +71,16 @@ pub fn as_dashboard(markdown: &str) -> Option<Value> {
 }
 
 /// Whether `text` (a file opened as Markdown) is a Grafana Notebook's export rather than
-/// a report: it holds a ```` ```json ```` panel block and no report front matter (whose
-/// `format: 1` a report written by promnote always has). A ```` ```promql ```` fence in a
-/// notebook's text is text, as people write queries in their notes.
+/// a report: it holds a ```` ```json ```` panel block, and it is not a report of promnote's
+/// own (front matter with `format:`, or ```` ```promql ```` cells). A notebook whose notes
+/// hold a ```` ```promql ```` fence therefore opens as a report; pasted into the dashboard
+/// import, it converts.
 pub fn is_notebook(text: &str) -> bool {
     let text = text.trim_start_matches('\u{feff}');
     let front = text.strip_prefix("---").and_then(|rest| rest.split_once("\n---")).map(|(front, _)| front);
-    let report = front.is_some_and(|f| f.lines().any(|l| l.trim_start().starts_with("format:")));
-    !report && as_dashboard(text).is_some()
+    let has_format = front.is_some_and(|f| f.lines().any(|l| l.trim_start().starts_with("format:")));
+    let has_cells = crate::report::format::parse(text).is_ok_and(|r| r.cells().next().is_some());
+    !has_format && !has_cells && as_dashboard(text).is_some()
 }
 
 /// The notebook's title (front matter's `title:` or a first `# heading`) and the rest.
@@ -171,10 +173,8 @@ fn panel_of(block: &Value, number: usize) -> Option<Map<String, Value>> {
                     if let Some(title) = spec.get("title") {
                         panel.insert("title".into(), title.clone());
                     }
-                    if let Some(kind) =
-                        spec.get("vizConfig").and_then(|v| v.get("kind").or_else(|| v.get("group")))
-                    {
-                        panel.insert("type".into(), kind.clone());
+                    if let Some(kind) = spec.get("vizConfig").and_then(|v| plugin_of(v.as_object()?)) {
+                        panel.insert("type".into(), kind.into());
                     }
                     let viz = spec.get("vizConfig").and_then(|v| v.get("spec"));
                     if let Some(field) = viz.and_then(|v| v.get("fieldConfig")) {
@@ -229,8 +229,11 @@ fn target_of(target: &Value) -> Value {
     let kind = t
         .get("type")
         .and_then(Value::as_str)
-        .or_else(|| query.as_ref().and_then(|q| q.get("kind")).and_then(Value::as_str))
+        .or_else(|| query.as_ref().and_then(plugin_of))
         .map(str::to_owned);
+    if let Some(hidden) = t.get("hidden").cloned() {
+        t.entry("hide").or_insert(hidden);
+    }
     match (t.get("datasource"), kind) {
         (None | Some(Value::Null), Some(kind)) => {
             t.insert("datasource".into(), json!({ "type": kind }));
@@ -243,6 +246,16 @@ fn target_of(target: &Value) -> Value {
         _ => {}
     }
     Value::Object(t)
+}
+
+/// The plugin a v2 element names: its `kind` (`prometheus`, `timeseries`), or, where the
+/// kind is the element's own (`VizConfig`, `DataQuery`), its `group`.
+fn plugin_of(element: &Map<String, Value>) -> Option<&str> {
+    let kind = element.get("kind").and_then(Value::as_str);
+    match kind {
+        Some("VizConfig" | "DataQuery") | None => element.get("group").and_then(Value::as_str),
+        kind => kind,
+    }
 }
 
 #[cfg(test)]
@@ -270,11 +283,21 @@ mod tests {
         assert_eq!(panels[3]["targets"][0]["expr"], "sum(errors)");
         assert_eq!(panels[3]["targets"][0]["datasource"]["type"], "prometheus");
         assert_eq!(panels[3]["title"], "Panel 2");
-        assert!(is_notebook(md));
+        // Its promql fence is in its notes: it could be a report's cell, and a report wins.
+        assert!(!is_notebook(md));
+        assert!(is_notebook(&md.replace("```promql\nup\n```", "")));
         // No json block: not a notebook.
         assert_eq!(as_dashboard("# Notes\n\n```promql\nup\n```\n"), None);
         // A report that shows a panel's JSON in its prose stays a report.
         assert!(!is_notebook(&format!("---\nformat: 1\ntitle: Mine\n---\n\n{md}")));
+        // v2beta1: the plugin is the element's group; hidden is Grafana's hide.
+        let v2 = "```json\n{\"kind\": \"Panel\", \"spec\": {\"title\": \"T\", \"vizConfig\": {\"kind\": \"VizConfig\", \"group\": \"stat\"}, \"data\": {\"kind\": \"QueryGroup\", \"spec\": {\"queries\": [{\"kind\": \"PanelQuery\", \"spec\": {\"refId\": \"A\", \"hidden\": true, \"query\": {\"kind\": \"DataQuery\", \"group\": \"prometheus\", \"spec\": {\"expr\": \"up\"}}}}]}}}}\n```\n";
+        let d = as_dashboard(v2).unwrap();
+        let panel = &d["panels"][0];
+        assert_eq!((panel["type"].as_str(), panel["title"].as_str()), (Some("stat"), Some("T")));
+        let target = &panel["targets"][0];
+        assert_eq!((target["expr"].as_str(), target["hide"].as_bool()), (Some("up"), Some(true)));
+        assert_eq!(target["datasource"]["type"], "prometheus");
         // An unclosed block stays text.
         assert_eq!(as_dashboard("```json\n{\"targets\": [{\"expr\": \"up\"}]}\n"), None);
     }
