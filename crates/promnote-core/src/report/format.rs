@@ -266,11 +266,14 @@ fn more_options(info: &str) -> Result<(Option<String>, bool), String> {
     Ok((legend, instant))
 }
 
-fn is_container(tag: &Tag<'_>) -> bool {
+/// Whether `tag` opens a container (quote, list, item, footnote): a fence inside one is
+/// not at the top level.
+pub(crate) fn is_container(tag: &Tag<'_>) -> bool {
     matches!(tag, Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_))
 }
 
-fn is_container_end(tag: TagEnd) -> bool {
+/// Whether `tag` closes a container ([`is_container`]).
+pub(crate) fn is_container_end(tag: TagEnd) -> bool {
     matches!(tag, TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::FootnoteDefinition)
 }
 

@@ -11,56 +11,55 @@
 //! query: {expr}}`), or the v2 schema's (`{kind: PanelQuery, spec: {refId, datasource,
 //! query: {kind: prometheus, spec: {expr}}}}`).
 
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{json, Map, Value};
 
+use super::text::closed;
+use crate::report::format::{is_container, is_container_end};
+
 /// The notebook in `markdown` as a dashboard's JSON, or `None` when it holds no
-/// ```` ```json ```` block (it is then not a notebook's export).
+/// ```` ```json ```` panel block (it is then not a notebook's export). Blocks are found as a
+/// report's cells are (CommonMark, outside lists and quotes); one left unclosed is text.
 pub fn as_dashboard(markdown: &str) -> Option<Value> {
     let (title, body) = title_of(markdown);
     let mut panels = Vec::new();
-    let mut prose = String::new();
-    let mut blocks = 0;
-    let mut lines = body.lines().peekable();
-    while let Some(line) = lines.next() {
-        let Some((fence, info)) = opening_fence(line) else {
-            prose.push_str(line);
-            prose.push('\n');
-            continue;
-        };
-        let mut inside = Vec::new();
-        let mut closed = false;
-        for next in lines.by_ref() {
-            if closes(next, &fence) {
-                closed = true;
-                break;
+    let (mut prose_start, mut blocks, mut depth) = (0, 0, 0usize);
+    let mut open: Option<(usize, String)> = None;
+    for (event, range) in
+        Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).into_offset_iter()
+    {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if depth == 0
+                    && info.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("json")) =>
+            {
+                open = Some((range.start, String::new()));
             }
-            inside.push(next);
-        }
-        let content = inside.join("\n");
-        let parsed =
-            (closed && info == "json").then(|| serde_json::from_str::<Value>(&content).ok()).flatten();
-        match parsed.and_then(|v| panel_of(&v, blocks + 1)) {
-            Some(panel) => {
-                flush(&mut prose, &mut panels);
-                blocks += 1;
-                panels.push(panel);
-            }
-            // Any other block (or one that is not a panel) is the text's own.
-            None => {
-                prose.push_str(line);
-                prose.push('\n');
-                for l in &inside {
-                    prose.push_str(l);
-                    prose.push('\n');
-                }
-                if closed {
-                    prose.push_str(&fence);
-                    prose.push('\n');
+            Event::Text(text) => {
+                if let Some((_, content)) = open.as_mut() {
+                    content.push_str(&text);
                 }
             }
+            Event::End(TagEnd::CodeBlock) => {
+                let Some((start, content)) = open.take() else { continue };
+                let panel = closed(&body[start..range.end])
+                    .then(|| serde_json::from_str::<Value>(&content).ok())
+                    .flatten()
+                    .and_then(|v| panel_of(&v, blocks + 1));
+                // Any other block (or one that is not a panel) is the text's own.
+                if let Some(panel) = panel {
+                    flush(&body[prose_start..start], &mut panels);
+                    blocks += 1;
+                    panels.push(panel);
+                    prose_start = range.end;
+                }
+            }
+            Event::Start(tag) if is_container(&tag) => depth += 1,
+            Event::End(tag) if is_container_end(tag) => depth = depth.saturating_sub(1),
+            _ => {}
         }
     }
-    flush(&mut prose, &mut panels);
+    flush(&body[prose_start..], &mut panels);
     if blocks == 0 {
         return None;
     }
@@ -114,35 +113,8 @@ fn heading_of(text: &str) -> (Option<String>, &str) {
     }
 }
 
-/// A fence that opens a code block (up to three spaces, then three or more backticks
-/// or tildes): the fence and the info string's first word.
-fn opening_fence(line: &str) -> Option<(String, String)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let rest = &line[indent..];
-    let mark = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let length = rest.chars().take_while(|c| *c == mark).count();
-    if indent > 3 || length < 3 {
-        return None;
-    }
-    let info = rest[length..].trim();
-    if mark == '`' && info.contains('`') {
-        return None;
-    }
-    let word = info.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-    Some((rest[..length].to_owned(), word))
-}
-
-/// Whether `line` closes a block opened by `fence`.
-fn closes(line: &str, fence: &str) -> bool {
-    let trimmed = line.trim_start_matches(' ');
-    let mark = fence.chars().next().unwrap_or('`');
-    line.len() - trimmed.len() <= 3
-        && trimmed.trim_end().chars().all(|c| c == mark)
-        && trimmed.trim_end().len() >= fence.len()
-}
-
-/// The prose gathered so far as a text panel, if it holds anything.
-fn flush(prose: &mut String, panels: &mut Vec<Map<String, Value>>) {
+/// The prose between two panel blocks as a text panel, if it holds anything.
+fn flush(prose: &str, panels: &mut Vec<Map<String, Value>>) {
     let text = prose.trim();
     if !text.is_empty() {
         let panel = json!({ "type": "text", "options": { "mode": "markdown", "content": text } });
@@ -150,7 +122,6 @@ fn flush(prose: &mut String, panels: &mut Vec<Map<String, Value>>) {
             panels.push(panel);
         }
     }
-    prose.clear();
 }
 
 /// A json block as a panel: a panel model (`targets`, or v2's `spec.data.spec.queries`),

@@ -56,7 +56,7 @@ fn openers(text: &str) -> Vec<usize> {
 
 /// Whether a fenced block's text ends with a fence that closes it: a line of the
 /// opener's character, at least as long.
-fn closed(block: &str) -> bool {
+pub(super) fn closed(block: &str) -> bool {
     let mut lines = block.trim_end_matches('\n').lines();
     let Some(first) = lines.next().map(str::trim_start) else { return false };
     let Some(mark) = first.chars().next().filter(|c| *c == '`' || *c == '~') else { return false };
