@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { openReportFile, stackState, watchConsole } from './support.mjs';
+import { openReportFile, stackState, watchConsole, tableNumber, yesterdaysHubs } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const PROMNOTE = process.env.PROMNOTE_BIN ?? 'target/debug/promnote';
@@ -48,16 +48,6 @@ test.afterEach(async ({ page }) => {
   console_.assertNoPanic();
 });
 
-/** Yesterday's value of every hub on every datasource, from the generator. */
-function yesterday() {
-  const today = new Date();
-  today.setUTCHours(0, 0, 0, 0);
-  const day = new Date(today.getTime() - 86_400_000).toISOString().slice(0, 10);
-  return stackState().expected.series.filter((s) => s.daily[day] !== undefined).map((s) => ({ ...s, value: s.daily[day] }));
-}
-
-/** A number as promnote's tables write it: thousands separated, at most two decimals. */
-const written = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 test('a table of instant queries is a row per hub, its queries joined and its columns arranged as columns= says', async ({ page }) => {
   await openReportFile(page, SITE, { name: 'right-now.md', markdown: REPORT, title: 'Right now' });
@@ -77,8 +67,8 @@ test('a table of instant queries is a row per hub, its queries joined and its co
   const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   // Rows in the order of their text: Hub, then datasource (byte order, as the core sorts).
   const byText = (a, b) => (a[0] === b[0] ? (a[2] < b[2] ? -1 : 1) : a[0] < b[0] ? -1 : 1);
-  const expected = yesterday()
-    .map((s) => [s.namespace, written(2 * s.value), s.datasource, written(s.value)])
+  const expected = yesterdaysHubs()
+    .map((s) => [s.namespace, tableNumber(2 * s.value), s.datasource, tableNumber(s.value)])
     .sort(byText);
   expect(rows).toEqual(expected);
   // Same-named hubs on two clusters stay two rows.
@@ -88,15 +78,15 @@ test('a table of instant queries is a row per hub, its queries joined and its co
   // The stat shows each datasource's sum at that instant.
   const stat = cells.nth(1).getByTestId('table');
   const sums = {};
-  for (const s of yesterday()) sums[s.datasource] = (sums[s.datasource] ?? 0) + s.value;
+  for (const s of yesterdaysHubs()) sums[s.datasource] = (sums[s.datasource] ?? 0) + s.value;
   const statRows = await stat.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-  expect(statRows.map((r) => r[1]).sort()).toEqual(Object.values(sums).map(written).sort());
+  expect(statRows.map((r) => r[1]).sort()).toEqual(Object.values(sums).map(tableNumber).sort());
 
   // A chart of an instant query: one bar per hub, at the one evaluation time.
   const chart = cells.nth(2).getByTestId('chart');
   const traces = await chart.evaluate((c) => c.data.map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })));
   expect(new Set(traces.flatMap((t) => t.x))).toEqual(new Set([midnight.toISOString().slice(0, 19).replace('T', ' ')]));
-  expect(traces.map((t) => t.y[0]).sort((a, b) => a - b)).toEqual(yesterday().map((s) => s.value).sort((a, b) => a - b));
+  expect(traces.map((t) => t.y[0]).sort((a, b) => a - b)).toEqual(yesterdaysHubs().map((s) => s.value).sort((a, b) => a - b));
 });
 
 test('promnote writes the same instant table: run --format csv-wide and query --instant', () => {
@@ -114,12 +104,12 @@ test('promnote writes the same instant table: run --format csv-wide and query --
   expect(run.status, run.stderr).toBe(0);
   const lines = run.stdout.trim().split(/\r\n/);
   expect(lines[0]).toBe('Hub,Doubled,datasource,Value #A');
-  const expected = yesterday().map((s) => `${s.namespace},${2 * s.value},${s.datasource},${s.value}`).sort();
+  const expected = yesterdaysHubs().map((s) => `${s.namespace},${2 * s.value},${s.datasource},${s.value}`).sort();
   expect(lines.slice(1).sort()).toEqual(expected);
 
   const query = cli(['query', HUBS, '--instant', '--from', 'now-7d/d', '--to', 'now-1d/d', '--format', 'csv-wide']);
   expect(query.status, query.stderr).toBe(0);
   const queried = query.stdout.trim().split(/\r\n/);
   expect(queried[0]).toBe('datasource,namespace,Value');
-  expect(queried.slice(1).sort()).toEqual(yesterday().map((s) => `${s.datasource},${s.namespace},${s.value}`).sort());
+  expect(queried.slice(1).sort()).toEqual(yesterdaysHubs().map((s) => `${s.datasource},${s.namespace},${s.value}`).sort());
 });

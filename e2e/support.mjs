@@ -314,3 +314,15 @@ export async function proseValues(page) {
     })),
   );
 }
+
+/** Yesterday's value of every hub on every datasource, from the generator: what an
+ * instant query at today's midnight (UTC) reads. */
+export function yesterdaysHubs() {
+  const today = new Date();
+  today.setUTCHours(0, 0, 0, 0);
+  const day = new Date(today.getTime() - 86_400_000).toISOString().slice(0, 10);
+  return stackState().expected.series.filter((s) => s.daily[day] !== undefined).map((s) => ({ ...s, value: s.daily[day] }));
+}
+
+/** A number as promnote's tables write it: thousands separated, at most two decimals. */
+export const tableNumber = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });

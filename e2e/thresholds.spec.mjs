@@ -5,7 +5,7 @@
 // applied to the values the generator wrote.
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { openReportFile, stackState, watchConsole } from './support.mjs';
+import { openReportFile, watchConsole, tableNumber, yesterdaysHubs } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 const HUBS = 'max by (namespace) (jupyterhub_active_users{period="24h"})';
@@ -20,16 +20,6 @@ test.afterEach(async ({ page }) => {
   console_.assertNoPanic();
 });
 
-/** Yesterday's value of every hub on every datasource, from the generator. */
-function yesterday() {
-  const today = new Date();
-  today.setUTCHours(0, 0, 0, 0);
-  const day = new Date(today.getTime() - 86_400_000).toISOString().slice(0, 10);
-  return stackState().expected.series.filter((s) => s.daily[day] !== undefined).map((s) => ({ ...s, value: s.daily[day] }));
-}
-
-/** A number as promnote's tables write it. */
-const written = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 /** WCAG's contrast ratio of two `rgb(r, g, b)` colours. */
 function contrast(a, b) {
@@ -45,7 +35,7 @@ function contrast(a, b) {
 }
 
 test('stats and tables take their steps\' colours and mapped words; a time chart draws its steps', async ({ page }) => {
-  const hubs = yesterday();
+  const hubs = yesterdaysHubs();
   const values = [...new Set(hubs.map((h) => h.value))].sort((a, b) => a - b);
   expect(values.length).toBeGreaterThan(2);
   // A step between the middle values: some hubs below it, some above.
@@ -84,7 +74,7 @@ ${HUBS}
     }),
   );
   expect(rows.length).toBe(hubs.length);
-  const expected = hubs.map((h) => ({ hub: h.namespace, text: h.value === mapped ? 'Quiet <b>hub</b>' : written(h.value), colour: h.value >= step ? RED : GREEN }));
+  const expected = hubs.map((h) => ({ hub: h.namespace, text: h.value === mapped ? 'Quiet <b>hub</b>' : tableNumber(h.value), colour: h.value >= step ? RED : GREEN }));
   const key = (r) => `${r.hub}|${r.text}|${r.colour}`;
   expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
   for (const r of rows) {
@@ -96,7 +86,7 @@ ${HUBS}
   const stat = await cells.nth(1).locator('[data-testid=table] tbody td').evaluateAll((tds) => tds.map((td) => [td.textContent, td.dataset.colour]));
   const busiest = {};
   for (const h of hubs) busiest[h.datasource] = Math.max(busiest[h.datasource] ?? -Infinity, h.value);
-  expect(stat.map(([t, c]) => `${t}|${c}`).sort()).toEqual(Object.values(busiest).map((v) => `${written(v)}|${v >= step ? RED : GREEN}`).sort());
+  expect(stat.map(([t, c]) => `${t}|${c}`).sort()).toEqual(Object.values(busiest).map((v) => `${tableNumber(v)}|${v >= step ? RED : GREEN}`).sort());
 
   // The line chart: a line at each step, in its colour, across the plot; said in words.
   const chart = cells.nth(2);
