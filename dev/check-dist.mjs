@@ -19,7 +19,7 @@ for (const [, url] of html.matchAll(/(?:import|from)\s*\(?\s*['"]([^'"]+)['"]/g)
 }
 // plotly.js is carried inert (type="deferred", with its integrity) and loaded by the app
 // after the form is on screen: it must not be a script that blocks the page.
-const plotlyTag = html.match(/<script[^>]+src="\.\/plotly-basic[^"]*\.js"[^>]*>/)?.[0];
+const plotlyTag = html.match(/<script[^>]+src="\.\/plotly-cartesian[^"]*\.js"[^>]*>/)?.[0];
 if (!plotlyTag) failures.push('plotly.js is not loaded from dist/');
 else if (!/type="deferred"/.test(plotlyTag) || !/integrity="sha384-/.test(plotlyTag)) {
   failures.push(`plotly.js must be inert (type="deferred") with its integrity: ${plotlyTag}`);
