@@ -11,6 +11,7 @@ use std::fmt;
 
 use jiff::tz::TimeZone;
 
+use super::heatmap;
 use super::histogram::{self, Histogram};
 use super::reduce::{column_totals, grand_total, row_totals, summary, Summary};
 use super::rows::{row_table, Field, RowTable};
@@ -250,6 +251,7 @@ pub fn shown_label(table: Option<&WideTable>, options: &CellOptions) -> &'static
         ChartKind::Stat | ChartKind::Summary => "CSV (one row per series)",
         ChartKind::Table if table.is_some_and(|t| t.instant) => "CSV (one row per series)",
         ChartKind::Histogram => "CSV (bins and counts)",
+        ChartKind::Heatmap => "CSV (one column per bucket)",
         _ => "CSV (one column per series)",
     }
 }
@@ -268,6 +270,8 @@ pub fn write_shown<W: fmt::Write>(
             write_table(out, table, options.total.map(|t| (t, options.total_reducer())), zone)
         }
         ChartKind::Histogram => write_histogram(out, &histogram::for_cell(table, options)),
+        // What each bucket held at each time, as drawn: not the cumulative series.
+        ChartKind::Heatmap => write_table(out, &heatmap::heatmap(table).table, None, zone),
         _ => write_table(out, table, None, zone),
     }
 }
@@ -530,6 +534,21 @@ mod tests {
         // A stat is a summary of its last values unless reduce= says otherwise.
         let stat = CellOptions::parse("chart=stat").unwrap();
         assert!(shown(&table, &stat, &TimeZone::UTC).starts_with("series,max,namespace,last\r\n"));
+    }
+
+    #[test]
+    fn a_heatmap_writes_what_each_bucket_held_at_each_time() {
+        let all = [
+            series("north", &[("le", "0.5")], &[(0, 1.0), (60_000, 2.0)]),
+            series("north", &[("le", "+Inf")], &[(0, 4.0), (60_000, 2.0)]),
+        ];
+        let table = pivot_times(&[0, 60_000], vec!["x".into(), "y".into()], &all, &PivotOptions::default());
+        let options = CellOptions::parse("chart=heatmap").unwrap();
+        assert_eq!(shown_label(Some(&table), &options), "CSV (one column per bucket)");
+        assert_eq!(
+            shown(&table, &options, &TimeZone::UTC),
+            "time,≤ 0.5,> 0.5\r\n1970-01-01T00:00:00+00:00,1,3\r\n1970-01-01T00:01:00+00:00,2,0\r\n"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - [`reduce`]: what a table adds: its `Total` column and row, and a summary's rows;
 //! - [`chart`]: tables turned into Plotly figures, as data;
 //! - [`histogram`]: series reduced to one number and counted per bin;
+//! - [`heatmap`]: histogram buckets (`le`) over time, de-accumulated per bucket;
 //! - [`csv`]: tidy and wide CSV, formula-safe;
 //! - [`timeline`]: annotations at their times, and the values a masking span leaves out;
 //! - [`units`]: one number written with its unit, for people (values in prose);
@@ -15,6 +16,7 @@
 
 pub mod chart;
 pub mod csv;
+pub mod heatmap;
 pub mod histogram;
 pub mod plan;
 pub mod reduce;

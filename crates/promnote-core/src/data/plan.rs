@@ -239,10 +239,15 @@ impl CellPlan {
         let options = &cell.options;
         let queries: Vec<String> = cell.queries().map(|(q, _)| q.to_owned()).collect();
         let instants = cell.instants();
-        // Numbers show every series unless the cell says otherwise; charts the largest.
+        // Numbers show every series unless the cell says otherwise (a heatmap's every
+        // bucket); charts the largest.
         let numbers = matches!(
             options.chart,
-            ChartKind::Table | ChartKind::Stat | ChartKind::Summary | ChartKind::Histogram
+            ChartKind::Table
+                | ChartKind::Stat
+                | ChartKind::Summary
+                | ChartKind::Histogram
+                | ChartKind::Heatmap
         );
         let pivot = PivotOptions {
             legends: cell.legends(),

@@ -525,11 +525,14 @@ pub enum ChartKind {
     Summary,
     /// Each series reduced to one number (`reduce=`) and counted per bin (`bins=`).
     Histogram,
+    /// Prometheus histogram buckets (series with an `le` label) over time: each time's
+    /// cumulative buckets de-accumulated into counts per bucket, bucket bounds up the axis.
+    Heatmap,
 }
 
 impl ChartKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [ChartKind; 9] = [
+    pub const ALL: [ChartKind; 10] = [
         ChartKind::StackedBar,
         ChartKind::Bar,
         ChartKind::Line,
@@ -539,6 +542,7 @@ impl ChartKind {
         ChartKind::Stat,
         ChartKind::Summary,
         ChartKind::Histogram,
+        ChartKind::Heatmap,
     ];
 
     /// The name used in reports (`chart=stacked-bar`).
@@ -553,6 +557,7 @@ impl ChartKind {
             ChartKind::Stat => "stat",
             ChartKind::Summary => "summary",
             ChartKind::Histogram => "histogram",
+            ChartKind::Heatmap => "heatmap",
         }
     }
 
@@ -588,6 +593,7 @@ impl ChartKind {
             ChartKind::Stat => "Last values",
             ChartKind::Summary => "Summary",
             ChartKind::Histogram => "Histogram",
+            ChartKind::Heatmap => "Heatmap",
         }
     }
 }

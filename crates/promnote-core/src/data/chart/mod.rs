@@ -16,12 +16,17 @@ use plotly::layout::{
 use plotly::traces::scatter::GroupNorm;
 use plotly::{Bar, Configuration, Layout, Plot, Scatter};
 
-use super::histogram::{for_cell, Histogram, HOVER_MEMBERS};
+use super::heatmap::heatmap;
+use super::histogram::for_cell;
 use super::table::WideTable;
 use super::timeline::{Placed, Position};
 use crate::report::options::{CellOptions, ChartKind, Scale, Unit};
 use crate::report::thresholds::{Colour, Thresholds, ThresholdsStyle};
 use crate::time::periods::Calendar;
+
+mod distribution;
+
+pub use distribution::{heatmap_figure, heatmap_summary, histogram_figure, histogram_summary, NO_BUCKETS};
 
 /// Light or dark page; the chart's text and grid follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,24 +74,7 @@ pub struct ChartStyle {
 /// largest is jupyterhub-prod." Plain text: render it as text, never as markup.
 pub fn summary(kind: ChartKind, table: &WideTable) -> String {
     let series = table.columns.len();
-    let mut text = format!("{} of {series} series", kind.words());
-    match (table.row_labels.first(), table.row_labels.last()) {
-        (Some(first), Some(last)) if first == last => text.push_str(&format!(", at {first}")),
-        (Some(first), Some(last)) => {
-            let every = match table.calendar {
-                Some(Calendar::Day) => "daily ",
-                Some(Calendar::Week) => "weekly ",
-                Some(Calendar::Month) => "monthly ",
-                Some(Calendar::Year) => "yearly ",
-                None => "",
-            };
-            text.push_str(&format!(", {every}from {first} to {last}"));
-            if let Some(unit) = table.calendar.filter(|_| table.partial_last) {
-                text.push_str(&format!(" (the last {} so far)", unit.word()));
-            }
-        }
-        _ => {}
-    }
+    let mut text = format!("{} of {series} series{}", kind.words(), rows_words(table));
     if table.folded > 0 {
         text.push_str(&format!(" ({} smaller ones summed as \"other\")", table.folded));
     }
@@ -105,10 +93,36 @@ pub fn summary(kind: ChartKind, table: &WideTable) -> String {
     text
 }
 
+/// A table's rows in words: ", daily from 2026-11-02 to 2026-12-02 (the last day so
+/// far)", ", at 14:05", or nothing without rows.
+fn rows_words(table: &WideTable) -> String {
+    match (table.row_labels.first(), table.row_labels.last()) {
+        (Some(first), Some(last)) if first == last => format!(", at {first}"),
+        (Some(first), Some(last)) => {
+            let every = match table.calendar {
+                Some(Calendar::Day) => "daily ",
+                Some(Calendar::Week) => "weekly ",
+                Some(Calendar::Month) => "monthly ",
+                Some(Calendar::Year) => "yearly ",
+                None => "",
+            };
+            let mut text = format!(", {every}from {first} to {last}");
+            if let Some(unit) = table.calendar.filter(|_| table.partial_last) {
+                text.push_str(&format!(" (the last {} so far)", unit.word()));
+            }
+            text
+        }
+        _ => String::new(),
+    }
+}
+
 /// Whether a chart of `kind` has a value axis that can be logarithmic: not a share of
 /// 100 % nor a table or stat.
 pub fn has_log_scale(kind: ChartKind) -> bool {
-    !matches!(kind, ChartKind::Percent | ChartKind::Table | ChartKind::Stat | ChartKind::Summary)
+    !matches!(
+        kind,
+        ChartKind::Percent | ChartKind::Table | ChartKind::Stat | ChartKind::Summary | ChartKind::Heatmap
+    )
 }
 
 /// What a log scale leaves out of a chart of `kind`: "3 values at or below zero are not
@@ -196,11 +210,7 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
     };
     // Days and instants sit on a date axis; weeks, months and years are named as people
     // say them (`2026-W47`, `Nov 2026`, `2026`), one category each.
-    let x = match table.calendar {
-        Some(Calendar::Day) => "%{x|%a %d %b %Y}",
-        Some(_) => "%{x}",
-        None => "%{x|%a %d %b %Y %H:%M}",
-    };
+    let x = time_hover(table);
     let hover_template =
         format!("%{{hovertext}}<br>{x}: <b>%{{y:{hover_format}}}{suffix}</b><extra></extra>");
     let clipped = format!(" — {}", escape_text(&style.clipped_label));
@@ -236,7 +246,8 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
             | ChartKind::Table
             | ChartKind::Stat
             | ChartKind::Summary
-            | ChartKind::Histogram => {
+            | ChartKind::Histogram
+            | ChartKind::Heatmap => {
                 let colors: Vec<Rgba> = (0..rows)
                     .map(|row| {
                         let partial = table.partial_last && row + 1 == rows;
@@ -272,16 +283,7 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         .legend(Legend::new().group_click(GroupClick::ToggleItem).title(Title::with_text("")))
         // The bottom margin too: 58 weeks' labels ("2026-W47") turn on their side, and a
         // fixed margin cut them to "2026-V".
-        .x_axis(
-            match table.calendar {
-                Some(Calendar::Day) => {
-                    Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b")
-                }
-                Some(_) => Axis::new().type_(AxisType::Category).grid_color(grid),
-                None => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(""),
-            }
-            .auto_margin(true),
-        )
+        .x_axis(time_axis(table, grid))
         // The left margin is a minimum: plotly.js widens it to fit the longest tick
         // label ("1,234,567 req/s"), which a fixed margin would cut off.
         .y_axis({
@@ -302,7 +304,7 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         ChartKind::StackedBar | ChartKind::Table | ChartKind::Stat | ChartKind::Summary => {
             layout.bar_mode(BarMode::Stack)
         }
-        ChartKind::Bar | ChartKind::Histogram => layout.bar_mode(BarMode::Group),
+        ChartKind::Bar | ChartKind::Histogram | ChartKind::Heatmap => layout.bar_mode(BarMode::Group),
         ChartKind::Percent => layout.bar_mode(BarMode::Stack).bar_norm(BarNorm::Percent),
         ChartKind::Line | ChartKind::Area => layout,
     };
@@ -322,6 +324,26 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
     plot.set_layout(layout);
     plot.set_configuration(configuration(style));
     plot
+}
+
+/// The rows' axis: days and instants on a date axis, weeks, months and years as one
+/// category each; its margin grows to fit its labels.
+fn time_axis(table: &WideTable, grid: &'static str) -> Axis {
+    match table.calendar {
+        Some(Calendar::Day) => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format("%d %b"),
+        Some(_) => Axis::new().type_(AxisType::Category).grid_color(grid),
+        None => Axis::new().type_(AxisType::Date).grid_color(grid).tick_format(""),
+    }
+    .auto_margin(true)
+}
+
+/// How a row's time reads in hover text (plotly.js' template for `%{x}`).
+fn time_hover(table: &WideTable) -> &'static str {
+    match table.calendar {
+        Some(Calendar::Day) => "%{x|%a %d %b %Y}",
+        Some(_) => "%{x}",
+        None => "%{x|%a %d %b %Y %H:%M}",
+    }
 }
 
 /// Whether a chart of `kind` has a time axis to draw the report's annotations on.
@@ -381,7 +403,7 @@ fn with_marks(layout: Layout, shapes: &mut Vec<Shape>, marks: &[Placed], scheme:
 /// 100 %) whose cell asks for lines or bands.
 fn shows_thresholds(style: &ChartStyle) -> bool {
     shows_marks(style.kind)
-        && style.kind != ChartKind::Percent
+        && !matches!(style.kind, ChartKind::Percent | ChartKind::Heatmap)
         && style.thresholds_style != ThresholdsStyle::Off
 }
 
@@ -485,82 +507,18 @@ fn configuration(style: &ChartStyle) -> Configuration {
 /// The figure of a cell: a histogram of its series' reduced values (`chart=histogram`), or
 /// its table drawn as [`figure`] does.
 pub fn cell_figure(table: &WideTable, options: &CellOptions, style: &ChartStyle) -> Plot {
-    if options.chart == ChartKind::Histogram {
-        histogram_figure(&for_cell(table, options), style)
-    } else {
-        figure(table, style)
+    match options.chart {
+        ChartKind::Histogram => histogram_figure(&for_cell(table, options), style),
+        ChartKind::Heatmap => heatmap_figure(&heatmap(table), style),
+        _ => figure(table, style),
     }
-}
-
-/// One bar per bin, its height the number of series in it; the hover names the largest
-/// members with their values. A log scale draws empty bins as gaps.
-pub fn histogram_figure(h: &Histogram, style: &ChartStyle) -> Plot {
-    let log = style.scale == Scale::Log;
-    let (_, _, suffix) = unit_format(style.unit);
-    let x: Vec<String> = h.bins.iter().map(|b| escape_text(&b.label)).collect();
-    let y: Vec<Option<f64>> =
-        h.bins.iter().map(|b| Some(b.members.len() as f64).filter(|n| !log || *n > 0.0)).collect();
-    let hover: Vec<String> = h
-        .bins
-        .iter()
-        .map(|b| {
-            let mut text: Vec<String> = b
-                .members
-                .iter()
-                .take(HOVER_MEMBERS)
-                .map(|(name, v)| {
-                    format!("{}: {}", escape_text(&shorten(name, LEGEND_CHARS)), format_hover(*v, suffix))
-                })
-                .collect();
-            if b.members.len() > HOVER_MEMBERS {
-                text.push(format!("and {} more", b.members.len() - HOVER_MEMBERS));
-            }
-            text.join("<br>")
-        })
-        .collect();
-    let (r, g, b) = PALETTE[0];
-    let mut plot = Plot::new();
-    plot.add_trace(
-        Bar::new(x, y)
-            .name(escape_text(&format!("series by {}", h.reducer.name())))
-            .marker(Marker::new().color(Rgba::new(r, g, b, 1.0)))
-            .hover_text_array(hover)
-            .hover_template("%{x}: <b>%{y} series</b><br>%{hovertext}<extra></extra>"),
-    );
-    let grid = grid_color(style.scheme);
-    let y_axis = Axis::new()
-        .auto_margin(true)
-        .grid_color(grid)
-        .zero_line_color(grid)
-        .title(Title::with_text("series"));
-    // Counts are whole: a tick per series while there are few (no "1, 1, 2, 2"); a log
-    // axis places its own ticks, which a whole-number format would write twice.
-    let fullest = h.bins.iter().map(|b| b.members.len()).max().unwrap_or(0);
-    let y_axis = match (log, fullest <= 10) {
-        (true, _) => y_axis.type_(AxisType::Log),
-        (false, true) => y_axis.tick_format(",d").dtick(1.0),
-        (false, false) => y_axis.tick_format(",d"),
-    };
-    plot.set_layout(
-        base_layout(style)
-            .show_legend(false)
-            .x_axis(
-                Axis::new()
-                    .type_(AxisType::Category)
-                    .auto_margin(true)
-                    .grid_color(grid)
-                    .title(Title::with_text(escape_text(&format!("{} of each series", h.reducer.name())))),
-            )
-            .y_axis(y_axis),
-    );
-    plot.set_configuration(configuration(style));
-    plot
 }
 
 /// A cell's figure in words: a histogram's bins, or its table as [`summary`] says it.
 pub fn cell_summary(table: &WideTable, options: &CellOptions) -> String {
     let text = match options.chart {
         ChartKind::Histogram => histogram_summary(&for_cell(table, options)),
+        ChartKind::Heatmap => heatmap_summary(&heatmap(table)),
         kind => summary(kind, table),
     };
     let drawn = ChartStyle {
@@ -580,34 +538,6 @@ pub fn cell_summary(table: &WideTable, options: &CellOptions) -> String {
         }
         _ => text,
     }
-}
-
-/// A histogram in words: "Histogram of 10 series by their mean, in 6 bins; the fullest is
-/// 0–5 (4 series)."
-pub fn histogram_summary(h: &Histogram) -> String {
-    let counted: usize = h.bins.iter().map(|b| b.members.len()).sum();
-    let mut text =
-        format!("Histogram of {counted} series by their {}, in {} bins", h.reducer.name(), h.bins.len());
-    let mut fullest: Option<&super::histogram::Bin> = None;
-    for bin in &h.bins {
-        if fullest.is_none_or(|f| bin.members.len() > f.members.len()) {
-            fullest = Some(bin);
-        }
-    }
-    if let Some(fullest) = fullest {
-        text.push_str(&format!("; the fullest is {} ({} series)", fullest.label, fullest.members.len()));
-    }
-    if h.without_value > 0 {
-        text.push_str(&format!("; {} series had no value to count", h.without_value));
-    }
-    text.push('.');
-    text
-}
-
-/// A member's value as its bin's hover writes it (plotly.js formats only the bar's own
-/// height): whole numbers with separators, others to six decimals, then the unit.
-fn format_hover(value: f64, suffix: &str) -> String {
-    format!("{}{suffix}", super::histogram::edge(value))
 }
 
 /// The most characters of a series name shown in the legend.
@@ -671,7 +601,7 @@ mod tests {
     use crate::data::table::Column;
     use serde_json::{json, Value};
 
-    fn table(names: &[(&str, f64)]) -> WideTable {
+    pub(super) fn table(names: &[(&str, f64)]) -> WideTable {
         WideTable {
             row_labels: vec!["2026-11-01".into(), "2026-11-02".into(), "2026-11-03".into()],
             row_times_ms: vec![0, 1, 2],
@@ -789,7 +719,7 @@ mod tests {
             .contains("to 2026-11-03 (5 smaller ones summed as \"other\"); the largest is a."));
     }
 
-    fn json_of(plot: &Plot) -> Value {
+    pub(super) fn json_of(plot: &Plot) -> Value {
         serde_json::from_str(&plot.to_json()).unwrap()
     }
 
@@ -889,39 +819,6 @@ mod tests {
         assert!(log_note(ChartKind::Line, &t).unwrap().starts_with("1 value at or below zero is not drawn"));
         // A histogram's log axis counts series: the values themselves are not drawn on it.
         assert_eq!(log_note(ChartKind::Histogram, &t), None);
-    }
-
-    #[test]
-    fn a_histogram_is_a_bar_per_bin_with_its_largest_members_in_the_hover() {
-        let mut t = table(&[("<b>x</b>", 1.0), ("b", 2.0), ("c", 3.0)]);
-        t.columns[0].values = vec![Some(1.0), Some(3.0), None];
-        t.columns[1].values = vec![Some(20.0), Some(40.0), Some(30.0)];
-        t.columns[2].values = vec![Some(4.0), Some(4.0), Some(4.0)];
-        let options = CellOptions::parse("chart=histogram reduce=mean bins=0,5,10,25").unwrap();
-        let v = json_of(&cell_figure(&t, &options, &ChartStyle::default()));
-        assert_eq!(v["data"][0]["x"], json!(["0–5", "5–10", "10–25", "≥ 25"]));
-        assert_eq!(v["data"][0]["y"], json!([2.0, 0.0, 0.0, 1.0]));
-        // Largest first, names escaped.
-        assert_eq!(v["data"][0]["hovertext"][0], "c: 4<br>&lt;b&gt;x&lt;/b&gt;: 2");
-        assert_eq!(v["layout"]["xaxis"]["title"]["text"], "mean of each series");
-        let h = crate::data::histogram::for_cell(&t, &options);
-        assert_eq!(
-            histogram_summary(&h),
-            "Histogram of 3 series by their mean, in 4 bins; the fullest is 0–5 (2 series)."
-        );
-        // On a log scale an empty bin is a gap.
-        let log = ChartStyle { scale: Scale::Log, ..ChartStyle::default() };
-        let v = json_of(&cell_figure(&t, &options, &log));
-        assert_eq!(v["data"][0]["y"], json!([2.0, null, null, 1.0]));
-        assert_eq!(v["layout"]["yaxis"]["type"], "log");
-        // Any other kind is the table's figure.
-        let line = CellOptions::parse("chart=line").unwrap();
-        assert_eq!(
-            json_of(&cell_figure(&t, &line, &ChartStyle::default()))["data"].as_array().unwrap().len(),
-            3
-        );
-        assert_eq!(cell_summary(&t, &options), histogram_summary(&h));
-        assert_eq!(cell_summary(&t, &line), summary(ChartKind::Line, &t));
     }
 
     #[test]
