@@ -202,9 +202,11 @@ fn expected_kinds(panel: &Value) -> BTreeSet<String> {
             | "singlestat"
             | "table"
             | "table-old"
+            | "heatmap"
     ) {
         out.insert(format!("drawing:{kind}"));
     }
+    bucket_kinds(panel, kind, &mut out);
     let targets: Vec<&Value> = panel.get("targets").and_then(Value::as_array).into_iter().flatten().collect();
     let instant = |t: &Value| {
         let (i, r) = (t.get("instant").and_then(Value::as_bool), t.get("range").and_then(Value::as_bool));
@@ -258,6 +260,43 @@ fn expected_kinds(panel: &Value) -> BTreeSet<String> {
     out
 }
 
+/// What the oracle expects said of a panel's buckets: a heatmap draws its queries'
+/// buckets unless Grafana calculates its own; a Prometheus query's format disagreeing
+/// with that, and its exemplars.
+fn bucket_kinds(panel: &Value, kind: &str, out: &mut BTreeSet<String>) {
+    let calculates = match panel.pointer("/options/calculate").and_then(Value::as_bool) {
+        Some(c) => c,
+        None => panel.get("dataFormat").and_then(Value::as_str).is_some_and(|f| f != "tsbuckets"),
+    };
+    if kind == "heatmap" && calculates {
+        out.insert("heatmap-calculate".to_owned());
+    }
+    let heatmap = kind == "heatmap" && !calculates;
+    let other_ds = |ds: Option<&Value>| {
+        ds.and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            .is_some_and(|t| t != "prometheus" && t != "datasource")
+    };
+    for (i, t) in panel.get("targets").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let letter = t
+            .get("refId")
+            .and_then(Value::as_str)
+            .map_or_else(|| char::from(b'A' + i as u8).to_string(), str::to_owned);
+        let prometheus = !other_ds(t.get("datasource").or(panel.get("datasource")))
+            && t.get("expr").and_then(Value::as_str).is_some_and(|e| !e.trim().is_empty());
+        if !prometheus {
+            continue;
+        }
+        let heatmap_format = t.get("format").and_then(Value::as_str) == Some("heatmap");
+        if heatmap != heatmap_format {
+            out.insert(format!("heatmap-format:{letter}"));
+        }
+        if t.get("exemplar").and_then(Value::as_bool) == Some(true) {
+            out.insert(format!("exemplars:{letter}"));
+        }
+    }
+}
+
 /// The kind of one thing the converter said of a panel (as [`expected_kinds`] names
 /// them), or `None` for what the oracle does not work out (a variable's interval, a
 /// datasource variable).
@@ -306,6 +345,24 @@ fn said_kind(what: &str) -> Option<String> {
     }
     if what.starts_with("max data points ") {
         return Some("maxDataPoints".to_owned());
+    }
+    if what == "the heatmap Grafana calculates from the values (its own buckets): drawn as lines" {
+        return Some("heatmap-calculate".to_owned());
+    }
+    if let Some(letter) = word(
+        "query ",
+        " is not of the heatmap format: Grafana draws its buckets as they come, promnote counts what fell in each",
+    )
+    .or_else(|| {
+        word(
+            "query ",
+            "'s heatmap format (Grafana subtracts each bucket from the next): promnote draws the buckets as they come",
+        )
+    }) {
+        return Some(format!("heatmap-format:{letter}"));
+    }
+    if let Some(letter) = word("query ", "'s exemplars: promnote draws none") {
+        return Some(format!("exemplars:{letter}"));
     }
     if what.starts_with("the table format of a range query") {
         return Some("range-table".to_owned());
@@ -358,6 +415,9 @@ fn the_top_note_is_true_for_every_fixture_and_the_readme_lists_every_kind() {
             "intervalFactor" => "a target's `intervalFactor`",
             "maxDataPoints" => "a panel's `maxDataPoints`",
             "range-table" => "the table format of a range query",
+            "heatmap-calculate" => "a heatmap Grafana calculates from the values",
+            "heatmap-format" => "the heatmap format",
+            "exemplars" => "exemplars",
             other => panic!("no README words for {other}"),
         }
     };

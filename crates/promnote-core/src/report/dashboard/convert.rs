@@ -312,6 +312,7 @@ impl<'a> Converter<'a> {
                     .to_owned(),
             );
         }
+        bucket_notes(panel, options.chart, &ref_ids, &mut notes);
         notes.extend(unsupported(panel));
         let repeat = self.repeat_of(panel, &mut notes);
         for note in &notes {

@@ -176,9 +176,52 @@ pub fn chart_kind(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String
         },
         "stat" | "gauge" | "bargauge" | "singlestat" => ChartKind::Stat,
         "table" | "table-old" => ChartKind::Table,
+        "heatmap" if computes_buckets(panel) => {
+            notes.push(
+                "the heatmap Grafana calculates from the values (its own buckets): drawn as lines".to_owned(),
+            );
+            ChartKind::Line
+        }
+        "heatmap" => ChartKind::Heatmap,
         other => {
             notes.push(format!("the {other} panel's drawing: drawn as lines"));
             ChartKind::Line
+        }
+    }
+}
+
+/// Whether a heatmap panel makes its own buckets from the values rather than drawing the
+/// query's buckets: Grafana 9's `options.calculate`, or the old panel's `dataFormat` of
+/// `timeseries` (its default) rather than `tsbuckets`.
+fn computes_buckets(panel: &Map<String, Value>) -> bool {
+    match panel.get("options").and_then(|o| o.get("calculate")).and_then(Value::as_bool) {
+        Some(calculate) => calculate,
+        None => text(panel, "dataFormat").is_some_and(|f| f != "tsbuckets"),
+    }
+}
+
+/// What Grafana does with a panel's buckets that promnote does not: a heatmap whose
+/// Prometheus query is not of the heatmap format (Grafana draws its cumulative buckets
+/// as they come; promnote counts what fell in each), a heatmap-format query on a chart
+/// that is not a heatmap (Grafana de-accumulates it; promnote draws it as it comes), and
+/// exemplars (promnote draws none). Only the targets `queries` names (the panel's
+/// Prometheus queries, by refId) are read.
+pub fn bucket_notes(panel: &Map<String, Value>, chart: ChartKind, queries: &[&str], notes: &mut Vec<String>) {
+    for (i, target) in objects(panel, "targets").enumerate() {
+        let letter = text(target, "refId")
+            .map(str::to_owned)
+            .unwrap_or_else(|| crate::report::format::query_letter(i).to_string());
+        if !queries.contains(&letter.as_str()) {
+            continue;
+        }
+        let heatmap_format = text(target, "format") == Some("heatmap");
+        if chart == ChartKind::Heatmap && !heatmap_format {
+            notes.push(format!("query {letter} is not of the heatmap format: Grafana draws its buckets as they come, promnote counts what fell in each"));
+        } else if chart != ChartKind::Heatmap && heatmap_format {
+            notes.push(format!("query {letter}'s heatmap format (Grafana subtracts each bucket from the next): promnote draws the buckets as they come"));
+        }
+        if boolean(target, "exemplar") {
+            notes.push(format!("query {letter}'s exemplars: promnote draws none"));
         }
     }
 }

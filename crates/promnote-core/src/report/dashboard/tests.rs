@@ -39,7 +39,7 @@ fn panel_types_and_draw_styles_become_chart_kinds() {
         { "type": "gauge", "title": "k", "targets": [{ "expr": "up" }] },
         { "type": "bargauge", "title": "l", "targets": [{ "expr": "up" }] },
         { "type": "table", "title": "m", "targets": [{ "expr": "up" }] },
-        { "type": "heatmap", "title": "n", "targets": [{ "expr": "up" }] }
+        { "type": "heatmap", "title": "n", "options": { "calculate": true }, "targets": [{ "expr": "up" }] }
     ]});
     let c = convert_value(&d);
     let kinds: Vec<(ChartKind, Unit, Option<&str>)> =
@@ -64,8 +64,65 @@ fn panel_types_and_draw_styles_become_chart_kinds() {
             (Line, Unit::None, None),
         ]
     );
-    assert!(c.dropped.iter().any(|d| d.panel.as_deref() == Some("n") && d.what.contains("heatmap")));
+    assert!(c.dropped.iter().any(|d| d.panel.as_deref() == Some("n")
+        && d.what == "the heatmap Grafana calculates from the values (its own buckets): drawn as lines"));
     assert_eq!(cells(&c)[0].options.legend.as_deref(), Some("{{job}}"));
+}
+
+#[test]
+fn heatmaps_of_buckets_become_heatmap_cells_and_exemplars_are_listed() {
+    let bucket = "sum by (le) (rate(http_request_duration_seconds_bucket[$__rate_interval]))";
+    let d = json!({ "title": "T", "panels": [
+        // Grafana 9+: the query's buckets, as they come.
+        { "type": "heatmap", "title": "new", "options": { "calculate": false },
+          "targets": [{ "refId": "A", "expr": bucket, "format": "heatmap", "exemplar": true }] },
+        // The old panel: time-series buckets.
+        { "type": "heatmap", "title": "old", "dataFormat": "tsbuckets",
+          "targets": [{ "expr": bucket, "format": "heatmap" }] },
+        // The old panel's default: Grafana makes the buckets.
+        { "type": "heatmap", "title": "values", "dataFormat": "timeseries", "targets": [{ "expr": "up" }] },
+        // Buckets not of the heatmap format, and a heatmap format on a time series.
+        { "type": "heatmap", "title": "raw", "targets": [{ "refId": "Q", "expr": bucket }] },
+        { "type": "timeseries", "title": "lines", "targets": [{ "expr": bucket, "format": "heatmap" }] },
+        // A Loki target's fields are not read as Prometheus'.
+        { "type": "heatmap", "title": "logs", "datasource": { "type": "loki", "uid": "l" },
+          "targets": [{ "refId": "L", "expr": "{app=\"x\"}" }] }
+    ]});
+    let c = convert_value(&d);
+    let kinds: Vec<(&str, ChartKind)> =
+        cells(&c).iter().map(|c| (c.options.title.as_deref().unwrap_or(""), c.options.chart)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("new", ChartKind::Heatmap),
+            ("old", ChartKind::Heatmap),
+            ("values", ChartKind::Line),
+            ("raw", ChartKind::Heatmap),
+            ("lines", ChartKind::Line)
+        ]
+    );
+    let said = |panel: &str| -> Vec<&str> {
+        c.dropped.iter().filter(|d| d.panel.as_deref() == Some(panel)).map(|d| d.what.as_str()).collect()
+    };
+    assert_eq!(said("new"), ["query A's exemplars: promnote draws none"]);
+    assert!(said("old").is_empty());
+    assert_eq!(
+        said("values"),
+        ["the heatmap Grafana calculates from the values (its own buckets): drawn as lines"]
+    );
+    assert_eq!(
+        said("raw"),
+        ["query Q is not of the heatmap format: Grafana draws its buckets as they come, promnote counts what fell in each"]
+    );
+    assert_eq!(
+        said("lines"),
+        ["query A's heatmap format (Grafana subtracts each bucket from the next): promnote draws the buckets as they come"]
+    );
+    assert_eq!(said("logs"), ["query L, which asks a loki datasource"]);
+    // The cell reads back as the heatmap it is.
+    let text = c.report.to_markdown();
+    assert!(text.contains("chart=heatmap"), "{text}");
+    assert_eq!(crate::report::format::parse(&text).unwrap(), c.report);
 }
 
 #[test]
