@@ -213,9 +213,11 @@ impl<'a> Converter<'a> {
         mut panels: Vec<&Map<String, Value>>,
         depth: usize,
     ) -> Result<(), DashboardError> {
+        // Grafana's panel model fills a missing position (or part of one) with its
+        // default, the top left corner: such a panel comes first, not last.
         let position = |p: &Map<String, Value>| {
             let grid = p.get("gridPos").and_then(Value::as_object);
-            let at = |k: &str| grid.and_then(|g| g.get(k)).and_then(Value::as_i64).unwrap_or(i64::MAX);
+            let at = |k: &str| grid.and_then(|g| g.get(k)).and_then(Value::as_i64).unwrap_or(0);
             (at("y"), at("x"))
         };
         panels.sort_by_key(|p| position(p));

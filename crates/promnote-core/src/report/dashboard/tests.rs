@@ -551,10 +551,10 @@ fn repeated_panels_and_rows_become_repeated_cells() {
     let c = convert_value(&d);
     let repeats: Vec<(&str, Option<&str>)> =
         cells(&c).iter().map(|cell| (cell.title(), cell.options.repeat.as_deref())).collect();
-    // (Panels without a grid position come after the row that has one.)
+    // (Panels without a grid position are at the top left, as Grafana places them.)
     assert_eq!(
         repeats,
-        [("in row", Some("job")), ("per job", Some("job")), ("single", None), ("per ds", None)]
+        [("per job", Some("job")), ("single", None), ("per ds", None), ("in row", Some("job"))]
     );
     let dropped: Vec<&str> = c.dropped.iter().map(|d| d.what.as_str()).collect();
     assert!(dropped.iter().any(|d| d.contains("the repeat for each value of $ds")), "{dropped:?}");
@@ -696,4 +696,16 @@ Only logs here:
     // Anything else is still read as JSON, with a message that names both formats.
     let e = convert("# Just notes\n\nNo panels.", &Known::default()).unwrap_err();
     assert!(e.to_string().contains("Grafana Notebook's Markdown export"), "{e}");
+}
+
+#[test]
+fn a_panel_without_a_position_is_at_the_top_left_as_grafana_places_it() {
+    let d = json!({ "title": "T", "panels": [
+        { "type": "stat", "title": "second", "gridPos": { "x": 6, "y": 0 }, "targets": [{ "expr": "b" }] },
+        { "type": "stat", "title": "third", "gridPos": { "x": 0, "y": 3 }, "targets": [{ "expr": "c" }] },
+        { "type": "stat", "title": "first", "targets": [{ "expr": "a" }] }
+    ]});
+    let c = convert_value(&d);
+    let titles: Vec<&str> = cells(&c).iter().map(|c| c.options.title.as_deref().unwrap_or("")).collect();
+    assert_eq!(titles, ["first", "second", "third"]);
 }
