@@ -13,24 +13,29 @@ pub struct Colour {
     pub name: Option<String>,
 }
 
-/// Grafana's base colours (its palette's middle shade), by name.
-const NAMED: [(&str, (u8, u8, u8)); 11] = [
-    ("green", (0x73, 0xbf, 0x69)),
-    ("red", (0xf2, 0x49, 0x5c)),
-    ("orange", (0xff, 0x98, 0x30)),
-    ("yellow", (0xfa, 0xde, 0x2a)),
-    ("blue", (0x57, 0x94, 0xf2)),
-    ("purple", (0xb8, 0x77, 0xd9)),
-    ("transparent", (0xff, 0xff, 0xff)),
-    ("text", (0x80, 0x80, 0x80)),
-    ("grey", (0x80, 0x80, 0x80)),
-    ("gray", (0x80, 0x80, 0x80)),
-    ("white", (0xff, 0xff, 0xff)),
+/// Grafana's hues and their five shades (super-light, light, the hue itself, semi-dark,
+/// dark), as its default (dark) theme draws them.
+const HUES: [(&str, [u32; 5]); 6] = [
+    ("red", [0xffa6b0, 0xff7383, 0xf2495c, 0xe02f44, 0xc4162a]),
+    ("orange", [0xffcb7d, 0xffb357, 0xff9830, 0xff780a, 0xfa6400]),
+    ("yellow", [0xfff899, 0xffee52, 0xfade2a, 0xf2cc0c, 0xe0b400]),
+    ("green", [0xc8f2c2, 0x96d98d, 0x73bf69, 0x56a64b, 0x37872d]),
+    ("blue", [0xc0d8ff, 0x8ab8ff, 0x5794f2, 0x3274d9, 0x1f60c4]),
+    ("purple", [0xdeb6f2, 0xca95e5, 0xb877d9, 0xa352cc, 0x8f3bb8]),
+];
+
+/// Grafana's other named colours, without shades.
+const NAMED: [(&str, u32); 5] = [
+    ("transparent", 0xffffff),
+    ("text", 0x808080),
+    ("grey", 0x808080),
+    ("gray", 0x808080),
+    ("white", 0xffffff),
 ];
 
 impl Colour {
     /// Reads a colour as a report or a dashboard writes it; `dark-red`, `semi-dark-red`,
-    /// `light-red` and `super-light-red` are read as `red`'s shades.
+    /// `light-red` and `super-light-red` are `red`'s shades, as Grafana's palette has them.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         let lower = text.to_ascii_lowercase();
@@ -56,20 +61,14 @@ impl Colour {
             let [r, g, b] = parts[..] else { return None };
             return Some(Self { rgb: (r, g, b), name: None });
         }
-        let (shade, base) = ["super-light-", "semi-dark-", "light-", "dark-"]
+        let (shade, base) = [("super-light-", 0), ("semi-dark-", 3), ("light-", 1), ("dark-", 4)]
             .iter()
-            .find_map(|p| lower.strip_prefix(p).map(|b| (*p, b)))
-            .unwrap_or(("", lower.as_str()));
-        let (_, (r, g, b)) = NAMED.iter().find(|(n, _)| *n == base)?;
-        // Shades: lighter towards white, darker towards black.
-        let mix = |c: u8, to: f64, by: f64| (f64::from(c) + (to - f64::from(c)) * by).round() as u8;
-        let rgb = match shade {
-            "super-light-" => (mix(*r, 255.0, 0.5), mix(*g, 255.0, 0.5), mix(*b, 255.0, 0.5)),
-            "light-" => (mix(*r, 255.0, 0.25), mix(*g, 255.0, 0.25), mix(*b, 255.0, 0.25)),
-            "semi-dark-" => (mix(*r, 0.0, 0.15), mix(*g, 0.0, 0.15), mix(*b, 0.0, 0.15)),
-            "dark-" => (mix(*r, 0.0, 0.3), mix(*g, 0.0, 0.3), mix(*b, 0.0, 0.3)),
-            _ => (*r, *g, *b),
-        };
+            .find_map(|(p, i)| lower.strip_prefix(p).map(|b| (*i, b)))
+            .unwrap_or((2, lower.as_str()));
+        let hue = HUES.iter().find(|(n, _)| *n == base).map(|(_, shades)| shades[shade]);
+        let plain = || NAMED.iter().find(|(n, _)| *n == lower).map(|(_, c)| *c);
+        let value = if shade == 2 { hue.or_else(plain)? } else { hue? };
+        let rgb = ((value >> 16) as u8, (value >> 8) as u8, value as u8);
         Some(Self { rgb, name: Some(lower) })
     }
 
@@ -411,6 +410,16 @@ mod tests {
         assert_eq!(Colour::parse("#EAB839").unwrap().hex(), "#eab839");
         assert_eq!(Colour::parse("rgba(50, 172, 45, 0.97)").unwrap().hex(), "#32ac2d");
         assert_eq!(Colour::parse("dark-red").unwrap().write(), "dark-red");
+        // Shades are Grafana's own, not mixed towards black or white.
+        let hex = |name: &str| Colour::parse(name).map(|c| c.hex());
+        assert_eq!(hex("dark-red").as_deref(), Some("#c4162a"));
+        assert_eq!(hex("semi-dark-orange").as_deref(), Some("#ff780a"));
+        assert_eq!(hex("super-light-blue").as_deref(), Some("#c0d8ff"));
+        assert_eq!(hex("light-green").as_deref(), Some("#96d98d"));
+        assert_eq!(hex("dark-yellow").as_deref(), Some("#e0b400"));
+        assert_eq!(hex("semi-dark-purple").as_deref(), Some("#a352cc"));
+        assert_eq!(hex("dark-text"), None);
+        assert_eq!(hex("text").as_deref(), Some("#808080"));
         assert!(Colour::parse("dark-red").unwrap().luminance() < Colour::parse("red").unwrap().luminance());
         assert_eq!(Colour::parse("chartreuse"), None);
         // Black or white text on any colour: at least WCAG AA's 4.5:1.
