@@ -23,9 +23,12 @@ Around that model, for query completion, variables and ad-hoc charts (expected.j
 says nothing about these), every hub also exports `jupyterhub_running_servers`, the
 `jupyterhub_server_spawn_duration_seconds` histogram and kube-state-metrics'
 `kube_pod_container_info` for its notebook pods and `kube_service_labels` for its hub
-service (as the JupyterHub community's dashboards expect), and cluster-north runs a
-`payments-api` service (requests, latencies, and four network ports). All series are
-deterministic, sampled every 60 s, and counters never reset; see `write_openmetrics`.
+service (as the JupyterHub community's dashboards expect); each cluster runs an ingress
+controller in front of its hubs, ingress-nginx or (cluster-west) HAProxy Ingress, around
+today only (see `ingress_series` and `haproxy_series`),
+and cluster-north runs a `payments-api` service (requests, latencies, and four network
+ports). All series are deterministic, sampled every 60 s, and counters never reset; see
+`write_openmetrics`.
 
 Usage: demo_data.py generate OUT_DIR [--now UNIX] [--days 35] [--history-days 430]
 """
@@ -566,6 +569,231 @@ def service_series(now: int, days: int) -> tuple[range, dict[str, list]]:
     return times, series
 
 
+# The ingress-nginx controller in front of each cluster's hubs (the JupyterHub community's
+# clusters run one), as its metrics are scraped, for ingress-nginx's own dashboard: one
+# ingress per hub, named after its namespace. Only around today: from INGRESS_BEFORE
+# seconds before today to INGRESS_AFTER past its end (the dashboard shows the last hour).
+INGRESS_NAMESPACE = "ingress-nginx"
+INGRESS_CLASS = "k8s.io/ingress-nginx"
+INGRESS_BEFORE, INGRESS_AFTER = 2 * 3600, 10 * 3600
+# Scraped every 30 s (HAProxy Ingress every 15 s): its dashboards' `[1m]` windows need two
+# samples, wherever they end.
+INGRESS_INTERVAL, HAPROXY_INTERVAL = 30, 15
+# ingress-nginx's default latency buckets (seconds).
+INGRESS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# status: share of requests
+INGRESS_ERRORS = {"404": 0.012, "502": 0.003}
+# A controller whose last configuration reload failed, and since when (seconds before today).
+RELOAD_FAILED = ("prom-south", 3 * 3600)
+
+
+def ingress_pod(cluster: Cluster) -> str:
+    """The cluster's controller pod, named as a Deployment's pods are."""
+    alphabet = "bcdfghjklmnpqrstvwxz2456789"
+
+    def name(key: int, length: int) -> str:
+        n = int(_noise("ingress-pod", cluster.uid, key) * len(alphabet) ** length)
+        return "".join(alphabet[(n // len(alphabet) ** i) % len(alphabet)] for i in range(length))
+
+    return f"ingress-nginx-controller-{name(0, 10)}-{name(1, 5)}"
+
+
+def ingress_times(now: int, step: int) -> range:
+    today = now - now % DAY
+    return range(today - INGRESS_BEFORE, today + DAY + INGRESS_AFTER, step)
+
+
+def ingress_series(cluster: Cluster, now: int, days: int) -> tuple[range, dict[str, list]]:
+    """Samples of the controller's families, keyed "sample name|label text"."""
+    times = ingress_times(now, INGRESS_INTERVAL)
+    step = INGRESS_INTERVAL
+    today = now - now % DAY
+    pod = ingress_pod(cluster)
+    controller = (
+        f'controller_class="{INGRESS_CLASS}",controller_namespace="{INGRESS_NAMESPACE}",'
+        f'controller_pod="{pod}",namespace="{INGRESS_NAMESPACE}"'
+    )
+    series: dict[str, list] = {}
+
+    def column(name: str, labels: str) -> list:
+        return series.setdefault(f"{name}|{labels}", [])
+
+    hubs = [hub for hub in live_hubs(cluster, now, days) if birth_time(hub, now) is None or birth_time(hub, now) < times[0]]
+    rng = _rng("ingress", cluster.uid, times[0])
+    total_rps = [0.0] * len(times)
+    for hub in hubs:
+        labels = f'{controller},exported_namespace="{hub.namespace}",ingress="{hub.namespace}",service="proxy-public"'
+        statuses = {status: column("nginx_ingress_controller_requests", f'{labels},status="{status}"') for status in ("200", *INGRESS_ERRORS)}
+        buckets = [column("nginx_ingress_controller_request_duration_seconds_bucket", f'{labels},le="{le}"') for le in INGRESS_BUCKETS]
+        buckets.append(column("nginx_ingress_controller_request_duration_seconds_bucket", f'{labels},le="+Inf"'))
+        count = column("nginx_ingress_controller_request_duration_seconds_count", labels)
+        seconds = column("nginx_ingress_controller_request_duration_seconds_sum", labels)
+        sizes = {kind: column(f"nginx_ingress_controller_{kind}_size_sum", labels) for kind in ("request", "response")}
+        sized = {kind: column(f"nginx_ingress_controller_{kind}_size_count", labels) for kind in ("request", "response")}
+        wobble = _Wobble("ingress", cluster.uid, hub.namespace, step=600)
+        median = 0.02 + 0.1 * _noise("ingress-median", hub.namespace)
+        logs = [math.log(le) for le in INGRESS_BUCKETS]
+        done = {status: 0 for status in statuses}
+        cumulative = [0] * len(buckets)
+        n_total, seconds_total, bytes_in, bytes_out = 0, 0.0, 0, 0
+        for i, t in enumerate(times):
+            shape = HUB_DAY[(t % DAY) // 60]
+            rps = hub.base_users * 0.04 * shape * (0.8 + 0.4 * wobble(t))
+            total_rps[i] += rps
+            n = _poisson(rng, rps * step)
+            errors = {status: _poisson(rng, n * share) for status, share in INGRESS_ERRORS.items()}
+            errors = {status: min(k, n) for status, k in errors.items()}
+            ok = max(0, n - sum(errors.values()))
+            n = ok + sum(errors.values())
+            done["200"] += ok
+            for status, k in errors.items():
+                done[status] += k
+            for status, values in statuses.items():
+                values.append(done[status])
+            mu = math.log(median * (1.0 + 0.5 * shape))
+            dither = rng.random()
+            for j, log_le in enumerate(logs):
+                cumulative[j] += min(n, int(n * 0.5 * math.erfc((mu - log_le) / (0.8 * math.sqrt(2.0))) + dither))
+                buckets[j].append(cumulative[j])
+            n_total += n
+            buckets[-1].append(n_total)
+            count.append(n_total)
+            seconds_total += n * math.exp(mu + 0.32) * (0.95 + 0.1 * rng.random())
+            seconds.append(f"{seconds_total:.3f}")
+            bytes_in += n * 850 + _poisson(rng, 40 * n)
+            bytes_out += round(n * 24_000 * (0.8 + 0.4 * wobble(t + 300)))
+            sizes["request"].append(bytes_in)
+            sizes["response"].append(bytes_out)
+            sized["request"].append(n_total)
+            sized["response"].append(n_total)
+        expiry = today + round((12 + 70 * _noise("ingress-cert", cluster.uid, hub.namespace)) * DAY)
+        cert = (
+            f'host="{hub.namespace}.hubs.example.org",ingress="{hub.namespace}",kubernetes_pod_name="{pod}",'
+            f'namespace="{INGRESS_NAMESPACE}"'
+        )
+        series[f"nginx_ingress_controller_ssl_expire_time_seconds|{cert}"] = [expiry] * len(times)
+
+    failed_since = today - RELOAD_FAILED[1] if cluster.uid == RELOAD_FAILED[0] else None
+    config_hash = int(_noise("ingress-config", cluster.uid) * 10**19)
+    column_hash = column("nginx_ingress_controller_config_hash", controller)
+    reloaded = column("nginx_ingress_controller_config_last_reload_successful", controller)
+    reloads = column("nginx_ingress_controller_success", controller)
+    memory = column("nginx_ingress_controller_nginx_process_resident_memory_bytes", controller)
+    cpu = column("nginx_ingress_controller_nginx_process_cpu_seconds_total", controller)
+    connections = {state: column("nginx_ingress_controller_nginx_process_connections", f'{controller},state="{state}"') for state in ("active", "reading", "writing", "waiting")}
+    wobble = _Wobble("ingress-controller", cluster.uid, step=900)
+    succeeded, cpu_seconds = 40, 1_000.0
+    for i, t in enumerate(times):
+        failed = failed_since is not None and t >= failed_since
+        # A reload every four hours; after the failed one, none succeeds.
+        if t % (4 * 3600) == 0 and not failed:
+            succeeded += 1
+        column_hash.append(config_hash)
+        reloaded.append(0 if failed else 1)
+        reloads.append(succeeded)
+        memory.append(round((190 + 6 * len(hubs) + 30 * wobble(t)) * 1024 * 1024))
+        cpu_seconds += (0.015 + 0.002 * total_rps[i]) * step * (0.9 + 0.2 * wobble(t + 450))
+        cpu.append(f"{cpu_seconds:.3f}")
+        active = round(4 + 0.6 * total_rps[i] * (0.8 + 0.4 * wobble(t)))
+        connections["active"].append(active)
+        connections["reading"].append(round(active * 0.05))
+        connections["writing"].append(round(active * 0.25) + 1)
+        connections["waiting"].append(active - round(active * 0.05) - round(active * 0.25) - 1)
+    return times, series
+
+
+# cluster-west runs HAProxy Ingress (jcmoraisjr/haproxy-ingress) instead, as its own
+# dashboard reads it: a controller pod labelled with the cluster and its host name, a
+# certificate per hub (one of them close to expiry), HAProxy busiest in the afternoon.
+HAPROXY_CLUSTER = "prom-west"
+HAPROXY_HOSTNAME = "haproxy-ingress-7d9f8c6b5d-x2kqp"
+# Days from today to each hub's certificate expiry, in the order of the cluster's hubs.
+HAPROXY_CERT_DAYS = (12.5, 55.25, 80.75)
+
+
+def haproxy_series(cluster: Cluster, now: int, days: int) -> tuple[range, dict[str, list]]:
+    """Samples of HAProxy Ingress' families, keyed "sample name|label text"."""
+    times = ingress_times(now, HAPROXY_INTERVAL)
+    step = HAPROXY_INTERVAL
+    today = now - now % DAY
+    host = f'cluster="{cluster.name}",hostname="{HAPROXY_HOSTNAME}"'
+    series: dict[str, list] = {}
+    hubs = live_hubs(cluster, now, days)
+    rng = _rng("haproxy", cluster.uid, times[0])
+    wobble = _Wobble("haproxy", cluster.uid, step=600)
+    fronts = {proxy: [0, series.setdefault(f"haproxy_frontend_sessions_total|{host},proxy=\"{proxy}\"", [])] for proxy in ("_front_http", "_front__tls")}
+    current = {proxy: series.setdefault(f"haproxy_frontend_current_sessions|{host},proxy=\"{proxy}\"", []) for proxy in fronts}
+    backends = {hub.namespace: [0, series.setdefault(f"haproxy_backend_sessions_total|{host},proxy=\"{hub.namespace}_proxy-public_8000\"", [])] for hub in hubs}
+    processing = series.setdefault(f"haproxyingress_haproxy_processing_seconds_total|{host}", [])
+    cpu = series.setdefault(f'process_cpu_seconds_total|{host},job="haproxy-ingress"', [])
+    busy_total, cpu_total = 50_000.0, 9_000.0
+    for t in times:
+        shape = HUB_DAY[(t % DAY) // 60]
+        # HAProxy's share of a core: 0.2 at night, past 0.6 (the dashboard's first step)
+        # on busy afternoons.
+        busy = 0.2 + 0.5 * shape * (0.7 + 0.6 * wobble(t))
+        busy_total += busy * step
+        processing.append(f"{busy_total:.3f}")
+        cpu_total += (0.05 + 0.2 * shape * wobble(t + 300)) * step
+        cpu.append(f"{cpu_total:.3f}")
+        for i, (proxy, (total, values)) in enumerate(fronts.items()):
+            sessions = _poisson(rng, (1 + 40 * shape) * (1 + i) * step / 10)
+            fronts[proxy][0] = total + sessions
+            values.append(fronts[proxy][0])
+            current[proxy].append(round((120 + 1_400 * shape * (0.8 + 0.4 * wobble(t + 60 * i))) * (1 + i) / 3))
+        for hub in hubs:
+            total, values = backends[hub.namespace]
+            backends[hub.namespace][0] = total + _poisson(rng, hub.base_users * shape * step / 60)
+            values.append(backends[hub.namespace][0])
+    constant = {
+        f"haproxyingress_update_success|{host}": 1,
+        f"haproxy_process_start_time_seconds|{host}": today - 3 * DAY + 4_321,
+        f'process_start_time_seconds|{host},job="haproxy-ingress"': today - 3 * DAY + 4_300,
+        f"haproxy_process_max_connections|{host}": 4_000,
+        f"haproxy_process_nbthread|{host}": 4,
+    }
+    for hub, days_left in zip(hubs, HAPROXY_CERT_DAYS):
+        cn = f"{hub.namespace}.hubs.example.org"
+        constant[f'haproxyingress_cert_expire_date_epoch|{host},cn="{cn}"'] = today + round(days_left * DAY)
+    for key, value in constant.items():
+        series[key] = [value] * len(times)
+    return times, series
+
+
+HAPROXY_FAMILIES = {
+    "haproxy_frontend_sessions_total": ("haproxy_frontend_sessions", "counter", "Total number of sessions."),
+    "haproxy_frontend_current_sessions": ("haproxy_frontend_current_sessions", "gauge", "Current number of active sessions."),
+    "haproxy_backend_sessions_total": ("haproxy_backend_sessions", "counter", "Total number of sessions."),
+    "haproxyingress_haproxy_processing_seconds_total": ("haproxyingress_haproxy_processing_seconds", "counter", "Cumulative number of seconds HAProxy spent processing requests."),
+    "process_cpu_seconds_total": ("process_cpu_seconds", "counter", "Total user and system CPU time spent in seconds."),
+    "haproxyingress_update_success": ("haproxyingress_update_success", "gauge", "Whether the last update was successful."),
+    "haproxy_process_start_time_seconds": ("haproxy_process_start_time_seconds", "gauge", "Start time in seconds."),
+    "process_start_time_seconds": ("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds."),
+    "haproxy_process_max_connections": ("haproxy_process_max_connections", "gauge", "Maximum number of concurrent connections."),
+    "haproxy_process_nbthread": ("haproxy_process_nbthread", "gauge", "Number of started threads."),
+    "haproxyingress_cert_expire_date_epoch": ("haproxyingress_cert_expire_date_epoch", "gauge", "The expiration date of the certificate, in seconds since the epoch."),
+}
+
+
+INGRESS_FAMILIES = {
+    "nginx_ingress_controller_requests": "nginx_ingress_controller_requests",
+    "nginx_ingress_controller_request_duration_seconds_bucket": "nginx_ingress_controller_request_duration_seconds",
+    "nginx_ingress_controller_request_duration_seconds_count": "nginx_ingress_controller_request_duration_seconds",
+    "nginx_ingress_controller_request_duration_seconds_sum": "nginx_ingress_controller_request_duration_seconds",
+    "nginx_ingress_controller_request_size_sum": "nginx_ingress_controller_request_size",
+    "nginx_ingress_controller_request_size_count": "nginx_ingress_controller_request_size",
+    "nginx_ingress_controller_response_size_sum": "nginx_ingress_controller_response_size",
+    "nginx_ingress_controller_response_size_count": "nginx_ingress_controller_response_size",
+    "nginx_ingress_controller_ssl_expire_time_seconds": "nginx_ingress_controller_ssl_expire_time_seconds",
+    "nginx_ingress_controller_config_hash": "nginx_ingress_controller_config_hash",
+    "nginx_ingress_controller_config_last_reload_successful": "nginx_ingress_controller_config_last_reload_successful",
+    "nginx_ingress_controller_success": "nginx_ingress_controller_success",
+    "nginx_ingress_controller_nginx_process_resident_memory_bytes": "nginx_ingress_controller_nginx_process_resident_memory_bytes",
+    "nginx_ingress_controller_nginx_process_cpu_seconds_total": "nginx_ingress_controller_nginx_process_cpu_seconds",
+    "nginx_ingress_controller_nginx_process_connections": "nginx_ingress_controller_nginx_process_connections",
+}
+
+
 FAMILIES_HELP = {
     "jupyterhub_running_servers": ("gauge", "The number of user servers currently running."),
     "jupyterhub_server_spawn_duration_seconds": ("histogram", "Time taken for server spawning operation."),
@@ -576,6 +804,18 @@ FAMILIES_HELP = {
     "buffer_level_bytes": ("gauge", "Bytes queued in the port's receive buffer."),
     "rx_packets": ("counter", "Packets received on the port."),
     "link_up": ("gauge", "1 when the port's link is up."),
+    # ingress-nginx's counters are named without `_total`: OpenMetrics calls them unknown.
+    "nginx_ingress_controller_requests": ("unknown", "The total number of client requests."),
+    "nginx_ingress_controller_request_duration_seconds": ("histogram", "The request processing time in seconds."),
+    "nginx_ingress_controller_request_size": ("summary", "The request length (including request line, header, and request body)."),
+    "nginx_ingress_controller_response_size": ("summary", "The response length (including request line, header, and request body)."),
+    "nginx_ingress_controller_ssl_expire_time_seconds": ("gauge", "Number of seconds since 1970 to the SSL Certificate expire."),
+    "nginx_ingress_controller_config_hash": ("gauge", "Running configuration hash actually running."),
+    "nginx_ingress_controller_config_last_reload_successful": ("gauge", "Whether the last configuration reload attempt was successful."),
+    "nginx_ingress_controller_success": ("unknown", "Cumulative number of Ingress controller reload operations."),
+    "nginx_ingress_controller_nginx_process_resident_memory_bytes": ("gauge", "number of bytes of memory in use"),
+    "nginx_ingress_controller_nginx_process_cpu_seconds": ("counter", "Cpu usage in seconds"),
+    "nginx_ingress_controller_nginx_process_connections": ("gauge", "current number of client connections with state {active, reading, writing, waiting}"),
     "promnote_hostile": ("gauge", "Label values that try to become markup, script or formulas (tests only)."),
 }
 
@@ -682,6 +922,25 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int, history_
                     lines = [f"{prefix}{t}\n" for t in range(start, end, SAMPLE_INTERVAL)]
                     out.writelines(lines)
                     counts[family] += len(lines)
+
+        if cluster.uid == HAPROXY_CLUSTER:
+            times, series = haproxy_series(cluster, now, days)
+            for name, (family, kind, text) in HAPROXY_FAMILIES.items():
+                out.write(f"# HELP {family} {text}\n# TYPE {family} {kind}\n")
+                counts[family] = 0
+                for key, values in series.items():
+                    sample, labels = key.split("|", 1)
+                    if sample == name:
+                        counts[family] += _write_series(out, sample, labels, times, values)
+        else:
+            times, series = ingress_series(cluster, now, days)
+            for family in dict.fromkeys(INGRESS_FAMILIES.values()):
+                _write_family(out, family)
+                counts[family] = 0
+                for key, values in series.items():
+                    name, labels = key.split("|", 1)
+                    if INGRESS_FAMILIES[name] == family:
+                        counts[family] += _write_series(out, name, labels, times, values)
 
         if cluster.uid == "prom-north":
             times, series = service_series(now, days)

@@ -249,6 +249,9 @@ DASHBOARDS = [
     {"uid": "jupyterhub-activity", "folder": "JupyterHub", "path": os.path.join(FIXTURES, "jupyterhub-activity.json")},
     {"uid": "jupyterhub-usage", "folder": "JupyterHub", "path": os.path.join(FIXTURES, "jupyterhub-usage-report.json")},
     {"uid": "jupyterhub-cluster", "folder": "JupyterHub", "path": os.path.join(FIXTURES, "jupyterhub-cluster.json")},
+    {"uid": "jupyterhub-jupyterhub", "folder": "JupyterHub", "path": os.path.join(FIXTURES, "jupyterhub-jupyterhub.json")},
+    {"uid": "ingress-nginx", "folder": "Ingress", "path": os.path.join(FIXTURES, "ingress-nginx-nginx.json")},
+    {"uid": "haproxy-ingress", "folder": "Ingress", "path": os.path.join(FIXTURES, "haproxy-ingress.json")},
     {"uid": "node-exporter-full", "folder": "Node", "path": os.path.join(FIXTURES, "node-exporter-full.json")},
     {"uid": "k8s-views-global", "folder": None, "path": os.path.join(FIXTURES, "dotdc-k8s-views-global.json")},
 ]

@@ -324,5 +324,106 @@ export function yesterdaysHubs() {
   return stackState().expected.series.filter((s) => s.daily[day] !== undefined).map((s) => ({ ...s, value: s.daily[day] }));
 }
 
-/** A number as promnote's tables write it: thousands separated, at most two decimals. */
-export const tableNumber = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+/** A number as promnote's tables write it: thousands separated, at most two decimals from
+ * 1 up, three significant digits below. */
+export const tableNumber = (n) => {
+  if (n === 0 || Math.abs(n) >= 1) return n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const decimals = Math.min(15, 2 - Math.floor(Math.log10(Math.abs(n))));
+  return n.toFixed(decimals).replace(/0+$/, '').replace(/\.$/, '');
+};
+
+/** Records the page's Prometheus requests (through Grafana's proxy) from now on: url,
+ * method, body, the datasource's uid and the PromQL it sent. */
+export function recordQueries(page) {
+  const sent = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    const api = url.match(/\/api\/datasources\/proxy\/uid\/([^/]+)\/api\/v1\/(query_range|query)(\?|$)/);
+    if (!api) return;
+    const body = r.postData() ?? '';
+    const params = new URLSearchParams(r.method() === 'POST' ? body : new URL(url).search);
+    sent.push({ url, method: r.method(), body, uid: decodeURIComponent(api[1]), kind: api[2], query: params.get('query') ?? '' });
+  });
+  return sent;
+}
+
+/** The last of the recorded requests that `pick` keeps, per datasource (a cell that ran
+ * again asks again: its last run is what is drawn). */
+export function lastPerDatasource(sent, pick) {
+  const last = new Map();
+  for (const r of sent) if (pick(r)) last.set(r.uid, r);
+  return [...last.values()];
+}
+
+/** Sends a recorded request again, as the test (with the stack's token): Prometheus'
+ * answer, parsed. */
+export async function resend(request) {
+  const res = await fetch(request.url, {
+    method: request.method,
+    body: request.method === 'POST' ? request.body : undefined,
+    headers: { Authorization: `Bearer ${stackState().token}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  expect(res.status, request.url).toBe(200);
+  const answer = await res.json();
+  expect(answer.status).toBe('success');
+  return answer.data;
+}
+
+/** The datasources' names by uid, as the stack's Grafana lists them. */
+export async function datasourceNames() {
+  const state = stackState();
+  const res = await fetch(`${state.grafana_url.replace(/\/$/, '')}/api/datasources`, { headers: { Authorization: `Bearer ${state.token}` } });
+  return Object.fromEntries((await res.json()).map((d) => [d.uid, d.name]));
+}
+
+/** What fell in each bucket at each time, from range answers of cumulative `le` series
+ * (`[{ uid, data }]`): each bound's series added across datasources (each series counted
+ * once, however the range was split), then each bound minus the one below, never below
+ * zero. Returns the bounds (ascending) and, per time that has every bound, the counts. */
+export function deAccumulate(answers) {
+  const seen = new Map();
+  for (const { uid, data } of answers) {
+    for (const series of data.result) {
+      for (const [t, v] of series.values) seen.set(`${uid}|${JSON.stringify(series.metric)}|${t}`, { le: series.metric.le, t, v: Number(v) });
+    }
+  }
+  const sums = new Map();
+  for (const { le, t, v } of seen.values()) {
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    const at = sums.get(t) ?? new Map();
+    at.set(bound, (at.get(bound) ?? 0) + v);
+    sums.set(t, at);
+  }
+  const bounds = [...new Set([...sums.values()].flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  const times = new Map();
+  for (const [t, at] of [...sums.entries()].sort((a, b) => a[0] - b[0])) {
+    if (bounds.some((b) => !at.has(b))) continue;
+    times.set(t, bounds.map((b, i) => Math.max(0, at.get(b) - (i ? at.get(bounds[i - 1]) : 0))));
+  }
+  return { bounds, times };
+}
+
+/** A heatmap cell's trace: its type, times, bucket labels and counts (bucket × time). */
+export async function heatmapTrace(cell) {
+  return cell.evaluate((el) => {
+    const t = el.querySelector('[data-testid=chart]').data[0];
+    return { type: t.type, x: [...t.x], y: [...t.y], z: t.z.map((row) => [...row]) };
+  });
+}
+
+/** Checks a drawn heatmap against what fell in each bucket, worked out from `answers`:
+ * per bucket, the drawn cells in time order are the worked-out counts in time order. */
+export function expectHeatmap(trace, answers) {
+  const { bounds, times } = deAccumulate(answers);
+  expect(trace.type).toBe('heatmap');
+  expect(trace.z).toHaveLength(bounds.length);
+  expect(times.size, 'some times with every bucket').toBeGreaterThan(10);
+  const expected = bounds.map((_, i) => [...times.values()].map((counts) => counts[i]));
+  const drawn = trace.z.map((row) => row.filter((v) => v !== null));
+  expect(drawn.map((row) => row.length)).toEqual(expected.map((row) => row.length));
+  for (const [i, row] of drawn.entries()) {
+    row.forEach((v, j) => expect(v, `bucket ${trace.y[i]}, time ${j}`).toBeCloseTo(expected[i][j], 9));
+  }
+  expect(drawn.flat().some((v) => v > 0), 'something was counted').toBe(true);
+  return bounds;
+}
