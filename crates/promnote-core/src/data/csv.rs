@@ -237,8 +237,8 @@ pub fn write_wide<W: fmt::Write>(out: &mut W, table: &WideTable, zone: &TimeZone
 
 /// What a cell shows, as CSV: a stat's or summary's rows (one per series, with its labels)
 /// and columns (one per reducer); a table with its `Total` column (and `Total values`,
-/// how many values each total added) and `Total` row; a histogram's bins and counts;
-/// otherwise the wide layout.
+/// how many values each total added) and `Total` row; a histogram's bins and counts; a
+/// heatmap's buckets (what fell in each, a column per bucket); otherwise the wide layout.
 pub fn shown(table: &WideTable, options: &CellOptions, zone: &TimeZone) -> String {
     let mut out = String::new();
     let _ = write_shown(&mut out, table, options, zone);

@@ -4,12 +4,14 @@
 //! bucket `(0.1, 0.25]` holds `le="0.25"` minus `le="0.1"` — and drawn as one row of
 //! cells per bucket, its bounds on the axis.
 //!
-//! Series of the same bound are added first (the buckets of two pods, or of two
-//! datasources, make one histogram, as `sum by (le)` would); the figure's summary says
-//! how many histograms were added. Series without a numeric `le` are not buckets: they
-//! are left out, and counted.
-
-use std::collections::BTreeSet;
+//! Each histogram (series that differ only in `le`: a pod's, a datasource's) is
+//! de-accumulated on its own, and then what fell in each bucket is added across them, as
+//! `sum by (le)` would before; the figure's summary says how many were added. Where
+//! Grafana differs: a dip below zero (buckets read a moment apart) counts nothing rather
+//! than a negative number, and a bucket whose lower neighbour has no sample is a gap
+//! rather than counted from zero. Series without a numeric `le` are not buckets: they are
+//! left out, and counted.
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::histogram::edge;
 use super::table::{Column, WideTable};
@@ -38,14 +40,16 @@ impl Heatmap {
 }
 
 /// One histogram's identity: its query, datasource and labels other than `le`.
-type Histogram<'a> = (usize, &'a str, Vec<(&'a str, &'a str)>);
+type HistogramKey<'a> = (usize, &'a str, Vec<(&'a str, &'a str)>);
+
+/// One histogram's cumulative series: each bound with its values, one per row.
+type Cumulative<'a> = Vec<(f64, &'a [Option<f64>])>;
 
 /// The heatmap of `table`'s bucket series (see the module's documentation).
 pub fn heatmap(table: &WideTable) -> Heatmap {
     let rows = table.row_labels.len();
-    // Per bound, the sum of its series at each row: `None` where none of them had a sample.
-    let mut sums: Vec<(f64, Vec<Option<f64>>)> = Vec::new();
-    let mut histograms: BTreeSet<Histogram<'_>> = BTreeSet::new();
+    // Each histogram's cumulative series, by bound.
+    let mut histograms: BTreeMap<HistogramKey<'_>, Cumulative<'_>> = BTreeMap::new();
     let mut left_out = 0;
     for column in &table.columns {
         let Some(bound) = column.labels.get("le").and_then(|le| parse_bound(le)) else {
@@ -54,49 +58,58 @@ pub fn heatmap(table: &WideTable) -> Heatmap {
         };
         let rest: Vec<(&str, &str)> =
             column.labels.iter().filter(|(k, _)| *k != "le").map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        histograms.insert((column.query, column.datasource_uid.as_str(), rest));
-        let at = match sums.iter().position(|(b, _)| *b == bound) {
-            Some(i) => i,
-            None => {
-                sums.push((bound, vec![None; rows]));
-                sums.len() - 1
-            }
-        };
-        for (sum, value) in sums[at].1.iter_mut().zip(&column.values) {
-            if let Some(v) = value {
-                *sum = Some(sum.unwrap_or(0.0) + v);
-            }
-        }
+        let key = (column.query, column.datasource_uid.as_str(), rest);
+        histograms.entry(key).or_default().push((bound, &column.values));
     }
-    sums.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let bounds: Vec<f64> = sums.iter().map(|(b, _)| *b).collect();
-    let mut columns = Vec::with_capacity(sums.len());
-    for (i, (bound, cumulative)) in sums.iter().enumerate() {
-        let below = i.checked_sub(1).map(|j| &sums[j].1);
-        let values = (0..rows)
-            .map(|row| {
-                let here = cumulative[row]?;
+    // Each histogram de-accumulated on its own (a gap in one never moves another's
+    // counts), then what fell in each bucket added across histograms, by upper bound.
+    let mut buckets: Vec<(f64, Vec<Option<f64>>)> = Vec::new();
+    for series in histograms.values_mut() {
+        series.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (i, (bound, cumulative)) in series.iter().enumerate() {
+            let below = i.checked_sub(1).map(|j| series[j].1);
+            let at = match buckets.iter().position(|(b, _)| b == bound) {
+                Some(at) => at,
+                None => {
+                    buckets.push((*bound, vec![None; rows]));
+                    buckets.len() - 1
+                }
+            };
+            for (row, sum) in buckets[at].1.iter_mut().enumerate() {
+                let Some(here) = cumulative.get(row).copied().flatten() else { continue };
                 let under = match below {
-                    Some(below) => below[row]?,
+                    Some(below) => match below.get(row).copied().flatten() {
+                        Some(under) => under,
+                        // The bucket below has no sample: what fell here cannot be told.
+                        None => continue,
+                    },
                     None => 0.0,
                 };
                 // Buckets scraped a moment apart, or rates extrapolated apart, can make a
                 // higher bound read a hair less than a lower one: nothing fell there.
-                Some((here - under).max(0.0))
-            })
-            .collect();
-        let lower = i.checked_sub(1).map(|j| bounds[j]);
-        let mut labels = Labels::new();
-        labels.insert("le".to_owned(), bound_text(*bound));
-        columns.push(Column {
-            name: bucket_label(lower, *bound),
-            datasource_uid: String::new(),
-            datasource_name: String::new(),
-            query: 0,
-            labels,
-            values,
-        });
+                *sum = Some(sum.unwrap_or(0.0) + (here - under).max(0.0));
+            }
+        }
     }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let bounds: Vec<f64> = buckets.iter().map(|(b, _)| *b).collect();
+    let names = bucket_labels(&bounds);
+    let columns = buckets
+        .into_iter()
+        .zip(names)
+        .map(|((bound, values), name)| {
+            let mut labels = Labels::new();
+            labels.insert("le".to_owned(), bound_text(bound));
+            Column {
+                name,
+                datasource_uid: String::new(),
+                datasource_name: String::new(),
+                query: 0,
+                labels,
+                values,
+            }
+        })
+        .collect();
     Heatmap {
         table: WideTable {
             row_labels: table.row_labels.clone(),
@@ -116,14 +129,15 @@ pub fn heatmap(table: &WideTable) -> Heatmap {
     }
 }
 
-/// An `le` label's value as a number: `0.25`, `1e+06`, `+Inf`.
+/// An `le` label's value as a number: `0.25`, `1e+06`, `+Inf` (never `-Inf` or NaN,
+/// which bound no bucket).
 fn parse_bound(text: &str) -> Option<f64> {
     let text = text.trim();
     let value = match text {
         "+Inf" | "Inf" | "inf" | "+inf" => f64::INFINITY,
         _ => text.parse::<f64>().ok()?,
     };
-    (!value.is_nan()).then_some(value)
+    (!value.is_nan() && value != f64::NEG_INFINITY).then_some(value)
 }
 
 /// A bound as Prometheus writes it in `le`.
@@ -137,11 +151,36 @@ fn bound_text(bound: f64) -> String {
 
 /// A bucket as the axis names it: `≤ 0.005` (the first), `0.1–0.25`, `> 10` (`+Inf`).
 pub fn bucket_label(lower: Option<f64>, upper: f64) -> String {
+    bucket_label_with(lower, upper, bound_shown)
+}
+
+fn bucket_label_with(lower: Option<f64>, upper: f64, shown: fn(f64) -> String) -> String {
     match (lower, upper.is_infinite()) {
         (None, true) => "any value".to_owned(),
-        (None, false) => format!("≤ {}", edge(upper)),
-        (Some(lower), true) => format!("> {}", edge(lower)),
-        (Some(lower), false) => format!("{}–{}", edge(lower), edge(upper)),
+        (None, false) => format!("≤ {}", shown(upper)),
+        (Some(lower), true) => format!("> {}", shown(lower)),
+        (Some(lower), false) => format!("{}–{}", shown(lower), shown(upper)),
+    }
+}
+
+/// Every bucket's name, one per bound (ascending): rounded for reading, and written in
+/// full where rounding would give two bounds one name (the axis would merge buckets).
+fn bucket_labels(bounds: &[f64]) -> Vec<String> {
+    let rounded: BTreeSet<String> = bounds.iter().map(|b| bound_shown(*b)).collect();
+    let shown: fn(f64) -> String = if rounded.len() == bounds.len() { bound_shown } else { bound_text };
+    (0..bounds.len())
+        .map(|i| bucket_label_with(i.checked_sub(1).map(|j| bounds[j]), bounds[i], shown))
+        .collect()
+}
+
+/// A bound as people read it: thousands separated, short decimals; very small or very
+/// large bounds in exponent form (`6.4e-8`), which six decimals would write as 0.
+fn bound_shown(bound: f64) -> String {
+    let magnitude = bound.abs();
+    if magnitude != 0.0 && !(1e-3..1e15).contains(&magnitude) {
+        format!("{bound:e}")
+    } else {
+        edge(bound)
     }
 }
 
@@ -224,6 +263,36 @@ mod tests {
         assert_eq!(h.table.columns[0].values, vec![Some(3.0), None, Some(4.0)]);
         // Below zero is nothing; the bucket above a gap cannot be told.
         assert_eq!(h.table.columns[1].values, vec![Some(0.0), None, Some(1.0)]);
+    }
+
+    #[test]
+    fn a_gap_in_one_histogram_never_moves_another_s_counts() {
+        let t = table(vec![
+            bucket("1", &[("pod", "a")], &[None]),
+            bucket("+Inf", &[("pod", "a")], &[Some(5.0)]),
+            bucket("1", &[("pod", "b")], &[Some(2.0)]),
+            bucket("+Inf", &[("pod", "b")], &[Some(3.0)]),
+            bucket("-Inf", &[("pod", "c")], &[Some(1.0)]),
+        ]);
+        let h = heatmap(&t);
+        assert_eq!(h.bounds, vec![1.0, f64::INFINITY]);
+        // Pod a's +Inf bucket cannot be told (its le="1" is missing); pod b's is 1.
+        assert_eq!(h.table.columns[0].values, vec![Some(2.0)]);
+        assert_eq!(h.table.columns[1].values, vec![Some(1.0)]);
+        assert_eq!((h.histograms, h.left_out), (2, 1));
+    }
+
+    #[test]
+    fn bucket_names_are_readable_and_never_two_alike() {
+        let names = |bounds: &[&str]| -> Vec<String> {
+            let columns = bounds.iter().map(|le| bucket(le, &[], &[Some(1.0)])).collect();
+            heatmap(&table(columns)).table.columns.iter().map(|c| c.name.clone()).collect()
+        };
+        // Go's scheduler latencies start below a microsecond.
+        assert_eq!(names(&["6.4e-08", "1.28e-07", "+Inf"]), ["≤ 6.4e-8", "6.4e-8–1.28e-7", "> 1.28e-7"]);
+        assert_eq!(names(&["0.005", "2500", "1e+20"]), ["≤ 0.005", "0.005–2,500", "2,500–1e20"]);
+        // Six decimals would name both "1": written in full instead.
+        assert_eq!(names(&["1.0000001", "1.0000002"]), ["≤ 1.0000001", "1.0000001–1.0000002"]);
     }
 
     #[test]

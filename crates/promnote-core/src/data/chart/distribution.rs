@@ -4,7 +4,7 @@
 
 use plotly::color::Rgba;
 use plotly::common::{ColorBar, ColorScale, ColorScalePalette, Marker, Title};
-use plotly::layout::{Annotation, Axis, AxisType};
+use plotly::layout::{Annotation, Axis, AxisType, ShapeLayer};
 use plotly::{Bar, HeatMap, Plot};
 
 use super::{
@@ -29,13 +29,20 @@ pub fn heatmap_figure(h: &Heatmap, style: &ChartStyle) -> Plot {
     let x = h.table.row_labels.clone();
     let y: Vec<String> = h.table.columns.iter().map(|c| escape_text(&c.name)).collect();
     let z: Vec<Vec<Option<f64>>> = h.table.columns.iter().map(|c| c.values.clone()).collect();
-    let so_far = if h.table.partial_last {
-        format!(" — {}", escape_text(&style.partial_label))
-    } else {
-        String::new()
-    };
+    // The last time's cells say they are a partial period, the first's that it began
+    // before the range, as a bar chart's hover does.
+    let columns = x.len();
+    let notes: Vec<String> = (0..columns)
+        .map(|i| {
+            match (i == 0 && !style.clipped_label.is_empty(), h.table.partial_last && i + 1 == columns) {
+                (_, true) => format!(" — {}", escape_text(&style.partial_label)),
+                (true, false) => format!(" — {}", escape_text(&style.clipped_label)),
+                (false, false) => String::new(),
+            }
+        })
+        .collect();
     let hover = format!(
-        "%{{y}}<br>{}: <b>%{{z:{hover_format}}}{suffix}</b>{so_far}<extra></extra>",
+        "%{{y}}<br>{}: <b>%{{z:{hover_format}}}{suffix}</b>%{{hovertext}}<extra></extra>",
         time_hover(&h.table)
     );
     if !h.is_empty() {
@@ -44,6 +51,7 @@ pub fn heatmap_figure(h: &Heatmap, style: &ChartStyle) -> Plot {
                 .name(escape_text(&style.value_label))
                 .color_scale(ColorScale::Palette(ColorScalePalette::Viridis))
                 .hover_on_gaps(false)
+                .hover_text_matrix(vec![notes; h.table.columns.len()])
                 .hover_template(hover)
                 .color_bar(
                     ColorBar::new()
@@ -70,12 +78,12 @@ pub fn heatmap_figure(h: &Heatmap, style: &ChartStyle) -> Plot {
             .y(0.5)
             .show_arrow(false)]);
     }
-    let mut shapes = Vec::new();
-    if !style.marks.is_empty() {
+    // The report's notes over the cells (below them, opaque cells would hide them); an
+    // empty heatmap keeps its message instead.
+    if !style.marks.is_empty() && !h.is_empty() {
+        let mut shapes = Vec::new();
         layout = with_marks(layout, &mut shapes, &style.marks, style.scheme);
-    }
-    if !shapes.is_empty() {
-        layout = layout.shapes(shapes);
+        layout = layout.shapes(shapes.into_iter().map(|s| s.layer(ShapeLayer::Above)).collect());
     }
     plot.set_layout(layout);
     plot.set_configuration(configuration(style));
@@ -102,7 +110,8 @@ pub fn heatmap_summary(h: &Heatmap) -> String {
         text.push_str(&format!("; the buckets of {} histograms are added", h.histograms));
     }
     if h.left_out > 0 {
-        text.push_str(&format!("; {} series without an `le` label are left out", h.left_out));
+        let verb = if h.left_out == 1 { "is" } else { "are" };
+        text.push_str(&format!("; {} series without an `le` label {verb} left out", h.left_out));
     }
     text.push('.');
     text
@@ -206,6 +215,7 @@ mod tests {
     use super::super::tests::{json_of, table};
     use super::super::{cell_figure, cell_summary, has_log_scale, summary};
     use super::*;
+    use crate::data::timeline::{Placed, Position};
     use crate::report::options::{CellOptions, ChartKind, Unit};
     use crate::report::thresholds::ThresholdsStyle;
     use serde_json::json;
@@ -271,13 +281,16 @@ mod tests {
         assert_eq!(v["data"][0]["x"], json!(["2026-11-01", "2026-11-02", "2026-11-03"]));
         assert_eq!(v["data"][0]["z"], json!([[1.0, null, 9.0], [5.0, null, 0.0], [1.0, 0.0, 3.0]]));
         assert_eq!(v["data"][0]["hoverongaps"], false);
+        // Only the last (partial) day's cells say "so far".
+        assert_eq!(v["data"][0]["hovertext"][0], json!(["", "", " — so far"]));
+        assert_eq!(v["data"][0]["hovertext"].as_array().unwrap().len(), 3);
         assert_eq!(v["data"][0]["colorbar"]["title"]["text"], "&lt;i&gt;requests&lt;/i&gt;");
         assert_eq!(v["data"][0]["colorbar"]["ticksuffix"], " req/s");
         assert_eq!(v["layout"]["yaxis"]["type"], "category");
         assert_eq!(v["layout"]["xaxis"]["type"], "date");
         assert_eq!(
             cell_summary(&t, &options),
-            "Heatmap of 3 buckets, from ≤ 0.5 to > 1, daily from 2026-11-01 to 2026-11-03 (the last day so far); the fullest bucket is ≤ 0.5; 1 series without an `le` label are left out."
+            "Heatmap of 3 buckets, from ≤ 0.5 to > 1, daily from 2026-11-01 to 2026-11-03 (the last day so far); the fullest bucket is ≤ 0.5; 1 series without an `le` label is left out."
         );
         // Thresholds are not drawn on it (its values are colours), nor a log axis.
         assert!(!has_log_scale(ChartKind::Heatmap));
@@ -287,8 +300,24 @@ mod tests {
             ..style.clone()
         };
         assert!(json_of(&cell_figure(&t, &options, &with_lines))["layout"]["shapes"].is_null());
-        // Without buckets it says what it needs, in place of the cells.
+        // The report's notes are drawn over the cells, where they stay visible.
+        let mark = Placed {
+            x0: Position::Date("2026-11-02 12:00:00".into()),
+            x1: Position::Date("2026-11-02 12:00:00".into()),
+            span: false,
+            masks: false,
+            text: "deploy".into(),
+            when: "2026-11-02 12:00".into(),
+        };
+        let marked = ChartStyle { marks: vec![mark], ..style.clone() };
+        let v = json_of(&cell_figure(&t, &options, &marked));
+        assert_eq!(v["layout"]["shapes"][0]["layer"], "above");
+        // Without buckets it says what it needs, in place of the cells, notes or not.
         let none = table(&[("a", 1.0)]);
+        assert_eq!(
+            json_of(&cell_figure(&none, &options, &marked))["layout"]["annotations"][0]["text"],
+            NO_BUCKETS
+        );
         let v = json_of(&cell_figure(&none, &options, &style));
         assert_eq!(v["data"], json!([]));
         assert_eq!(v["layout"]["annotations"][0]["text"], NO_BUCKETS);

@@ -504,8 +504,8 @@ fn configuration(style: &ChartStyle) -> Configuration {
         .to_image_button_options(image)
 }
 
-/// The figure of a cell: a histogram of its series' reduced values (`chart=histogram`), or
-/// its table drawn as [`figure`] does.
+/// The figure of a cell: a histogram of its series' reduced values (`chart=histogram`), a
+/// heatmap of its histogram buckets (`chart=heatmap`), or its table drawn as [`figure`] does.
 pub fn cell_figure(table: &WideTable, options: &CellOptions, style: &ChartStyle) -> Plot {
     match options.chart {
         ChartKind::Histogram => histogram_figure(&for_cell(table, options), style),
@@ -514,7 +514,8 @@ pub fn cell_figure(table: &WideTable, options: &CellOptions, style: &ChartStyle)
     }
 }
 
-/// A cell's figure in words: a histogram's bins, or its table as [`summary`] says it.
+/// A cell's figure in words: a histogram's bins, a heatmap's buckets, or its table as
+/// [`summary`] says it.
 pub fn cell_summary(table: &WideTable, options: &CellOptions) -> String {
     let text = match options.chart {
         ChartKind::Histogram => histogram_summary(&for_cell(table, options)),
