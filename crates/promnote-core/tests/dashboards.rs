@@ -264,14 +264,24 @@ fn expected_kinds(panel: &Value) -> BTreeSet<String> {
 /// buckets unless Grafana calculates its own; a Prometheus query's format disagreeing
 /// with that, and its exemplars.
 fn bucket_kinds(panel: &Value, kind: &str, out: &mut BTreeSet<String>) {
-    let calculates = match panel.pointer("/options/calculate").and_then(Value::as_bool) {
-        Some(c) => c,
-        None => panel.get("dataFormat").and_then(Value::as_str).is_some_and(|f| f != "tsbuckets"),
+    // Grafana's migration: options (when there are any) say; an old panel calculates
+    // unless its data format is time series buckets.
+    let options = panel.get("options").and_then(Value::as_object).filter(|o| !o.is_empty());
+    let calculates = match options {
+        Some(o) => o.get("calculate").and_then(Value::as_bool) == Some(true),
+        None => panel.get("dataFormat").and_then(Value::as_str) != Some("tsbuckets"),
     };
     if kind == "heatmap" && calculates {
         out.insert("heatmap-calculate".to_owned());
     }
     let heatmap = kind == "heatmap" && !calculates;
+    let unit = panel
+        .pointer("/options/yAxis/unit")
+        .or_else(|| panel.pointer("/yAxis/format"))
+        .and_then(Value::as_str);
+    if heatmap && unit.is_some_and(|u| !matches!(u.trim(), "" | "short" | "none")) {
+        out.insert("heatmap-unit".to_owned());
+    }
     let other_ds = |ds: Option<&Value>| {
         ds.and_then(|d| d.get("type"))
             .and_then(Value::as_str)
@@ -361,6 +371,9 @@ fn said_kind(what: &str) -> Option<String> {
     }) {
         return Some(format!("heatmap-format:{letter}"));
     }
+    if what.starts_with("the heatmap's bucket unit ") {
+        return Some("heatmap-unit".to_owned());
+    }
     if let Some(letter) = word("query ", "'s exemplars: promnote draws none") {
         return Some(format!("exemplars:{letter}"));
     }
@@ -418,6 +431,7 @@ fn the_top_note_is_true_for_every_fixture_and_the_readme_lists_every_kind() {
             "heatmap-calculate" => "a heatmap Grafana calculates from the values",
             "heatmap-format" => "the heatmap format",
             "exemplars" => "exemplars",
+            "heatmap-unit" => "a heatmap's bucket unit",
             other => panic!("no README words for {other}"),
         }
     };

@@ -182,7 +182,12 @@ pub fn chart_kind(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String
             );
             ChartKind::Line
         }
-        "heatmap" => ChartKind::Heatmap,
+        "heatmap" => {
+            if let Some(unit) = bucket_unit(panel) {
+                notes.push(format!("the heatmap's bucket unit {}: bounds are plain numbers", one_line(unit)));
+            }
+            ChartKind::Heatmap
+        }
         other => {
             notes.push(format!("the {other} panel's drawing: drawn as lines"));
             ChartKind::Line
@@ -191,13 +196,22 @@ pub fn chart_kind(panel: &Map<String, Value>, kind: &str, notes: &mut Vec<String
 }
 
 /// Whether a heatmap panel makes its own buckets from the values rather than drawing the
-/// query's buckets: Grafana 9's `options.calculate`, or the old panel's `dataFormat` of
-/// `timeseries` (its default) rather than `tsbuckets`.
+/// query's buckets, as Grafana's migration reads it: a panel with options says so in
+/// `options.calculate` (no by default); an old panel without options calculates unless
+/// its `dataFormat` is `tsbuckets` (its default was `timeseries`).
 fn computes_buckets(panel: &Map<String, Value>) -> bool {
-    match panel.get("options").and_then(|o| o.get("calculate")).and_then(Value::as_bool) {
-        Some(calculate) => calculate,
-        None => text(panel, "dataFormat").is_some_and(|f| f != "tsbuckets"),
+    match panel.get("options").and_then(Value::as_object).filter(|o| !o.is_empty()) {
+        Some(options) => options.get("calculate").and_then(Value::as_bool).unwrap_or(false),
+        None => text(panel, "dataFormat") != Some("tsbuckets"),
     }
+}
+
+/// A heatmap's unit of its bucket bounds (Grafana 9's `options.yAxis.unit`, the old
+/// panel's `yAxis.format`), which promnote does not write on the bounds.
+fn bucket_unit(panel: &Map<String, Value>) -> Option<&str> {
+    let new = panel.get("options").and_then(|o| o.get("yAxis")).and_then(|y| y.get("unit"));
+    let old = panel.get("yAxis").and_then(|y| y.get("format"));
+    new.or(old).and_then(Value::as_str).map(str::trim).filter(|u| !matches!(*u, "" | "short" | "none"))
 }
 
 /// What Grafana does with a panel's buckets that promnote does not: a heatmap whose

@@ -74,18 +74,22 @@ fn heatmaps_of_buckets_become_heatmap_cells_and_exemplars_are_listed() {
     let bucket = "sum by (le) (rate(http_request_duration_seconds_bucket[$__rate_interval]))";
     let d = json!({ "title": "T", "panels": [
         // Grafana 9+: the query's buckets, as they come.
-        { "type": "heatmap", "title": "new", "options": { "calculate": false },
+        { "type": "heatmap", "title": "new", "options": { "calculate": false, "yAxis": { "unit": "s" } },
           "targets": [{ "refId": "A", "expr": bucket, "format": "heatmap", "exemplar": true }] },
         // The old panel: time-series buckets.
         { "type": "heatmap", "title": "old", "dataFormat": "tsbuckets",
           "targets": [{ "expr": bucket, "format": "heatmap" }] },
         // The old panel's default: Grafana makes the buckets.
         { "type": "heatmap", "title": "values", "dataFormat": "timeseries", "targets": [{ "expr": "up" }] },
+        // Options say, even beside an old data format; without either, Grafana calculates.
+        { "type": "heatmap", "title": "migrated", "options": { "color": {} }, "dataFormat": "timeseries",
+          "targets": [{ "expr": bucket, "format": "heatmap" }] },
+        { "type": "heatmap", "title": "bare", "targets": [{ "expr": "up" }] },
         // Buckets not of the heatmap format, and a heatmap format on a time series.
-        { "type": "heatmap", "title": "raw", "targets": [{ "refId": "Q", "expr": bucket }] },
+        { "type": "heatmap", "title": "raw", "options": { "calculate": false }, "targets": [{ "refId": "Q", "expr": bucket }] },
         { "type": "timeseries", "title": "lines", "targets": [{ "expr": bucket, "format": "heatmap" }] },
         // A Loki target's fields are not read as Prometheus'.
-        { "type": "heatmap", "title": "logs", "datasource": { "type": "loki", "uid": "l" },
+        { "type": "heatmap", "title": "logs", "datasource": { "type": "loki", "uid": "l" }, "options": { "calculate": false },
           "targets": [{ "refId": "L", "expr": "{app=\"x\"}" }] }
     ]});
     let c = convert_value(&d);
@@ -97,6 +101,8 @@ fn heatmaps_of_buckets_become_heatmap_cells_and_exemplars_are_listed() {
             ("new", ChartKind::Heatmap),
             ("old", ChartKind::Heatmap),
             ("values", ChartKind::Line),
+            ("migrated", ChartKind::Heatmap),
+            ("bare", ChartKind::Line),
             ("raw", ChartKind::Heatmap),
             ("lines", ChartKind::Line)
         ]
@@ -104,7 +110,15 @@ fn heatmaps_of_buckets_become_heatmap_cells_and_exemplars_are_listed() {
     let said = |panel: &str| -> Vec<&str> {
         c.dropped.iter().filter(|d| d.panel.as_deref() == Some(panel)).map(|d| d.what.as_str()).collect()
     };
-    assert_eq!(said("new"), ["query A's exemplars: promnote draws none"]);
+    assert_eq!(
+        said("new"),
+        ["the heatmap's bucket unit s: bounds are plain numbers", "query A's exemplars: promnote draws none"]
+    );
+    assert!(said("migrated").is_empty());
+    assert_eq!(
+        said("bare"),
+        ["the heatmap Grafana calculates from the values (its own buckets): drawn as lines"]
+    );
     assert!(said("old").is_empty());
     assert_eq!(
         said("values"),
