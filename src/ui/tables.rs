@@ -1,11 +1,12 @@
 //! A cell drawn as numbers: the table view (times down, series across, with the cell's
-//! `Total` column and row; for instant queries a row per series, as Grafana's table) and
-//! the summary view (a stat's or summary's series, one column
-//! per reducer). The numbers come from the core (`data::reduce`), as the CSV button's
+//! `Total` column and row; a heatmap's buckets across; for instant queries a row per
+//! series, as Grafana's table) and the summary view (a stat's or summary's series, one
+//! column per reducer). The numbers come from the core (`data::reduce`), as the CSV button's
 //! (`csv::shown`) do: what is on screen is what the file holds, every number rounded
 //! for reading (`data::reduce::readable`) where the file keeps every digit.
 
 use leptos::prelude::*;
+use promnote_core::data::heatmap::heatmap;
 use promnote_core::data::reduce::{column_totals, grand_total, readable, row_totals, summary, Summed};
 use promnote_core::data::rows::{row_table, Field, Holds};
 use promnote_core::data::table::WideTable;
@@ -177,6 +178,10 @@ pub fn TableView(
             if t.instant && options.chart == ChartKind::Table {
                 return Some(rows_view(t, &options, &caption.get()).into_any());
             }
+            // A heatmap's table is what it draws (and its CSV holds): what fell in each
+            // bucket, a column per bucket, not the cumulative series.
+            let buckets = (options.chart == ChartKind::Heatmap).then(|| heatmap(t).table);
+            let t = buckets.as_ref().unwrap_or(t);
             let count = t.row_labels.len();
             let shown: Vec<usize> = (0..count).rev().take(TABLE_ROWS_SHOWN).collect();
             let sums = totals.filter(|t| t.column()).map(|_| row_totals(t));
