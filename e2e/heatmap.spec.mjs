@@ -4,7 +4,7 @@
 // requests, re-sent by the test.
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
-import { openAndConnect, watchConsole, expectDrawn, recordQueries, lastPerDatasource, resend, heatmapTrace, expectHeatmap } from './support.mjs';
+import { openAndConnect, watchConsole, expectDrawn, allCellsSettled, recordQueries, lastPerDatasource, resend, heatmapTrace, expectHeatmap } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
 
@@ -25,6 +25,8 @@ test('a heatmap from Grafana\'s list draws what fell in each bucket, as Promethe
   await expect(page.getByTestId('report-title')).toHaveText('JupyterHub Dashboard');
   const cell = page.getByTestId('cell').filter({ has: page.getByTestId('cell-title').getByText('Server Start Times', { exact: true }) });
   await expectDrawn(cell, { timeout: 40_000 });
+  // Every cell done, so that no later run replaces what is compared below.
+  await allCellsSettled(page);
   const trace = await heatmapTrace(cell);
   // The generator's spawn buckets, lowest first, their bounds on the axis.
   expect(trace.y).toEqual(['≤ 1', '1–5', '5–10', '10–30', '30–60', '&gt; 60']);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { GRAFANA_PORT } from '../playwright.config.mjs';
 import {
-  openAndConnect, watchConsole, allCellsSettled, recordQueries, lastPerDatasource, resend, datasourceNames, tableNumber, heatmapTrace, expectHeatmap,
+  openAndConnect, watchConsole, allCellsSettled, recordQueries, lastPerDatasource, resend, datasourceNames, expectTableNumber, heatmapTrace, expectHeatmap,
 } from './support.mjs';
 
 const SITE = `http://127.0.0.1:${GRAFANA_PORT}/`;
@@ -99,33 +99,36 @@ test('ingress-nginx\'s dashboard: the instant table, a stat\'s mean and the late
     for (const r of requests) {
       for (const series of (await resend(r)).result) {
         const key = `${names[r.uid]}|${series.metric.ingress}`;
-        const row = rows.get(key) ?? [names[r.uid], series.metric.ingress, '', '', '', '', ''];
-        const v = Number(series.value[1]);
-        row[2 + i] = Number.isFinite(v) ? tableNumber(v) : '';
+        const row = rows.get(key) ?? [null, null, null, null, null];
+        row[i] = Number(series.value[1]);
         rows.set(key, row);
       }
     }
   }
   const shown = await table;
   expect(shown.head).toEqual(['datasource', 'ingress', 'Value #A', 'Value #B', 'Value #C', 'Value #D', 'Value #E']);
-  const sorted = (list) => list.map((r) => r.join('|')).sort();
   expect(rows.size, 'an ingress per hub on the nginx clusters').toBeGreaterThan(4);
-  expect(sorted(shown.rows)).toEqual(sorted([...rows.values()]));
+  expect(shown.rows.map((r) => `${r[0]}|${r[1]}`).sort()).toEqual([...rows.keys()].sort());
+  for (const row of shown.rows) {
+    const want = rows.get(`${row[0]}|${row[1]}`);
+    want.forEach((v, i) => expectTableNumber(row[2 + i], v, `${row[0]} ${row[1]} ${'ABCDE'[i]}`));
+  }
 
   // A stat's calculation: the mean of the range's values, per datasource; the panel's colour
   // mode is "none", so the value is not coloured (as in Grafana).
   const volume = cellTitled(page, 'Controller Request Volume');
   const stat = await tableText(volume);
   expect(stat.head).toEqual(['series', 'mean (ops)']);
-  const expected = [];
+  const means = new Map();
   const volume_ = (q) => q.startsWith('round(sum(irate(nginx_ingress_controller_requests{') && !q.includes('by (ingress)');
   for (const r of lastPerDatasource(sent, (x) => x.kind === 'query_range' && volume_(x.query))) {
     // cluster-west runs HAProxy Ingress: its Prometheus has no such series, and no row.
     const values = (await resend(r)).result.flatMap((s) => s.values.map(([, v]) => Number(v)));
-    if (values.length) expected.push([names[r.uid], tableNumber(values.reduce((a, b) => a + b, 0) / values.length)]);
+    if (values.length) means.set(names[r.uid], values.reduce((a, b) => a + b, 0) / values.length);
   }
-  expect(expected.length, 'the nginx clusters').toBe(2);
-  expect(sorted(stat.rows)).toEqual(sorted(expected));
+  expect(means.size, 'the nginx clusters').toBe(2);
+  expect(stat.rows.map((r) => r[0]).sort()).toEqual([...means.keys()].sort());
+  for (const [name, mean] of stat.rows) expectTableNumber(mean, means.get(name), `${name}'s mean`);
   expect(stat.colours.flat().filter(Boolean)).toEqual([]);
 
   // The heatmap: each bucket's cells are what fell in it, ingress-nginx's default buckets.
@@ -159,7 +162,8 @@ test('HAProxy Ingress\' dashboard: a stat coloured by its steps, threshold lines
   expect(days, 'the generator\'s certificate that expires soonest').toBeGreaterThan(11);
   const stat = await tableText(expiring);
   expect(stat.head).toEqual(['series', 'last (days)']);
-  expect(stat.rows).toEqual([['cluster-west', tableNumber(days)]]);
+  expect(stat.rows.map((r) => r[0])).toEqual(['cluster-west']);
+  expectTableNumber(stat.rows[0][1], days, 'days to the first expiry');
   const colour = stepColour(panelOf('haproxy-ingress.json', 'Certificate expiring'), days);
   expect(colour).toBe(GRAFANA['dark-orange']);
   expect(stat.colours[0][1]).toBe(colour);
@@ -190,13 +194,14 @@ test('HAProxy Ingress\' dashboard: a stat coloured by its steps, threshold lines
 
   // "Certificate expiration": an instant table, a row per certificate.
   const certs = await tableText(cellTitled(page, 'Certificate expiration'));
-  const want = [];
+  const want = new Map();
   for (const r of lastPerDatasource(sent, (x) => x.kind === 'query' && x.query.startsWith('min(1000*haproxyingress_cert_expire_date_epoch'))) {
-    want.push(...(await resend(r)).result.map((s) => [s.metric.cn, tableNumber(Number(s.value[1]))]));
+    for (const series of (await resend(r)).result) want.set(series.metric.cn, Number(series.value[1]));
   }
-  expect(want).toHaveLength(3);
+  expect(want.size).toBe(3);
   expect(certs.head).toEqual(['cn', 'Value']);
-  expect(certs.rows.map((r) => r.join('|')).sort()).toEqual(want.map((r) => r.join('|')).sort());
+  expect(certs.rows.map((r) => r[0]).sort()).toEqual([...want.keys()].sort());
+  for (const [cn, value] of certs.rows) expectTableNumber(value, want.get(cn), cn);
   await use.scrollIntoViewIfNeeded();
   await use.screenshot({ path: 'target/e2e-results/haproxy-process-use.png' });
 });

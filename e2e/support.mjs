@@ -332,6 +332,21 @@ export const tableNumber = (n) => {
   return n.toFixed(decimals).replace(/0+$/, '').replace(/\.$/, '');
 };
 
+/** Checks a table's text for `value` as promnote writes it (empty for no value): the same
+ * text, or the same number within half of the last digit it keeps (JavaScript and Rust may
+ * round a tie on either side). */
+export function expectTableNumber(text, value, what) {
+  if (value === null || !Number.isFinite(value)) {
+    expect(text, what).toBe('');
+    return;
+  }
+  if (text === tableNumber(value)) return;
+  const shown = Number(text.replace(/,/g, ''));
+  const magnitude = Math.abs(value);
+  const half = magnitude >= 1 || magnitude === 0 ? 0.005 : 0.5 * 10 ** -(2 - Math.floor(Math.log10(magnitude)));
+  expect(Math.abs(shown - value), `${what}: ${text} for ${value}`).toBeLessThanOrEqual(half * (1 + 1e-9));
+}
+
 /** Records the page's Prometheus requests (through Grafana's proxy) from now on: url,
  * method, body, the datasource's uid and the PromQL it sent. */
 export function recordQueries(page) {
@@ -377,9 +392,10 @@ export async function datasourceNames() {
 }
 
 /** What fell in each bucket at each time, from range answers of cumulative `le` series
- * (`[{ uid, data }]`): each bound's series added across datasources (each series counted
- * once, however the range was split), then each bound minus the one below, never below
- * zero. Returns the bounds (ascending) and, per time that has every bound, the counts. */
+ * (`[{ uid, data }]`, one answer per datasource): each bound's series added across
+ * datasources, then each bound minus the one below, never below zero. Returns the bounds
+ * (ascending) and, per time that has every bound, the counts. (The stack's histograms
+ * have every bound at every time, where adding before or after de-accumulating agree.) */
 export function deAccumulate(answers) {
   const seen = new Map();
   for (const { uid, data } of answers) {
