@@ -64,7 +64,8 @@ pub fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), 
         )));
     }
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    Ok((Transport::Live(Live::new(servers, args.timeout, verbose)), now_ms))
+    let live = Live::new(servers, args.timeout, verbose).map_err(Fail::input)?;
+    Ok((Transport::Live(live), now_ms))
 }
 
 /// The Grafana token: from `--token-file`, else `GRAFANA_TOKEN` (never from a flag).

@@ -14,12 +14,18 @@ use promnote_core::api::replay::Recording;
 use promnote_core::api::servers::{Servers, Target};
 use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
 
+use crate::proxy::{self, Proxy};
+
 /// Answers larger than this are refused rather than read into memory.
 const MAX_BODY_BYTES: u64 = 1 << 30;
 
-/// Live servers, and the client that reaches them.
+/// Live servers, and the clients that reach them: one per way out (directly, or through
+/// each proxy the environment names).
 pub struct Live {
-    agent: ureq::Agent,
+    /// Each way out, with the proxy it goes through.
+    agents: Vec<(Option<Proxy>, ureq::Agent)>,
+    /// Each server's origin and the way out it takes.
+    routes: Vec<(String, usize)>,
     servers: Servers,
     timeout_s: u32,
     verbose: bool,
@@ -35,18 +41,47 @@ pub enum Transport {
 }
 
 impl Live {
-    /// A client for these servers: no redirects followed, `timeout_s` per request.
-    pub fn new(servers: Servers, timeout_s: u32, verbose: bool) -> Self {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(u64::from(timeout_s))))
-            // A redirect is answered as it is (and read as a login page): the token never
-            // follows it to another address.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .http_status_as_error(false)
-            .user_agent(concat!("promnote/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Self { agent: config.into(), servers, timeout_s, verbose, received: AtomicU64::new(0) }
+    /// Clients for these servers: no redirects followed, `timeout_s` per request, each
+    /// server reached through the proxy the environment names for it ([`proxy`]); an
+    /// error (say what to change) when that is a proxy promnote cannot use.
+    pub fn new(servers: Servers, timeout_s: u32, verbose: bool) -> Result<Self, String> {
+        let origins: Vec<String> = servers
+            .grafana
+            .iter()
+            .map(|g| g.base.origin().to_owned())
+            .chain(servers.direct.iter().map(|d| d.base.origin().to_owned()))
+            .collect();
+        let env = |name: &str| std::env::var(name).ok();
+        let mut agents: Vec<(Option<Proxy>, ureq::Agent)> = Vec::new();
+        let mut routes = Vec::new();
+        for origin in origins {
+            let (scheme, authority) = origin.split_once("://").unwrap_or(("https", origin.as_str()));
+            let chosen = proxy::for_server(scheme == "https", host_name(authority), &env)?;
+            if verbose {
+                if let Some(p) = &chosen {
+                    eprintln!("promnote: {origin} through the proxy {} ({})", p.shown(), p.var);
+                }
+            }
+            let at = match agents.iter().position(|(p, _)| *p == chosen) {
+                Some(at) => at,
+                None => {
+                    let agent = agent(chosen.as_ref(), timeout_s)?;
+                    agents.push((chosen, agent));
+                    agents.len() - 1
+                }
+            };
+            routes.push((origin, at));
+        }
+        if agents.is_empty() {
+            agents.push((None, agent(None, timeout_s)?));
+        }
+        Ok(Self { agents, routes, servers, timeout_s, verbose, received: AtomicU64::new(0) })
+    }
+
+    /// The client and proxy that reach `origin`.
+    fn way_to(&self, origin: &str) -> &(Option<Proxy>, ureq::Agent) {
+        let at = self.routes.iter().find(|(o, _)| o == origin).map_or(0, |(_, at)| *at);
+        &self.agents[at]
     }
 
     fn send(&self, request: &ApiRequest, what: &str) -> Sent {
@@ -60,15 +95,38 @@ impl Live {
             reason = "a native binary: Instant works here (the lint is for wasm32)"
         )]
         let started = std::time::Instant::now();
-        let result = self.call(&url, request, authorization.as_deref());
+        let (proxy, agent) = self.way_to(base.origin());
+        let result = self.call(agent, &url, request, authorization.as_deref());
         let sent = match result {
             Ok(reply) => Ok(reply),
+            Err(ureq::Error::ConnectProxyFailed(why)) => Err(ApiError::Worded {
+                message: match proxy {
+                    Some(p) => format!(
+                        "The proxy {} ({}) refused to connect to {} ({why}): check what the proxy allows, or add the host to NO_PROXY to connect directly.",
+                        p.shown(),
+                        p.var,
+                        base.origin()
+                    ),
+                    None => format!("A proxy refused to connect to {} ({why}).", base.origin()),
+                },
+            }),
             Err(ureq::Error::Timeout(_)) => Err(ApiError::TimedOut { what: what.to_owned(), seconds: self.timeout_s }),
             Err(ureq::Error::BodyExceedsLimit(limit)) => Err(ApiError::Worded {
                 message: format!("{what} answered with more than {} MB; use a shorter range or a larger step.", limit >> 20),
             }),
             Err(e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_))) => Err(ApiError::Worded {
                 message: format!("Could not make a secure (TLS) connection to {}: {e}. Check the address and its certificate.", base.origin()),
+            }),
+            // Through a proxy, either hop may be the one that did not answer.
+            Err(_) if proxy.is_some() => Err(ApiError::Worded {
+                message: proxy.as_ref().map_or_else(String::new, |p| {
+                    format!(
+                        "Could not reach {} through the proxy {} ({}): nothing answered. Check that the proxy runs and lets this computer reach the server, or add the host to NO_PROXY to connect directly.",
+                        base.origin(),
+                        p.shown(),
+                        p.var
+                    )
+                }),
             }),
             Err(_) => Err(ApiError::Unreachable { origin: base.origin().to_owned() }),
         };
@@ -89,13 +147,14 @@ impl Live {
 
     fn call(
         &self,
+        agent: &ureq::Agent,
         url: &str,
         request: &ApiRequest,
         authorization: Option<&str>,
     ) -> Result<Reply, ureq::Error> {
         let mut response = match &request.body {
             Body::None => {
-                let call = self.agent.get(url).header("Accept", "application/json");
+                let call = agent.get(url).header("Accept", "application/json");
                 match authorization {
                     Some(value) => call.header("Authorization", value).call(),
                     None => call.call(),
@@ -107,8 +166,7 @@ impl Live {
                 } else {
                     "application/json"
                 };
-                let call =
-                    self.agent.post(url).header("Accept", "application/json").header("Content-Type", kind);
+                let call = agent.post(url).header("Accept", "application/json").header("Content-Type", kind);
                 match authorization {
                     Some(value) => call.header("Authorization", value).send(body.as_str()),
                     None => call.send(body.as_str()),
@@ -125,6 +183,40 @@ impl Live {
         self.received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let body = text_from_bytes(bytes);
         Ok(Reply { status, content_type, body })
+    }
+}
+
+/// A client that goes through `proxy` (or directly: never through a proxy ureq would
+/// read from the environment on its own), with promnote's rules: no redirects followed,
+/// `timeout_s` per request, every status answered.
+fn agent(proxy: Option<&Proxy>, timeout_s: u32) -> Result<ureq::Agent, String> {
+    let proxy = match proxy {
+        Some(p) => Some(ureq::Proxy::new(&p.url).map_err(|e| {
+            format!("{} ({}) is not a proxy address promnote can read: {e}", p.var, p.shown())
+        })?),
+        None => None,
+    };
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(u64::from(timeout_s))))
+        // A redirect is answered as it is (and read as a login page): the token never
+        // follows it to another address.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .http_status_as_error(false)
+        .user_agent(concat!("promnote/", env!("CARGO_PKG_VERSION")))
+        .proxy(proxy)
+        .build();
+    Ok(config.into())
+}
+
+/// A `host[:port]` without its port: `grafana.example.org`, `[::1]`.
+fn host_name(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        return authority.split_once(']').map_or(authority, |(h, _)| &authority[..=h.len()]);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
     }
 }
 

@@ -11,6 +11,7 @@ mod commands;
 mod http;
 mod output;
 mod progress;
+mod proxy;
 mod regex;
 mod session;
 mod snapshot;

@@ -26,6 +26,11 @@ fn promnote(args: &[&str], env: &[(&str, &str)]) -> Output {
         "HTTP_PROXY",
         "HTTPS_PROXY",
         "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
     ] {
         command.env_remove(var);
     }
@@ -285,6 +290,116 @@ fn a_redirect_is_not_followed_and_the_token_goes_nowhere_else() {
     );
     assert!(visits.try_recv().is_err(), "the redirect's target was visited");
     assert!(!err.contains("glsa_secret_value") && out.stdout.is_empty());
+}
+
+/// How long a test waits for a server to report a request it expects.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// An HTTP proxy that reports each request's first line (`CONNECT host:port HTTP/1.1`),
+/// then refuses with `refuse` (`403 Forbidden`), or tunnels to the host when it is `None`.
+fn connect_proxy(refuse: Option<&'static str>) -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let mut reader = BufReader::new(client.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let _ = tx.send(first.trim_end().to_owned());
+            if let Some(status) = refuse {
+                let _ = write!(client, "HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+                continue;
+            }
+            let target = first.split_whitespace().nth(1).unwrap_or_default().to_owned();
+            let Ok(upstream) = std::net::TcpStream::connect(target) else { continue };
+            let _ = write!(client, "HTTP/1.1 200 Connection established\r\n\r\n");
+            let (mut up_read, mut up_write) = (upstream.try_clone().unwrap(), upstream);
+            let mut client_write = client.try_clone().unwrap();
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut reader, &mut up_write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut up_read, &mut client_write);
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn requests_go_through_the_environment_s_proxy_unless_no_proxy_names_the_host() {
+    let (grafana, requests) = one_shot_server("200 OK", String::new());
+    let (proxy, connects) = connect_proxy(None);
+    let address = grafana.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let token = ("GRAFANA_TOKEN", "glsa_secret_value");
+    let out = promnote(&["--grafana", &grafana, "datasources"], &[token, ("HTTP_PROXY", proxy.as_str())]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(connects.recv_timeout(WAIT).unwrap(), format!("CONNECT {address} HTTP/1.1"));
+    // Through the tunnel, the request (and its token) reach Grafana as they are.
+    let head = requests.recv_timeout(WAIT).unwrap();
+    assert!(head[0].starts_with("GET /api/datasources "), "{head:?}");
+    assert!(
+        head.iter().any(|h| h.eq_ignore_ascii_case("authorization: Bearer glsa_secret_value")),
+        "{head:?}"
+    );
+    // NO_PROXY reaches the host directly.
+    let out = promnote(
+        &["--grafana", &grafana, "datasources"],
+        &[token, ("http_proxy", proxy.as_str()), ("no_proxy", "localhost,127.0.0.1")],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(requests.recv_timeout(WAIT).is_ok());
+    assert!(connects.try_recv().is_err(), "the proxy was asked");
+}
+
+#[test]
+fn a_socks_proxy_is_refused_before_anything_is_sent_and_a_refused_connect_is_the_proxy_s() {
+    let (grafana, requests) = one_shot_server("200 OK", String::new());
+    let token = ("GRAFANA_TOKEN", "glsa_secret_value");
+    let out = promnote(
+        &["--grafana", &grafana, "datasources"],
+        &[token, ("ALL_PROXY", "socks5://me:pw@127.0.0.1:1080")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("ALL_PROXY names a SOCKS proxy (socks5://…@127.0.0.1:1080)"), "{err}");
+    assert!(err.contains("NO_PROXY") && !err.contains("pw@"), "{err}");
+    assert!(requests.try_recv().is_err(), "a request went around the proxy");
+    // A proxy that refuses the tunnel is named as the one that refused.
+    let (proxy, connects) = connect_proxy(Some("403 Forbidden"));
+    let out = promnote(&["--grafana", &grafana, "datasources"], &[token, ("HTTP_PROXY", proxy.as_str())]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "The proxy {proxy} (HTTP_PROXY) refused to connect to {}",
+            grafana.trim_end_matches('/')
+        )),
+        "{err}"
+    );
+    assert!(err.contains("403") && !err.contains("glsa_secret_value"), "{err}");
+    assert!(connects.recv_timeout(WAIT).unwrap().starts_with("CONNECT "));
+    assert!(requests.try_recv().is_err(), "a request went around the proxy");
+    // A proxy that does not answer is named too (not the server behind it).
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let dead = format!("http://u:secret@{closed}");
+    let out = promnote(&["--grafana", &grafana, "datasources"], &[token, ("HTTP_PROXY", dead.as_str())]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("through the proxy http://…@{closed} (HTTP_PROXY): nothing answered")),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+    assert!(requests.try_recv().is_err(), "a request went around the proxy");
 }
 
 fn tempdir(name: &str) -> PathBuf {
