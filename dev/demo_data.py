@@ -761,17 +761,17 @@ def haproxy_series(cluster: Cluster, now: int, days: int) -> tuple[range, dict[s
 
 
 HAPROXY_FAMILIES = {
-    "haproxy_frontend_sessions_total": ("haproxy_frontend_sessions", "counter", "Total number of sessions."),
-    "haproxy_frontend_current_sessions": ("haproxy_frontend_current_sessions", "gauge", "Current number of active sessions."),
-    "haproxy_backend_sessions_total": ("haproxy_backend_sessions", "counter", "Total number of sessions."),
-    "haproxyingress_haproxy_processing_seconds_total": ("haproxyingress_haproxy_processing_seconds", "counter", "Cumulative number of seconds HAProxy spent processing requests."),
-    "process_cpu_seconds_total": ("process_cpu_seconds", "counter", "Total user and system CPU time spent in seconds."),
-    "haproxyingress_update_success": ("haproxyingress_update_success", "gauge", "Whether the last update was successful."),
-    "haproxy_process_start_time_seconds": ("haproxy_process_start_time_seconds", "gauge", "Start time in seconds."),
-    "process_start_time_seconds": ("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds."),
-    "haproxy_process_max_connections": ("haproxy_process_max_connections", "gauge", "Maximum number of concurrent connections."),
-    "haproxy_process_nbthread": ("haproxy_process_nbthread", "gauge", "Number of started threads."),
-    "haproxyingress_cert_expire_date_epoch": ("haproxyingress_cert_expire_date_epoch", "gauge", "The expiration date of the certificate, in seconds since the epoch."),
+    "haproxy_frontend_sessions_total": "haproxy_frontend_sessions",
+    "haproxy_frontend_current_sessions": "haproxy_frontend_current_sessions",
+    "haproxy_backend_sessions_total": "haproxy_backend_sessions",
+    "haproxyingress_haproxy_processing_seconds_total": "haproxyingress_haproxy_processing_seconds",
+    "process_cpu_seconds_total": "process_cpu_seconds",
+    "haproxyingress_update_success": "haproxyingress_update_success",
+    "haproxy_process_start_time_seconds": "haproxy_process_start_time_seconds",
+    "process_start_time_seconds": "process_start_time_seconds",
+    "haproxy_process_max_connections": "haproxy_process_max_connections",
+    "haproxy_process_nbthread": "haproxy_process_nbthread",
+    "haproxyingress_cert_expire_date_epoch": "haproxyingress_cert_expire_date_epoch",
 }
 
 
@@ -816,6 +816,18 @@ FAMILIES_HELP = {
     "nginx_ingress_controller_nginx_process_resident_memory_bytes": ("gauge", "number of bytes of memory in use"),
     "nginx_ingress_controller_nginx_process_cpu_seconds": ("counter", "Cpu usage in seconds"),
     "nginx_ingress_controller_nginx_process_connections": ("gauge", "current number of client connections with state {active, reading, writing, waiting}"),
+    # HAProxy Ingress' (cluster-west).
+    "haproxy_frontend_sessions": ("counter", "Total number of sessions."),
+    "haproxy_frontend_current_sessions": ("gauge", "Current number of active sessions."),
+    "haproxy_backend_sessions": ("counter", "Total number of sessions."),
+    "haproxyingress_haproxy_processing_seconds": ("counter", "Cumulative number of seconds HAProxy spent processing requests."),
+    "process_cpu_seconds": ("counter", "Total user and system CPU time spent in seconds."),
+    "haproxyingress_update_success": ("gauge", "Whether the last update was successful."),
+    "haproxy_process_start_time_seconds": ("gauge", "Start time in seconds."),
+    "process_start_time_seconds": ("gauge", "Start time of the process since unix epoch in seconds."),
+    "haproxy_process_max_connections": ("gauge", "Maximum number of concurrent connections."),
+    "haproxy_process_nbthread": ("gauge", "Number of started threads."),
+    "haproxyingress_cert_expire_date_epoch": ("gauge", "The expiration date of the certificate, in seconds since the epoch."),
     "promnote_hostile": ("gauge", "Label values that try to become markup, script or formulas (tests only)."),
 }
 
@@ -854,6 +866,18 @@ def _write_series(out, name: str, labels: str, times: range, values: list) -> in
     prefix = f"{name}{{{labels}}} "
     out.writelines([f"{prefix}{value} {t}\n" for t, value in zip(times, values)])
     return len(values)
+
+
+def _write_families(out, counts: dict[str, int], times: range, series: dict[str, list], family_of: dict[str, str]) -> None:
+    """Writes `series` (keyed "sample name|label text") family by family, in the order
+    `family_of` (sample name: family) first names each, counting each family's samples."""
+    for family in dict.fromkeys(family_of.values()):
+        _write_family(out, family)
+        counts[family] = 0
+        for key, values in series.items():
+            name, labels = key.split("|", 1)
+            if family_of[name] == family:
+                counts[family] += _write_series(out, name, labels, times, values)
 
 
 def write_openmetrics(cluster: Cluster, path: str, now: int, days: int, history_days: int = HISTORY_DAYS) -> dict[str, int]:
@@ -925,22 +949,10 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int, history_
 
         if cluster.uid == HAPROXY_CLUSTER:
             times, series = haproxy_series(cluster, now, days)
-            for name, (family, kind, text) in HAPROXY_FAMILIES.items():
-                out.write(f"# HELP {family} {text}\n# TYPE {family} {kind}\n")
-                counts[family] = 0
-                for key, values in series.items():
-                    sample, labels = key.split("|", 1)
-                    if sample == name:
-                        counts[family] += _write_series(out, sample, labels, times, values)
+            _write_families(out, counts, times, series, HAPROXY_FAMILIES)
         else:
             times, series = ingress_series(cluster, now, days)
-            for family in dict.fromkeys(INGRESS_FAMILIES.values()):
-                _write_family(out, family)
-                counts[family] = 0
-                for key, values in series.items():
-                    name, labels = key.split("|", 1)
-                    if INGRESS_FAMILIES[name] == family:
-                        counts[family] += _write_series(out, name, labels, times, values)
+            _write_families(out, counts, times, series, INGRESS_FAMILIES)
 
         if cluster.uid == "prom-north":
             times, series = service_series(now, days)
@@ -953,13 +965,7 @@ def write_openmetrics(cluster: Cluster, path: str, now: int, days: int, history_
                 "rx_packets_total": "rx_packets",
                 "link_up": "link_up",
             }
-            for family in ("requests", "request_duration_seconds", "buffer_level_bytes", "rx_packets", "link_up"):
-                _write_family(out, family)
-                counts[family] = 0
-                for key, values in series.items():
-                    name, labels = key.split("|", 1)
-                    if sample_family[name] == family:
-                        counts[family] += _write_series(out, name, labels, times, values)
+            _write_families(out, counts, times, series, sample_family)
             family = "promnote_hostile"
             _write_family(out, family)
             counts[family] = 0
