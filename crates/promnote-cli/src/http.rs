@@ -118,17 +118,18 @@ impl Live {
                 message: format!("Could not make a secure (TLS) connection to {}: {e}. Check the address and its certificate.", base.origin()),
             }),
             // Through a proxy, either hop may be the one that did not answer.
-            Err(_) if proxy.is_some() => Err(ApiError::Worded {
-                message: proxy.as_ref().map_or_else(String::new, |p| {
-                    format!(
+            Err(_) => Err(match proxy {
+                // Through a proxy, either hop may be the one that did not answer.
+                Some(p) => ApiError::Worded {
+                    message: format!(
                         "Could not reach {} through the proxy {} ({}): nothing answered. Check that the proxy runs and lets this computer reach the server, or add the host to NO_PROXY to connect directly.",
                         base.origin(),
                         p.shown(),
                         p.var
-                    )
-                }),
+                    ),
+                },
+                None => ApiError::Unreachable { origin: base.origin().to_owned() },
             }),
-            Err(_) => Err(ApiError::Unreachable { origin: base.origin().to_owned() }),
         };
         if self.verbose {
             let outcome = match &sent {
