@@ -6,7 +6,7 @@
 // A test that cannot set itself up should stop there: panics are its failures.
 #![allow(clippy::unwrap_used, reason = "a test: a panic is its failure")]
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead, BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -248,6 +248,18 @@ fn allow_http_sends_over_plain_http_and_a_server_without_credentials_needs_no_fl
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
 }
 
+/// A request's head, a line each (without line ends), read up to the blank line.
+fn read_head(reader: &mut impl BufRead) -> Vec<String> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            return head;
+        }
+        head.push(line.trim_end().to_owned());
+    }
+}
+
 /// A server that answers every request with `status` and `extra` headers, and reports
 /// each request's head lines.
 fn one_shot_server(status: &'static str, extra: String) -> (String, mpsc::Receiver<Vec<String>>) {
@@ -257,15 +269,7 @@ fn one_shot_server(status: &'static str, extra: String) -> (String, mpsc::Receiv
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
-            let mut head = Vec::new();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                head.push(line.trim_end().to_owned());
-            }
+            let head = read_head(&mut BufReader::new(stream.try_clone().unwrap()));
             let _ = tx.send(head);
             let body = "<html>login</html>";
             let _ = write!(stream, "HTTP/1.1 {status}\r\n{extra}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
@@ -305,15 +309,8 @@ fn connect_proxy(refuse: Option<&'static str>) -> (String, mpsc::Receiver<String
         for client in listener.incoming() {
             let Ok(mut client) = client else { return };
             let mut reader = BufReader::new(client.try_clone().unwrap());
-            let mut first = String::new();
-            let _ = reader.read_line(&mut first);
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let _ = tx.send(first.trim_end().to_owned());
+            let first = read_head(&mut reader).into_iter().next().unwrap_or_default();
+            let _ = tx.send(first.clone());
             if let Some(status) = refuse {
                 let _ = write!(client, "HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
                 continue;
