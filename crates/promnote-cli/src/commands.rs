@@ -2,6 +2,7 @@
 //! each from checked flags to what it writes and the exit code it makes.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 
 use promnote_core::api::ApiError;
 use promnote_core::report::dashboard::{self, Known, MAX_DASHBOARD_BYTES};
@@ -15,6 +16,7 @@ use crate::cli::{Format, ImportArgs, ListFormat, QueryArgs, RunArgs};
 use crate::output::{self, Sink};
 use crate::progress::Progress;
 use crate::session::{CellRun, Connection, Scope, Session, ValueRun};
+use crate::term::say;
 use crate::{Exit, Fail};
 
 /// `import-dashboard`: a dashboard (a file, or Grafana's by uid) as a report, by the
@@ -54,8 +56,8 @@ pub fn import_dashboard(session: Option<&Session>, args: &ImportArgs) -> Result<
     let conversion = dashboard::convert(&json, &known).map_err(|e| Fail::input(e.to_string()))?;
     for dropped in &conversion.dropped {
         match &dropped.panel {
-            Some(panel) => eprintln!("promnote: not carried over from the panel {panel:?}: {}", dropped.what),
-            None => eprintln!("promnote: not carried over: {}", dropped.what),
+            Some(panel) => say!("promnote: not carried over from the panel {panel:?}: {}", dropped.what),
+            None => say!("promnote: not carried over: {}", dropped.what),
         }
     }
     let text = conversion.report.to_markdown();
@@ -179,7 +181,8 @@ pub fn query(session: &Session, args: &QueryArgs, quiet: bool) -> Result<Exit, F
 pub fn emit(
     write: impl FnOnce(&mut Sink<std::io::StdoutLock<'static>>) -> std::fmt::Result,
 ) -> Result<(), Fail> {
-    let mut out = Sink::new(std::io::stdout().lock());
+    let stdout = std::io::stdout().lock();
+    let mut out = if stdout.is_terminal() { Sink::for_terminal(stdout) } else { Sink::new(stdout) };
     let _ = write(&mut out);
     match out.finish() {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -221,12 +224,7 @@ pub fn run_report(session: &Session, args: &RunArgs, quiet: bool) -> Result<Exit
         Some(dir) => {
             let written = output::write_folder(dir, &runs, args.format, &zone).map_err(Fail::input)?;
             if !quiet {
-                eprintln!(
-                    "promnote: wrote {} files to {}: {}",
-                    written.len(),
-                    dir.display(),
-                    written.join(", ")
-                );
+                say!("promnote: wrote {} files to {}: {}", written.len(), dir.display(), written.join(", "));
             }
         }
         None if runs.is_empty() => {
@@ -259,7 +257,7 @@ pub fn value_problems(values: &[ValueRun]) -> Exit {
     let mut code = Exit::Ok;
     for value in values {
         if let Err(e) = &value.result {
-            eprintln!("promnote: warning: the value `{}`: {e}", value.code);
+            say!("promnote: warning: the value `{}`: {e}", value.code);
             code = Exit::Partial;
         }
     }
@@ -272,12 +270,12 @@ pub fn report_problems(runs: &[CellRun]) -> Exit {
     let mut answered = false;
     for run in runs {
         if let Err(e) = &run.prepared {
-            eprintln!("promnote: {}: {e}", run.title);
+            say!("promnote: {}: {e}", run.title);
             code = code.max(Exit::Input);
         }
         answered |= !run.arrivals.is_empty();
         for (_, error, message) in &run.failures {
-            eprintln!("promnote: warning: {}: {message}", run.title);
+            say!("promnote: warning: {}: {message}", run.title);
             let refused = matches!(error, ApiError::Unauthorized { .. });
             code = code.max(if refused { Exit::Unreachable } else { Exit::Partial });
         }

@@ -15,6 +15,7 @@ use promnote_core::api::servers::{Servers, Target};
 use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
 
 use crate::proxy::{self, Proxy};
+use crate::term::say;
 
 /// Answers larger than this are refused rather than read into memory.
 const MAX_BODY_BYTES: u64 = 1 << 30;
@@ -59,7 +60,7 @@ impl Live {
             let chosen = proxy::for_server(scheme == "https", host_name(authority), &env)?;
             if verbose {
                 if let Some(p) = &chosen {
-                    eprintln!("promnote: {origin} through the proxy {} ({})", p.shown(), p.var);
+                    say!("promnote: {origin} through the proxy {} ({})", p.shown(), p.var);
                 }
             }
             let at = match agents.iter().position(|(p, _)| *p == chosen) {
@@ -136,7 +137,7 @@ impl Live {
                 Ok(reply) => format!("{} ({} bytes)", reply.status, reply.body.len()),
                 Err(e) => format!("no answer: {e}"),
             };
-            eprintln!(
+            say!(
                 "promnote: {} {} -> {outcome} in {} ms",
                 request.method(),
                 url,

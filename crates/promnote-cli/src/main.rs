@@ -15,6 +15,7 @@ mod proxy;
 mod regex;
 mod session;
 mod snapshot;
+mod term;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ use clap::Parser as _;
 
 use crate::cli::{Cli, Command, ImportArgs};
 use crate::session::Session;
+use crate::term::say;
 
 /// The exit codes, worst last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,7 +58,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(fail) => {
-            eprintln!("promnote: {}", fail.message);
+            say!("promnote: {}", fail.message);
             ExitCode::from(fail.code as u8)
         }
     }

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 
 use crate::cli::Format;
 use crate::session::{CellRun, ValueRun};
+use crate::term;
 
 /// The cell's wide table, as the page pivots it for its chart and its CSV button.
 pub fn table(run: &CellRun) -> Option<WideTable> {
@@ -95,12 +96,20 @@ fn value_json(run: &ValueRun, zone: &TimeZone) -> Value {
 pub struct Sink<W: io::Write> {
     inner: io::BufWriter<W>,
     error: Option<io::Error>,
+    /// Whether control characters are escaped (the sink is a terminal; see [`term`]).
+    escape: bool,
 }
 
 impl<W: io::Write> Sink<W> {
-    /// A sink over `inner`.
+    /// A sink over `inner` that writes text as it is.
     pub fn new(inner: W) -> Self {
-        Self { inner: io::BufWriter::with_capacity(1 << 16, inner), error: None }
+        Self { inner: io::BufWriter::with_capacity(1 << 16, inner), error: None, escape: false }
+    }
+
+    /// A sink over a terminal: label values and titles from servers cannot carry escape
+    /// sequences to it.
+    pub fn for_terminal(inner: W) -> Self {
+        Self { escape: true, ..Self::new(inner) }
     }
 
     /// Flushes; the first error met, if any.
@@ -117,7 +126,8 @@ impl<W: io::Write> fmt::Write for Sink<W> {
         if self.error.is_some() {
             return Err(fmt::Error);
         }
-        self.inner.write_all(s.as_bytes()).map_err(|e| {
+        let text = if self.escape { term::escape(s) } else { s.into() };
+        self.inner.write_all(text.as_bytes()).map_err(|e| {
             self.error = Some(e);
             fmt::Error
         })

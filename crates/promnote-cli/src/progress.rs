@@ -22,7 +22,7 @@ impl Progress {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
-        bar.set_prefix(label.to_owned());
+        bar.set_prefix(crate::term::escape(label).into_owned());
         Self { bar: Some(bar) }
     }
 

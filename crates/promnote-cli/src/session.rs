@@ -32,6 +32,7 @@ use promnote_core::run::{Machine, Next};
 use crate::http::Transport;
 use crate::progress::Progress;
 use crate::regex::RustRegex;
+use crate::term::say;
 
 /// The transport, the run's "now", how many requests go at once, and, for a snapshot,
 /// the recording every answer goes into.
@@ -164,7 +165,7 @@ impl Session {
         let connect::Connected { datasources, listing_error } =
             connect::connected(listed, self.transport.direct_datasources())?;
         if let Some(e) = &listing_error {
-            eprintln!(
+            say!(
                 "promnote: warning: {}; going on with the servers called directly",
                 self.transport.describe(e)
             );
@@ -228,10 +229,7 @@ impl Session {
                         values.insert(variable.name.clone(), list);
                     }
                     Err(e) => {
-                        eprintln!(
-                            "promnote: warning: the values of ${} could not be read: {e}",
-                            variable.name
-                        )
+                        say!("promnote: warning: the values of ${} could not be read: {e}", variable.name)
                     }
                 }
             }
@@ -296,10 +294,10 @@ impl Session {
             match repeats {
                 Some((variable, (values, note))) => {
                     if let Some(note) = note {
-                        eprintln!("promnote: {}: {note}", cell.title());
+                        say!("promnote: {}: {note}", cell.title());
                     }
                     if values.is_empty() {
-                        eprintln!(
+                        say!(
                             "promnote: {}: ${variable} has no values, so the cell is not drawn",
                             cell.title()
                         );
@@ -352,7 +350,7 @@ impl Session {
         }
         if !cells.is_empty() {
             for note in timeline::unmatched_masks(&marks, &matched) {
-                eprintln!("promnote: warning: {note}");
+                say!("promnote: warning: {note}");
             }
         }
         runs

@@ -25,6 +25,7 @@ use crate::commands::{connect, report_problems, value_problems};
 use crate::output;
 use crate::progress::Progress;
 use crate::session::{Connection, Scope, Session};
+use crate::term::say;
 use crate::{Exit, Fail};
 
 pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit, Fail> {
@@ -56,7 +57,7 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
         let (given, range) = match plan {
             Ok(plan) => plan,
             Err(fail) => {
-                eprintln!("promnote: {}; its snapshot is not written", fail.message);
+                say!("promnote: {}; its snapshot is not written", fail.message);
                 code = code.max(Exit::Input);
                 continue;
             }
@@ -113,7 +114,7 @@ impl Taker<'_> {
         let _ = self.session.take_recording();
         let values = repeat::chosen(&bindings, &variable.name).unwrap_or_default();
         if values.is_empty() {
-            eprintln!(
+            say!(
                 "promnote: {}: ${} has no values for this range; no snapshot is written",
                 path.display(),
                 variable.name
@@ -139,19 +140,14 @@ impl Taker<'_> {
                 }
                 // A value that fails is said and left out; the others are written.
                 Err(fail) => {
-                    eprintln!(
-                        "promnote: {} for ${} = {value}: {}",
-                        path.display(),
-                        variable.name,
-                        fail.message
-                    );
+                    say!("promnote: {} for ${} = {value}: {}", path.display(), variable.name, fail.message);
                     code = code.max(fail.code.min(Exit::Partial));
                 }
             }
         }
         index.keep_values(&id, &written);
         if !self.quiet {
-            eprintln!(
+            say!(
                 "promnote: {}: {} of {} values of ${} written",
                 path.display(),
                 written.len(),
@@ -238,7 +234,7 @@ impl Taker<'_> {
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {}: {e}", snapshot.id)))?;
         write_checked(session, &file, &text, &format!("the snapshot of {}", snapshot.id))?;
         if !quiet {
-            eprintln!("promnote: {} -> {}", path.display(), file.display());
+            say!("promnote: {} -> {}", path.display(), file.display());
         }
         // The snapshot records what failed: for the run as a whole that is partial (the
         // connection itself answered, or `connect` would have stopped it).
@@ -259,7 +255,7 @@ fn read_reports(args: &SnapshotArgs) -> Result<(Vec<ReportFile<'_>>, Exit), Fail
         match load_report(path) {
             Ok(report) => reports.push((path.as_path(), report)),
             Err(fail) => {
-                eprintln!("promnote: {}; its snapshot is not written", fail.message);
+                say!("promnote: {}; its snapshot is not written", fail.message);
                 code = code.max(Exit::Input);
             }
         }

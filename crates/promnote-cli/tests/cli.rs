@@ -260,9 +260,20 @@ fn read_head(reader: &mut impl BufRead) -> Vec<String> {
     }
 }
 
-/// A server that answers every request with `status` and `extra` headers, and reports
-/// each request's head lines.
+/// A server that answers every request with `status`, `extra` headers and a login page,
+/// and reports each request's head lines.
 fn one_shot_server(status: &'static str, extra: String) -> (String, mpsc::Receiver<Vec<String>>) {
+    server(status, extra, "text/html", "<html>login</html>".to_owned())
+}
+
+/// A server that answers every request with `status`, `extra` headers and `body` of
+/// `kind`, and reports each request's head lines.
+fn server(
+    status: &'static str,
+    extra: String,
+    kind: &'static str,
+    body: String,
+) -> (String, mpsc::Receiver<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
@@ -271,11 +282,32 @@ fn one_shot_server(status: &'static str, extra: String) -> (String, mpsc::Receiv
             let Ok(mut stream) = stream else { return };
             let head = read_head(&mut BufReader::new(stream.try_clone().unwrap()));
             let _ = tx.send(head);
-            let body = "<html>login</html>";
-            let _ = write!(stream, "HTTP/1.1 {status}\r\n{extra}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(stream, "HTTP/1.1 {status}\r\n{extra}Content-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
     });
     (url, rx)
+}
+
+#[test]
+fn escape_sequences_in_server_text_reach_stderr_as_visible_text() {
+    // A datasource named with a window-title escape, a screen clear and a right-to-left
+    // override: every request gets this listing, so its query's answer does not decode
+    // and the warning names the datasource.
+    let listing = r#"[{"uid":"u1","name":"north\u001b]0;owned\u0007\u001b[2J\u202egnp.exe","type":"prometheus","url":"http://x"}]"#;
+    let (grafana, _) = server("200 OK", String::new(), "application/json", listing.to_owned());
+    let out = promnote(&["--grafana", &grafana, "query", "up"], &[("GRAFANA_TOKEN", "glsa_secret_value")]);
+    let err = text(&out.stderr);
+    assert!(err.contains("north\\x1b]0;owned\\x07\\x1b[2J\\u{202e}gnp.exe"), "{err}");
+    // An error text from the server, quoted in the message.
+    let refusal = r#"{"message":"denied \u001b[31mred\r"}"#;
+    let (grafana, _) = server("403 Forbidden", String::new(), "application/json", refusal.to_owned());
+    let out = promnote(&["--grafana", &grafana, "datasources"], &[("GRAFANA_TOKEN", "glsa_secret_value")]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("denied \\x1b[31mred\\x0d"), "{err}");
+    for raw in ['\u{1b}', '\u{7}', '\r', '\u{202e}'] {
+        assert!(!err.contains(raw), "{raw:?} reached stderr: {err:?}");
+    }
 }
 
 #[test]

@@ -86,12 +86,6 @@ fn community_dashboards_convert_whole() {
         if !conversion.dropped.is_empty() {
             assert!(intro.contains("Not carried over"), "{name}");
         }
-        eprintln!(
-            "{name}: {} cells, {} variables, {} notes",
-            cells.len(),
-            nb.front.variables.len(),
-            conversion.dropped.len()
-        );
     }
 }
 
