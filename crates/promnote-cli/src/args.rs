@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::tz::TimeZone;
-use promnote_core::api::credentials::{Credentials, Token};
 use promnote_core::api::replay::{Recording, Snapshot};
 use promnote_core::api::servers::{Direct, Grafana, Servers};
 use promnote_core::api::{BaseUrl, Datasource};
@@ -19,6 +18,7 @@ use promnote_core::time::TimeRange;
 
 use crate::cli::ConnectArgs;
 use crate::http::{Live, Transport};
+use crate::secrets::{self, SecretFiles};
 use crate::Fail;
 
 /// The servers (or the recording) the flags name, and the run's "now".
@@ -39,22 +39,24 @@ pub fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), 
             "say where to query: --grafana URL (with the token in GRAFANA_TOKEN or --token-file), --prometheus URL, or --replay FILE",
         ));
     }
+    let files = SecretFiles::default();
     let grafana = match &args.grafana {
         Some(url) => {
             let base = BaseUrl::parse(url).map_err(|e| Fail::input(format!("--grafana: {e}")))?;
-            Some(Grafana { base, token: grafana_token(args)? })
+            Some(Grafana { base, token: secrets::grafana_token(args, &files)? })
         }
         None => None,
     };
-    let credentials = prometheus_credentials()?;
+    let credentials = secrets::direct_credentials(args, &files)?;
     let direct = args
         .prometheus
         .iter()
+        .zip(credentials)
         .enumerate()
-        .map(|(i, url)| {
+        .map(|(i, (url, credentials))| {
             let base =
                 BaseUrl::parse_prometheus(url).map_err(|e| Fail::input(format!("--prometheus: {e}")))?;
-            Ok(Direct { ds: Datasource::direct(i, &base), base, credentials: credentials.clone() })
+            Ok(Direct { ds: Datasource::direct(i, &base), base, credentials })
         })
         .collect::<Result<Vec<_>, Fail>>()?;
     let servers = Servers { grafana, direct };
@@ -68,49 +70,8 @@ pub fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), 
     Ok((Transport::Live(live), now_ms))
 }
 
-/// The Grafana token: from `--token-file`, else `GRAFANA_TOKEN` (never from a flag).
-pub fn grafana_token(args: &ConnectArgs) -> Result<Token, Fail> {
-    let (raw, source) = match &args.token_file {
-        Some(path) => (read(path, MAX_TOKEN_FILE_BYTES)?, format!("the token file {}", path.display())),
-        None => match std::env::var("GRAFANA_TOKEN") {
-            Ok(raw) => (raw, "GRAFANA_TOKEN".to_owned()),
-            Err(_) => {
-                return Err(Fail::input(
-                    "--grafana needs a service-account token: set GRAFANA_TOKEN, or give --token-file PATH (Grafana → Administration → Service accounts)",
-                ))
-            }
-        },
-    };
-    Token::new(&raw).ok_or_else(|| {
-        Fail::input(format!(
-            "{source} holds no usable token: it is empty, or has spaces or control characters in it"
-        ))
-    })
-}
-
-/// How to sign in to the servers called directly: `PROMETHEUS_TOKEN` (bearer), or
-/// `PROMETHEUS_USER` and `PROMETHEUS_PASSWORD` (Basic), or nothing.
-pub fn prometheus_credentials() -> Result<Credentials, Fail> {
-    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
-    match (var("PROMETHEUS_TOKEN"), var("PROMETHEUS_USER"), var("PROMETHEUS_PASSWORD")) {
-        (Some(_), Some(_), _) => {
-            Err(Fail::input("set PROMETHEUS_TOKEN or PROMETHEUS_USER/PROMETHEUS_PASSWORD, not both"))
-        }
-        (Some(token), None, _) => Token::new(&token)
-            .map(Credentials::Bearer)
-            .ok_or_else(|| Fail::input("PROMETHEUS_TOKEN holds no usable token")),
-        (None, Some(user), password) => Credentials::basic(&user, &password.unwrap_or_default())
-            .map_err(|e| Fail::input(format!("PROMETHEUS_USER: {e}"))),
-        (None, None, Some(_)) => Err(Fail::input("PROMETHEUS_PASSWORD is set but PROMETHEUS_USER is not")),
-        (None, None, None) => Ok(Credentials::Anonymous),
-    }
-}
-
 /// The largest recording or snapshot `--replay` reads.
 const MAX_RECORDING_BYTES: usize = 1024 * 1024 * 1024;
-
-/// The largest token file read (a token is a line).
-const MAX_TOKEN_FILE_BYTES: usize = 64 * 1024;
 
 /// A size as the messages write it: `9 MB`, `600 KB`.
 fn size_text(bytes: u64) -> String {

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
-  export GRAFANA_TOKEN=glsa_...        # or --token-file ~/.config/promnote/token
+  export GRAFANA_TOKEN=glsa_...        # or --token-file ~/.config/promnote/token (- reads stdin)
   promnote --grafana https://grafana.example.org/ datasources
   promnote --grafana https://grafana.example.org/ query \\
       'max(jupyterhub_active_users{period=\"24h\"}) by (namespace)' \\
@@ -16,6 +16,9 @@ Examples:
   promnote --grafana https://grafana.example.org/ run reports/service-metrics.md --out out/
   promnote --grafana https://grafana.example.org/ snapshot reports/*.md --out dist/snapshots
   promnote --prometheus http://prometheus:9090/ query 'sum(up) by (job)' --from now-6h
+  promnote --prometheus https://thanos.example.org/ --prometheus-token-file thanos.token \
+           --prometheus https://vm.example.org/ --prometheus-user me --prometheus-password-file vm.pw \
+           query 'sum(up) by (job)'
   promnote import-dashboard node-exporter-full.json > node.md
   promnote --grafana https://grafana.example.org/ import-dashboard --list
   promnote --grafana https://grafana.example.org/ import-dashboard --uid rYdddlPWk --out node.md
@@ -28,9 +31,12 @@ Exit codes:
 
 Environment:
   GRAFANA_TOKEN        the Grafana service-account token (or --token-file)
-  PROMETHEUS_TOKEN     a bearer token for every --prometheus server
+  PROMETHEUS_TOKEN     a bearer token for the one --prometheus server (with several,
+                       give each its own --prometheus-token-file)
   PROMETHEUS_USER, PROMETHEUS_PASSWORD
-                       HTTP Basic sign-in for every --prometheus server";
+                       HTTP Basic sign-in for the one --prometheus server
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                       an HTTP proxy, as curl reads them (lower-case names first)";
 
 /// PromQL notebooks from the command line: query the Prometheus datasources Grafana knows
 /// (or Prometheus servers directly), run report notebooks, and write CSV or JSON, or take
@@ -64,16 +70,39 @@ pub struct ConnectArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub grafana: Option<String>,
 
-    /// A file that holds the Grafana token (instead of GRAFANA_TOKEN). A token is never
-    /// taken as a flag's value: it would show in `ps` and in shell history.
+    /// A file that holds the Grafana token (instead of GRAFANA_TOKEN); `-` reads it from
+    /// standard input. A token is never taken as a flag's value: it would show in `ps`
+    /// and in shell history.
     #[arg(long, global = true, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
     /// A Prometheus-compatible HTTP API to query directly, as one more datasource
-    /// (repeatable): Prometheus, Thanos, Mimir (…/prometheus/), VictoriaMetrics. Sign-in
-    /// from PROMETHEUS_TOKEN, or PROMETHEUS_USER and PROMETHEUS_PASSWORD.
+    /// (repeatable): Prometheus, Thanos, Mimir (…/prometheus/), VictoriaMetrics. Its
+    /// sign-in follows it (--prometheus-token-file, or --prometheus-user with
+    /// --prometheus-password-file), or comes from PROMETHEUS_TOKEN, or PROMETHEUS_USER
+    /// and PROMETHEUS_PASSWORD, when it is the only one.
     #[arg(long, global = true, value_name = "URL")]
     pub prometheus: Vec<String>,
+
+    /// A file holding the bearer token of the --prometheus just before it (`-` reads
+    /// standard input). Sent to that server only.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub prometheus_token_file: Vec<PathBuf>,
+
+    /// The user name of the --prometheus just before it (HTTP Basic, with
+    /// --prometheus-password-file).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub prometheus_user: Vec<String>,
+
+    /// A file holding the password of the --prometheus just before it (`-` reads
+    /// standard input).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub prometheus_password_file: Vec<PathBuf>,
+
+    /// Where each --prometheus and sign-in flag stood on the command line, which ties a
+    /// sign-in to its server (read from clap's matches in `main.rs`).
+    #[arg(skip)]
+    pub positions: Positions,
 
     /// Answer from a recording or a snapshot file instead of any server (the site's
     /// demo-data/reports.json, or a snapshots/<report>.json): runs at its recorded time.
@@ -95,6 +124,51 @@ pub struct ConnectArgs {
     #[arg(long, global = true, value_name = "N", default_value_t = 6,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
+}
+
+/// The command-line positions of the flags that name direct servers and their sign-ins.
+#[derive(Debug, Default, Clone)]
+pub struct Positions {
+    /// Each `--prometheus`.
+    pub prometheus: Vec<usize>,
+    /// Each `--prometheus-token-file`.
+    pub token_file: Vec<usize>,
+    /// Each `--prometheus-user`.
+    pub user: Vec<usize>,
+    /// Each `--prometheus-password-file`.
+    pub password_file: Vec<usize>,
+}
+
+impl Positions {
+    /// The positions clap recorded (global flags are gathered at the top level), checked
+    /// against `raw`, the command line as typed: clap keeps a repeated global flag's
+    /// values from one side of the command only, so servers given both before and after
+    /// it are refused rather than some silently dropped.
+    pub fn read(matches: &clap::ArgMatches, raw: &[std::ffi::OsString]) -> Result<Self, String> {
+        let of = |id: &str| -> Result<Vec<usize>, String> {
+            let flag = format!("--{}", id.replace('_', "-"));
+            let typed = raw
+                .iter()
+                .filter_map(|a| a.to_str())
+                .take_while(|a| *a != "--")
+                .filter(|a| *a == flag || a.starts_with(&format!("{flag}=")))
+                .count();
+            let kept: Vec<usize> = matches.indices_of(id).map(Iterator::collect).unwrap_or_default();
+            if kept.len() == typed {
+                Ok(kept)
+            } else {
+                Err(format!(
+                    "{flag} is given both before and after the command: write every {flag} on one side of it"
+                ))
+            }
+        };
+        Ok(Self {
+            prometheus: of("prometheus")?,
+            token_file: of("prometheus_token_file")?,
+            user: of("prometheus_user")?,
+            password_file: of("prometheus_password_file")?,
+        })
+    }
 }
 
 /// The commands.

@@ -13,15 +13,16 @@ mod output;
 mod progress;
 mod proxy;
 mod regex;
+mod secrets;
 mod session;
 mod snapshot;
 mod term;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
-use crate::cli::{Cli, Command, ImportArgs};
+use crate::cli::{Cli, Command, ImportArgs, Positions};
 use crate::session::Session;
 use crate::term::say;
 
@@ -54,7 +55,16 @@ impl Fail {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = Cli::command().get_matches_from(&raw);
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.connect.positions = match Positions::read(&matches, &raw) {
+        Ok(positions) => positions,
+        Err(message) => {
+            say!("promnote: {message}");
+            return ExitCode::from(Exit::Input as u8);
+        }
+    };
     match run(&cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(fail) => {

@@ -40,6 +40,27 @@ fn promnote(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the promnote binary runs")
 }
 
+/// `promnote` with `input` on its standard input.
+fn promnote_with_stdin(args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
+    use std::process::Stdio;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_promnote"));
+    command.current_dir(root()).args(args).env_remove("GRAFANA_TOKEN");
+    for var in ["PROMETHEUS_TOKEN", "PROMETHEUS_USER", "PROMETHEUS_PASSWORD", "HTTP_PROXY", "http_proxy"] {
+        command.env_remove(var);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the promnote binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -89,7 +110,7 @@ fn usage_and_input_errors_exit_2_with_a_reason() {
         (
             &["--grafana", "https://g.example.org/", "datasources"],
             &[("GRAFANA_TOKEN", "two words")],
-            "no usable token",
+            "GRAFANA_TOKEN has spaces",
         ),
         (&["--replay", "demo-data/reports.json", "query", "up", "--from", "2026-13-01"], &[], "month 13"),
         (&["--replay", "demo-data/reports.json", "query", "up", "--tz", "Mars/Olympus"], &[], "--tz"),
@@ -280,7 +301,18 @@ fn server(
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
-            let head = read_head(&mut BufReader::new(stream.try_clone().unwrap()));
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let head = read_head(&mut reader);
+            // Read a POST's form before answering: closing on unread bytes resets the
+            // connection, and the client would see no answer at all.
+            let length = head.iter().find_map(|h| {
+                let (name, value) = h.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<u64>().ok())?
+            });
+            let _ = std::io::copy(
+                &mut std::io::Read::take(&mut reader, length.unwrap_or(0)),
+                &mut std::io::sink(),
+            );
             let _ = tx.send(head);
             let _ = write!(stream, "HTTP/1.1 {status}\r\n{extra}Content-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
@@ -326,6 +358,140 @@ fn a_redirect_is_not_followed_and_the_token_goes_nowhere_else() {
     );
     assert!(visits.try_recv().is_err(), "the redirect's target was visited");
     assert!(!err.contains("glsa_secret_value") && out.stdout.is_empty());
+}
+
+/// Every `Authorization` header value a server was sent, until it has been quiet a while.
+fn authorizations(requests: &mpsc::Receiver<Vec<String>>) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Ok(head) = requests.recv_timeout(std::time::Duration::from_millis(500)) {
+        seen.extend(head.iter().filter_map(|h| {
+            let (name, value) = h.split_once(": ")?;
+            name.eq_ignore_ascii_case("authorization").then(|| value.to_owned())
+        }));
+    }
+    seen
+}
+
+/// A secret file with `text` and Unix `mode`.
+fn secret_file(dir: &Path, name: &str, text: &str, mode: u32) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn token_files_are_read_from_stdin_and_their_mistakes_and_permissions_are_said() {
+    let dir = tempdir("tokens");
+    let (grafana, requests) = one_shot_server("200 OK", String::new());
+    // Standard input: the token is sent, and only to Grafana.
+    let out = promnote_with_stdin(
+        &["--grafana", &grafana, "--token-file", "-", "datasources"],
+        &[],
+        "glsa_from_stdin\n",
+    );
+    assert_eq!(authorizations(&requests), ["Bearer glsa_from_stdin"], "{}", text(&out.stderr));
+    // A private file: no warning. One others can read: a warning, and it is still used.
+    let private = secret_file(&dir, "private", "glsa_private\n", 0o600);
+    let out = promnote(&["--grafana", &grafana, "--token-file", &private, "datasources"], &[]);
+    assert!(!text(&out.stderr).contains("warning"), "{}", text(&out.stderr));
+    let shared = secret_file(&dir, "shared", "glsa_shared\n", 0o644);
+    let out = promnote(&["--grafana", &grafana, "--token-file", &shared, "datasources"], &[]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{shared} holds a secret and other users can read it (mode 644): chmod 600 {shared}"
+        )),
+        "{err}"
+    );
+    assert_eq!(authorizations(&requests), ["Bearer glsa_private", "Bearer glsa_shared"]);
+    // Mistakes are named, nothing is sent, and the text is not repeated.
+    let cases = [
+        ("bom", "\u{feff}glsa_bom\n", "starts with a byte-order mark"),
+        ("env", "GRAFANA_TOKEN=glsa_env\n", "holds a NAME=value line"),
+        ("export", "export GRAFANA_TOKEN=glsa_env\n", "holds a NAME=value line"),
+        ("lines", "glsa_one\nglsa_two\n", "holds more than one line"),
+        ("empty", "\n", "holds no token"),
+    ];
+    for (name, content, want) in cases {
+        let path = secret_file(&dir, name, content, 0o600);
+        let out = promnote(&["--grafana", &grafana, "--token-file", &path, "datasources"], &[]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(&format!("the token file {path} {want}")), "{name}: {err}");
+        assert!(!err.contains("glsa_"), "{name} repeated the secret: {err}");
+    }
+    // Standard input holds one secret.
+    let out = promnote_with_stdin(
+        &[
+            "--grafana",
+            &grafana,
+            "--token-file",
+            "-",
+            "--prometheus",
+            &grafana,
+            "--prometheus-token-file",
+            "-",
+            "datasources",
+        ],
+        &[],
+        "glsa_x\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("both read standard input"), "{}", text(&out.stderr));
+    assert!(authorizations(&requests).is_empty());
+}
+
+#[test]
+fn each_prometheus_server_gets_its_own_sign_in_and_no_other() {
+    let dir = tempdir("direct-sign-in");
+    let (bearer, bearer_requests) = one_shot_server("200 OK", String::new());
+    let (basic, basic_requests) = one_shot_server("200 OK", String::new());
+    let (open, open_requests) = one_shot_server("200 OK", String::new());
+    let token = secret_file(&dir, "token", "thanos_token\n", 0o600);
+    let password = secret_file(&dir, "password", "pass word\n", 0o600);
+    let out = promnote(
+        &[
+            "--prometheus",
+            &bearer,
+            "--prometheus-token-file",
+            &token,
+            "--prometheus",
+            &open,
+            "--prometheus",
+            &basic,
+            "--prometheus-user",
+            "me",
+            "--prometheus-password-file",
+            &password,
+            "datasources",
+        ],
+        &[],
+    );
+    let err = text(&out.stderr);
+    assert!(!err.contains("thanos_token") && !err.contains("pass word"), "{err}");
+    assert!(authorizations(&bearer_requests).iter().all(|a| a == "Bearer thanos_token"), "{err}");
+    // "me:pass word" in base64.
+    let basics = authorizations(&basic_requests);
+    assert!(!basics.is_empty() && basics.iter().all(|a| a == "Basic bWU6cGFzcyB3b3Jk"), "{basics:?} {err}");
+    assert!(authorizations(&open_requests).is_empty(), "{err}");
+    // An environment credential is for one server: with two, each must say its own.
+    let out = promnote(
+        &["--prometheus", &open, "--prometheus", &basic, "datasources"],
+        &[("PROMETHEUS_TOKEN", "shared")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("it would be sent to each"), "{}", text(&out.stderr));
+    // Servers on both sides of the command (clap would keep one side's), a sign-in
+    // before any server, and half a Basic sign-in, are refused.
+    let out = promnote(&["--prometheus", &open, "datasources", "--prometheus", &basic], &[]);
+    assert!(text(&out.stderr).contains("before and after the command"), "{}", text(&out.stderr));
+    let out = promnote(&["--prometheus-token-file", &token, "--prometheus", &open, "datasources"], &[]);
+    assert!(text(&out.stderr).contains("comes before any --prometheus"), "{}", text(&out.stderr));
+    let out = promnote(&["--prometheus", &open, "--prometheus-user", "me", "datasources"], &[]);
+    assert!(text(&out.stderr).contains("no --prometheus-password-file"), "{}", text(&out.stderr));
+    assert!(authorizations(&open_requests).is_empty() && authorizations(&basic_requests).is_empty());
 }
 
 /// How long a test waits for a server to report a request it expects.

@@ -12,12 +12,65 @@ use super::encoding::{base64url, basic_authorization};
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
+/// Why a pasted or read text is not a token. Each says what is wrong without repeating
+/// the text, which may be a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// Nothing but whitespace.
+    Empty,
+    /// It starts with a byte-order mark (an editor saved it as "UTF-8 with BOM").
+    ByteOrderMark,
+    /// A shell or `.env` line, `NAME=value` or `export NAME=value`, not the token alone.
+    Assignment,
+    /// More than one non-empty line.
+    SeveralLines,
+    /// Spaces, control characters or letters beyond ASCII inside it.
+    NotPrintable,
+}
+
+impl fmt::Display for TokenProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "is empty",
+            Self::ByteOrderMark => {
+                "starts with a byte-order mark (an editor saved it as \"UTF-8 with BOM\"): save it as plain text"
+            }
+            Self::Assignment => {
+                "holds a NAME=value line (a shell or .env file), not the token alone: keep only what follows the ="
+            }
+            Self::SeveralLines => "holds more than one line: keep only the token",
+            Self::NotPrintable => "has spaces, control characters or non-ASCII letters in it",
+        })
+    }
+}
+
 impl Token {
     /// Wraps a pasted token (surrounding whitespace and a `Bearer ` prefix removed).
     pub fn new(raw: &str) -> Option<Self> {
+        Self::parse(raw).ok()
+    }
+
+    /// Reads a pasted token or a token file's text: surrounding whitespace and a
+    /// `Bearer ` prefix go; anything else that is not a token is said precisely.
+    pub fn parse(raw: &str) -> Result<Self, TokenProblem> {
+        if raw.starts_with('\u{feff}') {
+            return Err(TokenProblem::ByteOrderMark);
+        }
         let raw = raw.trim();
         let raw = raw.strip_prefix("Bearer ").unwrap_or(raw).trim();
-        (!raw.is_empty() && raw.chars().all(|c| c.is_ascii_graphic())).then(|| Self(raw.to_owned()))
+        if raw.is_empty() {
+            return Err(TokenProblem::Empty);
+        }
+        if raw.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
+            return Err(TokenProblem::SeveralLines);
+        }
+        if is_assignment(raw) {
+            return Err(TokenProblem::Assignment);
+        }
+        if !raw.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(TokenProblem::NotPrintable);
+        }
+        Ok(Self(raw.to_owned()))
     }
 
     /// The `Authorization` header value: `Bearer …`.
@@ -35,6 +88,19 @@ impl Token {
     pub fn forms(&self) -> Vec<String> {
         forms_of(&self.0)
     }
+}
+
+/// Whether `line` reads as `NAME=value` or `export NAME=value`. Base64's padding
+/// (`abc=`, `abc==`) is not: a name must be followed by `=` and a value that does not
+/// start with `=`.
+fn is_assignment(line: &str) -> bool {
+    let line = line.strip_prefix("export ").map_or(line, str::trim_start);
+    let Some((name, value)) = line.split_once('=') else { return false };
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !value.is_empty()
+        && !value.starts_with('=')
 }
 
 impl fmt::Debug for Token {
@@ -175,6 +241,26 @@ mod tests {
         assert_eq!(token.redact("x glsa_abc y"), "x [token] y");
         assert!(Token::new("two words").is_none());
         assert!(Token::new("").is_none());
+    }
+
+    #[test]
+    fn a_token_file_s_mistakes_are_named() {
+        assert!(Token::parse("glsa_abc\n").is_ok());
+        assert!(Token::parse("\r\n  glsa_abc \r\n\n").is_ok());
+        // Base64 padding is not an assignment.
+        assert!(Token::parse("eyJrIjoiYWJj=").is_ok());
+        assert!(Token::parse("eyJrIjoiYWJj==").is_ok());
+        assert_eq!(Token::parse(" \n"), Err(TokenProblem::Empty));
+        assert_eq!(Token::parse("\u{feff}glsa_abc"), Err(TokenProblem::ByteOrderMark));
+        assert_eq!(Token::parse("GRAFANA_TOKEN=glsa_abc"), Err(TokenProblem::Assignment));
+        assert_eq!(Token::parse("export GRAFANA_TOKEN=glsa_abc\n"), Err(TokenProblem::Assignment));
+        assert_eq!(Token::parse("glsa_abc\nglsa_def"), Err(TokenProblem::SeveralLines));
+        assert_eq!(Token::parse("glsa_abc\u{7}"), Err(TokenProblem::NotPrintable));
+        assert_eq!(Token::parse("glsa_äbc"), Err(TokenProblem::NotPrintable));
+        // No message repeats the text.
+        for problem in [TokenProblem::Assignment, TokenProblem::NotPrintable] {
+            assert!(!problem.to_string().contains("glsa"));
+        }
         let basic = Credentials::basic("me", "pässword").unwrap();
         assert_eq!(format!("{basic:?}"), "Credentials::Basic([redacted])");
         assert!(basic.header_value().unwrap().starts_with("Basic "));

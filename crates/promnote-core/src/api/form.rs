@@ -3,7 +3,7 @@
 //! a connection reaches, or the one thing to fix, in words. The page only reads its
 //! fields and shows the answer.
 
-use super::credentials::{Credentials, Token};
+use super::credentials::{Credentials, Token, TokenProblem};
 use super::datasource::Datasource;
 use super::error::ApiError;
 use super::servers::{Direct, Grafana, Servers};
@@ -75,9 +75,10 @@ pub fn servers(typed: &Typed<'_>, page_origin: &str) -> Result<Servers, String> 
     };
     let grafana = if with_grafana {
         let base = reachable(BaseUrl::parse(typed.grafana_url).map_err(|e| e.to_string())?)?;
-        let token = Token::new(typed.token).ok_or(
-            "Paste a Grafana service-account token (it starts with glsa_). Grafana → Administration → Service accounts.",
-        )?;
+        let token = Token::parse(typed.token).map_err(|problem| match problem {
+            TokenProblem::Empty => "Paste a Grafana service-account token (it starts with glsa_). Grafana → Administration → Service accounts.".to_owned(),
+            problem => format!("The token {problem}."),
+        })?;
         Some(Grafana { base, token })
     } else {
         None
@@ -85,10 +86,14 @@ pub fn servers(typed: &Typed<'_>, page_origin: &str) -> Result<Servers, String> 
     let direct = if with_prometheus {
         let base = reachable(BaseUrl::parse_prometheus(typed.prometheus_url).map_err(|e| e.to_string())?)?;
         let credentials = match typed.sign_in {
-            SignIn::Bearer => Credentials::Bearer(
-                Token::new(typed.secret)
-                    .ok_or("Paste the bearer token for this Prometheus, or choose no sign-in.")?,
-            ),
+            SignIn::Bearer => {
+                Credentials::Bearer(Token::parse(typed.secret).map_err(|problem| match problem {
+                    TokenProblem::Empty => {
+                        "Paste the bearer token for this Prometheus, or choose no sign-in.".to_owned()
+                    }
+                    problem => format!("The bearer token {problem}."),
+                })?)
+            }
             SignIn::Basic => Credentials::basic(typed.user, typed.secret)?,
             SignIn::None => Credentials::Anonymous,
         };
