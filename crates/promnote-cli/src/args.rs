@@ -19,6 +19,7 @@ use promnote_core::time::TimeRange;
 use crate::cli::ConnectArgs;
 use crate::http::{Live, Transport};
 use crate::secrets::{self, SecretFiles};
+use crate::tls::{self, TlsFiles};
 use crate::Fail;
 
 /// The servers (or the recording) the flags name, and the run's "now".
@@ -65,9 +66,63 @@ pub fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), 
             "{first} would cross the network unencrypted (plain http:// to another machine): use the server's https:// address, or pass --allow-http if this network is trusted"
         )));
     }
+    let headers = args.header.iter().map(|h| header(h)).collect::<Result<Vec<_>, _>>()?;
+    if !headers.is_empty() && servers.grafana.is_none() {
+        return Err(Fail::input("--header is sent to the Grafana origin only: give --grafana URL"));
+    }
+    let files = TlsFiles {
+        cacert: args.cacert.as_deref(),
+        client_cert: args.client_cert.as_deref(),
+        client_key: args.client_key.as_deref(),
+    };
+    // The trust store is read only when something goes over TLS (a broken SSL_CERT_FILE
+    // does not stop a run against http:// servers).
+    let over_tls = servers
+        .grafana
+        .iter()
+        .map(|g| &g.base)
+        .chain(servers.direct.iter().map(|d| &d.base))
+        .any(|base| base.origin().starts_with("https://"));
+    let trust = if over_tls || args.cacert.is_some() || args.client_cert.is_some() {
+        tls::trust(&files).map_err(Fail::input)?
+    } else {
+        tls::Trust::none()
+    };
+    if trust.client.is_some() && servers.grafana.is_none() {
+        return Err(Fail::input("--client-cert is presented to the Grafana origin only: give --grafana URL"));
+    }
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    let live = Live::new(servers, args.timeout, verbose).map_err(Fail::input)?;
+    let live = Live::new(servers, &trust, headers, args.timeout, verbose).map_err(Fail::input)?;
     Ok((Transport::Live(live), now_ms))
+}
+
+/// Headers that promnote sets itself, or that would change where or how a request goes.
+const OWN_HEADERS: [&str; 7] =
+    ["authorization", "host", "content-length", "content-type", "transfer-encoding", "connection", "accept"];
+
+/// A `--header 'Name: value'`, checked: a header name, a value without line breaks, and
+/// not one promnote sets itself (the token is `Authorization`).
+fn header(raw: &str) -> Result<(String, String), Fail> {
+    let Some((name, value)) = raw.split_once(':') else {
+        return Err(Fail::input("--header takes 'Name: value' (a colon between them)"));
+    };
+    let name = name.trim();
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token_char) {
+        return Err(Fail::input(format!("--header: {name:?} is not a header name")));
+    }
+    if OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(Fail::input(format!(
+            "--header: promnote sets {name} itself (the Grafana token goes in Authorization: GRAFANA_TOKEN or --token-file)"
+        )));
+    }
+    let value = value.trim();
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Fail::input(format!(
+            "--header {name}: its value has a line break or a control character"
+        )));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// The largest recording or snapshot `--replay` reads.

@@ -115,6 +115,27 @@ pub struct ConnectArgs {
     #[arg(long, global = true)]
     pub allow_http: bool,
 
+    /// A PEM file of certificate authorities to trust besides the system's store and the
+    /// bundled roots: a company CA, or a TLS-inspecting proxy's (SSL_CERT_FILE and
+    /// SSL_CERT_DIR replace the system's store, as for curl).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// A PEM client certificate (chain) presented to the Grafana origin, for servers that
+    /// ask for one (mutual TLS). Its key is read from --client-key, else from this file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The PEM private key of --client-cert.
+    #[arg(long, global = true, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
+    /// A header sent with every request to the Grafana origin, and to no other server
+    /// (repeatable): `--header 'Cf-Access-Token: …'` for an identity-aware proxy in
+    /// front of Grafana. Never printed.
+    #[arg(long, global = true, value_name = "'NAME: VALUE'")]
+    pub header: Vec<String>,
+
     /// How long one request may take, in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..=3600))]

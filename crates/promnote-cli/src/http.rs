@@ -16,18 +16,23 @@ use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
 
 use crate::proxy::{self, Proxy};
 use crate::term::say;
+use crate::tls::{self, Trust};
 
 /// Answers larger than this are refused rather than read into memory.
 const MAX_BODY_BYTES: u64 = 1 << 30;
 
 /// Live servers, and the clients that reach them: one per way out (directly, or through
-/// each proxy the environment names).
+/// each proxy the environment names) and identity (the client certificate goes to the
+/// Grafana origin only).
 pub struct Live {
-    /// Each way out, with the proxy it goes through.
-    agents: Vec<(Option<Proxy>, ureq::Agent)>,
+    /// Each way out: the proxy it goes through, whether it presents the client
+    /// certificate, its client.
+    agents: Vec<(Option<Proxy>, bool, ureq::Agent)>,
     /// Each server's origin and the way out it takes.
     routes: Vec<(String, usize)>,
     servers: Servers,
+    /// The `--header`s, sent to the Grafana origin only.
+    headers: Vec<(String, String)>,
     timeout_s: u32,
     verbose: bool,
     received: AtomicU64,
@@ -43,17 +48,24 @@ pub enum Transport {
 
 impl Live {
     /// Clients for these servers: no redirects followed, `timeout_s` per request, each
-    /// server reached through the proxy the environment names for it ([`proxy`]); an
-    /// error (say what to change) when that is a proxy promnote cannot use.
-    pub fn new(servers: Servers, timeout_s: u32, verbose: bool) -> Result<Self, String> {
-        let origins: Vec<String> = servers
-            .grafana
+    /// server reached through the proxy the environment names for it ([`proxy`]), with
+    /// `trust`'s roots; the Grafana origin also gets `trust`'s client certificate and the
+    /// `headers`. An error (say what to change) when that is a proxy promnote cannot use.
+    pub fn new(
+        servers: Servers,
+        trust: &Trust,
+        headers: Vec<(String, String)>,
+        timeout_s: u32,
+        verbose: bool,
+    ) -> Result<Self, String> {
+        let grafana = servers.grafana.as_ref().map(|g| g.base.origin().to_owned());
+        let origins: Vec<String> = grafana
             .iter()
-            .map(|g| g.base.origin().to_owned())
+            .cloned()
             .chain(servers.direct.iter().map(|d| d.base.origin().to_owned()))
             .collect();
         let env = |name: &str| std::env::var(name).ok();
-        let mut agents: Vec<(Option<Proxy>, ureq::Agent)> = Vec::new();
+        let mut agents: Vec<(Option<Proxy>, bool, ureq::Agent)> = Vec::new();
         let mut routes = Vec::new();
         for origin in origins {
             let (scheme, authority) = origin.split_once("://").unwrap_or(("https", origin.as_str()));
@@ -63,26 +75,28 @@ impl Live {
                     say!("promnote: {origin} through the proxy {} ({})", p.shown(), p.var);
                 }
             }
-            let at = match agents.iter().position(|(p, _)| *p == chosen) {
+            let identity = trust.client.is_some() && grafana.as_deref() == Some(origin.as_str());
+            let at = match agents.iter().position(|(p, i, _)| *p == chosen && *i == identity) {
                 Some(at) => at,
                 None => {
-                    let agent = agent(chosen.as_ref(), timeout_s)?;
-                    agents.push((chosen, agent));
+                    let agent = agent(chosen.as_ref(), trust, identity, timeout_s)?;
+                    agents.push((chosen, identity, agent));
                     agents.len() - 1
                 }
             };
             routes.push((origin, at));
         }
         if agents.is_empty() {
-            agents.push((None, agent(None, timeout_s)?));
+            agents.push((None, false, agent(None, trust, false, timeout_s)?));
         }
-        Ok(Self { agents, routes, servers, timeout_s, verbose, received: AtomicU64::new(0) })
+        Ok(Self { agents, routes, servers, headers, timeout_s, verbose, received: AtomicU64::new(0) })
     }
 
     /// The client and proxy that reach `origin`.
-    fn way_to(&self, origin: &str) -> &(Option<Proxy>, ureq::Agent) {
+    fn way_to(&self, origin: &str) -> (Option<&Proxy>, &ureq::Agent) {
         let at = self.routes.iter().find(|(o, _)| o == origin).map_or(0, |(_, at)| *at);
-        &self.agents[at]
+        let (proxy, _, agent) = &self.agents[at];
+        (proxy.as_ref(), agent)
     }
 
     fn send(&self, request: &ApiRequest, what: &str) -> Sent {
@@ -97,7 +111,9 @@ impl Live {
         )]
         let started = std::time::Instant::now();
         let (proxy, agent) = self.way_to(base.origin());
-        let result = self.call(agent, &url, request, authorization.as_deref());
+        let to_grafana = self.servers.grafana.as_ref().is_some_and(|g| g.base.origin() == base.origin());
+        let headers: &[(String, String)] = if to_grafana { &self.headers } else { &[] };
+        let result = self.call(agent, &url, request, authorization.as_deref(), headers);
         let sent = match result {
             Ok(reply) => Ok(reply),
             Err(ureq::Error::ConnectProxyFailed(why)) => Err(ApiError::Worded {
@@ -115,10 +131,12 @@ impl Live {
             Err(ureq::Error::BodyExceedsLimit(limit)) => Err(ApiError::Worded {
                 message: format!("{what} answered with more than {} MB; use a shorter range or a larger step.", limit >> 20),
             }),
-            Err(e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_))) => Err(ApiError::Worded {
+            Err(e) if tls::refusal(&e, base.host()).is_some() => Err(ApiError::Worded {
+                message: tls::refusal(&e, base.host()).unwrap_or_default(),
+            }),
+            Err(e @ ureq::Error::Tls(_)) => Err(ApiError::Worded {
                 message: format!("Could not make a secure (TLS) connection to {}: {e}. Check the address and its certificate.", base.origin()),
             }),
-            // Through a proxy, either hop may be the one that did not answer.
             Err(_) => Err(match proxy {
                 // Through a proxy, either hop may be the one that did not answer.
                 Some(p) => ApiError::Worded {
@@ -153,10 +171,14 @@ impl Live {
         url: &str,
         request: &ApiRequest,
         authorization: Option<&str>,
+        headers: &[(String, String)],
     ) -> Result<Reply, ureq::Error> {
         let mut response = match &request.body {
             Body::None => {
-                let call = agent.get(url).header("Accept", "application/json");
+                let mut call = agent.get(url).header("Accept", "application/json");
+                for (name, value) in headers {
+                    call = call.header(name, value);
+                }
                 match authorization {
                     Some(value) => call.header("Authorization", value).call(),
                     None => call.call(),
@@ -168,7 +190,11 @@ impl Live {
                 } else {
                     "application/json"
                 };
-                let call = agent.post(url).header("Accept", "application/json").header("Content-Type", kind);
+                let mut call =
+                    agent.post(url).header("Accept", "application/json").header("Content-Type", kind);
+                for (name, value) in headers {
+                    call = call.header(name, value);
+                }
                 match authorization {
                     Some(value) => call.header("Authorization", value).send(body.as_str()),
                     None => call.send(body.as_str()),
@@ -190,8 +216,14 @@ impl Live {
 
 /// A client that goes through `proxy` (or directly: never through a proxy ureq would
 /// read from the environment on its own), with promnote's rules: no redirects followed,
-/// `timeout_s` per request, every status answered.
-fn agent(proxy: Option<&Proxy>, timeout_s: u32) -> Result<ureq::Agent, String> {
+/// `timeout_s` per request, every status answered; `trust`'s roots, and its client
+/// certificate when `identity`.
+fn agent(
+    proxy: Option<&Proxy>,
+    trust: &Trust,
+    identity: bool,
+    timeout_s: u32,
+) -> Result<ureq::Agent, String> {
     let proxy = match proxy {
         Some(p) => Some(ureq::Proxy::new(&p.url).map_err(|e| {
             format!("{} ({}) is not a proxy address promnote can read: {e}", p.var, p.shown())
@@ -207,6 +239,12 @@ fn agent(proxy: Option<&Proxy>, timeout_s: u32) -> Result<ureq::Agent, String> {
         .http_status_as_error(false)
         .user_agent(concat!("promnote/", env!("CARGO_PKG_VERSION")))
         .proxy(proxy)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(trust.roots.clone())
+                .client_cert(if identity { trust.client.clone() } else { None })
+                .build(),
+        )
         .build();
     Ok(config.into())
 }

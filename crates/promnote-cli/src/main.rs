@@ -17,6 +17,7 @@ mod secrets;
 mod session;
 mod snapshot;
 mod term;
+mod tls;
 
 use std::process::ExitCode;
 
