@@ -307,6 +307,28 @@ test('a request over --timeout is given up with a clear message; the rest is wri
   }
 });
 
+test('a datasource that timed out costs one timeout: its other queries in the run fail at once, unsent', async () => {
+  const state = stackState();
+  const grafana = await extraGrafana(3123, ['--slow-uid', 'prom-west', '--slow-seconds', '6']);
+  try {
+    const out = promnote(['--grafana', grafana.url, '--timeout', '2', '--verbose', 'run', 'reports/service-metrics.md'], { token: state.token });
+    expect(out.code, out.stderr).toBe(1);
+    // --verbose lists every request sent: cluster-west got one, its health check, where
+    // each of the report's cells and values would have waited 2 s more.
+    const west = out.stderr.split('\n').filter((l) => /^promnote: (GET|POST) \S*\/uid\/prom-west\//.test(l));
+    expect(west, out.stderr).toHaveLength(1);
+    expect(west[0]).toContain('no answer');
+    // Every cell says why cluster-west is missing, with the same reason.
+    const cells = readFileSync('reports/service-metrics.md', 'utf8').match(/^```promql/gm).length;
+    const said = out.stderr.split('\n').filter((l) => l.includes('cluster-west did not answer within 2 s'));
+    expect(said.length, out.stderr).toBeGreaterThanOrEqual(cells);
+    // The other datasources answered.
+    expect(rows(out.stdout).some((r) => r.datasource === 'cluster-north')).toBe(true);
+  } finally {
+    await grafana.stop();
+  }
+});
+
 test('run --out writes one file per cell and the report CSV', () => {
   const state = stackState();
   const dir = mkdtempSync(join(tmpdir(), 'promnote-run-'));

@@ -149,6 +149,21 @@ test('a request that takes longer than the 60 s limit is given up with a clear m
     await expect(cell.getByTestId('retry')).toBeVisible();
     await expect(page.locator('[data-testid=datasource][data-uid=prom-west]')).toHaveAttribute('data-status', 'error');
     await expect(page.getByTestId('datasource-summary')).toHaveText('3 datasources: 2 ok, 1 failed; 1 not queried');
+
+    // The rest of the run does not wait for cluster-west again: the cell run once more
+    // fails it at once, with the same reason, and sends it nothing...
+    const west = [];
+    page.on('request', (r) => { if (r.url().includes('/uid/prom-west/')) west.push(r.url()); });
+    const north = page.waitForResponse((r) => r.url().includes('/uid/prom-north/'));
+    await cell.getByTestId('run-cell').click();
+    await north;
+    await expectDrawn(cell);
+    await expect(cell.getByTestId('error').first()).toContainText('cluster-west did not answer within 60 s');
+    expect(west).toEqual([]);
+    // ...until Retry, which asks it again.
+    const asked = page.waitForRequest((r) => r.url().includes('/uid/prom-west/'));
+    await cell.getByTestId('retry').click();
+    await asked;
   } finally {
     await grafana.stop();
   }

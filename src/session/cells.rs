@@ -18,6 +18,7 @@ use promnote_core::run::cell::{
     PARALLEL_DATASOURCES,
 };
 use promnote_core::run::repeat;
+use promnote_core::run::silent::Silent;
 use promnote_core::run::variables::{to_read, undetermined};
 use promnote_core::run::Exchange;
 use promnote_core::time::TimeRange;
@@ -38,6 +39,8 @@ pub fn run_all(conn: Connection, report: OpenReport) {
     }
     report.runs.update(|n| *n += 1);
     report.masked.set(Vec::new());
+    // A new run asks every datasource again, those that timed out in the last one too.
+    conn.silent.set_value(Silent::default());
     let front = report.front.get_untracked();
     let selections = report.vars.get_untracked();
     let waiting = undetermined(&front.variables, &selections);
@@ -335,7 +338,8 @@ impl Batch {
 
 /// What a cell's or a value's queries on `ds` come to (`planned` by a route), by the
 /// core's route rule ([`Start`], [`after_health`]); the datasource's badge follows what
-/// it found. `None` once the run was aborted.
+/// it found. At once, unsent, when `ds` timed out earlier in the run ([`Silent`]).
+/// `None` once the run was aborted.
 pub async fn datasource_outcome(
     conn: Connection,
     transport: &Transport,
@@ -343,14 +347,20 @@ pub async fn datasource_outcome(
     signal: &AbortSignal,
     planned: impl Fn(Route) -> DatasourceQuery,
 ) -> Option<Outcome> {
+    if let Some(outcome) = conn.silent.with_value(|s| s.before(&ds.uid)) {
+        return Some(outcome);
+    }
     let started = perf::now_ms();
     let query = |route| query_datasource(transport, planned(route), signal);
-    let then = match Start::of(ds) {
+    let (health, then) = match Start::of(ds) {
         Start::BesideHealth => {
             let (health, proxied) = futures::join!(conn.healthy(&ds.uid), query(Route::Proxy));
-            after_health(health, Some(proxied))
+            (health.clone(), after_health(health, Some(proxied)))
         }
-        Start::AfterHealth => after_health(conn.healthy(&ds.uid).await, None),
+        Start::AfterHealth => {
+            let health = conn.healthy(&ds.uid).await;
+            (health.clone(), after_health(health, None))
+        }
     };
     let (outcome, route) = match then {
         Then::Done(outcome, route) => (outcome, route),
@@ -359,6 +369,7 @@ pub async fn datasource_outcome(
     if signal.aborted() {
         return None;
     }
+    conn.silent.update_value(|s| s.after(&ds.uid, Some(&health), Some(&outcome)));
     match outcome.datasource_state() {
         Some(Ok(())) => {
             let millis = (perf::now_ms() - started).max(0.0) as u32;

@@ -22,6 +22,7 @@ use promnote_core::report::complete::Kind;
 use promnote_core::report::substitute::Bindings;
 use promnote_core::report::variables::VarQuery;
 use promnote_core::run::connect::{self, Badge, Health as HealthCheck, Listing};
+use promnote_core::run::silent::Silent;
 use promnote_core::run::variables::{union_names, VariableValues, VariableWindow};
 use promnote_core::run::{Exchange, Machine};
 use web_sys::{AbortController, AbortSignal};
@@ -69,6 +70,9 @@ pub struct Connection {
     completing: StoredValue<HashSet<String>>,
     transport: StoredValue<Option<Transport>, LocalStorage>,
     health: StoredValue<HashMap<String, Health>, LocalStorage>,
+    /// The datasources that timed out in this run: their other queries fail at once
+    /// (the core's [`Silent`]); a new run or connection starts empty.
+    pub silent: StoredValue<Silent>,
     controllers: StoredValue<Vec<AbortController>, LocalStorage>,
     now: StoredValue<Option<i64>>,
 }
@@ -91,6 +95,7 @@ impl Connection {
             completing: StoredValue::new(HashSet::new()),
             transport: StoredValue::new_local(None),
             health: StoredValue::new_local(HashMap::new()),
+            silent: StoredValue::new(Silent::default()),
             controllers: StoredValue::new_local(Vec::new()),
             now: StoredValue::new(None),
         }
@@ -147,6 +152,7 @@ impl Connection {
             }
         });
         self.health.set_value(HashMap::new());
+        self.silent.set_value(Silent::default());
         self.listing.set(false);
     }
 

@@ -25,6 +25,7 @@ use promnote_core::run::cell::{
 };
 use promnote_core::run::connect::{self, Datasources, Health, Listing};
 use promnote_core::run::repeat;
+use promnote_core::run::silent::Silent;
 use promnote_core::run::value::{self, Evaluated, PreparedValue};
 use promnote_core::run::variables as var_rules;
 use promnote_core::run::{Machine, Next};
@@ -43,6 +44,8 @@ pub struct Session {
     pub now_ms: i64,
     parallel: usize,
     recording: Mutex<Option<Recording>>,
+    /// The datasources that timed out in this run ([`Silent`]): one process is one run.
+    silent: Mutex<Silent>,
 }
 
 /// What a connection found: the datasources and each Prometheus one's health.
@@ -106,7 +109,13 @@ pub struct CellRun {
 impl Session {
     /// A session over `transport` evaluated at `now_ms`.
     pub fn new(transport: Transport, now_ms: i64, parallel: usize) -> Self {
-        Self { transport, now_ms, parallel: parallel.max(1), recording: Mutex::new(None) }
+        Self {
+            transport,
+            now_ms,
+            parallel: parallel.max(1),
+            recording: Mutex::new(None),
+            silent: Mutex::new(Silent::default()),
+        }
     }
 
     /// From now on, keeps every answer in `recording`.
@@ -174,6 +183,11 @@ impl Session {
             return Err(ApiError::Worded { message: problem.clone() });
         }
         let health = self.parallel(&datasources.prometheus, |ds| self.drive(Health::new(ds, self.now_ms)));
+        let mut silent = self.silent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (ds, health) in datasources.prometheus.iter().zip(&health) {
+            silent.after(&ds.uid, Some(health), None);
+        }
+        drop(silent);
         Ok(Connection { datasources, health, listing_error })
     }
 
@@ -423,13 +437,26 @@ impl Session {
     }
 
     /// What `planned` (one cell's or value's queries on `ds` by a route) comes to, by
-    /// the core's route rule.
+    /// the core's route rule; at once, unsent, when `ds` timed out earlier in the run.
     fn outcome(
         &self,
         ds: &Datasource,
         health: &Result<Route, ApiError>,
         planned: impl Fn(Route) -> DatasourceQuery,
     ) -> Outcome {
+        let silent = || self.silent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(outcome) = silent().before(&ds.uid) {
+            // A snapshot replays the same failure for the requests not sent.
+            if let (Outcome::Failed(e), Start::BesideHealth) = (&outcome, Start::of(ds)) {
+                let mut recording = self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if let Some(recording) = recording.as_mut() {
+                    for exchange in planned(Route::Proxy).exchanges() {
+                        recording.record(exchange.request(), &Err(e.clone()));
+                    }
+                }
+            }
+            return outcome;
+        }
         let via = |route| {
             let planned = planned(route);
             let answers: Vec<_> = planned.exchanges().into_iter().map(|e| self.drive(e)).collect();
@@ -439,9 +466,11 @@ impl Session {
             Start::BesideHealth => after_health(health.clone(), Some(via(Route::Proxy))),
             Start::AfterHealth => after_health(health.clone(), None),
         };
-        match then {
+        let outcome = match then {
             Then::Done(outcome, _) => outcome,
             Then::Query(route) => via(route).into(),
-        }
+        };
+        silent().after(&ds.uid, None, Some(&outcome));
+        outcome
     }
 }
