@@ -434,7 +434,7 @@ mod tests {
         let mut table = pivot_times(&times, vec!["a".into(), "b".into()], &all, &PivotOptions::default());
         let text = wide(&table, &berlin);
         assert_eq!(text, "time,x\r\n2026-10-25T02:00:00+02:00,1\r\n2026-10-26T02:00:00+01:00,2\r\n");
-        table.columns[0].values[0] = None;
+        table.columns[0].values.set(0, None);
         assert!(wide(&table, &TimeZone::UTC).contains("2026-10-25T00:00:00+00:00,\r\n"));
     }
 

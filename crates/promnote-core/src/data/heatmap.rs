@@ -13,6 +13,7 @@
 //! left out, and counted.
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::cells::Cells;
 use super::histogram::edge;
 use super::table::{Column, WideTable};
 use crate::api::prom::Labels;
@@ -43,7 +44,7 @@ impl Heatmap {
 type HistogramKey<'a> = (usize, &'a str, Vec<(&'a str, &'a str)>);
 
 /// One histogram's cumulative series: each bound with its values, one per row.
-type Cumulative<'a> = Vec<(f64, &'a [Option<f64>])>;
+type Cumulative<'a> = Vec<(f64, &'a Cells)>;
 
 /// The heatmap of `table`'s bucket series (see the module's documentation).
 pub fn heatmap(table: &WideTable) -> Heatmap {
@@ -76,9 +77,9 @@ pub fn heatmap(table: &WideTable) -> Heatmap {
                 }
             };
             for (row, sum) in buckets[at].1.iter_mut().enumerate() {
-                let Some(here) = cumulative.get(row).copied().flatten() else { continue };
+                let Some(here) = cumulative.get(row) else { continue };
                 let under = match below {
-                    Some(below) => match below.get(row).copied().flatten() {
+                    Some(below) => match below.get(row) {
                         Some(under) => under,
                         // The bucket below has no sample: what fell here cannot be told.
                         None => continue,
@@ -106,7 +107,7 @@ pub fn heatmap(table: &WideTable) -> Heatmap {
                 datasource_name: String::new(),
                 query: 0,
                 labels,
-                values,
+                values: values.into(),
             }
         })
         .collect();
@@ -200,7 +201,7 @@ mod tests {
             datasource_name: "ds".into(),
             query: 0,
             labels,
-            values: values.to_vec(),
+            values: values.to_vec().into(),
         }
     }
 
@@ -226,7 +227,7 @@ mod tests {
         assert_eq!(h.bounds, vec![0.1, 1.0, f64::INFINITY]);
         let names: Vec<&str> = h.table.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["≤ 0.1", "0.1–1", "> 1"]);
-        let values: Vec<Vec<Option<f64>>> = h.table.columns.iter().map(|c| c.values.clone()).collect();
+        let values: Vec<Vec<Option<f64>>> = h.table.columns.iter().map(|c| c.values.to_vec()).collect();
         assert_eq!(
             values,
             vec![vec![Some(2.0), Some(5.0)], vec![Some(7.0), Some(10.0)], vec![Some(1.0), Some(5.0)]]

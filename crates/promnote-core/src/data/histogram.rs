@@ -190,7 +190,7 @@ mod tests {
                     datasource_name: String::new(),
                     query: 0,
                     labels: Default::default(),
-                    values: v.to_vec(),
+                    values: v.to_vec().into(),
                 })
                 .collect(),
         }

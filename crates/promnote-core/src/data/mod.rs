@@ -4,6 +4,7 @@
 //!   what one datasource contributed to a cell;
 //! - [`plan`]: a cell's plan: calendar days or a fixed grid, its requests, its table;
 //! - [`table`]: the wide pivot: naming, ordering, top-N and "other";
+//! - [`cells`]: a wide column's values, stored sparsely (only rows with a value);
 //! - [`rows`]: Grafana's table of instant queries: a row per series, joined across queries;
 //! - [`reduce`]: what a table adds: its `Total` column and row, and a summary's rows;
 //! - [`chart`]: tables turned into Plotly figures, as data;
@@ -14,6 +15,7 @@
 //! - [`units`]: one number written with its unit, for people (values in prose);
 //! - [`synthetic`]: answers of any size, for benchmarks (feature `test-support`).
 
+pub mod cells;
 pub mod chart;
 pub mod csv;
 pub mod heatmap;

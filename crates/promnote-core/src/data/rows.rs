@@ -207,7 +207,7 @@ mod tests {
             datasource_name: format!("name-{ds}"),
             query,
             labels: labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            values: vec![Some(value)],
+            values: vec![Some(value)].into(),
         }
     }
 

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::cells::Cells;
 use super::series::Series;
 use crate::api::prom::Labels;
 #[cfg(any(test, feature = "test-support"))]
@@ -61,19 +62,19 @@ pub struct Column {
     pub query: usize,
     /// The series' labels (empty for the "other" column).
     pub labels: Labels,
-    /// One value per row; `None` is a gap (no sample, NaN or ±Inf).
-    pub values: Vec<Option<f64>>,
+    /// One value per row; `None` is a gap (no sample, NaN or ±Inf). Stored sparsely.
+    pub values: Cells,
 }
 
 impl Column {
     /// Sum of every value.
     pub fn total(&self) -> f64 {
-        self.values.iter().flatten().sum()
+        self.values.present().map(|(_, v)| v).sum()
     }
 
     /// The last value that is not a gap.
     pub fn last(&self) -> Option<f64> {
-        self.values.iter().rev().find_map(|v| *v)
+        self.values.present().next_back().map(|(_, v)| v)
     }
 }
 
@@ -124,7 +125,7 @@ pub fn pivot_periods<'a>(
         let c = column_index(&mut by_key, &mut columns, series, rows);
         for p in &series.points {
             if let Some(period) = plan.period_index(p.t_ms) {
-                columns[c].values[period] = p.value.is_finite().then_some(p.value);
+                columns[c].values.set(period, p.value.is_finite().then_some(p.value));
             }
         }
     }
@@ -132,7 +133,7 @@ pub fn pivot_periods<'a>(
         for series in instant {
             let c = column_index(&mut by_key, &mut columns, series, rows);
             if let Some(p) = series.points.last() {
-                columns[c].values[rows - 1] = p.value.is_finite().then_some(p.value);
+                columns[c].values.set(rows - 1, p.value.is_finite().then_some(p.value));
             }
         }
     }
@@ -176,7 +177,7 @@ pub fn pivot_times<'a>(
                 index.get(&p.t_ms).copied()
             };
             if let Some(r) = found {
-                values[r] = p.value.is_finite().then_some(p.value);
+                values.set(r, p.value.is_finite().then_some(p.value));
             }
         }
     }
@@ -197,7 +198,7 @@ fn column_index<'a>(
             datasource_name: series.datasource_name.clone(),
             query: series.query,
             labels: series.labels.clone(),
-            values: vec![None; rows],
+            values: Cells::new(rows),
         });
         columns.len() - 1
     })
@@ -249,7 +250,7 @@ fn finish(
     mut columns: Vec<Column>,
     options: &PivotOptions,
 ) -> WideTable {
-    columns.retain(|c| c.values.iter().any(Option::is_some));
+    columns.retain(|c| c.values.count() > 0);
     name_columns(&mut columns, options);
     sort_columns(&mut columns, options.order);
     let (mut folded, mut hidden) = (0, 0);
@@ -265,23 +266,24 @@ fn finish(
                 datasource_name: String::new(),
                 query: 0,
                 labels: Labels::new(),
-                values: vec![None; row_labels.len()],
+                values: Cells::new(row_labels.len()),
             };
+            // Summed densely: one column, however many series it adds up.
+            let mut sums: Vec<Option<f64>> = vec![None; row_labels.len()];
             for column in &rest {
-                for (sum, v) in other.values.iter_mut().zip(&column.values) {
-                    if let Some(v) = v {
+                for (row, v) in column.values.present() {
+                    if let Some(sum) = sums.get_mut(row) {
                         *sum = Some(sum.unwrap_or(0.0) + v);
                     }
                 }
             }
+            other.values = Cells::from(sums);
             columns.push(other);
         }
     }
     if options.fill_zero {
         for column in &mut columns {
-            for v in &mut column.values {
-                v.get_or_insert(0.0);
-            }
+            column.values.fill_gaps(0.0);
         }
     }
     WideTable {
@@ -464,7 +466,7 @@ mod tests {
             &PivotOptions::default(),
         );
         let values = &table.columns[0].values;
-        assert!(values[..20].iter().all(Option::is_none));
+        assert!(values.iter().take(20).all(Option::is_none));
         assert_eq!(values[20], Some(20.0));
         assert_eq!(values[25], None, "a missing point is a gap, not a zero");
         assert_eq!(values[30], Some(30.0));
@@ -480,7 +482,10 @@ mod tests {
             [(end_of(&plan, 0), f64::NAN), (end_of(&plan, 1), f64::INFINITY), (end_of(&plan, 2), 1.0)];
         let s = series("a", labels(&[("a", "x")]), &points);
         let table = pivot_periods(&plan, &[s], &[], &PivotOptions::default());
-        assert_eq!(&table.columns[0].values[..3], &[None, None, Some(1.0)]);
+        assert_eq!(
+            table.columns[0].values.iter().take(3).copied().collect::<Vec<_>>(),
+            [None, None, Some(1.0)]
+        );
         let matrix = vec![RangeSeries {
             metric: labels(&[]),
             values: points.iter().map(|&(t_ms, value)| Sample { t_ms, value }).collect(),
@@ -511,7 +516,7 @@ mod tests {
         let plan = plan();
         let today = [series("a", labels(&[("namespace", "x")]), &[(plan.now_ms, 7.0)])];
         let table = pivot_periods(&plan, &[], &today, &PivotOptions::default());
-        assert_eq!(table.columns[0].values.last(), Some(&Some(7.0)));
+        assert_eq!(table.columns[0].values.iter().next_back(), Some(&Some(7.0)));
         assert_eq!(table.columns[0].total(), 7.0);
     }
 

@@ -78,8 +78,12 @@ impl Reducer {
 
     /// The reducer applied to `values` in order; gaps (`None`, NaN, ±Inf) are left out.
     /// `None` when there is no value (but `count` is then 0).
-    pub fn apply(self, values: &[Option<f64>]) -> Option<f64> {
-        let mut present = values.iter().filter_map(|v| v.filter(|v| v.is_finite()));
+    pub fn apply<'a, I>(self, values: I) -> Option<f64>
+    where
+        I: IntoIterator<Item = &'a Option<f64>>,
+        I::IntoIter: DoubleEndedIterator + Clone,
+    {
+        let mut present = values.into_iter().filter_map(|v| v.filter(|v| v.is_finite()));
         let count = present.clone().count();
         if self == Reducer::Count {
             return Some(count as f64);

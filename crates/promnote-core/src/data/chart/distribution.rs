@@ -28,7 +28,7 @@ pub fn heatmap_figure(h: &Heatmap, style: &ChartStyle) -> Plot {
     let mut plot = Plot::new();
     let x = h.table.row_labels.clone();
     let y: Vec<String> = h.table.columns.iter().map(|c| escape_text(&c.name)).collect();
-    let z: Vec<Vec<Option<f64>>> = h.table.columns.iter().map(|c| c.values.clone()).collect();
+    let z: Vec<Vec<Option<f64>>> = h.table.columns.iter().map(|c| c.values.to_vec()).collect();
     // The last time's cells say they are a partial period, the first's that it began
     // before the range, as a bar chart's hover does.
     let columns = x.len();
@@ -223,9 +223,9 @@ mod tests {
     #[test]
     fn a_histogram_is_a_bar_per_bin_with_its_largest_members_in_the_hover() {
         let mut t = table(&[("<b>x</b>", 1.0), ("b", 2.0), ("c", 3.0)]);
-        t.columns[0].values = vec![Some(1.0), Some(3.0), None];
-        t.columns[1].values = vec![Some(20.0), Some(40.0), Some(30.0)];
-        t.columns[2].values = vec![Some(4.0), Some(4.0), Some(4.0)];
+        t.columns[0].values = vec![Some(1.0), Some(3.0), None].into();
+        t.columns[1].values = vec![Some(20.0), Some(40.0), Some(30.0)].into();
+        t.columns[2].values = vec![Some(4.0), Some(4.0), Some(4.0)].into();
         let options = CellOptions::parse("chart=histogram reduce=mean bins=0,5,10,25").unwrap();
         let v = json_of(&cell_figure(&t, &options, &ChartStyle::default()));
         assert_eq!(v["data"][0]["x"], json!(["0–5", "5–10", "10–25", "≥ 25"]));
@@ -265,7 +265,7 @@ mod tests {
             if let Some(le) = le {
                 column.labels.insert("le".into(), le.into());
             }
-            column.values = values.to_vec();
+            column.values = values.to_vec().into();
         }
         let options = CellOptions::parse("chart=heatmap unit=req/s").unwrap();
         let style = ChartStyle {

@@ -237,7 +237,7 @@ pub fn figure(table: &WideTable, style: &ChartStyle) -> Plot {
         let y: Vec<Option<f64>> = if log {
             column.values.iter().map(|v| v.filter(|v| *v > 0.0)).collect()
         } else {
-            column.values.clone()
+            column.values.to_vec()
         };
         match style.kind {
             ChartKind::StackedBar
@@ -621,7 +621,7 @@ mod tests {
                     datasource_name: "c1".into(),
                     query: 0,
                     labels: Labels::new(),
-                    values: vec![Some(*v), None, Some(v / 2.0)],
+                    values: vec![Some(*v), None, Some(v / 2.0)].into(),
                 })
                 .collect(),
         }
@@ -796,8 +796,8 @@ mod tests {
     #[test]
     fn a_log_scale_leaves_out_what_it_cannot_draw_and_says_so() {
         let mut t = table(&[("a", 1.0), ("b", 2.0)]);
-        t.columns[0].values = vec![Some(100.0), Some(0.0), None];
-        t.columns[1].values = vec![Some(-3.0), Some(0.5), Some(2.0)];
+        t.columns[0].values = vec![Some(100.0), Some(0.0), None].into();
+        t.columns[1].values = vec![Some(-3.0), Some(0.5), Some(2.0)].into();
         let style = |kind, scale| ChartStyle { kind, scale, ..ChartStyle::default() };
         let v = json_of(&figure(&t, &style(ChartKind::Line, Scale::Log)));
         assert_eq!(v["layout"]["yaxis"]["type"], "log");
@@ -816,7 +816,7 @@ mod tests {
         let v = json_of(&figure(&t, &style(ChartKind::Percent, Scale::Log)));
         assert!(v["layout"]["yaxis"].get("type").is_none());
         assert_eq!(Scale::Log.toggled(), Scale::Linear);
-        t.columns[1].values[0] = Some(1.0);
+        t.columns[1].values.set(0, Some(1.0));
         assert!(log_note(ChartKind::Line, &t).unwrap().starts_with("1 value at or below zero is not drawn"));
         // A histogram's log axis counts series: the values themselves are not drawn on it.
         assert_eq!(log_note(ChartKind::Histogram, &t), None);
