@@ -18,7 +18,7 @@ use promnote_core::api::replay::{Recording, Snapshot, SnapshotIndex};
 use promnote_core::api::reply::NOT_RECORDED;
 use promnote_core::api::servers::{Servers, Target};
 use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
-use promnote_core::run::machine::REQUEST_TIMEOUT_S;
+use promnote_core::run::machine::{MAX_ANSWER_BYTES, REQUEST_TIMEOUT_S};
 use promnote_core::run::{Machine, Next};
 use promnote_core::time::clock::taken_at_text;
 use wasm_bindgen::{JsCast, JsValue};
@@ -176,9 +176,21 @@ async fn send_live(target: &Target<'_>, request: &ApiRequest, what: &str, user_a
 async fn read(response: Response, what: &str, user_abort: &AbortSignal, deadline: &Deadline) -> Sent {
     let status = response.status();
     let content_type = response.headers().get("content-type");
+    let too_large = || ApiError::TooLarge {
+        what: what.to_owned(),
+        limit_mb: MAX_ANSWER_BYTES >> 20,
+        hint: String::new(),
+    };
+    // Refused before it is read, when the server says its size.
+    let declared = response.headers().get("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_ANSWER_BYTES) {
+        return Err(too_large());
+    }
     // The body as bytes, copied once into wasm memory: `text()` would decode it to UTF-16 in
     // the browser only for wasm-bindgen to encode it back to UTF-8 character by character.
     match response.binary().await {
+        // A compressed answer's size is known only once read.
+        Ok(bytes) if bytes.len() as u64 > MAX_ANSWER_BYTES => Err(too_large()),
         Ok(bytes) => Ok(Reply { status, content_type, body: text_from_bytes(bytes) }),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
         Err(_) if deadline.passed() => {
@@ -327,6 +339,16 @@ async fn load_json<T, E: fmt::Display>(
     let response = Request::get(url).abort_signal(Some(abort)).send().await.map_err(failed)?;
     let status = response.status();
     let content_type = response.headers().get("content-type");
+    let too_large = || ApiError::TooLarge {
+        what: what.to_owned(),
+        limit_mb: MAX_ANSWER_BYTES >> 20,
+        hint: String::new(),
+    };
+    // Refused before it is read, when the server says its size.
+    let declared = response.headers().get("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_ANSWER_BYTES) {
+        return Err(too_large());
+    }
     let body = response.text().await.map_err(failed)?;
     if status != 200 {
         return Err(ApiError::Status { what: what.into(), status, message: String::new() });

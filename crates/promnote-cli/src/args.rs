@@ -92,7 +92,8 @@ pub fn transport(args: &ConnectArgs, verbose: bool) -> Result<(Transport, i64), 
         return Err(Fail::input("--client-cert is presented to the Grafana origin only: give --grafana URL"));
     }
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    let live = Live::new(servers, &trust, headers, args.timeout, verbose).map_err(Fail::input)?;
+    let limits = (args.timeout, args.max_answer_mb.saturating_mul(1024 * 1024));
+    let live = Live::new(servers, &trust, headers, limits, verbose).map_err(Fail::input)?;
     Ok((Transport::Live(live), now_ms))
 }
 

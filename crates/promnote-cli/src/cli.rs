@@ -141,6 +141,12 @@ pub struct ConnectArgs {
           value_parser = clap::value_parser!(u32).range(1..=3600))]
     pub timeout: u32,
 
+    /// The largest answer read, in MB: a larger one fails with what to narrow (fewer
+    /// series, a shorter range, a larger step). Each request in flight may hold one.
+    #[arg(long, global = true, value_name = "MB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..=16384))]
+    pub max_answer_mb: u64,
+
     /// How many requests are in flight at once.
     #[arg(long, global = true, value_name = "N", default_value_t = 6,
           value_parser = clap::value_parser!(u16).range(1..=64))]

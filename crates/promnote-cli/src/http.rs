@@ -18,9 +18,6 @@ use crate::proxy::{self, Proxy};
 use crate::term::say;
 use crate::tls::{self, Trust};
 
-/// Answers larger than this are refused rather than read into memory.
-const MAX_BODY_BYTES: u64 = 1 << 30;
-
 /// Live servers, and the clients that reach them: one per way out (directly, or through
 /// each proxy the environment names) and identity (the client certificate goes to the
 /// Grafana origin only).
@@ -34,6 +31,8 @@ pub struct Live {
     /// The `--header`s, sent to the Grafana origin only.
     headers: Vec<(String, String)>,
     timeout_s: u32,
+    /// The largest answer read (`--max-answer-mb`).
+    max_answer_bytes: u64,
     verbose: bool,
     received: AtomicU64,
 }
@@ -55,9 +54,10 @@ impl Live {
         servers: Servers,
         trust: &Trust,
         headers: Vec<(String, String)>,
-        timeout_s: u32,
+        limits: (u32, u64),
         verbose: bool,
     ) -> Result<Self, String> {
+        let (timeout_s, max_answer_bytes) = limits;
         let grafana = servers.grafana.as_ref().map(|g| g.base.origin().to_owned());
         let origins: Vec<String> = grafana
             .iter()
@@ -89,7 +89,16 @@ impl Live {
         if agents.is_empty() {
             agents.push((None, false, agent(None, trust, false, timeout_s)?));
         }
-        Ok(Self { agents, routes, servers, headers, timeout_s, verbose, received: AtomicU64::new(0) })
+        Ok(Self {
+            agents,
+            routes,
+            servers,
+            headers,
+            timeout_s,
+            max_answer_bytes,
+            verbose,
+            received: AtomicU64::new(0),
+        })
     }
 
     /// The client and proxy that reach `origin`.
@@ -128,8 +137,10 @@ impl Live {
                 },
             }),
             Err(ureq::Error::Timeout(_)) => Err(ApiError::TimedOut { what: what.to_owned(), seconds: self.timeout_s }),
-            Err(ureq::Error::BodyExceedsLimit(limit)) => Err(ApiError::Worded {
-                message: format!("{what} answered with more than {} MB; use a shorter range or a larger step.", limit >> 20),
+            Err(ureq::Error::BodyExceedsLimit(limit)) => Err(ApiError::TooLarge {
+                what: what.to_owned(),
+                limit_mb: limit >> 20,
+                hint: format!(", or raise --max-answer-mb (now {})", limit >> 20),
             }),
             Err(e) if tls::refusal(&e, base.host()).is_some() => Err(ApiError::Worded {
                 message: tls::refusal(&e, base.host()).unwrap_or_default(),
@@ -205,9 +216,13 @@ impl Live {
         let content_type =
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
         // Sized from Content-Length when there is one: a growing buffer would double past it.
-        let expected = response.body().content_length().unwrap_or(0).min(MAX_BODY_BYTES);
+        let limit = self.max_answer_bytes;
+        if response.body().content_length().is_some_and(|n| n > limit) {
+            return Err(ureq::Error::BodyExceedsLimit(limit));
+        }
+        let expected = response.body().content_length().unwrap_or(0).min(limit);
         let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-        response.body_mut().with_config().limit(MAX_BODY_BYTES).reader().read_to_end(&mut bytes)?;
+        response.body_mut().with_config().limit(limit).reader().read_to_end(&mut bytes)?;
         self.received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let body = text_from_bytes(bytes);
         Ok(Reply { status, content_type, body })

@@ -321,6 +321,23 @@ fn server(
 }
 
 #[test]
+fn an_answer_over_max_answer_mb_is_refused_with_what_to_narrow() {
+    let big = format!("[{}\"x\"]", "\"padding\",".repeat(120_000));
+    let (grafana, _) = server("200 OK", String::new(), "application/json", big);
+    let out = promnote(
+        &["--grafana", &grafana, "--max-answer-mb", "1", "datasources"],
+        &[("GRAFANA_TOKEN", "glsa_secret_value")],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("answered with more than 1 MB, more than promnote reads at once: ask for fewer series"),
+        "{err}"
+    );
+    assert!(err.contains("raise --max-answer-mb (now 1)"), "{err}");
+}
+
+#[test]
 fn escape_sequences_in_server_text_reach_stderr_as_visible_text() {
     // A datasource named with a window-title escape, a screen clear and a right-to-left
     // override: every request gets this listing, so its query's answer does not decode

@@ -167,6 +167,17 @@ pub enum ApiError {
         /// The limit.
         seconds: u32,
     },
+    /// The answer was larger than promnote reads at once (`run::machine::MAX_ANSWER_BYTES`
+    /// in the page, `--max-answer-mb` in the command line).
+    #[error("{what} answered with more than {limit_mb} MB, more than promnote reads at once: ask for fewer series (a label filter, or sum by (…) over the labels you need), a shorter range or a larger step{hint}.")]
+    TooLarge {
+        /// What was asked for.
+        what: String,
+        /// The limit, in MB.
+        limit_mb: u64,
+        /// What else the shell offers (the command line's `--max-answer-mb`), or nothing.
+        hint: String,
+    },
     /// The user cancelled, or a new run replaced this one.
     #[error("Cancelled.")]
     Cancelled,
@@ -241,7 +252,13 @@ impl ApiError {
     /// PromQL error is the query's, not the server's) or the run being cancelled. The
     /// datasource's badge says "failed in the last run" after such a failure.
     pub fn is_datasource_failure(&self) -> bool {
-        !matches!(self, ApiError::Prometheus { .. } | ApiError::Cancelled | ApiError::InvalidUrl(_))
+        !matches!(
+            self,
+            ApiError::Prometheus { .. }
+                | ApiError::Cancelled
+                | ApiError::InvalidUrl(_)
+                | ApiError::TooLarge { .. }
+        )
     }
 }
 

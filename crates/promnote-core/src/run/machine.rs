@@ -29,6 +29,11 @@ use crate::api::request::{self, ApiRequest};
 /// How long one request may take before promnote gives up on it.
 pub const REQUEST_TIMEOUT_S: u32 = 60;
 
+/// The largest answer read (the page's cap, and the command line's default
+/// `--max-answer-mb`): a tab has 4 GB, and an answer becomes several copies of itself
+/// (bytes, text, decoded series) before it is drawn.
+pub const MAX_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The pauses before the second and third attempt of a request that Grafana's proxy
 /// answered with 502, 503 or 504 (a restarting or overloaded Prometheus). Every request
 /// promnote sends only reads, so sending it again is safe.
