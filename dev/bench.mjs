@@ -8,7 +8,10 @@
 // The `monthly` mode runs on the small stack: the built-in Community usage report (thirteen
 // months of calendar months, weeks and years over the three datasources), counting the
 // queries it sends.
-// Usage: node dev/bench.mjs <small|wide|dense|monthly> <site-url> <stack-state.json> <runs> <out.json>
+// The `churn` mode needs no stack: <stack-state.json> names a server of dev/bench_churn.py
+// (`{"prometheus_url": …}`), which answers with 5,000 series of one sample each over 7 days;
+// the page calls it directly, draws the top 40 and "other", and reports its wasm memory.
+// Usage: node dev/bench.mjs <small|wide|dense|monthly|churn> <site-url> <stack-state.json> <runs> <out.json>
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
@@ -28,6 +31,20 @@ time:
 
 \`\`\`promql title="600 series, hourly" chart=line legend="{{series}}" step=1h
 promnote_dense
+\`\`\`
+`;
+
+// The churn scale's report: pod churn over 7 days at 1 minute, the top 40 and "other".
+const CHURN_REPORT = `---
+format: 1
+title: Churn
+time:
+  from: now-7d
+  to: now
+---
+
+\`\`\`promql title="Pods (churn)" chart=area top=40 step=1m legend="{{pod}}"
+kube_pod_info
 \`\`\`
 `;
 
@@ -108,8 +125,15 @@ async function once() {
     await page.getByTestId('open-file').setInputFiles({ name: 'dense.md', mimeType: 'text/markdown', buffer: Buffer.from(DENSE_REPORT) });
     await page.getByTestId('report-title').filter({ hasText: 'Dense' }).waitFor();
   }
-  await page.getByTestId('grafana-url').fill(state.grafana_url);
-  await page.getByTestId('grafana-token').fill(state.token);
+  if (scale === 'churn') {
+    await page.getByTestId('open-file').setInputFiles({ name: 'churn.md', mimeType: 'text/markdown', buffer: Buffer.from(CHURN_REPORT) });
+    await page.getByTestId('report-title').filter({ hasText: 'Churn' }).waitFor();
+    await page.locator('details.direct summary').click();
+    await page.getByTestId('prom-url').fill(state.prometheus_url);
+  } else {
+    await page.getByTestId('grafana-url').fill(state.grafana_url);
+    await page.getByTestId('grafana-token').fill(state.token);
+  }
   page.on('response', onResponse);
   page.on('request', onRequest);
   await page.getByTestId('connect').click();
@@ -138,6 +162,7 @@ async function once() {
       variable_options: document.querySelector('[data-testid=variable]')?.options.length ?? 0,
       variable_filter: !!document.querySelector('[data-testid=variable-filter]'),
       errors: [...document.querySelectorAll('[data-testid=cell] [data-testid=error]')].map((e) => e.textContent),
+      wasm_memory_bytes: window.wasmBindings?.promnoteWasmMemory?.() ?? 0,
     };
   });
   figures.bytes = answers.reduce((a, b) => a + b, 0);
@@ -164,6 +189,7 @@ results.variable_filter = all[0].variable_filter;
 results.errors = all[0].errors;
 results.requests = all[0].requests;
 results.cells = all[0].cells;
+results.wasm_memory_bytes = Math.max(...all.map((r) => r.wasm_memory_bytes));
 await browser.close();
 writeFileSync(outFile, JSON.stringify(results, null, 1));
 console.log(`bench ${scale}: click → drawn ${results.click_to_drawn_ms.toFixed(0)} ms (median of ${runs}), ${results.traces} traces, ${results.datasources} datasources, longest task ${results.longest_task_ms.toFixed(0)} ms (without Plotly's draw ${results.longest_own_task_ms.toFixed(0)} ms), longest Plotly.react ${results.longest_react_ms.toFixed(0)} ms`);

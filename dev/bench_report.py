@@ -61,6 +61,18 @@ def main() -> None:
             elif line.strip().startswith("thrpt:") and "%" not in line:
                 low, mid, high = line.split("[", 1)[1].rstrip("]").split(" ")[0:6:2]
                 row(f"native {name} (criterion)", f"{float(mid):.0f} MiB/s")
+    churn_cli, churn_page = load(folder, "cli-churn.json"), load(folder, "browser-churn.json")
+    if churn_cli:
+        row(
+            f"churn: promnote csv-wide ({churn_cli['series']} x 1 sample, 7 d at 1m)",
+            f"{churn_cli['ms']:.0f} ms, peak {churn_cli['peak_bytes'] / 1e6:.1f} MB",
+            "peak <= 100 MB",
+            check(churn_cli["peak_bytes"] <= 100e6),
+        )
+        row("churn:   answer / CSV written", f"{churn_cli['answer_bytes'] / 1e3:.0f} KB / {churn_cli['csv_bytes'] / 1e6:.1f} MB")
+    if churn_page:
+        row("churn: page, click -> drawn (top 40 + other)", f"{churn_page['click_to_drawn_ms']:.0f} ms, {churn_page['traces']} traces")
+        row("churn:   page's wasm memory at drawn", f"{churn_page['wasm_memory_bytes'] / 1e6:.0f} MB")
     memory = os.path.join(folder, "memory.txt")
     if os.path.exists(memory):
         for line in open(memory, encoding="utf-8").read().splitlines():

@@ -71,4 +71,16 @@ pub mod bench {
         synthetic::decode_and_pivot(&promnote_core::api::encoding::text_from_bytes(body))
             .map_or(0, |cells| cells as u32)
     }
+
+    /// The wasm memory's size in bytes. It only grows, so this is the largest the app
+    /// has needed so far.
+    #[wasm_bindgen(js_name = promnoteWasmMemory)]
+    pub fn wasm_memory() -> f64 {
+        use wasm_bindgen::JsCast as _;
+        wasm_bindgen::memory()
+            .dyn_into::<js_sys::WebAssembly::Memory>()
+            .ok()
+            .and_then(|memory| memory.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+            .map_or(0.0, |buffer| f64::from(buffer.byte_length()))
+    }
 }
