@@ -180,11 +180,12 @@ test('a Grafana on another origin without CORS headers: the message says CORS, n
     await report.connect(grafana.url, state.token);
     await expect(report.errors.first()).toContainText('blocked this page from reading its answers');
     await expect(report.errors.first()).toContainText(`http://127.0.0.1:${GRAFANA_PORT}`);
-    // The help panel: the three ways out, with this page's origin filled in.
+    // The help panel: the four ways out, with this page's origin filled in.
     const help = page.getByTestId('cors-help');
     await expect(help).toBeVisible();
     await expect(help).toContainText(`Grafana at http://127.0.0.1:3102 is up`);
     await expect(help).toContainText('Host promnote on Grafana\'s own origin');
+    await expect(help).toContainText('promnote serve --grafana http://127.0.0.1:3102/');
     await expect(help).toContainText('trunk serve --proxy-backend=http://127.0.0.1:3102/api/ --proxy-rewrite=/api/');
     await help.getByText('nginx', { exact: true }).click();
     await expect(help.locator('pre').first()).toContainText(`add_header Access-Control-Allow-Origin "http://127.0.0.1:${GRAFANA_PORT}" always;`);

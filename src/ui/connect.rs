@@ -29,12 +29,28 @@ pub fn ConnectForm(
     link_grafana: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let kept = keep::load();
+    let served = served();
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let keep_choice = RwSignal::new(kept.as_ref().map_or(Keep::Memory, |(k, _)| *k));
-    let url = RwSignal::new(kept.as_ref().map(|(_, k)| k.grafana.clone()).unwrap_or_default());
+    // Served by `promnote serve`: its own address reaches Grafana.
+    let served_grafana = served.as_ref().and_then(|s| s.grafana.clone()).map(|_| format!("{origin}/"));
+    let url = RwSignal::new(
+        kept.as_ref()
+            .map(|(_, k)| k.grafana.clone())
+            .filter(|u| !u.is_empty())
+            .or(served_grafana.clone())
+            .unwrap_or_default(),
+    );
     let token = RwSignal::new(kept.as_ref().map(|(_, k)| k.token.clone()).unwrap_or_default());
     let kept_prom = kept.and_then(|(_, k)| k.prometheus).unwrap_or_default();
+    let served_prom =
+        served.as_ref().and_then(|s| s.prometheus.first()).map(|p| format!("{origin}{}", p.path));
     let prom = DirectFields {
-        url: RwSignal::new(kept_prom.url),
+        url: RwSignal::new(if kept_prom.url.is_empty() {
+            served_prom.unwrap_or_default()
+        } else {
+            kept_prom.url
+        }),
         auth: RwSignal::new(if kept_prom.auth.is_empty() { "none".to_owned() } else { kept_prom.auth }),
         user: RwSignal::new(kept_prom.user),
         secret: RwSignal::new(kept_prom.secret),
@@ -142,6 +158,15 @@ pub fn ConnectForm(
             <h2 id="connect-title">"Connect to Grafana"</h2>
             <form on:submit=connect autocomplete="off" novalidate>
                 <TextField label="Grafana URL" kind="url" testid="grafana-url" placeholder="https://grafana.example.org/" value=url />
+                {served.as_ref().and_then(|s| s.grafana.clone()).map(|upstream| {
+                    let here = served_grafana.clone().unwrap_or_default();
+                    view! {
+                        <p class="muted" data-testid="served-by" hidden=move || url.get() != here>
+                            "Served by " <code>"promnote serve"</code> ": this address forwards to the Grafana at "
+                            <code>{upstream}</code> ". Your token goes there through it, and nowhere else."
+                        </p>
+                    }
+                })}
                 {move || pending_origin.get().map(|origin| view! {
                     <div class="confirm-origin" role="alert">
                         <p>"This shared report points at the Grafana at " <code>{origin}</code>
@@ -270,6 +295,29 @@ impl DirectFields {
             auth,
         }
     }
+}
+
+/// Where `promnote serve` forwards, when it served this page: its
+/// `<meta name="promnote-serve">` (Grafana under `/api/`, each Prometheus under its path).
+#[derive(serde::Deserialize)]
+struct Served {
+    /// The Grafana that `/api/` reaches.
+    grafana: Option<String>,
+    /// The Prometheus servers, each under its path.
+    #[serde(default)]
+    prometheus: Vec<ServedPrometheus>,
+}
+
+/// One Prometheus `promnote serve` forwards to.
+#[derive(serde::Deserialize)]
+struct ServedPrometheus {
+    /// Its path on this origin: `/prometheus/0/`.
+    path: String,
+}
+
+fn served() -> Option<Served> {
+    let meta = web_sys::window()?.document()?.query_selector("meta[name=promnote-serve]").ok()??;
+    serde_json::from_str(&meta.get_attribute("content")?).ok()
 }
 
 /// The optional Prometheus called directly: its address and sign-in.

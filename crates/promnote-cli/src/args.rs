@@ -103,7 +103,7 @@ const OWN_HEADERS: [&str; 7] =
 
 /// A `--header 'Name: value'`, checked: a header name, a value without line breaks, and
 /// not one promnote sets itself (the token is `Authorization`).
-fn header(raw: &str) -> Result<(String, String), Fail> {
+pub fn header(raw: &str) -> Result<(String, String), Fail> {
     let Some((name, value)) = raw.split_once(':') else {
         return Err(Fail::input("--header takes 'Name: value' (a colon between them)"));
     };

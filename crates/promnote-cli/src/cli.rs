@@ -229,6 +229,26 @@ pub enum Command {
     /// (other datasources' queries, transformations, thresholds…) is listed at its top
     /// and on stderr.
     ImportDashboard(ImportArgs),
+    /// Serve the site (built into this binary) on this computer and forward its Grafana
+    /// requests to --grafana, from the page's own origin: the page reaches any stock
+    /// Grafana with no CORS change and no admin. Open the printed address and paste your
+    /// token: it stays in the page, and this server forwards it to that Grafana only.
+    /// --prometheus servers are forwarded under /prometheus/N/ the same way.
+    Serve(ServeArgs),
+}
+
+/// `promnote serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8484)]
+    pub port: u16,
+
+    /// Listen on this address instead, e.g. 0.0.0.0:8484. Beyond loopback, anyone who can
+    /// reach it can use this server to reach your Grafana (with their own token), and
+    /// tokens typed into the page cross that network as plain http.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
 }
 
 /// How `datasources` prints its list.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use promnote_core::api::encoding::text_from_bytes;
 use promnote_core::api::replay::Recording;
 use promnote_core::api::servers::{Servers, Target};
-use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
+use promnote_core::api::{ApiError, ApiRequest, BaseUrl, Body, Datasource, Reply, Sent};
 
 use crate::proxy::{self, Proxy};
 use crate::term::say;
@@ -123,44 +123,7 @@ impl Live {
         let to_grafana = self.servers.grafana.as_ref().is_some_and(|g| g.base.origin() == base.origin());
         let headers: &[(String, String)] = if to_grafana { &self.headers } else { &[] };
         let result = self.call(agent, &url, request, authorization.as_deref(), headers);
-        let sent = match result {
-            Ok(reply) => Ok(reply),
-            Err(ureq::Error::ConnectProxyFailed(why)) => Err(ApiError::Worded {
-                message: match proxy {
-                    Some(p) => format!(
-                        "The proxy {} ({}) refused to connect to {} ({why}): check what the proxy allows, or add the host to NO_PROXY to connect directly.",
-                        p.shown(),
-                        p.var,
-                        base.origin()
-                    ),
-                    None => format!("A proxy refused to connect to {} ({why}).", base.origin()),
-                },
-            }),
-            Err(ureq::Error::Timeout(_)) => Err(ApiError::TimedOut { what: what.to_owned(), seconds: self.timeout_s }),
-            Err(ureq::Error::BodyExceedsLimit(limit)) => Err(ApiError::TooLarge {
-                what: what.to_owned(),
-                limit_mb: limit >> 20,
-                hint: format!(", or raise --max-answer-mb (now {})", limit >> 20),
-            }),
-            Err(e) if tls::refusal(&e, base.host()).is_some() => Err(ApiError::Worded {
-                message: tls::refusal(&e, base.host()).unwrap_or_default(),
-            }),
-            Err(e @ ureq::Error::Tls(_)) => Err(ApiError::Worded {
-                message: format!("Could not make a secure (TLS) connection to {}: {e}. Check the address and its certificate.", base.origin()),
-            }),
-            Err(_) => Err(match proxy {
-                // Through a proxy, either hop may be the one that did not answer.
-                Some(p) => ApiError::Worded {
-                    message: format!(
-                        "Could not reach {} through the proxy {} ({}): nothing answered. Check that the proxy runs and lets this computer reach the server, or add the host to NO_PROXY to connect directly.",
-                        base.origin(),
-                        p.shown(),
-                        p.var
-                    ),
-                },
-                None => ApiError::Unreachable { origin: base.origin().to_owned() },
-            }),
-        };
+        let sent = result.map_err(|e| unanswered(e, proxy, base, what, self.timeout_s));
         if self.verbose {
             let outcome = match &sent {
                 Ok(reply) => format!("{} ({} bytes)", reply.status, reply.body.len()),
@@ -226,6 +189,124 @@ impl Live {
         self.received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let body = text_from_bytes(bytes);
         Ok(Reply { status, content_type, body })
+    }
+}
+
+/// What a request that got no answer from `base` (through `proxy`) means to the user.
+fn unanswered(
+    error: ureq::Error,
+    proxy: Option<&Proxy>,
+    base: &BaseUrl,
+    what: &str,
+    timeout_s: u32,
+) -> ApiError {
+    let worded = |message: String| ApiError::Worded { message };
+    match error {
+        ureq::Error::ConnectProxyFailed(why) => worded(match proxy {
+            Some(p) => format!(
+                "The proxy {} ({}) refused to connect to {} ({why}): check what the proxy allows, or add the host to NO_PROXY to connect directly.",
+                p.shown(),
+                p.var,
+                base.origin()
+            ),
+            None => format!("A proxy refused to connect to {} ({why}).", base.origin()),
+        }),
+        ureq::Error::Timeout(_) => ApiError::TimedOut { what: what.to_owned(), seconds: timeout_s },
+        ureq::Error::BodyExceedsLimit(limit) => ApiError::TooLarge {
+            what: what.to_owned(),
+            limit_mb: limit >> 20,
+            hint: format!(", or raise --max-answer-mb (now {})", limit >> 20),
+        },
+        e => match tls::refusal(&e, base.host()) {
+            Some(message) => worded(message),
+            None if matches!(e, ureq::Error::Tls(_)) => worded(format!(
+                "Could not make a secure (TLS) connection to {}: {e}. Check the address and its certificate.",
+                base.origin()
+            )),
+            // Through a proxy, either hop may be the one that did not answer.
+            None => match proxy {
+                Some(p) => worded(format!(
+                    "Could not reach {} through the proxy {} ({}): nothing answered. Check that the proxy runs and lets this computer reach the server, or add the host to NO_PROXY to connect directly.",
+                    base.origin(),
+                    p.shown(),
+                    p.var
+                )),
+                None => ApiError::Unreachable { origin: base.origin().to_owned() },
+            },
+        },
+    }
+}
+
+/// One server `promnote serve` forwards the page's requests to, with promnote's rules
+/// (the environment's proxy, the trust store, no redirects followed, a time limit, the
+/// answer cap) and, for the Grafana origin, `--header`s and the client certificate.
+pub struct Upstream {
+    /// Its base address.
+    pub base: BaseUrl,
+    proxy: Option<Proxy>,
+    agent: ureq::Agent,
+    headers: Vec<(String, String)>,
+    timeout_s: u32,
+    max_answer_bytes: u64,
+}
+
+/// What an upstream server answered: status, content type and body, whatever the status.
+pub struct Forwarded {
+    /// The HTTP status.
+    pub status: u16,
+    /// Its `Content-Type`.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Upstream {
+    /// A client for `base`; `grafana` adds `trust`'s client certificate and `headers`.
+    pub fn new(
+        base: BaseUrl,
+        trust: &Trust,
+        grafana: bool,
+        headers: Vec<(String, String)>,
+        limits: (u32, u64),
+    ) -> Result<Self, String> {
+        let env = |name: &str| std::env::var(name).ok();
+        let (scheme, authority) = base.origin().split_once("://").unwrap_or(("https", base.origin()));
+        let proxy = proxy::for_server(scheme == "https", host_name(authority), &env)?;
+        let identity = grafana && trust.client.is_some();
+        let agent = agent(proxy.as_ref(), trust, identity, limits.0)?;
+        let headers = if grafana { headers } else { Vec::new() };
+        Ok(Self { base, proxy, agent, headers, timeout_s: limits.0, max_answer_bytes: limits.1 })
+    }
+
+    /// Sends `method` to `url` (under [`Upstream::base`]) with the page's `headers` and
+    /// `body`; the answer whatever its status, or why there is none, worded for people.
+    pub fn forward(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<Forwarded, String> {
+        let what = self.base.host().to_owned();
+        let result = (|| -> Result<Forwarded, ureq::Error> {
+            let mut request = ureq::http::Request::builder().method(method).uri(url);
+            for (name, value) in headers.iter().chain(&self.headers) {
+                request = request.header(name, value);
+            }
+            let request = request.body(body).map_err(ureq::Error::from)?;
+            let mut response = self.agent.run(request)?;
+            let status = response.status().as_u16();
+            let content_type =
+                response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let limit = self.max_answer_bytes;
+            if response.body().content_length().is_some_and(|n| n > limit) {
+                return Err(ureq::Error::BodyExceedsLimit(limit));
+            }
+            let mut body = Vec::new();
+            response.body_mut().with_config().limit(limit).reader().read_to_end(&mut body)?;
+            Ok(Forwarded { status, content_type, body })
+        })();
+        result.map_err(|e| unanswered(e, self.proxy.as_ref(), &self.base, &what, self.timeout_s).to_string())
     }
 }
 

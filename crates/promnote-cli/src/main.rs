@@ -14,6 +14,7 @@ mod progress;
 mod proxy;
 mod regex;
 mod secrets;
+mod serve;
 mod session;
 mod snapshot;
 mod term;
@@ -83,6 +84,10 @@ fn run(cli: &Cli) -> Result<Exit, Fail> {
             return commands::import_dashboard(None, args);
         }
     }
+    // The page brings its own token: serving needs none.
+    if let Command::Serve(args) = &cli.command {
+        return serve::serve(&cli.connect, args);
+    }
     let (transport, now_ms) = args::transport(&cli.connect, cli.verbose)?;
     let session = Session::new(transport, now_ms, usize::from(cli.connect.parallel));
     match &cli.command {
@@ -91,5 +96,6 @@ fn run(cli: &Cli) -> Result<Exit, Fail> {
         Command::Run(args) => commands::run_report(&session, args, cli.quiet),
         Command::Snapshot(args) => snapshot::snapshot(&session, args, cli.quiet),
         Command::ImportDashboard(args) => commands::import_dashboard(Some(&session), args),
+        Command::Serve(_) => Ok(Exit::Ok),
     }
 }

@@ -21,6 +21,13 @@ use crate::cli::Format;
 use crate::session::{CellRun, ValueRun};
 use crate::term;
 
+/// Writes `text` and a newline to stdout at once (a line a script waits for).
+pub fn print_line(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{text}")?;
+    stdout.flush()
+}
+
 /// The cell's wide table, as the page pivots it for its chart and its CSV button.
 pub fn table(run: &CellRun) -> Option<WideTable> {
     let prepared = run.prepared.as_ref().ok()?;

@@ -630,7 +630,8 @@ mod tests {
         let table = prepared.plan.table(&arrival.range, &arrival.instant, &mixed);
         assert!(!table.instant);
         assert_eq!(table.row_labels.len(), 60);
-        let last: Vec<Option<f64>> = table.columns.iter().map(|c| *c.values.iter().next_back().unwrap()).collect();
+        let last: Vec<Option<f64>> =
+            table.columns.iter().map(|c| *c.values.iter().next_back().unwrap()).collect();
         assert_eq!(last, [Some(7.0), Some(5.0)]);
     }
 
