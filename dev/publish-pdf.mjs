@@ -4,10 +4,28 @@
 // (SITE_DIR/snapshots/<id>.pdf). Nothing but the site itself is contacted.
 // Usage: node dev/publish-pdf.mjs SITE_DIR
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { allCellsSettled, waitForServer } from '../e2e/support.mjs';
+
+/** Writes `bytes` to `path` as promnote writes snapshots: an exclusive temporary name in
+ * the same folder, synced, then renamed into place (a reader sees the old file or the new
+ * one, whole). */
+function writeAtomically(path, bytes) {
+  const temporary = join(path, '..', `.${path.split('/').pop()}.${process.pid}.partial`);
+  const fd = openSync(temporary, 'wx', 0o644);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(temporary, path);
+}
 
 const site = process.argv[2];
 if (!site) throw new Error('usage: node dev/publish-pdf.mjs SITE_DIR');
@@ -28,7 +46,7 @@ try {
     await allCellsSettled(page);
     await page.emulateMedia({ media: 'print' });
     const pdf = join(site, 'snapshots', file.replace(/\.json$/, '.pdf'));
-    await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+    writeAtomically(pdf, await page.pdf({ format: 'A4', printBackground: true }));
     console.log(`publish: ${id} -> ${pdf}`);
     await page.close();
   }

@@ -126,6 +126,14 @@ impl<W: io::Write> Sink<W> {
         }
         self.inner.flush()
     }
+
+    /// Flushes and gives back what it wrote to; the first error met, if any.
+    pub fn into_inner(mut self) -> io::Result<W> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.inner.into_inner().map_err(io::IntoInnerError::into_error)
+    }
 }
 
 impl<W: io::Write> fmt::Write for Sink<W> {
@@ -222,21 +230,65 @@ pub fn write_folder(
 }
 
 /// Writes a file through a temporary one renamed into place: a reader (a web server, the
-/// next step of a pipeline) never sees half of it.
+/// next step of a pipeline) never sees half of it, and after a crash or power loss the
+/// file is the old one or the new one, whole. The temporary name is created exclusively
+/// (never an existing file, nor one a link points through) and synced before the rename;
+/// the folder is synced after it.
 pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut Sink<std::fs::File>) -> fmt::Result,
 ) -> Result<(), String> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temporary = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let result = std::fs::File::create(&temporary).and_then(|file| {
+    let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = path.with_file_name(format!(".{name}.{}-{unique}.partial", std::process::id()));
+    let result = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary).and_then(|file| {
         let mut sink = Sink::new(file);
         let written = write(&mut sink);
-        sink.finish()?;
-        written.map_err(|_| io::Error::other("the text could not be written"))
+        let file = sink.into_inner()?;
+        written.map_err(|_| io::Error::other("the text could not be written"))?;
+        file.sync_all()
     });
     result.and_then(|()| std::fs::rename(&temporary, path)).map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
         format!("Cannot write {}: {e}", path.display())
-    })
+    })?;
+    // The rename itself is durable once the folder is synced (where folders can be opened).
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Ok(dir) = std::fs::File::open(folder) {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::write_atomically;
+
+    #[test]
+    fn a_file_is_replaced_whole_and_no_temporary_file_is_left() {
+        let dir = std::env::temp_dir().join(format!("promnote-atomic-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("index.json");
+        write_atomically(&file, |out| out.write_str("first")).unwrap();
+        write_atomically(&file, |out| out.write_str("second")).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "second");
+        // A write that fails leaves the old file and no temporary one.
+        let failed = write_atomically(&file, |out| {
+            out.write_str("half")?;
+            Err(std::fmt::Error)
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "second");
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["index.json"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
