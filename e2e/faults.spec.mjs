@@ -154,9 +154,10 @@ test('a request that takes longer than the 60 s limit is given up with a clear m
     // fails it at once, with the same reason, and sends it nothing...
     const west = [];
     page.on('request', (r) => { if (r.url().includes('/uid/prom-west/')) west.push(r.url()); });
-    const north = page.waitForResponse((r) => r.url().includes('/uid/prom-north/'));
+    const runs = Number(await cell.getAttribute('data-runs'));
     await cell.getByTestId('run-cell').click();
-    await north;
+    // The new run started, and ended: every datasource's part of it is settled.
+    await expect(cell).toHaveAttribute('data-runs', String(runs + 1));
     await expectDrawn(cell);
     await expect(cell.getByTestId('error').first()).toContainText('cluster-west did not answer within 60 s');
     expect(west).toEqual([]);
@@ -190,5 +191,61 @@ test('a token revoked mid-session: the next run says so at the top and on the ce
     expect(await page.evaluate(() => document.querySelector('[data-testid=chart]')?.data?.length ?? 0)).toBe(0);
   } finally {
     await grafana.stop();
+  }
+});
+
+test('an answer larger than the page reads (256 MB) is refused, from its Content-Length or as it streams in, with what to narrow', async ({ page }) => {
+  // A Prometheus-compatible server whose range answers are too large: `up` announces
+  // 300 MB and never sends it; `chunked` streams megabytes with no Content-Length (as a
+  // compressed answer comes) until the page hangs up.
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization, Content-Type' };
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url.includes('/api/v1/query_range')) {
+        const asked = decodeURIComponent(`${req.url}&${body}`);
+        if (asked.includes('chunked')) {
+          res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
+          const megabyte = Buffer.alloc(1024 * 1024, 0x20);
+          let closed = false;
+          res.on('close', () => (closed = true));
+          const more = () => {
+            while (!closed && res.write(megabyte));
+            if (!closed) res.once('drain', more);
+          };
+          res.write('{"status":"success","data":{"resultType":"matrix","result":[');
+          more();
+          return;
+        }
+        res.writeHead(200, { ...cors, 'Content-Type': 'application/json', 'Content-Length': String(300 * 1024 * 1024) });
+        res.write('{"status":"success","data":{"resultType":"matrix","result":[');
+        return; // and nothing more: the page must not wait for it
+      }
+      const data = req.url.includes('/api/v1/query') ? { resultType: 'vector', result: [] } : req.url.includes('buildinfo') ? { version: '2.42.0' } : [];
+      res.writeHead(200, { ...cors, 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'success', data }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await page.goto(SITE);
+    await page.getByTestId('open-file').setInputFiles({
+      name: 'huge.md',
+      mimeType: 'text/markdown',
+      buffer: Buffer.from('---\nformat: 1\ntitle: Huge\n---\n\n```promql title="Announced"\nup\n```\n\n```promql title="Streamed"\nchunked\n```\n'),
+    });
+    await expect(page.getByTestId('report-title')).toHaveText('Huge');
+    await page.locator('details.direct summary').click();
+    await page.getByTestId('prom-url').fill(`http://127.0.0.1:${server.address().port}/`);
+    await page.getByTestId('connect').click();
+    for (const cell of await page.getByTestId('cell').all()) {
+      await expect(cell.getByTestId('error').first()).toContainText('answered with more than 256 MB, more than promnote reads at once: ask for fewer series', { timeout: 60_000 });
+      await expect(cell).not.toHaveAttribute('data-state', /idle|loading/);
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
   }
 });

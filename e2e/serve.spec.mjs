@@ -94,6 +94,14 @@ test('the page promnote serve serves reaches a Grafana without CORS and draws th
     const port = new URL(served.url).port;
     expect(await statusOf(`${served.url}api/datasources`, { Host: `evil.example:${port}`, Authorization: `Bearer ${state.token}` })).toBe(421);
     expect(await statusOf(`${served.url}`, { Host: `localhost:${port}` })).toBe(200);
+    // A request another site makes (a form, an image, a script elsewhere) forwards nothing.
+    const api = `${served.url}api/datasources`;
+    expect(await statusOf(api, { Origin: 'https://evil.example', Authorization: `Bearer ${state.token}` })).toBe(403);
+    expect(await statusOf(api, { 'Sec-Fetch-Site': 'cross-site', Authorization: `Bearer ${state.token}` })).toBe(403);
+    // What Grafana answers cannot run as this origin.
+    const answer = await fetch(api, { headers: { Authorization: `Bearer ${state.token}` } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-security-policy')).toContain('sandbox');
     expect((await fetch(`${served.url}prometheus/0/api/v1/query?query=up`)).status).toBe(404);
     const wrong = await fetch(`${served.url}api/datasources`, { headers: { Authorization: 'Bearer glsa_wrong' } });
     expect(wrong.status).toBe(401);

@@ -186,17 +186,47 @@ async fn read(response: Response, what: &str, user_abort: &AbortSignal, deadline
     if declared.is_some_and(|n| n > MAX_ANSWER_BYTES) {
         return Err(too_large());
     }
-    // The body as bytes, copied once into wasm memory: `text()` would decode it to UTF-16 in
-    // the browser only for wasm-bindgen to encode it back to UTF-8 character by character.
-    match response.binary().await {
-        // A compressed answer's size is known only once read.
-        Ok(bytes) if bytes.len() as u64 > MAX_ANSWER_BYTES => Err(too_large()),
-        Ok(bytes) => Ok(Reply { status, content_type, body: text_from_bytes(bytes) }),
+    // The body read chunk by chunk, each copied once into wasm memory (`text()` would
+    // decode it to UTF-16 only for wasm-bindgen to encode it back), and counted: a
+    // compressed answer has no Content-Length, and stops at the cap all the same.
+    match read_capped(&response, declared, MAX_ANSWER_BYTES).await {
+        Ok(Some(bytes)) => Ok(Reply { status, content_type, body: text_from_bytes(bytes) }),
+        Ok(None) => Err(too_large()),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
         Err(_) if deadline.passed() => {
             Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
         }
-        Err(e) => Err(ApiError::Unreadable { what: what.to_owned(), detail: e.to_string() }),
+        Err(e) => Err(ApiError::Unreadable {
+            what: what.to_owned(),
+            detail: e.as_string().unwrap_or_else(|| "the answer could not be read".to_owned()),
+        }),
+    }
+}
+
+/// The body's bytes, or `None` once they pass `limit` (the rest is not read).
+async fn read_capped(
+    response: &Response,
+    declared: Option<u64>,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, JsValue> {
+    let Some(stream) = response.body() else { return Ok(Some(Vec::new())) };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0));
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await?;
+        if js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))?.as_bool().unwrap_or(true) {
+            return Ok(Some(bytes));
+        }
+        let value: js_sys::Uint8Array =
+            js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))?.unchecked_into();
+        let start = bytes.len();
+        let end = start + value.length() as usize;
+        if end as u64 > limit {
+            let _ = reader.cancel();
+            return Ok(None);
+        }
+        bytes.resize(end, 0);
+        value.copy_to(&mut bytes[start..]);
     }
 }
 

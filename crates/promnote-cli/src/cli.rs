@@ -249,6 +249,12 @@ pub struct ServeArgs {
     /// tokens typed into the page cross that network as plain http.
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<String>,
+
+    /// Another name this server answers to (repeatable), e.g. the machine's name on the
+    /// network with --listen. Without it a request that names another host is refused,
+    /// so that no web page can rebind a name of its own to this server.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
 }
 
 /// How `datasources` prints its list.

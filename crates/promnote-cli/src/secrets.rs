@@ -141,7 +141,7 @@ pub fn direct_credentials(args: &ConnectArgs, files: &SecretFiles) -> Result<Vec
             given.len()
         )));
     }
-    if !matches!(from_env, Credentials::Anonymous) && unsigned == 0 {
+    if !matches!(from_env, Credentials::Anonymous) && !given.is_empty() && unsigned == 0 {
         say!("promnote: warning: PROMETHEUS_TOKEN/PROMETHEUS_USER is not used: every --prometheus has its own sign-in");
     }
     given

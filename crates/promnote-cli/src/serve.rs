@@ -3,7 +3,11 @@
 //! stock Grafana from its own origin (no CORS, no admin). The token stays in the page: the
 //! server keeps nothing, logs no header, and forwards the page's `Authorization` only to
 //! the server of the path it came on. A request whose `Host` is not this server's is
-//! refused (a web page elsewhere cannot rebind a name to it). The site's
+//! refused (a web page elsewhere cannot rebind a name to it), and so is a forwarded one
+//! from another site (its `Origin` or `Sec-Fetch-Site` says so: no cross-site request
+//! rides on `--header` or the client certificate). Forwarded answers carry a sandboxing
+//! Content-Security-Policy, as Grafana's proxy does, so that nothing an upstream sends can
+//! run as this origin. The site's
 //! Content-Security-Policy is its own `index.html`'s, served unchanged but for one
 //! `<meta name="promnote-serve">` that tells the page where its servers are.
 
@@ -40,7 +44,7 @@ const FORWARDED_HEADERS: [&str; 3] = ["authorization", "content-type", "accept"]
 struct Server {
     grafana: Option<Upstream>,
     prometheus: Vec<Upstream>,
-    /// The `Host` values accepted (none: any, when listening beyond loopback).
+    /// The `Host` values accepted ([`allowed_hosts`]); never empty.
     hosts: Vec<String>,
     /// `index.html` with the page's `promnote-serve` meta.
     index: Vec<u8>,
@@ -71,6 +75,16 @@ pub fn serve(connect: &ConnectArgs, args: &ServeArgs) -> Result<Exit, Fail> {
     if grafana.is_none() && prometheus.is_empty() {
         return Err(Fail::input("say where to forward: --grafana URL (and/or --prometheus URL)"));
     }
+    if grafana.is_none() && (!connect.header.is_empty() || connect.client_cert.is_some()) {
+        return Err(Fail::input(
+            "--header and --client-cert go to the Grafana origin only: give --grafana URL",
+        ));
+    }
+    if !connect.prometheus_token_file.is_empty() || !connect.prometheus_user.is_empty() {
+        return Err(Fail::input(
+            "serve forwards the page's own sign-in: choose it in the page's form (under Prometheus directly), not with --prometheus-token-file or --prometheus-user",
+        ));
+    }
     // The page's token would cross the network in clear from here on.
     if let (false, Some(clear)) =
         (connect.allow_http, grafana.iter().chain(&prometheus).find(|b| b.is_plain_http_remote()))
@@ -95,15 +109,12 @@ pub fn serve(connect: &ConnectArgs, args: &ServeArgs) -> Result<Exit, Fail> {
     let grafana = grafana.map(|g| upstream(g, true)).transpose()?;
     let prometheus = prometheus.into_iter().map(|p| upstream(p, false)).collect::<Result<Vec<_>, _>>()?;
 
-    let (address, loopback) = match &args.listen {
-        Some(listen) => (listen.clone(), false),
-        None => (format!("127.0.0.1:{}", args.port), true),
-    };
+    let address = args.listen.clone().unwrap_or_else(|| format!("127.0.0.1:{}", args.port));
     let listener = TcpListener::bind(&address)
         .map_err(|e| Fail::input(format!("cannot listen on {address}: {e} (choose another --port)")))?;
     let bound = listener.local_addr().map_err(|e| Fail::input(format!("cannot listen on {address}: {e}")))?;
-    let hosts = if loopback { loopback_hosts(bound) } else { Vec::new() };
-    if !loopback && !bound.ip().is_loopback() {
+    let hosts = allowed_hosts(bound, &args.allow_host);
+    if !bound.ip().is_loopback() {
         say!(
             "promnote: warning: listening on {bound}, beyond this computer: anyone who can reach it can use it to reach your servers (with their own token), and tokens typed into the page cross that network as plain http. Prefer the default (127.0.0.1) and an SSH tunnel"
         );
@@ -131,6 +142,7 @@ pub fn serve(connect: &ConnectArgs, args: &ServeArgs) -> Result<Exit, Fail> {
         let (server, open) = (server.clone(), open.clone());
         std::thread::spawn(move || {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(60)));
             server.handle(&stream);
             open.fetch_sub(1, Ordering::SeqCst);
         });
@@ -138,10 +150,30 @@ pub fn serve(connect: &ConnectArgs, args: &ServeArgs) -> Result<Exit, Fail> {
     Ok(Exit::Ok)
 }
 
-/// `127.0.0.1:PORT`, `localhost:PORT` and `[::1]:PORT`.
-fn loopback_hosts(bound: SocketAddr) -> Vec<String> {
+/// The `Host` values this server answers to: the loopback names when it listens there
+/// (or on every address), the address it is bound to, and the `--allow-host` names; each
+/// with its port, and also bare on port 80 (browsers leave the default port out).
+fn allowed_hosts(bound: SocketAddr, extra: &[String]) -> Vec<String> {
+    let ip = bound.ip();
+    let mut names: Vec<String> = Vec::new();
+    if ip.is_loopback() || ip.is_unspecified() {
+        names.extend(["127.0.0.1", "localhost", "[::1]"].map(str::to_owned));
+    }
+    if !ip.is_unspecified() {
+        names.push(match ip {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+        });
+    }
+    names.extend(extra.iter().map(|n| n.trim().to_ascii_lowercase()));
     let port = bound.port();
-    vec![format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]
+    let mut hosts: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
+    if port == 80 {
+        hosts.extend(names);
+    }
+    hosts.sort();
+    hosts.dedup();
+    hosts
 }
 
 /// `index.html` with `<meta name="promnote-serve">` before `</head>`: where the page's
@@ -173,8 +205,23 @@ struct Request {
     method: String,
     target: String,
     host: Option<String>,
+    /// `Origin`, when the browser sent one.
+    origin: Option<String>,
+    /// `Sec-Fetch-Site`, when the browser sent one.
+    fetch_site: Option<String>,
     forwarded: Vec<(String, String)>,
     body: Vec<u8>,
+}
+
+impl Request {
+    /// Whether the browser says this request comes from another site than this server's
+    /// own page (a form, an image, another origin's script).
+    fn cross_site(&self) -> bool {
+        let own = self.host.as_ref().map(|h| format!("http://{}", h.to_ascii_lowercase()));
+        let foreign_origin = self.origin.as_ref().is_some_and(|o| Some(o.to_ascii_lowercase()) != own);
+        let foreign_fetch = self.fetch_site.as_deref().is_some_and(|s| s != "same-origin" && s != "none");
+        foreign_origin || foreign_fetch
+    }
 }
 
 impl Server {
@@ -193,7 +240,7 @@ impl Server {
                 return;
             }
         };
-        if !self.hosts.is_empty() && !request.host.as_ref().is_some_and(|h| self.hosts.contains(h)) {
+        if !request.host.as_ref().is_some_and(|h| self.hosts.contains(&h.to_ascii_lowercase())) {
             let _ = respond(
                 stream,
                 421,
@@ -206,6 +253,11 @@ impl Server {
         if let Some((prefix, upstream)) =
             self.routes().into_iter().find(|(prefix, _)| path.starts_with(prefix.as_str()))
         {
+            if request.cross_site() {
+                let body = json!({ "message": "promnote serve forwards requests from its own page only" });
+                let _ = respond(stream, 403, "application/json", body.to_string().as_bytes());
+                return;
+            }
             self.forward(stream, &request, &prefix, upstream);
             return;
         }
@@ -223,7 +275,9 @@ impl Server {
             "" | "index.html" => Some((&self.index[..], "text/html; charset=utf-8")),
             _ => site::FILES.iter().find(|(n, _)| *n == name).map(|(n, bytes)| (*bytes, content_type(n))),
         };
+        let head_only = request.method == "HEAD";
         let _ = match file {
+            Some((bytes, kind)) if head_only => respond_with(stream, 200, kind, bytes.len(), &[], b""),
             Some((bytes, kind)) => respond(stream, 200, kind, bytes),
             None => respond(stream, 404, "text/plain; charset=utf-8", b"Not found"),
         };
@@ -236,9 +290,16 @@ impl Server {
         let url = format!("{}{rest}", upstream.base);
         let answer = upstream.forward(&request.method, &url, &request.forwarded, request.body.clone());
         let _ = match answer {
-            Ok(Forwarded { status, content_type, body }) => {
-                respond(stream, status, content_type.as_deref().unwrap_or("application/octet-stream"), &body)
-            }
+            // Whatever the upstream sends (an HTML page, a script), nothing of it runs as
+            // this origin, where the page keeps the token.
+            Ok(Forwarded { status, content_type, body }) => respond_with(
+                stream,
+                status,
+                content_type.as_deref().unwrap_or("application/octet-stream"),
+                body.len(),
+                &[("Content-Security-Policy", "sandbox; default-src 'none'")],
+                &body,
+            ),
             Err(message) => {
                 let body = json!({ "message": format!("promnote serve: {message}") });
                 respond(stream, 502, "application/json", body.to_string().as_bytes())
@@ -261,6 +322,7 @@ fn read_request(stream: &TcpStream) -> Result<Request, (u16, String)> {
     }
     let (method, target) = (method.to_owned(), target.to_owned());
     let (mut host, mut length, mut forwarded) = (None, 0u64, Vec::new());
+    let (mut origin, mut fetch_site) = (None, None);
     loop {
         line.clear();
         if reader.read_line(&mut line).map_err(|_| (400, "Bad request".to_owned()))? == 0 {
@@ -274,6 +336,8 @@ fn read_request(stream: &TcpStream) -> Result<Request, (u16, String)> {
         let (name, value) = (name.trim().to_ascii_lowercase(), value.trim().to_owned());
         match name.as_str() {
             "host" => host = Some(value),
+            "origin" => origin = Some(value),
+            "sec-fetch-site" => fetch_site = Some(value),
             "content-length" => length = value.parse().map_err(|_| (400, "Bad Content-Length".to_owned()))?,
             "transfer-encoding" => return Err((411, "Send a Content-Length".to_owned())),
             _ if FORWARDED_HEADERS.contains(&name.as_str()) || name.starts_with("x-grafana-") => {
@@ -289,17 +353,35 @@ fn read_request(stream: &TcpStream) -> Result<Request, (u16, String)> {
     let mut body = reader.buffer().to_vec();
     let missing = length.saturating_sub(body.len() as u64);
     stream.take(missing).read_to_end(&mut body).map_err(|_| (400, "Bad request body".to_owned()))?;
+    if (body.len() as u64) < length {
+        return Err((400, "The request body ended early".to_owned()));
+    }
     body.truncate(usize::try_from(length).unwrap_or(usize::MAX));
-    Ok(Request { method, target, host, forwarded, body })
+    Ok(Request { method, target, host, origin, fetch_site, forwarded, body })
 }
 
 /// Writes a whole answer and closes the connection.
-fn respond(mut stream: &TcpStream, status: u16, kind: &str, body: &[u8]) -> std::io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n",
+fn respond(stream: &TcpStream, status: u16, kind: &str, body: &[u8]) -> std::io::Result<()> {
+    respond_with(stream, status, kind, body.len(), &[], body)
+}
+
+/// Writes an answer of `length` bytes (a HEAD's `body` is empty) with `extra` headers.
+fn respond_with(
+    mut stream: &TcpStream,
+    status: u16,
+    kind: &str,
+    length: usize,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n",
         if status < 400 { "OK" } else { "Error" },
-        body.len()
     );
+    for (name, value) in extra {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
     stream.write_all(body)?;
     stream.flush()

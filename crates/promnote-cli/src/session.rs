@@ -446,11 +446,22 @@ impl Session {
     ) -> Outcome {
         let silent = || self.silent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(outcome) = silent().before(&ds.uid) {
-            // A snapshot replays the same failure for the requests not sent.
-            if let (Outcome::Failed(e), Start::BesideHealth) = (&outcome, Start::of(ds)) {
+            // A snapshot replays the same failure for the requests not sent: those the page
+            // would send, by the route rule (the proxy beside the health check, and the
+            // route the health check found).
+            if let Outcome::Failed(e) = &outcome {
+                let mut routes = Vec::new();
+                if Start::of(ds) == Start::BesideHealth {
+                    routes.push(Route::Proxy);
+                }
+                if let Ok(route) = health {
+                    if !routes.contains(route) {
+                        routes.push(*route);
+                    }
+                }
                 let mut recording = self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if let Some(recording) = recording.as_mut() {
-                    for exchange in planned(Route::Proxy).exchanges() {
+                    for exchange in routes.into_iter().flat_map(|route| planned(route).exchanges()) {
                         recording.record(exchange.request(), &Err(e.clone()));
                     }
                 }

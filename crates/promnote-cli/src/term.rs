@@ -39,15 +39,17 @@ fn is_unsafe(c: char) -> bool {
     }
 }
 
-/// `text` with every control character but newline and tab, and every bidirectional
-/// formatting character, written as an escape; borrowed when there is none.
+/// `text` with every control character but newline and tab (and a carriage return just
+/// before a newline: CSV's line end), and every bidirectional formatting character,
+/// written as an escape; borrowed when there is none.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    let unsafe_at = |i: usize, c: char| is_unsafe(c) && !(c == '\r' && text[i + 1..].starts_with('\n'));
+    if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !is_unsafe(c) {
+    for (i, c) in text.char_indices() {
+        if !unsafe_at(i, c) {
             out.push(c);
         } else if u32::from(c) < 0x80 {
             let _ = write!(out, "\\x{:02x}", u32::from(c));
@@ -67,6 +69,9 @@ mod tests {
         assert!(matches!(escape("cluster-north\tok\n"), std::borrow::Cow::Borrowed(_)));
         assert_eq!(escape("hub \u{1b}]0;owned\u{7}"), "hub \\x1b]0;owned\\x07");
         assert_eq!(escape("a\rb\u{7f}c\u{9b}2J"), "a\\x0db\\x7fc\\u{9b}2J");
+        // CSV's line end stays one; a carriage return alone does not.
+        assert!(matches!(escape("time,value\r\n1,2\r\n"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(escape("a\r\r\n"), "a\\x0d\r\n");
         assert_eq!(escape("admin\u{202e}txt.exe"), "admin\\u{202e}txt.exe");
         // Text that only looks like an escape stays as it is; so do other scripts.
         assert_eq!(escape("\\x1b Zürich 東京"), "\\x1b Zürich 東京");

@@ -488,7 +488,8 @@ fn each_prometheus_server_gets_its_own_sign_in_and_no_other() {
     );
     let err = text(&out.stderr);
     assert!(!err.contains("thanos_token") && !err.contains("pass word"), "{err}");
-    assert!(authorizations(&bearer_requests).iter().all(|a| a == "Bearer thanos_token"), "{err}");
+    let bearers = authorizations(&bearer_requests);
+    assert!(!bearers.is_empty() && bearers.iter().all(|a| a == "Bearer thanos_token"), "{bearers:?} {err}");
     // "me:pass word" in base64.
     let basics = authorizations(&basic_requests);
     assert!(!basics.is_empty() && basics.iter().all(|a| a == "Basic bWU6cGFzcyB3b3Jk"), "{basics:?} {err}");

@@ -3,7 +3,8 @@
 //! request sent to it the whole time limit; a report of twelve cells would wait twelve
 //! times. Once a datasource's health check or one of its queries has timed out in a run,
 //! its other queries in that run fail at once with the same reason; a new run (Retry,
-//! Run all, another range, a new connection) asks it again. Both shells keep one
+//! Run all, another range, a new connection) asks it again. A health check that timed
+//! out while a query beside it answered silences nothing. Both shells keep one
 //! [`Silent`] per run and follow [`Silent::before`] and [`Silent::after`].
 
 use std::collections::BTreeMap;
@@ -27,9 +28,12 @@ impl Silent {
     }
 
     /// Notes what the datasource `uid` gave: its health check's result, when it is known,
-    /// and a query's outcome. A timeout silences it for the rest of the run.
+    /// and a query's outcome. A timeout silences it for the rest of the run, but a health
+    /// check's only when the query did not answer either (a proxied answer counts even
+    /// when the health check failed: [`super::cell::after_health`]).
     pub fn after(&mut self, uid: &str, health: Option<&Result<Route, ApiError>>, outcome: Option<&Outcome>) {
-        let from_health = health.and_then(|h| h.as_ref().err());
+        let answered = matches!(outcome, Some(Outcome::Arrived(_)));
+        let from_health = health.and_then(|h| h.as_ref().err()).filter(|_| !answered);
         let from_query = match outcome {
             Some(Outcome::Failed(e)) => Some(e),
             _ => None,
@@ -73,6 +77,14 @@ mod tests {
         silent.after("east", Some(&Ok(Route::Proxy)), Some(&Outcome::Failed(timeout("Query A"))));
         silent.after("east", None, Some(&Outcome::Failed(timeout("Query B"))));
         assert_eq!(silent.before("east"), Some(Outcome::Failed(timeout("Query A"))));
+        // A health check that timed out beside a query that answered silences nothing.
+        let mut beside = Silent::default();
+        beside.after(
+            "north",
+            Some(&Err(timeout("cluster-north"))),
+            Some(&Outcome::Arrived(Arrival::default())),
+        );
+        assert!(beside.is_empty());
         // A new run starts from nothing.
         assert!(Silent::default().before("west").is_none());
     }
