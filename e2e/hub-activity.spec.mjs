@@ -188,7 +188,7 @@ test('a Grafana on another origin without CORS headers: the message says CORS, n
     await expect(help).toContainText('promnote serve --grafana http://127.0.0.1:3102/');
     await expect(help).toContainText('trunk serve --proxy-backend=http://127.0.0.1:3102/api/ --proxy-rewrite=/api/');
     await help.getByText('nginx', { exact: true }).click();
-    await expect(help.locator('pre').first()).toContainText(`add_header Access-Control-Allow-Origin "http://127.0.0.1:${GRAFANA_PORT}" always;`);
+    await expect(help.locator('details', { hasText: 'nginx' }).locator('pre').first()).toContainText(`add_header Access-Control-Allow-Origin "http://127.0.0.1:${GRAFANA_PORT}" always;`);
     await expect(help).not.toContainText('you.github.io');
     await expect(page.getByTestId('connected')).toHaveCount(0);
     await expect(page.getByTestId('connecting')).toHaveCount(0);

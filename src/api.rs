@@ -186,9 +186,9 @@ async fn read(response: Response, what: &str, user_abort: &AbortSignal, deadline
     if declared.is_some_and(|n| n > MAX_ANSWER_BYTES) {
         return Err(too_large());
     }
-    // The body read chunk by chunk, each copied once into wasm memory (`text()` would
-    // decode it to UTF-16 only for wasm-bindgen to encode it back), and counted: a
-    // compressed answer has no Content-Length, and stops at the cap all the same.
+    // The body as bytes, copied once into wasm memory (`text()` would decode it to UTF-16
+    // only for wasm-bindgen to encode it back); without a Content-Length (a compressed
+    // answer), read chunk by chunk and counted, so that it stops at the cap all the same.
     match read_capped(&response, declared, MAX_ANSWER_BYTES).await {
         Ok(Some(bytes)) => Ok(Reply { status, content_type, body: text_from_bytes(bytes) }),
         Ok(None) => Err(too_large()),
@@ -203,12 +203,17 @@ async fn read(response: Response, what: &str, user_abort: &AbortSignal, deadline
     }
 }
 
-/// The body's bytes, or `None` once they pass `limit` (the rest is not read).
+/// The body's bytes, or `None` once they pass `limit` (the rest is not read). A body whose
+/// size was `declared` (and checked) is read whole.
 async fn read_capped(
     response: &Response,
     declared: Option<u64>,
     limit: u64,
 ) -> Result<Option<Vec<u8>>, JsValue> {
+    // A declared size is known to be within the limit: read at once, as one copy.
+    if declared.is_some() {
+        return response.binary().await.map(Some).map_err(|e| JsValue::from_str(&e.to_string()));
+    }
     let Some(stream) = response.body() else { return Ok(Some(Vec::new())) };
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut bytes = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0));
