@@ -360,6 +360,34 @@ test('snapshots hold no credential: the token and its Authorization header are i
   for (const ds of listing) expect(Object.keys(ds).sort()).toEqual(['isDefault', 'name', 'type', 'uid']);
 });
 
+test('a snapshot publishes what the report shows: a source name, only the datasources reports ask, no direct address; --dry-run writes nothing', async () => {
+  const state = stackState();
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-snap-'));
+  const args = ['--grafana', state.grafana_url, 'snapshot', 'reports/hub-activity.md', '--out', join(dir, 'site'), '--source-name', 'Our Grafana'];
+  const dry = promnote([...args, '--dry-run'], { token: state.token });
+  expect(dry.code, dry.stderr).toBe(0);
+  expect(readdirSync(dir)).toEqual([]);
+  expect(dry.stdout).toContain(`would write ${join(dir, 'site', 'hub-activity.json')}`);
+  expect(dry.stdout).toContain('"Hub activity", from Our Grafana, taken ');
+  expect(dry.stdout).toContain('datasources listed: cluster-north, cluster-south, cluster-west');
+  expect(dry.stdout).toContain('variables: $hub = $__all');
+  expect(dry.stdout).toContain(`would write ${join(dir, 'site', 'index.json')} (1 snapshots listed)`);
+
+  const out = promnote(args, { token: state.token });
+  expect(out.code, out.stderr).toBe(0);
+  const snapshot = JSON.parse(readFileSync(join(dir, 'site', 'hub-activity.json'), 'utf8'));
+  expect(snapshot.servers).toEqual(['Our Grafana']);
+  // The Logs datasource no report asks is not published.
+  const listing = JSON.parse(snapshot.recording.answers['GET api/datasources'].body);
+  expect(listing.map((ds) => ds.name).sort()).toEqual(['cluster-north', 'cluster-south', 'cluster-west']);
+
+  // A Prometheus called directly is named "Prometheus", never by its address.
+  const north = state.prometheus.find((p) => p.uid === 'prom-north');
+  const direct = promnote(['--prometheus', `http://127.0.0.1:${north.port}/`, 'snapshot', 'reports/hub-activity.md', '--out', join(dir, 'direct')]);
+  expect(direct.code, direct.stderr).toBe(0);
+  expect(JSON.parse(readFileSync(join(dir, 'direct', 'hub-activity.json'), 'utf8')).servers).toEqual(['Prometheus']);
+});
+
 test('a snapshot that would hold a credential is refused, never edited: a password that is a word of the data', () => {
   const state = stackState();
   const north = state.prometheus.find((p) => p.uid === 'prom-north');

@@ -381,6 +381,16 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "VAR")]
     pub each: Option<String>,
 
+    /// How the published snapshots name where they came from, e.g. "Our Grafana"
+    /// (default: the Grafana's host; servers called directly are never named by address).
+    #[arg(long, value_name = "NAME")]
+    pub source_name: Option<String>,
+
+    /// Run everything, write nothing: list on stdout what each snapshot would publish
+    /// (its file and size, title, source, datasources, variables, answers, failures).
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// The time range and zone (default: each report's range, in UTC).
     #[command(flatten)]
     pub range: RangeArgs,

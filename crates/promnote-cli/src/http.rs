@@ -394,11 +394,12 @@ impl Transport {
         }
     }
 
-    /// The servers' host names, for a snapshot's banner (never a credential).
-    pub fn servers(&self) -> Vec<String> {
+    /// Where a snapshot says it came from ([`Servers::source`]): never a credential, nor
+    /// the address of a server called directly.
+    pub fn source(&self) -> Option<String> {
         match self {
-            Transport::Live(live) => live.servers.hosts(),
-            Transport::Replay(_) => Vec::new(),
+            Transport::Live(live) => Some(live.servers.source()),
+            Transport::Replay(_) => None,
         }
     }
 

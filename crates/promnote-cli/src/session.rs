@@ -135,7 +135,7 @@ impl Session {
             if let Some(recording) =
                 self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut()
             {
-                recording.record(machine.request(), &sent);
+                recording.record_published(machine.request(), &sent);
             }
             match machine.answer(sent) {
                 Next::Done(output) => return output,
@@ -462,7 +462,7 @@ impl Session {
                 let mut recording = self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if let Some(recording) = recording.as_mut() {
                     for exchange in routes.into_iter().flat_map(|route| planned(route).exchanges()) {
-                        recording.record(exchange.request(), &Err(e.clone()));
+                        recording.record_published(exchange.request(), &Err(e.clone()));
                     }
                 }
             }

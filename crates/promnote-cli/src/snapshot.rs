@@ -31,8 +31,10 @@ use crate::{Exit, Fail};
 pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit, Fail> {
     let zone = zone(&args.range.tz)?;
     let (reports, mut code) = read_reports(args)?;
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| Fail::input(format!("cannot create {}: {e}", args.out.display())))?;
+    if !args.dry_run {
+        std::fs::create_dir_all(&args.out)
+            .map_err(|e| Fail::input(format!("cannot create {}: {e}", args.out.display())))?;
+    }
     // The connection's own answers (the list, the health checks) go into every snapshot.
     session.start_recording(Recording::new(session.now_ms));
     let conn = connect(session)?;
@@ -79,7 +81,13 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
     }
     let text = serde_json::to_string_pretty(&index)
         .map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
-    write_checked(session, &index_path, &text, "the snapshot index")?;
+    if args.dry_run {
+        let line =
+            format!("would write {} ({} snapshots listed)", index_path.display(), index.snapshots.len());
+        output::print_line(&line).map_err(|e| Fail::input(format!("cannot write to stdout: {e}")))?;
+    } else {
+        write_checked(session, &index_path, &text, "the snapshot index")?;
+    }
     Ok(code)
 }
 
@@ -202,8 +210,12 @@ impl Taker<'_> {
         }
         // The values in the prose are answered from the snapshot too.
         let values = session.run_values(conn, report, &scope);
-        let mut failed: Vec<String> =
-            runs.iter().flat_map(|r| &r.failures).map(|(_, _, message)| message.clone()).collect();
+        // What failed, by its kind and status: not the servers' own texts.
+        let mut failed: Vec<String> = runs
+            .iter()
+            .flat_map(|r| &r.failures)
+            .map(|(_, e, _)| session.transport.redact(&e.published()))
+            .collect();
         failed.sort();
         failed.dedup();
         let id = match &each {
@@ -219,7 +231,7 @@ impl Taker<'_> {
             id,
             title,
             taken_at_ms: session.now_ms,
-            servers: session.transport.servers(),
+            servers: args.source_name.clone().or_else(|| session.transport.source()).into_iter().collect(),
             report: report.to_markdown(),
             from: range.0.clone(),
             to: range.1.clone(),
@@ -232,8 +244,14 @@ impl Taker<'_> {
         let file = args.out.join(replay::snapshot_file_name(&snapshot.id));
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {}: {e}", snapshot.id)))?;
-        write_checked(session, &file, &text, &format!("the snapshot of {}", snapshot.id))?;
-        if !quiet {
+        if args.dry_run {
+            check_secrets(session, &text, &format!("the snapshot of {}", snapshot.id))?;
+            let listing = dry_run_listing(&snapshot, &file, text.len(), &conn.datasources);
+            output::print_line(&listing).map_err(|e| Fail::input(format!("cannot write to stdout: {e}")))?;
+        } else {
+            write_checked(session, &file, &text, &format!("the snapshot of {}", snapshot.id))?;
+        }
+        if !quiet && !args.dry_run {
             say!("promnote: {} -> {}", path.display(), file.display());
         }
         // The snapshot records what failed: for the run as a whole that is partial (the
@@ -291,10 +309,40 @@ fn published(mut recording: Recording, datasources: &Datasources) -> Recording {
 /// credential, so no answer should hold one: this makes sure, and refuses the file
 /// rather than edit it (exit code 2, naming the credential).
 fn write_checked(session: &Session, file: &Path, text: &str, what: &str) -> Result<(), Fail> {
-    if let Some(which) = session.transport.secret_in(text) {
-        return Err(Fail::input(secret_found(&which, what)));
-    }
+    check_secrets(session, text, what)?;
     output::write_atomically(file, |out| out.write_str(text)).map_err(Fail::input)
+}
+
+/// Refuses a published text that holds a credential's text.
+fn check_secrets(session: &Session, text: &str, what: &str) -> Result<(), Fail> {
+    match session.transport.secret_in(text) {
+        Some(which) => Err(Fail::input(secret_found(&which, what))),
+        None => Ok(()),
+    }
+}
+
+/// What `--dry-run` says a snapshot would publish.
+fn dry_run_listing(snapshot: &Snapshot, file: &Path, bytes: usize, datasources: &Datasources) -> String {
+    let names: Vec<&str> = datasources.prometheus.iter().map(|d| d.name.as_str()).collect();
+    let variables: Vec<String> =
+        snapshot.variables.iter().map(|(name, values)| format!("${name} = {}", values.join(", "))).collect();
+    let answer_bytes: usize = snapshot.recording.answers.values().map(|a| a.body.len()).sum();
+    let mut out = format!(
+        "would write {} ({} KB): \"{}\", from {}, taken {}\n  datasources listed: {}\n  variables: {}\n  answers: {} ({} KB)",
+        file.display(),
+        bytes.div_ceil(1024),
+        snapshot.title,
+        snapshot.servers.join(", "),
+        promnote_core::time::clock::taken_at_text(snapshot.taken_at_ms),
+        if names.is_empty() { "none".to_owned() } else { names.join(", ") },
+        if variables.is_empty() { "none".to_owned() } else { variables.join("; ") },
+        snapshot.recording.answers.len(),
+        answer_bytes.div_ceil(1024),
+    );
+    for failure in &snapshot.failed {
+        out.push_str(&format!("\n  failed: {failure}"));
+    }
+    out
 }
 
 /// Why a file that holds a credential's text is not written.
@@ -304,14 +352,14 @@ fn secret_found(which: &str, file: &str) -> String {
     )
 }
 
-/// The datasource list a snapshot carries: uid, name and type of each datasource as the
-/// run used it (including servers called directly), and nothing of Grafana's settings
-/// (URLs, users, database names) that `/api/datasources` also lists.
+/// The datasource list a snapshot carries: uid, name and type of each Prometheus
+/// datasource as the run used it (including servers called directly), and nothing of
+/// Grafana's settings (URLs, users, database names) that `/api/datasources` also lists,
+/// nor the datasources of other types, which no report asks.
 fn published_listing(datasources: &Datasources) -> RecordedAnswer {
     let list: Vec<serde_json::Value> = datasources
         .prometheus
         .iter()
-        .chain(&datasources.others)
         .map(|ds| serde_json::json!({ "uid": ds.uid, "name": ds.name, "type": ds.kind, "isDefault": ds.is_default }))
         .collect();
     RecordedAnswer {

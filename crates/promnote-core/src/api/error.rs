@@ -215,6 +215,31 @@ fn not_found_message(what: &str, message: &str) -> String {
 }
 
 impl ApiError {
+    /// The error as a published file (a snapshot) carries it: what failed, its kind and
+    /// its status, in promnote's words, without the text a server wrote (Grafana's and
+    /// Prometheus' messages, a decoder's detail, a transport's own wording), which can
+    /// name internal hosts, users or queries.
+    pub fn published(&self) -> String {
+        match self {
+            ApiError::Status { what, status, .. } | ApiError::DirectStatus { what, status, .. } => {
+                format!("{what} answered with HTTP {status}.")
+            }
+            ApiError::Forbidden { what, .. } => format!("Grafana denied access to {what} (HTTP 403)."),
+            ApiError::NotFound { what, .. } => format!("{what} was not found (HTTP 404)."),
+            ApiError::Unauthorized { .. } => "Grafana refused the token (HTTP 401).".to_owned(),
+            ApiError::Prometheus { what, source: PromError::Api { error_type, .. } } => {
+                format!("{what} refused the query ({error_type}).")
+            }
+            ApiError::Prometheus { what, .. } | ApiError::Unreadable { what, .. } => {
+                format!("{what} answered, but the answer could not be read.")
+            }
+            ApiError::Worded { .. } => {
+                "The server could not be reached, or its answer could not be used.".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// Whether Grafana's proxy refused a POST that the same query as a GET may pass: the
     /// allow-list ("non allow-listed POSTs not allowed on proxied Prometheus datasource" up
     /// to Grafana 12, "… on proxied prometheus datasource" with the plugin type since, and
@@ -639,6 +664,27 @@ mod tests {
         assert!(ApiError::Unreachable { origin: "x".into() }.is_datasource_failure());
         assert!(ApiError::BadGateway { what: "x".into() }.is_datasource_failure());
         assert!(ApiError::TimedOut { what: "x".into(), seconds: 60 }.is_datasource_failure());
+    }
+
+    #[test]
+    fn a_published_error_keeps_its_kind_and_status_and_none_of_the_server_s_text() {
+        let status = ApiError::Status {
+            what: "cluster-west".into(),
+            status: 500,
+            message: "db at 10.0.0.7:5432 down".into(),
+        };
+        assert_eq!(status.published(), "cluster-west answered with HTTP 500.");
+        let refused = from_status(
+            "cluster-west",
+            422,
+            JSON,
+            r#"{"status":"error","errorType":"execution","error":"remote read from 10.1.2.3 failed"}"#,
+        );
+        assert_eq!(refused.published(), "cluster-west refused the query (execution).");
+        let worded = ApiError::Worded { message: "The proxy http://proxy.corp:3128 refused".into() };
+        assert!(!worded.published().contains("corp"));
+        let timed_out = ApiError::TimedOut { what: "cluster-west".into(), seconds: 60 };
+        assert_eq!(timed_out.published(), timed_out.to_string());
         let query =
             from_status("x", 400, JSON, r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#);
         assert!(!query.is_datasource_failure(), "a PromQL error is the query's");

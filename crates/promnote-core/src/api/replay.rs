@@ -74,6 +74,17 @@ impl Recording {
         }
     }
 
+    /// Keeps what `request` got for a published file: as [`Recording::record`], but an
+    /// error by its kind and status only ([`ApiError::published`]).
+    pub fn record_published(&mut self, request: &ApiRequest, sent: &Sent) {
+        match sent {
+            Err(e) if !matches!(e, ApiError::Cancelled) => {
+                self.record(request, &Err(ApiError::Worded { message: e.published() }));
+            }
+            sent => self.record(request, sent),
+        }
+    }
+
     /// Keeps what `request` got (the last answer wins: a 502 retried into a 200 is
     /// recorded as the 200). A cancelled request is not an answer and is not kept.
     pub fn record(&mut self, request: &ApiRequest, sent: &Sent) {

@@ -87,6 +87,15 @@ impl Servers {
         grafana.chain(self.direct.iter().map(|d| d.base.host().to_owned())).collect()
     }
 
+    /// Where a published snapshot says it came from: the Grafana's host, or, for servers
+    /// called directly, `Prometheus`, never their addresses (internal hosts and ports).
+    pub fn source(&self) -> String {
+        match &self.grafana {
+            Some(g) => g.base.host().to_owned(),
+            None => "Prometheus".to_owned(),
+        }
+    }
+
     /// Hides every secret in a text that is about to be shown (defence in depth).
     pub fn redact(&self, text: &str) -> String {
         let text = self.grafana.as_ref().map_or(text.to_owned(), |g| g.token.redact(text));
