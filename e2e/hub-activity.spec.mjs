@@ -179,6 +179,7 @@ test('a Grafana on another origin without CORS headers: the message says CORS, n
     await report.open(SITE);
     await report.connect(grafana.url, state.token);
     await expect(report.errors.first()).toContainText('blocked this page from reading its answers');
+    await expect(report.errors.first()).toContainText('Run `promnote serve --grafana http://127.0.0.1:3102/` on your computer');
     await expect(report.errors.first()).toContainText(`http://127.0.0.1:${GRAFANA_PORT}`);
     // The help panel: the four ways out, with this page's origin filled in.
     const help = page.getByTestId('cors-help');

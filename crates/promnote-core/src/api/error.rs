@@ -23,7 +23,7 @@ pub enum ApiError {
         origin: String,
     },
     /// The server answered the probe, but the browser did not let this page read the answer.
-    #[error("{origin} is up, but your browser blocked this page from reading its answers: Grafana does not send CORS headers that allow this page's origin ({page_origin}). Host promnote on Grafana's own origin, or add CORS headers for {page_origin} at the reverse proxy in front of Grafana — see \"Reaching your Grafana\" in the README.")]
+    #[error("{origin} is up, but your browser blocked this page from reading its answers: Grafana does not send CORS headers that allow this page's origin ({page_origin}). Run `promnote serve --grafana {origin}/` on your computer and open the address it prints (no change to Grafana needed), host promnote on Grafana's own origin, or add CORS headers for {page_origin} at the reverse proxy in front of Grafana — see \"Reaching your Grafana\" in the README.")]
     CorsBlocked {
         /// The Grafana origin.
         origin: String,
