@@ -173,25 +173,31 @@ async fn send_live(target: &Target<'_>, request: &ApiRequest, what: &str, user_a
     read(response, what, user_abort, &deadline).await
 }
 
+/// An answer over the page's cap ([`MAX_ANSWER_BYTES`]).
+fn too_large(what: &str) -> ApiError {
+    ApiError::TooLarge { what: what.to_owned(), limit_mb: MAX_ANSWER_BYTES >> 20, hint: String::new() }
+}
+
+/// The answer's Content-Length, if it says one; refused before it is read when it is
+/// over the page's cap.
+fn declared_size(response: &Response, what: &str) -> Result<Option<u64>, ApiError> {
+    let declared = response.headers().get("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > MAX_ANSWER_BYTES => Err(too_large(what)),
+        declared => Ok(declared),
+    }
+}
+
 async fn read(response: Response, what: &str, user_abort: &AbortSignal, deadline: &Deadline) -> Sent {
     let status = response.status();
     let content_type = response.headers().get("content-type");
-    let too_large = || ApiError::TooLarge {
-        what: what.to_owned(),
-        limit_mb: MAX_ANSWER_BYTES >> 20,
-        hint: String::new(),
-    };
-    // Refused before it is read, when the server says its size.
-    let declared = response.headers().get("content-length").and_then(|n| n.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_ANSWER_BYTES) {
-        return Err(too_large());
-    }
+    let declared = declared_size(&response, what)?;
     // The body as bytes, copied once into wasm memory (`text()` would decode it to UTF-16
     // only for wasm-bindgen to encode it back); without a Content-Length (a compressed
     // answer), read chunk by chunk and counted, so that it stops at the cap all the same.
     match read_capped(&response, declared, MAX_ANSWER_BYTES).await {
         Ok(Some(bytes)) => Ok(Reply { status, content_type, body: text_from_bytes(bytes) }),
-        Ok(None) => Err(too_large()),
+        Ok(None) => Err(too_large(what)),
         Err(_) if user_abort.aborted() => Err(ApiError::Cancelled),
         Err(_) if deadline.passed() => {
             Err(ApiError::TimedOut { what: what.to_owned(), seconds: REQUEST_TIMEOUT_S })
@@ -374,16 +380,7 @@ async fn load_json<T, E: fmt::Display>(
     let response = Request::get(url).abort_signal(Some(abort)).send().await.map_err(failed)?;
     let status = response.status();
     let content_type = response.headers().get("content-type");
-    let too_large = || ApiError::TooLarge {
-        what: what.to_owned(),
-        limit_mb: MAX_ANSWER_BYTES >> 20,
-        hint: String::new(),
-    };
-    // Refused before it is read, when the server says its size.
-    let declared = response.headers().get("content-length").and_then(|n| n.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_ANSWER_BYTES) {
-        return Err(too_large());
-    }
+    declared_size(&response, what)?;
     let body = response.text().await.map_err(failed)?;
     if status != 200 {
         return Err(ApiError::Status { what: what.into(), status, message: String::new() });

@@ -147,7 +147,7 @@ impl Live {
         authorization: Option<&str>,
         headers: &[(String, String)],
     ) -> Result<Reply, ureq::Error> {
-        let mut response = match &request.body {
+        let response = match &request.body {
             Body::None => {
                 let mut call = agent.get(url).header("Accept", "application/json");
                 for (name, value) in headers {
@@ -175,21 +175,26 @@ impl Live {
                 }
             }
         }?;
-        let status = response.status().as_u16();
-        let content_type =
-            response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        // Sized from Content-Length when there is one: a growing buffer would double past it.
-        let limit = self.max_answer_bytes;
-        if response.body().content_length().is_some_and(|n| n > limit) {
-            return Err(ureq::Error::BodyExceedsLimit(limit));
-        }
-        let expected = response.body().content_length().unwrap_or(0).min(limit);
-        let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-        response.body_mut().with_config().limit(limit).reader().read_to_end(&mut bytes)?;
-        self.received.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let body = text_from_bytes(bytes);
-        Ok(Reply { status, content_type, body })
+        let Forwarded { status, content_type, body } = read_answer(response, self.max_answer_bytes)?;
+        self.received.fetch_add(body.len() as u64, Ordering::Relaxed);
+        Ok(Reply { status, content_type, body: text_from_bytes(body) })
     }
+}
+
+/// An answer's status, content type and body, read up to `limit` bytes (refused before
+/// reading when its Content-Length says more).
+fn read_answer(mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Result<Forwarded, ureq::Error> {
+    let status = response.status().as_u16();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if response.body().content_length().is_some_and(|n| n > limit) {
+        return Err(ureq::Error::BodyExceedsLimit(limit));
+    }
+    // Sized from Content-Length when there is one: a growing buffer would double past it.
+    let expected = response.body().content_length().unwrap_or(0).min(limit);
+    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    response.body_mut().with_config().limit(limit).reader().read_to_end(&mut body)?;
+    Ok(Forwarded { status, content_type, body })
 }
 
 /// What a request that got no answer from `base` (through `proxy`) means to the user.
@@ -294,17 +299,7 @@ impl Upstream {
                 request = request.header(name, value);
             }
             let request = request.body(body).map_err(ureq::Error::from)?;
-            let mut response = self.agent.run(request)?;
-            let status = response.status().as_u16();
-            let content_type =
-                response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let limit = self.max_answer_bytes;
-            if response.body().content_length().is_some_and(|n| n > limit) {
-                return Err(ureq::Error::BodyExceedsLimit(limit));
-            }
-            let mut body = Vec::new();
-            response.body_mut().with_config().limit(limit).reader().read_to_end(&mut body)?;
-            Ok(Forwarded { status, content_type, body })
+            read_answer(self.agent.run(request)?, self.max_answer_bytes)
         })();
         result.map_err(|e| unanswered(e, self.proxy.as_ref(), &self.base, &what, self.timeout_s).to_string())
     }
