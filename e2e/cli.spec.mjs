@@ -2,7 +2,7 @@
 // server), run as a user runs it; and the page's CSV buttons against the command line on
 // one recorded set of answers: the same bytes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -386,6 +386,36 @@ test('a snapshot publishes what the report shows: a source name, only the dataso
   const direct = promnote(['--prometheus', `http://127.0.0.1:${north.port}/`, 'snapshot', 'reports/hub-activity.md', '--out', join(dir, 'direct')]);
   expect(direct.code, direct.stderr).toBe(0);
   expect(JSON.parse(readFileSync(join(dir, 'direct', 'hub-activity.json'), 'utf8')).servers).toEqual(['Prometheus']);
+});
+
+test('a snapshot publishes variable values after the regex and failures without the server\'s text', () => {
+  const state = stackState();
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-snap-'));
+  const report = join(dir, 'two-hubs.md');
+  writeFileSync(report, [
+    '---', 'format: 1', 'title: Two hubs', 'time:', '  from: now-7d', '  to: now', 'variables:',
+    '  - name: hub', '    query: label_values(jupyterhub_active_users{period="24h"}, namespace)', '    regex: /^(prod|staging)$/',
+    '    multi: true', '    all: listed', '    default: All', '---', '',
+    '```promql title="Users" step=1d', 'max(jupyterhub_active_users{period="24h", namespace=~"$hub"}) by (namespace)', '```', '',
+    '```promql title="Broken"', 'sum(rate(jupyterhub_active_users[5m]) by (namespace)', '```', '',
+  ].join('\n'));
+  const out = promnote(['--grafana', state.grafana_url, 'snapshot', report, '--out', join(dir, 'site')], { token: state.token });
+  // The broken query is a failure the snapshot records: partial.
+  expect(out.code, out.stderr).toBe(1);
+  const text = readFileSync(join(dir, 'site', 'two-hubs.json'), 'utf8');
+  const snapshot = JSON.parse(text);
+  const values = Object.entries(snapshot.recording.answers).filter(([key]) => key.includes('/label/namespace/values'));
+  expect(values.length).toBe(3);
+  for (const [key, answer] of values) {
+    const listed = JSON.parse(answer.body).data;
+    expect(listed.every((hub) => hub === 'prod' || hub === 'staging'), `${key}: ${listed}`).toBe(true);
+  }
+  // Hubs the regex leaves out are nowhere in the file; those it keeps are drawn.
+  for (const hub of ['climate-lab', 'workshop', 'ocean-hub', 'data-camp']) expect(text).not.toContain(hub);
+  expect(text).toContain('staging');
+  // Prometheus' parse error is published by its kind, not its text.
+  expect(snapshot.failed.join('\n')).toContain('refused the query (bad_data)');
+  expect(text).not.toContain('parse error');
 });
 
 test('a snapshot that would hold a credential is refused, never edited: a password that is a word of the data', () => {

@@ -18,12 +18,13 @@ use promnote_core::data::timeline;
 use promnote_core::report::annotations::Annotation;
 use promnote_core::report::inline::ValueSpan;
 use promnote_core::report::substitute::{Bindings, Query};
-use promnote_core::report::variables::{Selection, Source, VarQuery};
-use promnote_core::report::{Cell, Report};
+use promnote_core::report::variables::{Selection, Source};
+use promnote_core::report::{Cell, Report, Variable};
 use promnote_core::run::cell::{
     after_health, prepare_cell, DatasourceQuery, Outcome, PreparedCell, Start, Then,
 };
 use promnote_core::run::connect::{self, Datasources, Health, Listing};
+use promnote_core::run::publish::VariableReads;
 use promnote_core::run::repeat;
 use promnote_core::run::silent::Silent;
 use promnote_core::run::value::{self, Evaluated, PreparedValue};
@@ -44,6 +45,8 @@ pub struct Session {
     pub now_ms: i64,
     parallel: usize,
     recording: Mutex<Option<Recording>>,
+    /// The variable queries asked while recording: their answers are published minimised.
+    variable_reads: Mutex<VariableReads>,
     /// The datasources that timed out in this run ([`Silent`]): one process is one run.
     silent: Mutex<Silent>,
 }
@@ -114,31 +117,51 @@ impl Session {
             now_ms,
             parallel: parallel.max(1),
             recording: Mutex::new(None),
+            variable_reads: Mutex::new(VariableReads::default()),
             silent: Mutex::new(Silent::default()),
         }
     }
 
-    /// From now on, keeps every answer in `recording`.
+    /// From now on, keeps every answer in `recording`, as a published file keeps it.
     pub fn start_recording(&self, recording: Recording) {
-        *self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(recording);
+        *lock(&self.variable_reads) = VariableReads::default();
+        *lock(&self.recording) = Some(recording);
     }
 
-    /// The answers kept since [`Session::start_recording`] (which stops recording).
+    /// The answers kept since [`Session::start_recording`] (which stops recording), with
+    /// the variables' answers minimised ([`VariableReads`]).
     pub fn take_recording(&self) -> Option<Recording> {
-        self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+        let mut recording = lock(&self.recording).take()?;
+        std::mem::take(&mut *lock(&self.variable_reads)).minimise(&mut recording, &RustRegex::default());
+        Some(recording)
     }
 
-    /// Drives one of the core's conversations to its end.
-    pub fn drive<M: Machine>(&self, mut machine: M) -> M::Output {
+    /// Drives one of the core's conversations to its end. While recording, each answer is
+    /// kept; a conversation that ends in a failure keeps, for its last request, the failure
+    /// by its kind and status only ([`ApiError::published`]), never the server's own text.
+    /// The answers that led on to another request (a retry, Grafana's refusal of a POST)
+    /// stay as they came, so that a replay takes the same turns.
+    pub fn drive<M, T>(&self, mut machine: M) -> Result<T, ApiError>
+    where
+        M: Machine<Output = Result<T, ApiError>>,
+    {
         loop {
             let sent = self.transport.send(machine.request(), machine.what());
-            if let Some(recording) =
-                self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut()
-            {
+            let mut recording = lock(&self.recording);
+            let last = recording.as_mut().map(|recording| {
                 recording.record_published(machine.request(), &sent);
-            }
+                machine.request().clone()
+            });
+            drop(recording);
             match machine.answer(sent) {
-                Next::Done(output) => return output,
+                Next::Done(output) => {
+                    if let (Some(request), Err(e)) = (last, &output) {
+                        if let Some(recording) = lock(&self.recording).as_mut() {
+                            recording.record_published(&request, &Err(e.clone()));
+                        }
+                    }
+                    return output;
+                }
                 Next::Send { after_ms } if after_ms > 0 && self.transport.waits() => {
                     std::thread::sleep(Duration::from_millis(u64::from(after_ms)));
                 }
@@ -157,7 +180,7 @@ impl Session {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
                     let output = job(item);
-                    *results[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(output);
+                    *lock(&results[i]) = Some(output);
                 });
             }
         });
@@ -183,7 +206,7 @@ impl Session {
             return Err(ApiError::Worded { message: problem.clone() });
         }
         let health = self.parallel(&datasources.prometheus, |ds| self.drive(Health::new(ds, self.now_ms)));
-        let mut silent = self.silent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut silent = lock(&self.silent);
         for (ds, health) in datasources.prometheus.iter().zip(&health) {
             silent.after(&ds.uid, Some(health), None);
         }
@@ -219,8 +242,7 @@ impl Session {
         for wave in var_rules::load_order(variables, &to_read) {
             let bindings = var_rules::bindings(variables, &selections, &values);
             let found = self.parallel(&wave, |variable| {
-                let Source::Query(query) = &variable.source else { return Ok(Vec::new()) };
-                self.variable_values(conn, query, &bindings, window)
+                self.variable_values(conn, variable, &bindings, window)
                     .and_then(|list| var_rules::listed_values(variable, list, &RustRegex::default()))
             });
             for (variable, found) in wave.iter().zip(found) {
@@ -257,16 +279,21 @@ impl Session {
     fn variable_values(
         &self,
         conn: &Connection,
-        query: &VarQuery,
+        variable: &Variable,
         bindings: &Bindings,
         window: var_rules::VariableWindow,
     ) -> Result<Vec<String>, String> {
+        let Source::Query(query) = &variable.source else { return Ok(Vec::new()) };
         let pairs: Vec<(&Datasource, &Result<Route, ApiError>)> =
             conn.datasources.prometheus.iter().zip(&conn.health).collect();
         let answers = self.parallel(&pairs, |(ds, health)| match health {
-            Ok(route) if route.has_metadata() => self
-                .drive(var_rules::VariableValues::new(query, ds, bindings, window))
-                .map_err(|e| self.transport.describe(&e)),
+            Ok(route) if route.has_metadata() => {
+                let values = var_rules::VariableValues::new(query, ds, bindings, window);
+                if lock(&self.recording).is_some() {
+                    lock(&self.variable_reads).note(&values, variable);
+                }
+                self.drive(values).map_err(|e| self.transport.describe(&e))
+            }
             Ok(_) => Ok(Vec::new()),
             Err(e) => Err(self.transport.describe(e)),
         });
@@ -444,7 +471,7 @@ impl Session {
         health: &Result<Route, ApiError>,
         planned: impl Fn(Route) -> DatasourceQuery,
     ) -> Outcome {
-        let silent = || self.silent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let silent = || lock(&self.silent);
         if let Some(outcome) = silent().before(&ds.uid) {
             // A snapshot replays the same failure for the requests not sent: those the page
             // would send, by the route rule (the proxy beside the health check, and the
@@ -459,7 +486,7 @@ impl Session {
                         routes.push(*route);
                     }
                 }
-                let mut recording = self.recording.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut recording = lock(&self.recording);
                 if let Some(recording) = recording.as_mut() {
                     for exchange in routes.into_iter().flat_map(|route| planned(route).exchanges()) {
                         recording.record_published(exchange.request(), &Err(e.clone()));
@@ -484,4 +511,10 @@ impl Session {
         silent().after(&ds.uid, None, Some(&outcome));
         outcome
     }
+}
+
+/// `mutex`'s value: a thread that panicked while holding it left nothing half-written
+/// that matters here (answers, notes), so its poison is ignored.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -11,6 +11,7 @@
 //!   health checks and routes;
 //! - [`cell`]: a cell prepared, its queries on one datasource, and what they come to;
 //! - [`silent`]: datasources that timed out in a run, whose other queries fail at once;
+//! - [`publish`]: what a published recording keeps of the variables' answers;
 //! - [`repeat`]: one cell per value of a variable (`repeat=`): its values and bindings;
 //! - [`value`]: a value in prose prepared, asked at the range's end, and combined;
 //! - [`variables`]: variables' starting choices, load order, values and bindings.
@@ -18,6 +19,7 @@
 pub mod cell;
 pub mod connect;
 pub mod machine;
+pub mod publish;
 pub mod repeat;
 pub mod silent;
 pub mod value;
