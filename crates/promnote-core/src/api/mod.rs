@@ -14,7 +14,8 @@
 //! - [`form`]: the page's connect form, checked into servers;
 //! - [`credentials`]: tokens and passwords that never show;
 //! - [`servers`]: which server a request goes to, with which credential;
-//! - [`replay`]: recorded answers (the demo data) and report snapshots.
+//! - [`replay`]: recorded answers (the demo data) and report snapshots;
+//! - [`seal`]: private (sealed) sites: the file format, and why one does not open.
 
 pub mod annotations;
 pub mod credentials;
@@ -27,6 +28,7 @@ pub mod prom;
 pub mod replay;
 pub mod reply;
 pub mod request;
+pub mod seal;
 pub mod servers;
 pub mod url;
 

@@ -219,6 +219,10 @@ pub struct SnapshotEntry {
     /// Which value of which variable, for one of a report's snapshots per value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub each: Option<Each>,
+    /// Files offered with it for download, beside it in the folder: its report CSV
+    /// (`<file>.csv`) and PDF (`<file>.pdf`). Sealed like it on a sealed site.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 impl SnapshotIndex {
@@ -244,6 +248,7 @@ impl SnapshotIndex {
             taken_at_ms: snapshot.taken_at_ms,
             servers: snapshot.servers.clone(),
             each: snapshot.each.clone(),
+            attachments: Vec::new(),
         };
         match self.snapshots.iter_mut().find(|e| e.id == entry.id) {
             Some(existing) => *existing = entry,
@@ -320,6 +325,7 @@ mod tests {
                 variable: "hub".into(),
                 value: value.into(),
             }),
+            attachments: Vec::new(),
         };
         let mut index = SnapshotIndex { format: FORMAT, snapshots: vec![entry("a"), entry("gone")] };
         index.keep_values("r", &["a".to_owned()]);
