@@ -418,6 +418,45 @@ test('a snapshot publishes variable values after the regex and failures without 
   expect(text).not.toContain('parse error');
 });
 
+test('a private snapshot seals every file: nothing readable is left, names included; its passphrase opens it, another does not', () => {
+  const state = stackState();
+  const dir = join(mkdtempSync(join(tmpdir(), 'promnote-sealed-')), 'snapshots');
+  const passphrase = 'tidy lemon orbit 42 canvas';
+  const snap = (args, pass = passphrase) => promnote(['--grafana', state.grafana_url, 'snapshot', ...args, '--out', dir, '--encrypt'], { token: state.token, env: { PROMNOTE_PASSPHRASE: pass } });
+  const out = snap(['reports/hub-activity.md', 'reports/service-metrics.md']);
+  expect(out.code, out.stderr).toBe(0);
+  const each = snap(['reports/hub-activity.md', '--each', 'hub']);
+  expect(each.code, each.stderr).toBe(0);
+  const names = readdirSync(dir).sort();
+  // 2 reports and 9 hubs, each a snapshot and its report CSV; the index; seal.json.
+  expect(names.length).toBe(2 * 11 + 2);
+  for (const name of names.filter((n) => n !== 'seal.json' && n !== 'index.json')) expect(name).toMatch(/^[0-9a-f]{24}\.(json|csv)$/);
+  const readable = ['Hub activity', 'Service metrics', 'cluster-north', 'staging', 'climate-lab', 'ocean-hub', 'jupyterhub', 'namespace', '127.0.0.1', state.token];
+  for (const name of names) {
+    const bytes = readFileSync(join(dir, name)).toString('latin1');
+    for (const word of readable) expect(bytes.includes(word), `${name} holds ${word}`).toBe(false);
+    if (name !== 'seal.json') expect(bytes.startsWith('PNSEAL01'), name).toBe(true);
+  }
+  const seal = JSON.parse(readFileSync(join(dir, 'seal.json'), 'utf8'));
+  expect(Object.keys(seal).sort()).toEqual(['check', 'cipher', 'format', 'iterations', 'kdf', 'salt']);
+  expect(seal).toMatchObject({ cipher: 'AES-256-GCM', kdf: 'PBKDF2-SHA-256', iterations: 600000 });
+
+  // The passphrase opens the index; the sealed names are listed there.
+  const index = promnote(['site-index', dir, '--encrypt'], { env: { PROMNOTE_PASSPHRASE: passphrase } });
+  expect(index.code, index.stderr).toBe(0);
+  const listed = JSON.parse(index.stdout).snapshots;
+  expect(listed.map((e) => e.id)).toContain('hub-activity--staging');
+  expect(listed.find((e) => e.id === 'hub-activity').attachments).toEqual([listed.find((e) => e.id === 'hub-activity').file.replace('.json', '.csv')]);
+  // Another passphrase, or none, is refused before any server is asked.
+  const wrong = snap(['reports/hub-activity.md'], 'not the passphrase at all');
+  expect(wrong.code).toBe(2);
+  expect(wrong.stderr).toContain(`the passphrase does not open the site sealed in ${dir}`);
+  const plain = promnote(['--grafana', state.grafana_url, 'snapshot', 'reports/hub-activity.md', '--out', dir], { token: state.token });
+  expect(plain.code).toBe(2);
+  expect(plain.stderr).toContain('is a private (sealed) site: pass --encrypt');
+  expect(readdirSync(dir).sort()).toEqual(names);
+});
+
 test('a snapshot that would hold a credential is refused, never edited: a password that is a word of the data', () => {
   const state = stackState();
   const north = state.prometheus.find((p) => p.uid === 'prom-north');

@@ -235,6 +235,47 @@ pub enum Command {
     /// token: it stays in the page, and this server forwards it to that Grafana only.
     /// --prometheus servers are forwarded under /prometheus/N/ the same way.
     Serve(ServeArgs),
+    /// Print a published site's snapshot index (opened, on a private site) as JSON: what
+    /// it holds, for scripts.
+    SiteIndex(SiteArgs),
+    /// Attach files to a published snapshot, offered for download beside it: its PDF or
+    /// report CSV, written as <snapshot>.pdf|.csv (sealed on a private site) and listed in
+    /// the index.
+    Attach(AttachArgs),
+}
+
+/// A published site's snapshots folder.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The snapshots folder (e.g. dist/snapshots).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// The site is private (sealed): its passphrase is in PROMNOTE_PASSPHRASE or
+    /// --passphrase-file.
+    #[arg(long)]
+    pub encrypt: bool,
+
+    /// The file holding the passphrase (`-`: standard input), instead of
+    /// PROMNOTE_PASSPHRASE.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `promnote attach`.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The site.
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    /// The snapshot's id, as the index lists it (`hub-activity`, `hub-activity--prod`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// The files (.pdf, .csv).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 /// `promnote serve`.
@@ -390,6 +431,17 @@ pub struct SnapshotArgs {
     /// (its file and size, title, source, datasources, variables, answers, failures).
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Seal every published file (snapshots, report CSVs, the index) with a passphrase
+    /// from PROMNOTE_PASSPHRASE or --passphrase-file: AES-256-GCM under a PBKDF2-SHA-256
+    /// key. The page asks readers for the passphrase.
+    #[arg(long)]
+    pub encrypt: bool,
+
+    /// The file holding the passphrase (`-`: standard input), instead of
+    /// PROMNOTE_PASSPHRASE.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
 
     /// The time range and zone (default: each report's range, in UTC).
     #[command(flatten)]

@@ -13,9 +13,11 @@ mod output;
 mod progress;
 mod proxy;
 mod regex;
+mod seal;
 mod secrets;
 mod serve;
 mod session;
+mod site;
 mod snapshot;
 mod term;
 mod tls;
@@ -42,6 +44,7 @@ pub enum Exit {
 }
 
 /// A run that stops, with the code to exit with and what to tell the user.
+#[derive(Debug)]
 pub struct Fail {
     /// The exit code.
     pub code: Exit,
@@ -88,6 +91,12 @@ fn run(cli: &Cli) -> Result<Exit, Fail> {
     if let Command::Serve(args) = &cli.command {
         return serve::serve(&cli.connect, args);
     }
+    // A published folder needs no server.
+    match &cli.command {
+        Command::SiteIndex(args) => return site::print_index(args),
+        Command::Attach(args) => return site::attach(args),
+        _ => {}
+    }
     let (transport, now_ms) = args::transport(&cli.connect, cli.verbose)?;
     let session = Session::new(transport, now_ms, usize::from(cli.connect.parallel));
     match &cli.command {
@@ -96,6 +105,6 @@ fn run(cli: &Cli) -> Result<Exit, Fail> {
         Command::Run(args) => commands::run_report(&session, args, cli.quiet),
         Command::Snapshot(args) => snapshot::snapshot(&session, args, cli.quiet),
         Command::ImportDashboard(args) => commands::import_dashboard(Some(&session), args),
-        Command::Serve(_) => Ok(Exit::Ok),
+        Command::Serve(_) | Command::SiteIndex(_) | Command::Attach(_) => Ok(Exit::Ok),
     }
 }

@@ -238,17 +238,39 @@ pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut Sink<std::fs::File>) -> fmt::Result,
 ) -> Result<(), String> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temporary = path.with_file_name(format!(".{name}.{}-{unique}.partial", std::process::id()));
-    let result = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary).and_then(|file| {
+    replace_file(path, |file| {
         let mut sink = Sink::new(file);
         let written = write(&mut sink);
         let file = sink.into_inner()?;
         written.map_err(|_| io::Error::other("the text could not be written"))?;
-        file.sync_all()
-    });
+        Ok(file)
+    })
+}
+
+/// [`write_atomically`] for bytes (a sealed file, a PDF).
+pub fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    replace_file(path, |mut file| {
+        io::Write::write_all(&mut file, bytes)?;
+        Ok(file)
+    })
+}
+
+/// Creates an exclusive temporary file beside `path`, lets `write` fill it, syncs it and
+/// renames it into place, then syncs the folder.
+fn replace_file(
+    path: &Path,
+    write: impl FnOnce(std::fs::File) -> io::Result<std::fs::File>,
+) -> Result<(), String> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = path.with_file_name(format!(".{name}.{}-{unique}.partial", std::process::id()));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(write)
+        .and_then(|file| file.sync_all());
     result.and_then(|()| std::fs::rename(&temporary, path)).map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
         format!("Cannot write {}: {e}", path.display())

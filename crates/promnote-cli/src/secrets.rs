@@ -32,7 +32,7 @@ pub struct SecretFiles {
 
 impl SecretFiles {
     /// The text of the secret file `path` given to `flag` (`-`: standard input).
-    fn read(&self, flag: &'static str, path: &Path) -> Result<String, Fail> {
+    pub fn read_secret(&self, flag: &'static str, path: &Path) -> Result<String, Fail> {
         if path.as_os_str() == "-" {
             if let Some(earlier) = self.stdin_by.replace(Some(flag)) {
                 return Err(Fail::input(format!(
@@ -102,7 +102,7 @@ fn password(raw: &str, source: &str) -> Result<String, Fail> {
 pub fn grafana_token(args: &ConnectArgs, files: &SecretFiles) -> Result<Token, Fail> {
     match &args.token_file {
         Some(path) => {
-            let raw = files.read("--token-file", path)?;
+            let raw = files.read_secret("--token-file", path)?;
             let source = if path.as_os_str() == "-" {
                 "the token on standard input".to_owned()
             } else {
@@ -150,12 +150,12 @@ pub fn direct_credentials(args: &ConnectArgs, files: &SecretFiles) -> Result<Vec
         .map(|(g, url)| match (g.token_file, g.user, g.password_file) {
             (None, None, None) => Ok(from_env.clone()),
             (Some(path), None, None) => {
-                let raw = files.read("--prometheus-token-file", path)?;
+                let raw = files.read_secret("--prometheus-token-file", path)?;
                 token(&raw, &format!("the token file {} (for {url})", path.display()))
                     .map(Credentials::Bearer)
             }
             (None, Some(user), Some(path)) => {
-                let raw = files.read("--prometheus-password-file", path)?;
+                let raw = files.read_secret("--prometheus-password-file", path)?;
                 let secret = password(&raw, &format!("the password file {} (for {url})", path.display()))?;
                 Credentials::basic(user, &secret).map_err(|e| Fail::input(format!("--prometheus-user: {e}")))
             }

@@ -2,13 +2,14 @@
 //! written as `<report>.json` beside `index.json` for a published site whose readers
 //! have no token. No file holding a credential is ever written.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
-use promnote_core::api::replay::{self, Each, RecordedAnswer, Recording, Snapshot, SnapshotIndex};
+use promnote_core::api::replay::{
+    self, Each, RecordedAnswer, Recording, Snapshot, SnapshotEntry, SnapshotIndex,
+};
 use promnote_core::api::ApiRequest;
 use promnote_core::data::timeline;
 use promnote_core::report::variables::Selection;
@@ -25,27 +26,25 @@ use crate::commands::{connect, report_problems, value_problems};
 use crate::output;
 use crate::progress::Progress;
 use crate::session::{Connection, Scope, Session};
+use crate::site::{index_text, site_passphrase, Site, INDEX_FILE};
 use crate::term::say;
 use crate::{Exit, Fail};
 
 pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<Exit, Fail> {
     let zone = zone(&args.range.tz)?;
     let (reports, mut code) = read_reports(args)?;
+    let passphrase = site_passphrase(args.encrypt, args.passphrase_file.as_deref())?;
     if !args.dry_run {
         std::fs::create_dir_all(&args.out)
             .map_err(|e| Fail::input(format!("cannot create {}: {e}", args.out.display())))?;
     }
+    // A wrong passphrase for a sealed folder stops the run before any server is asked.
+    let site = Site::open(&args.out, passphrase.as_deref())?;
+    let mut index = site.read_index()?;
     // The connection's own answers (the list, the health checks) go into every snapshot.
     session.start_recording(Recording::new(session.now_ms));
     let conn = connect(session)?;
     let base = session.take_recording().unwrap_or_default();
-    let index_path = args.out.join("index.json");
-    let mut index = match std::fs::read_to_string(&index_path) {
-        Ok(text) => {
-            SnapshotIndex::parse(&text).map_err(|e| Fail::input(format!("{}: {e}", index_path.display())))?
-        }
-        Err(_) => SnapshotIndex { format: replay::FORMAT, snapshots: Vec::new() },
-    };
     for (path, report) in &reports {
         let plan = given_selections(report, &applicable(report, &args.vars), path).and_then(|given| {
             let range = (
@@ -64,13 +63,13 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
                 continue;
             }
         };
-        let taker = Taker { session, conn: &conn, base: &base, args, zone: &zone, quiet };
+        let taker = Taker { session, conn: &conn, base: &base, args, zone: &zone, quiet, site: &site };
         let variable =
             args.each.as_deref().and_then(|name| report.front.variables.iter().find(|v| v.name == name));
         let Some(variable) = variable else {
             match taker.take(path, report, &given, &range, None) {
-                Ok((snapshot, exit)) => {
-                    index.insert(&snapshot);
+                Ok((entry, exit)) => {
+                    index.insert(entry);
                     code = code.max(exit);
                 }
                 Err(fail) => return Err(fail),
@@ -79,14 +78,18 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
         };
         code = code.max(taker.take_each(path, report, &given, &range, variable, &mut index));
     }
-    let text = serde_json::to_string_pretty(&index)
-        .map_err(|e| Fail::input(format!("cannot write the index: {e}")))?;
+    let text = index_text(&index)?;
+    check_secrets(session, &text, "the snapshot index")?;
     if args.dry_run {
-        let line =
-            format!("would write {} ({} snapshots listed)", index_path.display(), index.snapshots.len());
+        let sealed = if site.sealed() { ", sealed" } else { "" };
+        let line = format!(
+            "would write {} ({} snapshots listed{sealed})",
+            site.path(INDEX_FILE).display(),
+            index.snapshots.len()
+        );
         output::print_line(&line).map_err(|e| Fail::input(format!("cannot write to stdout: {e}")))?;
     } else {
-        write_checked(session, &index_path, &text, "the snapshot index")?;
+        site.write_index(&text)?;
     }
     Ok(code)
 }
@@ -99,6 +102,7 @@ struct Taker<'a> {
     args: &'a SnapshotArgs,
     zone: &'a TimeZone,
     quiet: bool,
+    site: &'a Site,
 }
 
 impl Taker<'_> {
@@ -141,8 +145,8 @@ impl Taker<'_> {
                 value: value.clone(),
             };
             match self.take(path, report, &given, range, Some(each)) {
-                Ok((snapshot, exit)) => {
-                    index.insert(&snapshot);
+                Ok((entry, exit)) => {
+                    index.insert(entry);
                     written.push(value.clone());
                     code = code.max(exit);
                 }
@@ -166,8 +170,9 @@ impl Taker<'_> {
         code
     }
 
-    /// Runs `report` with `given` over `range` and writes its snapshot (one of a report's
-    /// per value when `each` says which); the exit code its failures make.
+    /// Runs `report` with `given` over `range` and writes its snapshot and report CSV (one
+    /// of a report's per value when `each` says which); its index entry, and the exit code
+    /// its failures make.
     fn take(
         &self,
         path: &Path,
@@ -175,8 +180,8 @@ impl Taker<'_> {
         given: &BTreeMap<String, Selection>,
         range: &(String, String),
         each: Option<Each>,
-    ) -> Result<(Snapshot, Exit), Fail> {
-        let Self { session, conn, base, args, zone, quiet } = *self;
+    ) -> Result<(SnapshotEntry, Exit), Fail> {
+        let Self { session, conn, base, args, zone, quiet, site } = *self;
         session.start_recording(base.clone());
         let window = var_rules::window((&range.0, &range.1), session.now_ms, zone);
         let (selections, bindings) = session.selections(conn, report, given, true, window);
@@ -241,22 +246,28 @@ impl Taker<'_> {
             each,
             recording: published(session.take_recording().unwrap_or_default(), &conn.datasources),
         };
-        let file = args.out.join(replay::snapshot_file_name(&snapshot.id));
+        let (name, csv_name) = (site.file_name(&snapshot.id, "json"), site.file_name(&snapshot.id, "csv"));
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {}: {e}", snapshot.id)))?;
+        let mut csv = String::new();
+        output::report_csv(&mut csv, &runs, zone)
+            .map_err(|_| Fail::input(format!("cannot write the report CSV of {}", snapshot.id)))?;
+        check_secrets(session, &text, &format!("the snapshot of {}", snapshot.id))?;
+        check_secrets(session, &csv, &format!("the report CSV of {}", snapshot.id))?;
         if args.dry_run {
-            check_secrets(session, &text, &format!("the snapshot of {}", snapshot.id))?;
-            let listing = dry_run_listing(&snapshot, &file, text.len(), &conn.datasources);
+            let listing = dry_run_listing(&snapshot, &site.path(&name), text.len(), &conn.datasources);
             output::print_line(&listing).map_err(|e| Fail::input(format!("cannot write to stdout: {e}")))?;
         } else {
-            write_checked(session, &file, &text, &format!("the snapshot of {}", snapshot.id))?;
-        }
-        if !quiet && !args.dry_run {
-            say!("promnote: {} -> {}", path.display(), file.display());
+            site.write(&name, text.as_bytes())?;
+            site.write(&csv_name, csv.as_bytes())?;
+            if !quiet {
+                say!("promnote: {} -> {}", path.display(), site.path(&name).display());
+            }
         }
         // The snapshot records what failed: for the run as a whole that is partial (the
         // connection itself answered, or `connect` would have stopped it).
-        Ok((snapshot, report_problems(&runs).max(value_problems(&values)).min(Exit::Partial)))
+        let entry = SnapshotEntry::new(&snapshot, name, vec![csv_name]);
+        Ok((entry, report_problems(&runs).max(value_problems(&values)).min(Exit::Partial)))
     }
 }
 
@@ -305,15 +316,9 @@ fn published(mut recording: Recording, datasources: &Datasources) -> Recording {
     recording
 }
 
-/// Writes a published file, unless it holds a credential's text. Requests carry no
+/// Refuses a published text that holds a credential's text. Requests carry no
 /// credential, so no answer should hold one: this makes sure, and refuses the file
 /// rather than edit it (exit code 2, naming the credential).
-fn write_checked(session: &Session, file: &Path, text: &str, what: &str) -> Result<(), Fail> {
-    check_secrets(session, text, what)?;
-    output::write_atomically(file, |out| out.write_str(text)).map_err(Fail::input)
-}
-
-/// Refuses a published text that holds a credential's text.
 fn check_secrets(session: &Session, text: &str, what: &str) -> Result<(), Fail> {
     match session.transport.secret_in(text) {
         Some(which) => Err(Fail::input(secret_found(&which, what))),

@@ -225,6 +225,21 @@ pub struct SnapshotEntry {
     pub attachments: Vec<String>,
 }
 
+impl SnapshotEntry {
+    /// The entry of `snapshot`, written as `file` with `attachments` beside it.
+    pub fn new(snapshot: &Snapshot, file: String, attachments: Vec<String>) -> Self {
+        Self {
+            id: snapshot.id.clone(),
+            title: snapshot.title.clone(),
+            file,
+            taken_at_ms: snapshot.taken_at_ms,
+            servers: snapshot.servers.clone(),
+            each: snapshot.each.clone(),
+            attachments,
+        }
+    }
+}
+
 impl SnapshotIndex {
     /// Reads an index, refusing a version this build does not know.
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -239,17 +254,8 @@ impl SnapshotIndex {
         });
     }
 
-    /// Adds or replaces the entry of `snapshot` (same id).
-    pub fn insert(&mut self, snapshot: &Snapshot) {
-        let entry = SnapshotEntry {
-            id: snapshot.id.clone(),
-            title: snapshot.title.clone(),
-            file: snapshot_file_name(&snapshot.id),
-            taken_at_ms: snapshot.taken_at_ms,
-            servers: snapshot.servers.clone(),
-            each: snapshot.each.clone(),
-            attachments: Vec::new(),
-        };
+    /// Adds `entry`, or replaces the entry with its id.
+    pub fn insert(&mut self, entry: SnapshotEntry) {
         match self.snapshots.iter_mut().find(|e| e.id == entry.id) {
             Some(existing) => *existing = entry,
             None => self.snapshots.push(entry),
@@ -354,9 +360,10 @@ mod tests {
             recording: Recording::new(1_796_104_800_000),
         };
         assert_eq!(snapshot.banner(), "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC.");
-        index.insert(&snapshot);
-        index.insert(&snapshot);
+        index.insert(SnapshotEntry::new(&snapshot, snapshot_file_name(&snapshot.id), Vec::new()));
+        index.insert(SnapshotEntry::new(&snapshot, "a.json".into(), vec!["a.csv".into()]));
         assert_eq!(index.snapshots.len(), 1);
+        assert_eq!(index.snapshots[0].attachments, ["a.csv"]);
         let text = serde_json::to_string(&index).unwrap();
         assert_eq!(SnapshotIndex::parse(&text).unwrap(), index);
         let future = text.replace("\"format\":1", "\"format\":9");
