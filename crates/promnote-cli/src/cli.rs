@@ -238,6 +238,14 @@ pub enum Command {
     /// Print a published site's snapshot index (opened, on a private site) as JSON: what
     /// it holds, for scripts.
     SiteIndex(SiteArgs),
+    /// Send a published site's reports: by mail (a summary as text and HTML, each
+    /// report's PDF and CSV attached) and to chat webhooks (Slack, Microsoft Teams, JSON).
+    ///
+    /// The summary holds each report's title, the sentences of its prose that hold values
+    /// (with the values its snapshot answers), its charts' titles, when it was taken, and
+    /// --link. The SMTP sign-in is SMTP_USER and SMTP_PASSWORD. A private (sealed) site's
+    /// mail says only that it was published, unless --attach-private is given.
+    Send(SendArgs),
     /// Attach files to a published snapshot, offered for download beside it: its PDF or
     /// report CSV, written as <snapshot>.pdf|.csv (sealed on a private site) and listed in
     /// the index.
@@ -260,6 +268,66 @@ pub struct SiteArgs {
     /// PROMNOTE_PASSPHRASE.
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+}
+
+/// `promnote send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The published site (its root, or its snapshots folder).
+    #[arg(value_name = "SITE_DIR")]
+    pub site: PathBuf,
+
+    /// The site's address, linked from the summary (each report as LINK#/<report>).
+    #[arg(long, value_name = "URL")]
+    pub link: Option<String>,
+
+    /// The SMTP server: smtp://host:port (STARTTLS when offered) or smtps://host:port.
+    #[arg(long, value_name = "URL")]
+    pub smtp: Option<String>,
+
+    /// The sender's address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+
+    /// A recipient's address (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Vec<String>,
+
+    /// The mail's subject (default: the report's title, or the number of reports, and
+    /// when they were taken).
+    #[arg(long)]
+    pub subject: Option<String>,
+
+    /// A chat webhook to post the summary to (repeatable). Its address is a secret: it
+    /// is never printed beyond its host.
+    #[arg(long = "webhook", value_name = "URL")]
+    pub webhooks: Vec<String>,
+
+    /// The webhooks' body: Slack's ({"text": …}, also Mattermost, Rocket.Chat, Discord's
+    /// /slack), Microsoft Teams' (an Adaptive Card), or a plain JSON summary.
+    #[arg(long, value_enum, default_value_t = WebhookFormat::Slack)]
+    pub webhook_format: WebhookFormat,
+
+    /// On a private (sealed) site, put its data in the delivery anyway: the summary's
+    /// titles and values and the opened PDFs and CSVs (the passphrase is in
+    /// PROMNOTE_PASSPHRASE or --passphrase-file).
+    #[arg(long)]
+    pub attach_private: bool,
+
+    /// The file holding a sealed site's passphrase (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// A chat webhook's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WebhookFormat {
+    /// Slack's incoming webhook: `{"text": …}`.
+    Slack,
+    /// A Microsoft Teams workflow: a message with an Adaptive Card.
+    Teams,
+    /// The summary as JSON: reports, titles, headlines, charts, links.
+    Json,
 }
 
 /// `promnote attach`.

@@ -340,6 +340,37 @@ fn agent(
     Ok(config.into())
 }
 
+/// Posts `body` (JSON) to a chat webhook at `url`, through the proxy the environment
+/// names for it and with `trust`'s roots, and no credential of promnote's: the address
+/// itself is the webhook's secret. An error says why, without the address's path.
+pub fn post_json(url: &str, body: &str, trust: &Trust) -> Result<(), String> {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let env = |name: &str| std::env::var(name).ok();
+    let chosen = proxy::for_server(scheme == "https", host_name(authority), &env)?;
+    let agent = agent(chosen.as_ref(), trust, false, 60)?;
+    let answer = agent.post(url).header("Content-Type", "application/json").send(body).map_err(|e| {
+        tls::refusal(&e, host_name(authority))
+            .unwrap_or_else(|| format!("no answer: {}", e.to_string().replace(url, &shown_url(url))))
+    })?;
+    let status = answer.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let mut text = String::new();
+    let _ = answer.into_body().into_reader().take(300).read_to_string(&mut text);
+    Err(format!("it answered HTTP {status}: {}", text.trim()))
+}
+
+/// A webhook's address as messages show it: its origin only (the path of a chat
+/// webhook is its secret).
+pub fn shown_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    format!("{scheme}://{host}/…")
+}
+
 /// A `host[:port]` without its port: `grafana.example.org`, `[::1]`.
 fn host_name(authority: &str) -> &str {
     if authority.starts_with('[') {

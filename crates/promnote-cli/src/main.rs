@@ -9,12 +9,14 @@ mod args;
 mod cli;
 mod commands;
 mod http;
+mod mail;
 mod output;
 mod progress;
 mod proxy;
 mod regex;
 mod seal;
 mod secrets;
+mod send;
 mod serve;
 mod session;
 mod site;
@@ -95,6 +97,7 @@ fn run(cli: &Cli) -> Result<Exit, Fail> {
     match &cli.command {
         Command::SiteIndex(args) => return site::print_index(args),
         Command::Attach(args) => return site::attach(args),
+        Command::Send(args) => return send::send(&cli.connect, args, cli.quiet),
         _ => {}
     }
     let (transport, now_ms) = args::transport(&cli.connect, cli.verbose)?;
@@ -105,6 +108,6 @@ fn run(cli: &Cli) -> Result<Exit, Fail> {
         Command::Run(args) => commands::run_report(&session, args, cli.quiet),
         Command::Snapshot(args) => snapshot::snapshot(&session, args, cli.quiet),
         Command::ImportDashboard(args) => commands::import_dashboard(Some(&session), args),
-        Command::Serve(_) | Command::SiteIndex(_) | Command::Attach(_) => Ok(Exit::Ok),
+        Command::Serve(_) | Command::SiteIndex(_) | Command::Attach(_) | Command::Send(_) => Ok(Exit::Ok),
     }
 }

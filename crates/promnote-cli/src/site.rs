@@ -89,6 +89,20 @@ impl Site {
         }
     }
 
+    /// The file `name`, opened on a sealed site (`what` names it in errors). On a sealed
+    /// site a file that is not sealed is refused: it was not written by promnote.
+    pub fn read(&self, name: &str, what: &str) -> Result<Vec<u8>, Fail> {
+        let path = self.dir.join(name);
+        let bytes =
+            std::fs::read(&path).map_err(|e| Fail::input(format!("cannot read {}: {e}", path.display())))?;
+        match &self.sealer {
+            Some(sealer) => {
+                sealer.open(name, &bytes, what).map_err(|e| Fail::input(format!("{}: {e}", path.display())))
+            }
+            None => Ok(bytes),
+        }
+    }
+
     /// Where the file `name` is.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)

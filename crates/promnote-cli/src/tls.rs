@@ -38,6 +38,23 @@ impl Trust {
     pub fn none() -> Self {
         Self { roots: RootCerts::WebPki, client: None }
     }
+
+    /// The same roots for a connection promnote makes with rustls itself (SMTP).
+    pub fn root_store(&self) -> rustls::RootCertStore {
+        let mut store = rustls::RootCertStore::empty();
+        let certificates: Vec<Certificate<'static>> = match &self.roots {
+            RootCerts::Specific(certificates) => certificates.iter().cloned().collect(),
+            _ => webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|der| Certificate::from_der(der).to_owned())
+                .collect(),
+        };
+        for certificate in certificates {
+            // A root rustls cannot use is left out, as ureq leaves it out.
+            let _ = store.add(rustls::pki_types::CertificateDer::from(certificate.der().to_vec()));
+        }
+        store
+    }
 }
 
 /// Reads the trust store and the files; an error says which file or variable is wrong.

@@ -15,8 +15,12 @@ pub fn encode_component(value: &str) -> String {
 
 /// The `Authorization` header value for HTTP Basic sign-in (RFC 7617, UTF-8).
 pub fn basic_authorization(user: &str, password: &str) -> String {
-    let url_safe = super::encoding::base64url(format!("{user}:{password}").as_bytes());
-    let mut standard: String = url_safe
+    format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
+}
+
+/// Standard base64 with padding (RFC 4648 §4): HTTP Basic, MIME, SMTP AUTH.
+pub fn base64(bytes: &[u8]) -> String {
+    let mut standard: String = base64url(bytes)
         .chars()
         .map(|c| match c {
             '-' => '+',
@@ -27,7 +31,7 @@ pub fn basic_authorization(user: &str, password: &str) -> String {
     while standard.len() % 4 != 0 {
         standard.push('=');
     }
-    format!("Basic {standard}")
+    standard
 }
 
 /// Builds an `application/x-www-form-urlencoded` body.

@@ -182,9 +182,71 @@ pub fn plain_text(nodes: &[Node]) -> String {
     out
 }
 
+/// The headline sentences of `markdown`: each paragraph, list item or heading that holds
+/// a value ([`Node::Value`]), as one line of plain text with each value written by
+/// `value` (given the span's code). A report's numbers in its own words, for a summary
+/// mail or a chat message.
+pub fn headlines(markdown: &str, value: &dyn Fn(&str) -> String) -> Vec<String> {
+    fn holds_value(nodes: &[Node]) -> bool {
+        nodes.iter().any(|n| match n {
+            Node::Value(_) => true,
+            Node::Element(_, children) => holds_value(children),
+            _ => false,
+        })
+    }
+    fn text(nodes: &[Node], value: &dyn Fn(&str) -> String, out: &mut String) {
+        for node in nodes {
+            match node {
+                Node::Text(t) | Node::Code(t) => out.push_str(t),
+                Node::Value(code) => out.push_str(&value(code)),
+                Node::Break => out.push(' '),
+                Node::Element(_, children) => text(children, value, out),
+            }
+        }
+    }
+    fn walk(nodes: &[Node], value: &dyn Fn(&str) -> String, found: &mut Vec<String>) {
+        for node in nodes {
+            let Node::Element(kind, children) = node else { continue };
+            if !holds_value(children) {
+                continue;
+            }
+            // The smallest block that holds the value: a list's items one by one.
+            let nested_block = children
+                .iter()
+                .any(|c| matches!(c, Node::Element(Kind::Paragraph | Kind::List(_) | Kind::Item, _)));
+            match kind {
+                Kind::Paragraph | Kind::Heading(_) | Kind::Item | Kind::TableRow if !nested_block => {
+                    let mut line = String::new();
+                    text(children, value, &mut line);
+                    found.push(line.split_whitespace().collect::<Vec<_>>().join(" "));
+                }
+                _ => walk(children, value, found),
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&render(markdown), value, &mut found);
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headlines_are_the_sentences_that_hold_values_with_the_values_written() {
+        let markdown = "# Usage\n\nIn the last day\n`{promql} sum(up)` people came.\n\nNo number here.\n\n- a list item with `{promql} count(up)` hubs\n- and one without\n\n> quoted `{promql} max(up)`\n";
+        let lines = headlines(markdown, &|code| format!("[{code}]"));
+        assert_eq!(
+            lines,
+            [
+                "In the last day [{promql} sum(up)] people came.",
+                "a list item with [{promql} count(up)] hubs",
+                "quoted [{promql} max(up)]",
+            ]
+        );
+        assert!(headlines("Nothing to see.", &|_| String::new()).is_empty());
+    }
 
     #[test]
     fn markdown_becomes_known_nodes() {
