@@ -29,11 +29,16 @@ fn main() {
     }
 }
 
-/// Every file under `dir`, named by its path from `root` with `/` between folders.
+/// Every file under `dir`, named by its path from `root` with `/` between folders. Hidden
+/// names are left out: trunk stages a build in `dist/.stage`, which may be half-written
+/// (or gone) while this runs; a site never serves them.
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         if path.is_dir() {
             collect(root, &path, files);
         } else if let Ok(relative) = path.strip_prefix(root) {
