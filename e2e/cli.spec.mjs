@@ -457,6 +457,46 @@ test('a private snapshot seals every file: nothing readable is left, names inclu
   expect(readdirSync(dir).sort()).toEqual(names);
 });
 
+test('--accumulate keeps a removed datasource\'s days, said in the snapshot; --history keeps a dated copy', async () => {
+  const state = stackState();
+  const dir = join(mkdtempSync(join(tmpdir(), 'promnote-history-')), 'snapshots');
+  const take = (url, extra) => promnote(['--grafana', url, 'snapshot', 'reports/hub-activity.md', '--out', dir, '--history', join(dir, 'history'), ...extra], { token: state.token });
+  const first = take(state.grafana_url, []);
+  expect(first.code, first.stderr).toBe(0);
+  const earlier = readFileSync(join(dir, 'hub-activity.json'), 'utf8');
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  const [dated] = index.snapshots[0].history;
+  expect(dated.file).toMatch(/^history\/\d{4}-\d{2}-\d{2}\/hub-activity\.json$/);
+  expect(readFileSync(join(dir, dated.file), 'utf8')).toBe(earlier);
+
+  // cluster-west is decommissioned: this Grafana no longer lists it.
+  const config = JSON.parse(readFileSync(state.grafana_config, 'utf8'));
+  config.datasources = config.datasources.filter((d) => d.uid !== 'prom-west');
+  const configFile = join(dir, '..', 'grafana-without-west.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const grafana = await extraGrafana(3133, [], { config: configFile });
+  try {
+    const second = take(grafana.url, ['--accumulate']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('hub-activity: kept from before: cluster-west: ');
+  } finally {
+    await grafana.stop();
+  }
+  const snapshot = JSON.parse(readFileSync(join(dir, 'hub-activity.json'), 'utf8'));
+  expect(snapshot.carried.map((c) => c.datasource)).toEqual(['cluster-west']);
+  expect(snapshot.carried[0].taken_at_ms).toBe(JSON.parse(earlier).taken_at_ms);
+  // Replayed, cluster-west's complete days are the earlier snapshot's, value for value.
+  const westRows = (file) => rows(promnote(['--replay', file, 'run', 'reports/hub-activity.md']).stdout)
+    .filter((r) => r.datasource === 'cluster-west')
+    .map((r) => JSON.stringify(r));
+  const before = westRows(join(dir, dated.file));
+  const after = westRows(join(dir, 'hub-activity.json'));
+  expect(after.length).toBeGreaterThan(20);
+  expect(after.every((r) => before.includes(r))).toBe(true);
+  // The same day's copy is replaced, not repeated.
+  expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).snapshots[0].history.length).toBe(1);
+});
+
 test('a snapshot that would hold a credential is refused, never edited: a password that is a word of the data', () => {
   const state = stackState();
   const north = state.prometheus.find((p) => p.uid === 'prom-north');

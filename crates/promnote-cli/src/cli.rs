@@ -511,6 +511,17 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 
+    /// Also keep a dated copy of each snapshot in this folder (inside --out):
+    /// DIR/2026-12-05/<report>.json, listed in the gallery as earlier snapshots.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+
+    /// Keep, per cell, datasource and series, the values of the snapshot this one
+    /// replaces for the periods the servers no longer return (past Prometheus'
+    /// retention, or a datasource that is gone), so a long report keeps growing.
+    #[arg(long)]
+    pub accumulate: bool,
+
     /// The time range and zone (default: each report's range, in UTC).
     #[command(flatten)]
     pub range: RangeArgs,

@@ -111,6 +111,10 @@ impl Site {
     /// Writes the file `name` (sealed on a sealed site).
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), Fail> {
         let path = self.dir.join(name);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| Fail::input(format!("cannot create {}: {e}", folder.display())))?;
+        }
         match &self.sealer {
             Some(sealer) => output::write_bytes_atomically(&path, &sealer.seal(name, bytes)?),
             None => output::write_bytes_atomically(&path, bytes),

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
 use promnote_core::api::replay::{
-    self, Each, RecordedAnswer, Recording, Snapshot, SnapshotEntry, SnapshotIndex,
+    self, Carried, Dated, Each, RecordedAnswer, Recording, Snapshot, SnapshotEntry, SnapshotIndex,
 };
 use promnote_core::api::ApiRequest;
 use promnote_core::data::timeline;
 use promnote_core::report::variables::Selection;
 use promnote_core::report::{Cell, Report, Variable};
+use promnote_core::run::accumulate;
 use promnote_core::run::connect::Datasources;
 use promnote_core::run::repeat;
 use promnote_core::run::variables as var_rules;
@@ -41,6 +42,8 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
     // A wrong passphrase for a sealed folder stops the run before any server is asked.
     let site = Site::open(&args.out, passphrase.as_deref())?;
     let mut index = site.read_index()?;
+    let previous = index.clone();
+    let history = history_folder(args)?;
     // The connection's own answers (the list, the health checks) go into every snapshot.
     session.start_recording(Recording::new(session.now_ms));
     let conn = connect(session)?;
@@ -63,7 +66,17 @@ pub fn snapshot(session: &Session, args: &SnapshotArgs, quiet: bool) -> Result<E
                 continue;
             }
         };
-        let taker = Taker { session, conn: &conn, base: &base, args, zone: &zone, quiet, site: &site };
+        let taker = Taker {
+            session,
+            conn: &conn,
+            base: &base,
+            args,
+            zone: &zone,
+            quiet,
+            site: &site,
+            previous: &previous,
+            history: history.as_deref(),
+        };
         let variable =
             args.each.as_deref().and_then(|name| report.front.variables.iter().find(|v| v.name == name));
         let Some(variable) = variable else {
@@ -103,6 +116,10 @@ struct Taker<'a> {
     zone: &'a TimeZone,
     quiet: bool,
     site: &'a Site,
+    /// The index as it was before this run (its entries' dated copies).
+    previous: &'a SnapshotIndex,
+    /// Where dated copies go, relative to the site's folder (`--history`).
+    history: Option<&'a str>,
 }
 
 impl Taker<'_> {
@@ -181,7 +198,7 @@ impl Taker<'_> {
         range: &(String, String),
         each: Option<Each>,
     ) -> Result<(SnapshotEntry, Exit), Fail> {
-        let Self { session, conn, base, args, zone, quiet, site } = *self;
+        let Self { session, conn, base, args, zone, quiet, site, previous, history } = *self;
         session.start_recording(base.clone());
         let window = var_rules::window((&range.0, &range.1), session.now_ms, zone);
         let (selections, bindings) = session.selections(conn, report, given, true, window);
@@ -231,7 +248,7 @@ impl Taker<'_> {
             Some(each) => repeat::title(&report.front.title, &each.value),
             None => report.front.title.clone(),
         };
-        let snapshot = Snapshot {
+        let mut snapshot = Snapshot {
             format: replay::FORMAT,
             id,
             title,
@@ -244,9 +261,13 @@ impl Taker<'_> {
             variables: selections.iter().map(|(name, s)| (name.clone(), s.to_values())).collect(),
             failed,
             each,
+            carried: Vec::new(),
             recording: published(session.take_recording().unwrap_or_default(), &conn.datasources),
         };
         let (name, csv_name) = (site.file_name(&snapshot.id, "json"), site.file_name(&snapshot.id, "csv"));
+        if args.accumulate {
+            snapshot.carried = self.accumulate(&name, &mut snapshot)?;
+        }
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {}: {e}", snapshot.id)))?;
         let mut csv = String::new();
@@ -266,8 +287,65 @@ impl Taker<'_> {
         }
         // The snapshot records what failed: for the run as a whole that is partial (the
         // connection itself answered, or `connect` would have stopped it).
-        let entry = SnapshotEntry::new(&snapshot, name, vec![csv_name]);
+        let mut entry = SnapshotEntry::new(&snapshot, name.clone(), vec![csv_name]);
+        if let Some(folder) = history {
+            let day = promnote_core::time::clock::taken_at_text(snapshot.taken_at_ms);
+            let day = day.split(' ').next().unwrap_or("undated");
+            let dated = Dated { taken_at_ms: snapshot.taken_at_ms, file: format!("{folder}/{day}/{name}") };
+            if !args.dry_run {
+                site.write(&dated.file, text.as_bytes())?;
+            }
+            let earlier = previous.snapshots.iter().find(|e| e.id == snapshot.id).map(|e| e.history.clone());
+            entry.history =
+                earlier.unwrap_or_default().into_iter().filter(|d| d.file != dated.file).collect();
+            entry.history.push(dated);
+            entry.history.sort_by_key(|d| std::cmp::Reverse(d.taken_at_ms));
+        }
         Ok((entry, report_problems(&runs).max(value_problems(&values)).min(Exit::Partial)))
+    }
+}
+
+impl Taker<'_> {
+    /// Carries into `snapshot` what the snapshot it replaces (the file `name`, if there is
+    /// one) holds that the servers no longer return; the notes of what was carried.
+    fn accumulate(&self, name: &str, snapshot: &mut Snapshot) -> Result<Vec<Carried>, Fail> {
+        if !self.site.path(name).exists() {
+            return Ok(Vec::new());
+        }
+        let what = format!("the earlier snapshot of {}", snapshot.id);
+        let bytes = self.site.read(name, &what)?;
+        let earlier = String::from_utf8(bytes)
+            .map_err(|_| format!("{what} is not text"))
+            .and_then(|text| Snapshot::parse(&text).map_err(|e| format!("{what}: {e}")))
+            .map_err(Fail::input)?;
+        let carried = accumulate::accumulate(&mut snapshot.recording, &earlier);
+        if !self.quiet {
+            for note in &carried {
+                say!("promnote: {}: kept from before: {}", snapshot.id, note.sentence());
+            }
+        }
+        Ok(carried)
+    }
+}
+
+/// `--history` as a folder inside `--out` (the site serves it), relative to it.
+fn history_folder(args: &SnapshotArgs) -> Result<Option<String>, Fail> {
+    let Some(history) = &args.history else { return Ok(None) };
+    let inside = history
+        .strip_prefix(&args.out)
+        .ok()
+        .filter(|rel| !rel.as_os_str().is_empty())
+        .filter(|rel| rel.components().all(|c| matches!(c, std::path::Component::Normal(_))))
+        .and_then(|rel| rel.to_str())
+        .map(|rel| rel.replace('\\', "/"));
+    match inside {
+        Some(rel) => Ok(Some(rel)),
+        None => Err(Fail::input(format!(
+            "--history {}: give a folder inside --out {} (e.g. {}), so the site serves its copies",
+            history.display(),
+            args.out.display(),
+            args.out.join("history").display()
+        ))),
     }
 }
 

@@ -139,8 +139,38 @@ pub struct Snapshot {
     /// (`promnote snapshot --each`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub each: Option<Each>,
+    /// The periods whose values come from earlier snapshots (`--accumulate`): the servers
+    /// no longer return them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carried: Vec<Carried>,
     /// Every answer the run got.
     pub recording: Recording,
+}
+
+/// A period of a datasource whose values an earlier snapshot answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Carried {
+    /// The datasource, by name.
+    pub datasource: String,
+    /// The first carried time (ms since the epoch).
+    pub from_ms: i64,
+    /// The last carried time.
+    pub to_ms: i64,
+    /// When the snapshot that answered them was taken.
+    pub taken_at_ms: i64,
+}
+
+impl Carried {
+    /// "cluster-west: 2026-08-01 to 2026-09-15, from the snapshot taken 2026-09-16 06:00 UTC."
+    pub fn sentence(&self) -> String {
+        let day = |ms: i64| taken_at_text(ms).split(' ').next().unwrap_or_default().to_owned();
+        let period = if day(self.from_ms) == day(self.to_ms) {
+            day(self.from_ms)
+        } else {
+            format!("{} to {}", day(self.from_ms), day(self.to_ms))
+        };
+        format!("{}: {period}, from the snapshot taken {}.", self.datasource, taken_at_text(self.taken_at_ms))
+    }
 }
 
 /// Which of a report's snapshots, one per value of a variable, this is.
@@ -223,6 +253,18 @@ pub struct SnapshotEntry {
     /// (`<file>.csv`) and PDF (`<file>.pdf`). Sealed like it on a sealed site.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<String>,
+    /// Its dated copies (`--history`), newest first: the gallery's earlier snapshots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Dated>,
+}
+
+/// A dated copy of a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dated {
+    /// When it was taken.
+    pub taken_at_ms: i64,
+    /// Its file, relative to the index (`history/2026-12-05/hub-activity.json`).
+    pub file: String,
 }
 
 impl SnapshotEntry {
@@ -236,6 +278,7 @@ impl SnapshotEntry {
             servers: snapshot.servers.clone(),
             each: snapshot.each.clone(),
             attachments,
+            history: Vec::new(),
         }
     }
 }
@@ -332,6 +375,7 @@ mod tests {
                 value: value.into(),
             }),
             attachments: Vec::new(),
+            history: Vec::new(),
         };
         let mut index = SnapshotIndex { format: FORMAT, snapshots: vec![entry("a"), entry("gone")] };
         index.keep_values("r", &["a".to_owned()]);
@@ -357,6 +401,7 @@ mod tests {
             variables: BTreeMap::new(),
             failed: Vec::new(),
             each: None,
+            carried: Vec::new(),
             recording: Recording::new(1_796_104_800_000),
         };
         assert_eq!(snapshot.banner(), "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC.");

@@ -5,6 +5,7 @@
 //! rule such as "502 is retried after 0.5 s, then 1.5 s" or "a proxy that refuses the
 //! POST gets a GET" exists once.
 //!
+//! - [`accumulate`]: values kept past retention from an earlier snapshot (`--accumulate`);
 //! - [`machine`]: a conversation with a server ([`Machine`]), one request's retries and
 //!   fallbacks ([`Exchange`]);
 //! - [`connect`]: the datasource list, which datasources a connection queries, their
@@ -16,6 +17,7 @@
 //! - [`value`]: a value in prose prepared, asked at the range's end, and combined;
 //! - [`variables`]: variables' starting choices, load order, values and bindings.
 
+pub mod accumulate;
 pub mod cell;
 pub mod connect;
 pub mod machine;

@@ -14,6 +14,7 @@ use crate::api::request;
 use crate::report::front::Variable;
 use crate::report::variables::{self, RegexEngine};
 
+use super::accumulate::answer_body;
 use super::machine::Machine;
 use super::variables::{query_result_lines, VariableValues};
 
@@ -91,18 +92,12 @@ fn published_body(form: Form, body: &str, kept: &dyn Fn(&str) -> bool) -> Option
             }
             let result = data.get_mut("result")?.as_array_mut()?;
             result.retain(|series| {
-                let one = serde_json::json!({
-                    "status": "success",
-                    "data": { "resultType": "vector", "result": [series] },
-                });
-                prom::decode(&one.to_string())
+                let one = answer_body("vector", &Value::Array(vec![series.clone()]));
+                prom::decode(&one)
                     .is_ok_and(|decoded| query_result_lines(&decoded).iter().any(|line| kept(line)))
             });
-            if let Some(object) = answer.as_object_mut() {
-                object.remove("warnings");
-                object.remove("infos");
-            }
-            Some(answer.to_string())
+            // Warnings and infos (server texts) are left out.
+            Some(answer_body("vector", &Value::Array(std::mem::take(result))))
         }
     }
 }
