@@ -474,7 +474,7 @@ test('--accumulate keeps a removed datasource\'s days, said in the snapshot; --h
   config.datasources = config.datasources.filter((d) => d.uid !== 'prom-west');
   const configFile = join(dir, '..', 'grafana-without-west.json');
   writeFileSync(configFile, JSON.stringify(config));
-  const grafana = await extraGrafana(3133, [], { config: configFile });
+  const grafana = await extraGrafana(3141, [], { config: configFile });
   try {
     const second = take(grafana.url, ['--accumulate']);
     expect(second.code, second.stderr).toBe(0);

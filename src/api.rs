@@ -7,6 +7,8 @@
 //! [`Transport::drive`] runs its machines. Requests are built for Grafana's datasource
 //! proxy; those for a direct datasource go to its Prometheus API instead. The demo data
 //! and published snapshots swap the network for a [`Recording`] behind the same interface.
+//! The site's own published files (its snapshot index, snapshots and their attachments,
+//! sealed or not) are fetched here too, within the same cap as any answer.
 
 use std::fmt;
 use std::rc::Rc;
@@ -16,6 +18,7 @@ use promnote_core::api::encoding::text_from_bytes;
 use promnote_core::api::error;
 use promnote_core::api::replay::{Recording, Snapshot, SnapshotIndex};
 use promnote_core::api::reply::NOT_RECORDED;
+use promnote_core::api::seal;
 use promnote_core::api::servers::{Servers, Target};
 use promnote_core::api::{ApiError, ApiRequest, Body, Datasource, Reply, Sent};
 use promnote_core::run::machine::{MAX_ANSWER_BYTES, REQUEST_TIMEOUT_S};
@@ -343,24 +346,68 @@ pub async fn load_recording(abort: &AbortSignal) -> Result<Recording, ApiError> 
     .await
 }
 
+/// What `snapshots/index.json` is: a plain index, or a sealed one (its bytes, opened
+/// with the passphrase by [`crate::site`]).
+#[derive(Debug)]
+pub enum PublishedIndex {
+    /// The snapshots, readable by anyone.
+    Plain(SnapshotIndex),
+    /// The sealed index's bytes.
+    Sealed(Vec<u8>),
+}
+
 /// The snapshots this site carries (`snapshots/index.json`), if it carries any. A site
 /// without them answers 404 (or 403, or its index.html): that is no error. Only an index
 /// this page cannot read is one.
-pub async fn load_snapshot_index(abort: &AbortSignal) -> Result<Option<SnapshotIndex>, ApiError> {
-    match load_json("snapshots/index.json", "The site's snapshot index", abort, SnapshotIndex::parse).await {
-        Ok(index) => Ok(Some(index)),
-        Err(ApiError::Cancelled) => Err(ApiError::Cancelled),
+pub async fn load_snapshot_index(abort: &AbortSignal) -> Result<Option<PublishedIndex>, ApiError> {
+    const WHAT: &str = "The site's snapshot index";
+    let file = match fetch_file(&published_url("index.json"), WHAT, abort).await {
+        Ok(file) if file.status == 200 => file,
+        Err(ApiError::Cancelled) => return Err(ApiError::Cancelled),
+        // No file (404, 403, a host's index.html for every path): no snapshots.
+        _ => return Ok(None),
+    };
+    if seal::is_sealed(&file.bytes) {
+        return Ok(Some(PublishedIndex::Sealed(file.bytes)));
+    }
+    let text = text_from_bytes(file.bytes);
+    match error::decode_ok(WHAT, file.status, file.content_type.as_deref(), &text, SnapshotIndex::parse) {
+        Ok(index) => Ok(Some(PublishedIndex::Plain(index))),
         // A JSON file that is not an index this page reads: say so.
         Err(e @ ApiError::Unreadable { .. }) if e.to_string().contains("The snapshot index") => Err(e),
-        // No file (404, 403, a host's index.html for every path): no snapshots.
+        // A host's index.html for every path: no snapshots.
         Err(_) => Ok(None),
     }
 }
 
+/// The address of a published file, by its name in the snapshots folder (encoded: a
+/// name can never reach outside the folder).
+pub fn published_url(file: &str) -> String {
+    // Each folder of a dated copy (`history/2026-12-05/x.json`) encoded on its own; a
+    // `.` or `..` from the index never climbs out of the snapshots folder.
+    let path: Vec<String> = file
+        .split('/')
+        .map(|segment| match segment {
+            "." | ".." => "_".to_owned(),
+            segment => promnote_core::api::encoding::encode_component(segment),
+        })
+        .collect();
+    format!("snapshots/{}", path.join("/"))
+}
+
 /// One snapshot of this site, by its file name in the index.
 pub async fn load_snapshot(file: &str, abort: &AbortSignal) -> Result<Snapshot, ApiError> {
-    let url = format!("snapshots/{}", promnote_core::api::encoding::encode_component(file));
-    load_json(&url, "The report's snapshot", abort, Snapshot::parse).await
+    load_json(&published_url(file), "The report's snapshot", abort, Snapshot::parse).await
+}
+
+/// A file of this site (same origin, no credentials) as bytes; an answer other than 200
+/// is an error.
+pub async fn load_bytes(url: &str, what: &str, abort: &AbortSignal) -> Result<Vec<u8>, ApiError> {
+    let file = fetch_file(url, what, abort).await?;
+    if file.status != 200 {
+        return Err(ApiError::Status { what: what.into(), status: file.status, message: String::new() });
+    }
+    Ok(file.bytes)
 }
 
 /// Fetches a file of this site (same origin, no credentials) and decodes it.
@@ -370,20 +417,39 @@ async fn load_json<T, E: fmt::Display>(
     abort: &AbortSignal,
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, ApiError> {
-    let failed = |e: gloo_net::Error| {
+    let file = fetch_file(url, what, abort).await?;
+    if file.status != 200 {
+        return Err(ApiError::Status { what: what.into(), status: file.status, message: String::new() });
+    }
+    let body = text_from_bytes(file.bytes);
+    error::decode_ok(what, file.status, file.content_type.as_deref(), &body, decode)
+}
+
+/// A file of this site as it answered.
+struct SiteFile {
+    status: u16,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// Fetches a file of this site (same origin, no credentials), whatever its status, read
+/// within the page's cap ([`MAX_ANSWER_BYTES`]) as any answer is.
+async fn fetch_file(url: &str, what: &str, abort: &AbortSignal) -> Result<SiteFile, ApiError> {
+    let failed = |detail: String| {
         if abort.aborted() {
             ApiError::Cancelled
         } else {
-            ApiError::Unreadable { what: what.into(), detail: e.to_string() }
+            ApiError::Unreadable { what: what.into(), detail }
         }
     };
-    let response = Request::get(url).abort_signal(Some(abort)).send().await.map_err(failed)?;
+    let response =
+        Request::get(url).abort_signal(Some(abort)).send().await.map_err(|e| failed(e.to_string()))?;
     let status = response.status();
     let content_type = response.headers().get("content-type");
-    declared_size(&response, what)?;
-    let body = response.text().await.map_err(failed)?;
-    if status != 200 {
-        return Err(ApiError::Status { what: what.into(), status, message: String::new() });
+    let declared = declared_size(&response, what)?;
+    match read_capped(&response, declared, MAX_ANSWER_BYTES).await {
+        Ok(Some(bytes)) => Ok(SiteFile { status, content_type, bytes }),
+        Ok(None) => Err(too_large(what)),
+        Err(e) => Err(failed(e.as_string().unwrap_or_else(|| "the file could not be read".to_owned()))),
     }
-    error::decode_ok(what, status, content_type.as_deref(), &body, decode)
 }

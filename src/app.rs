@@ -1,22 +1,24 @@
-//! The page: the connect form, the datasource list with live status, the gallery and
-//! the open report. Components read narrow signals from [`Connection`] and [`OpenReport`]; all
-//! decisions about data live in `promnote_core`.
+//! The page: the connect form, the datasource list with live status, the gallery (or a
+//! sealed site's unlock panel) and the open report. Components read narrow signals from
+//! [`Connection`] and [`OpenReport`]; all decisions about data live in `promnote_core`.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use promnote_core::api::replay::{Snapshot, SnapshotEntry, SnapshotIndex};
-use promnote_core::api::ApiError;
+use promnote_core::api::replay::{Carried, Snapshot, SnapshotEntry, SnapshotIndex};
 use promnote_core::report::format;
 
 use crate::api::{Replayed, Transport};
+use crate::keep::{self, Keep};
 use crate::perf;
 use crate::session::Connection;
+use crate::site::{Access, Found, Opener};
 use crate::state::OpenReport;
 use crate::ui::connect::ConnectForm;
 use crate::ui::cors_help::CorsHelp;
 use crate::ui::datasources::DatasourceList;
 use crate::ui::gallery::{known, open_shared, route, Gallery};
+use crate::ui::published::{SiteAccess, UnlockPanel, Unlocked};
 use crate::ui::report::ReportView;
 
 /// What the report is running against.
@@ -33,8 +35,18 @@ pub enum Mode {
     },
     /// The bundled recording, made at this time.
     Demo(i64),
-    /// A snapshot this site carries; what its banner says.
-    Snapshot(String),
+    /// A snapshot this site carries.
+    Snapshot(Box<Shown>),
+}
+
+/// A snapshot on show: what its banner says, and its entry in the site's index (the
+/// files offered with it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    /// "Snapshot of grafana.example.org, taken …".
+    pub banner: String,
+    /// Its entry in the index.
+    pub entry: SnapshotEntry,
 }
 
 /// The whole page.
@@ -46,8 +58,12 @@ pub fn App() -> impl IntoView {
     let mode = RwSignal::new(Mode::Idle);
     let link_grafana = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
-    // The published snapshots this site carries, if any (read once at start).
+    // The published snapshots this site carries, if any (read once at start; a sealed
+    // site's once it is unlocked).
     let snapshots = RwSignal::new(None::<SnapshotIndex>);
+    // Whether they are sealed, and the key that opens them (in memory only).
+    let access = RwSignal::new_local(Access::Plain);
+    provide_context(SiteAccess(access));
     // Open what the address asks for: a share link, a report (its snapshot, while the
     // page shows snapshots), or the flagship.
     let follow = move |fragment: String| {
@@ -64,15 +80,18 @@ pub fn App() -> impl IntoView {
             let showing_snapshots = matches!(mode.get_untracked(), Mode::Idle | Mode::Snapshot(_));
             let entry = snapshots.with_untracked(|index| {
                 let index = index.as_ref().filter(|_| showing_snapshots)?;
-                let id = route(&fragment);
-                let entry = match id {
-                    Some(id) => index.snapshots.iter().find(|e| e.id == id),
-                    None => index.snapshots.first(),
-                };
-                entry.cloned()
+                match route(&fragment) {
+                    // `#/<id>@<day>`: its dated copy of that day (`--history`).
+                    Some(id) if id.contains('@') => {
+                        let (id, day) = id.split_once('@')?;
+                        index.snapshots.iter().find(|e| e.id == id)?.as_of(day)
+                    }
+                    Some(id) => index.snapshots.iter().find(|e| e.id == id).cloned(),
+                    None => index.snapshots.first().cloned(),
+                }
             });
             if let Some(entry) = entry {
-                open_snapshot(conn, report, mode, problem, entry);
+                open_snapshot(conn, report, mode, problem, entry, access.with_untracked(Access::opener));
                 return;
             }
             let id = route(&fragment)
@@ -94,25 +113,49 @@ pub fn App() -> impl IntoView {
     };
     let hash = || web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     follow(hash());
+    // The site's snapshots, once read (or unlocked): listed, and the one the address
+    // names opened, unless the reader has already connected or started the demo.
+    let show_index = move |index: SnapshotIndex| {
+        if index.snapshots.is_empty() {
+            return;
+        }
+        snapshots.set(Some(index));
+        let untouched =
+            mode.get_untracked() == Mode::Idle && !conn.listing.get_untracked() && conn.transport().is_none();
+        if untouched {
+            follow(hash());
+        }
+    };
     if !hash().starts_with("#share=") {
         leptos::task::spawn_local(async move {
             let Ok(controller) = web_sys::AbortController::new() else { return };
-            match crate::api::load_snapshot_index(&controller.signal()).await {
-                Ok(Some(index)) if !index.snapshots.is_empty() => {
-                    snapshots.set(Some(index));
-                    // Unless the reader has already connected or started the demo.
-                    let untouched = mode.get_untracked() == Mode::Idle
-                        && !conn.listing.get_untracked()
-                        && conn.transport().is_none();
-                    if untouched {
-                        follow(hash());
-                    }
-                }
-                Ok(_) | Err(ApiError::Cancelled) => {}
+            match crate::site::find(&controller.signal()).await {
+                Ok(Some(Found::Plain(index))) => show_index(index),
+                Ok(Some(Found::Sealed(sealed))) => access.set(Access::Locked(sealed)),
+                Ok(None) => {}
+                Err(e) if e.is_cancelled() => {}
                 Err(e) => problem.set(Some(e.to_string())),
             }
         });
     }
+    let unlocked = move |opener: Opener, index: SnapshotIndex, kept: Result<Keep, String>| {
+        access.set(Access::Open { opener, kept });
+        show_index(index);
+    };
+    // Lock: the key, the kept passphrase and everything opened with them leave the page.
+    let lock = move || {
+        let Some(site) = access.with_untracked(|a| a.opener().map(|o| o.site())) else { return };
+        keep::forget_passphrase();
+        conn.cancel();
+        leave_snapshot(conn, report, mode);
+        snapshots.set(None);
+        problem.set(None);
+        if report.snapshot.get_untracked() {
+            let _ = report.open(crate::state::BUILT_IN[0].id);
+        }
+        report.clear_runs();
+        access.set(Access::Locked(site));
+    };
     crate::ui::chart::fit_charts_to_paper();
     let listener = window_event_listener(leptos::ev::hashchange, move |_| follow(hash()));
     on_cleanup(move || listener.remove());
@@ -126,10 +169,12 @@ pub fn App() -> impl IntoView {
         perf::sleep_ms(0).await;
         report_shown.set(true);
     });
-    let gallery_snapshots = Signal::derive(move || {
-        let showing = matches!(mode.get(), Mode::Idle | Mode::Snapshot(_));
-        snapshots.get().filter(|_| showing).map(|index| index.snapshots)
-    });
+    let showing_snapshots = move || matches!(mode.get(), Mode::Idle | Mode::Snapshot(_));
+    let gallery_snapshots =
+        Signal::derive(move || snapshots.get().filter(|_| showing_snapshots()).map(|index| index.snapshots));
+    // A sealed site waiting for its passphrase shows the unlock panel instead of the
+    // gallery and the report (unless the reader went live or to the demo).
+    let locked = Signal::derive(move || showing_snapshots() && access.with(Access::is_locked));
     view! {
         <a class="skip-link no-print" href="#report" data-testid="skip-link" on:click=|ev: leptos::ev::MouseEvent| {
             // The address' fragment names the report: focus it without touching the address.
@@ -147,8 +192,16 @@ pub fn App() -> impl IntoView {
             // The form comes first: the report (prose, cells, editors) renders a task later,
             // so the form is on screen and works as soon as the wasm has started.
             <Show when=move || report_shown.get()>
-                <Gallery report conn problem snapshots=gallery_snapshots />
-                <ReportView conn report grafana replay />
+                <Show when=move || !locked.get() fallback=move || view! { <UnlockPanel access on_open=unlocked /> }>
+                    <Show when=showing_snapshots>
+                        <Unlocked access on_lock=lock />
+                    </Show>
+                    <Gallery report conn problem snapshots=gallery_snapshots />
+                </Show>
+                // Kept mounted while locked (its runs and effects stay as they are), only hidden.
+                <div class="report-slot" style:display=move || locked.get().then_some("none")>
+                    <ReportView conn report grafana replay />
+                </div>
             </Show>
         </main>
         <footer class="no-print">
@@ -173,27 +226,28 @@ fn skip_to_report() {
     }
 }
 
-/// Opens a published snapshot: loads its file, opens its report with the range, zone
-/// and variable values it was taken with, and replays its answers.
+/// Opens a published snapshot: loads its file (and opens it with `opener` on a sealed
+/// site), opens its report with the range, zone and variable values it was taken with,
+/// and replays its answers.
 fn open_snapshot(
     conn: Connection,
     report: OpenReport,
     mode: RwSignal<Mode>,
     problem: RwSignal<Option<String>>,
     entry: SnapshotEntry,
+    opener: Option<Opener>,
 ) {
-    if report.snapshot.get_untracked()
-        && report.id.get_untracked() == entry.id
-        && matches!(mode.get_untracked(), Mode::Snapshot(_))
+    let same = |shown: &Mode| matches!(shown, Mode::Snapshot(s) if s.entry.file == entry.file);
+    if report.snapshot.get_untracked() && report.id.get_untracked() == entry.id && same(&mode.get_untracked())
     {
         return;
     }
     conn.cancel();
     let Some((_, signal)) = conn.abort_signal() else { return };
     leptos::task::spawn_local(async move {
-        let snapshot = match crate::api::load_snapshot(&entry.file, &signal).await {
+        let snapshot = match crate::site::read_snapshot(&entry, opener.as_ref(), &signal).await {
             Ok(snapshot) => snapshot,
-            Err(ApiError::Cancelled) => return,
+            Err(e) if e.is_cancelled() => return,
             Err(e) => {
                 problem.set(Some(e.to_string()));
                 return;
@@ -230,7 +284,7 @@ fn open_snapshot(
         report.clear_runs();
         report.load_snapshot(&snapshot.id, nb, (snapshot.from.clone(), snapshot.to.clone()), &vars);
         conn.zone.set(zone);
-        mode.set(Mode::Snapshot(snapshot_banner(&snapshot)));
+        mode.set(Mode::Snapshot(Box::new(Shown { banner: snapshot_banner(&snapshot), entry })));
         conn.connect(Transport::Replay(Rc::new(Replayed::Snapshot(snapshot))));
     });
 }
@@ -261,6 +315,11 @@ fn snapshot_banner(snapshot: &Snapshot) -> String {
         0 => {}
         1 => banner.push_str(" One datasource failed when it was taken (see the report)."),
         n => banner.push_str(&format!(" {n} datasource failures when it was taken (see the report).")),
+    }
+    if !snapshot.carried.is_empty() {
+        banner.push_str(" Kept from earlier snapshots, which the servers no longer return: ");
+        let notes: Vec<String> = snapshot.carried.iter().map(Carried::sentence).collect();
+        banner.push_str(&notes.join(" "));
     }
     banner
 }

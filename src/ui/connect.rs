@@ -1,6 +1,7 @@
 //! The connect form: a Grafana's address and token, or a Prometheus called directly, and
 //! how long to keep the secrets; checked by the core ([`promnote_core::api::form`]), then
-//! connected; and the banner that says what answered.
+//! connected; and the banner that says what answered (or which snapshot shows, with the
+//! files offered with it).
 
 use std::rc::Rc;
 
@@ -11,11 +12,13 @@ use promnote_core::run::connect::Badge;
 use promnote_core::time::clock::rfc3339_utc;
 
 use crate::api::Transport;
-use crate::app::{leave_snapshot, Mode};
+use crate::app::{leave_snapshot, Mode, Shown};
 use crate::keep::{self, Keep, KeptPrometheus};
 use crate::perf;
 use crate::session::Connection;
+use crate::site::Access;
 use crate::state::OpenReport;
+use crate::ui::published::{Attachments, Earlier, SiteAccess};
 
 #[component]
 #[expect(
@@ -29,6 +32,7 @@ pub fn ConnectForm(
     link_grafana: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let kept = keep::load();
+    let site_access = use_context::<SiteAccess>();
     let served = served();
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let keep_choice = RwSignal::new(kept.as_ref().map_or(Keep::Memory, |(k, _)| *k));
@@ -82,6 +86,15 @@ pub fn ConnectForm(
     });
     let forget = move |_| {
         keep::forget();
+        keep::forget_passphrase();
+        // A sealed site stays open until Lock, but its passphrase is no longer kept.
+        if let Some(SiteAccess(access)) = site_access {
+            access.update(|a| {
+                if let Access::Open { kept, .. } = a {
+                    *kept = Ok(Keep::Memory);
+                }
+            });
+        }
         token.set(String::new());
         prom.user.set(String::new());
         prom.secret.set(String::new());
@@ -214,9 +227,14 @@ pub fn ConnectForm(
                         "); no Grafana is contacted. Connect to your own Grafana to see live data."
                     </p>
                 }.into_any()),
-                Mode::Snapshot(banner) => Some(view! {
-                    <p class="banner snapshot" data-testid="snapshot-banner">{banner}</p>
-                }.into_any()),
+                Mode::Snapshot(shown) => {
+                    let Shown { banner, entry } = *shown;
+                    Some(view! {
+                        <p class="banner snapshot" data-testid="snapshot-banner">{banner}</p>
+                        <Attachments entry=entry.clone() />
+                        <Earlier entry />
+                    }.into_any())
+                }
                 Mode::Live { grafana, direct } => connection_banner(conn, grafana, &direct),
                 Mode::Idle => None,
             }}

@@ -148,7 +148,12 @@ enum Item {
 fn items(entries: Vec<SnapshotEntry>) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
     for e in entries {
-        let taken = format!("Snapshot taken {}", taken_at_text(e.taken_at_ms));
+        let earlier = e.earlier().len();
+        let taken = match earlier {
+            0 => format!("Snapshot taken {}", taken_at_text(e.taken_at_ms)),
+            1 => format!("Snapshot taken {}; one earlier snapshot", taken_at_text(e.taken_at_ms)),
+            n => format!("Snapshot taken {}; {n} earlier snapshots", taken_at_text(e.taken_at_ms)),
+        };
         let Some(each) = e.each else {
             items.push(Item::One { id: e.id, title: e.title, description: Some(taken) });
             continue;

@@ -7,6 +7,7 @@
 //! - [`datasources`]: the datasource list with live badges;
 //! - [`gallery`]: the reports to open, and what opens one;
 //! - [`import`]: Grafana dashboards, pasted or picked from Grafana;
+//! - [`published`]: a sealed site's unlock panel and Lock, a snapshot's files to download;
 //! - [`report`]: the open report: toolbar, prose, cells;
 //! - [`variables`]: the report's variables as controls;
 //! - [`cell`]: one cell's result; [`cell_editor`]: its editor; [`tables`]: a cell drawn
@@ -23,6 +24,7 @@ pub mod datasources;
 pub mod gallery;
 pub mod import;
 pub mod prose;
+pub mod published;
 pub mod report;
 pub mod tables;
 pub mod variables;

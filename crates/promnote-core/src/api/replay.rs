@@ -267,7 +267,32 @@ pub struct Dated {
     pub file: String,
 }
 
+impl Dated {
+    /// The day it was taken (UTC), as its folder and its link name it: `2026-12-05`.
+    pub fn day(&self) -> String {
+        taken_at_text(self.taken_at_ms).split(' ').next().unwrap_or_default().to_owned()
+    }
+}
+
 impl SnapshotEntry {
+    /// Its earlier snapshots (`--history`): the dated copies other than the one of this
+    /// snapshot itself, newest first.
+    pub fn earlier(&self) -> Vec<&Dated> {
+        self.history.iter().filter(|d| d.taken_at_ms != self.taken_at_ms).collect()
+    }
+
+    /// The entry as it was on `day` (its dated copy, without today's attachments), to
+    /// open from a link `#/<id>@<day>`.
+    pub fn as_of(&self, day: &str) -> Option<SnapshotEntry> {
+        let dated = self.history.iter().find(|d| d.day() == day)?;
+        Some(SnapshotEntry {
+            file: dated.file.clone(),
+            taken_at_ms: dated.taken_at_ms,
+            attachments: Vec::new(),
+            ..self.clone()
+        })
+    }
+
     /// The entry of `snapshot`, written as `file` with `attachments` beside it.
     pub fn new(snapshot: &Snapshot, file: String, attachments: Vec<String>) -> Self {
         Self {
@@ -409,6 +434,16 @@ mod tests {
         index.insert(SnapshotEntry::new(&snapshot, "a.json".into(), vec!["a.csv".into()]));
         assert_eq!(index.snapshots.len(), 1);
         assert_eq!(index.snapshots[0].attachments, ["a.csv"]);
+        // Its dated copies: the earlier ones, and one of them opened as of its day.
+        let mut entry = index.snapshots[0].clone();
+        entry.history = vec![
+            Dated { taken_at_ms: entry.taken_at_ms, file: "history/2026-12-01/a.json".into() },
+            Dated { taken_at_ms: entry.taken_at_ms - 86_400_000, file: "history/2026-11-30/a.json".into() },
+        ];
+        assert_eq!(entry.earlier().len(), 1);
+        let then = entry.as_of("2026-11-30").unwrap();
+        assert_eq!((then.file.as_str(), then.attachments.len()), ("history/2026-11-30/a.json", 0));
+        assert!(entry.as_of("2026-11-29").is_none());
         let text = serde_json::to_string(&index).unwrap();
         assert_eq!(SnapshotIndex::parse(&text).unwrap(), index);
         let future = text.replace("\"format\":1", "\"format\":9");
