@@ -346,7 +346,7 @@ test('snapshots hold no credential: the token and its Authorization header are i
   const out = promnote(['--grafana', state.grafana_url, 'snapshot', 'reports/hub-activity.md', 'reports/jupyterhub-usage.md', 'reports/service-metrics.md', '--out', dir], { token: state.token });
   expect(out.code, out.stderr).toBe(0);
   const files = readdirSync(dir).sort();
-  expect(files).toEqual(['hub-activity.json', 'index.json', 'jupyterhub-usage.json', 'service-metrics.json']);
+  expect(files).toEqual(['hub-activity.csv', 'hub-activity.json', 'index.json', 'jupyterhub-usage.csv', 'jupyterhub-usage.json', 'service-metrics.csv', 'service-metrics.json']);
   for (const f of files) {
     const text = readFileSync(join(dir, f), 'utf8');
     expect(text, f).not.toContain(state.token);
@@ -527,7 +527,7 @@ test('a snapshot of a report that does not parse names the line; the others are 
   const out = promnote(['--grafana', state.grafana_url, 'snapshot', 'e2e/fixtures/broken.md', 'reports/hub-activity.md', '--out', dir], { token: state.token });
   expect(out.code).toBe(2);
   expect(out.stderr).toContain('e2e/fixtures/broken.md: line');
-  expect(readdirSync(dir).sort()).toEqual(['hub-activity.json', 'index.json']);
+  expect(readdirSync(dir).sort()).toEqual(['hub-activity.csv', 'hub-activity.json', 'index.json']);
 });
 
 for (const id of BUILT_IN_REPORTS) {
