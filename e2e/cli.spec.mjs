@@ -493,8 +493,36 @@ test('--accumulate keeps a removed datasource\'s days, said in the snapshot; --h
   const after = westRows(join(dir, 'hub-activity.json'));
   expect(after.length).toBeGreaterThan(20);
   expect(after.every((r) => before.includes(r))).toBe(true);
-  // The same day's copy is replaced, not repeated.
-  expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).snapshots[0].history.length).toBe(1);
+  // One copy per day: the same day's is replaced, not repeated (two when the runs fell on
+  // either side of midnight UTC).
+  const days = new Set([JSON.parse(earlier).taken_at_ms, snapshot.taken_at_ms].map((ms) => new Date(ms).toISOString().slice(0, 10)));
+  expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).snapshots[0].history.length).toBe(days.size);
+});
+
+test('a snapshot replays the turns the run took: a datasource whose proxy Grafana refuses is read through /api/ds/query, live and from the snapshot', async () => {
+  const state = stackState();
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-turns-'));
+  const grafana = await extraGrafana(3143, ['--deny-proxy-uid', 'prom-west']);
+  let live;
+  try {
+    live = promnote(['--grafana', grafana.url, 'run', 'reports/hub-activity.md'], { token: state.token });
+    expect(live.code, live.stderr).toBe(0);
+    const out = promnote(['--grafana', grafana.url, 'snapshot', 'reports/hub-activity.md', '--out', dir, '-q'], { token: state.token });
+    expect(out.code, out.stderr).toBe(0);
+  } finally {
+    await grafana.stop();
+  }
+  const replayed = promnote(['--replay', join(dir, 'hub-activity.json'), 'run', 'reports/hub-activity.md']);
+  expect(replayed.code, replayed.stderr).toBe(0);
+  // Whole days (today's partial bar is read at each run's own "now").
+  const west = (csv) => rows(csv).filter((r) => r.datasource === 'cluster-west' && r.time.endsWith('T00:00:00+00:00'));
+  expect(west(live.stdout).length).toBeGreaterThan(20);
+  expect(west(replayed.stdout)).toEqual(west(live.stdout));
+  // The refusal the run turned on is kept in Grafana's words; nothing else of its text.
+  const answers = JSON.parse(readFileSync(join(dir, 'hub-activity.json'), 'utf8')).recording.answers;
+  const refused = Object.entries(answers).filter(([key]) => key.includes('/uid/prom-west/'));
+  expect(refused.length).toBeGreaterThan(0);
+  expect(refused.every(([, a]) => a.status === 403)).toBe(true);
 });
 
 test('a snapshot that would hold a credential is refused, never edited: a password that is a word of the data', () => {

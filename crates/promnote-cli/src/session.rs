@@ -137,10 +137,10 @@ impl Session {
     }
 
     /// Drives one of the core's conversations to its end. While recording, each answer is
-    /// kept; a conversation that ends in a failure keeps, for its last request, the failure
-    /// by its kind and status only ([`ApiError::published`]), never the server's own text.
-    /// The answers that led on to another request (a retry, Grafana's refusal of a POST)
-    /// stay as they came, so that a replay takes the same turns.
+    /// kept as a published file keeps it ([`Recording::record_published`]): a failure by
+    /// its status and kind, never the server's own text, but with what decides the next
+    /// turn, so that a replay takes the same turns; an answer that ended the conversation
+    /// in a failure is scrubbed even when its status said success.
     pub fn drive<M, T>(&self, mut machine: M) -> Result<T, ApiError>
     where
         M: Machine<Output = Result<T, ApiError>>,
@@ -155,9 +155,9 @@ impl Session {
             drop(recording);
             match machine.answer(sent) {
                 Next::Done(output) => {
-                    if let (Some(request), Err(e)) = (last, &output) {
+                    if let (Some(request), Err(_)) = (last, &output) {
                         if let Some(recording) = lock(&self.recording).as_mut() {
-                            recording.record_published(&request, &Err(e.clone()));
+                            recording.scrub(&request);
                         }
                     }
                     return output;

@@ -233,7 +233,12 @@ impl ApiError {
             ApiError::Prometheus { what, .. } | ApiError::Unreadable { what, .. } => {
                 format!("{what} answered, but the answer could not be read.")
             }
-            ApiError::Worded { .. } => {
+            ApiError::Worded { .. }
+            | ApiError::Unreachable { .. }
+            | ApiError::CorsBlocked { .. }
+            | ApiError::DirectCorsBlocked { .. }
+            | ApiError::MixedContent { .. } => {
+                // These name an address: a published file never does.
                 "The server could not be reached, or its answer could not be used.".to_owned()
             }
             other => other.to_string(),
@@ -290,6 +295,42 @@ impl ApiError {
 /// Whether a body looks like an HTML page rather than JSON.
 fn looks_like_html(content_type: Option<&str>, body: &str) -> bool {
     content_type.is_some_and(|t| t.contains("text/html")) || body.trim_start().starts_with('<')
+}
+
+/// What a published file keeps of a failed answer's body: only what decides what promnote
+/// does next and how the failure is classed, never the text a server wrote. Prometheus'
+/// error keeps its type (`bad_data`); `/api/ds/query`'s failed results keep their status;
+/// Grafana's own refusals (401, 403, an invalid uid, a datasource's refused sign-in) keep
+/// their fixed words, which decide the fallbacks (a POST sent again as a GET, a
+/// datasource queried through `/api/ds/query`); anything else keeps nothing.
+pub fn scrubbed_body(status: u16, body: &str) -> String {
+    const NOT_PUBLISHED: &str = "the server's message is not published";
+    if let Err(PromError::Api { error_type, .. }) = prom::decode(body) {
+        return serde_json::json!({ "status": "error", "errorType": error_type, "error": NOT_PUBLISHED })
+            .to_string();
+    }
+    let grafana: GrafanaErrorBody = serde_json::from_str(body).unwrap_or_default();
+    let decides = matches!(status, 401 | 403)
+        || (status == 400
+            && (grafana.message == "UID is invalid"
+                || body.trim() == "Authentication to data source failed"));
+    if decides {
+        return body.to_owned();
+    }
+    if let Ok(serde_json::Value::Object(answer)) = serde_json::from_str::<serde_json::Value>(body) {
+        if let Some(serde_json::Value::Object(results)) = answer.get("results") {
+            let results: serde_json::Map<String, serde_json::Value> = results
+                .iter()
+                .map(|(id, result)| {
+                    let status = result.get("status").cloned().unwrap_or(serde_json::Value::Null);
+                    let error = result.get("error").map(|_| serde_json::Value::from(NOT_PUBLISHED));
+                    (id.clone(), serde_json::json!({ "status": status, "error": error }))
+                })
+                .collect();
+            return serde_json::json!({ "results": results }).to_string();
+        }
+    }
+    String::new()
 }
 
 /// Turns an HTTP answer that is not a success into an error. `what` names the
@@ -409,6 +450,42 @@ pub struct GrafanaErrorBody {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_scrubbed_failure_is_classed_as_the_failure_was_and_holds_no_server_text() {
+        let cases = [
+            (400, r#"{"status":"error","errorType":"bad_data","error":"parse error at db-7.internal:9090"}"#),
+            (422, r#"{"status":"error","errorType":"execution","error":"query on host db-7.internal"}"#),
+            (403, r#"{"message":"non allow-listed POSTs not allowed on proxied Prometheus datasource"}"#),
+            (400, r#"{"message":"UID is invalid"}"#),
+            (401, r#"{"message":"invalid API key","messageId":"api-key.invalid"}"#),
+            (500, "dial tcp 10.0.0.7:9090: connect: connection refused"),
+            (502, "<html>bad gateway from db-7.internal</html>"),
+            (404, r#"{"message":"Not found: db-7.internal"}"#),
+        ];
+        for (status, body) in cases {
+            let before = from_status("cluster-north", status, Some("application/json"), body);
+            let scrubbed = scrubbed_body(status, body);
+            let after = from_status("cluster-north", status, Some("application/json"), &scrubbed);
+            assert_eq!(std::mem::discriminant(&before), std::mem::discriminant(&after), "{status} {body}");
+            assert_eq!(before.refuses_post(), after.refuses_post(), "{body}");
+            assert_eq!(before.refuses_proxy(), after.refuses_proxy(), "{body}");
+            if status >= 404 || body.contains("errorType") {
+                assert!(!scrubbed.contains("db-7") && !scrubbed.contains("10.0.0.7"), "{scrubbed}");
+            }
+        }
+        // /api/ds/query's failed result keeps its status, not its text.
+        let frames = r#"{"results":{"A":{"status":400,"error":"bad_data: parse error near secret_metric","frames":[]}}}"#;
+        let scrubbed = scrubbed_body(400, frames);
+        assert!(!scrubbed.contains("secret_metric"));
+        assert!(matches!(
+            crate::api::frames::decode(&scrubbed, "A"),
+            Err(crate::api::frames::FrameError::Query { status: 400, .. })
+        ));
+        // Published words never name an address.
+        let unreachable = ApiError::Unreachable { origin: "http://10.0.0.7:9090".into() };
+        assert!(!unreachable.published().contains("10.0.0.7"));
+    }
     use super::*;
 
     const JSON: Option<&str> = Some("application/json");

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::error::{self, ApiError};
 use super::reply::{Reply, Sent, NOT_RECORDED};
 use super::request::ApiRequest;
 use crate::time::clock::taken_at_text;
@@ -76,12 +76,30 @@ impl Recording {
 
     /// Keeps what `request` got for a published file: as [`Recording::record`], but an
     /// error by its kind and status only ([`ApiError::published`]).
+    ///
+    /// A failed answer keeps its status and, of its body, only what decides how promnote
+    /// goes on ([`error::scrubbed_body`]): a replay takes the same turns (a fallback to a
+    /// GET or to `/api/ds/query`, a retry) and classes the failure the same way.
     pub fn record_published(&mut self, request: &ApiRequest, sent: &Sent) {
         match sent {
             Err(e) if !matches!(e, ApiError::Cancelled) => {
                 self.record(request, &Err(ApiError::Worded { message: e.published() }));
             }
+            Ok(reply) if !reply.is_success() => {
+                let body = error::scrubbed_body(reply.status, &reply.body);
+                self.record(request, &Ok(Reply { body, ..reply.clone() }));
+            }
             sent => self.record(request, sent),
+        }
+    }
+
+    /// Scrubs what `request` got, as a failed answer is scrubbed: for an answer that came
+    /// with a 2xx status but could not be used (a login page, a result's error).
+    pub fn scrub(&mut self, request: &ApiRequest) {
+        if let Some(answer) = self.answers.get_mut(&request.replay_key()) {
+            if answer.error.is_none() {
+                answer.body = error::scrubbed_body(answer.status, &answer.body);
+            }
         }
     }
 
