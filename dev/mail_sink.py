@@ -4,12 +4,14 @@
 Every mail the SMTP server accepts is parsed with Python's email package and written to
 OUT/mail-<n>.json: envelope, headers, text and HTML parts, and each attachment (name,
 type, size, SHA-256, and its text when it is CSV), beside the raw message (mail-<n>.eml).
-Every POST to the webhook receiver is written to OUT/hook-<n>.json (path and body). With
---user and --password the SMTP server asks for AUTH (PLAIN or LOGIN) over the plain
-connection of this loopback test. When both servers listen, OUT/ready.json names their
-ports. Stops on SIGTERM.
+Each decoded part is also written to OUT/mail-<n>.parts/ (so a test can search what the
+mail really carries, not its base64). Every POST to the webhook receiver is written to
+OUT/hook-<n>.json (path and body). With --user and --password the SMTP server asks for
+AUTH (PLAIN or LOGIN); with --tls-cert and --tls-key it requires STARTTLS first (and
+AUTH only inside it), or with --smtps speaks TLS from the first byte. When both servers listen, OUT/ready.json names their ports. Stops
+on SIGTERM.
 
-    /usr/bin/python3 dev/mail_sink.py --out DIR [--smtp-port 0] [--hook-port 0] [--user U --password P]
+    /usr/bin/python3 dev/mail_sink.py --out DIR [--user U --password P] [--tls-cert PEM --tls-key PEM]
 """
 
 import argparse
@@ -62,8 +64,10 @@ def summary(raw: bytes, envelope) -> dict:
 
 
 class Sink:
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, implicit_tls: bool):
         self.out = out
+        # Under smtps every connection is TLS (aiosmtpd leaves session.ssl unset then).
+        self.implicit_tls = implicit_tls
         self.count = 0
         self.lock = threading.Lock()
 
@@ -78,7 +82,12 @@ class Sink:
         (self.out / f"{name}.eml").write_bytes(raw)
         record = summary(raw, envelope)
         record["authenticated_as"] = session.authenticated and session.auth_data.login.decode()
-        record["tls"] = session.ssl is not None
+        record["tls"] = session.ssl is not None or self.implicit_tls
+        parts = self.out / f"{name}.parts"
+        parts.mkdir()
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        for i, part in enumerate(p for p in message.walk() if not p.is_multipart()):
+            (parts / str(i)).write_bytes(part.get_payload(decode=True) or b"")
         (self.out / f"{name}.json.partial").write_text(json.dumps(record, indent=2))
         (self.out / f"{name}.json.partial").rename(self.out / f"{name}.json")
         return "250 OK: kept"
@@ -107,9 +116,12 @@ def main() -> None:
     parser.add_argument("--hook-port", type=int, default=0)
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--smtps", action="store_true", help="TLS from the first byte instead of STARTTLS")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    sink = Sink(args.out)
+    sink = Sink(args.out, bool(args.tls_cert and args.smtps))
 
     class Hook(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server's name)
@@ -131,7 +143,17 @@ def main() -> None:
     threading.Thread(target=hooks.serve_forever, daemon=True).start()
     options = {}
     if args.user:
-        options = {"authenticator": authenticator(args.user, args.password), "auth_require_tls": False, "auth_required": True}
+        options = {"authenticator": authenticator(args.user, args.password), "auth_require_tls": bool(args.tls_cert), "auth_required": True}
+    if args.tls_cert:
+        import ssl
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.smtps:
+            # The whole connection is TLS; aiosmtpd 1.4 only counts STARTTLS as such.
+            options.update({"ssl_context": context, "auth_require_tls": False})
+        else:
+            options.update({"tls_context": context, "require_starttls": True})
     controller = Controller(sink, hostname="127.0.0.1", port=args.smtp_port or free_port(), **options)
     controller.start()
     ready = {"smtp_port": controller.port, "hook_port": hooks.server_address[1]}

@@ -95,11 +95,15 @@ test('a public site is mailed with its headline values, PDF and CSV, and posted 
   expect(byName['Hub activity.csv'].sha256).toBe(sha(readFileSync(join(dir, 'hub-activity.csv'))));
   expect(byName['Hub activity.csv'].content_type).toBe('text/csv');
   expect(byName['Hub activity.pdf'].sha256).toBe(sha(readFileSync(pdf)));
-  // No credential in anything delivered.
-  for (const name of readdirSync(sinkDir)) {
-    const bytes = readFileSync(join(sinkDir, name)).toString('latin1');
-    expect(bytes.includes(state.token), name).toBe(false);
-    expect(bytes.includes(PASSWORD), name).toBe(false);
+  // No credential in anything delivered: every decoded part of every mail, every post.
+  const delivered = readdirSync(sinkDir).flatMap((name) =>
+    name.endsWith('.parts') ? readdirSync(join(sinkDir, name)).map((part) => join(sinkDir, name, part)) : [join(sinkDir, name)],
+  );
+  expect(delivered.filter((p) => p.includes('.parts')).length).toBeGreaterThanOrEqual(4);
+  for (const path of delivered) {
+    const bytes = readFileSync(path).toString('latin1');
+    expect(bytes.includes(state.token), path).toBe(false);
+    expect(bytes.includes(PASSWORD), path).toBe(false);
   }
 
   await expect.poll(() => received('hook').length).toBe(before.hook + 2);
@@ -147,3 +151,46 @@ test('a private site\'s mail says only that it was published, unless --attach-pr
   expect(csv.text).toContain('cluster-north');
   expect(full.attachments.find((a) => a.filename === 'Hub activity.pdf').starts).toBe('%PDF-1.4');
 });
+
+/** A CA and a certificate for 127.0.0.1 that it signed, made with openssl. */
+function certificates() {
+  const dir = mkdtempSync(join(tmpdir(), 'promnote-smtp-tls-'));
+  const run = (args) => {
+    const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=promnote test mail CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  return dir;
+}
+
+for (const mode of ['starttls', 'smtps']) {
+  test(`${mode}: the mail and the sign-in go inside TLS, to a server whose certificate --cacert trusts; an unknown CA is refused`, async () => {
+    const tls = certificates();
+    const out = mkdtempSync(join(tmpdir(), `promnote-sink-${mode}-`));
+    const args = ['dev/mail_sink.py', '--out', out, '--user', USER, '--password', PASSWORD, '--tls-cert', join(tls, 'server.pem'), '--tls-key', join(tls, 'server.key')];
+    const server = spawn('/usr/bin/python3', mode === 'smtps' ? [...args, '--smtps'] : args, { stdio: 'ignore' });
+    try {
+      await expect.poll(() => existsSync(join(out, 'ready.json')), { timeout: 20_000 }).toBe(true);
+      const { smtp_port: port } = JSON.parse(readFileSync(join(out, 'ready.json'), 'utf8'));
+      const { dir } = publish();
+      const url = `${mode === 'smtps' ? 'smtps' : 'smtp'}://127.0.0.1:${port}`;
+      const send = (extra) => promnote([...extra, 'send', dir, '--smtp', url, '--from', 'r@example.org', '--to', 'a@example.org'], { SMTP_USER: USER, SMTP_PASSWORD: PASSWORD });
+      const refused = send([]);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/certificate|UnknownIssuer/i);
+      const sent = send(['--cacert', join(tls, 'ca.pem')]);
+      expect(sent.code, sent.stderr).toBe(0);
+      await expect.poll(() => readdirSync(out).filter((n) => /^mail-\d+\.json$/.test(n)).length).toBe(1);
+      const mail = JSON.parse(readFileSync(join(out, 'mail-1.json'), 'utf8'));
+      expect(mail.tls).toBe(true);
+      expect(mail.authenticated_as).toBe(USER);
+      expect(mail.text).toContain('people used these hubs');
+    } finally {
+      server.kill();
+    }
+  });
+}
