@@ -281,9 +281,15 @@ pub struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub link: Option<String>,
 
-    /// The SMTP server: smtp://host:port (STARTTLS when offered) or smtps://host:port.
+    /// The SMTP server: smtp://host:port (STARTTLS, which it must offer unless it is this
+    /// computer) or smtps://host:port (TLS).
     #[arg(long, value_name = "URL")]
     pub smtp: Option<String>,
+
+    /// Send to an SMTP server that offers no STARTTLS in the clear, on a network you
+    /// trust: never with SMTP_PASSWORD, nor with a private site's data.
+    #[arg(long)]
+    pub smtp_allow_plaintext: bool,
 
     /// The sender's address.
     #[arg(long, value_name = "ADDRESS")]
@@ -298,9 +304,9 @@ pub struct SendArgs {
     #[arg(long)]
     pub subject: Option<String>,
 
-    /// A chat webhook to post the summary to (repeatable). Its address is a secret: it
-    /// is never printed beyond its host.
-    #[arg(long = "webhook", value_name = "URL")]
+    /// A chat webhook to post the summary to (repeatable), or env:NAME to read its address
+    /// from the variable NAME. The address is a secret: it is never printed beyond its host.
+    #[arg(long = "webhook", value_name = "URL|env:NAME")]
     pub webhooks: Vec<String>,
 
     /// The webhooks' body: Slack's ({"text": …}, also Mattermost, Rocket.Chat, Discord's

@@ -70,7 +70,7 @@ impl Mail<'_> {
             out.push_str("\r\n");
         };
         header("From", self.from);
-        header("To", &self.to.join(", "));
+        header("To", &folded(self.to));
         header("Subject", &encoded_word(self.subject));
         header("Date", self.date);
         let host = self.from.rsplit_once('@').map_or("promnote.invalid", |(_, host)| host);
@@ -100,6 +100,28 @@ impl Mail<'_> {
         out.push_str(&format!("--{boundary}--\r\n"));
         out.into_bytes()
     }
+}
+
+/// Addresses as a header lists them, folded into lines of at most 78 characters (a
+/// header line may not pass 998).
+fn folded(addresses: &[String]) -> String {
+    let mut out = String::new();
+    let mut line = 4; // "To: "
+    for (i, address) in addresses.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+            if line + address.len() + 2 > 78 {
+                out.push_str("\r\n ");
+                line = 1;
+            } else {
+                out.push(' ');
+                line += 2;
+            }
+        }
+        out.push_str(address);
+        line += address.len();
+    }
+    out
 }
 
 /// A subject as a header holds it: as it is when it is printable ASCII, else an RFC 2047
@@ -287,9 +309,10 @@ impl Session {
         self.reply(expected, shown).map(|(_, lines)| lines)
     }
 
-    /// EHLO; the extensions the server offers (upper case).
-    fn hello(&mut self) -> Result<Vec<String>, String> {
-        let lines = self.command("EHLO promnote", "EHLO", &[250])?;
+    /// EHLO with this end's address as a literal (servers that want a name or an address
+    /// accept it); the extensions the server offers (upper case).
+    fn hello(&mut self, literal: &str) -> Result<Vec<String>, String> {
+        let lines = self.command(&format!("EHLO {literal}"), "EHLO", &[250])?;
         Ok(lines.iter().skip(1).map(|l| l.to_ascii_uppercase()).collect())
     }
 
@@ -304,17 +327,31 @@ impl Session {
     }
 }
 
-/// Sends `message` from `from` to each of `to` through `server`; `roots` are the
-/// certificate authorities TLS trusts. The error says which step failed and why, in the
-/// server's words (never the password).
-pub fn deliver(
-    server: &Server,
-    login: Option<&Login>,
-    roots: RootCertStore,
-    from: &str,
-    to: &[String],
-    message: &[u8],
-) -> Result<(), String> {
+/// Whether a mail may go without TLS: only to this computer, or, when the user says the
+/// network is trusted (`--smtp-allow-plaintext`), without a password and without a
+/// private site's data.
+pub fn plaintext_allowed(server: &Server, allowed: bool, login: bool, private: bool) -> bool {
+    server.is_loopback() || (allowed && !login && !private)
+}
+
+/// How a mail goes: its server, its sign-in, the roots TLS trusts, and whether it may go
+/// in the clear ([`plaintext_allowed`]).
+pub struct Route<'a> {
+    /// The server.
+    pub server: &'a Server,
+    /// The sign-in, if any.
+    pub login: Option<&'a Login>,
+    /// The certificate authorities TLS trusts.
+    pub roots: RootCertStore,
+    /// Whether a server that offers no STARTTLS still gets the mail.
+    pub plaintext: bool,
+}
+
+/// Sends `message` from `from` to each of `to` by `route`. A server that offers no
+/// STARTTLS gets nothing unless the route allows the clear. The error says which step
+/// failed and why, in the server's words (never the password).
+pub fn deliver(route: Route<'_>, from: &str, to: &[String], message: &[u8]) -> Result<(), String> {
+    let Route { server, login, roots, plaintext } = route;
     let config = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS cannot be set up: {e}"))?
@@ -329,6 +366,11 @@ pub fn deliver(
         addresses.iter().find_map(|a| TcpStream::connect_timeout(a, TIMEOUT).ok()).ok_or_else(|| {
             format!("nothing answered at the SMTP server {} (check the host and port)", server.shown())
         })?;
+    let literal = match tcp.local_addr().map(|a| a.ip()) {
+        Ok(std::net::IpAddr::V4(ip)) => format!("[{ip}]"),
+        Ok(std::net::IpAddr::V6(ip)) => format!("[IPv6:{ip}]"),
+        Err(_) => "[127.0.0.1]".to_owned(),
+    };
     let _ = tcp.set_read_timeout(Some(TIMEOUT));
     let _ = tcp.set_write_timeout(Some(TIMEOUT));
     let mut session = Session { stream: Stream::Plain(tcp), server: server.clone() };
@@ -336,21 +378,26 @@ pub fn deliver(
         session = session.into_tls(&config)?;
     }
     session.reply(&[220], "the connection")?;
-    let mut offered = session.hello()?;
+    let mut offered = session.hello(&literal)?;
     if !server.implicit_tls {
         if offered.iter().any(|e| e == "STARTTLS") {
             session.command("STARTTLS", "STARTTLS", &[220])?;
             session = session.into_tls(&config)?;
-            offered = session.hello()?;
-        } else if login.is_some() && !server.is_loopback() {
+            offered = session.hello(&literal)?;
+        } else if !plaintext {
+            let _ = session.command("QUIT", "QUIT", &[221]);
             return Err(format!(
-                "the SMTP server {} offers no STARTTLS: promnote does not send SMTP_PASSWORD in the clear. Use smtps://, or a server that offers STARTTLS",
+                "the SMTP server {} offers no STARTTLS, and promnote does not send mail (nor SMTP_PASSWORD, nor a private site's data) in the clear across a network. Use smtps://, a server that offers STARTTLS, or --smtp-allow-plaintext on a network you trust (no password, no private data)",
                 server.shown()
             ));
         }
     }
     if let Some(login) = login {
-        if !offered.iter().any(|e| e.starts_with("AUTH") && e.split_whitespace().any(|m| m == "PLAIN")) {
+        let plain = |e: &String| {
+            let mechanisms = e.strip_prefix("AUTH ").or_else(|| e.strip_prefix("AUTH="));
+            mechanisms.is_some_and(|m| m.split_whitespace().any(|m| m == "PLAIN"))
+        };
+        if !offered.iter().any(plain) {
             return Err(format!("the SMTP server {} offers no AUTH PLAIN for SMTP_USER", server.shown()));
         }
         let token = base64(format!("\0{}\0{}", login.user, login.password).as_bytes());
@@ -391,6 +438,15 @@ mod tests {
         assert_eq!(Server::parse("smtp://[::1]:2525").unwrap().host, "::1");
         assert!(Server::parse("smtp://me:secret@mail.example.org").unwrap_err().contains("SMTP_PASSWORD"));
         assert!(Server::parse("mail.example.org:25").is_err());
+        // In the clear only to this computer, or when allowed, without a password or
+        // private data.
+        let remote = Server::parse("smtp://mail.example.org:25").unwrap();
+        let local = Server::parse("smtp://127.0.0.1:2525").unwrap();
+        assert!(plaintext_allowed(&local, false, true, true));
+        assert!(!plaintext_allowed(&remote, false, false, false));
+        assert!(plaintext_allowed(&remote, true, false, false));
+        assert!(!plaintext_allowed(&remote, true, true, false));
+        assert!(!plaintext_allowed(&remote, true, false, true));
     }
 
     #[test]
@@ -413,6 +469,10 @@ mod tests {
         };
         let text = String::from_utf8(mail.to_bytes()).unwrap();
         assert!(text.contains("To: a@example.org, b@example.org\r\n"));
+        let many: Vec<String> = (0..40).map(|i| format!("reader-{i}@example.org")).collect();
+        let folded = folded(&many);
+        assert!(folded.split("\r\n").all(|line| line.len() <= 78), "{folded}");
+        assert_eq!(folded.replace("\r\n ", " "), many.join(", "));
         assert!(text.contains("Subject: =?UTF-8?B?"), "{text}");
         assert!(!text.contains("\r\nBcc:"));
         assert!(text.contains("filename=\"Hub activity.pdf\""));

@@ -68,11 +68,7 @@ pub fn send(connect_args: &ConnectArgs, args: &SendArgs, quiet: bool) -> Result<
         }
     }
     let login = smtp_login()?;
-    for url in &args.webhooks {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(Fail::input(format!("--webhook {}: give an http(s):// address", shown_url(url))));
-        }
-    }
+    let webhooks = webhook_urls(&args.webhooks)?;
     let trust =
         tls::trust(&TlsFiles { cacert: connect_args.cacert.as_deref(), client_cert: None, client_key: None })
             .map_err(Fail::input)?;
@@ -101,7 +97,14 @@ pub fn send(connect_args: &ConnectArgs, args: &SendArgs, quiet: bool) -> Result<
             unique: &unique,
         }
         .to_bytes();
-        match mail::deliver(server, login.as_ref(), trust.root_store(), from, &args.to, &message) {
+        let private = args.attach_private && matches!(summary, Summary::Reports(_));
+        let route = mail::Route {
+            server,
+            login: login.as_ref(),
+            roots: trust.root_store(),
+            plaintext: mail::plaintext_allowed(server, args.smtp_allow_plaintext, login.is_some(), private),
+        };
+        match mail::deliver(route, from, &args.to, &message) {
             Ok(()) if !quiet => say!(
                 "promnote: mailed to {} ({} attachments, {} KB)",
                 args.to.join(", "),
@@ -115,7 +118,7 @@ pub fn send(connect_args: &ConnectArgs, args: &SendArgs, quiet: bool) -> Result<
             }
         }
     }
-    for url in &args.webhooks {
+    for url in &webhooks {
         deliveries += 1;
         let body = webhook_body(&summary, args.link.as_deref(), &text, args.webhook_format);
         match post_json(url, &body, &trust) {
@@ -132,6 +135,27 @@ pub fn send(connect_args: &ConnectArgs, args: &SendArgs, quiet: bool) -> Result<
         n if n == deliveries => Exit::Unreachable,
         _ => Exit::Partial,
     })
+}
+
+/// The webhooks' addresses: as given, or `env:NAME` read from the variable NAME (an
+/// address is a secret, better kept out of `ps` and shell history).
+fn webhook_urls(given: &[String]) -> Result<Vec<String>, Fail> {
+    given
+        .iter()
+        .map(|spec| {
+            let url = match spec.strip_prefix("env:") {
+                Some(name) => std::env::var(name).ok().filter(|u| !u.is_empty()).ok_or_else(|| {
+                    Fail::input(format!("--webhook env:{name}: the variable {name} is not set"))
+                })?,
+                None => spec.clone(),
+            };
+            if url.starts_with("https://") || url.starts_with("http://") {
+                Ok(url)
+            } else {
+                Err(Fail::input(format!("--webhook {}: give an http(s):// address", shown_url(&url))))
+            }
+        })
+        .collect()
 }
 
 /// `SMTP_USER` and `SMTP_PASSWORD`: both, or neither.
@@ -402,17 +426,36 @@ fn html_body(summary: &Summary, link: Option<&str>) -> String {
     out
 }
 
+/// Text for Slack's `text`: its control characters (`&`, `<`, `>`) escaped, so a title or
+/// a label value cannot mention `<!channel>` or make a link.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Text for a Teams TextBlock, which reads Markdown: its marks escaped.
+fn teams_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_{}[]()#+-.!<>|~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The webhook's body in `format`.
 fn webhook_body(summary: &Summary, link: Option<&str>, text: &str, format: WebhookFormat) -> String {
     match format {
-        WebhookFormat::Slack => json!({ "text": text }).to_string(),
+        WebhookFormat::Slack => json!({ "text": slack_escape(text) }).to_string(),
         WebhookFormat::Teams => {
+            let title = teams_escape(&subject(summary));
             let mut body = vec![
-                json!({ "type": "TextBlock", "text": subject(summary), "weight": "Bolder", "size": "Medium", "wrap": true }),
+                json!({ "type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": true }),
             ];
-            body.extend(text.lines().filter(|l| !l.trim().is_empty()).map(
-                |line| json!({ "type": "TextBlock", "text": line.trim(), "wrap": true, "spacing": "Small" }),
-            ));
+            body.extend(text.lines().filter(|l| !l.trim().is_empty()).map(|line| {
+                json!({ "type": "TextBlock", "text": teams_escape(line.trim()), "wrap": true, "spacing": "Small" })
+            }));
             let actions: Vec<_> = link
                 .and_then(prose::safe_href)
                 .map(|url| json!({ "type": "Action.OpenUrl", "title": "Open the reports", "url": url }))
@@ -515,5 +558,22 @@ mod tests {
         .unwrap();
         assert_eq!(teams["attachments"][0]["content"]["type"], "AdaptiveCard");
         assert_eq!(teams["attachments"][0]["content"]["actions"][0]["url"], "https://example.org/");
+        // Untrusted text makes no mention, link or markup in either.
+        let hostile = Summary::Reports(vec![ReportSummary {
+            id: "r".into(),
+            title: "<!channel> [click](https://evil.example) *bold*".into(),
+            taken_at_ms: 0,
+            headlines: Vec::new(),
+            charts: Vec::new(),
+            attachments: Vec::new(),
+        }]);
+        let text = text_body(&hostile, None);
+        let slack: serde_json::Value =
+            serde_json::from_str(&webhook_body(&hostile, None, &text, WebhookFormat::Slack)).unwrap();
+        assert!(slack["text"].as_str().unwrap().starts_with("&lt;!channel&gt;"));
+        let teams: serde_json::Value =
+            serde_json::from_str(&webhook_body(&hostile, None, &text, WebhookFormat::Teams)).unwrap();
+        let first = teams["attachments"][0]["content"]["body"][1]["text"].as_str().unwrap();
+        assert_eq!(first, r"\<\!channel\> \[click\]\(https://evil\.example\) \*bold\*");
     }
 }
