@@ -82,6 +82,11 @@ impl Sealer {
                     ))),
                 }
             }
+            // Only a site with no seal.json is a new one: one that cannot be read must not
+            // be sealed over with a new salt (its other files would no longer open).
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Fail::input(format!("cannot read {}: {e}", path.display())))
+            }
             Err(_) => {
                 let mut salt = [0; SALT_LEN];
                 SystemRandom::new()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
 use promnote_core::api::replay::{
-    self, Carried, Dated, Each, RecordedAnswer, Recording, Snapshot, SnapshotEntry, SnapshotIndex,
+    self, Dated, Each, RecordedAnswer, Recording, Snapshot, SnapshotEntry, SnapshotIndex,
 };
 use promnote_core::api::ApiRequest;
 use promnote_core::data::timeline;
@@ -262,11 +262,12 @@ impl Taker<'_> {
             failed,
             each,
             carried: Vec::new(),
+            kept: Vec::new(),
             recording: published(session.take_recording().unwrap_or_default(), &conn.datasources),
         };
         let (name, csv_name) = (site.file_name(&snapshot.id, "json"), site.file_name(&snapshot.id, "csv"));
         if args.accumulate {
-            snapshot.carried = self.accumulate(&name, &mut snapshot)?;
+            self.accumulate(&name, &mut snapshot);
         }
         let text = serde_json::to_string(&snapshot)
             .map_err(|e| Fail::input(format!("cannot write the snapshot of {}: {e}", snapshot.id)))?;
@@ -288,6 +289,9 @@ impl Taker<'_> {
         // The snapshot records what failed: for the run as a whole that is partial (the
         // connection itself answered, or `connect` would have stopped it).
         let mut entry = SnapshotEntry::new(&snapshot, name.clone(), vec![csv_name]);
+        // Its dated copies stay listed, whether this run adds one or not.
+        let earlier = previous.snapshots.iter().find(|e| e.id == snapshot.id).map(|e| e.history.clone());
+        entry.history = earlier.unwrap_or_default();
         if let Some(folder) = history {
             let day = promnote_core::time::clock::taken_at_text(snapshot.taken_at_ms);
             let day = day.split(' ').next().unwrap_or("undated");
@@ -295,9 +299,7 @@ impl Taker<'_> {
             if !args.dry_run {
                 site.write(&dated.file, text.as_bytes())?;
             }
-            let earlier = previous.snapshots.iter().find(|e| e.id == snapshot.id).map(|e| e.history.clone());
-            entry.history =
-                earlier.unwrap_or_default().into_iter().filter(|d| d.file != dated.file).collect();
+            entry.history.retain(|d| d.file != dated.file);
             entry.history.push(dated);
             entry.history.sort_by_key(|d| std::cmp::Reverse(d.taken_at_ms));
         }
@@ -307,24 +309,40 @@ impl Taker<'_> {
 
 impl Taker<'_> {
     /// Carries into `snapshot` what the snapshot it replaces (the file `name`, if there is
-    /// one) holds that the servers no longer return; the notes of what was carried.
-    fn accumulate(&self, name: &str, snapshot: &mut Snapshot) -> Result<Vec<Carried>, Fail> {
+    /// one) holds that the servers no longer return, with the notes of what was carried
+    /// and what was kept aside. An earlier snapshot that cannot be read is said, and this
+    /// one is taken without it.
+    fn accumulate(&self, name: &str, snapshot: &mut Snapshot) {
         if !self.site.path(name).exists() {
-            return Ok(Vec::new());
+            return;
         }
         let what = format!("the earlier snapshot of {}", snapshot.id);
-        let bytes = self.site.read(name, &what)?;
-        let earlier = String::from_utf8(bytes)
-            .map_err(|_| format!("{what} is not text"))
-            .and_then(|text| Snapshot::parse(&text).map_err(|e| format!("{what}: {e}")))
-            .map_err(Fail::input)?;
-        let carried = accumulate::accumulate(&mut snapshot.recording, &earlier);
+        let earlier = self.site.read(name, &what).map_err(|f| f.message).and_then(|bytes| {
+            let text = String::from_utf8(bytes).map_err(|_| format!("{what} is not text"))?;
+            Snapshot::parse(&text).map_err(|e| format!("{what}: {e}"))
+        });
+        let earlier = match earlier {
+            Ok(earlier) => earlier,
+            Err(e) => {
+                say!("promnote: warning: {e}; this snapshot keeps nothing from it");
+                return;
+            }
+        };
+        let accumulated = accumulate::accumulate(&mut snapshot.recording, &earlier);
         if !self.quiet {
-            for note in &carried {
+            for note in &accumulated.carried {
                 say!("promnote: {}: kept from before: {}", snapshot.id, note.sentence());
             }
+            if !accumulated.kept.is_empty() {
+                say!(
+                    "promnote: {}: {} earlier series kept aside for the next run (their queries failed or were not asked)",
+                    snapshot.id,
+                    accumulated.kept.len()
+                );
+            }
         }
-        Ok(carried)
+        snapshot.carried = accumulated.carried;
+        snapshot.kept = accumulated.kept;
     }
 }
 

@@ -161,8 +161,25 @@ pub struct Snapshot {
     /// no longer return them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub carried: Vec<Carried>,
+    /// Earlier values this run's answers could not hold (`--accumulate`: a datasource
+    /// that failed, a query not asked this time), kept for the next run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<Kept>,
     /// Every answer the run got.
     pub recording: Recording,
+}
+
+/// Earlier values of one range question (a datasource's query at a step), kept aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    /// The datasource's uid, as request paths write it.
+    pub uid: String,
+    /// The query, as the request's form wrote it.
+    pub query: String,
+    /// The step, as the form wrote it.
+    pub step: String,
+    /// The values, as a range answer.
+    pub answer: String,
 }
 
 /// A period of a datasource whose values an earlier snapshot answered.
@@ -445,6 +462,7 @@ mod tests {
             failed: Vec::new(),
             each: None,
             carried: Vec::new(),
+            kept: Vec::new(),
             recording: Recording::new(1_796_104_800_000),
         };
         assert_eq!(snapshot.banner(), "Snapshot of grafana.example.org, taken 2026-12-01 06:00 UTC.");

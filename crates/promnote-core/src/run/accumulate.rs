@@ -4,15 +4,21 @@
 //! months have left Prometheus, and a datasource that is gone keeps its history.
 //!
 //! The rule, per range answer (`api/v1/query_range`) of a datasource:
-//! - the earlier snapshot's answers to the same query at the same step (times aside) give
-//!   their samples for each series;
+//! - the earlier snapshot's answers to the same query at the same step (times aside), and
+//!   what it had kept aside, give their samples for each series;
 //! - a sample is carried when it is older than everything the server returned in the new
 //!   answer (an empty answer: all of the range), lies in the new range, and on its grid of
-//!   steps (calendar days, weeks and months line up; a sliding grid of minutes does not,
-//!   and is never carried);
-//! - a datasource the earlier snapshot had and the new one lacks is listed again, its
-//!   health check answered as then, its range answers carried whole and its other answers
-//!   empty (it has no current data);
+//!   steps (promnote aligns every grid to its step, so a run's grid meets the last one's);
+//! - when earlier samples are older than that oldest one, the server has cut its history
+//!   there, and its first step after the cut read a window reaching past it: the earlier
+//!   value of that step is the whole one and replaces it. Without a cut nothing the server
+//!   answers is replaced;
+//! - a datasource the earlier snapshot had and the new one lacks (by uid and by name; a
+//!   new uid under the same name is the same datasource) is listed again, its health
+//!   check answered as then, its range answers carried whole and its other answers empty
+//!   (it has no current data);
+//! - what no answer of this run can hold (its query failed, or was not asked) is kept
+//!   aside in the snapshot ([`Accumulated::kept`]) for the next run;
 //! - each carried period is noted ([`Carried`]) with when its values were taken, kept
 //!   across snapshots, so the page can say which periods come from where.
 //!
@@ -24,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::api::encoding::encode_component;
-use crate::api::replay::{Carried, RecordedAnswer, Recording, Snapshot};
+use crate::api::replay::{Carried, Kept, RecordedAnswer, Recording, Snapshot};
 use crate::api::request::{self, ApiRequest};
 
 /// A recorded request, read back from its replay key.
@@ -123,12 +129,22 @@ fn listing(recording: &Recording) -> Vec<Value> {
 /// Every sample of every series of `earlier`'s range answers, by question.
 fn earlier_samples(earlier: &Snapshot) -> BTreeMap<(String, String, String), BTreeMap<String, Samples>> {
     let mut before: BTreeMap<(String, String, String), BTreeMap<String, Samples>> = BTreeMap::new();
-    for (key, answer) in &earlier.recording.answers {
-        let Some(key) = Key::parse(key).filter(Key::is_range) else { continue };
-        let (Some(question), Some(series)) = (key.question(), series_of(&answer.body)) else { continue };
+    let answered = earlier.recording.answers.iter().filter_map(|(key, answer)| {
+        let question = Key::parse(key).filter(Key::is_range)?.question()?;
+        Some((question, series_of(&answer.body)?))
+    });
+    let kept = earlier
+        .kept
+        .iter()
+        .filter_map(|k| Some(((k.uid.clone(), k.query.clone(), k.step.clone()), series_of(&k.answer)?)));
+    // What the earlier run's servers answered wins over what it had kept aside.
+    for (question, series) in answered.chain(kept) {
         let merged = before.entry(question).or_default();
         for (labels, samples) in series {
-            merged.entry(labels).or_default().extend(samples);
+            let into = merged.entry(labels).or_default();
+            for (t, v) in samples {
+                into.entry(t).or_insert(v);
+            }
         }
     }
     before
@@ -142,9 +158,12 @@ fn relist_gone(new: &mut Recording, earlier: &Snapshot) {
     let mut new_listing = listing(new);
     let present: BTreeSet<String> =
         new_listing.iter().filter_map(|d| d["uid"].as_str()).map(encode_component).collect();
+    // Gone: neither its uid nor its name is listed now (a new uid under the same name is
+    // the same datasource, [`follow_new_uids`]).
     let gone: Vec<Value> = listing(&earlier.recording)
         .into_iter()
         .filter(|d| d["uid"].as_str().is_some_and(|uid| !present.contains(&encode_component(uid))))
+        .filter(|d| !new_listing.iter().any(|n| n["name"] == d["name"]))
         .collect();
     let Some(model) = present.iter().next() else { return };
     let mut added: Vec<(String, RecordedAnswer)> = Vec::new();
@@ -184,9 +203,21 @@ fn relist_gone(new: &mut Recording, earlier: &Snapshot) {
     }
 }
 
+/// What [`accumulate`] gives a new snapshot: the notes of the carried periods, and the
+/// earlier values no answer of this run could hold (a datasource or query that failed, or
+/// was not asked this time), kept for the next run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accumulated {
+    /// Each carried period, by datasource and when its values were taken.
+    pub carried: Vec<Carried>,
+    /// The values kept aside.
+    pub kept: Vec<Kept>,
+}
+
 /// Carries into `new` (a snapshot's recording) what `earlier` holds that the servers no
-/// longer return; the notes of every carried period, the earlier snapshot's own included.
-pub fn accumulate(new: &mut Recording, earlier: &Snapshot) -> Vec<Carried> {
+/// longer return: the notes of every carried period (the earlier snapshot's own
+/// included), and what could not be placed, kept aside for the next run.
+pub fn accumulate(new: &mut Recording, earlier: &Snapshot) -> Accumulated {
     // Each datasource's name by its uid as paths write it (the new listing's name wins).
     let names: BTreeMap<String, String> = listing(&earlier.recording)
         .iter()
@@ -194,7 +225,8 @@ pub fn accumulate(new: &mut Recording, earlier: &Snapshot) -> Vec<Carried> {
         .filter_map(|d| Some((encode_component(d["uid"].as_str()?), d["name"].as_str()?.to_owned())))
         .collect();
     let name_of = |uid: &str| names.get(uid).cloned().unwrap_or_else(|| uid.to_owned());
-    let before = earlier_samples(earlier);
+    let mut before = earlier_samples(earlier);
+    follow_new_uids(&mut before, &listing(&earlier.recording), &listing(new));
     relist_gone(new, earlier);
     // When each carried sample was taken: the earlier snapshot's time, or the time of
     // the snapshot it was itself carried from.
@@ -206,6 +238,7 @@ pub fn accumulate(new: &mut Recording, earlier: &Snapshot) -> Vec<Carried> {
             .map_or(earlier.taken_at_ms, |c| c.taken_at_ms)
     };
     let mut carried: BTreeMap<(String, i64), (i64, i64)> = BTreeMap::new();
+    let mut placed: BTreeSet<(String, String, String)> = BTreeSet::new();
     for (key, answer) in new.answers.iter_mut() {
         let Some(key) = Key::parse(key).filter(Key::is_range) else { continue };
         let (Some(question), Some(start), Some(end), Some(step)) =
@@ -215,15 +248,25 @@ pub fn accumulate(new: &mut Recording, earlier: &Snapshot) -> Vec<Carried> {
         };
         let Some(old) = before.get(&question) else { continue };
         let Some(mut series) = series_of(&answer.body).filter(|_| answer.error.is_none()) else { continue };
+        placed.insert(question);
         let (start, end, step) = (start.round() as i64, end.round() as i64, step.round().max(1.0) as i64);
         // The server's oldest sample in this answer: what is older, it no longer has.
         let boundary = series.values().filter_map(|s| s.keys().next().copied()).min().unwrap_or(end + 1);
+        // Earlier values older than that say the server has cut its history there: its
+        // first step then reads a window that reaches past the cut (a day's increase, a
+        // month's sum), too low, and the earlier value is the whole one.
+        let cut = old.values().any(|s| s.range(..boundary).next().is_some());
+        let edge = if cut { boundary + step } else { boundary };
         let datasource = name_of(&key.uid);
         let mut changed = false;
         for (labels, samples) in old {
-            for (&t, v) in samples.range(start..boundary.min(end + 1)) {
+            for (&t, v) in samples.range(start..edge.min(end + 1)) {
                 let target = series.entry(labels.clone()).or_default();
-                if (t - start) % step != 0 || target.contains_key(&t) {
+                let at_edge = t >= boundary;
+                if (t - start) % step != 0
+                    || (!at_edge && target.contains_key(&t))
+                    || target.get(&t) == Some(v)
+                {
                     continue;
                 }
                 target.insert(t, v.clone());
@@ -239,7 +282,12 @@ pub fn accumulate(new: &mut Recording, earlier: &Snapshot) -> Vec<Carried> {
             answer.body = matrix_body(&series);
         }
     }
-    carried
+    let kept = before
+        .into_iter()
+        .filter(|(question, _)| !placed.contains(question))
+        .map(|((uid, query, step), series)| Kept { uid, query, step, answer: matrix_body(&series) })
+        .collect();
+    let carried = carried
         .into_iter()
         .map(|((datasource, taken_at_ms), (from_ms, to_ms))| Carried {
             datasource,
@@ -247,7 +295,40 @@ pub fn accumulate(new: &mut Recording, earlier: &Snapshot) -> Vec<Carried> {
             to_ms,
             taken_at_ms,
         })
-        .collect()
+        .collect();
+    Accumulated { carried, kept }
+}
+
+/// A datasource given a new uid (re-provisioned, the same name) is the same datasource:
+/// its earlier values answer under the new uid, not as a second one that is gone.
+fn follow_new_uids(
+    before: &mut BTreeMap<(String, String, String), BTreeMap<String, Samples>>,
+    old_listing: &[Value],
+    new_listing: &[Value],
+) {
+    let present = |uid: &str| {
+        new_listing.iter().any(|d| d["uid"].as_str().map(encode_component).as_deref() == Some(uid))
+    };
+    for ds in old_listing {
+        let (Some(name), Some(old_uid)) = (ds["name"].as_str(), ds["uid"].as_str().map(encode_component))
+        else {
+            continue;
+        };
+        let renamed = new_listing.iter().find(|d| d["name"] == name).and_then(|d| d["uid"].as_str());
+        let Some(new_uid) = renamed.map(encode_component).filter(|_| !present(&old_uid)) else { continue };
+        let moved: Vec<_> = before.keys().filter(|(uid, ..)| *uid == old_uid).cloned().collect();
+        for question in moved {
+            if let Some(series) = before.remove(&question) {
+                let merged = before.entry((new_uid.clone(), question.1, question.2)).or_default();
+                for (labels, samples) in series {
+                    let into = merged.entry(labels).or_default();
+                    for (t, v) in samples {
+                        into.entry(t).or_insert(v);
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +389,7 @@ mod tests {
             failed: Vec::new(),
             each: None,
             carried: Vec::new(),
+            kept: Vec::new(),
             recording,
         }
     }
@@ -317,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn days_past_retention_are_carried_and_noted_days_the_server_has_are_not() {
+    fn days_past_retention_are_carried_the_first_day_after_the_cut_is_the_earlier_whole_one() {
         // Earlier: days 10..=13 of hub a, and b on day 12 only.
         let earlier = snapshot(
             14 * DAY * 1000,
@@ -342,25 +424,25 @@ mod tests {
             ],
         )
         .recording;
-        let carried = accumulate(&mut new, &earlier);
+        let carried = accumulate(&mut new, &earlier).carried;
         // Read as the page and the command line read answers.
         let decoded = crate::api::prom::decode(&new.answers[&key].body).expect("a carried answer reads");
-        assert!(matches!(decoded.data, crate::api::prom::QueryData::Matrix(ref s) if s.len() == 1));
+        assert!(matches!(decoded.data, crate::api::prom::QueryData::Matrix(ref s) if s.len() == 2));
         let series = samples(&new, &key);
         let a = &series[r#"{"hub":"a"}"#];
-        // 10 and 11 carried; 12 and 13 as the server says now.
+        // 10 and 11 carried; 12, the server's first day after its cut, read a window that
+        // reaches past it: the earlier whole value; 13 and 14 as the server says now.
         assert_eq!(
             a.iter().map(|(t, v)| (t / DAY, v.as_str())).collect::<Vec<_>>(),
-            [(10, "5"), (11, "6"), (12, "70"), (13, "80"), (14, "90")]
+            [(10, "5"), (11, "6"), (12, "7"), (13, "80"), (14, "90")]
         );
-        // b's day 12 is inside what the server still has: it said nothing, so nothing.
-        assert!(!series.contains_key(r#"{"hub":"b"}"#));
+        assert_eq!(series[r#"{"hub":"b"}"#].keys().map(|t| t / DAY).collect::<Vec<_>>(), [12]);
         assert_eq!(
             carried,
             [Carried {
                 datasource: "cluster-n".into(),
                 from_ms: 10 * DAY * 1000,
-                to_ms: 11 * DAY * 1000,
+                to_ms: 12 * DAY * 1000,
                 taken_at_ms: 14 * DAY * 1000
             }]
         );
@@ -403,7 +485,7 @@ mod tests {
             ],
         )
         .recording;
-        let carried = accumulate(&mut new, &earlier);
+        let carried = accumulate(&mut new, &earlier).carried;
         let listing: Vec<Value> =
             serde_json::from_str(&new.answers[&ApiRequest::datasources().replay_key()].body).unwrap();
         assert_eq!(listing.iter().map(|d| d["uid"].as_str().unwrap()).collect::<Vec<_>>(), ["n", "w"]);
@@ -435,7 +517,7 @@ mod tests {
             ],
         )
         .recording;
-        let notes = accumulate(&mut latest, &second);
+        let notes = accumulate(&mut latest, &second).carried;
         assert!(
             notes.contains(&Carried {
                 datasource: "cluster-w".into(),
@@ -448,7 +530,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sliding_grid_is_never_carried() {
+    fn a_grid_that_does_not_line_up_is_not_carried() {
         let key = |start: i64| {
             let body = form(&[
                 ("query", "up"),
@@ -461,6 +543,85 @@ mod tests {
         let earlier = snapshot(0, vec![(key(1000), answer(&[("a", &[(1000, "1"), (1060, "1")])]))]);
         let mut new = snapshot(0, vec![(key(1030), answer(&[("a", &[(1090, "1")])]))]).recording;
         // Another query: `up` at step 60 from 1030 does not meet 1000's grid.
-        assert!(accumulate(&mut new, &earlier).is_empty());
+        assert!(accumulate(&mut new, &earlier).carried.is_empty());
+    }
+
+    #[test]
+    fn nothing_is_carried_without_a_cut_and_a_failed_run_keeps_the_values_for_the_next() {
+        let earlier = snapshot(
+            14 * DAY * 1000,
+            vec![
+                (ApiRequest::datasources().replay_key(), listed(&["n"])),
+                (range_key("n", 10 * DAY, 13 * DAY), answer(&[("a", &[(10 * DAY, "5"), (11 * DAY, "6")])])),
+            ],
+        );
+        // The server still has day 10: nothing older is carried, nothing is replaced.
+        let key = range_key("n", 10 * DAY, 15 * DAY);
+        let mut fresh = snapshot(
+            16 * DAY * 1000,
+            vec![(key.clone(), answer(&[("a", &[(10 * DAY, "50"), (11 * DAY, "60")])]))],
+        )
+        .recording;
+        assert_eq!(accumulate(&mut fresh, &earlier), Accumulated::default());
+        assert_eq!(samples(&fresh, &key)[r#"{"hub":"a"}"#][&(10 * DAY)], "50");
+        // This run's answer failed: the values are kept aside, and the next run places them.
+        let mut failed = snapshot(
+            16 * DAY * 1000,
+            vec![(
+                key,
+                RecordedAnswer {
+                    status: 0,
+                    content_type: None,
+                    body: String::new(),
+                    error: Some("timed out".into()),
+                },
+            )],
+        )
+        .recording;
+        let outcome = accumulate(&mut failed, &earlier);
+        assert!(outcome.carried.is_empty());
+        assert_eq!(outcome.kept.len(), 1);
+        let mut between = earlier.clone();
+        between.recording = failed;
+        between.kept = outcome.kept;
+        let later = range_key("n", 9 * DAY, 18 * DAY);
+        let mut next =
+            snapshot(19 * DAY * 1000, vec![(later.clone(), answer(&[("a", &[(15 * DAY, "9")])]))]).recording;
+        let placed = accumulate(&mut next, &between);
+        assert_eq!(
+            samples(&next, &later)[r#"{"hub":"a"}"#].keys().map(|t| t / DAY).collect::<Vec<_>>(),
+            [10, 11, 15]
+        );
+        assert!(placed.kept.is_empty());
+    }
+
+    #[test]
+    fn a_datasource_with_a_new_uid_and_its_name_is_the_same_one_not_a_second() {
+        let earlier = snapshot(
+            14 * DAY * 1000,
+            vec![
+                (ApiRequest::datasources().replay_key(), listed(&["old"])),
+                (range_key("old", 10 * DAY, 13 * DAY), answer(&[("a", &[(10 * DAY, "5")])])),
+            ],
+        );
+        let mut renamed = listed(&["new"]);
+        renamed.body = renamed.body.replace("cluster-new", "cluster-old");
+        let key = range_key("new", 9 * DAY, 15 * DAY);
+        let mut new = snapshot(
+            16 * DAY * 1000,
+            vec![
+                (ApiRequest::datasources().replay_key(), renamed),
+                (key.clone(), answer(&[("a", &[(12 * DAY, "7")])])),
+            ],
+        )
+        .recording;
+        let outcome = accumulate(&mut new, &earlier);
+        // Carried under the new uid; the old one is not listed again beside it.
+        assert_eq!(
+            samples(&new, &key)[r#"{"hub":"a"}"#].keys().map(|t| t / DAY).collect::<Vec<_>>(),
+            [10, 12]
+        );
+        assert!(!new.answers.keys().any(|k| k.contains("/uid/old/")));
+        assert_eq!(outcome.carried.len(), 1);
     }
 }
