@@ -119,6 +119,17 @@ test('an altered file, and a file sealed with another passphrase, each say so; t
   await expect(page.getByRole('alert').filter({ hasText: 'The snapshot of Hub activity' })).toHaveText(/The snapshot of Hub activity is damaged or was altered after it was sealed/);
   await page.getByTestId('report-link').filter({ hasText: 'Service metrics' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'The snapshot of Service metrics' })).toHaveText(/The snapshot of Service metrics was sealed with another passphrase than the rest of this site/);
+  // A readable index put in place of the sealed one is not this site's.
+  const sealedIndexFile = join(root, 'altered', 'snapshots', 'index.json');
+  const kept = readFileSync(sealedIndexFile);
+  writeFileSync(sealedIndexFile, readFileSync(join(root, 'public', 'snapshots', 'index.json')));
+  try {
+    await page.goto(`http://127.0.0.1:${PORT}/s/altered/?plain#/hub-activity`);
+    await expect(page.getByRole('alert').filter({ hasText: "The site's snapshot index" })).toHaveText(/The site's snapshot index is damaged or was altered/);
+    await expect(page.getByTestId('snapshot-banner')).toHaveCount(0);
+  } finally {
+    writeFileSync(sealedIndexFile, kept);
+  }
 });
 
 test('a public site lists its earlier snapshots and opens one; periods kept from earlier snapshots are said', async ({ page }) => {

@@ -159,6 +159,11 @@ pub enum Found {
 pub async fn find(abort: &AbortSignal) -> Result<Option<Found>, ReadError> {
     match api::load_snapshot_index(abort).await? {
         None => Ok(None),
+        // A plain index beside a seal.json is not the site's: someone replaced a sealed
+        // index with a readable one, whose reports must not show as this site's.
+        Some(PublishedIndex::Plain(_)) if load_seal_info(abort).await.is_ok() => {
+            Err(SealError::Damaged { what: INDEX_WHAT.to_owned() }.into())
+        }
         Some(PublishedIndex::Plain(index)) => Ok(Some(Found::Plain(index))),
         Some(PublishedIndex::Sealed(index)) => {
             let info = load_seal_info(abort).await?;
