@@ -86,9 +86,12 @@ fn published_body(form: Form, body: &str, kept: &dyn Fn(&str) -> bool) -> Option
         Form::Instant => {
             let mut answer: Value = serde_json::from_str(body).ok()?;
             let data = answer.get_mut("data")?;
-            if data.get("resultType")?.as_str()? != "vector" {
+            match data.get("resultType")?.as_str()? {
+                "vector" => {}
                 // A scalar or a string is one value: nothing to leave out.
-                return Some(body.to_owned());
+                "scalar" | "string" => return Some(body.to_owned()),
+                // Anything else lists nothing for a variable, and publishes nothing.
+                other => return Some(answer_body(other, &Value::Array(Vec::new()))),
             }
             let result = data.get_mut("result")?.as_array_mut()?;
             result.retain(|series| {
