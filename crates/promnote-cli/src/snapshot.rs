@@ -293,8 +293,7 @@ impl Taker<'_> {
         let earlier = previous.snapshots.iter().find(|e| e.id == snapshot.id).map(|e| e.history.clone());
         entry.history = earlier.unwrap_or_default();
         if let Some(folder) = history {
-            let day = promnote_core::time::clock::taken_at_text(snapshot.taken_at_ms);
-            let day = day.split(' ').next().unwrap_or("undated");
+            let day = promnote_core::time::clock::utc_day(snapshot.taken_at_ms);
             let dated = Dated { taken_at_ms: snapshot.taken_at_ms, file: format!("{folder}/{day}/{name}") };
             if !args.dry_run {
                 site.write(&dated.file, text.as_bytes())?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{self, ApiError};
 use super::reply::{Reply, Sent, NOT_RECORDED};
 use super::request::ApiRequest;
-use crate::time::clock::taken_at_text;
+use crate::time::clock::{taken_at_text, utc_day};
 
 /// The version of the recording and snapshot files this build writes and reads.
 pub const FORMAT: u32 = 1;
@@ -198,11 +198,10 @@ pub struct Carried {
 impl Carried {
     /// "cluster-west: 2026-08-01 to 2026-09-15, from the snapshot taken 2026-09-16 06:00 UTC."
     pub fn sentence(&self) -> String {
-        let day = |ms: i64| taken_at_text(ms).split(' ').next().unwrap_or_default().to_owned();
-        let period = if day(self.from_ms) == day(self.to_ms) {
-            day(self.from_ms)
+        let period = if utc_day(self.from_ms) == utc_day(self.to_ms) {
+            utc_day(self.from_ms)
         } else {
-            format!("{} to {}", day(self.from_ms), day(self.to_ms))
+            format!("{} to {}", utc_day(self.from_ms), utc_day(self.to_ms))
         };
         format!("{}: {period}, from the snapshot taken {}.", self.datasource, taken_at_text(self.taken_at_ms))
     }
@@ -305,7 +304,7 @@ pub struct Dated {
 impl Dated {
     /// The day it was taken (UTC), as its folder and its link name it: `2026-12-05`.
     pub fn day(&self) -> String {
-        taken_at_text(self.taken_at_ms).split(' ').next().unwrap_or_default().to_owned()
+        utc_day(self.taken_at_ms)
     }
 }
 

@@ -100,6 +100,11 @@ pub fn zone_abbreviation(t_ms: i64, zone: &TimeZone) -> String {
         .map_or_else(|_| String::new(), |t| zone.to_offset_info(t).abbreviation().to_string())
 }
 
+/// The UTC day of `t_ms`, as dated copies and notes name it: `2026-12-05`.
+pub fn utc_day(t_ms: i64) -> String {
+    WallClock::at(t_ms, &TimeZone::UTC).map_or_else(|| "undated".to_owned(), |clock| clock.date())
+}
+
 /// `2026-12-01 06:00 UTC`.
 pub fn taken_at_text(t_ms: i64) -> String {
     match WallClock::at(t_ms, &TimeZone::UTC) {
