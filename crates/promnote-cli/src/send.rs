@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use promnote_core::api::replay::{Snapshot, SnapshotEntry};
 use promnote_core::api::seal::SEAL_FILE;
-use promnote_core::report::format::{self, Block};
+use promnote_core::data::chart::escape_text;
+use promnote_core::report::format::{self, Block, Report};
 use promnote_core::report::prose;
 use promnote_core::report::variables::Selection;
 use promnote_core::run::variables as var_rules;
@@ -240,8 +241,8 @@ fn report_summary(site: &Site, entry: &SnapshotEntry) -> Result<ReportSummary, F
     let bytes = site.read(&entry.file, &what)?;
     let text = String::from_utf8(bytes).map_err(|_| Fail::input(format!("{what} is not text")))?;
     let snapshot = Snapshot::parse(&text).map_err(|e| Fail::input(format!("{what}: {e}")))?;
-    let values = snapshot_values(&snapshot).map_err(|e| Fail::input(format!("{what}: {e}")))?;
     let report = format::parse(&snapshot.report).map_err(|e| Fail::input(format!("{what}: {e}")))?;
+    let values = snapshot_values(&snapshot, &report).map_err(|e| Fail::input(format!("{what}: {e}")))?;
     let lookup = |code: &str| values.get(code).cloned().unwrap_or_else(|| "—".to_owned());
     let headlines = report
         .blocks
@@ -275,10 +276,9 @@ fn report_summary(site: &Site, entry: &SnapshotEntry) -> Result<ReportSummary, F
     })
 }
 
-/// Each value in the snapshot's prose (by its span's code) as the page shows it, or
-/// why it has none.
-fn snapshot_values(snapshot: &Snapshot) -> Result<BTreeMap<String, String>, String> {
-    let report = format::parse(&snapshot.report).map_err(|e| e.to_string())?;
+/// Each value in the prose of `report`, the snapshot's report (by its span's code), as
+/// the page shows it, or why it has none.
+fn snapshot_values(snapshot: &Snapshot, report: &Report) -> Result<BTreeMap<String, String>, String> {
     let session = Session::new(Transport::Replay(snapshot.recording.clone()), snapshot.taken_at_ms, 4);
     let conn = connect(&session).map_err(|f| f.message)?;
     let zone = zone(&snapshot.zone).map_err(|f| f.message)?;
@@ -291,10 +291,10 @@ fn snapshot_values(snapshot: &Snapshot) -> Result<BTreeMap<String, String>, Stri
     }
     let range = (snapshot.from.as_str(), snapshot.to.as_str());
     let window = var_rules::window(range, snapshot.taken_at_ms, &zone);
-    let (_, bindings) = session.selections(&conn, &report, &given, false, window);
+    let (_, bindings) = session.selections(&conn, report, &given, false, window);
     let scope = Scope { range, bindings: &bindings, zone: &zone, annotations: &report.front.annotations };
     Ok(session
-        .run_values(&conn, &report, &scope)
+        .run_values(&conn, report, &scope)
         .into_iter()
         .map(|run| {
             let text = match run.result {
@@ -426,12 +426,6 @@ fn html_body(summary: &Summary, link: Option<&str>) -> String {
     out
 }
 
-/// Text for Slack's `text`: its control characters (`&`, `<`, `>`) escaped, so a title or
-/// a label value cannot mention `<!channel>` or make a link.
-fn slack_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 /// Text for a Teams TextBlock, which reads Markdown: its marks escaped.
 fn teams_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -447,7 +441,9 @@ fn teams_escape(text: &str) -> String {
 /// The webhook's body in `format`.
 fn webhook_body(summary: &Summary, link: Option<&str>, text: &str, format: WebhookFormat) -> String {
     match format {
-        WebhookFormat::Slack => json!({ "text": slack_escape(text) }).to_string(),
+        // Slack reads `&`, `<` and `>` as its controls (`<!channel>`, links): escaped as
+        // plotly.js' are, so a title or a label value cannot mention or link.
+        WebhookFormat::Slack => json!({ "text": escape_text(text) }).to_string(),
         WebhookFormat::Teams => {
             let title = teams_escape(&subject(summary));
             let mut body = vec![
